@@ -1,0 +1,17 @@
+"""byteswarm node runtime: everything a headless edge device runs (no torch, no textual).
+
+- ``config.py``          — TOML file -> frozen dataclasses; defaults so no file is needed.
+- ``identity.py``        — the persistent Ed25519 seed (0600) behind the peer id.
+- ``wire.py``            — every message format (msgspec structs), limits, author signatures.
+- ``store.py``           — the SQLite store: records (the synced log), status, transactions.
+- ``store_operator.py``  — store tables for operators: peers, events, control rows, status.
+- ``store_connect.py``   — opening the SQLite file with the right pragmas.
+- ``store_rows.py``      — the store's row dataclasses and errors.
+- ``migrations.py``      — ordered schema migrations (PRAGMA user_version).
+- ``ratelimit.py``       — per-peer token buckets, run before any signature check.
+- ``p2p.py``             — the hardened libp2p host: Noise, gossipsub, pacing, sync, reconnect.
+- ``daemon.py``          — the trio nursery that ties p2p, store, control and services together.
+- ``services.py``        — which services a node runs.
+- ``cli.py``             — the ``byteswarm`` command line.
+- ``demo.py``            — ``byteswarm demo`` and the local-swarm harness used by tests.
+"""

@@ -1,0 +1,5 @@
+"""``python -m node`` is ``byteswarm``."""
+
+from node.cli import main
+
+main()

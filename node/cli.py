@@ -1,0 +1,349 @@
+"""The ``byteswarm`` command line.
+
+Every command takes ``--data-dir`` (or ``BYTESWARM_DATA_DIR``); commands that print data
+take ``--json``. Errors are one line on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from node.config import DATA_DIR_ENV, ConfigError, NodeConfig, load_config
+
+STORE_FILE = "node.db"
+STALE_AFTER_S = 5.0
+
+
+class UserError(click.ClickException):
+    """A problem the user can fix; printed as one line, exit code 2."""
+
+    exit_code = 2
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True)
+
+
+data_dir_option = click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar=DATA_DIR_ENV,
+    default=None,
+    help=f"Node data directory (identity key, store). Env: {DATA_DIR_ENV}.",
+)
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+
+
+def _config(data_dir: Path | None, config_path: Path | None = None, **kw: Any) -> NodeConfig:
+    try:
+        return load_config(config_path, data_dir=data_dir, **kw)
+    except ConfigError as exc:
+        raise UserError(str(exc)) from exc
+
+
+def _open_store(data_dir: Path | None) -> Any:
+    from node.store import Store, StoreError
+
+    config = _config(data_dir)
+    path = config.data_dir / STORE_FILE
+    if not path.exists():
+        raise UserError(f"no node store at {path}; start one with: byteswarm run")
+    try:
+        return Store.open(path, readonly=True)
+    except StoreError as exc:
+        raise UserError(str(exc)) from exc
+
+
+def _emit(data: Any, as_json: bool, text: str) -> None:
+    click.echo(json.dumps(data, indent=2, sort_keys=True) if as_json else text)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="byteswarm")
+def cli() -> None:
+    """byteswarm: learn together on edge devices, without a central server."""
+
+
+@cli.command()
+@data_dir_option
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="TOML config file (every key optional; unknown keys are an error).",
+)
+@click.option(
+    "--listen",
+    multiple=True,
+    metavar="MULTIADDR",
+    help="Address to listen on, e.g. /ip4/0.0.0.0/tcp/4001 (repeatable).",
+)
+@click.option(
+    "--bootstrap",
+    multiple=True,
+    metavar="MULTIADDR",
+    help="Peer to dial and keep connected, with /p2p/<peer id> (repeatable).",
+)
+@click.option(
+    "--role",
+    type=click.Choice(["device", "cloud"]),
+    default=None,
+    help="device: forward passes only; cloud: may run torch.",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(["debug", "info", "warning", "error"]),
+    default="info",
+    show_default=True,
+    help="Log verbosity on stderr.",
+)
+def run(
+    data_dir: Path | None,
+    config_path: Path | None,
+    listen: tuple[str, ...],
+    bootstrap: tuple[str, ...],
+    role: str | None,
+    log_level: str,
+) -> None:
+    """Run the headless node daemon until SIGINT/SIGTERM."""
+    from node.p2p import P2PError, parse_multiaddr
+
+    config = _config(
+        data_dir,
+        config_path,
+        listen=list(listen) or None,
+        bootstrap=list(bootstrap) or None,
+        role=role,
+    )
+    try:
+        for addr in (*config.listen, *config.bootstrap):
+            parse_multiaddr(addr)
+    except P2PError as exc:
+        raise UserError(str(exc)) from exc
+    for addr in config.bootstrap:
+        if "/p2p/" not in addr:
+            raise UserError(f"bootstrap address {addr!r} needs a /p2p/<peer id> part")
+    _setup_logging(log_level)
+    _run_daemon(config)
+
+
+def _setup_logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level.upper()),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    # libp2p logs through our handler, one level quieter: it is chatty at INFO.
+    libp2p_level = max(logging.WARNING, getattr(logging, level.upper()))
+    logging.getLogger("libp2p").setLevel(libp2p_level)
+
+
+def _run_daemon(config: NodeConfig) -> None:
+    import trio
+
+    from node.daemon import Daemon
+    from node.identity import IdentityError
+    from node.services import default_services
+    from node.store import StoreError
+
+    try:
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+        probe = config.data_dir / ".write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise UserError(f"data dir {config.data_dir} is not writable: {exc.strerror}") from exc
+    try:
+        daemon = Daemon(config, default_services(config))
+        trio.run(daemon.run)
+    except KeyboardInterrupt:
+        pass
+    except (Exception, BaseExceptionGroup) as exc:
+        cause = _leaf(exc, (IdentityError, StoreError, OSError))
+        if isinstance(cause, OSError):
+            listen = ", ".join(config.listen)
+            raise UserError(f"cannot listen on {listen}: {cause.strerror or cause}") from exc
+        if cause is not None:
+            raise UserError(str(cause)) from exc
+        raise
+
+
+def _leaf(exc: BaseException, kinds: tuple[type[BaseException], ...]) -> BaseException | None:
+    """The first exception of ``kinds`` inside (possibly nested) exception groups."""
+    if isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            found = _leaf(inner, kinds)
+            if found is not None:
+                return found
+        return None
+    return exc if isinstance(exc, kinds) else None
+
+
+def _read_status(store: Any) -> dict[str, Any] | None:
+    found = store.read_status("node")
+    if found is None:
+        return None
+    ts_ms, data = found
+    data = dict(data)
+    data["age_s"] = round(time.time() - ts_ms / 1000, 1)
+    data["running"] = bool(data.get("running")) and data["age_s"] < STALE_AFTER_S
+    return data
+
+
+@cli.command()
+@data_dir_option
+@json_option
+def status(data_dir: Path | None, as_json: bool) -> None:
+    """Show the node's last status snapshot (peer id, addresses, peers, topics, counts)."""
+    with _open_store(data_dir) as store:
+        data = _read_status(store)
+    if data is None:
+        raise UserError("the node has not written a status yet")
+    lines = [
+        f"peer id:   {data.get('peer_id')}",
+        f"running:   {data['running']} (snapshot {data['age_s']} s old)",
+        f"listen:    {' '.join(data.get('listen_addrs', []))}",
+        f"peers:     {len(data.get('connected_peers', []))} connected",
+        f"topics:    {', '.join(f'{t} (mesh {n})' for t, n in data.get('topics', {}).items())}",
+        f"records:   {data.get('records', {})}",
+        f"store:     {data.get('store_bytes', 0)} bytes",
+        f"counters:  {data.get('counters', {})}",
+    ]
+    _emit(data, as_json, "\n".join(lines))
+
+
+@cli.command()
+@data_dir_option
+@json_option
+def peers(data_dir: Path | None, as_json: bool) -> None:
+    """List the peers this node has seen, connected ones first."""
+    with _open_store(data_dir) as store:
+        rows = store.list_peers()
+    data = [
+        {
+            "peer_id": p.peer_id,
+            "connected": p.connected,
+            "addrs": p.addrs,
+            "last_seen_ms": p.last_seen_ms,
+        }
+        for p in sorted(rows, key=lambda p: (not p.connected, p.peer_id))
+    ]
+    text = "\n".join(
+        f"{'*' if p['connected'] else ' '} {p['peer_id']} {' '.join(p['addrs'])}" for p in data
+    )
+    _emit(data, as_json, text or "no peers seen yet")
+
+
+@cli.command(name="id")
+@data_dir_option
+@json_option
+def id_(data_dir: Path | None, as_json: bool) -> None:
+    """Print this node's peer id and (if running) its listen addresses."""
+    from node.identity import KEY_FILE, IdentityError, load_identity
+    from node.wire import peer_id_str
+
+    config = _config(data_dir)
+    key_path = config.data_dir / KEY_FILE
+    if not key_path.exists():
+        raise UserError(f"no identity at {key_path}; start the node once with: byteswarm run")
+    try:
+        identity = load_identity(key_path)
+    except IdentityError as exc:
+        raise UserError(str(exc)) from exc
+    peer = peer_id_str(identity.public_key)
+    addrs: list[str] = []
+    if (config.data_dir / STORE_FILE).exists():
+        with _open_store(data_dir) as store:
+            data = _read_status(store)
+        if data and data["running"]:
+            addrs = [a if "/p2p/" in a else f"{a}/p2p/{peer}" for a in data["listen_addrs"]]
+    _emit({"peer_id": peer, "listen_addrs": addrs}, as_json, "\n".join([peer, *addrs]))
+
+
+@cli.command()
+@data_dir_option
+@json_option
+@click.option(
+    "--limit",
+    default=20,
+    show_default=True,
+    type=click.IntRange(1, 10_000),
+    help="How many events to show.",
+)
+def events(data_dir: Path | None, as_json: bool, limit: int) -> None:
+    """Show the node's most recent events, newest first."""
+    with _open_store(data_dir) as store:
+        rows = store.recent_events(limit)
+    data = [
+        {"ts_ms": e.ts_ms, "level": e.level, "kind": e.kind, "message": e.message} for e in rows
+    ]
+    text = "\n".join(
+        f"{time.strftime('%H:%M:%S', time.localtime(e['ts_ms'] / 1000))} "
+        f"{e['level']:7} {e['kind']:8} {e['message']}"
+        for e in data
+    )
+    _emit(data, as_json, text or "no events yet")
+
+
+def send_control(
+    data_dir: Path | None, command: str, args: dict[str, Any], timeout: float = 10.0
+) -> dict[str, Any]:
+    """Queue an operator command for the running daemon and wait for its result."""
+    from node.store import Store
+
+    config = _config(data_dir)
+    path = config.data_dir / STORE_FILE
+    if not path.exists():
+        raise UserError(f"no node store at {path}; start one with: byteswarm run")
+    with Store.open(path) as store:
+        control_id = store.enqueue_control(command, args)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            row = store.get_control(control_id)
+            if row is not None and row.status in ("done", "failed"):
+                if row.status == "failed":
+                    raise UserError((row.result or {}).get("error", "command failed"))
+                return dict(row.result or {})
+            time.sleep(0.05)
+    raise UserError(f"the node did not answer within {timeout:.0f} s; is `byteswarm run` up?")
+
+
+@cli.command()
+@data_dir_option
+@json_option
+@click.argument("text")
+@click.option(
+    "--value",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="A number carried with the note (NaN and inf are refused).",
+)
+def publish(data_dir: Path | None, as_json: bool, text: str, value: float) -> None:
+    """Publish a signed note on byteswarm/notes through the running node."""
+    if value != value or value in (float("inf"), float("-inf")):
+        raise UserError("--value must be a finite number")
+    if len(text) > 1024:
+        raise UserError("the note text is longer than 1024 characters")
+    result = send_control(data_dir, "publish", {"text": text, "value": value})
+    _emit(result, as_json, f"published {result['topic']} #{result['seq']}")
+
+
+def _register_commands() -> None:
+    from node.demo import demo
+
+    cli.add_command(demo)
+
+
+_register_commands()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="byteswarm")

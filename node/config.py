@@ -1,0 +1,195 @@
+"""Node configuration: a TOML file mapped onto frozen dataclasses.
+
+Every field has a default, so ``byteswarm run`` works with no file at all. Unknown keys
+and values of the wrong type are errors that name the offending key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, get_args, get_origin, get_type_hints
+
+import platformdirs
+
+Role = Literal["device", "cloud"]
+DATA_DIR_ENV = "BYTESWARM_DATA_DIR"
+
+
+class ConfigError(ValueError):
+    """A configuration file or value is invalid; the message names the key."""
+
+
+def default_data_dir() -> Path:
+    """``$BYTESWARM_DATA_DIR`` if set, else the platform's user data dir."""
+    env = os.environ.get(DATA_DIR_ENV)
+    if env:
+        return Path(env)
+    return Path(platformdirs.user_data_dir("byteswarm", appauthor=False))
+
+
+@dataclass(frozen=True)
+class GossipConfig:
+    """Gossipsub parameters; py-libp2p's defaults are unsafe, so every one is explicit."""
+
+    heartbeat_interval: float = 1.0
+    """Seconds between mesh heartbeats (py-libp2p defaults to 120 s; the spec says 1 s)."""
+    degree: int = 6
+    """Target mesh degree D."""
+    degree_low: int = 4
+    """Lower bound D_lo before the heartbeat grafts more peers."""
+    degree_high: int = 12
+    """Upper bound D_hi before the heartbeat prunes peers."""
+    max_messages_per_topic_per_second: float = 100.0
+    """Per-forwarder spam limit; set well above a full round of records (py-libp2p: ~10)."""
+    publish_interval: float = 0.05
+    """Seconds between two publishes from the paced queue."""
+    max_batch_records: int = 64
+    """Records packed into one gossip message."""
+    max_message_bytes: int = 256 * 1024
+    """Largest gossip message we send or accept (well under libp2p's 1 MiB)."""
+
+
+@dataclass(frozen=True)
+class SyncConfig:
+    """Request/response catch-up over the stored record log."""
+
+    interval: float = 5.0
+    """Seconds between catch-up pulls from each connected peer."""
+    max_records: int = 256
+    """Records returned by one sync response."""
+    max_response_bytes: int = 512 * 1024
+    """Largest sync response we send or read."""
+    timeout: float = 10.0
+    """Seconds before a sync request is abandoned."""
+
+
+@dataclass(frozen=True)
+class PeerLimits:
+    """Per-peer token bucket that runs before any signature check."""
+
+    rate: float = 200.0
+    """Records per second refilled per peer."""
+    burst: float = 1000.0
+    """Bucket capacity."""
+
+
+@dataclass(frozen=True)
+class NodeConfig:
+    """The whole node configuration."""
+
+    data_dir: Path = field(default_factory=default_data_dir)
+    """Where the identity key and the SQLite store live."""
+    listen: tuple[str, ...] = ("/ip4/127.0.0.1/tcp/0",)
+    """Multiaddrs to listen on; port 0 lets the OS choose."""
+    bootstrap: tuple[str, ...] = ()
+    """Multiaddrs (with /p2p/ID) of peers to dial at start and keep reconnecting to."""
+    role: Role = "device"
+    """``device`` runs forward passes only; ``cloud`` may run torch."""
+    topics: tuple[str, ...] = ("byteswarm/chat",)
+    """Gossip topics joined at start (services add their own)."""
+    status_interval: float = 1.0
+    """Seconds between status snapshots written to the store."""
+    reconnect_max_backoff: float = 30.0
+    """Longest wait between two dials of a lost bootstrap peer."""
+    gossip: GossipConfig = field(default_factory=GossipConfig)
+    sync: SyncConfig = field(default_factory=SyncConfig)
+    peer_limits: PeerLimits = field(default_factory=PeerLimits)
+
+
+def load_config(path: Path | None = None, **overrides: Any) -> NodeConfig:
+    """Read ``path`` (if given) and apply non-None ``overrides`` on top."""
+    raw: dict[str, Any] = {}
+    if path is not None:
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
+    for key, value in overrides.items():
+        if value is not None:
+            raw[key] = value
+    config: NodeConfig = _build(NodeConfig, raw, prefix="")
+    _check(config)
+    return config
+
+
+def _build(cls: type[Any], raw: dict[str, Any], prefix: str) -> Any:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{prefix.rstrip('.') or 'config'}: expected a table")
+    hints = get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(raw) - names)
+    if unknown:
+        raise ConfigError(f"unknown config key: {prefix}{unknown[0]}")
+    values = {name: _coerce(hints[name], raw[name], prefix + name) for name in raw}
+    return cls(**values)
+
+
+def _coerce(hint: Any, value: Any, key: str) -> Any:
+    if dataclasses.is_dataclass(hint):
+        return _build(hint, value, key + ".")  # type: ignore[arg-type]
+    origin = get_origin(hint)
+    if hint is Path:
+        if isinstance(value, str | Path):
+            return Path(value).expanduser()
+        raise ConfigError(f"{key}: expected a path string, got {type(value).__name__}")
+    if origin is Literal:
+        if value not in get_args(hint):
+            allowed = ", ".join(repr(a) for a in get_args(hint))
+            raise ConfigError(f"{key}: expected one of {allowed}, got {value!r}")
+        return value
+    if origin is tuple:
+        if isinstance(value, str) or not isinstance(value, list | tuple):
+            raise ConfigError(f"{key}: expected a list of strings")
+        if not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{key}: every entry must be a string")
+        return tuple(value)
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{key}: expected a number, got {value!r}")
+        return float(value)
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{key}: expected an integer, got {value!r}")
+        return value
+    if hint is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{key}: expected a string, got {value!r}")
+        return value
+    raise ConfigError(f"{key}: unsupported type")  # pragma: no cover
+
+
+def _check(config: NodeConfig) -> None:
+    positive = {
+        "status_interval": config.status_interval,
+        "reconnect_max_backoff": config.reconnect_max_backoff,
+        "gossip.heartbeat_interval": config.gossip.heartbeat_interval,
+        "gossip.publish_interval": config.gossip.publish_interval,
+        "gossip.max_messages_per_topic_per_second": (
+            config.gossip.max_messages_per_topic_per_second
+        ),
+        "gossip.max_batch_records": config.gossip.max_batch_records,
+        "sync.interval": config.sync.interval,
+        "sync.max_records": config.sync.max_records,
+        "sync.timeout": config.sync.timeout,
+        "peer_limits.rate": config.peer_limits.rate,
+        "peer_limits.burst": config.peer_limits.burst,
+    }
+    for key, value in positive.items():
+        if value <= 0:
+            raise ConfigError(f"{key}: must be positive, got {value}")
+    g = config.gossip
+    if not 0 < g.degree_low <= g.degree <= g.degree_high:
+        raise ConfigError(
+            "gossip.degree: need 0 < degree_low <= degree <= degree_high, got "
+            f"{g.degree_low} <= {g.degree} <= {g.degree_high}"
+        )
+    if not 1024 <= g.max_message_bytes <= 900 * 1024:
+        raise ConfigError("gossip.max_message_bytes: must be between 1 KiB and 900 KiB")
+    if not 1024 <= config.sync.max_response_bytes <= 4 * 1024 * 1024:
+        raise ConfigError("sync.max_response_bytes: must be between 1 KiB and 4 MiB")

@@ -1,0 +1,269 @@
+"""The daemon: one trio nursery running p2p, the store writer, control, sync and services.
+
+SQLite is the single source of truth: every store call runs in one worker thread, one at a
+time (a capacity limiter of 1), so there is exactly one writer and the trio loop never
+blocks on fsync. Records are acknowledged (to an operator or a peer) only after commit.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import signal
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol, TypeVar
+
+import trio
+
+from node import wire
+from node.config import NodeConfig
+from node.identity import Identity, load_or_create_identity
+from node.p2p import P2PError, P2PNode
+from node.store import RecordRow, Store
+
+NOTES_TOPIC = "byteswarm/notes"
+STORE_FILE = "node.db"
+T = TypeVar("T")
+
+log = logging.getLogger("byteswarm.daemon")
+
+
+class Service(Protocol):
+    """A slot the service issues (rank, finetune, adapt) fill."""
+
+    name: str
+    topics: tuple[str, ...]
+
+    async def run(self, daemon: Daemon) -> None: ...
+
+    async def on_control(self, command: str, args: dict[str, Any]) -> dict[str, Any] | None:
+        """Handle a control command, or return None if it is not this service's."""
+        ...
+
+
+class Daemon:
+    """A running node. ``run()`` returns after SIGINT/SIGTERM or cancellation."""
+
+    def __init__(self, config: NodeConfig, services: Sequence[Service] = ()) -> None:
+        self.config = config
+        self.services = list(services)
+        self.identity: Identity = load_or_create_identity(config.data_dir)
+        self.store = Store.open(config.data_dir / STORE_FILE)
+        self._db_limiter = trio.CapacityLimiter(1)
+        topics = [NOTES_TOPIC, *config.topics]
+        for service in self.services:
+            topics.extend(service.topics)
+        self.topics = list(dict.fromkeys(topics))
+        self.p2p = P2PNode(
+            config,
+            self.identity,
+            on_records=self.ingest,
+            serve_sync=self._serve_sync,
+            log=logging.getLogger("byteswarm.p2p"),
+        )
+        self._cursors: dict[tuple[str, str], int] = {}
+        self._started = time.time()
+        self._stored_counts: dict[str, int] = {}
+
+    @property
+    def peer_id(self) -> str:
+        return self.p2p.peer_id
+
+    async def db(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run a store call in the single store thread."""
+        return await trio.to_thread.run_sync(functools.partial(fn, *args), limiter=self._db_limiter)
+
+    # -- lifecycle -----------------------------------------------------------------
+
+    async def run(self, *, task_status: Any = trio.TASK_STATUS_IGNORED) -> None:
+        try:
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(self._signals, nursery.cancel_scope)
+                await nursery.start(functools.partial(self.p2p.serve, self.topics))
+                await self.db(self.store.add_event, "start", f"node {self.peer_id} started")
+                log.info("peer id %s listening on %s", self.peer_id, self.p2p.listen_addrs())
+                await self._write_status()
+                nursery.start_soon(self._status_loop)
+                nursery.start_soon(self._control_loop)
+                nursery.start_soon(self._sync_loop)
+                for service in self.services:
+                    nursery.start_soon(service.run, self)
+                task_status.started()
+        finally:
+            with trio.CancelScope(shield=True):
+                try:
+                    await self.db(self.store.add_event, "stop", "node stopped")
+                    await self.db(self.store.write_status, "node", self._status(running=False))
+                finally:
+                    await self.db(self.store.close)
+
+    async def _signals(self, scope: trio.CancelScope) -> None:
+        with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+            async for signum in signals:
+                log.info("received %s, shutting down", signal.Signals(signum).name)
+                scope.cancel()
+                return
+
+    # -- records -------------------------------------------------------------------
+
+    async def ingest(self, records: list[wire.SignedRecord], source: str) -> int:
+        """Store verified records; returns how many were new (the rest are replays)."""
+        rows = [
+            RecordRow(r.topic, r.author, r.seq, r.ts_ms, wire.encode(r))
+            for r in records
+            if r.topic in self.topics
+        ]
+        if not rows:
+            return 0
+        fresh = await self.db(self.store.insert_records, rows, source)
+        return sum(fresh)
+
+    async def publish_local(self, topic: str, body: bytes) -> wire.SignedRecord:
+        """Sign a record as this node, commit it, then gossip it."""
+        if topic not in self.topics:
+            raise P2PError(f"not joined to topic {topic!r}")
+        wire.decode_body(topic, body)  # never publish what our peers would reject
+
+        def commit() -> wire.SignedRecord:
+            with self.store.transaction():
+                seq = self.store.next_seq(topic, self.identity.public_key)
+                record = wire.sign_record(
+                    self.identity.seed, topic, seq, int(time.time() * 1000), body
+                )
+                row = RecordRow(topic, record.author, seq, record.ts_ms, wire.encode(record))
+                self.store.insert_records([row], "local")
+            return record
+
+        record = await self.db(commit)
+        self.p2p.publish(record)
+        return record
+
+    async def _serve_sync(self, request: wire.SyncRequest, peer: str) -> wire.SyncResponse:
+        if request.topic not in self.topics:
+            raise wire.WireError(f"unknown topic {request.topic!r}")
+        limit = min(request.limit, self.config.sync.max_records)
+        budget = self.config.sync.max_response_bytes - 4096
+        rows, next_cursor, more = await self.db(
+            self.store.records_since, request.topic, request.cursor, limit, budget
+        )
+        records = [wire.decode_record(row.blob) for row in rows]
+        return wire.SyncResponse(wire.WIRE_VERSION, records, next_cursor, more)
+
+    async def sync_topic(self, peer: str, topic: str) -> int:
+        """Pull every record of ``topic`` that ``peer`` stored after our cursor."""
+        new = 0
+        more = True
+        while more:
+            cursor = self._cursors.get((peer, topic), 0)
+            request = wire.SyncRequest(wire.WIRE_VERSION, topic, cursor, 256)
+            response = await self.p2p.sync_from(peer, request)
+            valid = await trio.to_thread.run_sync(_verified, topic, response.records)
+            if len(valid) != len(response.records):
+                log.warning(
+                    "peer %s sent %d invalid sync records", peer, len(response.records) - len(valid)
+                )
+            new += await self.ingest(valid, peer)
+            if response.next_cursor <= cursor and response.more:
+                raise P2PError(f"peer {peer} sent a non-advancing cursor")
+            self._cursors[(peer, topic)] = response.next_cursor
+            more = response.more
+        return new
+
+    async def _sync_loop(self) -> None:
+        last_full = 0.0
+        known: set[str] = set()
+        while True:
+            peers = set(self.p2p.connected_peers())
+            due = trio.current_time() - last_full >= self.config.sync.interval
+            targets = peers if due else peers - known
+            if due:
+                last_full = trio.current_time()
+            for peer in targets:
+                if peer not in known:
+                    addrs = self.p2p.peer_addrs(peer)
+                    await self.db(self.store.upsert_peer, peer, addrs, True, "connect")
+                    await self.db(self.store.add_event, "peer", f"connected to {peer}")
+                for topic in self.topics:
+                    try:
+                        new = await self.sync_topic(peer, topic)
+                        if new:
+                            log.info("caught up %d records of %s from %s", new, topic, peer)
+                    except (P2PError, wire.WireError) as exc:
+                        log.info("sync of %s from %s failed: %s", topic, peer, exc)
+                        break
+            for gone in known - peers:
+                await self.db(
+                    self.store.upsert_peer, gone, self.p2p.peer_addrs(gone), False, "connect"
+                )
+                await self.db(self.store.add_event, "peer", f"disconnected from {gone}")
+            known = peers
+            await trio.sleep(0.25)
+
+    # -- operator control and status ------------------------------------------------
+
+    async def _control_loop(self) -> None:
+        while True:
+            for row in await self.db(self.store.claim_control):
+                try:
+                    result = await self.handle_control(row.command, row.args)
+                    await self.db(self.store.finish_control, row.id, True, result)
+                except Exception as exc:
+                    log.info("control %s failed: %s", row.command, exc)
+                    await self.db(self.store.finish_control, row.id, False, {"error": str(exc)})
+            await trio.sleep(0.1)
+
+    async def handle_control(self, command: str, args: dict[str, Any]) -> dict[str, Any]:
+        if command == "publish":
+            text = str(args.get("text", ""))
+            value = float(args.get("value", 0.0))
+            body = wire.encode(wire.Note(wire.WIRE_VERSION, text, value))
+            record = await self.publish_local(NOTES_TOPIC, body)
+            return {"topic": record.topic, "seq": record.seq}
+        if command == "connect":
+            return {"peer_id": await self.p2p.connect(str(args["addr"]))}
+        for service in self.services:
+            result = await service.on_control(command, args)
+            if result is not None:
+                return result
+        raise ValueError(f"unknown control command {command!r}")
+
+    async def _status_loop(self) -> None:
+        while True:
+            await trio.sleep(self.config.status_interval)
+            await self._write_status()
+
+    async def _write_status(self) -> None:
+        self._stored_counts = await self.db(self.store.topics)
+        size = await self.db(self.store.size_bytes)
+        status = self._status(running=True)
+        status["store_bytes"] = size
+        await self.db(self.store.write_status, "node", status)
+
+    def _status(self, *, running: bool) -> dict[str, Any]:
+        status = self.p2p.status()
+        status.update(
+            running=running,
+            pid=os.getpid(),
+            role=self.config.role,
+            data_dir=str(self.config.data_dir),
+            uptime_s=round(time.time() - self._started, 1),
+            records=self._stored_counts,
+            services=[s.name for s in self.services],
+        )
+        return status
+
+
+def _verified(topic: str, records: list[wire.SignedRecord]) -> list[wire.SignedRecord]:
+    """Records relayed by a third party count only with their author's valid signature."""
+    valid = []
+    for record in records:
+        try:
+            if record.topic != topic:
+                raise wire.WireError("topic mismatch")
+            wire.check_record(record)
+        except wire.WireError:
+            continue
+        valid.append(record)
+    return valid

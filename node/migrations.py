@@ -1,0 +1,145 @@
+"""Ordered schema migrations for the store, tracked in ``PRAGMA user_version``.
+
+Schema version n means the first n functions of ``MIGRATIONS`` have been applied. Each
+migration runs in its own ``BEGIN IMMEDIATE`` transaction together with the version bump,
+so a failing migration leaves the file exactly at the previous version.
+
+To change the schema (e.g. a service's tables), append a function to ``MIGRATIONS``. Never
+edit, remove or reorder one that has shipped: the version number is its position. A
+migration receives the ``sqlite_utils.Database`` and may use its table API or plain SQL,
+but must not commit, roll back or ``VACUUM`` (it is already inside a transaction).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from sqlite_utils import Database
+
+from node.store_rows import StoreError
+
+Migration = Callable[[Database], None]
+
+
+def m001_core_tables(db: Database) -> None:
+    """Records (the synced log), peers, the event log, operator control rows, status."""
+    statements = [
+        """CREATE TABLE records (
+            cursor INTEGER PRIMARY KEY AUTOINCREMENT,
+            topic TEXT NOT NULL,
+            author BLOB NOT NULL,
+            seq INTEGER NOT NULL CHECK (seq >= 0),
+            ts_ms INTEGER NOT NULL,
+            blob BLOB NOT NULL,
+            received_ms INTEGER NOT NULL,
+            source TEXT NOT NULL,
+            UNIQUE (topic, author, seq)
+        )""",
+        "CREATE INDEX records_topic_cursor ON records (topic, cursor)",
+        """CREATE TABLE peers (
+            peer_id TEXT PRIMARY KEY,
+            addrs TEXT NOT NULL DEFAULT '[]',
+            first_seen_ms INTEGER NOT NULL,
+            last_seen_ms INTEGER NOT NULL,
+            connected INTEGER NOT NULL DEFAULT 0 CHECK (connected IN (0, 1)),
+            source TEXT NOT NULL
+        )""",
+        """CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            ts_ms INTEGER NOT NULL,
+            level TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            message TEXT NOT NULL,
+            data TEXT NOT NULL DEFAULT '{}'
+        )""",
+        """CREATE TABLE control (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            ts_ms INTEGER NOT NULL,
+            command TEXT NOT NULL,
+            args TEXT NOT NULL DEFAULT '{}',
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'running', 'done', 'failed')),
+            result TEXT,
+            done_ms INTEGER
+        )""",
+        "CREATE INDEX control_status_id ON control (status, id)",
+        """CREATE TABLE status (
+            key TEXT PRIMARY KEY,
+            ts_ms INTEGER NOT NULL,
+            data TEXT NOT NULL
+        )""",
+    ]
+    for sql in statements:
+        db.execute(sql)
+
+
+MIGRATIONS: list[Migration] = [m001_core_tables]
+"""Append-only: position i holds the migration that takes the schema from version i to i+1."""
+
+
+def schema_version(db: Database) -> int:
+    """The version recorded in the file (0 for a fresh database)."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    assert isinstance(version, int)
+    return version
+
+
+def latest_version(migrations: Sequence[Migration] | None = None) -> int:
+    """The version this code migrates to."""
+    return len(MIGRATIONS if migrations is None else migrations)
+
+
+def check_version(version: int, latest: int) -> None:
+    """Refuse a file written by a newer byteswarm: we would misread or damage its schema."""
+    if version > latest:
+        raise StoreError(
+            f"store schema version {version} is newer than this byteswarm knows ({latest});"
+            " upgrade byteswarm"
+        )
+
+
+def migrate(db: Database, migrations: Sequence[Migration] | None = None) -> int:
+    """Apply every pending migration in order; return the resulting schema version.
+
+    Safe to call on every open: an up-to-date file costs one ``PRAGMA`` read. Two processes
+    migrating at once are serialised by ``BEGIN IMMEDIATE`` and the version re-read inside it.
+    """
+    steps = MIGRATIONS if migrations is None else migrations
+    conn = db.conn
+    if conn.in_transaction:
+        raise StoreError("migrate() must not run inside an open transaction")
+    version = schema_version(db)
+    check_version(version, len(steps))
+    while version < len(steps):
+        step_name = "?"
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            version = schema_version(db)
+            check_version(version, len(steps))
+            if version < len(steps):
+                step = steps[version]
+                step_name = getattr(step, "__name__", repr(step))
+                step(db)
+                db.execute(f"PRAGMA user_version = {version + 1:d}")
+            conn.execute("COMMIT")
+        except BaseException as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if isinstance(exc, StoreError) or not isinstance(exc, Exception):
+                raise
+            raise StoreError(
+                f"migration {version + 1} ({step_name}) failed and was rolled back: {exc}"
+            ) from exc
+        version = schema_version(db)
+    return version
+
+
+__all__ = [
+    "MIGRATIONS",
+    "Migration",
+    "check_version",
+    "latest_version",
+    "m001_core_tables",
+    "migrate",
+    "schema_version",
+]

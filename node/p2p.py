@@ -1,0 +1,373 @@
+"""The libp2p host, hardened: the only module that touches libp2p networking.
+
+What py-libp2p 0.8.x gets wrong by default and what we do instead (DESIGN.md §2):
+Noise is the only security transport offered (the default also accepts plaintext); the
+gossipsub heartbeat is 1 s (default 120 s); mesh degrees and the spam limit are explicit;
+eclipse protection is off because every peer on one machine shares an IP; topic
+validators are wrapped so they can never raise; publishes go through a paced, batching
+queue; request/response reads are bounded; shutdown stops the seen-message sweeper thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import struct
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import multiaddr
+import trio
+from libp2p import new_host
+from libp2p.crypto.ed25519 import create_new_key_pair
+from libp2p.crypto.x25519 import create_new_key_pair as create_x25519_key_pair
+from libp2p.custom_types import TProtocol
+from libp2p.peer.id import ID
+from libp2p.peer.peerinfo import info_from_p2p_addr
+from libp2p.pubsub.gossipsub import PROTOCOL_ID_V11, PROTOCOL_ID_V12, GossipSub
+from libp2p.pubsub.pubsub import Pubsub
+from libp2p.security.noise.transport import PROTOCOL_ID as NOISE_PROTOCOL_ID
+from libp2p.security.noise.transport import Transport as NoiseTransport
+from libp2p.stream_muxer.mplex.mplex import MPLEX_PROTOCOL_ID, Mplex
+from libp2p.stream_muxer.yamux.yamux import PROTOCOL_ID as YAMUX_PROTOCOL_ID
+from libp2p.stream_muxer.yamux.yamux import Yamux
+from libp2p.tools.anyio_service import background_trio_service
+
+from node import wire
+from node.config import NodeConfig
+from node.identity import Identity
+from node.ratelimit import TokenBuckets
+
+SYNC_PROTOCOL = TProtocol("/byteswarm/sync/1.0.0")
+_FRAME = struct.Struct(">I")
+
+RecordsHandler = Callable[[list[wire.SignedRecord], str], Awaitable[object]]
+SyncServer = Callable[[wire.SyncRequest, str], Awaitable[wire.SyncResponse]]
+
+
+class P2PError(RuntimeError):
+    """A network operation failed (bad address, dial error, protocol violation)."""
+
+
+def parse_multiaddr(text: str) -> multiaddr.Multiaddr:
+    """Parse ``text`` or raise P2PError naming it."""
+    try:
+        return multiaddr.Multiaddr(text)
+    except Exception as exc:
+        raise P2PError(f"bad multiaddr {text!r}: {exc}") from exc
+
+
+class P2PNode:
+    """A libp2p host with gossipsub, our record topics and the sync protocol."""
+
+    def __init__(
+        self,
+        config: NodeConfig,
+        identity: Identity,
+        *,
+        on_records: RecordsHandler,
+        serve_sync: SyncServer,
+        log: logging.Logger,
+    ) -> None:
+        self.config = config
+        self.log = log
+        self._on_records = on_records
+        self._serve_sync = serve_sync
+        key_pair = create_new_key_pair(identity.seed)
+        noise = NoiseTransport(key_pair, noise_privkey=create_x25519_key_pair().private_key)
+        self.host = new_host(
+            key_pair=key_pair,
+            sec_opt={NOISE_PROTOCOL_ID: noise},
+            muxer_opt={TProtocol(YAMUX_PROTOCOL_ID): Yamux, MPLEX_PROTOCOL_ID: Mplex},
+        )
+        self.peer_id: str = self.host.get_id().to_base58()
+        g = config.gossip
+        self.gossipsub = GossipSub(
+            protocols=[PROTOCOL_ID_V12, PROTOCOL_ID_V11],
+            degree=g.degree,
+            degree_low=g.degree_low,
+            degree_high=g.degree_high,
+            heartbeat_interval=g.heartbeat_interval,  # type: ignore[arg-type]
+            spam_protection_enabled=True,
+            max_messages_per_topic_per_second=g.max_messages_per_topic_per_second,
+            eclipse_protection_enabled=False,
+        )
+        self.pubsub = Pubsub(
+            self.host,
+            self.gossipsub,
+            strict_signing=True,
+            max_inbound_rpc_size=g.max_message_bytes + 64 * 1024,
+        )
+        self.buckets = TokenBuckets(config.peer_limits.rate, config.peer_limits.burst)
+        self.counters: Counter[str] = Counter()
+        self._outbox_send, self._outbox_recv = trio.open_memory_channel[wire.SignedRecord](100_000)
+        self._topics: list[str] = []
+
+    # -- lifecycle -----------------------------------------------------------------
+
+    async def serve(
+        self, topics: Sequence[str], *, task_status: Any = trio.TASK_STATUS_IGNORED
+    ) -> None:
+        """Listen, join ``topics`` and run until cancelled; shut down cleanly."""
+        listen = [parse_multiaddr(a) for a in self.config.listen]
+        try:
+            async with (
+                self.host.run(listen_addrs=listen),
+                background_trio_service(self.pubsub),
+                background_trio_service(self.gossipsub),
+                trio.open_nursery() as nursery,
+            ):
+                if not self.host.get_addrs():
+                    # py-libp2p logs a failed bind and carries on listening on nothing.
+                    raise OSError(98, "address already in use or not available")
+                await self.pubsub.wait_until_ready()
+                self.host.set_stream_handler(SYNC_PROTOCOL, self._handle_sync_stream)
+                for topic in topics:
+                    await self._join(topic, nursery)
+                nursery.start_soon(self._publisher)
+                nursery.start_soon(self._reconnector)
+                task_status.started()
+                await trio.sleep_forever()
+        finally:
+            with trio.CancelScope(shield=True):
+                await self._shutdown()
+
+    async def _shutdown(self) -> None:
+        try:
+            await self.host.close()
+        except Exception as exc:  # a half-open connection must not block shutdown
+            self.log.warning("host close failed: %s", exc)
+        # The seen-message cache runs a sweeper thread that nothing else stops.
+        stop = getattr(self.pubsub.seen_messages, "stop", None)
+        if stop is not None:
+            await trio.to_thread.run_sync(stop)
+
+    async def _join(self, topic: str, nursery: trio.Nursery) -> None:
+        self.pubsub.set_topic_validator(topic, self._make_validator(topic), False)
+        subscription = await self.pubsub.subscribe(topic)
+        self._topics.append(topic)
+        nursery.start_soon(self._reader, topic, subscription)
+
+    # -- inbound gossip --------------------------------------------------------------
+
+    def _make_validator(self, topic: str) -> Callable[[ID, Any], bool]:
+        def validate(forwarder: ID, msg: Any) -> bool:
+            try:
+                return self._validate(topic, forwarder, msg)
+            except Exception as exc:  # a raising validator would kill the pubsub service
+                self.counters["rejected_validator_error"] += 1
+                self.log.warning("validator error on %s: %r", topic, exc)
+                return False
+
+        return validate
+
+    def _validate(self, topic: str, forwarder: ID, msg: Any) -> bool:
+        sender = forwarder.to_base58()
+        if not self.buckets.take(sender, 1.0):
+            self.counters["rejected_rate"] += 1
+            return False
+        data: bytes = msg.data
+        try:
+            batch = wire.decode_record_batch(data, max_bytes=self.config.gossip.max_message_bytes)
+            if not self.buckets.take(sender, float(len(batch.records))):
+                self.counters["rejected_rate"] += 1
+                return False
+            origin = bytes(msg.from_id)
+            for record in batch.records:
+                if record.topic != topic:
+                    raise wire.WireError(f"record topic {record.topic!r} on {topic!r}")
+                if wire.peer_id_from_author(record.author) != origin:
+                    raise wire.WireError("record author is not the message signer")
+                wire.check_record(record)
+        except wire.WireError as exc:
+            self.counters["rejected_invalid"] += 1
+            self.log.info("rejected gossip on %s from %s: %s", topic, sender, exc)
+            return False
+        return True
+
+    async def _reader(self, topic: str, subscription: Any) -> None:
+        while True:
+            msg = await subscription.get()
+            origin = ID(msg.from_id).to_base58()
+            if origin == self.peer_id:
+                continue
+            try:
+                batch = wire.decode_record_batch(msg.data, self.config.gossip.max_message_bytes)
+            except wire.WireError:  # validated already; only a library bug gets here
+                self.counters["rejected_invalid"] += 1
+                continue
+            self.counters["gossip_messages_in"] += 1
+            self.counters["gossip_records_in"] += len(batch.records)
+            await self._on_records(list(batch.records), origin)
+
+    # -- outbound gossip -------------------------------------------------------------
+
+    def publish(self, record: wire.SignedRecord) -> None:
+        """Queue a record for the paced publisher; raises P2PError when the queue is full."""
+        if record.topic not in self._topics:
+            raise P2PError(f"not joined to topic {record.topic!r}")
+        try:
+            self._outbox_send.send_nowait(record)
+        except trio.WouldBlock as exc:
+            raise P2PError("publish queue is full") from exc
+
+    async def _publisher(self) -> None:
+        """Send queued records as batches, one publish per interval (never a tight loop)."""
+        g = self.config.gossip
+        while True:
+            first = await self._outbox_recv.receive()
+            pending = [first]
+            while len(pending) < g.max_batch_records * 16:
+                try:
+                    pending.append(self._outbox_recv.receive_nowait())
+                except trio.WouldBlock:
+                    break
+            for payload in _pack_batches(pending, g.max_batch_records, g.max_message_bytes):
+                topic = payload[0]
+                await self.pubsub.publish(topic, payload[1])
+                self.counters["gossip_messages_out"] += 1
+                await trio.sleep(g.publish_interval)
+
+    # -- peers -----------------------------------------------------------------------
+
+    def listen_addrs(self) -> list[str]:
+        return [str(a) for a in self.host.get_addrs()]
+
+    def connected_peers(self) -> list[str]:
+        return [p.to_base58() for p in self.host.get_connected_peers()]
+
+    def peer_addrs(self, peer_id: str) -> list[str]:
+        try:
+            return [str(a) for a in self.host.get_peerstore().addrs(ID.from_base58(peer_id))]
+        except Exception:
+            return []
+
+    async def connect(self, addr: str) -> str:
+        """Dial a ``/ip4/.../tcp/.../p2p/ID`` address; returns the peer id."""
+        try:
+            info = info_from_p2p_addr(parse_multiaddr(addr))
+        except P2PError:
+            raise
+        except Exception as exc:
+            raise P2PError(f"bad peer address {addr!r} (needs /p2p/<peer id>): {exc}") from exc
+        try:
+            with trio.fail_after(self.config.sync.timeout):
+                await self.host.connect(info)
+        except Exception as exc:
+            raise P2PError(f"cannot connect to {addr}: {exc!r}") from exc
+        return str(info.peer_id.to_base58())
+
+    async def _reconnector(self) -> None:
+        """Keep every bootstrap peer connected, with exponential backoff per peer."""
+        delays: dict[str, float] = {}
+        next_try: dict[str, float] = {}
+        while True:
+            now = trio.current_time()
+            connected = set(self.connected_peers())
+            for addr in self.config.bootstrap:
+                peer = addr.rsplit("/p2p/", 1)[-1]
+                if peer in connected or next_try.get(addr, 0.0) > now:
+                    continue
+                try:
+                    await self.connect(addr)
+                    delays.pop(addr, None)
+                    self.log.info("connected to bootstrap peer %s", peer)
+                except P2PError as exc:
+                    delay = min(delays.get(addr, 0.5) * 2, self.config.reconnect_max_backoff)
+                    delays[addr] = delay
+                    next_try[addr] = now + delay
+                    self.log.info("bootstrap %s unreachable, retry in %.1fs: %s", addr, delay, exc)
+            await trio.sleep(0.5)
+
+    # -- request/response sync ------------------------------------------------------
+
+    async def sync_from(self, peer_id: str, request: wire.SyncRequest) -> wire.SyncResponse:
+        """Ask ``peer_id`` for the stored records of a topic after a cursor."""
+        try:
+            with trio.fail_after(self.config.sync.timeout):
+                stream = await self.host.new_stream(ID.from_base58(peer_id), [SYNC_PROTOCOL])
+                try:
+                    await _write_frame(stream, wire.encode(request))
+                    data = await _read_frame(stream, self.config.sync.max_response_bytes)
+                finally:
+                    await stream.close()
+        except (trio.TooSlowError, OSError, Exception) as exc:
+            if isinstance(exc, wire.WireError):
+                raise
+            raise P2PError(f"sync from {peer_id} failed: {exc!r}") from exc
+        response = wire.decode_sync_response(data, self.config.sync.max_response_bytes)
+        self.counters["sync_responses_in"] += 1
+        return response
+
+    async def _handle_sync_stream(self, stream: Any) -> None:
+        peer = stream.muxed_conn.peer_id.to_base58()
+        try:
+            with trio.fail_after(self.config.sync.timeout):
+                if not self.buckets.take(peer, 1.0):
+                    self.counters["rejected_rate"] += 1
+                    return
+                request = wire.decode_sync_request(await _read_frame(stream, 1024))
+                response = await self._serve_sync(request, peer)
+                await _write_frame(stream, wire.encode(response))
+                self.counters["sync_responses_out"] += 1
+        except Exception as exc:  # a bad peer must never take the handler down
+            self.counters["sync_errors"] += 1
+            self.log.info("sync request from %s failed: %r", peer, exc)
+        finally:
+            with contextlib.suppress(Exception):
+                await stream.close()
+
+    def status(self) -> dict[str, Any]:
+        mesh = getattr(self.gossipsub, "mesh", {})
+        return {
+            "peer_id": self.peer_id,
+            "listen_addrs": self.listen_addrs(),
+            "connected_peers": self.connected_peers(),
+            "topics": {t: len(mesh.get(t, ())) for t in self._topics},
+            "counters": dict(self.counters),
+        }
+
+
+def _pack_batches(
+    records: list[wire.SignedRecord], max_records: int, max_bytes: int
+) -> list[tuple[str, bytes]]:
+    """Group records by topic into encoded batches under both limits."""
+    by_topic: dict[str, list[wire.SignedRecord]] = {}
+    for record in records:
+        by_topic.setdefault(record.topic, []).append(record)
+    out: list[tuple[str, bytes]] = []
+    for topic, items in by_topic.items():
+        chunk: list[wire.SignedRecord] = []
+        size = 16
+        for record in items:
+            rec_size = len(record.body) + len(record.topic) + 128
+            if chunk and (len(chunk) >= max_records or size + rec_size > max_bytes):
+                out.append((topic, wire.encode(wire.RecordBatch(wire.WIRE_VERSION, chunk))))
+                chunk, size = [], 16
+            chunk.append(record)
+            size += rec_size
+        if chunk:
+            out.append((topic, wire.encode(wire.RecordBatch(wire.WIRE_VERSION, chunk))))
+    return out
+
+
+async def _write_frame(stream: Any, data: bytes) -> None:
+    await stream.write(_FRAME.pack(len(data)) + data)
+
+
+async def _read_exactly(stream: Any, n: int) -> bytes:
+    buf = bytearray()
+    while len(buf) < n:
+        chunk = await stream.read(n - len(buf))
+        if not chunk:
+            raise P2PError("stream closed mid-frame")
+        buf += chunk
+    return bytes(buf)
+
+
+async def _read_frame(stream: Any, max_bytes: int) -> bytes:
+    (length,) = _FRAME.unpack(await _read_exactly(stream, _FRAME.size))
+    if length > max_bytes:
+        raise wire.WireError(f"frame of {length} bytes exceeds the limit of {max_bytes}")
+    return await _read_exactly(stream, length)

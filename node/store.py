@@ -1,0 +1,230 @@
+"""The SQLite store: the node's single source of truth and the bus between processes.
+
+One writer (the daemon's store worker thread) opens the file read-write; the TUI and CLI
+open it read-only and poll ``data_version()``. Every write runs in a ``BEGIN IMMEDIATE``
+transaction with ``synchronous=FULL`` and is committed before the method returns, so any
+result handed to a caller (and acknowledged to a peer or an operator) is durable. Record
+blobs are opaque here: validation and decoding belong to ``node.wire``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from types import TracebackType
+
+from sqlite_utils import Database
+
+from node.migrations import check_version, latest_version, migrate, schema_version
+from node.store_connect import connect_readonly, connect_writable
+from node.store_operator import OperatorTables
+from node.store_rows import (
+    LOCAL_SOURCE,
+    ControlRow,
+    EventRow,
+    PeerRow,
+    RecordRow,
+    StoredRecord,
+    StoreError,
+)
+
+DEFAULT_MAX_EVENTS = 10_000
+Clock = Callable[[], int]
+
+_RECORD_COLUMNS = "cursor, topic, author, seq, ts_ms, blob, source"
+
+
+def wall_clock_ms() -> int:
+    """Milliseconds since the Unix epoch."""
+    return time.time_ns() // 1_000_000
+
+
+class Store(OperatorTables):
+    """The node's SQLite database. Use from one thread at a time."""
+
+    def __init__(
+        self, db: Database, path: Path, *, readonly: bool, max_events: int, clock: Clock
+    ) -> None:
+        self._db = db
+        self._conn = db.conn
+        self.path = path
+        self.readonly = readonly
+        self._max_events = max_events
+        self._clock = clock
+
+    @classmethod
+    def open(
+        cls,
+        path: Path,
+        *,
+        readonly: bool = False,
+        max_events: int = DEFAULT_MAX_EVENTS,
+        clock: Clock = wall_clock_ms,
+    ) -> Store:
+        """Open (writable: create and migrate) the store at ``path``."""
+        path = Path(path)
+        conn = connect_readonly(path) if readonly else connect_writable(path)
+        try:
+            db = Database(conn, recursive_triggers=False, execute_plugins=False)
+            if readonly:
+                version, latest = schema_version(db), latest_version()
+                check_version(version, latest)
+                if version < latest:
+                    raise StoreError(
+                        f"schema version {version} is older than {latest};"
+                        " start the node once to migrate it"
+                    )
+            else:
+                migrate(db)
+        except StoreError as exc:
+            conn.close()
+            raise StoreError(f"store {path}: {exc}") from exc
+        except BaseException:
+            conn.close()
+            raise
+        return cls(db, path, readonly=readonly, max_events=max_events, clock=clock)
+
+    @property
+    def db(self) -> Database:
+        """The sqlite-utils database, for service modules that own tables of their own."""
+        return self._db
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.path)!r}, readonly={self.readonly})"
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """``BEGIN IMMEDIATE`` ... ``COMMIT`` (``ROLLBACK`` on any exception).
+
+        Nested use joins the outer transaction through a savepoint; the outermost commit
+        is then the one that makes the writes durable.
+        """
+        if self.readonly:
+            raise StoreError(f"store {self.path} is open read-only")
+        conn = self._conn
+        if conn.in_transaction:
+            with self._db.atomic():
+                yield
+            return
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"store {self.path} is busy: {exc}") from exc
+        try:
+            yield
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    # records: the synced log; UNIQUE(topic, author, seq) is the replay protection
+
+    def insert_records(self, rows: Sequence[RecordRow], source: str) -> list[bool]:
+        """Insert in one transaction; True where new, False where the key was already stored."""
+        received_ms = self._clock()
+        sql = (
+            "INSERT INTO records (topic, author, seq, ts_ms, blob, received_ms, source)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (topic, author, seq) DO NOTHING"
+        )
+        with self.transaction():
+            return [
+                self._conn.execute(
+                    sql,
+                    (r.topic, bytes(r.author), r.seq, r.ts_ms, bytes(r.blob), received_ms, source),
+                ).rowcount
+                == 1
+                for r in rows
+            ]
+
+    def has_record(self, topic: str, author: bytes, seq: int) -> bool:
+        sql = "SELECT 1 FROM records WHERE topic = ? AND author = ? AND seq = ?"
+        return self._conn.execute(sql, (topic, bytes(author), seq)).fetchone() is not None
+
+    def records_since(
+        self, topic: str, cursor: int, limit: int, max_bytes: int
+    ) -> tuple[list[StoredRecord], int, bool]:
+        """Records of ``topic`` after ``cursor`` in cursor order: (rows, next_cursor, more).
+
+        Stops at ``limit`` rows or before the blobs would exceed ``max_bytes``, but returns
+        at least one row when any exists so a single large record cannot stall a sync.
+        """
+        if limit < 1:
+            raise ValueError(f"limit must be >= 1, got {limit}")
+        sql = (
+            f"SELECT {_RECORD_COLUMNS} FROM records WHERE topic = ? AND cursor > ?"
+            " ORDER BY cursor LIMIT ?"
+        )
+        rows: list[StoredRecord] = []
+        total_bytes = 0
+        more = False
+        found = self._conn.execute(sql, (topic, cursor, limit + 1))
+        try:
+            for row in found:
+                record = StoredRecord(*row)
+                if len(rows) == limit or (rows and total_bytes + len(record.blob) > max_bytes):
+                    more = True
+                    break
+                rows.append(record)
+                total_bytes += len(record.blob)
+        finally:
+            found.close()
+        return rows, (rows[-1].cursor if rows else cursor), more
+
+    def count_records(self, topic: str | None = None) -> int:
+        if topic is None:
+            return int(self._conn.execute("SELECT count(*) FROM records").fetchone()[0])
+        sql = "SELECT count(*) FROM records WHERE topic = ?"
+        return int(self._conn.execute(sql, (topic,)).fetchone()[0])
+
+    def topics(self) -> dict[str, int]:
+        """Topic -> number of stored records."""
+        sql = "SELECT topic, count(*) FROM records GROUP BY topic ORDER BY topic"
+        return {topic: int(n) for topic, n in self._conn.execute(sql)}
+
+    def next_seq(self, topic: str, author: bytes) -> int:
+        """The sequence number ``author``'s next record in ``topic`` should carry."""
+        sql = "SELECT max(seq) FROM records WHERE topic = ? AND author = ?"
+        top = self._conn.execute(sql, (topic, bytes(author))).fetchone()[0]
+        return 0 if top is None else int(top) + 1
+
+    # housekeeping
+
+    def data_version(self) -> int:
+        """Changes whenever another connection commits to the file; cheap to poll."""
+        return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
+
+    def size_bytes(self) -> int:
+        """Bytes on disk: the database plus its write-ahead log."""
+        files = (self.path, self.path.with_name(self.path.name + "-wal"))
+        return sum(f.stat().st_size for f in files if f.exists())
+
+
+__all__ = [
+    "LOCAL_SOURCE",
+    "ControlRow",
+    "EventRow",
+    "PeerRow",
+    "RecordRow",
+    "Store",
+    "StoreError",
+    "StoredRecord",
+    "wall_clock_ms",
+]

@@ -1,0 +1,102 @@
+"""The rows the store hands out and takes in: frozen dataclasses, plus the store's error.
+
+Kept apart from ``store.py`` so readers (TUI, CLI) can name the row types without the
+connection logic, and so ``store.py`` stays one noun: the database.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+CONTROL_PENDING = "pending"
+CONTROL_RUNNING = "running"
+CONTROL_DONE = "done"
+CONTROL_FAILED = "failed"
+CONTROL_STATUSES = (CONTROL_PENDING, CONTROL_RUNNING, CONTROL_DONE, CONTROL_FAILED)
+
+LOCAL_SOURCE = "local"
+"""``source`` of records this node authored itself (otherwise the peer id it came from)."""
+
+
+class StoreError(RuntimeError):
+    """The store cannot do what was asked; the message is one line an operator can act on."""
+
+
+@dataclass(frozen=True)
+class RecordRow:
+    """A record to insert: its unique key (topic, author, seq) plus the opaque signed blob."""
+
+    topic: str
+    author: bytes
+    seq: int
+    ts_ms: int
+    blob: bytes
+
+
+@dataclass(frozen=True)
+class StoredRecord:
+    """A record as stored; ``cursor`` orders records by arrival and drives sync paging."""
+
+    cursor: int
+    topic: str
+    author: bytes
+    seq: int
+    ts_ms: int
+    blob: bytes
+    source: str
+
+
+@dataclass(frozen=True)
+class PeerRow:
+    """A peer we have heard of, with the addresses we last learned for it."""
+
+    peer_id: str
+    addrs: list[str]
+    first_seen_ms: int
+    last_seen_ms: int
+    connected: bool
+    source: str
+
+
+@dataclass(frozen=True)
+class EventRow:
+    """One line of the node's event log (shown by the TUI, pruned to the newest N)."""
+
+    id: int
+    ts_ms: int
+    level: str
+    kind: str
+    message: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ControlRow:
+    """An operator command queued for the daemon, and what became of it."""
+
+    id: int
+    ts_ms: int
+    command: str
+    args: dict[str, Any]
+    status: str
+    result: dict[str, Any] | None
+    done_ms: int | None = None
+
+
+def dumps_json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+
+def loads_json_object(text: str) -> dict[str, Any]:
+    value = json.loads(text)
+    if not isinstance(value, dict):
+        raise StoreError(f"expected a JSON object in the store, found {type(value).__name__}")
+    return value
+
+
+def control_row_from_sql(row: tuple[Any, ...]) -> ControlRow:
+    id_, ts_ms, command, args, status, result, done_ms = row
+    parsed = None if result is None else json.loads(result)
+    return ControlRow(id_, ts_ms, command, loads_json_object(args), status, parsed, done_ms)

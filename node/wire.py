@@ -1,0 +1,301 @@
+"""Every message format on the wire: typed msgspec structs, size limits, author signatures.
+
+Messages are MessagePack arrays (``array_like``) with a leading ``version``. Decoding goes
+through pre-built typed decoders only, after a size check on the raw bytes, and every
+malformed input raises :class:`WireError` and nothing else. ``encode`` checks what it
+produces with the same decoder, so a message that breaks a field constraint never leaves.
+
+A :class:`SignedRecord` carries its author's own Ed25519 signature so that third parties can
+relay it; the author key is the libp2p peer id of the signer (``peer_id_from_author``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+import msgspec
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+WIRE_VERSION = 1
+MAX_TOPIC_CHARS = 128
+MAX_BODY_BYTES = 60_000
+MAX_RECORD_BYTES = 60 * 1024  # a full body plus topic, keys and framing (~260 bytes)
+MAX_BATCH_RECORDS = 256
+MAX_BATCH_BYTES = 256 * 1024
+MAX_SYNC_LIMIT = 1024
+MAX_SYNC_REQUEST_BYTES = 1024
+MAX_SYNC_RESPONSE_RECORDS = 1024
+MAX_SYNC_RESPONSE_BYTES = 4 * 1024 * 1024
+MAX_NOTE_CHARS = 1024
+MAX_NOTE_BYTES = 4 * MAX_NOTE_CHARS + 64  # UTF-8 needs at most 4 bytes a character
+NOTES_TOPIC = "byteswarm/notes"
+SIGNING_DOMAIN = b"byteswarm/record/v1\0"
+
+# \Z, not $: re.search's $ also matches before a trailing newline ("abc\n").
+TOPIC_PATTERN = r"^[a-z0-9][a-z0-9/_.-]*\Z"
+_TOPIC_RE = re.compile(TOPIC_PATTERN)
+# libp2p peer id of an Ed25519 key: identity multihash (0x00, 36) of the protobuf
+# PublicKey{Type: Ed25519 (field 1 = 1), Data: key (field 2, 32 bytes)}.
+_PEER_ID_PREFIX = b"\x00\x24\x08\x01\x12\x20"
+_BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+Finite = Annotated[float, msgspec.Meta(ge=-1e30, le=1e30)]  # NaN and ±inf fail both bounds
+Topic = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=MAX_TOPIC_CHARS, pattern=TOPIC_PATTERN)
+]
+Uint63 = Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]  # fits SQLite's signed INTEGER
+AuthorKey = Annotated[bytes, msgspec.Meta(min_length=32, max_length=32)]
+Signature = Annotated[bytes, msgspec.Meta(min_length=64, max_length=64)]
+Body = Annotated[bytes, msgspec.Meta(max_length=MAX_BODY_BYTES)]
+
+T = TypeVar("T")
+
+
+class WireError(ValueError):
+    """Bytes or a message that this node refuses: malformed, oversize, badly signed."""
+
+
+class WireMessage(msgspec.Struct, array_like=True, forbid_unknown_fields=True, frozen=True):
+    """Base of every message: a leading version, checked on construction and on decode."""
+
+    version: int
+
+    def __post_init__(self) -> None:
+        if self.version != WIRE_VERSION:
+            raise WireError(
+                f"unsupported wire version {self.version} (this node speaks {WIRE_VERSION})"
+            )
+
+
+class SignedRecord(WireMessage, frozen=True):
+    """One authored, signed record: the unit that is gossiped, relayed and stored."""
+
+    topic: Topic
+    author: AuthorKey  # raw Ed25519 public key; the peer id is derived from it
+    seq: Uint63  # (author, seq) is the record's unique key
+    ts_ms: Uint63
+    body: Body  # a message of the topic's registered body type
+    sig: Signature  # Ed25519 over record_signing_bytes(...)
+
+
+class RecordBatch(WireMessage, frozen=True):
+    """Records pushed together in one gossip message."""
+
+    records: Annotated[list[SignedRecord], msgspec.Meta(min_length=1, max_length=MAX_BATCH_RECORDS)]
+
+
+class SyncRequest(WireMessage, frozen=True):
+    """Ask a peer for up to ``limit`` records of ``topic`` after ``cursor``."""
+
+    topic: Topic
+    cursor: Uint63
+    limit: Annotated[int, msgspec.Meta(ge=1, le=MAX_SYNC_LIMIT)]
+
+
+class SyncResponse(WireMessage, frozen=True):
+    """The answer to a SyncRequest; ``more`` says whether to ask again from next_cursor."""
+
+    records: Annotated[list[SignedRecord], msgspec.Meta(max_length=MAX_SYNC_RESPONSE_RECORDS)]
+    next_cursor: Uint63
+    more: bool
+
+
+class Note(WireMessage, frozen=True):
+    """Body of the demo topic ``byteswarm/notes``."""
+
+    text: Annotated[str, msgspec.Meta(max_length=MAX_NOTE_CHARS)]
+    value: Finite
+
+
+_ENCODER = msgspec.msgpack.Encoder()
+_RECORD_DECODER = msgspec.msgpack.Decoder(SignedRecord)
+_BATCH_DECODER = msgspec.msgpack.Decoder(RecordBatch)
+_SYNC_REQUEST_DECODER = msgspec.msgpack.Decoder(SyncRequest)
+_SYNC_RESPONSE_DECODER = msgspec.msgpack.Decoder(SyncResponse)
+_NOTE_DECODER = msgspec.msgpack.Decoder(Note)
+
+
+def _decode(decoder: msgspec.msgpack.Decoder[T], data: bytes, max_bytes: int, what: str) -> T:
+    try:
+        size = memoryview(data).nbytes
+    except TypeError as exc:
+        raise WireError(f"{what}: expected bytes, got {type(data).__name__}") from exc
+    if size > max_bytes:
+        raise WireError(f"{what}: {size} bytes exceeds the limit of {max_bytes}")
+    try:
+        return decoder.decode(data)
+    except Exception as exc:  # the contract: malformed input raises WireError only
+        raise WireError(f"{what}: {exc}") from exc
+
+
+def decode_record(data: bytes) -> SignedRecord:
+    return _decode(_RECORD_DECODER, data, MAX_RECORD_BYTES, "SignedRecord")
+
+
+def decode_record_batch(data: bytes, max_bytes: int = MAX_BATCH_BYTES) -> RecordBatch:
+    return _decode(_BATCH_DECODER, data, max_bytes, "RecordBatch")
+
+
+def decode_sync_request(data: bytes) -> SyncRequest:
+    return _decode(_SYNC_REQUEST_DECODER, data, MAX_SYNC_REQUEST_BYTES, "SyncRequest")
+
+
+def decode_sync_response(data: bytes, max_bytes: int = MAX_SYNC_RESPONSE_BYTES) -> SyncResponse:
+    return _decode(_SYNC_RESPONSE_DECODER, data, max_bytes, "SyncResponse")
+
+
+def decode_note(data: bytes) -> Note:
+    return _decode(_NOTE_DECODER, data, MAX_NOTE_BYTES, "Note")
+
+
+_DECODERS: dict[type[msgspec.Struct], msgspec.msgpack.Decoder[Any]] = {
+    SignedRecord: _RECORD_DECODER,
+    RecordBatch: _BATCH_DECODER,
+    SyncRequest: _SYNC_REQUEST_DECODER,
+    SyncResponse: _SYNC_RESPONSE_DECODER,
+    Note: _NOTE_DECODER,
+}
+
+
+def encode(obj: msgspec.Struct) -> bytes:
+    """MessagePack bytes of ``obj``; WireError if one of our types breaks a field constraint.
+
+    Byte limits are not applied: records, requests and notes cannot exceed theirs when
+    their fields are valid, and batch/response limits are the receiver's choice.
+    """
+    try:
+        raw = _ENCODER.encode(obj)
+    except Exception as exc:
+        raise WireError(f"{type(obj).__name__}: cannot encode: {exc}") from exc
+    decoder = _DECODERS.get(type(obj))
+    if decoder is not None:
+        _decode(decoder, raw, len(raw), type(obj).__name__)
+    return raw
+
+
+# ---- topic bodies -------------------------------------------------------------------------
+
+_BODY_DECODERS: dict[str, Callable[[bytes], object]] = {}
+
+
+def _covers(prefix: str, topic: str) -> bool:
+    """Prefixes match whole path segments: "a/b" covers "a/b" and "a/b/c", not "a/bc"."""
+    if not topic.startswith(prefix):
+        return False
+    return len(topic) == len(prefix) or prefix.endswith("/") or topic[len(prefix)] == "/"
+
+
+def register_body(topic_prefix: str, decoder: Callable[[bytes], object]) -> None:
+    """Declare how bodies of topics under ``topic_prefix`` decode (call at import time)."""
+    if len(topic_prefix) > MAX_TOPIC_CHARS or not _TOPIC_RE.search(topic_prefix):
+        raise ValueError(f"not a valid topic prefix: {topic_prefix!r}")
+    existing = _BODY_DECODERS.get(topic_prefix)
+    if existing is not None and existing != decoder:
+        raise ValueError(f"topic prefix {topic_prefix!r} already has a body decoder")
+    _BODY_DECODERS[topic_prefix] = decoder
+
+
+def decode_body(topic: str, body: bytes) -> object:
+    """Decode ``body`` with the decoder of the longest registered prefix covering ``topic``."""
+    if not isinstance(topic, str) or len(topic) > MAX_TOPIC_CHARS or not _TOPIC_RE.search(topic):
+        raise WireError(f"not a valid topic: {topic!r:.200}")
+    matches = [prefix for prefix in _BODY_DECODERS if _covers(prefix, topic)]
+    if not matches:
+        raise WireError(f"no body decoder for topic {topic!r}")
+    decoder = _BODY_DECODERS[max(matches, key=len)]
+    try:
+        if memoryview(body).nbytes > MAX_BODY_BYTES:
+            raise WireError(f"{topic}: body exceeds {MAX_BODY_BYTES} bytes")
+        return decoder(body)
+    except WireError:
+        raise
+    except Exception as exc:  # a service decoder's own error is still a refusal
+        raise WireError(f"{topic}: bad body: {exc}") from exc
+
+
+register_body(NOTES_TOPIC, decode_note)
+
+
+# ---- signatures ---------------------------------------------------------------------------
+
+
+def record_signing_bytes(
+    version: int, topic: str, author: bytes, seq: int, ts_ms: int, body: bytes
+) -> bytes:
+    """The exact bytes an author signs: a domain prefix, then the fields as a msgpack array."""
+    try:
+        return SIGNING_DOMAIN + _ENCODER.encode((version, topic, author, seq, ts_ms, body))
+    except Exception as exc:
+        raise WireError(f"cannot encode record fields: {exc}") from exc
+
+
+def sign_record(seed: bytes, topic: str, seq: int, ts_ms: int, body: bytes) -> SignedRecord:
+    """A record signed by the Ed25519 key with this 32-byte seed.
+
+    Checks the record's format and limits (WireError otherwise), not that ``body`` decodes
+    for ``topic``: receivers check that in :func:`check_record`.
+    """
+    if not isinstance(seed, bytes) or len(seed) != 32:
+        raise WireError("an Ed25519 seed is 32 bytes")
+    key = Ed25519PrivateKey.from_private_bytes(seed)
+    author = key.public_key().public_bytes_raw()
+    sig = key.sign(record_signing_bytes(WIRE_VERSION, topic, author, seq, ts_ms, body))
+    record = SignedRecord(WIRE_VERSION, topic, author, seq, ts_ms, body, sig)
+    encode(record)  # refuse here what every peer would refuse
+    return record
+
+
+def verify_record(record: SignedRecord) -> None:
+    """WireError unless ``record.sig`` is ``record.author``'s signature over its fields."""
+    message = record_signing_bytes(
+        record.version, record.topic, record.author, record.seq, record.ts_ms, record.body
+    )
+    try:
+        Ed25519PublicKey.from_public_bytes(record.author).verify(record.sig, message)
+    except InvalidSignature as exc:
+        raise WireError("record signature does not verify for its author") from exc
+    except Exception as exc:  # e.g. an author that is not an Ed25519 point
+        raise WireError(f"record author or signature is malformed: {exc}") from exc
+
+
+def check_record(record: SignedRecord) -> None:
+    """Everything a receiver checks before storing: signature, then body for its topic."""
+    verify_record(record)
+    decode_body(record.topic, record.body)
+
+
+# ---- peer ids -----------------------------------------------------------------------------
+
+
+def peer_id_from_author(author: bytes) -> bytes:
+    """libp2p peer id bytes of an Ed25519 public key (identity multihash of its protobuf)."""
+    if not isinstance(author, bytes) or len(author) != 32:
+        raise WireError("an Ed25519 public key is 32 bytes")
+    return _PEER_ID_PREFIX + author
+
+
+def peer_id_str(author: bytes) -> str:
+    """The base58btc text form of the peer id ("12D3KooW...")."""
+    return _base58(peer_id_from_author(author))
+
+
+def author_from_peer_id(peer_id: bytes) -> bytes:
+    """Inverse of peer_id_from_author; WireError for any other kind of peer id."""
+    if not isinstance(peer_id, bytes | bytearray) or len(peer_id) != len(_PEER_ID_PREFIX) + 32:
+        raise WireError("not an Ed25519 identity peer id (wrong length)")
+    if not peer_id.startswith(_PEER_ID_PREFIX):
+        raise WireError("not an Ed25519 identity peer id (wrong prefix)")
+    return bytes(peer_id[len(_PEER_ID_PREFIX) :])
+
+
+def _base58(raw: bytes) -> str:
+    number = int.from_bytes(raw, "big")
+    digits: list[str] = []
+    while number:
+        number, rest = divmod(number, 58)
+        digits.append(_BASE58[rest])
+    leading_zeros = len(raw) - len(raw.lstrip(b"\0"))
+    return "1" * leading_zeros + "".join(reversed(digits))

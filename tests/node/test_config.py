@@ -1,0 +1,75 @@
+"""Config: defaults work with no file; unknown keys and bad values name the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from node.config import DATA_DIR_ENV, ConfigError, NodeConfig, load_config
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "c.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_no_file_gives_the_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(DATA_DIR_ENV, raising=False)
+    config = load_config(None)
+    assert config == NodeConfig()
+    assert config.gossip.heartbeat_interval == 1.0  # not py-libp2p's 120 s
+    assert config.listen == ("/ip4/127.0.0.1/tcp/0",)
+    assert "byteswarm" in str(config.data_dir)
+
+
+def test_env_var_sets_the_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path / "x"))
+    assert load_config(None).data_dir == tmp_path / "x"
+
+
+def test_file_values_and_overrides(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        'role = "cloud"\nbootstrap = ["/ip4/1.2.3.4/tcp/1/p2p/Qm"]\n'
+        "[gossip]\ndegree = 5\n[sync]\ninterval = 2\n",
+    )
+    config = load_config(path, role=None, listen=["/ip4/0.0.0.0/tcp/4001"])
+    assert config.role == "cloud"
+    assert config.gossip.degree == 5
+    assert config.sync.interval == 2.0
+    assert config.listen == ("/ip4/0.0.0.0/tcp/4001",)
+    assert config.bootstrap == ("/ip4/1.2.3.4/tcp/1/p2p/Qm",)
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("colour = 1\n", "colour"),
+        ("[gossip]\nhearbeat_interval = 1\n", "gossip.hearbeat_interval"),
+        ('role = "phone"\n', "role"),
+        ('[gossip]\ndegree = "six"\n', "gossip.degree"),
+        ("[sync]\ninterval = -1\n", "sync.interval"),
+        ('listen = "/ip4/1.2.3.4/tcp/1"\n', "listen"),
+        ("gossip = 3\n", "gossip"),
+        ("[gossip]\ndegree_low = 9\n", "gossip.degree"),
+        ("status_interval = true\n", "status_interval"),
+    ],
+)
+def test_bad_config_names_the_key(tmp_path: Path, text: str, key: str) -> None:
+    with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
+        load_config(write(tmp_path, text))
+
+
+def test_unreadable_or_invalid_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_config(tmp_path / "missing.toml")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(write(tmp_path, "a = [\n"))
+
+
+def test_config_is_frozen() -> None:
+    config = NodeConfig()
+    with pytest.raises(AttributeError):
+        config.role = "cloud"  # type: ignore[misc]

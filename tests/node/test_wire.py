@@ -1,0 +1,506 @@
+"""node.wire: round trips, limits, refusals, signatures, peer ids, golden bytes."""
+
+from __future__ import annotations
+
+import math
+import struct
+import subprocess
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import msgspec
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from node import wire
+from node.wire import (
+    MAX_BATCH_BYTES,
+    MAX_BODY_BYTES,
+    MAX_RECORD_BYTES,
+    Note,
+    RecordBatch,
+    SignedRecord,
+    SyncRequest,
+    SyncResponse,
+    WireError,
+)
+
+SEED_A = bytes(range(32))
+SEED_B = bytes(range(32, 64))
+# RFC 8032 section 7.1, TEST 1: pins the seed -> public key derivation independently.
+RFC8032_SEED = bytes.fromhex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")
+RFC8032_PUBLIC = bytes.fromhex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a")
+GOLDEN_RECORD = bytes.fromhex(
+    "9701af62797465737761726d2f6e6f746573c420d75a980182b10ab7d54bfed3c964073a0ee172f3"
+    "daa62325af021a68f707511a07cf0000018bcfe56800c4119301a568656c6c6fcb3fe00000000000"
+    "00c440a6286c53330a2f43c883a733560fd9d956f2c2b583ce614bc064f654492ca0069bc84f30ca"
+    "8e8220cacec738a774b8c8b325c0940428cae09f88440472d3d20c"
+)
+
+DECODERS: dict[type[msgspec.Struct], Callable[[bytes], object]] = {
+    SignedRecord: wire.decode_record,
+    RecordBatch: wire.decode_record_batch,
+    SyncRequest: wire.decode_sync_request,
+    SyncResponse: wire.decode_sync_response,
+    Note: wire.decode_note,
+}
+
+# ---- strategies -------------------------------------------------------------------------
+
+topics = st.from_regex(r"[a-z0-9][a-z0-9/_.-]{0,127}", fullmatch=True)
+uint63 = st.integers(0, 2**63 - 1)
+records = st.builds(
+    SignedRecord,
+    version=st.just(1),
+    topic=topics,
+    author=st.binary(min_size=32, max_size=32),
+    seq=uint63,
+    ts_ms=uint63,
+    body=st.binary(max_size=300),
+    sig=st.binary(min_size=64, max_size=64),
+)
+batches = st.builds(RecordBatch, version=st.just(1), records=st.lists(records, min_size=1))
+sync_requests = st.builds(
+    SyncRequest, version=st.just(1), topic=topics, cursor=uint63, limit=st.integers(1, 1024)
+)
+sync_responses = st.builds(
+    SyncResponse,
+    version=st.just(1),
+    records=st.lists(records, max_size=40),
+    next_cursor=uint63,
+    more=st.booleans(),
+)
+finite = st.floats(-1e30, 1e30, allow_nan=False, allow_infinity=False)
+notes = st.builds(Note, version=st.just(1), text=st.text(max_size=1024), value=finite)
+
+
+def _note_record(seed: bytes = SEED_A, seq: int = 1) -> SignedRecord:
+    body = wire.encode(Note(1, f"note {seq}", 0.25 * seq))
+    return wire.sign_record(seed, wire.NOTES_TOPIC, seq, 1_700_000_000_000 + seq, body)
+
+
+def _public(seed: bytes) -> bytes:
+    return Ed25519PrivateKey.from_private_bytes(seed).public_key().public_bytes_raw()
+
+
+# ---- round trips ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "strategy",
+    [records, batches, sync_requests, sync_responses, notes],
+    ids=["record", "batch", "sync_request", "sync_response", "note"],
+)
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_encode_decode_round_trip(strategy: st.SearchStrategy[msgspec.Struct], data: Any) -> None:
+    message = data.draw(strategy)
+    raw = wire.encode(message)
+    decoded = DECODERS[type(message)](raw)
+    assert decoded == message
+    assert type(decoded) is type(message)
+
+
+@settings(max_examples=40, deadline=None)
+@given(topic=topics, seq=uint63, ts_ms=uint63, body=st.binary(max_size=2000))
+def test_sign_verify_round_trip(topic: str, seq: int, ts_ms: int, body: bytes) -> None:
+    record = wire.sign_record(SEED_A, topic, seq, ts_ms, body)
+    assert record.author == _public(SEED_A)
+    again = wire.decode_record(wire.encode(record))
+    wire.verify_record(again)
+
+
+def test_check_record_accepts_a_valid_note_record() -> None:
+    wire.check_record(_note_record())
+
+
+# ---- signatures -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("topic", "byteswarm/notez"),
+        ("seq", 2),
+        ("ts_ms", 0),
+        ("body", wire.encode(Note(1, "note 1", 0.5))),
+        ("sig", bytes(64)),
+    ],
+)
+def test_tampered_record_is_refused(field: str, value: object) -> None:
+    record = _note_record(seq=1)
+    wire.verify_record(record)
+    tampered = msgspec.structs.replace(record, **{field: value})
+    with pytest.raises(WireError):
+        wire.verify_record(tampered)
+    with pytest.raises(WireError):
+        wire.check_record(tampered)
+
+
+@pytest.mark.parametrize("bit", [0, 7, 100, 511])
+def test_signature_bit_flip_is_refused(bit: int) -> None:
+    record = _note_record()
+    sig = bytearray(record.sig)
+    sig[bit // 8] ^= 1 << (bit % 8)
+    with pytest.raises(WireError):
+        wire.verify_record(msgspec.structs.replace(record, sig=bytes(sig)))
+
+
+def test_record_claiming_another_author_is_refused() -> None:
+    record = _note_record(seed=SEED_A)
+    forged = msgspec.structs.replace(record, author=_public(SEED_B))
+    with pytest.raises(WireError, match="does not verify"):
+        wire.verify_record(forged)
+
+
+def test_author_that_is_not_a_curve_point_raises_wire_error_only() -> None:
+    record = _note_record()
+    for author in (bytes(32), b"\xff" * 32, bytes([1] + [0] * 31)):
+        with pytest.raises(WireError):
+            wire.verify_record(msgspec.structs.replace(record, author=author))
+
+
+def test_check_record_requires_a_valid_body_for_the_topic() -> None:
+    bad_body = wire.sign_record(SEED_A, wire.NOTES_TOPIC, 1, 1, b"not a note")
+    wire.verify_record(bad_body)  # the signature itself is fine
+    with pytest.raises(WireError):
+        wire.check_record(bad_body)
+    unknown_topic = wire.sign_record(SEED_A, "nobody/serves/this", 1, 1, b"")
+    with pytest.raises(WireError, match="no body decoder"):
+        wire.check_record(unknown_topic)
+
+
+def test_sign_record_refuses_what_peers_would_refuse() -> None:
+    with pytest.raises(WireError):
+        wire.sign_record(SEED_A, "Upper/Case", 1, 1, b"")
+    with pytest.raises(WireError):
+        wire.sign_record(SEED_A, "ok", -1, 1, b"")
+    with pytest.raises(WireError):
+        wire.sign_record(SEED_A, "ok", 1, 2**63, b"")
+    with pytest.raises(WireError):
+        wire.sign_record(SEED_A, "ok", 1, 1, bytes(MAX_BODY_BYTES + 1))
+    with pytest.raises(WireError):
+        wire.sign_record(SEED_A[:31], "ok", 1, 1, b"")
+
+
+# ---- golden bytes -----------------------------------------------------------------------
+
+
+def test_signing_bytes_follow_the_msgpack_spec_by_hand() -> None:
+    body = b"ab"
+    expected = (
+        b"byteswarm/record/v1\0"
+        + b"\x96"  # fixarray of 6
+        + b"\x01"  # version
+        + b"\xaf"
+        + b"byteswarm/notes"  # fixstr of 15
+        + b"\xc4\x20"
+        + RFC8032_PUBLIC  # bin8 of 32
+        + b"\x07"  # seq
+        + b"\xcf"
+        + (1_700_000_000_000).to_bytes(8, "big")  # uint64
+        + b"\xc4\x02"
+        + body
+    )
+    got = wire.record_signing_bytes(
+        1, "byteswarm/notes", RFC8032_PUBLIC, 7, 1_700_000_000_000, body
+    )
+    assert got == expected
+
+
+def test_golden_record_bytes() -> None:
+    body = wire.encode(Note(1, "hello", 0.5))
+    assert body == b"\x93\x01\xa5hello\xcb" + struct.pack(">d", 0.5)
+    record = wire.sign_record(RFC8032_SEED, wire.NOTES_TOPIC, 7, 1_700_000_000_000, body)
+    assert record.author == RFC8032_PUBLIC
+    assert wire.encode(record) == GOLDEN_RECORD
+    decoded = wire.decode_record(GOLDEN_RECORD)
+    assert decoded == record
+    wire.check_record(decoded)
+    assert wire.decode_body(decoded.topic, decoded.body) == Note(1, "hello", 0.5)
+
+
+# ---- refusals ---------------------------------------------------------------------------
+
+
+def _examples() -> list[msgspec.Struct]:
+    record = _note_record()
+    return [
+        record,
+        RecordBatch(1, [record, _note_record(seq=2)]),
+        SyncRequest(1, "byteswarm/notes", 5, 10),
+        SyncResponse(1, [record], 6, True),
+        Note(1, "x", 1.5),
+    ]
+
+
+@pytest.mark.parametrize("message", _examples(), ids=lambda m: type(m).__name__)
+def test_extra_field_is_refused(message: msgspec.Struct) -> None:
+    longer = msgspec.msgpack.encode([*msgspec.structs.astuple(message), 0])
+    with pytest.raises(WireError, match="at most length"):
+        DECODERS[type(message)](longer)
+
+
+@pytest.mark.parametrize("message", _examples(), ids=lambda m: type(m).__name__)
+def test_missing_field_is_refused(message: msgspec.Struct) -> None:
+    shorter = msgspec.msgpack.encode(list(msgspec.structs.astuple(message))[:-1])
+    with pytest.raises(WireError, match="at least length"):
+        DECODERS[type(message)](shorter)
+
+
+@pytest.mark.parametrize("version", [0, 2, -1, 2**40])
+@pytest.mark.parametrize("message", _examples(), ids=lambda m: type(m).__name__)
+def test_other_versions_are_refused(message: msgspec.Struct, version: int) -> None:
+    fields = list(msgspec.structs.astuple(message))
+    fields[0] = version
+    with pytest.raises(WireError, match="unsupported wire version"):
+        DECODERS[type(message)](msgspec.msgpack.encode(fields))
+    with pytest.raises(WireError):
+        msgspec.structs.replace(message, version=version)
+
+
+def test_map_encoding_is_refused() -> None:
+    as_map = msgspec.msgpack.encode({"version": 1, "text": "x", "value": 1.0})
+    with pytest.raises(WireError):
+        wire.decode_note(as_map)
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf, 1e31])
+def test_non_finite_note_value_is_refused(value: float) -> None:
+    with pytest.raises(WireError):
+        wire.decode_note(msgspec.msgpack.encode([1, "x", value]))
+    for packed in (b"\xca" + struct.pack(">f", value), b"\xcb" + struct.pack(">d", value)):
+        with pytest.raises(WireError):
+            wire.decode_note(b"\x93\x01\xa1x" + packed)
+    with pytest.raises(WireError):
+        wire.encode(Note(1, "x", value))
+
+
+def test_float32_and_int_note_values_decode() -> None:
+    assert wire.decode_note(b"\x93\x01\xa1x\xca" + struct.pack(">f", 0.5)).value == 0.5
+    assert wire.decode_note(msgspec.msgpack.encode([1, "x", 3])).value == 3.0
+
+
+@pytest.mark.parametrize(
+    "topic", ["", "A", "/a", "-a", "a b", "a\n", "é", "a" * 129, "a\x00"], ids=repr
+)
+def test_bad_topics_are_refused(topic: str) -> None:
+    raw = msgspec.msgpack.encode([1, topic, 0, 1])
+    with pytest.raises(WireError):
+        wire.decode_sync_request(raw)
+    with pytest.raises(WireError):
+        wire.decode_body(topic, b"")
+
+
+def test_topic_and_body_at_their_limits_are_accepted() -> None:
+    record = wire.sign_record(SEED_A, "a" * 128, 2**63 - 1, 2**63 - 1, bytes(MAX_BODY_BYTES))
+    raw = wire.encode(record)
+    assert len(raw) <= MAX_RECORD_BYTES
+    assert wire.decode_record(raw) == record
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("author", bytes(31)), ("author", bytes(33)), ("sig", bytes(63)), ("seq", -1)],
+)
+def test_wrong_field_sizes_are_refused(field: str, value: object) -> None:
+    record = msgspec.structs.replace(_note_record(), **{field: value})
+    with pytest.raises(WireError):
+        wire.decode_record(msgspec.msgpack.encode(record))
+    with pytest.raises(WireError):
+        wire.encode(record)
+
+
+def test_list_lengths_at_and_over_their_limits() -> None:
+    record = _note_record()
+    assert len(wire.decode_record_batch(wire.encode(RecordBatch(1, [record] * 256))).records) == 256
+    for count in (0, 257):
+        with pytest.raises(WireError):
+            wire.decode_record_batch(msgspec.msgpack.encode(RecordBatch(1, [record] * count)))
+    response = SyncResponse(1, [record] * 1024, 0, False)
+    assert wire.decode_sync_response(wire.encode(response)) == response
+    with pytest.raises(WireError):
+        wire.decode_sync_response(
+            msgspec.msgpack.encode(SyncResponse(1, [record] * 1025, 0, False))
+        )
+    for limit in (0, 1025):
+        with pytest.raises(WireError):
+            wire.decode_sync_request(msgspec.msgpack.encode(SyncRequest(1, "t", 0, limit)))
+
+
+class _SpyDecoder:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def decode(self, data: bytes) -> object:
+        self.calls += 1
+        raise AssertionError("decoded an oversize input")
+
+
+@pytest.mark.parametrize(
+    ("decoder_name", "decode", "limit"),
+    [
+        ("_RECORD_DECODER", wire.decode_record, MAX_RECORD_BYTES),
+        ("_BATCH_DECODER", wire.decode_record_batch, MAX_BATCH_BYTES),
+        ("_SYNC_REQUEST_DECODER", wire.decode_sync_request, wire.MAX_SYNC_REQUEST_BYTES),
+        ("_SYNC_RESPONSE_DECODER", wire.decode_sync_response, wire.MAX_SYNC_RESPONSE_BYTES),
+        ("_NOTE_DECODER", wire.decode_note, wire.MAX_NOTE_BYTES),
+    ],
+)
+def test_oversize_input_is_refused_before_decoding(
+    monkeypatch: pytest.MonkeyPatch,
+    decoder_name: str,
+    decode: Callable[[bytes], object],
+    limit: int,
+) -> None:
+    spy = _SpyDecoder()
+    monkeypatch.setattr(wire, decoder_name, spy)
+    with pytest.raises(WireError, match="exceeds the limit"):
+        decode(bytes(limit + 1))
+    assert spy.calls == 0
+
+
+def test_caller_chosen_byte_limits() -> None:
+    batch = RecordBatch(1, [_note_record(seq=i) for i in range(1, 4)])
+    raw = wire.encode(batch)
+    assert wire.decode_record_batch(raw, max_bytes=len(raw)) == batch
+    with pytest.raises(WireError, match="exceeds the limit"):
+        wire.decode_record_batch(raw, max_bytes=len(raw) - 1)
+    response_raw = wire.encode(SyncResponse(1, batch.records, 3, False))
+    with pytest.raises(WireError, match="exceeds the limit"):
+        wire.decode_sync_response(response_raw, max_bytes=100)
+
+
+def test_batch_byte_limit_is_the_receivers_choice() -> None:
+    big = wire.sign_record(SEED_A, "big", 1, 1, bytes(MAX_BODY_BYTES))
+    raw = wire.encode(RecordBatch(1, [big] * 5))  # encode checks fields, not byte limits
+    assert len(raw) > MAX_BATCH_BYTES
+    with pytest.raises(WireError, match="exceeds the limit"):
+        wire.decode_record_batch(raw)
+    assert wire.decode_record_batch(raw, max_bytes=len(raw)).records == [big] * 5
+
+
+@pytest.mark.parametrize("data", ["text", None, 12, [1, 2]], ids=repr)
+def test_non_bytes_input_raises_wire_error(data: Any) -> None:
+    for decode in DECODERS.values():
+        with pytest.raises(WireError):
+            decode(data)
+
+
+def test_bytearray_and_memoryview_inputs_decode() -> None:
+    raw = wire.encode(Note(1, "x", 2.0))
+    assert wire.decode_note(bytearray(raw)) == Note(1, "x", 2.0)  # type: ignore[arg-type]
+    assert wire.decode_note(memoryview(raw)) == Note(1, "x", 2.0)  # type: ignore[arg-type]
+
+
+# ---- topic bodies -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def registry(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(wire, "_BODY_DECODERS", dict(wire._BODY_DECODERS))
+
+
+def test_notes_topic_is_registered_at_import() -> None:
+    assert wire.decode_body("byteswarm/notes", wire.encode(Note(1, "n", 1.0))) == Note(1, "n", 1.0)
+    with pytest.raises(WireError):
+        wire.decode_body("byteswarm/notes", b"\x93\x01\xa1x")
+
+
+@pytest.mark.usefixtures("registry")
+def test_longest_prefix_wins_on_segment_boundaries() -> None:
+    wire.register_body("svc", lambda body: ("svc", body))
+    wire.register_body("svc/run", lambda body: ("svc/run", body))
+    wire.register_body("pre/", lambda body: ("pre/", body))
+    assert wire.decode_body("svc", b"x") == ("svc", b"x")
+    assert wire.decode_body("svc/other", b"x") == ("svc", b"x")
+    assert wire.decode_body("svc/run", b"x") == ("svc/run", b"x")
+    assert wire.decode_body("svc/run/42", b"x") == ("svc/run", b"x")
+    assert wire.decode_body("svc/running", b"x") == ("svc", b"x")
+    assert wire.decode_body("pre/a", b"x") == ("pre/", b"x")
+    for unknown in ("svcx", "sv", "other/svc", "byteswarm/notes2"):
+        with pytest.raises(WireError, match="no body decoder"):
+            wire.decode_body(unknown, b"x")
+
+
+@pytest.mark.usefixtures("registry")
+def test_register_body_refuses_bad_prefixes_and_conflicts() -> None:
+    def decoder(body: bytes) -> object:
+        return body
+
+    wire.register_body("svc", decoder)
+    wire.register_body("svc", decoder)  # the same decoder again is harmless
+    with pytest.raises(ValueError, match="already has"):
+        wire.register_body("svc", lambda body: body)
+    for bad in ("", "Svc", "svc\n", "a" * 129):
+        with pytest.raises(ValueError, match="not a valid topic prefix"):
+            wire.register_body(bad, decoder)
+
+
+@pytest.mark.usefixtures("registry")
+def test_a_failing_body_decoder_becomes_wire_error() -> None:
+    def broken(body: bytes) -> object:
+        known: dict[bytes, object] = {}
+        return known[body]
+
+    wire.register_body("broken", broken)
+    with pytest.raises(WireError, match="bad body"):
+        wire.decode_body("broken/x", b"k")
+
+
+def test_oversize_body_is_refused_before_its_decoder_runs() -> None:
+    with pytest.raises(WireError, match="body exceeds"):
+        wire.decode_body("byteswarm/notes", bytes(MAX_BODY_BYTES + 1))
+
+
+# ---- peer ids ---------------------------------------------------------------------------
+
+
+def test_peer_id_layout_and_inverse() -> None:
+    author = _public(SEED_A)
+    peer_id = wire.peer_id_from_author(author)
+    assert peer_id == b"\x00\x24\x08\x01\x12\x20" + author
+    assert wire.author_from_peer_id(peer_id) == author
+    assert wire.peer_id_str(RFC8032_PUBLIC).startswith("12D3KooW")
+
+
+@pytest.mark.parametrize(
+    "peer_id",
+    [
+        b"",
+        b"\x00\x24\x08\x01\x12\x20" + bytes(31),
+        b"\x00\x24\x08\x01\x12\x20" + bytes(33),
+        b"\x00\x24\x08\x00\x12\x20" + bytes(32),  # RSA key type
+        b"\x12\x20" + bytes(36),  # sha2-256 multihash (keys too long to inline)
+    ],
+)
+def test_non_ed25519_peer_ids_are_refused(peer_id: bytes) -> None:
+    with pytest.raises(WireError):
+        wire.author_from_peer_id(peer_id)
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.binary(min_size=32, max_size=32))
+def test_peer_id_matches_libp2p(seed: bytes) -> None:
+    import base58
+    from libp2p.crypto.ed25519 import Ed25519PublicKey as Libp2pKey
+    from libp2p.peer.id import ID
+
+    author = _public(seed)
+    theirs = ID.from_pubkey(Libp2pKey.from_bytes(author))
+    assert wire.peer_id_str(author) == theirs.to_base58()
+    assert wire.peer_id_from_author(author) == theirs.to_bytes()
+    assert wire.author_from_peer_id(theirs.to_bytes()) == author
+    assert wire.peer_id_str(author) == base58.b58encode(theirs.to_bytes()).decode()
+
+
+def test_wire_imports_neither_libp2p_nor_trio() -> None:
+    code = (
+        "import sys, node.wire; "
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in {'libp2p', 'trio', 'base58'}); "
+        "assert not bad, bad"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

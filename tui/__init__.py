@@ -1,0 +1,1 @@
+"""byteswarm operator TUI (textual): reads the store, writes control rows (not yet built)."""
