@@ -63,7 +63,6 @@ class Daemon:
             serve_sync=self._serve_sync,
             log=logging.getLogger("byteswarm.p2p"),
         )
-        self._cursors: dict[tuple[str, str], int] = {}
         self._started = time.time()
         self._stored_counts: dict[str, int] = {}
 
@@ -156,7 +155,7 @@ class Daemon:
         new = 0
         more = True
         while more:
-            cursor = self._cursors.get((peer, topic), 0)
+            cursor = await self.db(self.store.get_cursor, peer, topic)
             request = wire.SyncRequest(wire.WIRE_VERSION, topic, cursor, 256)
             response = await self.p2p.sync_from(peer, request)
             valid = await trio.to_thread.run_sync(_verified, topic, response.records)
@@ -167,7 +166,8 @@ class Daemon:
             new += await self.ingest(valid, peer)
             if response.next_cursor <= cursor and response.more:
                 raise P2PError(f"peer {peer} sent a non-advancing cursor")
-            self._cursors[(peer, topic)] = response.next_cursor
+            # The cursor moves only after the records are committed: a crash re-pulls.
+            await self.db(self.store.set_cursor, peer, topic, response.next_cursor)
             more = response.more
         return new
 
@@ -216,11 +216,12 @@ class Daemon:
 
     async def handle_control(self, command: str, args: dict[str, Any]) -> dict[str, Any]:
         if command == "publish":
-            text = str(args.get("text", ""))
-            value = float(args.get("value", 0.0))
-            body = wire.encode(wire.Note(wire.WIRE_VERSION, text, value))
-            record = await self.publish_local(NOTES_TOPIC, body)
-            return {"topic": record.topic, "seq": record.seq}
+            return await self._publish_notes(
+                str(args.get("text", "")),
+                float(args.get("value", 0.0)),
+                int(args.get("count", 1)),
+                float(args.get("rate", 0.0)),
+            )
         if command == "connect":
             return {"peer_id": await self.p2p.connect(str(args["addr"]))}
         for service in self.services:
@@ -228,6 +229,22 @@ class Daemon:
             if result is not None:
                 return result
         raise ValueError(f"unknown control command {command!r}")
+
+    async def _publish_notes(
+        self, text: str, value: float, count: int, rate: float
+    ) -> dict[str, Any]:
+        """Publish ``count`` notes, ``rate`` per second (0: as fast as commits allow)."""
+        if not 1 <= count <= 1_000_000:
+            raise ValueError("count must be between 1 and 1,000,000")
+        first_seq = -1
+        start = trio.current_time()
+        for i in range(count):
+            note = wire.Note(wire.WIRE_VERSION, text if count == 1 else f"{text} {i}", value)
+            record = await self.publish_local(NOTES_TOPIC, wire.encode(note))
+            first_seq = record.seq if first_seq < 0 else first_seq
+            if rate > 0:
+                await trio.sleep_until(start + (i + 1) / rate)
+        return {"topic": NOTES_TOPIC, "seq": first_seq, "count": count}
 
     async def _status_loop(self) -> None:
         while True:

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,9 @@ class Swarm:
         self.dirs: list[Path] = []
         self.sync_interval = sync_interval
 
-    def start(self, bootstrap: str | None = None, data_dir: Path | None = None) -> Path:
+    def start(
+        self, bootstrap: str | Sequence[str] | None = None, data_dir: Path | None = None
+    ) -> Path:
         """Start a daemon in a new data dir (or restart one in ``data_dir``)."""
         data_dir = data_dir or self.root / f"node{len(self.dirs)}"
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -50,8 +53,8 @@ class Swarm:
             "--log-level",
             "warning",
         ]
-        if bootstrap:
-            cmd += ["--bootstrap", bootstrap]
+        for addr in [bootstrap] if isinstance(bootstrap, str) else bootstrap or []:
+            cmd += ["--bootstrap", addr]
         with (data_dir / "daemon.log").open("ab") as log:
             proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
         if data_dir in self.dirs:

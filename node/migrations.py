@@ -73,7 +73,33 @@ def m001_core_tables(db: Database) -> None:
         db.execute(sql)
 
 
-MIGRATIONS: list[Migration] = [m001_core_tables]
+def m002_sync_cursors(db: Database) -> None:
+    """Where each (peer, topic) pull left off, so a restart resumes instead of re-pulling."""
+    db.execute(
+        """CREATE TABLE sync_cursors (
+            peer_id TEXT NOT NULL,
+            topic TEXT NOT NULL,
+            cursor INTEGER NOT NULL CHECK (cursor >= 0),
+            updated_ms INTEGER NOT NULL,
+            PRIMARY KEY (peer_id, topic)
+        )"""
+    )
+
+
+def m003_rank_items(db: Database) -> None:
+    """The rank service's local catalogue (click rows live in ``records``)."""
+    db.execute(
+        """CREATE TABLE items (
+            id TEXT PRIMARY KEY,
+            title TEXT NOT NULL,
+            artist TEXT NOT NULL,
+            tags TEXT NOT NULL DEFAULT '[]',
+            added_ms INTEGER NOT NULL
+        )"""
+    )
+
+
+MIGRATIONS: list[Migration] = [m001_core_tables, m002_sync_cursors, m003_rank_items]
 """Append-only: position i holds the migration that takes the schema from version i to i+1."""
 
 
@@ -140,6 +166,8 @@ __all__ = [
     "check_version",
     "latest_version",
     "m001_core_tables",
+    "m002_sync_cursors",
+    "m003_rank_items",
     "migrate",
     "schema_version",
 ]

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from node.config import NodeConfig
 from node.daemon import Service
+from node.rank_service import RankService
 
 
 def default_services(config: NodeConfig) -> list[Service]:
     """The services a ``byteswarm run`` node starts for ``config``.
 
-    None of the three learning services has landed in the daemon yet; the runtime's own
-    signed-notes topic is always on.
+    rank (G-Rank) runs on every node. finetune and adapt have not landed in the daemon yet.
     """
     del config
-    return []
+    return [RankService()]

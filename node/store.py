@@ -211,6 +211,21 @@ class Store(OperatorTables):
         """Changes whenever another connection commits to the file; cheap to poll."""
         return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
 
+    def get_cursor(self, peer_id: str, topic: str) -> int:
+        """Where our last pull of ``topic`` from ``peer_id`` ended (0: from the start)."""
+        sql = "SELECT cursor FROM sync_cursors WHERE peer_id = ? AND topic = ?"
+        row = self._conn.execute(sql, (peer_id, topic)).fetchone()
+        return int(row[0]) if row else 0
+
+    def set_cursor(self, peer_id: str, topic: str, cursor: int) -> None:
+        sql = (
+            "INSERT INTO sync_cursors (peer_id, topic, cursor, updated_ms) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (peer_id, topic) DO UPDATE SET cursor = excluded.cursor,"
+            " updated_ms = excluded.updated_ms"
+        )
+        with self.transaction():
+            self._conn.execute(sql, (peer_id, topic, cursor, self._clock()))
+
     def size_bytes(self) -> int:
         """Bytes on disk: the database plus its write-ahead log."""
         files = (self.path, self.path.with_name(self.path.name + "-wal"))

@@ -32,6 +32,11 @@ MAX_SYNC_RESPONSE_BYTES = 4 * 1024 * 1024
 MAX_NOTE_CHARS = 1024
 MAX_NOTE_BYTES = 4 * MAX_NOTE_CHARS + 64  # UTF-8 needs at most 4 bytes a character
 NOTES_TOPIC = "byteswarm/notes"
+CLICKS_TOPIC = "rank/clicks"
+MAX_QUERY_CHARS = 256
+MAX_ITEM_ID_CHARS = 128
+MAX_SHOWN = 50
+MAX_CLICK_BYTES = 4 * (MAX_QUERY_CHARS + (MAX_SHOWN + 1) * MAX_ITEM_ID_CHARS) + 256
 SIGNING_DOMAIN = b"byteswarm/record/v1\0"
 
 # \Z, not $: re.search's $ also matches before a trailing newline ("abc\n").
@@ -50,6 +55,7 @@ Uint63 = Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]  # fits SQLite's signe
 AuthorKey = Annotated[bytes, msgspec.Meta(min_length=32, max_length=32)]
 Signature = Annotated[bytes, msgspec.Meta(min_length=64, max_length=64)]
 Body = Annotated[bytes, msgspec.Meta(max_length=MAX_BODY_BYTES)]
+ItemId = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_ITEM_ID_CHARS)]
 
 T = TypeVar("T")
 
@@ -110,12 +116,24 @@ class Note(WireMessage, frozen=True):
     value: Finite
 
 
+class Click(WireMessage, frozen=True):
+    """Body of ``rank/clicks``: the author searched ``query``, saw ``shown``, clicked one.
+
+    Author, sequence number and time are the enclosing SignedRecord's.
+    """
+
+    query: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_QUERY_CHARS)]
+    shown: Annotated[list[ItemId], msgspec.Meta(max_length=MAX_SHOWN)]
+    clicked: ItemId
+
+
 _ENCODER = msgspec.msgpack.Encoder()
 _RECORD_DECODER = msgspec.msgpack.Decoder(SignedRecord)
 _BATCH_DECODER = msgspec.msgpack.Decoder(RecordBatch)
 _SYNC_REQUEST_DECODER = msgspec.msgpack.Decoder(SyncRequest)
 _SYNC_RESPONSE_DECODER = msgspec.msgpack.Decoder(SyncResponse)
 _NOTE_DECODER = msgspec.msgpack.Decoder(Note)
+_CLICK_DECODER = msgspec.msgpack.Decoder(Click)
 
 
 def _decode(decoder: msgspec.msgpack.Decoder[T], data: bytes, max_bytes: int, what: str) -> T:
@@ -151,12 +169,17 @@ def decode_note(data: bytes) -> Note:
     return _decode(_NOTE_DECODER, data, MAX_NOTE_BYTES, "Note")
 
 
+def decode_click(data: bytes) -> Click:
+    return _decode(_CLICK_DECODER, data, MAX_CLICK_BYTES, "Click")
+
+
 _DECODERS: dict[type[msgspec.Struct], msgspec.msgpack.Decoder[Any]] = {
     SignedRecord: _RECORD_DECODER,
     RecordBatch: _BATCH_DECODER,
     SyncRequest: _SYNC_REQUEST_DECODER,
     SyncResponse: _SYNC_RESPONSE_DECODER,
     Note: _NOTE_DECODER,
+    Click: _CLICK_DECODER,
 }
 
 
@@ -217,6 +240,7 @@ def decode_body(topic: str, body: bytes) -> object:
 
 
 register_body(NOTES_TOPIC, decode_note)
+register_body(CLICKS_TOPIC, decode_click)
 
 
 # ---- signatures ---------------------------------------------------------------------------

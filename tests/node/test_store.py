@@ -371,3 +371,16 @@ def test_size_bytes_grows(store: Store) -> None:
     before = store.size_bytes()
     store.insert_records([rec(i, blob=bytes(4096)) for i in range(20)], LOCAL_SOURCE)
     assert store.size_bytes() >= before + 20 * 4096
+
+
+def test_sync_cursors_persist_per_peer_and_topic(tmp_path: Path) -> None:
+    path = tmp_path / "c.db"
+    with Store.open(path) as store:
+        assert store.get_cursor("peerA", "t") == 0
+        store.set_cursor("peerA", "t", 7)
+        store.set_cursor("peerA", "u", 3)
+        store.set_cursor("peerA", "t", 9)
+    with Store.open(path) as store:
+        assert store.get_cursor("peerA", "t") == 9
+        assert store.get_cursor("peerA", "u") == 3
+        assert store.get_cursor("peerB", "t") == 0

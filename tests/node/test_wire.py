@@ -504,3 +504,17 @@ def test_wire_imports_neither_libp2p_nor_trio() -> None:
         "assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_click_round_trip_and_limits() -> None:
+    click = wire.Click(wire.WIRE_VERSION, "jazz", ["a", "b"], "b")
+    body = wire.encode(click)
+    assert wire.decode_click(body) == click
+    assert wire.decode_body(wire.CLICKS_TOPIC, body) == click
+    for bad in (
+        wire.Click(wire.WIRE_VERSION, "jazz", ["a"] * (wire.MAX_SHOWN + 1), "a"),
+        wire.Click(wire.WIRE_VERSION, "", ["a"], "a"),
+        wire.Click(wire.WIRE_VERSION, "jazz", ["a"], "x" * (wire.MAX_ITEM_ID_CHARS + 1)),
+    ):
+        with pytest.raises(wire.WireError):
+            wire.decode_click(msgspec.msgpack.encode(msgspec.structs.astuple(bad)))

@@ -3,7 +3,7 @@
 Inputs are derived from valid encodings by a seeded ``random.Random``: bit flips, byte
 overwrites with MessagePack type markers, truncation, extension, insertion, deletion,
 duplication, splices across message types, stacked mutations and plain random bytes. The
-default run feeds 6 targets x 20_000 = 120_000 inputs (about 3 s); the slow run
+default run feeds 7 targets x 20_000 = 140_000 inputs (about 3 s); the slow run
 6 targets x 2 more seeds x 200_000 = 2.4 million.
 Anything a decoder accepts must also survive a re-encode round trip and, for records,
 a signature check that raises WireError or nothing.
@@ -39,6 +39,10 @@ def _record(seq: int, topic: str = wire.NOTES_TOPIC, body: bytes | None = None) 
 def _seed_inputs() -> dict[str, list[bytes]]:
     records = [_record(1), _record(2), _record(3, "a" * 128, b""), _record(4, "x/y", bytes(300))]
     notes = [Note(1, "", 0.0), Note(1, "héllo ✓ 🐝", -2.5e29), Note(1, "x" * 1024, 1e-300)]
+    clicks = [
+        wire.Click(1, "jazz", ["a", "b", "c"], "b"),
+        wire.Click(1, "q" * 256, ["i" * 128] * 50, "é" * 128),
+    ]
     return {
         "record": [wire.encode(r) for r in records],
         "batch": [
@@ -55,6 +59,7 @@ def _seed_inputs() -> dict[str, list[bytes]]:
         ],
         "note": [wire.encode(n) for n in notes],
         "body": [wire.encode(n) for n in notes],
+        "click": [wire.encode(c) for c in clicks],
     }
 
 
@@ -69,6 +74,7 @@ TARGETS: dict[str, Callable[[bytes], object]] = {
     "sync_response": wire.decode_sync_response,
     "note": wire.decode_note,
     "body": _decode_body,
+    "click": wire.decode_click,
 }
 
 
@@ -114,7 +120,9 @@ def _mutate(rng: random.Random, data: bytes, pool: list[bytes]) -> bytes:
 
 def _check_accepted(message: object) -> None:
     """What a decoder accepts must round-trip and be safe to signature-check."""
-    if isinstance(message, SignedRecord | RecordBatch | SyncRequest | SyncResponse | Note):
+    if isinstance(
+        message, SignedRecord | RecordBatch | SyncRequest | SyncResponse | Note | wire.Click
+    ):
         again = TARGETS[_TARGET_OF[type(message)]](wire.encode(message))
         assert again == message
     records: list[SignedRecord] = []
@@ -133,6 +141,7 @@ _TARGET_OF: dict[type, str] = {
     SyncRequest: "sync_request",
     SyncResponse: "sync_response",
     Note: "note",
+    wire.Click: "click",
 }
 
 

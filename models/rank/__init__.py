@@ -1,0 +1,10 @@
+"""G-Rank: unsupervised peer-to-peer ranking from gossiped click logs (Gold & Pouwelse, 2023).
+
+- ``rows.py``       — the records: catalogue ``Item``, signed ``ClickRow``, compact ``CounterRow``.
+- ``config.py``     — ``RankConfig``: the paper's constants and every switch beyond the paper.
+- ``bm25.py``       — BM25 over item title/artist/tags: metadata matches and cold start.
+- ``similarity.py`` — the paper's peer similarity ``(k_t + k_m^2) / k_u``, max-normalised.
+- ``counters.py``   — incremental (query, item, author) click counters with decay and caps.
+- ``index.py``      — ``RankIndex``: ingests rows, keeps similarity fresh, answers ``rank()``.
+- ``wire_size.py``  — rows -> counters, and the encoded bytes of each gossip representation.
+"""

@@ -1,0 +1,114 @@
+"""Incremental click counters keyed (query, item, author), with time decay and per-author caps.
+
+Each query keeps its (item, author) pairs as parallel numpy arrays, so scoring a query is one
+vectorised pass however many authors clicked it. Decay trick: a click at time t is stored as
+``2^((t - t_ref) / h)``; its weight at ``now`` is that times ``2^(-(now - t_ref) / h)``, a
+factor shared by every counter, so a new click never touches older ones. ``t_ref`` moves
+forward when stored values grow large.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from collections.abc import Mapping
+
+import numpy as np
+
+from models.rank.config import AuthorCap
+
+_MAX_EXPONENT = 200.0
+
+
+class _QueryCounts:
+    """COO storage for one query: ``values[n]`` clicks by ``authors[n]`` on ``items[n]``.
+
+    ``array.array`` makes single-element updates cheap and is viewed by numpy without a copy.
+    """
+
+    def __init__(self) -> None:
+        self.slots: dict[tuple[int, int], int] = {}
+        self.items = array("q")
+        self.authors = array("q")
+        self.values = array("d")
+
+    def add(self, item: int, author: int, weight: float) -> None:
+        slot = self.slots.get((item, author))
+        if slot is None:
+            self.slots[(item, author)] = len(self.values)
+            self.items.append(item)
+            self.authors.append(author)
+            self.values.append(weight)
+        else:
+            self.values[slot] += weight
+
+
+class ClickCounters:
+    """``query -> (item, author) -> decayed clicks``, scored against per-author weights."""
+
+    def __init__(self, half_life_s: float | None, cap: AuthorCap) -> None:
+        self._half_life = half_life_s
+        self._cap = cap
+        self._t_ref: float | None = None
+        self._by_query: dict[str, _QueryCounts] = {}
+        self.author_ids: dict[str, int] = {}
+        self.item_ids: dict[str, int] = {}
+        self._item_names: list[str] = []
+
+    def add(self, query: str, item: str, author: str, ts: float, count: float = 1.0) -> None:
+        """Record ``count`` clicks made at ``ts``."""
+        weight = float(count)
+        if self._half_life is not None:
+            if self._t_ref is None:
+                self._t_ref = ts
+            exponent = (ts - self._t_ref) / self._half_life
+            if exponent > _MAX_EXPONENT:
+                self._rebase(ts)
+                exponent = 0.0
+            weight *= math.pow(2.0, exponent)
+        item_id = self.item_ids.get(item)
+        if item_id is None:
+            item_id = self.item_ids[item] = len(self._item_names)
+            self._item_names.append(item)
+        author_id = self.author_ids.setdefault(author, len(self.author_ids))
+        counts = self._by_query.get(query)
+        if counts is None:
+            counts = self._by_query[query] = _QueryCounts()
+        counts.add(item_id, author_id, weight)
+
+    def _rebase(self, ts: float) -> None:
+        assert self._t_ref is not None and self._half_life is not None
+        factor = math.pow(2.0, -(ts - self._t_ref) / self._half_life)
+        for counts in self._by_query.values():
+            for slot, value in enumerate(counts.values):
+                counts.values[slot] = value * factor
+        self._t_ref = ts
+
+    def _factor(self, now: float) -> float:
+        if self._half_life is None or self._t_ref is None:
+            return 1.0
+        return math.pow(2.0, -(now - self._t_ref) / self._half_life)
+
+    def weight_vector(self, weights: Mapping[str, float]) -> np.ndarray:
+        """(A,) weight per known author id; authors missing from ``weights`` get 0."""
+        vector = np.zeros(len(self.author_ids))
+        for author, author_id in self.author_ids.items():
+            vector[author_id] = weights.get(author, 0.0)
+        return vector
+
+    def scores(self, query: str, weights: np.ndarray, now: float) -> dict[str, float]:
+        """``sum_j cap(c_j(query, item)) * weights[j]`` for every item with a positive score."""
+        counts = self._by_query.get(query)
+        if counts is None:
+            return {}
+        values = np.frombuffer(counts.values, dtype=np.float64) * self._factor(now)  # (P,)
+        if self._cap == "distinct":
+            values = np.minimum(values, 1.0)
+        elif self._cap == "log":
+            values = np.log1p(values)
+        authors = np.frombuffer(counts.authors, dtype=np.int64)  # (P,)
+        items = np.frombuffer(counts.items, dtype=np.int64)  # (P,)
+        totals = np.bincount(items, weights=values * weights[authors])  # (I,)
+        positive = np.flatnonzero(totals > 0.0)
+        names = self._item_names
+        return {names[i]: float(totals[i]) for i in positive}

@@ -1,0 +1,203 @@
+"""``RankIndex``: one node's G-Rank state, fed rows incrementally, answering ranked queries."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+import numpy as np
+
+from models.rank.bm25 import Bm25Index
+from models.rank.config import RankConfig
+from models.rank.counters import ClickCounters
+from models.rank.rows import ClickRow, CounterRow, Item, normalise_query, tokens
+from models.rank.similarity import max_normalise, raw_similarity, top_terms
+
+_POPULAR = ""  # pseudo-query under which every click also counts towards popularity
+
+
+class RankIndex:
+    """Click counters, per-author profiles and a metadata index for the node ``self_id``.
+
+    Similarities are cached: a row from author j marks only j stale, an own row marks all;
+    stale entries are recomputed on the next ``rank``/``similarity`` call, not per row.
+    """
+
+    def __init__(self, self_id: str, config: RankConfig, items: Iterable[Item] = ()) -> None:
+        self.self_id = self_id
+        self.config = config
+        self._bm25 = Bm25Index(config.bm25_k1, config.bm25_b)
+        self._bm25.add_items(items)
+        self._clicks = ClickCounters(config.half_life_s, config.author_cap)
+        self._popular = ClickCounters(config.popular_half_life_s, config.author_cap)
+        self._seen_keys: set[tuple[str, int]] = set()
+        self._seen_counters: dict[tuple[str, str, str], int] = {}
+        self._terms: dict[str, Counter[str]] = {}
+        self._items: dict[str, set[str]] = {}
+        self._raw: dict[str, float] = {}
+        self._top: dict[str, frozenset[str]] = {}
+        self._query_terms: dict[str, list[str]] = {}
+        self._stale: set[str] = set()
+        self._own_stale = True
+        self._weights: dict[str, float] | None = None
+        self._click_vector: np.ndarray | None = None
+        self._popular_vector: np.ndarray | None = None
+        self._next_seq = 0
+        self.now = 0.0
+        self.n_rows = 0
+
+    # ---- ingestion -------------------------------------------------------------------
+    def add_items(self, items: Iterable[Item]) -> None:
+        self._bm25.add_items(items)
+
+    def add_rows(self, rows: Iterable[ClickRow]) -> int:
+        """Ingest click rows (own or gossiped); returns how many were counted."""
+        counted = 0
+        for row in rows:
+            if self.config.dedupe:
+                key = (row.author, row.seq)
+                if key in self._seen_keys:
+                    continue
+                self._seen_keys.add(key)
+            if row.author == self.self_id:
+                self._next_seq = max(self._next_seq, row.seq + 1)
+            self._count(row.author, normalise_query(row.query), row.clicked, row.ts, 1)
+            counted += 1
+        self.n_rows += counted
+        return counted
+
+    def add_counters(self, counters: Iterable[CounterRow]) -> int:
+        """Merge compact counters by maximum per (author, query, item); returns clicks added."""
+        added = 0
+        for counter in counters:
+            query = normalise_query(counter.query)
+            key = (counter.author, query, counter.item)
+            delta = counter.count
+            if self.config.dedupe:
+                delta -= self._seen_counters.get(key, 0)
+                if delta <= 0:
+                    continue
+                self._seen_counters[key] = counter.count
+            self._count(counter.author, query, counter.item, counter.ts, delta)
+            added += delta
+        self.n_rows += added
+        return added
+
+    def own_click(self, query: str, shown: Iterable[str], clicked: str, ts: float) -> ClickRow:
+        """Make this node's next row (the caller signs and stores it) and count it."""
+        row = ClickRow(
+            self.self_id, self._next_seq, normalise_query(query), tuple(shown), clicked, ts
+        )
+        self.add_rows([row])
+        return row
+
+    def _count(self, author: str, query: str, item: str, ts: float, count: int) -> None:
+        self._clicks.add(query, item, author, ts, count)
+        self._popular.add(_POPULAR, item, author, ts, count)
+        terms = self._terms.get(author)
+        if terms is None:
+            terms = self._terms[author] = Counter()
+            self._items[author] = set()
+        query_terms = self._query_terms.get(query)
+        if query_terms is None:
+            query_terms = self._query_terms[query] = tokens(query)
+        for term in query_terms:
+            terms[term] += count
+        self._items[author].add(item)
+        if author == self.self_id:
+            self._own_stale = True
+        else:
+            self._stale.add(author)
+        self._weights = self._click_vector = self._popular_vector = None
+        if ts > self.now:
+            self.now = ts
+
+    # ---- similarity --------------------------------------------------------------------
+    def authors(self) -> set[str]:
+        return set(self._items)
+
+    def similarity(self) -> dict[str, float]:
+        """Normalised ``S_i(j)`` for every other author j in the store (max is 1)."""
+        k = self.config.top_k_terms
+        for author in self._stale:
+            self._top[author] = top_terms(self._terms[author], k)
+        if self._own_stale:
+            self._top[self.self_id] = top_terms(self._terms.get(self.self_id, Counter()), k)
+        own_terms = self._top.get(self.self_id, frozenset())
+        own_items = self._items.get(self.self_id, set())
+        refresh = self._items.keys() if self._own_stale else self._stale
+        for author in refresh:
+            if author != self.self_id:
+                self._raw[author] = raw_similarity(
+                    own_terms, own_items, self._top[author], self._items[author]
+                )
+        self._stale.clear()
+        self._own_stale = False
+        return max_normalise(self._raw)
+
+    def author_weights(self) -> dict[str, float]:
+        """The factor each author's clicks are multiplied by: ``S_i(j) + F``, own clicks 1 + F."""
+        if self._weights is not None:
+            return self._weights
+        config = self.config
+        if not config.use_similarity:
+            weights = dict.fromkeys(self._items, 1.0)
+        else:
+            weights = {
+                author: (0.0 if s < config.trust_floor else s + config.isolation_f)
+                for author, s in self.similarity().items()
+            }
+            weights[self.self_id] = 1.0 + config.isolation_f
+        self._weights = weights
+        return weights
+
+    # ---- ranking -----------------------------------------------------------------------
+    def click_scores(self, query: str, now: float | None = None) -> dict[str, float]:
+        """``sum_j c_j(Q, k) * (S_i(j) + F)`` per item (after decay and caps), positive only."""
+        if not self.config.use_clicks:
+            return {}
+        when = self.now if now is None else now
+        if self._click_vector is None:
+            self._click_vector = self._clicks.weight_vector(self.author_weights())
+        return self._clicks.scores(normalise_query(query), self._click_vector, when)
+
+    def popular(self, k: int) -> list[str]:
+        """Catalogue items by (recent, weighted) click popularity across all queries."""
+        if not self.config.use_clicks:
+            return []
+        if self._popular_vector is None:
+            self._popular_vector = self._popular.weight_vector(self.author_weights())
+        scores = self._popular.scores(_POPULAR, self._popular_vector, self.now)
+        known = [item for item in scores if item in self._bm25]
+        return sorted(known, key=lambda item: (-scores[item], item))[:k]
+
+    def rank(
+        self, query: str, k: int | None = 10, explore_rng: np.random.Generator | None = None
+    ) -> list[str]:
+        """Ranked item ids: metadata matches (by clicks, then BM25), then click-only items.
+
+        A query with neither falls back to popular items. Passing ``explore_rng`` enables one
+        swap with probability ``explore_p`` (a shown slot with any slot); evaluation passes None.
+        """
+        normal = normalise_query(query)
+        if not normal:
+            return []
+        meta = self._bm25.search(normal)
+        clicks = self.click_scores(normal)
+        matched = sorted(meta, key=lambda item: (-clicks.get(item, 0.0), -meta[item], item))
+        click_only = [item for item in clicks if item not in meta and item in self._bm25]
+        click_only.sort(key=lambda item: (-clicks[item], item))
+        ranked = matched + click_only
+        if not ranked:
+            ranked = self.popular(k if k is not None else len(self._bm25))
+        if (
+            explore_rng is not None
+            and len(ranked) > 1
+            and explore_rng.random() < self.config.explore_p
+        ):
+            shown = len(ranked) if k is None else min(k, len(ranked))
+            first = int(explore_rng.integers(shown))
+            second = int(explore_rng.integers(len(ranked) - 1))
+            second += second >= first
+            ranked[first], ranked[second] = ranked[second], ranked[first]
+        return ranked if k is None else ranked[:k]

@@ -1,0 +1,129 @@
+"""``byteswarm search``, ``click`` and ``items import``: the rank service's commands.
+
+Each works with the daemon down: search builds the index from the local store, click signs
+and commits the row itself (peers pull it later), import writes the catalogue directly.
+With the daemon up, search and click go through it (warm index, pull after each query).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from node.cli import (
+    UserError,
+    _config,
+    _emit,
+    _open_store,
+    _read_status,
+    cli,
+    data_dir_option,
+    json_option,
+    send_control,
+)
+
+STORE_FILE = "node.db"
+
+
+def _daemon_running(data_dir: Path | None) -> bool:
+    config = _config(data_dir)
+    if not (config.data_dir / STORE_FILE).exists():
+        return False
+    with _open_store(data_dir) as store:
+        status = _read_status(store)
+    return bool(status and status["running"])
+
+
+def _writable_store(data_dir: Path | None):  # type: ignore[no-untyped-def]
+    from node.store import Store, StoreError
+
+    config = _config(data_dir)
+    try:
+        return Store.open(config.data_dir / STORE_FILE)
+    except StoreError as exc:
+        raise UserError(str(exc)) from exc
+
+
+@cli.command()
+@data_dir_option
+@json_option
+@click.argument("query")
+@click.option(
+    "-k", "k", type=click.IntRange(1, 1000), default=10, show_default=True, help="How many results."
+)
+def search(data_dir: Path | None, as_json: bool, query: str, k: int) -> None:
+    """Rank the local catalogue for QUERY with G-Rank (works with no network)."""
+    from node.rank_service import RankError, check_query, open_tail
+    from node.wire import peer_id_str
+
+    try:
+        check_query(query)
+    except RankError as exc:
+        raise UserError(str(exc)) from exc
+    if _daemon_running(data_dir):
+        results = send_control(data_dir, "search", {"query": query, "k": k})["results"]
+    else:
+        from node.identity import load_or_create_identity
+
+        identity = load_or_create_identity(_config(data_dir).data_dir)
+        with _writable_store(data_dir) as store:
+            results = open_tail(store, peer_id_str(identity.public_key)).search(query, k)
+    text = "\n".join(f"{r['rank']:3}. {r['id']}  {r['title']} — {r['artist']}" for r in results)
+    _emit(results, as_json, text or "no results")
+
+
+@cli.command(name="click")
+@data_dir_option
+@json_option
+@click.argument("query")
+@click.argument("item")
+@click.option(
+    "--shown",
+    multiple=True,
+    metavar="ITEM",
+    help="An item that was shown with the click (repeatable, in rank order).",
+)
+def click_(
+    data_dir: Path | None, as_json: bool, query: str, item: str, shown: tuple[str, ...]
+) -> None:
+    """Record that ITEM was clicked for QUERY (a signed click row)."""
+    from node.rank_service import RankError, make_click, record_click_offline
+
+    args = {"query": query, "item": item, "shown": list(shown)}
+    if _daemon_running(data_dir):
+        result = send_control(data_dir, "click", args)
+    else:
+        from node.identity import load_or_create_identity
+
+        identity = load_or_create_identity(_config(data_dir).data_dir)
+        with _writable_store(data_dir) as store:
+            try:
+                row = make_click(store, query, item, list(shown))
+            except RankError as exc:
+                raise UserError(str(exc)) from exc
+            seq = record_click_offline(store, identity.seed, identity.public_key, row)
+        result = {"seq": seq, "query": row.query, "item": item}
+    _emit(result, as_json, f"click #{result['seq']}: {result['query']!r} -> {result['item']}")
+
+
+@cli.group()
+def items() -> None:
+    """Manage the local catalogue that rank searches."""
+
+
+@items.command(name="import")
+@data_dir_option
+@json_option
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def import_(data_dir: Path | None, as_json: bool, file: Path) -> None:
+    """Load a JSONL catalogue ({"id", "title", "artist", "tags"} per line), all or nothing."""
+    from node.rank_service import RankError, catalogue_from_file, import_items
+
+    try:
+        catalogue = catalogue_from_file(file)
+    except RankError as exc:
+        raise UserError(str(exc)) from exc
+    with _writable_store(data_dir) as store:
+        count = import_items(store, catalogue)
+    _emit({"imported": count}, as_json, f"imported {count} items")

@@ -1,0 +1,251 @@
+"""The rank service: G-Rank (models.rank) over the node's store and the sync protocol.
+
+Click rows are SignedRecords on ``rank/clicks`` (author-signed, so any peer may relay
+them; ``UNIQUE(topic, author, seq)`` deduplicates). The G-Rank pull gossip is our sync
+protocol: after each local query the node pulls the rows it has not yet received from one
+random connected peer (the responder's per-requester cursor is our stored sync cursor),
+and it pulls again every ``pull_interval`` seconds when idle. Searching needs no network.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import random
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import trio
+
+from models.rank.config import RankConfig
+from models.rank.index import RankIndex
+from models.rank.rows import ClickRow, Item
+from node import wire
+from node.store import RecordRow, Store
+
+if TYPE_CHECKING:
+    from node.daemon import Daemon
+
+MAX_QUERY_CHARS = wire.MAX_QUERY_CHARS
+_PAGE = 2048
+
+
+class RankError(ValueError):
+    """Bad rank input: an empty or over-long query, an unknown item, a bad catalogue line."""
+
+
+def check_query(query: str) -> str:
+    text = " ".join(query.split())
+    if not text:
+        raise RankError("the query is empty")
+    if len(text) > MAX_QUERY_CHARS:
+        raise RankError(f"the query is longer than {MAX_QUERY_CHARS} characters")
+    return text
+
+
+def parse_catalogue(lines: Iterable[str], source: str) -> list[Item]:
+    """JSONL lines ``{"id", "title", "artist", "tags"}`` -> items; RankError names the line."""
+    items: list[Item] = []
+    seen: set[str] = set()
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        where = f"{source}:{number}"
+        try:
+            raw = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise RankError(f"{where}: not valid JSON ({exc.msg})") from exc
+        if not isinstance(raw, dict):
+            raise RankError(f"{where}: expected a JSON object")
+        unknown = set(raw) - {"id", "title", "artist", "tags"}
+        if unknown:
+            raise RankError(f"{where}: unknown field {sorted(unknown)[0]!r}")
+        item_id, title = raw.get("id"), raw.get("title", "")
+        artist, tags = raw.get("artist", ""), raw.get("tags", [])
+        if not isinstance(item_id, str) or not 1 <= len(item_id) <= wire.MAX_ITEM_ID_CHARS:
+            raise RankError(f"{where}: 'id' must be a string of 1-{wire.MAX_ITEM_ID_CHARS} chars")
+        if not isinstance(title, str) or not isinstance(artist, str):
+            raise RankError(f"{where}: 'title' and 'artist' must be strings")
+        if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+            raise RankError(f"{where}: 'tags' must be a list of strings")
+        if item_id in seen:
+            raise RankError(f"{where}: duplicate id {item_id!r}")
+        seen.add(item_id)
+        items.append(Item(item_id, title, artist, tuple(tags)))
+    return items
+
+
+def import_items(store: Store, items: list[Item]) -> int:
+    """Insert or replace ``items`` in one transaction (all or nothing)."""
+    sql = (
+        "INSERT INTO items (id, title, artist, tags, added_ms) VALUES (?, ?, ?, ?, ?)"
+        " ON CONFLICT (id) DO UPDATE SET title = excluded.title, artist = excluded.artist,"
+        " tags = excluded.tags, added_ms = excluded.added_ms"
+    )
+    now = int(time.time() * 1000)
+    with store.transaction():
+        for item in items:
+            store.db.execute(sql, (item.id, item.title, item.artist, json.dumps(item.tags), now))
+    return len(items)
+
+
+def click_row(record: wire.SignedRecord) -> ClickRow:
+    click = wire.decode_click(record.body)
+    return ClickRow(
+        wire.peer_id_str(record.author),
+        record.seq,
+        click.query,
+        tuple(click.shown),
+        click.clicked,
+        record.ts_ms / 1000.0,
+    )
+
+
+@dataclass
+class IndexTail:
+    """A RankIndex kept up to date with the store by tailing items and click records."""
+
+    index: RankIndex
+    item_rowid: int = 0
+    click_cursor: int = 0
+    titles: dict[str, Item] = field(default_factory=dict)
+
+    def refresh(self, store: Store) -> int:
+        rows = store.db.execute(
+            "SELECT rowid, id, title, artist, tags FROM items WHERE rowid > ? ORDER BY rowid",
+            (self.item_rowid,),
+        ).fetchall()
+        if rows:
+            items = [Item(r[1], r[2], r[3], tuple(json.loads(r[4]))) for r in rows]
+            self.index.add_items(items)
+            self.titles.update((i.id, i) for i in items)
+            self.item_rowid = int(rows[-1][0])
+        added = 0
+        more = True
+        while more:
+            stored, self.click_cursor, more = store.records_since(
+                wire.CLICKS_TOPIC, self.click_cursor, _PAGE, 64 * 1024 * 1024
+            )
+            added += self.index.add_rows(click_row(wire.decode_record(r.blob)) for r in stored)
+        return added
+
+    def search(self, query: str, k: int) -> list[dict[str, Any]]:
+        ranked = self.index.rank(check_query(query), k)
+        out = []
+        for rank, item_id in enumerate(ranked, 1):
+            item = self.titles.get(item_id)
+            out.append(
+                {
+                    "rank": rank,
+                    "id": item_id,
+                    "title": item.title if item else "",
+                    "artist": item.artist if item else "",
+                }
+            )
+        return out
+
+
+def open_tail(store: Store, self_id: str, config: RankConfig | None = None) -> IndexTail:
+    tail = IndexTail(RankIndex(self_id, config or RankConfig()))
+    tail.refresh(store)
+    return tail
+
+
+def make_click(store: Store, query: str, item: str, shown: list[str]) -> wire.Click:
+    """Validate a click against the catalogue; RankError says what is wrong."""
+    query = check_query(query)
+    known = store.db.execute("SELECT 1 FROM items WHERE id = ?", (item,)).fetchone()
+    if known is None:
+        raise RankError(f"unknown item {item!r} (import a catalogue with: byteswarm items import)")
+    shown = shown or [item]
+    if len(shown) > wire.MAX_SHOWN:
+        raise RankError(f"at most {wire.MAX_SHOWN} shown items")
+    return wire.Click(wire.WIRE_VERSION, query, shown, item)
+
+
+def record_click_offline(store: Store, seed: bytes, author: bytes, click: wire.Click) -> int:
+    """Sign and commit a click without a running daemon; it spreads when peers pull."""
+    body = wire.encode(click)
+    with store.transaction():
+        seq = store.next_seq(wire.CLICKS_TOPIC, author)
+        record = wire.sign_record(seed, wire.CLICKS_TOPIC, seq, int(time.time() * 1000), body)
+        row = RecordRow(record.topic, record.author, seq, record.ts_ms, wire.encode(record))
+        store.insert_records([row], "local")
+    return seq
+
+
+class RankService:
+    """The daemon slot for G-Rank."""
+
+    name = "rank"
+    topics: tuple[str, ...] = (wire.CLICKS_TOPIC,)
+
+    def __init__(self, config: RankConfig | None = None, pull_interval: float = 10.0) -> None:
+        self.rank_config = config or RankConfig()
+        self.pull_interval = pull_interval
+        self._daemon: Daemon | None = None
+        self._tail: IndexTail | None = None
+        self._pull_now, self._pull_wait = trio.open_memory_channel[None](1)
+        self._rng = random.Random()
+
+    async def run(self, daemon: Daemon) -> None:
+        self._daemon = daemon
+        self._tail = await daemon.db(open_tail, daemon.store, daemon.peer_id, self.rank_config)
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(self._refresher, daemon)
+            while True:
+                with trio.move_on_after(self.pull_interval):
+                    await self._pull_wait.receive()
+                await self._pull_one(daemon)
+
+    async def _refresher(self, daemon: Daemon) -> None:
+        while True:
+            await trio.sleep(0.5)
+            assert self._tail is not None
+            await daemon.db(self._tail.refresh, daemon.store)
+
+    async def _pull_one(self, daemon: Daemon) -> None:
+        peers = daemon.p2p.connected_peers()
+        if not peers:
+            return
+        peer = self._rng.choice(peers)
+        try:
+            await daemon.sync_topic(peer, wire.CLICKS_TOPIC)
+        except (wire.WireError, Exception) as exc:  # one bad peer must not stop the service
+            daemon.p2p.log.info("rank pull from %s failed: %s", peer, exc)
+
+    async def on_control(self, command: str, args: dict[str, Any]) -> dict[str, Any] | None:
+        daemon, tail = self._daemon, self._tail
+        if command not in ("search", "click"):
+            return None
+        if daemon is None or tail is None:
+            raise RankError("the rank service is still starting")
+        if command == "search":
+            await daemon.db(tail.refresh, daemon.store)
+            results = tail.search(str(args.get("query", "")), int(args.get("k", 10)))
+            with contextlib.suppress(trio.WouldBlock):
+                self._pull_now.send_nowait(None)  # G-Rank: pull after each local query
+            return {"query": args.get("query"), "results": results}
+        click = await daemon.db(
+            make_click,
+            daemon.store,
+            str(args.get("query", "")),
+            str(args.get("item", "")),
+            [str(s) for s in args.get("shown", [])],
+        )
+        record = await daemon.publish_local(wire.CLICKS_TOPIC, wire.encode(click))
+        await daemon.db(tail.refresh, daemon.store)
+        return {"seq": record.seq, "query": click.query, "item": click.clicked}
+
+
+def catalogue_from_file(path: Path) -> list[Item]:
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return parse_catalogue(handle, str(path))
+    except OSError as exc:
+        raise RankError(f"cannot read {path}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise RankError(f"{path}: not UTF-8 text") from exc

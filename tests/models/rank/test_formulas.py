@@ -1,0 +1,117 @@
+"""Each G-Rank formula pinned on a hand-computed example."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import pytest
+
+from models.rank.config import GLOBAL_COUNTS, PAPER_F0, PAPER_F1
+from models.rank.index import RankIndex
+from models.rank.rows import ClickRow, Item
+from models.rank.similarity import max_normalise, raw_similarity, top_terms
+
+# Titles share no token with the queries, so only clicks decide the click scores.
+CATALOGUE = [Item(name, f"title {name}", "artist", ()) for name in ("x", "y", "z", "w")]
+
+
+def rows(author: str, clicks: list[tuple[str, str]], start_ts: float = 0.0) -> list[ClickRow]:
+    return [
+        ClickRow(author, seq, query, ("x", "y"), item, start_ts + seq)
+        for seq, (query, item) in enumerate(clicks)
+    ]
+
+
+def world(config: object) -> RankIndex:
+    """me: a->x, b->y, a->z; p1: b->y, c->z, c->w; p2: a->x, b->x."""
+    assert isinstance(config, type(PAPER_F0))
+    index = RankIndex("me", config, CATALOGUE)
+    index.add_rows(rows("me", [("a", "x"), ("b", "y"), ("a", "z")]))
+    index.add_rows(rows("p1", [("b", "y"), ("c", "z"), ("c", "w")]))
+    index.add_rows(rows("p2", [("a", "x"), ("b", "x")]))
+    return index
+
+
+def test_raw_similarity_formula() -> None:
+    # k_t = |{a,b} ∩ {b,c}| = 1, k_m = |{x,y,z} ∩ {y,z,w}| = 2, k_u = 4 -> (1 + 4) / 4
+    assert raw_similarity({"a", "b"}, {"x", "y", "z"}, {"b", "c"}, {"y", "z", "w"}) == 1.25
+    assert raw_similarity(set(), set(), {"a"}, set()) == 0.0
+
+
+def test_top_terms_keeps_k_most_frequent_ties_alphabetical() -> None:
+    assert top_terms({"b": 2, "a": 2, "c": 1, "d": 5}, 3) == {"d", "a", "b"}
+
+
+def test_max_normalise() -> None:
+    assert max_normalise({"p": 2.0, "q": 0.5}) == {"p": 1.0, "q": 0.25}
+    assert max_normalise({"p": 0.0}) == {"p": 0.0}
+
+
+def test_similarity_of_index_is_max_normalised() -> None:
+    # p1: (1 + 2^2) / 4 = 1.25; p2: k_t = 2, k_m = 1, k_u = 3 -> 1.0; normalised 1.0 and 0.8
+    assert world(PAPER_F0).similarity() == pytest.approx({"p1": 1.0, "p2": 0.8})
+
+
+def test_score_with_f0() -> None:
+    index = world(PAPER_F0)
+    # x: own 1 * (1 + 0) + p2 1 * 0.8; z: own 1 * 1
+    assert index.click_scores("a") == pytest.approx({"x": 1.8, "z": 1.0})
+    assert index.click_scores("c") == pytest.approx({"z": 1.0, "w": 1.0})
+
+
+def test_score_with_f1() -> None:
+    index = world(PAPER_F1)
+    # x: own 1 * (1 + 1) + p2 1 * (0.8 + 1); z: own 2
+    assert index.click_scores("a") == pytest.approx({"x": 3.8, "z": 2.0})
+    assert index.click_scores("c") == pytest.approx({"z": 2.0, "w": 2.0})
+
+
+def test_trust_floor_drops_dissimilar_authors_including_f() -> None:
+    index = world(dataclasses.replace(PAPER_F1, trust_floor=0.9))
+    assert index.author_weights() == pytest.approx({"me": 2.0, "p1": 2.0, "p2": 0.0})
+    assert index.click_scores("a") == pytest.approx({"x": 2.0, "z": 2.0})
+
+
+@pytest.mark.parametrize(
+    ("cap", "spam", "one"),
+    [("none", 4.0, 1.0), ("log", math.log(5.0), math.log(2.0)), ("distinct", 1.0, 1.0)],
+)
+def test_author_caps(cap: str, spam: float, one: float) -> None:
+    config = dataclasses.replace(GLOBAL_COUNTS, author_cap=cap)  # type: ignore[arg-type]
+    index = RankIndex("me", config, CATALOGUE)
+    index.add_rows(rows("spammer", [("q", "x")] * 4))
+    index.add_rows(rows("honest", [("q", "y")]))
+    assert index.click_scores("q") == pytest.approx({"x": spam, "y": one})
+
+
+def test_time_decay_halves_per_half_life() -> None:
+    config = dataclasses.replace(GLOBAL_COUNTS, half_life_s=10.0)
+    index = RankIndex("me", config, CATALOGUE)
+    index.add_rows([ClickRow("old", 0, "q", (), "x", 0.0), ClickRow("new", 0, "q", (), "x", 10.0)])
+    assert index.click_scores("q") == pytest.approx({"x": 1.5})
+    assert index.click_scores("q", now=20.0) == pytest.approx({"x": 0.75})
+
+
+def test_decay_survives_rebasing_far_in_the_future() -> None:
+    config = dataclasses.replace(GLOBAL_COUNTS, half_life_s=1.0)
+    index = RankIndex("me", config, CATALOGUE)
+    index.add_rows([ClickRow("a", 0, "q", (), "x", 0.0), ClickRow("a", 1, "q", (), "y", 500.0)])
+    index.add_rows([ClickRow("a", 2, "q", (), "y", 501.0)])
+    assert index.click_scores("q") == pytest.approx({"x": 2.0**-501, "y": 1.5}, rel=1e-9)
+
+
+@pytest.mark.parametrize(("dedupe", "expected"), [(True, 1.0), (False, 2.0)])
+def test_dedupe_by_author_and_seq(dedupe: bool, expected: float) -> None:
+    index = RankIndex("me", dataclasses.replace(GLOBAL_COUNTS, dedupe=dedupe), CATALOGUE)
+    row = ClickRow("a", 7, "q", (), "x", 1.0)
+    index.add_rows([row])
+    index.add_rows([row])
+    assert index.click_scores("q") == pytest.approx({"x": expected})
+
+
+def test_isolation_without_own_clicks_f0_versus_f1() -> None:
+    for config, expected in ((PAPER_F0, {}), (PAPER_F1, {"x": 1.0})):
+        index = RankIndex("me", config, CATALOGUE)
+        index.add_rows(rows("p", [("q", "x")]))
+        assert index.click_scores("q") == pytest.approx(expected)

@@ -1,0 +1,127 @@
+"""The rank service: catalogue import, offline search and click, and a 3-daemon swarm."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from node import wire
+from node.cli import send_control
+from node.daemon import _verified
+from node.demo import Swarm
+from node.identity import Identity
+from node.rank_service import RankError, parse_catalogue
+
+CATALOGUE = [
+    {"id": "a1", "title": "Kind of Blue", "artist": "Miles Davis", "tags": ["jazz"]},
+    {"id": "a2", "title": "Blue Train", "artist": "John Coltrane", "tags": ["jazz"]},
+    {"id": "a3", "title": "Blue Lines", "artist": "Massive Attack", "tags": ["trip hop"]},
+    {"id": "a4", "title": "Mezzanine", "artist": "Massive Attack", "tags": ["trip hop"]},
+]
+
+
+def write_catalogue(path: Path, rows: list[dict[str, object]] | None = None) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows or CATALOGUE))
+    return path
+
+
+def bs(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "node", *args], capture_output=True, text=True, timeout=60
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ('{"id": "a"}\n{oops\n', "f:2: not valid JSON"),
+        ("[1, 2]\n", "f:1: expected a JSON object"),
+        ('{"id": "a", "colour": "red"}\n', "f:1: unknown field 'colour'"),
+        ('{"id": ""}\n', "f:1: 'id' must be"),
+        ('{"id": "a", "tags": "jazz"}\n', "f:1: 'tags' must be"),
+        ('{"id": "a"}\n\n{"id": "a"}\n', "f:3: duplicate id"),
+    ],
+)
+def test_bad_catalogue_lines_are_named(text: str, needle: str) -> None:
+    with pytest.raises(RankError, match=needle):
+        parse_catalogue(text.splitlines(), "f")
+
+
+def test_a_bad_catalogue_imports_nothing(tmp_path: Path) -> None:
+    good = write_catalogue(tmp_path / "good.jsonl")
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(good.read_text() + "{broken\n")
+    result = bs("items", "import", str(bad), "--data-dir", str(tmp_path / "d"))
+    assert result.returncode == 2 and "bad.jsonl:5" in result.stderr
+    result = bs("search", "blue", "--json", "--data-dir", str(tmp_path / "d"))
+    assert json.loads(result.stdout) == []
+
+
+def test_offline_clicks_change_the_offline_ranking(tmp_path: Path) -> None:
+    data = str(tmp_path / "d")
+    assert (
+        bs(
+            "items", "import", str(write_catalogue(tmp_path / "c.jsonl")), "--data-dir", data
+        ).returncode
+        == 0
+    )
+    before = [
+        r["id"] for r in json.loads(bs("search", "blue", "--json", "--data-dir", data).stdout)
+    ]
+    assert set(before) == {"a1", "a2", "a3"}  # metadata matches only
+    target = before[-1]
+    for _ in range(2):
+        assert bs("click", "blue", target, "--data-dir", data).returncode == 0
+    after = [r["id"] for r in json.loads(bs("search", "blue", "--json", "--data-dir", data).stdout)]
+    assert after[0] == target
+    unknown = bs("click", "blue", "nope", "--data-dir", data)
+    assert unknown.returncode == 2 and "unknown item" in unknown.stderr
+    long_query = bs("search", "x" * 300, "--data-dir", data)
+    assert long_query.returncode == 2 and "longer than" in long_query.stderr
+
+
+def test_forged_and_foreign_rows_are_dropped_before_storage() -> None:
+    alice, mallory = Identity.generate(), Identity.generate()
+    body = wire.encode(wire.Click(wire.WIRE_VERSION, "blue", ["a1"], "a1"))
+    good = wire.sign_record(alice.seed, wire.CLICKS_TOPIC, 0, 1, body)
+    forged = wire.SignedRecord(  # claims alice, signed by mallory
+        wire.WIRE_VERSION,
+        wire.CLICKS_TOPIC,
+        alice.public_key,
+        1,
+        1,
+        body,
+        wire.sign_record(mallory.seed, wire.CLICKS_TOPIC, 1, 1, body).sig,
+    )
+    note = wire.sign_record(
+        alice.seed, wire.NOTES_TOPIC, 0, 1, wire.encode(wire.Note(wire.WIRE_VERSION, "x", 1.0))
+    )
+    assert _verified(wire.CLICKS_TOPIC, [good, forged, note]) == [good]
+
+
+@pytest.mark.integration
+@pytest.mark.network
+def test_clicks_on_one_node_change_the_ranking_served_on_another(tmp_path: Path) -> None:
+    catalogue = str(write_catalogue(tmp_path / "c.jsonl"))
+    with Swarm(tmp_path / "swarm", sync_interval=1.0) as swarm:
+        first = swarm.start()
+        boot = swarm.address(first)
+        clicker, searcher = swarm.start(boot), swarm.start(boot)
+        for d in (first, clicker, searcher):
+            swarm.address(d)
+            assert bs("items", "import", catalogue, "--data-dir", str(d)).returncode == 0
+
+        def top(d: Path) -> str:
+            return str(send_control(d, "search", {"query": "blue", "k": 3})["results"][0]["id"])
+
+        target = next(i for i in ("a2", "a1", "a3") if i != top(searcher))
+        # G-Rank weights a peer by behavioural similarity: give the two a shared taste first.
+        for d in (searcher, clicker):
+            send_control(d, "click", {"query": "massive attack", "item": "a4"})
+        for _ in range(3):
+            send_control(clicker, "click", {"query": "blue", "item": target})
+        swarm.wait_for(lambda: top(searcher) == target, 30, "the click to change the ranking")
