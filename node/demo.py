@@ -120,6 +120,82 @@ def note_count(swarm: Swarm, data_dir: Path) -> int:
     return int(status["records"].get("byteswarm/notes", 0)) if status else 0
 
 
+DEMO_CATALOGUE = [
+    ("kob", "Kind of Blue", "Miles Davis", ["jazz", "modal"]),
+    ("bt", "Blue Train", "John Coltrane", ["jazz", "hard bop"]),
+    ("bl", "Blue Lines", "Massive Attack", ["trip hop"]),
+    ("mz", "Mezzanine", "Massive Attack", ["trip hop"]),
+    ("dm", "Dummy", "Portishead", ["trip hop"]),
+    ("bm", "Blue Monday", "New Order", ["synth pop"]),
+    ("ok", "OK Computer", "Radiohead", ["alt rock"]),
+    ("ka", "Kid A", "Radiohead", ["electronic", "alt rock"]),
+]
+
+
+def stage_notes(swarm: Swarm, notes: int, summary: dict[str, Any]) -> None:
+    """Every node publishes signed notes; every node stores every note (gossip)."""
+    from node.cli import send_control
+
+    with click.progressbar(swarm.dirs, label="publishing notes", file=sys.stderr) as bar:
+        for i, d in enumerate(bar):
+            for j in range(notes):
+                send_control(d, "publish", {"text": f"hello from node{i} #{j}", "value": j})
+    total = len(swarm.dirs) * notes
+    t1 = time.monotonic()
+    swarm.wait_for(
+        lambda: all(note_count(swarm, d) >= total for d in swarm.dirs),
+        60,
+        "every node to store every note",
+    )
+    summary["notes"] = total
+    summary["gossip_s"] = round(time.monotonic() - t1, 2)
+    click.echo(f"all {total} notes on all nodes in {summary['gossip_s']} s", err=True)
+
+
+def stage_rank(swarm: Swarm, summary: dict[str, Any]) -> None:
+    """G-Rank: clicks on one node change what a like-minded node serves."""
+    from node.cli import send_control
+
+    lines = [
+        json.dumps({"id": i, "title": t, "artist": a, "tags": g}) for i, t, a, g in DEMO_CATALOGUE
+    ]
+    path = swarm.root / "catalogue.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for d in swarm.dirs:
+        subprocess.run(
+            [sys.executable, "-m", "node", "items", "import", str(path), "--data-dir", str(d)],
+            check=True,
+            capture_output=True,
+        )
+    clicker, searcher = swarm.dirs[1], swarm.dirs[-1]
+
+    def top3(d: Path) -> list[str]:
+        results = send_control(d, "search", {"query": "blue", "k": 3})["results"]
+        return [str(r["id"]) for r in results]
+
+    before = top3(searcher)
+    target = before[-1]
+    for d in (clicker, searcher):  # a shared taste makes the two similar peers
+        send_control(d, "click", {"query": "massive attack", "item": "mz"})
+    for _ in range(3):
+        send_control(clicker, "click", {"query": "blue", "item": target})
+    t = time.monotonic()
+    after = swarm.wait_for(
+        lambda: (r := top3(searcher))[0] == target and r, 60, "the ranking to follow the clicks"
+    )
+    summary["rank"] = {
+        "query": "blue",
+        "before": before,
+        "after": after,
+        "seconds": round(time.monotonic() - t, 2),
+    }
+    click.echo(
+        f"rank: 'blue' on {searcher.name} was {before}, after clicks on "
+        f"{clicker.name} it is {after}",
+        err=True,
+    )
+
+
 @click.command()
 @click.option(
     "--peers",
@@ -138,9 +214,7 @@ def note_count(swarm: Swarm, data_dir: Path) -> int:
 @click.option("--keep", is_flag=True, help="Keep the swarm's data dirs after the demo.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
 def demo(peers: int, notes: int, keep: bool, as_json: bool) -> None:
-    """Start a local swarm and run it end to end (gossip, sync catch-up, shutdown)."""
-    from node.cli import send_control
-
+    """Start a local swarm and run it end to end: gossip, rank, catch-up, shutdown."""
     root = Path(tempfile.mkdtemp(prefix="byteswarm-demo-"))
     summary: dict[str, Any] = {"root": str(root), "peers": peers}
     t0 = time.monotonic()
@@ -161,19 +235,9 @@ def demo(peers: int, notes: int, keep: bool, as_json: bool) -> None:
         )
         summary["mesh_s"] = round(time.monotonic() - t0, 2)
         click.echo(f"{peers} daemons meshed in {summary['mesh_s']} s", err=True)
-        with click.progressbar(swarm.dirs, label="publishing notes", file=sys.stderr) as bar:
-            for i, d in enumerate(bar):
-                for j in range(notes):
-                    send_control(d, "publish", {"text": f"hello from node{i} #{j}", "value": j})
-        total = peers * notes
-        t1 = time.monotonic()
-        swarm.wait_for(
-            lambda: all(note_count(swarm, d) >= total for d in swarm.dirs),
-            60,
-            "every node to store every note",
-        )
-        summary["gossip_s"] = round(time.monotonic() - t1, 2)
-        click.echo(f"all {total} notes on all {peers} nodes in {summary['gossip_s']} s", err=True)
+        stage_notes(swarm, notes, summary)
+        stage_rank(swarm, summary)
+        total = summary["notes"]
         late = swarm.start(boot)
         t2 = time.monotonic()
         swarm.wait_for(lambda: note_count(swarm, late) >= total, 60, "the late node to catch up")

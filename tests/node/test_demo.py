@@ -1,0 +1,25 @@
+"""`byteswarm demo` (the README's first command) runs end to end and exits cleanly."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+
+@pytest.mark.integration
+@pytest.mark.network
+def test_demo_runs_end_to_end() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "node", "demo", "--peers", "2", "--notes", "2", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    summary = json.loads(result.stdout)
+    assert summary["clean_exit"] == [0, 0, 0]
+    assert summary["notes"] == 4
+    assert summary["rank"]["after"][0] == summary["rank"]["before"][-1]
