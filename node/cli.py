@@ -336,6 +336,7 @@ def publish(data_dir: Path | None, as_json: bool, text: str, value: float) -> No
 
 
 def _register_commands() -> None:
+    import node.finetune_cli
     import node.rank_cli  # noqa: F401  (registers search, click, items)
     from node.demo import demo
 

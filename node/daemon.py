@@ -119,7 +119,15 @@ class Daemon:
         fresh = await self.db(self.store.insert_records, rows, source)
         return sum(fresh)
 
-    async def publish_local(self, topic: str, body: bytes) -> wire.SignedRecord:
+    async def join_topic(self, topic: str) -> None:
+        """Gossip on, store and sync one more topic from now on."""
+        if topic not in self.topics:
+            await self.p2p.join(topic)
+            self.topics.append(topic)
+
+    async def publish_local(
+        self, topic: str, body: bytes, seq: int | None = None
+    ) -> wire.SignedRecord:
         """Sign a record as this node, commit it, then gossip it."""
         if topic not in self.topics:
             raise P2PError(f"not joined to topic {topic!r}")
@@ -127,12 +135,15 @@ class Daemon:
 
         def commit() -> wire.SignedRecord:
             with self.store.transaction():
-                seq = self.store.next_seq(topic, self.identity.public_key)
-                record = wire.sign_record(
-                    self.identity.seed, topic, seq, int(time.time() * 1000), body
+                number = (
+                    self.store.next_seq(topic, self.identity.public_key) if seq is None else seq
                 )
-                row = RecordRow(topic, record.author, seq, record.ts_ms, wire.encode(record))
-                self.store.insert_records([row], "local")
+                record = wire.sign_record(
+                    self.identity.seed, topic, number, int(time.time() * 1000), body
+                )
+                row = RecordRow(topic, record.author, number, record.ts_ms, wire.encode(record))
+                if not self.store.insert_records([row], "local")[0]:
+                    raise ValueError(f"{topic} #{number} was already published")
             return record
 
         record = await self.db(commit)

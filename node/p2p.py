@@ -103,6 +103,7 @@ class P2PNode:
         self.counters: Counter[str] = Counter()
         self._outbox_send, self._outbox_recv = trio.open_memory_channel[wire.SignedRecord](100_000)
         self._topics: list[str] = []
+        self._nursery: trio.Nursery | None = None
 
     # -- lifecycle -----------------------------------------------------------------
 
@@ -123,6 +124,7 @@ class P2PNode:
                     raise OSError(98, "address already in use or not available")
                 await self.pubsub.wait_until_ready()
                 self.host.set_stream_handler(SYNC_PROTOCOL, self._handle_sync_stream)
+                self._nursery = nursery
                 for topic in topics:
                     await self._join(topic, nursery)
                 nursery.start_soon(self._publisher)
@@ -142,6 +144,14 @@ class P2PNode:
         stop = getattr(self.pubsub.seen_messages, "stop", None)
         if stop is not None:
             await trio.to_thread.run_sync(stop)
+
+    async def join(self, topic: str) -> None:
+        """Join another topic while running (services open per-run topics)."""
+        if topic in self._topics:
+            return
+        if self._nursery is None:
+            raise P2PError("the host is not running")
+        await self._join(topic, self._nursery)
 
     async def _join(self, topic: str, nursery: trio.Nursery) -> None:
         self.pubsub.set_topic_validator(topic, self._make_validator(topic), False)

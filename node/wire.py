@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
 from cryptography.exceptions import InvalidSignature
@@ -33,6 +33,10 @@ MAX_NOTE_CHARS = 1024
 MAX_NOTE_BYTES = 4 * MAX_NOTE_CHARS + 64  # UTF-8 needs at most 4 bytes a character
 NOTES_TOPIC = "byteswarm/notes"
 CLICKS_TOPIC = "rank/clicks"
+RUNS_TOPIC = "finetune/runs"
+GRADS_TOPIC = "finetune/grads"  # + "/<run id>"
+HASHES_TOPIC = "finetune/hashes"  # + "/<run id>"
+MAX_ROUNDS = 1_000_000
 MAX_QUERY_CHARS = 256
 MAX_ITEM_ID_CHARS = 128
 MAX_SHOWN = 50
@@ -127,6 +131,46 @@ class Click(WireMessage, frozen=True):
     clicked: ItemId
 
 
+RunId = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*\Z")]
+Round = Annotated[int, msgspec.Meta(ge=0, le=MAX_ROUNDS)]
+Sha256 = Annotated[bytes, msgspec.Meta(min_length=32, max_length=32)]
+Positive = Annotated[float, msgspec.Meta(gt=0.0, le=1e6)]
+
+
+class RunSpec(WireMessage, frozen=True):
+    """Body of ``finetune/runs``: everything peers must agree on to train one run together."""
+
+    run_id: RunId
+    model: Literal["tiny", "minilm"]
+    mode: Literal["independent", "shared"]
+    learning_rate: Positive
+    epsilon: Positive
+    initial_scale: Positive
+    rounds: Annotated[int, msgspec.Meta(ge=1, le=MAX_ROUNDS)]
+    round_ms: Annotated[int, msgspec.Meta(ge=100, le=3_600_000)]
+    start_ms: Uint63
+    checkpoint_every: Annotated[int, msgspec.Meta(ge=1, le=10_000)]
+    batch: Annotated[int, msgspec.Meta(ge=1, le=256)]
+    theta0_sha256: Sha256
+    layout_digest: Annotated[str, msgspec.Meta(max_length=64)]
+
+
+class Grad(WireMessage, frozen=True):
+    """Body of ``finetune/grads/<run>`` (record seq = round): one byte per projected gradient."""
+
+    run_id: RunId
+    round: Round
+    code: Annotated[int, msgspec.Meta(ge=-127, le=127)]
+
+
+class ThetaHash(WireMessage, frozen=True):
+    """Body of ``finetune/hashes/<run>`` (record seq = round): SHA-256 of θ at a checkpoint."""
+
+    run_id: RunId
+    round: Round
+    sha256: Sha256
+
+
 _ENCODER = msgspec.msgpack.Encoder()
 _RECORD_DECODER = msgspec.msgpack.Decoder(SignedRecord)
 _BATCH_DECODER = msgspec.msgpack.Decoder(RecordBatch)
@@ -134,6 +178,9 @@ _SYNC_REQUEST_DECODER = msgspec.msgpack.Decoder(SyncRequest)
 _SYNC_RESPONSE_DECODER = msgspec.msgpack.Decoder(SyncResponse)
 _NOTE_DECODER = msgspec.msgpack.Decoder(Note)
 _CLICK_DECODER = msgspec.msgpack.Decoder(Click)
+_RUN_SPEC_DECODER = msgspec.msgpack.Decoder(RunSpec)
+_GRAD_DECODER = msgspec.msgpack.Decoder(Grad)
+_THETA_HASH_DECODER = msgspec.msgpack.Decoder(ThetaHash)
 
 
 def _decode(decoder: msgspec.msgpack.Decoder[T], data: bytes, max_bytes: int, what: str) -> T:
@@ -173,6 +220,18 @@ def decode_click(data: bytes) -> Click:
     return _decode(_CLICK_DECODER, data, MAX_CLICK_BYTES, "Click")
 
 
+def decode_run_spec(data: bytes) -> RunSpec:
+    return _decode(_RUN_SPEC_DECODER, data, 512, "RunSpec")
+
+
+def decode_grad(data: bytes) -> Grad:
+    return _decode(_GRAD_DECODER, data, 128, "Grad")
+
+
+def decode_theta_hash(data: bytes) -> ThetaHash:
+    return _decode(_THETA_HASH_DECODER, data, 160, "ThetaHash")
+
+
 _DECODERS: dict[type[msgspec.Struct], msgspec.msgpack.Decoder[Any]] = {
     SignedRecord: _RECORD_DECODER,
     RecordBatch: _BATCH_DECODER,
@@ -180,6 +239,9 @@ _DECODERS: dict[type[msgspec.Struct], msgspec.msgpack.Decoder[Any]] = {
     SyncResponse: _SYNC_RESPONSE_DECODER,
     Note: _NOTE_DECODER,
     Click: _CLICK_DECODER,
+    RunSpec: _RUN_SPEC_DECODER,
+    Grad: _GRAD_DECODER,
+    ThetaHash: _THETA_HASH_DECODER,
 }
 
 
@@ -241,6 +303,9 @@ def decode_body(topic: str, body: bytes) -> object:
 
 register_body(NOTES_TOPIC, decode_note)
 register_body(CLICKS_TOPIC, decode_click)
+register_body(RUNS_TOPIC, decode_run_spec)
+register_body(GRADS_TOPIC, decode_grad)
+register_body(HASHES_TOPIC, decode_theta_hash)
 
 
 # ---- signatures ---------------------------------------------------------------------------

@@ -46,6 +46,10 @@ DECODERS: dict[type[msgspec.Struct], Callable[[bytes], object]] = {
     SyncRequest: wire.decode_sync_request,
     SyncResponse: wire.decode_sync_response,
     Note: wire.decode_note,
+    wire.Click: wire.decode_click,
+    wire.RunSpec: wire.decode_run_spec,
+    wire.Grad: wire.decode_grad,
+    wire.ThetaHash: wire.decode_theta_hash,
 }
 
 # ---- strategies -------------------------------------------------------------------------
@@ -75,6 +79,44 @@ sync_responses = st.builds(
 )
 finite = st.floats(-1e30, 1e30, allow_nan=False, allow_infinity=False)
 notes = st.builds(Note, version=st.just(1), text=st.text(max_size=1024), value=finite)
+item_ids = st.text(min_size=1, max_size=wire.MAX_ITEM_ID_CHARS)
+clicks = st.builds(
+    wire.Click,
+    version=st.just(1),
+    query=st.text(min_size=1, max_size=wire.MAX_QUERY_CHARS),
+    shown=st.lists(item_ids, max_size=wire.MAX_SHOWN),
+    clicked=item_ids,
+)
+run_ids = st.from_regex(r"\A[a-z0-9][a-z0-9-]{0,63}\Z")
+rounds = st.integers(0, wire.MAX_ROUNDS)
+positive = st.floats(1e-12, 1e6, allow_nan=False)
+run_specs = st.builds(
+    wire.RunSpec,
+    version=st.just(1),
+    run_id=run_ids,
+    model=st.sampled_from(["tiny", "minilm"]),
+    mode=st.sampled_from(["independent", "shared"]),
+    learning_rate=positive,
+    epsilon=positive,
+    initial_scale=positive,
+    rounds=st.integers(1, wire.MAX_ROUNDS),
+    round_ms=st.integers(100, 3_600_000),
+    start_ms=uint63,
+    checkpoint_every=st.integers(1, 10_000),
+    batch=st.integers(1, 256),
+    theta0_sha256=st.binary(min_size=32, max_size=32),
+    layout_digest=st.text(max_size=64),
+)
+grads = st.builds(
+    wire.Grad, version=st.just(1), run_id=run_ids, round=rounds, code=st.integers(-127, 127)
+)
+theta_hashes = st.builds(
+    wire.ThetaHash,
+    version=st.just(1),
+    run_id=run_ids,
+    round=rounds,
+    sha256=st.binary(min_size=32, max_size=32),
+)
 
 
 def _note_record(seed: bytes = SEED_A, seq: int = 1) -> SignedRecord:
@@ -91,8 +133,28 @@ def _public(seed: bytes) -> bytes:
 
 @pytest.mark.parametrize(
     "strategy",
-    [records, batches, sync_requests, sync_responses, notes],
-    ids=["record", "batch", "sync_request", "sync_response", "note"],
+    [
+        records,
+        batches,
+        sync_requests,
+        sync_responses,
+        notes,
+        clicks,
+        run_specs,
+        grads,
+        theta_hashes,
+    ],
+    ids=[
+        "record",
+        "batch",
+        "sync_request",
+        "sync_response",
+        "note",
+        "click",
+        "run_spec",
+        "grad",
+        "theta_hash",
+    ],
 )
 @settings(max_examples=60, deadline=None)
 @given(data=st.data())

@@ -3,7 +3,7 @@
 Inputs are derived from valid encodings by a seeded ``random.Random``: bit flips, byte
 overwrites with MessagePack type markers, truncation, extension, insertion, deletion,
 duplication, splices across message types, stacked mutations and plain random bytes. The
-default run feeds 7 targets x 20_000 = 140_000 inputs (about 3 s); the slow run
+default run feeds 10 targets x 20_000 = 200_000 inputs (about 3 s); the slow run
 6 targets x 2 more seeds x 200_000 = 2.4 million.
 Anything a decoder accepts must also survive a re-encode round trip and, for records,
 a signature check that raises WireError or nothing.
@@ -60,6 +60,28 @@ def _seed_inputs() -> dict[str, list[bytes]]:
         "note": [wire.encode(n) for n in notes],
         "body": [wire.encode(n) for n in notes],
         "click": [wire.encode(c) for c in clicks],
+        "run_spec": [
+            wire.encode(
+                wire.RunSpec(
+                    1,
+                    "run-1",
+                    "tiny",
+                    "shared",
+                    0.03,
+                    1e-3,
+                    0.05,
+                    100,
+                    1000,
+                    1_700_000_000_000,
+                    10,
+                    8,
+                    bytes(32),
+                    "a" * 64,
+                )
+            )
+        ],
+        "grad": [wire.encode(wire.Grad(1, "r", 0, -127)), wire.encode(wire.Grad(1, "r", 7, 3))],
+        "theta_hash": [wire.encode(wire.ThetaHash(1, "run-9", 40, bytes(range(32))))],
     }
 
 
@@ -75,6 +97,9 @@ TARGETS: dict[str, Callable[[bytes], object]] = {
     "note": wire.decode_note,
     "body": _decode_body,
     "click": wire.decode_click,
+    "run_spec": wire.decode_run_spec,
+    "grad": wire.decode_grad,
+    "theta_hash": wire.decode_theta_hash,
 }
 
 
@@ -121,7 +146,16 @@ def _mutate(rng: random.Random, data: bytes, pool: list[bytes]) -> bytes:
 def _check_accepted(message: object) -> None:
     """What a decoder accepts must round-trip and be safe to signature-check."""
     if isinstance(
-        message, SignedRecord | RecordBatch | SyncRequest | SyncResponse | Note | wire.Click
+        message,
+        SignedRecord
+        | RecordBatch
+        | SyncRequest
+        | SyncResponse
+        | Note
+        | wire.Click
+        | wire.RunSpec
+        | wire.Grad
+        | wire.ThetaHash,
     ):
         again = TARGETS[_TARGET_OF[type(message)]](wire.encode(message))
         assert again == message
@@ -142,6 +176,9 @@ _TARGET_OF: dict[type, str] = {
     SyncResponse: "sync_response",
     Note: "note",
     wire.Click: "click",
+    wire.RunSpec: "run_spec",
+    wire.Grad: "grad",
+    wire.ThetaHash: "theta_hash",
 }
 
 

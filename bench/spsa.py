@@ -1,0 +1,315 @@
+"""One-byte SPSA bench (issue 4): MiniLM-L6 bitfit subset on VADER word polarity.
+
+python -m bench.spsa --quick --json out.json
+python -m bench.spsa --json bench/results/spsa.json --plot bench/results/spsa.png
+python -m bench.spsa --part main|byzantine|extras ...   (run the parts in parallel)
+python -m bench.spsa --merge a.json b.json ... --json all.json --plot all.png
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import asdict, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from bench.spsa_sim import SimConfig, Task, accuracy, adam_baseline, peer_batches, simulate
+from models.spsa.bert import load_minilm, minilm_dir
+from models.spsa.codes import ScaleRule, encode
+from models.spsa.directions import self_check
+from models.spsa.engine import Record, projected_gradient, record_direction
+from models.spsa.layout import bitfit_layout
+from models.spsa.polarity import PolarityLoss, WordTokenizer, split_words, vader_words
+from models.spsa.replica import Replica, RunConfig
+from models.spsa.torch_backend import TorchEncoder
+
+METHODS = ("fp32", "independent", "shared", "sign")
+
+
+def load_task(test_limit: int | None) -> Task:
+    config, weights = load_minilm()
+    layout = bitfit_layout({n: w.shape for n, w in weights.items()})
+    train, test = split_words(vader_words(1.0), test_fraction=0.2, seed=0)
+    tokenizer = WordTokenizer(minilm_dir() / "tokenizer.json")
+    return Task(
+        TorchEncoder(config, layout, weights),
+        layout,
+        layout.flatten(weights),
+        tokenizer,
+        train,
+        test[:test_limit] if test_limit else test,
+    )
+
+
+def summary(values: list[float]) -> dict[str, Any]:
+    return {
+        "mean": statistics.fmean(values),
+        "std": statistics.stdev(values) if len(values) > 1 else 0.0,
+        "values": values,
+    }
+
+
+def run_main(task: Task, base: SimConfig, seeds: list[int]) -> dict[str, Any]:
+    out: dict[str, Any] = {"zero_shot": summary([accuracy(task, task.theta0, task.test)] * 1)}
+    runs: dict[str, list[dict[str, Any]]] = {m: [] for m in (*METHODS, "adam")}
+    for seed in seeds:
+        for method in METHODS:
+            result = simulate(task, replace(base, method=method, seed=seed))
+            runs[method].append({"seed": seed, **asdict(result)})
+            print(
+                f"main {method} seed={seed} acc={result.accuracy:.4f} {result.seconds:.0f}s",
+                flush=True,
+            )
+        result = adam_baseline(task, replace(base, seed=seed))
+        runs["adam"].append({"seed": seed, **asdict(result)})
+        print(f"main adam seed={seed} acc={result.accuracy:.4f} {result.seconds:.0f}s", flush=True)
+    for method, items in runs.items():
+        out[method] = {**summary([i["accuracy"] for i in items]), "runs": items}
+    return out
+
+
+def run_byzantine(
+    task: Task, base: SimConfig, seeds: list[int], fractions: list[float]
+) -> dict[str, Any]:
+    out: dict[str, Any] = {"peers": base.peers, "rounds": base.rounds, "batch": base.batch}
+    for method in ("independent", "shared"):
+        for fraction in [0.0, *fractions]:
+            count = round(fraction * base.peers)
+            accs = []
+            for seed in seeds:
+                result = simulate(task, replace(base, method=method, byzantine=count, seed=seed))
+                accs.append(result.accuracy)
+                print(
+                    f"byz {method} {count}/{base.peers} seed={seed} acc={result.accuracy:.4f}",
+                    flush=True,
+                )
+            out[f"{method}@{fraction:.2f}"] = {"byzantine": count, **summary(accs)}
+    return out
+
+
+def run_ort_alongside(task: Task, base: SimConfig, rounds: int) -> dict[str, Any]:
+    """Three torch peers and one onnxruntime peer, each with its own replica of θ."""
+    from models.spsa.onnx_export import export_encoder
+    from models.spsa.ort_backend import OrtEncoder
+
+    config, weights = load_minilm()
+    started = time.perf_counter()
+    path = export_encoder(config, task.layout, weights)
+    export_seconds = time.perf_counter() - started
+    ort_loss = PolarityLoss(OrtEncoder(path))
+    torch_loss = PolarityLoss(task.encoder)
+    run = RunConfig(
+        "bench-ort",
+        "independent",
+        base.learning_rate,
+        base.epsilon,
+        ScaleRule(base.initial_scale),
+        10,
+    )
+    replicas = [Replica(run, task.layout, task.theta0) for _ in range(base.peers)]
+    gaps, code_diffs, agree_rounds = [], [], 0
+    step_seconds = {"torch": [], "onnxruntime": []}
+    for r in range(rounds):
+        state = replicas[0].state()
+        batches = peer_batches(task, replace(base, seed=0), r, base.peers)
+        for p, replica in enumerate(replicas):
+            backend = ort_loss if p == base.peers - 1 else torch_loss
+            z = record_direction(state, f"peer{p}", task.layout.size)
+            t0 = time.perf_counter()
+            g = projected_gradient(
+                lambda t, b=batches[p], f=backend: f.loss(t, b), replica.theta, z, base.epsilon
+            )
+            step_seconds["onnxruntime" if backend is ort_loss else "torch"].append(
+                time.perf_counter() - t0
+            )
+            if backend is ort_loss:
+                g_ref = projected_gradient(
+                    lambda t, b=batches[p]: torch_loss.loss(t, b), replica.theta, z, base.epsilon
+                )
+                gaps.append(abs(g - g_ref))
+                code_diffs.append(
+                    abs((encode(g, state.scale) or 0) - (encode(g_ref, state.scale) or 0))
+                )
+            code = encode(g, state.scale)
+            if code is not None:
+                for other in replicas:
+                    other.offer(Record(run.run_id, r, f"peer{p}", code))
+        for replica in replicas:
+            replica.close_round()
+        agree_rounds += len({rep.sha256 for rep in replicas}) == 1
+    return {
+        "peers": base.peers,
+        "onnxruntime_peers": 1,
+        "rounds": rounds,
+        "export_seconds": export_seconds,
+        "rounds_with_all_hashes_equal": agree_rounds,
+        "checkpoint_hashes_equal": len({json.dumps(rep.checkpoint_hashes()) for rep in replicas})
+        == 1,
+        "accuracy_onnxruntime_replica": accuracy(task, replicas[-1].theta, task.test),
+        "max_abs_g_gap_ort_vs_torch": max(gaps),
+        "median_abs_g_gap": float(np.median(gaps)),
+        "code_off_by": {str(k): code_diffs.count(k) for k in sorted(set(code_diffs))},
+        "step_seconds_median": {k: float(np.median(v)) for k, v in step_seconds.items()},
+    }
+
+
+def run_memory() -> dict[str, Any]:
+    out = {}
+    for what in ("forward", "spsa", "adam"):
+        done = subprocess.run(
+            [sys.executable, "-m", "bench.spsa_memory", what],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        out[what] = json.loads(done.stdout.strip().splitlines()[-1])
+    out["spsa_over_forward_peak"] = out["spsa"]["peak_mib"] / out["forward"]["peak_mib"]
+    out["adam_over_forward_peak"] = out["adam"]["peak_mib"] / out["forward"]["peak_mib"]
+    return out
+
+
+def targets(result: dict[str, Any]) -> dict[str, Any]:
+    checks: dict[str, Any] = {}
+    main = result.get("main")
+    if main:
+        checks["one_byte_independent_ge_0.917"] = main["independent"]["mean"] >= 0.917
+    byz = result.get("byzantine")
+    if byz:
+        honest = byz["shared@0.00"]["mean"]
+        for fraction, slack in (("0.30", 0.01), ("0.45", 0.05)):
+            key = f"shared@{fraction}"
+            if key in byz:
+                checks[f"shared_at_{fraction}_within_{slack}"] = honest - byz[key]["mean"] <= slack
+    extras = result.get("extras")
+    if extras and "memory" in extras:
+        checks["spsa_peak_le_1.2x_forward"] = extras["memory"]["spsa_over_forward_peak"] <= 1.2
+    return checks
+
+
+def plot(result: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    main = result.get("main", {})
+    for method in (*METHODS, "adam"):
+        if method in main:
+            curves = np.array([[acc for _, acc in run["curve"]] for run in main[method]["runs"]])
+            xs = [x for x, _ in main[method]["runs"][0]["curve"]]
+            axes[0].errorbar(xs, curves.mean(0), yerr=curves.std(0), label=method, capsize=2)
+    axes[0].set(xlabel="round", ylabel="accuracy (256 test words)", title="4 peers")
+    axes[0].legend()
+    byz = result.get("byzantine", {})
+    for method in ("independent", "shared"):
+        keys = sorted(k for k in byz if k.startswith(method + "@"))
+        if keys:
+            xs = [float(k.split("@")[1]) for k in keys]
+            axes[1].errorbar(
+                xs,
+                [byz[k]["mean"] for k in keys],
+                yerr=[byz[k]["std"] for k in keys],
+                label=method,
+                marker="o",
+                capsize=2,
+            )
+    axes[1].set(
+        xlabel="Byzantine fraction (±127 every round)",
+        ylabel="test accuracy",
+        title=f"{byz.get('peers', '?')} peers",
+    )
+    axes[1].legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="CI smoke: few rounds, small test set")
+    parser.add_argument("--part", choices=["all", "main", "byzantine", "extras"], default="all")
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=None)
+    parser.add_argument("--byz-rounds", type=int, default=None)
+    parser.add_argument("--json", type=Path, required=True)
+    parser.add_argument("--plot", type=Path, default=None)
+    parser.add_argument("--merge", type=Path, nargs="*", default=None)
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    if args.merge:
+        result: dict[str, Any] = {}
+        for part in args.merge:
+            loaded = json.loads(part.read_text())
+            result = {
+                **loaded,
+                **result,
+                **{k: v for k, v in loaded.items() if k in ("main", "byzantine", "extras")},
+            }
+        result["targets"] = targets(result)
+    else:
+        self_check()
+        quick = args.quick
+        task = load_task(200 if quick else None)
+        seeds = list(range(args.seeds))
+        base = SimConfig(
+            "independent",
+            peers=4,
+            rounds=args.rounds or (10 if quick else 300),
+            batch=4,
+            learning_rate=3e-2,
+            eval_every=5 if quick else 50,
+        )
+        byz = replace(base, peers=20, batch=1, rounds=args.byz_rounds or (8 if quick else 100))
+        result = {
+            "machine": {
+                "platform": platform.platform(),
+                "cpus": os.cpu_count(),
+                "python": platform.python_version(),
+                "torch": torch.__version__,
+            },
+            "date": datetime.now(UTC).isoformat(timespec="seconds"),
+            "command": " ".join(sys.argv),
+            "quick": quick,
+            "seeds": seeds,
+            "config": {
+                "main": asdict(base),
+                "byzantine": asdict(byz),
+                "train_words": len(task.train),
+                "test_words": len(task.test),
+                "trainable_values": task.layout.size,
+            },
+        }
+        if args.part in ("all", "main"):
+            result["main"] = run_main(task, base, seeds)
+        if args.part in ("all", "byzantine"):
+            result["byzantine"] = run_byzantine(
+                task, byz, seeds, [0.3] if quick else [0.1, 0.3, 0.45]
+            )
+        if args.part in ("all", "extras"):
+            result["extras"] = {
+                "memory": run_memory(),
+                "onnxruntime_alongside": run_ort_alongside(task, base, 3 if quick else 30),
+            }
+        result["targets"] = targets(result)
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(result, indent=1))
+    if args.plot:
+        plot(result, args.plot)
+    print(json.dumps(result.get("targets", {})))
+
+
+if __name__ == "__main__":
+    main()

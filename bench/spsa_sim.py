@@ -1,0 +1,212 @@
+"""Simulated peers for the SPSA bench: same data, same subset, one process.
+
+Honest peers' forwards for a round run as one batched torch forward (each row its own
+θ ± εz; only biases and LayerNorm weights differ, so the matrices are shared). Byte modes
+go through the real ``Replica``; the fp32 baseline through ``float_round_update``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from models.spsa.codes import ScaleRule, encode, encode_sign
+from models.spsa.engine import Record, RoundState, float_round_update, perturbed, record_direction
+from models.spsa.layout import ParamLayout
+from models.spsa.polarity import (
+    LABEL_PROMPTS,
+    TEMPERATURE,
+    PolarityBatch,
+    PolarityLoss,
+    WordTokenizer,
+    cross_entropy,
+    make_batch,
+    polarity_logits,
+    shard,
+)
+from models.spsa.replica import Replica, RunConfig
+from models.spsa.torch_backend import TorchEncoder
+
+Words = list[tuple[str, int]]
+
+
+@dataclass
+class Task:
+    encoder: TorchEncoder
+    layout: ParamLayout
+    theta0: np.ndarray
+    tokenizer: WordTokenizer
+    train: Words
+    test: Words
+
+
+@dataclass(frozen=True)
+class SimConfig:
+    method: str  # fp32 | independent | shared | sign
+    peers: int = 4
+    byzantine: int = 0
+    rounds: int = 300
+    batch: int = 8
+    learning_rate: float = 1e-3
+    epsilon: float = 1e-3
+    initial_scale: float = 0.05
+    seed: int = 0
+    eval_every: int = 50
+
+
+@dataclass
+class SimResult:
+    accuracy: float
+    curve: list[tuple[int, float]] = field(default_factory=list)
+    seconds: float = 0.0
+    rounds_per_second: float = 0.0
+    final_sha256: str = ""
+
+
+def accuracy(task: Task, theta: np.ndarray, words: Words, chunk: int = 128) -> float:
+    ordered = sorted(words, key=lambda w: len(w[0]))  # similar lengths: little padding
+    loss = PolarityLoss(task.encoder)
+    correct = 0
+    for start in range(0, len(ordered), chunk):
+        part = ordered[start : start + chunk]
+        correct += round(loss.accuracy(theta, make_batch(task.tokenizer, part)) * len(part))
+    return correct / len(words)
+
+
+def _pad_stack(arrays: list[np.ndarray]) -> np.ndarray:
+    length = max(a.shape[1] for a in arrays)
+    return np.stack([np.pad(a, ((0, 0), (0, length - a.shape[1]))) for a in arrays])
+
+
+def batched_losses(task: Task, thetas: np.ndarray, batches: list[PolarityBatch]) -> np.ndarray:
+    """Loss of θ_k on batch_k for every k, in one forward for words and one for prompts."""
+    ids = _pad_stack([b.input_ids for b in batches])  # (K, B, T)
+    mask = _pad_stack([b.attention_mask for b in batches]).astype(np.float32)
+    words = task.encoder.embed_many(thetas, ids, mask)  # (K, B, H)
+    p_ids = np.stack([b.prompt_ids for b in batches])
+    p_mask = np.stack([b.prompt_mask for b in batches])
+    prompts = task.encoder.embed_many(thetas, p_ids, p_mask)  # (K, 2, H)
+    return np.array(
+        [
+            cross_entropy(polarity_logits(words[k], prompts[k], TEMPERATURE), batches[k].labels)
+            for k in range(len(batches))
+        ]
+    )
+
+
+def peer_batches(
+    task: Task, config: SimConfig, round_index: int, honest: int
+) -> list[PolarityBatch]:
+    order = np.random.default_rng(config.seed).permutation(len(task.train))
+    shuffled = [task.train[i] for i in order]
+    out = []
+    for p in range(honest):
+        mine = shard(shuffled, config.peers, p)
+        rng = np.random.default_rng([config.seed, p, round_index])
+        pick = rng.choice(len(mine), size=config.batch, replace=False)
+        out.append(make_batch(task.tokenizer, [mine[i] for i in pick]))
+    return out
+
+
+def projected_gradients(
+    task: Task,
+    theta: np.ndarray,
+    state: RoundState,
+    authors: list[str],
+    batches: list[PolarityBatch],
+    eps: float,
+) -> list[float]:
+    plus, minus = [], []
+    for author in authors:
+        a, b = perturbed(theta, record_direction(state, author, theta.size), eps)
+        plus.append(a)
+        minus.append(b)
+    losses = batched_losses(task, np.stack(plus + minus), batches + batches)
+    n = len(authors)
+    return [float((losses[k] - losses[n + k]) / (2 * eps)) for k in range(n)]
+
+
+def simulate(task: Task, config: SimConfig) -> SimResult:
+    honest = config.peers - config.byzantine
+    authors = [f"peer{p}" for p in range(config.peers)]
+    mode = "shared" if config.method == "shared" else "independent"
+    rule = ScaleRule(config.initial_scale, adaptive=config.method != "sign")
+    run = RunConfig(f"bench-{config.seed}", mode, config.learning_rate, config.epsilon, rule, 50)  # type: ignore[arg-type]
+    replica = Replica(run, task.layout, task.theta0)
+    theta = task.theta0.copy()  # the fp32 baseline's θ
+    attack_rng = np.random.default_rng([config.seed, 999])
+    curve = [(0, accuracy(task, task.theta0, task.test[:256]))]
+    started = time.perf_counter()
+    for r in range(config.rounds):
+        state = replica.state()
+        current = theta if config.method == "fp32" else replica.theta
+        grads = projected_gradients(
+            task,
+            current,
+            state,
+            authors[:honest],
+            peer_batches(task, config, r, honest),
+            config.epsilon,
+        )
+        if config.method == "fp32":
+            theta = float_round_update(theta, dict(zip(authors, grads, strict=False)), state)
+        else:
+            codes = [
+                encode_sign(g) if config.method == "sign" else encode(g, state.scale) for g in grads
+            ]
+            honest_codes = [c for c in codes if c is not None]
+            for author, code in zip(authors, codes, strict=False):
+                if code is not None:
+                    replica.offer(Record(run.run_id, r, author, code))
+            for author in authors[honest:]:
+                if mode == "shared":  # omniscient: push against the honest median
+                    sign = -1 if np.median(honest_codes) >= 0 else 1
+                else:
+                    sign = int(attack_rng.choice([-1, 1]))
+                replica.offer(
+                    Record(run.run_id, r, author, sign * (1 if config.method == "sign" else 127))
+                )
+            replica.close_round()
+        if (r + 1) % config.eval_every == 0:
+            now = theta if config.method == "fp32" else replica.theta
+            curve.append((r + 1, accuracy(task, now, task.test[:256])))
+    seconds = time.perf_counter() - started
+    final = theta if config.method == "fp32" else replica.theta
+    return SimResult(
+        accuracy(task, final, task.test), curve, seconds, config.rounds / seconds, replica.sha256
+    )
+
+
+def adam_baseline(task: Task, config: SimConfig, learning_rate: float = 1e-3) -> SimResult:
+    """Backprop + Adam on the same subset and the same per-round data (all peers' batches)."""
+    theta = torch.from_numpy(task.theta0.copy()).requires_grad_(True)
+    optimizer = torch.optim.Adam([theta], lr=learning_rate)
+    curve = [(0, accuracy(task, task.theta0, task.test[:256]))]
+    started = time.perf_counter()
+    for r in range(config.rounds):
+        batches = peer_batches(task, config, r, config.peers)
+        ids_np = _pad_stack([b.input_ids for b in batches])  # (P, B, T)
+        mask_np = _pad_stack([b.attention_mask for b in batches]).astype(np.float32)
+        ids = torch.from_numpy(ids_np.reshape(1, -1, ids_np.shape[2]))  # (1, P*B, T)
+        mask = torch.from_numpy(mask_np.reshape(1, -1, mask_np.shape[2]))
+        labels = torch.from_numpy(np.concatenate([b.labels for b in batches]))
+        words = task.encoder.embed_tensor(theta[None], ids, mask)[0]
+        p = batches[0]
+        prompts = task.encoder.embed_tensor(
+            theta[None], torch.from_numpy(p.prompt_ids)[None], torch.from_numpy(p.prompt_mask)[None]
+        )[0]
+        loss = torch.nn.functional.cross_entropy(TEMPERATURE * words @ prompts.T, labels)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        if (r + 1) % config.eval_every == 0:
+            curve.append((r + 1, accuracy(task, theta.detach().numpy().copy(), task.test[:256])))
+    seconds = time.perf_counter() - started
+    final = theta.detach().numpy().copy()
+    return SimResult(accuracy(task, final, task.test), curve, seconds, config.rounds / seconds)
+
+
+__all__ = ["LABEL_PROMPTS"]

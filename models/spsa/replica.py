@@ -1,0 +1,199 @@
+"""A replica of one run: θ as a pure function of the records it holds.
+
+Records may arrive late or out of order; a record for a round already applied marks the
+replica stale and ``catch_up`` replays from the last checkpoint before that round (cheap:
+integer accumulation plus regenerated directions). Checkpoints every C rounds carry θ, the
+scale history and θ's SHA-256, which peers announce and compare.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from safetensors.numpy import load as load_tensors
+from safetensors.numpy import save as save_tensors
+
+from models.spsa.codes import ScaleRule
+from models.spsa.engine import FloatArray, Mode, Record, RoundState, refusal_reason, round_update
+from models.spsa.layout import ParamLayout
+
+
+def theta_sha256(theta: FloatArray) -> str:
+    """SHA-256 of θ's little-endian float32 bytes: the hash peers announce."""
+    return hashlib.sha256(np.ascontiguousarray(theta, dtype="<f4").tobytes()).hexdigest()
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything peers must agree on besides the initial weights and the layout."""
+
+    run_id: str
+    """Names the run; keys every direction."""
+    mode: Mode
+    """``independent`` (each peer its own direction) or ``shared`` (one per round, median)."""
+    learning_rate: float
+    """η in θ ← θ − η · s_r · (mean or median code) · z."""
+    epsilon: float
+    """SPSA perturbation size."""
+    scale_rule: ScaleRule
+    """How s_r follows from earlier rounds."""
+    checkpoint_every: int = 10
+    """C: a checkpoint (and a hash announcement) every C rounds."""
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """θ at the start of ``round`` plus the scales s_0..s_round that produced it."""
+
+    round: int
+    theta: FloatArray
+    scales: tuple[float, ...]
+
+    @property
+    def sha256(self) -> str:
+        return theta_sha256(self.theta)
+
+    def to_bytes(self, layout: ParamLayout) -> bytes:
+        """safetensors bytes; the scale history rides along as an exact float64 tensor."""
+        tensors: dict[str, npt.NDArray[Any]] = {
+            "theta": self.theta,
+            "scales": np.asarray(self.scales, dtype=np.float64),
+        }
+        meta = {"round": str(self.round), "layout": layout.digest, "sha256": self.sha256}
+        return save_tensors(tensors, metadata=meta)
+
+    @classmethod
+    def from_bytes(cls, blob: bytes) -> Checkpoint:
+        tensors = load_tensors(blob)
+        scales = tuple(float(s) for s in tensors["scales"])
+        return cls(round=len(scales) - 1, theta=tensors["theta"].astype(np.float32), scales=scales)
+
+
+class Replica:
+    """Applies rounds of one run in order, keeps the record log and checkpoints."""
+
+    def __init__(self, config: RunConfig, layout: ParamLayout, theta0: FloatArray) -> None:
+        if theta0.shape != (layout.size,) or theta0.dtype != np.float32:
+            raise ValueError("θ0 must be float32 with the layout's size")
+        self.config = config
+        self.layout = layout
+        self.log: dict[int, dict[str, Record]] = {}
+        self._initial = Checkpoint(0, theta0.copy(), (config.scale_rule.initial,))
+        self.checkpoints: dict[int, Checkpoint] = {0: self._initial}
+        self._restore(self._initial)
+        self._stale_from: int | None = None
+
+    def _restore(self, checkpoint: Checkpoint) -> None:
+        self.theta = checkpoint.theta.copy()
+        self.round = checkpoint.round
+        self.scales = list(checkpoint.scales)
+
+    @property
+    def sha256(self) -> str:
+        return theta_sha256(self.theta)
+
+    def state(self, round_index: int | None = None) -> RoundState:
+        r = self.round if round_index is None else round_index
+        return RoundState(
+            self.config.run_id, r, self.config.mode, self.config.learning_rate, self.scales[r]
+        )
+
+    def offer(self, record: Record) -> str | None:
+        """Log a record; returns why it was refused, or None if kept."""
+        state = RoundState(self.config.run_id, record.round, self.config.mode, 0.0, 1.0)
+        reason = refusal_reason(record, state)
+        if reason is not None:
+            return reason
+        first = min(self.checkpoints)
+        # the window of rounds before the first checkpoint still feeds later scales
+        if record.round < first - self.config.scale_rule.window:
+            return f"round {record.round} is before this replica's first checkpoint window"
+        held = self.log.setdefault(record.round, {})
+        if record.author in held:
+            return "duplicate" if held[record.author] == record else "conflicting duplicate"
+        held[record.author] = record
+        if record.round < self.round:
+            late = max(record.round, first)
+            self._stale_from = late if self._stale_from is None else min(self._stale_from, late)
+        return None
+
+    def close_round(self) -> None:
+        """Apply the current round with the records held for it and move on."""
+        self.catch_up()
+        self._apply_current()
+
+    def _apply_current(self) -> None:
+        r = self.round
+        records = list(self.log.get(r, {}).values())
+        self.theta = round_update(self.theta, records, self.state(r))
+        self.round = r + 1
+        rule = self.config.scale_rule
+        first = max(0, self.round - rule.window)
+        recent = [
+            (self.scales[k], [rec.code for rec in self.log.get(k, {}).values()])
+            for k in range(first, self.round)
+        ]
+        self.scales.append(rule.next_scale(self.scales[r], recent))
+        if self.round % self.config.checkpoint_every == 0:
+            self.checkpoints[self.round] = Checkpoint(
+                self.round, self.theta.copy(), tuple(self.scales)
+            )
+
+    def catch_up(self) -> None:
+        """Replay from the last checkpoint at or before the earliest late record's round."""
+        if self._stale_from is None:
+            return
+        target = self.round
+        start = max(k for k in self.checkpoints if k <= self._stale_from)
+        self._stale_from = None
+        self._restore(self.checkpoints[start])
+        while self.round < target:
+            self._apply_current()
+
+    def run_to(self, round_index: int) -> None:
+        while self.round < round_index:
+            self.close_round()
+
+    def checkpoint_hashes(self) -> dict[int, str]:
+        self.catch_up()
+        return {r: c.sha256 for r, c in sorted(self.checkpoints.items())}
+
+    @classmethod
+    def replay(
+        cls,
+        config: RunConfig,
+        layout: ParamLayout,
+        theta0: FloatArray,
+        records: Iterable[Record],
+        rounds: int,
+    ) -> Replica:
+        """A fresh replica that applies ``rounds`` rounds of a stored log."""
+        replica = cls(config, layout, theta0)
+        for record in records:
+            replica.offer(record)
+        replica.run_to(rounds)
+        return replica
+
+    @classmethod
+    def from_checkpoint(
+        cls, config: RunConfig, layout: ParamLayout, checkpoint: Checkpoint
+    ) -> Replica:
+        """A joining peer: start from a fetched checkpoint (verify its hash first).
+
+        It also needs the records of the ``scale_rule.window`` rounds before the checkpoint:
+        they set the scales of the rounds after it.
+        """
+        replica = cls(config, layout, checkpoint.theta)
+        replica.checkpoints = {checkpoint.round: checkpoint}
+        replica._restore(checkpoint)
+        return replica

@@ -1,0 +1,140 @@
+"""``byteswarm train start|status|stop|verify``: the finetune service's commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from node.cli import (
+    UserError,
+    _config,
+    _emit,
+    _open_store,
+    cli,
+    data_dir_option,
+    json_option,
+    send_control,
+)
+
+
+@cli.group()
+def train() -> None:
+    """One-byte SPSA finetuning runs shared with peers."""
+
+
+@train.command()
+@data_dir_option
+@json_option
+@click.option("--run", "run_id", required=True, help="Run id (lower-case letters, digits, -).")
+@click.option(
+    "--model",
+    type=click.Choice(["tiny", "minilm"]),
+    default="tiny",
+    show_default=True,
+    help="tiny: a random BERT twin (fast, for tests); minilm: all-MiniLM-L6-v2.",
+)
+@click.option(
+    "--mode",
+    type=click.Choice(["independent", "shared"]),
+    default="shared",
+    show_default=True,
+    help="Own direction per peer, or one per round with median.",
+)
+@click.option("--rounds", type=click.IntRange(1, 1_000_000), default=100, show_default=True)
+@click.option(
+    "--round-seconds",
+    type=click.FloatRange(0.1, 3600),
+    default=2.0,
+    show_default=True,
+    help="Wall-clock length of a round.",
+)
+@click.option(
+    "--checkpoint-every",
+    type=click.IntRange(1, 10_000),
+    default=10,
+    show_default=True,
+    help="Announce SHA-256(θ) every C rounds.",
+)
+@click.option(
+    "--lr",
+    "learning_rate",
+    type=float,
+    default=3e-2,
+    show_default=True,
+    help="η (bench/spsa.py measured 3e-2 best of two probes).",
+)
+@click.option(
+    "--epsilon", type=float, default=1e-3, show_default=True, help="SPSA perturbation size."
+)
+@click.option(
+    "--batch",
+    type=click.IntRange(1, 256),
+    default=8,
+    show_default=True,
+    help="Words per peer per round.",
+)
+def start(data_dir: Path | None, as_json: bool, run_id: str, **kw: Any) -> None:
+    """Announce a run; every peer that has the same initial weights joins it."""
+    result = send_control(data_dir, "train_start", {"run_id": run_id, **kw}, timeout=120)
+    note = " (already announced)" if result.get("existing") else ""
+    _emit(result, as_json, f"run {run_id} starts at {result['start_ms']}{note}")
+
+
+@train.command()
+@data_dir_option
+@json_option
+def status(data_dir: Path | None, as_json: bool) -> None:
+    """Show each run: round, θ hash, records, and which peers agree at each checkpoint."""
+    with _open_store(data_dir) as store:
+        found = store.read_status("finetune")
+    data = found[1] if found else {"runs": {}, "failed": {}}
+    lines = []
+    for run_id, run in data.get("runs", {}).items():
+        lines.append(
+            f"{run_id}: round {run['round']}/{run['rounds']} ({run['mode']}, "
+            f"{run['model']}) records {run['records']} refused {run['refused']}"
+        )
+        for r, c in run["checkpoints"].items():
+            lines.append(
+                f"  checkpoint {r}: {c['sha256'][:16]} agree {len(c['agree'])} "
+                f"disagree {len(c['disagree'])}"
+            )
+    for run_id, reason in data.get("failed", {}).items():
+        lines.append(f"{run_id}: not joined: {reason}")
+    _emit(data, as_json, "\n".join(lines) or "no runs")
+
+
+@train.command()
+@data_dir_option
+@json_option
+@click.option("--run", "run_id", required=True, help="The run to stop taking part in.")
+def stop(data_dir: Path | None, as_json: bool, run_id: str) -> None:
+    """Stop contributing to a run (the node keeps following it)."""
+    result = send_control(data_dir, "train_stop", {"run_id": run_id})
+    _emit(result, as_json, f"stopped contributing to {run_id}")
+
+
+@train.command()
+@data_dir_option
+@json_option
+@click.option("--run", "run_id", required=True, help="The run to verify.")
+def verify(data_dir: Path | None, as_json: bool, run_id: str) -> None:
+    """Replay the stored record log from the initial weights and check announced hashes."""
+    from node.finetune_verify import VerifyError, verify_run
+
+    config = _config(data_dir)
+    try:
+        report = verify_run(config.data_dir, run_id)
+    except VerifyError as exc:
+        raise UserError(str(exc)) from exc
+    lines = [f"run {run_id}: replayed {report['records']} records to round {report['round']}"]
+    for r, c in report["checkpoints"].items():
+        lines.append(
+            f"  checkpoint {r}: {c['sha256'][:16]} matches {len(c['agree'])} "
+            f"announcement(s), differs from {len(c['disagree'])}"
+        )
+    _emit(report, as_json, "\n".join(lines))
+    if not report["ok"]:
+        raise SystemExit(1)

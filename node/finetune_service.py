@@ -1,0 +1,261 @@
+"""The finetune service: one-byte SPSA runs over gossip, rounds closed by the clock.
+
+A run is announced on ``finetune/runs`` (RunSpec, signed by its starter) and every node
+that can load the same initial weights joins it. Round r lasts ``round_ms`` from
+``start_ms + r·round_ms``; at its start each participant computes its code on θ_r and
+publishes ``Grad`` as record seq r on ``finetune/grads/<run>`` (one record per (run,
+round, author) is the store's unique key; the direction is derived from (run, round,
+author), never chosen). Nobody waits for anybody: a round's update uses the records held
+when it is closed, and a record that arrives later triggers a replay, so θ is a pure
+function of the record set. After each checkpoint round (every C rounds, plus the last) a
+node announces SHA-256(θ) on ``finetune/hashes/<run>``; when a peer disagrees, the node
+pulls that peer's records and, if its own hash changes, announces again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import trio
+
+from node import wire
+from node.finetune_run import RunError, RunState, build_task, new_spec, spec_differences
+
+if TYPE_CHECKING:
+    from node.daemon import Daemon
+
+_PAGE = 4096
+
+
+def grads_topic(run_id: str) -> str:
+    return f"{wire.GRADS_TOPIC}/{run_id}"
+
+
+def hashes_topic(run_id: str) -> str:
+    return f"{wire.HASHES_TOPIC}/{run_id}"
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+@dataclass
+class RunHandle:
+    state: RunState
+    limiter: trio.CapacityLimiter
+    grads_cursor: int = 0
+    hashes_cursor: int = 0
+    announced_ours: dict[int, bytes] | None = None
+
+    async def call(self, fn: Any, *args: Any) -> Any:
+        return await trio.to_thread.run_sync(fn, *args, limiter=self.limiter)
+
+
+class FinetuneService:
+    """The daemon slot for one-byte SPSA finetuning."""
+
+    name = "finetune"
+    topics: tuple[str, ...] = (wire.RUNS_TOPIC,)
+
+    def __init__(self, auto_join: bool = True) -> None:
+        self.auto_join = auto_join
+        self.runs: dict[str, RunHandle] = {}
+        self.specs: dict[str, wire.RunSpec] = {}
+        self.failed: dict[str, str] = {}
+        self._runs_cursor = 0
+        self._daemon: Daemon | None = None
+        self._nursery: trio.Nursery | None = None
+        self._starting: set[str] = set()
+
+    async def run(self, daemon: Daemon) -> None:
+        self._daemon = daemon
+        async with trio.open_nursery() as nursery:
+            self._nursery = nursery
+            while True:
+                await self._tail_specs(daemon)
+                for handle in list(self.runs.values()):
+                    await self._tail_run(daemon, handle)
+                    await self._repair(daemon, handle)
+                await daemon.db(daemon.store.write_status, "finetune", self.status())
+                await trio.sleep(0.5)
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "runs": {rid: h.state.summary() for rid, h in self.runs.items()},
+            "failed": dict(self.failed),
+        }
+
+    # -- following the store ------------------------------------------------------------
+
+    async def _tail_specs(self, daemon: Daemon) -> None:
+        rows, self._runs_cursor, _ = await daemon.db(
+            daemon.store.records_since, wire.RUNS_TOPIC, self._runs_cursor, _PAGE, 1 << 26
+        )
+        for row in rows:
+            spec = wire.decode_run_spec(wire.decode_record(row.blob).body)
+            known = self.specs.get(spec.run_id)
+            if known is not None:
+                if spec != known:
+                    self.failed[spec.run_id] = "conflicting specs for one run id"
+                continue
+            self.specs[spec.run_id] = spec
+            if self.auto_join or spec.run_id in self._starting:
+                await self._open(daemon, spec)
+
+    async def _open(self, daemon: Daemon, spec: wire.RunSpec) -> None:
+        try:
+            state = await trio.to_thread.run_sync(RunState.open, spec, daemon.peer_id)
+        except (RunError, ImportError, OSError) as exc:
+            self.failed[spec.run_id] = str(exc)
+            await daemon.db(
+                daemon.store.add_event,
+                "finetune",
+                f"cannot join {spec.run_id}: {exc}",
+            )
+            return
+        handle = RunHandle(state, trio.CapacityLimiter(1))
+        self.runs[spec.run_id] = handle
+        await daemon.join_topic(grads_topic(spec.run_id))
+        await daemon.join_topic(hashes_topic(spec.run_id))
+        await daemon.db(daemon.store.add_event, "finetune", f"joined run {spec.run_id}")
+        assert self._nursery is not None
+        self._nursery.start_soon(self._drive, daemon, handle)
+
+    async def _tail_run(self, daemon: Daemon, handle: RunHandle) -> None:
+        run_id = handle.state.spec.run_id
+        rows, handle.grads_cursor, _ = await daemon.db(
+            daemon.store.records_since, grads_topic(run_id), handle.grads_cursor, _PAGE, 1 << 26
+        )
+        grads = []
+        for row in rows:
+            record = wire.decode_record(row.blob)
+            grad = wire.decode_grad(record.body)
+            if grad.round != record.seq:  # seq = round keeps one record per (run, round, author)
+                handle.state.refused += 1
+                continue
+            grads.append((wire.peer_id_str(record.author), grad))
+        if grads:
+            await handle.call(lambda: [handle.state.offer(a, g) for a, g in grads])
+        rows, handle.hashes_cursor, _ = await daemon.db(
+            daemon.store.records_since, hashes_topic(run_id), handle.hashes_cursor, _PAGE, 1 << 26
+        )
+        for row in rows:
+            record = wire.decode_record(row.blob)
+            announced = wire.decode_theta_hash(record.body)
+            if announced.run_id == run_id:  # later records (higher seq) overwrite earlier ones
+                peers = handle.state.announced.setdefault(announced.round, {})
+                peers[wire.peer_id_str(record.author)] = announced.sha256
+
+    # -- the round clock --------------------------------------------------------------
+
+    async def _drive(self, daemon: Daemon, handle: RunHandle) -> None:
+        spec = handle.state.spec
+        first = max(0, (now_ms() - spec.start_ms) // spec.round_ms)
+        for r in range(first, spec.rounds + 1):
+            await trio.sleep(max(0.0, (spec.start_ms + r * spec.round_ms - now_ms()) / 1000))
+            await self._tail_run(daemon, handle)
+            if r < spec.rounds and handle.state.participating:
+                code = await handle.call(handle.state.my_code, r)
+                if code is not None:
+                    body = wire.encode(wire.Grad(wire.WIRE_VERSION, spec.run_id, r, code))
+                    # ValueError: already published before a restart (one record per round).
+                    with contextlib.suppress(ValueError):
+                        await daemon.publish_local(grads_topic(spec.run_id), body, seq=r)
+            else:
+                await handle.call(handle.state.advance_to, r)
+            # Announce a checkpoint one round after it closed: late records have had time.
+            due = r - 1
+            if due > 0 and (due % spec.checkpoint_every == 0 or due == spec.rounds):
+                await self._announce(daemon, handle, due)
+        await trio.sleep(spec.round_ms / 1000)
+        await self._tail_run(daemon, handle)
+        await handle.call(handle.state.advance_to, spec.rounds)
+        await self._announce(daemon, handle, spec.rounds)
+
+    def _hash_at(self, state: RunState, round_index: int) -> bytes | None:
+        if round_index == state.spec.rounds and state.replica.round == round_index:
+            state.replica.catch_up()
+            return bytes.fromhex(state.replica.sha256)
+        return state.checkpoint_hash(round_index)
+
+    async def _announce(self, daemon: Daemon, handle: RunHandle, round_index: int) -> None:
+        ours = await handle.call(self._hash_at, handle.state, round_index)
+        if ours is None:
+            return
+        handle.announced_ours = handle.announced_ours or {}
+        if handle.announced_ours.get(round_index) == ours:
+            return
+        handle.announced_ours[round_index] = ours
+        spec = handle.state.spec
+        body = wire.encode(wire.ThetaHash(wire.WIRE_VERSION, spec.run_id, round_index, ours))
+        await daemon.publish_local(hashes_topic(spec.run_id), body)
+
+    async def _repair(self, daemon: Daemon, handle: RunHandle) -> None:
+        """Pull the records of peers that announced another hash; re-announce if ours moved."""
+        for round_index in sorted(handle.announced_ours or {}):
+            peers = await handle.call(self._disagreeing, handle.state, round_index)
+            for peer in peers:
+                if peer in daemon.p2p.connected_peers():
+                    try:
+                        await daemon.sync_topic(peer, grads_topic(handle.state.spec.run_id))
+                    except Exception as exc:  # a bad or gone peer must not stop the run
+                        daemon.p2p.log.info("repair pull from %s failed: %s", peer, exc)
+            if peers:
+                await self._tail_run(daemon, handle)
+            # Late records (pulled here or by the sync loop) may have moved our own hash.
+            await self._announce(daemon, handle, round_index)
+
+    def _disagreeing(self, state: RunState, round_index: int) -> list[str]:
+        ours = self._hash_at(state, round_index)
+        peers = state.announced.get(round_index, {})
+        return sorted(p for p, h in peers.items() if ours is not None and h != ours)
+
+    # -- operator commands ---------------------------------------------------------------
+
+    async def on_control(self, command: str, args: dict[str, Any]) -> dict[str, Any] | None:
+        daemon = self._daemon
+        if not command.startswith("train_"):
+            return None
+        if daemon is None:
+            raise RunError("the finetune service is still starting")
+        if command == "train_start":
+            return await self._start(daemon, args)
+        run_id = str(args.get("run_id", ""))
+        handle = self.runs.get(run_id)
+        if handle is None:
+            raise RunError(f"unknown run {run_id!r}")
+        if command == "train_stop":
+            handle.state.participating = False
+            return {"run_id": run_id, "participating": False}
+        raise RunError(f"unknown command {command!r}")
+
+    async def _start(self, daemon: Daemon, args: dict[str, Any]) -> dict[str, Any]:
+        model = str(args.get("model", "tiny"))
+        task = await trio.to_thread.run_sync(build_task, model, daemon.peer_id)
+        spec = new_spec(
+            run_id=str(args["run_id"]),
+            model=model,
+            mode=str(args.get("mode", "shared")),
+            rounds=int(args.get("rounds", 100)),
+            round_ms=int(float(args.get("round_seconds", 2.0)) * 1000),
+            start_ms=now_ms() + int(float(args.get("delay_seconds", 3.0)) * 1000),
+            learning_rate=float(args.get("learning_rate", 3e-2)),
+            epsilon=float(args.get("epsilon", 1e-3)),
+            initial_scale=float(args.get("initial_scale", 0.05)),
+            checkpoint_every=int(args.get("checkpoint_every", 10)),
+            batch=int(args.get("batch", 8)),
+            task=task,
+        )
+        known = self.specs.get(spec.run_id)
+        if known is not None:
+            fields = spec_differences(known, spec)
+            fields = [f for f in fields if f != "start_ms"]
+            if fields:
+                raise RunError(f"run {spec.run_id} exists with different {', '.join(fields)}")
+            return {"run_id": spec.run_id, "start_ms": known.start_ms, "existing": True}
+        self._starting.add(spec.run_id)
+        await daemon.publish_local(wire.RUNS_TOPIC, wire.encode(spec))
+        return {"run_id": spec.run_id, "start_ms": spec.start_ms, "existing": False}

@@ -1,0 +1,88 @@
+"""The finetune service: real daemons train a tiny model together and agree on θ."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from node.cli import send_control
+from node.demo import Swarm
+
+pytestmark = [pytest.mark.integration, pytest.mark.network]
+RUN = "tiny-run"
+
+
+def finetune_status(swarm: Swarm, d: Path) -> dict[str, Any]:
+    from node.store import Store
+
+    with Store.open(d / "node.db", readonly=True) as store:
+        found = store.read_status("finetune")
+    return found[1]["runs"].get(RUN, {}) if found else {}
+
+
+def bs(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "node", *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_three_daemons_a_late_joiner_and_a_crash_agree_on_every_checkpoint(
+    tmp_path: Path,
+) -> None:
+    rounds, every = 16, 4
+    with Swarm(tmp_path, sync_interval=1.0) as swarm:
+        first = swarm.start()
+        boot = swarm.address(first)
+        dirs = [first, swarm.start(boot), swarm.start(boot)]
+        swarm.wait_for(
+            lambda: len((swarm.status(first) or {}).get("connected_peers", [])) == 2, 30, "mesh"
+        )
+        args = {
+            "run_id": RUN,
+            "model": "tiny",
+            "mode": "shared",
+            "rounds": rounds,
+            "round_seconds": 1.0,
+            "checkpoint_every": every,
+            "delay_seconds": 3.0,
+        }
+        send_control(first, "train_start", args, timeout=60)
+        # Starting the same run again with another config says what differs.
+        with pytest.raises(Exception, match="rounds"):
+            send_control(dirs[1], "train_start", {**args, "rounds": 99}, timeout=60)
+        swarm.wait_for(lambda: finetune_status(swarm, dirs[2]).get("round", 0) >= 6, 60, "round 6")
+        swarm.procs[1].send_signal(signal.SIGKILL)  # a peer dies mid-run ...
+        swarm.procs[1].wait()
+        late = swarm.start(boot)  # ... and a new one joins late and replays the log
+        swarm.start(boot, data_dir=dirs[1])  # the crashed one comes back
+        alive = [*dirs, late]
+
+        def settled() -> bool:
+            for d in alive:
+                run = finetune_status(swarm, d)
+                final = run.get("checkpoints", {}).get(str(rounds), {})
+                if run.get("round") != rounds or len(final.get("agree", [])) < len(alive):
+                    return False
+            return True
+
+        swarm.wait_for(settled, 90, "every node to agree on the final θ")
+        finals = {finetune_status(swarm, d)["sha256"] for d in alive}
+        assert len(finals) == 1
+        for d in alive:
+            run = finetune_status(swarm, d)
+            assert run["records"] >= rounds  # θ moved on real records
+            for r in range(every, rounds + 1, every):
+                assert run["checkpoints"][str(r)]["disagree"] == [], (d, r, run)
+        start_hash = finetune_status(swarm, first)["checkpoints"]["0"]["sha256"]
+        assert start_hash not in finals
+    result = bs("train", "verify", "--run", RUN, "--data-dir", str(late), "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    assert report["ok"] and report["round"] == rounds
+    assert report["sha256"] in finals
