@@ -39,11 +39,12 @@ from node.config import NodeConfig
 from node.identity import Identity
 from node.ratelimit import TokenBuckets
 
-SYNC_PROTOCOL = TProtocol("/byteswarm/sync/1.0.0")
+SYNC_PROTOCOL = "/byteswarm/sync/1.0.0"
 _FRAME = struct.Struct(">I")
 
 RecordsHandler = Callable[[list[wire.SignedRecord], str], Awaitable[object]]
 SyncServer = Callable[[wire.SyncRequest, str], Awaitable[wire.SyncResponse]]
+RequestHandler = Callable[[bytes, str], Awaitable[bytes]]
 
 
 class P2PError(RuntimeError):
@@ -123,7 +124,7 @@ class P2PNode:
                     # py-libp2p logs a failed bind and carries on listening on nothing.
                     raise OSError(98, "address already in use or not available")
                 await self.pubsub.wait_until_ready()
-                self.host.set_stream_handler(SYNC_PROTOCOL, self._handle_sync_stream)
+                self.handle(SYNC_PROTOCOL, self._answer_sync, wire.MAX_SYNC_REQUEST_BYTES)
                 self._nursery = nursery
                 for topic in topics:
                     await self._join(topic, nursery)
@@ -290,43 +291,66 @@ class P2PNode:
                     self.log.info("bootstrap %s unreachable, retry in %.1fs: %s", addr, delay, exc)
             await trio.sleep(0.5)
 
-    # -- request/response sync ------------------------------------------------------
+    # -- request/response --------------------------------------------------------------
+
+    def handle(self, protocol: str, handler: RequestHandler, max_request_bytes: int) -> None:
+        """Serve ``protocol``: one length-prefixed request, one length-prefixed response.
+
+        The requester's token bucket is charged before the request is read; reads are
+        bounded; a handler error is logged and the stream closed, never propagated.
+        """
+        counter = protocol.strip("/").replace("/", "_")
+
+        async def on_stream(stream: Any) -> None:
+            peer = stream.muxed_conn.peer_id.to_base58()
+            try:
+                with trio.fail_after(self.config.sync.timeout):
+                    if not self.buckets.take(peer, 1.0):
+                        self.counters["rejected_rate"] += 1
+                        return
+                    request = await _read_frame(stream, max_request_bytes)
+                    await _write_frame(stream, await handler(request, peer))
+                    self.counters[f"{counter}_served"] += 1
+            except Exception as exc:  # a bad peer must never take the handler down
+                self.counters[f"{counter}_errors"] += 1
+                self.log.info("%s request from %s failed: %r", protocol, peer, exc)
+            finally:
+                with contextlib.suppress(Exception):
+                    await stream.close()
+
+        self.host.set_stream_handler(TProtocol(protocol), on_stream)
+
+    async def request(
+        self, peer_id: str, protocol: str, data: bytes, max_response_bytes: int
+    ) -> bytes:
+        """Send one request to ``peer_id`` and return its (size-checked) response bytes."""
+        try:
+            with trio.fail_after(self.config.sync.timeout):
+                stream = await self.host.new_stream(ID.from_base58(peer_id), [TProtocol(protocol)])
+                try:
+                    await _write_frame(stream, data)
+                    return await _read_frame(stream, max_response_bytes)
+                finally:
+                    with contextlib.suppress(Exception):
+                        await stream.close()
+        except wire.WireError:
+            raise
+        except Exception as exc:
+            raise P2PError(f"{protocol} request to {peer_id} failed: {exc!r}") from exc
 
     async def sync_from(self, peer_id: str, request: wire.SyncRequest) -> wire.SyncResponse:
         """Ask ``peer_id`` for the stored records of a topic after a cursor."""
-        try:
-            with trio.fail_after(self.config.sync.timeout):
-                stream = await self.host.new_stream(ID.from_base58(peer_id), [SYNC_PROTOCOL])
-                try:
-                    await _write_frame(stream, wire.encode(request))
-                    data = await _read_frame(stream, self.config.sync.max_response_bytes)
-                finally:
-                    await stream.close()
-        except (trio.TooSlowError, OSError, Exception) as exc:
-            if isinstance(exc, wire.WireError):
-                raise
-            raise P2PError(f"sync from {peer_id} failed: {exc!r}") from exc
-        response = wire.decode_sync_response(data, self.config.sync.max_response_bytes)
+        limit = self.config.sync.max_response_bytes
+        data = await self.request(peer_id, SYNC_PROTOCOL, wire.encode(request), limit)
+        response = wire.decode_sync_response(data, limit)
         self.counters["sync_responses_in"] += 1
         return response
 
-    async def _handle_sync_stream(self, stream: Any) -> None:
-        peer = stream.muxed_conn.peer_id.to_base58()
-        try:
-            with trio.fail_after(self.config.sync.timeout):
-                if not self.buckets.take(peer, 1.0):
-                    self.counters["rejected_rate"] += 1
-                    return
-                request = wire.decode_sync_request(await _read_frame(stream, 1024))
-                response = await self._serve_sync(request, peer)
-                await _write_frame(stream, wire.encode(response))
-                self.counters["sync_responses_out"] += 1
-        except Exception as exc:  # a bad peer must never take the handler down
-            self.counters["sync_errors"] += 1
-            self.log.info("sync request from %s failed: %r", peer, exc)
-        finally:
-            with contextlib.suppress(Exception):
-                await stream.close()
+    async def _answer_sync(self, data: bytes, peer: str) -> bytes:
+        request = wire.decode_sync_request(data)
+        response = await self._serve_sync(request, peer)
+        self.counters["sync_responses_out"] += 1
+        return wire.encode(response)
 
     def status(self) -> dict[str, Any]:
         mesh = getattr(self.gossipsub, "mesh", {})

@@ -22,7 +22,7 @@ from libp2p.security.insecure.transport import PLAINTEXT_PROTOCOL_ID, InsecureTr
 from node import wire
 from node.config import load_config
 from node.identity import Identity
-from node.p2p import P2PNode, parse_multiaddr
+from node.p2p import P2PError, P2PNode, parse_multiaddr
 
 pytestmark = [pytest.mark.network]
 TOPIC = wire.NOTES_TOPIC
@@ -203,3 +203,30 @@ def test_shutdown_leaves_no_thread_behind(tmp_path: Path) -> None:
             break
         time.sleep(0.1)
     assert leftover == []
+
+
+def test_request_response_bounds_and_survives_a_failing_handler(tmp_path: Path) -> None:
+    async def echo(data: bytes, peer: str) -> bytes:
+        if data == b"boom":
+            raise RuntimeError("handler bug")
+        return data * 2
+
+    async def main() -> None:
+        async with (
+            running(tmp_path, "server") as (server, _, _),
+            running(tmp_path, "client") as (client, _, _),
+        ):
+            server.handle("/test/echo/1", echo, max_request_bytes=1024)
+            await client.connect(server.listen_addrs()[0])
+            peer = server.peer_id
+            assert await client.request(peer, "/test/echo/1", b"ab", 16) == b"abab"
+            with pytest.raises(wire.WireError, match="exceeds"):  # oversize response refused
+                await client.request(peer, "/test/echo/1", b"x" * 100, 16)
+            with pytest.raises(P2PError):  # oversize request: the server hangs up
+                await client.request(peer, "/test/echo/1", b"x" * 2000, 1 << 20)
+            with pytest.raises(P2PError):  # a raising handler closes the stream, nothing more
+                await client.request(peer, "/test/echo/1", b"boom", 1024)
+            assert await client.request(peer, "/test/echo/1", b"ok", 16) == b"okok"
+            assert server.counters["test_echo_1_errors"] == 2
+
+    trio.run(main)
