@@ -88,7 +88,7 @@ class Daemon:
                 nursery.start_soon(self._control_loop)
                 nursery.start_soon(self._sync_loop)
                 for service in self.services:
-                    nursery.start_soon(service.run, self)
+                    nursery.start_soon(self._supervise, service)
                 task_status.started()
         finally:
             with trio.CancelScope(shield=True):
@@ -97,6 +97,19 @@ class Daemon:
                     await self.db(self.store.write_status, "node", self._status(running=False))
                 finally:
                     await self.db(self.store.close)
+
+    async def _supervise(self, service: Service) -> None:
+        """Run a service; a crash is logged and the service restarted, never the node."""
+        delay = 1.0
+        while True:
+            try:
+                await service.run(self)
+                return
+            except Exception as exc:
+                log.exception("service %s crashed; restarting in %.0f s", service.name, delay)
+                await self.db(self.store.add_event, "service", f"{service.name} crashed: {exc!r}")
+            await trio.sleep(delay)
+            delay = min(delay * 2, 60.0)
 
     async def _signals(self, scope: trio.CancelScope) -> None:
         with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:

@@ -196,6 +196,55 @@ def stage_rank(swarm: Swarm, summary: dict[str, Any]) -> None:
     )
 
 
+def finetune_run(d: Path, run_id: str) -> dict[str, Any]:
+    from node.store import Store
+
+    with Store.open(d / STORE_FILE, readonly=True) as store:
+        found = store.read_status("finetune")
+    return dict(found[1]["runs"].get(run_id, {})) if found else {}
+
+
+def stage_finetune(swarm: Swarm, summary: dict[str, Any], rounds: int = 8) -> None:
+    """One-byte SPSA on the tiny model: every node ends on the same θ, bit for bit."""
+    from node.cli import send_control
+
+    run_id = "demo-tiny"
+    args = {
+        "run_id": run_id,
+        "model": "tiny",
+        "mode": "shared",
+        "rounds": rounds,
+        "round_seconds": 1.0,
+        "checkpoint_every": 4,
+        "delay_seconds": 3.0,
+    }
+    send_control(swarm.dirs[0], "train_start", args, timeout=120)
+    n = len(swarm.dirs)
+
+    def agreed() -> bool:
+        for d in swarm.dirs:
+            final = finetune_run(d, run_id).get("checkpoints", {}).get(str(rounds), {})
+            if len(final.get("agree", [])) < n:
+                return False
+        return True
+
+    t = time.monotonic()
+    swarm.wait_for(agreed, 60 + rounds * 2, "every node to agree on the trained θ")
+    runs = [finetune_run(d, run_id) for d in swarm.dirs]
+    summary["finetune"] = {
+        "rounds": rounds,
+        "records": runs[0]["records"],
+        "sha256": runs[0]["sha256"],
+        "same_theta_everywhere": len({r["sha256"] for r in runs}) == 1,
+        "seconds": round(time.monotonic() - t, 2),
+    }
+    click.echo(
+        f"finetune: {rounds} rounds, {runs[0]['records']} one-byte records, all {n} "
+        f"nodes at θ {runs[0]['sha256'][:16]}",
+        err=True,
+    )
+
+
 @click.command()
 @click.option(
     "--peers",
@@ -214,7 +263,7 @@ def stage_rank(swarm: Swarm, summary: dict[str, Any]) -> None:
 @click.option("--keep", is_flag=True, help="Keep the swarm's data dirs after the demo.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
 def demo(peers: int, notes: int, keep: bool, as_json: bool) -> None:
-    """Start a local swarm and run it end to end: gossip, rank, catch-up, shutdown."""
+    """Start a local swarm and run it end to end: gossip, rank, finetune, catch-up."""
     root = Path(tempfile.mkdtemp(prefix="byteswarm-demo-"))
     summary: dict[str, Any] = {"root": str(root), "peers": peers}
     t0 = time.monotonic()
@@ -237,6 +286,7 @@ def demo(peers: int, notes: int, keep: bool, as_json: bool) -> None:
         click.echo(f"{peers} daemons meshed in {summary['mesh_s']} s", err=True)
         stage_notes(swarm, notes, summary)
         stage_rank(swarm, summary)
+        stage_finetune(swarm, summary)
         total = summary["notes"]
         late = swarm.start(boot)
         t2 = time.monotonic()

@@ -72,6 +72,7 @@ class FinetuneService:
 
     async def run(self, daemon: Daemon) -> None:
         self._daemon = daemon
+        self.runs, self.specs, self._runs_cursor = {}, {}, 0  # a restart rebuilds from the store
         async with trio.open_nursery() as nursery:
             self._nursery = nursery
             while True:

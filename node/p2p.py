@@ -152,7 +152,10 @@ class P2PNode:
             return
         if self._nursery is None:
             raise P2PError("the host is not running")
-        await self._join(topic, self._nursery)
+        try:
+            await self._join(topic, self._nursery)
+        except RuntimeError as exc:  # the nursery closes while the node shuts down
+            raise P2PError(f"cannot join {topic}: {exc}") from exc
 
     async def _join(self, topic: str, nursery: trio.Nursery) -> None:
         self.pubsub.set_topic_validator(topic, self._make_validator(topic), False)

@@ -23,3 +23,5 @@ def test_demo_runs_end_to_end() -> None:
     assert summary["clean_exit"] == [0, 0, 0]
     assert summary["notes"] == 4
     assert summary["rank"]["after"][0] == summary["rank"]["before"][-1]
+    assert summary["finetune"]["same_theta_everywhere"]
+    assert summary["finetune"]["records"] >= summary["finetune"]["rounds"]
