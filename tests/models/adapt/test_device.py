@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+
+from models.adapt.device import DeviceAdapter
+from models.adapt.ledger import SCORE_BYTES
+from models.adapt.payload import encode_prompt
+from models.adapt.prompts import additive_family, filter_feature_family
+from models.adapt.uncertainty import entropy
+from models.adapt.validator import PromptValidator
+
+
+class _CountingForward:
+    """Logits from the image mean: brighter images are more certain. Counts calls."""
+
+    def __init__(self) -> None:
+        self.images_seen = 0
+
+    def __call__(self, images: np.ndarray, prompt: dict[str, np.ndarray]) -> np.ndarray:
+        self.images_seen += len(images)
+        x = images + prompt.get("prompt", 0.0)
+        logits = np.zeros((len(images), 10), np.float32)
+        logits[:, 3] = 40 * x.mean(axis=(1, 2, 3))
+        return logits
+
+
+def _batch(n: int, seed: int) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, 256, (n, 16, 16), dtype=np.uint8)
+
+
+def test_uploads_are_the_most_uncertain_quarter() -> None:
+    forward = _CountingForward()
+    device = DeviceAdapter(forward, PromptValidator(additive_family(), 8.0), "entropy", 0.25)
+    images = _batch(40, 0)
+    out = device.process(images)
+    assert len(out.upload_index) == 10
+    scores = entropy(forward(images.astype(np.float32)[:, None] / 255, {}))
+    assert set(out.upload_index.tolist()) == set(np.argsort(-scores)[:10].tolist())
+    np.testing.assert_array_equal(out.upload_images, images[out.upload_index])
+    assert out.predictions.shape == (40,)
+
+
+def test_byte_accounting_adds_up() -> None:
+    forward = _CountingForward()
+    device = DeviceAdapter(forward, PromptValidator(additive_family(), 8.0), "tta", 0.25)
+    sizes = (40, 20, 13)
+    for i, n in enumerate(sizes):
+        device.process(_batch(n, i))
+        device.offer_prompt(encode_prompt("additive", i + 1, np.zeros(256, np.float32)))
+    ledger = device.ledger
+    uploads = sum(max(1, round(0.25 * n)) for n in sizes)
+    assert ledger.samples_seen == sum(sizes) == 73
+    assert ledger.uploads == uploads == 10 + 5 + 3
+    assert ledger.uplink_bytes == uploads * (256 + SCORE_BYTES)
+    assert ledger.uplink_per_sample == ledger.uplink_bytes / 73
+    assert ledger.downlink_payload_bytes == 3 * 512
+    assert ledger.downlink_bytes == 3 * (512 + 8 + 32) and ledger.downlink_per_round == 552
+    # tta: the prediction pass plus four shifted views, all counted per sample
+    assert ledger.forward_passes == forward.images_seen == 5 * 73
+
+
+def test_device_applies_only_valid_prompts() -> None:
+    forward = _CountingForward()
+    device = DeviceAdapter(forward, PromptValidator(additive_family(), 8.0))
+    assert device.offer_prompt(encode_prompt("additive", 1, np.full(256, 0.25))).accepted
+    assert not device.offer_prompt(encode_prompt("additive", 2, np.full(256, np.nan))).accepted
+    np.testing.assert_array_equal(device.prompt_arrays()["prompt"], np.full((1, 1, 16, 16), 0.25))
+
+
+def test_mc_dropout_and_random_measures_run() -> None:
+    family = filter_feature_family()
+    for measure in ("mc_dropout", "random"):
+        forward = _CountingForward()
+        device = DeviceAdapter(forward, PromptValidator(family, 8.0), measure, 0.5, seed=1)
+        out = device.process(_batch(8, 3))
+        assert len(out.upload_index) == 4 and np.all(np.isfinite(out.upload_scores))
+
+
+def test_device_modules_do_not_import_torch() -> None:
+    code = (
+        "import sys\n"
+        "import models.adapt.device, models.adapt.runner, models.adapt.validator\n"
+        "import models.adapt.uncertainty, models.adapt.stream, models.adapt.payload\n"
+        "assert 'torch' not in sys.modules, 'torch imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
