@@ -78,6 +78,34 @@ class PeerLimits:
 
 
 @dataclass(frozen=True)
+class AdaptConfig:
+    """Cloud-device prompt adaptation (the ``adapt`` service)."""
+
+    enabled: bool = True
+    """Run the adapt service (device or cloud side by ``role``)."""
+    cloud_peer: str = ""
+    """Peer id of the cloud a device pairs with; empty: the latest cloud announced."""
+    family: Literal["additive", "filter_feature"] = "filter_feature"
+    """Prompt family: an additive 16×16 image, or a 3×3 input filter + feature scale/shift."""
+    measure: Literal["entropy", "tta", "mc_dropout", "random"] = "entropy"
+    """How a device scores uncertainty to choose its uploads."""
+    upload_fraction: float = 0.25
+    """Share of each batch a device uploads (the most uncertain first)."""
+    batch_interval: float = 2.0
+    """Seconds between two batches of the device's simulated camera (the digits stream)."""
+    batch_size: int = 50
+    """Images per batch."""
+    stream_seed: int = 0
+    """Seed of the simulated corruption stream."""
+    severity: int = 5
+    """Corruption severity of the simulated stream (1-5)."""
+    norm_bound: float = 8.0
+    """Largest L2 distance from the neutral prompt a device accepts."""
+    teacher_epochs: int = 40
+    """Training budget of the cloud's teacher (trained once, cached in the user cache dir)."""
+
+
+@dataclass(frozen=True)
 class NodeConfig:
     """The whole node configuration."""
 
@@ -98,6 +126,7 @@ class NodeConfig:
     gossip: GossipConfig = field(default_factory=GossipConfig)
     sync: SyncConfig = field(default_factory=SyncConfig)
     peer_limits: PeerLimits = field(default_factory=PeerLimits)
+    adapt: AdaptConfig = field(default_factory=AdaptConfig)
 
 
 def load_config(path: Path | None = None, **overrides: Any) -> NodeConfig:
@@ -149,6 +178,10 @@ def _coerce(hint: Any, value: Any, key: str) -> Any:
         if not all(isinstance(v, str) for v in value):
             raise ConfigError(f"{key}: every entry must be a string")
         return tuple(value)
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{key}: expected true or false, got {value!r}")
+        return value
     if hint is float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ConfigError(f"{key}: expected a number, got {value!r}")
@@ -179,6 +212,10 @@ def _check(config: NodeConfig) -> None:
         "sync.timeout": config.sync.timeout,
         "peer_limits.rate": config.peer_limits.rate,
         "peer_limits.burst": config.peer_limits.burst,
+        "adapt.batch_interval": config.adapt.batch_interval,
+        "adapt.batch_size": config.adapt.batch_size,
+        "adapt.norm_bound": config.adapt.norm_bound,
+        "adapt.teacher_epochs": config.adapt.teacher_epochs,
     }
     for key, value in positive.items():
         if value <= 0:
@@ -189,6 +226,12 @@ def _check(config: NodeConfig) -> None:
             "gossip.degree: need 0 < degree_low <= degree <= degree_high, got "
             f"{g.degree_low} <= {g.degree} <= {g.degree_high}"
         )
+    if not 0 < config.adapt.upload_fraction <= 1:
+        raise ConfigError("adapt.upload_fraction: must be in (0, 1]")
+    if not 1 <= config.adapt.severity <= 5:
+        raise ConfigError("adapt.severity: must be between 1 and 5")
+    if not 1 <= config.adapt.batch_size <= 256:
+        raise ConfigError("adapt.batch_size: must be between 1 and 256")
     if not 1024 <= g.max_message_bytes <= 900 * 1024:
         raise ConfigError("gossip.max_message_bytes: must be between 1 KiB and 900 KiB")
     if not 1024 <= config.sync.max_response_bytes <= 4 * 1024 * 1024:

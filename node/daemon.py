@@ -11,6 +11,7 @@ import functools
 import logging
 import os
 import signal
+import sys
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol, TypeVar
@@ -292,6 +293,8 @@ class Daemon:
             uptime_s=round(time.time() - self._started, 1),
             records=self._stored_counts,
             services=[s.name for s in self.services],
+            # A device node must never have loaded these (DESIGN.md §1); tests check it.
+            heavy_modules=sorted(m for m in ("torch", "textual") if m in sys.modules),
         )
         return status
 

@@ -34,13 +34,18 @@ class Swarm:
         self.sync_interval = sync_interval
 
     def start(
-        self, bootstrap: str | Sequence[str] | None = None, data_dir: Path | None = None
+        self,
+        bootstrap: str | Sequence[str] | None = None,
+        data_dir: Path | None = None,
+        config: str = "",
     ) -> Path:
         """Start a daemon in a new data dir (or restart one in ``data_dir``)."""
         data_dir = data_dir or self.root / f"node{len(self.dirs)}"
         data_dir.mkdir(parents=True, exist_ok=True)
-        config = data_dir / "config.toml"
-        config.write_text(f"[sync]\ninterval = {self.sync_interval}\n", encoding="utf-8")
+        path = data_dir / "config.toml"
+        # Top-level keys must come before any [table] in TOML: ``config`` goes first.
+        text = f"{config}\n[sync]\ninterval = {self.sync_interval}\n"
+        path.write_text(text, encoding="utf-8")
         cmd = [
             sys.executable,
             "-m",
@@ -49,7 +54,7 @@ class Swarm:
             "--data-dir",
             str(data_dir),
             "--config",
-            str(config),
+            str(path),
             "--log-level",
             "warning",
         ]

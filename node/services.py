@@ -12,8 +12,17 @@ def default_services(config: NodeConfig) -> list[Service]:
     """The services a ``byteswarm run`` node starts for ``config``.
 
     rank (G-Rank) and finetune (one-byte SPSA) run on every node; a node that cannot load a
-    run's model (no torch on a device) logs why and keeps following nothing of that run.
-    adapt has not landed in the daemon yet.
+    run's model (no torch on a device) logs why and does not join that run. adapt runs its
+    device side (onnxruntime only) or, with ``--role cloud``, its cloud side (torch).
     """
-    del config
-    return [RankService(), FinetuneService()]
+    services: list[Service] = [RankService(), FinetuneService()]
+    if config.adapt.enabled:
+        if config.role == "cloud":
+            from node.adapt_cloud import CloudAdapt
+
+            services.append(CloudAdapt(config.adapt))
+        else:
+            from node.adapt_device import DeviceAdapt
+
+            services.append(DeviceAdapt(config.adapt))
+    return services

@@ -37,6 +37,12 @@ RUNS_TOPIC = "finetune/runs"
 GRADS_TOPIC = "finetune/grads"  # + "/<run id>"
 HASHES_TOPIC = "finetune/hashes"  # + "/<run id>"
 MAX_ROUNDS = 1_000_000
+CLOUDS_TOPIC = "adapt/clouds"
+PROMPTS_TOPIC = "adapt/prompts"
+MAX_MODEL_BYTES = 512 * 1024
+MAX_UPLOAD_IMAGES = 256
+MAX_UPLOAD_BYTES = MAX_UPLOAD_IMAGES * 32 * 32
+MAX_PROMPT_BYTES = 4096
 MAX_QUERY_CHARS = 256
 MAX_ITEM_ID_CHARS = 128
 MAX_SHOWN = 50
@@ -171,6 +177,54 @@ class ThetaHash(WireMessage, frozen=True):
     sha256: Sha256
 
 
+Family = Literal["additive", "filter_feature"]
+
+
+class CloudHello(WireMessage, frozen=True):
+    """Body of ``adapt/clouds``: this node serves prompt adaptation for these families."""
+
+    families: Annotated[list[Family], msgspec.Meta(min_length=1, max_length=4)]
+
+
+class ModelRequest(WireMessage, frozen=True):
+    """Ask a cloud for the frozen device model (ONNX with prompt inputs) of a family."""
+
+    family: Family
+
+
+class ModelBlob(WireMessage, frozen=True):
+    """The device model a cloud adapts prompts for; the device keeps it by its hash."""
+
+    family: Family
+    onnx: Annotated[bytes, msgspec.Meta(max_length=MAX_MODEL_BYTES)]
+    sha256: Sha256
+
+
+class ImageUpload(WireMessage, frozen=True):
+    """The device's most uncertain samples of one batch: uint8 side×side images + scores."""
+
+    model_sha256: Sha256
+    side: Annotated[int, msgspec.Meta(ge=4, le=64)]
+    images: Annotated[bytes, msgspec.Meta(max_length=MAX_UPLOAD_BYTES)]
+    scores: Annotated[list[Finite], msgspec.Meta(max_length=MAX_UPLOAD_IMAGES)]
+
+
+class UploadAck(WireMessage, frozen=True):
+    """The cloud took the upload; its newest prompt for this device has this version."""
+
+    prompt_version: Uint63
+
+
+class Prompt(WireMessage, frozen=True):
+    """Body of ``adapt/prompts``: a prompt for one device, fp16, signed by the cloud."""
+
+    device: Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
+    family: Family
+    prompt_version: Uint63
+    data: Annotated[bytes, msgspec.Meta(max_length=MAX_PROMPT_BYTES)]
+    sha256: Sha256
+
+
 _ENCODER = msgspec.msgpack.Encoder()
 _RECORD_DECODER = msgspec.msgpack.Decoder(SignedRecord)
 _BATCH_DECODER = msgspec.msgpack.Decoder(RecordBatch)
@@ -181,6 +235,12 @@ _CLICK_DECODER = msgspec.msgpack.Decoder(Click)
 _RUN_SPEC_DECODER = msgspec.msgpack.Decoder(RunSpec)
 _GRAD_DECODER = msgspec.msgpack.Decoder(Grad)
 _THETA_HASH_DECODER = msgspec.msgpack.Decoder(ThetaHash)
+_CLOUD_HELLO_DECODER = msgspec.msgpack.Decoder(CloudHello)
+_MODEL_REQUEST_DECODER = msgspec.msgpack.Decoder(ModelRequest)
+_MODEL_BLOB_DECODER = msgspec.msgpack.Decoder(ModelBlob)
+_IMAGE_UPLOAD_DECODER = msgspec.msgpack.Decoder(ImageUpload)
+_UPLOAD_ACK_DECODER = msgspec.msgpack.Decoder(UploadAck)
+_PROMPT_DECODER = msgspec.msgpack.Decoder(Prompt)
 
 
 def _decode(decoder: msgspec.msgpack.Decoder[T], data: bytes, max_bytes: int, what: str) -> T:
@@ -232,6 +292,34 @@ def decode_theta_hash(data: bytes) -> ThetaHash:
     return _decode(_THETA_HASH_DECODER, data, 160, "ThetaHash")
 
 
+def decode_cloud_hello(data: bytes) -> CloudHello:
+    return _decode(_CLOUD_HELLO_DECODER, data, 128, "CloudHello")
+
+
+def decode_model_request(data: bytes) -> ModelRequest:
+    return _decode(_MODEL_REQUEST_DECODER, data, 64, "ModelRequest")
+
+
+def decode_model_blob(data: bytes) -> ModelBlob:
+    return _decode(_MODEL_BLOB_DECODER, data, MAX_MODEL_BYTES + 256, "ModelBlob")
+
+
+def decode_image_upload(data: bytes) -> ImageUpload:
+    limit = MAX_UPLOAD_BYTES + 9 * MAX_UPLOAD_IMAGES + 256
+    upload = _decode(_IMAGE_UPLOAD_DECODER, data, limit, "ImageUpload")
+    if len(upload.images) != len(upload.scores) * upload.side * upload.side:
+        raise WireError("ImageUpload: image bytes do not match scores × side²")
+    return upload
+
+
+def decode_upload_ack(data: bytes) -> UploadAck:
+    return _decode(_UPLOAD_ACK_DECODER, data, 64, "UploadAck")
+
+
+def decode_prompt(data: bytes) -> Prompt:
+    return _decode(_PROMPT_DECODER, data, MAX_PROMPT_BYTES + 512, "Prompt")
+
+
 _DECODERS: dict[type[msgspec.Struct], msgspec.msgpack.Decoder[Any]] = {
     SignedRecord: _RECORD_DECODER,
     RecordBatch: _BATCH_DECODER,
@@ -242,6 +330,12 @@ _DECODERS: dict[type[msgspec.Struct], msgspec.msgpack.Decoder[Any]] = {
     RunSpec: _RUN_SPEC_DECODER,
     Grad: _GRAD_DECODER,
     ThetaHash: _THETA_HASH_DECODER,
+    CloudHello: _CLOUD_HELLO_DECODER,
+    ModelRequest: _MODEL_REQUEST_DECODER,
+    ModelBlob: _MODEL_BLOB_DECODER,
+    ImageUpload: _IMAGE_UPLOAD_DECODER,
+    UploadAck: _UPLOAD_ACK_DECODER,
+    Prompt: _PROMPT_DECODER,
 }
 
 
@@ -306,6 +400,8 @@ register_body(CLICKS_TOPIC, decode_click)
 register_body(RUNS_TOPIC, decode_run_spec)
 register_body(GRADS_TOPIC, decode_grad)
 register_body(HASHES_TOPIC, decode_theta_hash)
+register_body(CLOUDS_TOPIC, decode_cloud_hello)
+register_body(PROMPTS_TOPIC, decode_prompt)
 
 
 # ---- signatures ---------------------------------------------------------------------------

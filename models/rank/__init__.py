@@ -4,6 +4,7 @@
 - ``config.py``     — ``RankConfig``: the paper's constants and every switch beyond the paper.
 - ``bm25.py``       — BM25 over item title/artist/tags: metadata matches and cold start.
 - ``similarity.py`` — the paper's peer similarity ``(k_t + k_m^2) / k_u``, max-normalised.
+- ``profiles.py``   — per-author k_t, k_m, k_u kept incrementally; the similarity vector.
 - ``counters.py``   — incremental (query, item, author) click counters with decay and caps.
 - ``index.py``      — ``RankIndex``: ingests rows, keeps similarity fresh, answers ``rank()``.
 - ``wire_size.py``  — rows -> counters, and the encoded bytes of each gossip representation.

@@ -30,6 +30,12 @@ class RankConfig:
     """Authors whose normalised similarity is below this get weight 0 (F included)."""
     popular_half_life_s: float | None = 86_400.0
     """Decay of the 'recent popular items' fallback for queries with no match at all."""
+    inverse_position: bool = False
+    """Weight a row's click by min(r, R) / R, r its rank in ``shown`` (R = ``position_horizon``):
+    the inverse of a position-based examination probability ~1/r, so clicks deep in the list,
+    which users rarely reach, count more than clicks on whatever was ranked first. Applies to
+    rows (they carry ``shown``); compact counters carry plain click counts."""
+    position_horizon: int = 10
     explore_p: float = 0.5
     """Probability of one exploration swap when ``rank`` is given an RNG (never in evaluation)."""
     bm25_k1: float = 1.2

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections.abc import Mapping
 
 import numpy as np
 
@@ -51,12 +50,11 @@ class ClickCounters:
         self._cap = cap
         self._t_ref: float | None = None
         self._by_query: dict[str, _QueryCounts] = {}
-        self.author_ids: dict[str, int] = {}
         self.item_ids: dict[str, int] = {}
         self._item_names: list[str] = []
 
-    def add(self, query: str, item: str, author: str, ts: float, count: float = 1.0) -> None:
-        """Record ``count`` clicks made at ``ts``."""
+    def add(self, query: str, item: str, author_id: int, ts: float, count: float = 1.0) -> None:
+        """Record ``count`` clicks made at ``ts`` by the author with this id."""
         weight = float(count)
         if self._half_life is not None:
             if self._t_ref is None:
@@ -70,7 +68,6 @@ class ClickCounters:
         if item_id is None:
             item_id = self.item_ids[item] = len(self._item_names)
             self._item_names.append(item)
-        author_id = self.author_ids.setdefault(author, len(self.author_ids))
         counts = self._by_query.get(query)
         if counts is None:
             counts = self._by_query[query] = _QueryCounts()
@@ -89,15 +86,11 @@ class ClickCounters:
             return 1.0
         return math.pow(2.0, -(now - self._t_ref) / self._half_life)
 
-    def weight_vector(self, weights: Mapping[str, float]) -> np.ndarray:
-        """(A,) weight per known author id; authors missing from ``weights`` get 0."""
-        vector = np.zeros(len(self.author_ids))
-        for author, author_id in self.author_ids.items():
-            vector[author_id] = weights.get(author, 0.0)
-        return vector
-
     def scores(self, query: str, weights: np.ndarray, now: float) -> dict[str, float]:
-        """``sum_j cap(c_j(query, item)) * weights[j]`` for every item with a positive score."""
+        """``sum_j cap(c_j(query, item)) * weights[j]`` for every item with a positive score.
+
+        ``weights`` is (A,), indexed by author id; every id passed to ``add`` must be < A.
+        """
         counts = self._by_query.get(query)
         if counts is None:
             return {}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
 
 import numpy as np
@@ -10,8 +9,8 @@ import numpy as np
 from models.rank.bm25 import Bm25Index
 from models.rank.config import RankConfig
 from models.rank.counters import ClickCounters
+from models.rank.profiles import PeerProfiles
 from models.rank.rows import ClickRow, CounterRow, Item, normalise_query, tokens
-from models.rank.similarity import max_normalise, raw_similarity, top_terms
 
 _POPULAR = ""  # pseudo-query under which every click also counts towards popularity
 
@@ -19,8 +18,8 @@ _POPULAR = ""  # pseudo-query under which every click also counts towards popula
 class RankIndex:
     """Click counters, per-author profiles and a metadata index for the node ``self_id``.
 
-    Similarities are cached: a row from author j marks only j stale, an own row marks all;
-    stale entries are recomputed on the next ``rank``/``similarity`` call, not per row.
+    Counters and similarity inputs are updated per row; the author weights are rebuilt (one
+    numpy pass) on the first ``rank`` after new rows, never per row or per query.
     """
 
     def __init__(self, self_id: str, config: RankConfig, items: Iterable[Item] = ()) -> None:
@@ -32,16 +31,9 @@ class RankIndex:
         self._popular = ClickCounters(config.popular_half_life_s, config.author_cap)
         self._seen_keys: set[tuple[str, int]] = set()
         self._seen_counters: dict[tuple[str, str, str], int] = {}
-        self._terms: dict[str, Counter[str]] = {}
-        self._items: dict[str, set[str]] = {}
-        self._raw: dict[str, float] = {}
-        self._top: dict[str, frozenset[str]] = {}
+        self._profiles = PeerProfiles(self_id, config.top_k_terms)
         self._query_terms: dict[str, list[str]] = {}
-        self._stale: set[str] = set()
-        self._own_stale = True
-        self._weights: dict[str, float] | None = None
-        self._click_vector: np.ndarray | None = None
-        self._popular_vector: np.ndarray | None = None
+        self._weights: np.ndarray | None = None
         self._next_seq = 0
         self.now = 0.0
         self.n_rows = 0
@@ -61,7 +53,8 @@ class RankIndex:
                 self._seen_keys.add(key)
             if row.author == self.self_id:
                 self._next_seq = max(self._next_seq, row.seq + 1)
-            self._count(row.author, normalise_query(row.query), row.clicked, row.ts, 1)
+            query = normalise_query(row.query)
+            self._count(row.author, query, row.clicked, row.ts, 1, self._weight(row))
             counted += 1
         self.n_rows += counted
         return counted
@@ -78,10 +71,17 @@ class RankIndex:
                 if delta <= 0:
                     continue
                 self._seen_counters[key] = counter.count
-            self._count(counter.author, query, counter.item, counter.ts, delta)
+            self._count(counter.author, query, counter.item, counter.ts, delta, float(delta))
             added += delta
         self.n_rows += added
         return added
+
+    def _weight(self, row: ClickRow) -> float:
+        if not self.config.inverse_position:
+            return 1.0
+        horizon = self.config.position_horizon
+        position = row.shown.index(row.clicked) + 1 if row.clicked in row.shown else horizon
+        return min(position, horizon) / horizon
 
     def own_click(self, query: str, shown: Iterable[str], clicked: str, ts: float) -> ClickRow:
         """Make this node's next row (the caller signs and stores it) and count it."""
@@ -91,65 +91,49 @@ class RankIndex:
         self.add_rows([row])
         return row
 
-    def _count(self, author: str, query: str, item: str, ts: float, count: int) -> None:
-        self._clicks.add(query, item, author, ts, count)
-        self._popular.add(_POPULAR, item, author, ts, count)
-        terms = self._terms.get(author)
-        if terms is None:
-            terms = self._terms[author] = Counter()
-            self._items[author] = set()
+    def _count(
+        self, author: str, query: str, item: str, ts: float, clicks: int, weight: float
+    ) -> None:
+        author_id = self._profiles.id_of(author)
+        self._clicks.add(query, item, author_id, ts, weight)
+        self._popular.add(_POPULAR, item, author_id, ts, weight)
         query_terms = self._query_terms.get(query)
         if query_terms is None:
             query_terms = self._query_terms[query] = tokens(query)
-        for term in query_terms:
-            terms[term] += count
-        self._items[author].add(item)
-        if author == self.self_id:
-            self._own_stale = True
-        else:
-            self._stale.add(author)
-        self._weights = self._click_vector = self._popular_vector = None
+        self._profiles.add(author_id, query_terms, item, clicks)
+        self._weights = None
         if ts > self.now:
             self.now = ts
 
     # ---- similarity --------------------------------------------------------------------
     def authors(self) -> set[str]:
-        return set(self._items)
+        return set(self._profiles.names)
 
     def similarity(self) -> dict[str, float]:
         """Normalised ``S_i(j)`` for every other author j in the store (max is 1)."""
-        k = self.config.top_k_terms
-        for author in self._stale:
-            self._top[author] = top_terms(self._terms[author], k)
-        if self._own_stale:
-            self._top[self.self_id] = top_terms(self._terms.get(self.self_id, Counter()), k)
-        own_terms = self._top.get(self.self_id, frozenset())
-        own_items = self._items.get(self.self_id, set())
-        refresh = self._items.keys() if self._own_stale else self._stale
-        for author in refresh:
-            if author != self.self_id:
-                self._raw[author] = raw_similarity(
-                    own_terms, own_items, self._top[author], self._items[author]
+        values = self._profiles.similarity()
+        return {name: float(values[n]) for n, name in enumerate(self._profiles.names) if n}
+
+    def _weight_vector(self) -> np.ndarray:
+        """(A,) factor on each author's clicks: ``S_i(j) + F`` (0 below the trust floor);
+        the node's own clicks get 1 + F, as if it were its most similar peer."""
+        if self._weights is None:
+            config = self.config
+            if not config.use_similarity:
+                weights = np.ones(len(self._profiles))
+            else:
+                similarity = self._profiles.similarity()
+                weights = np.where(
+                    similarity < config.trust_floor, 0.0, similarity + config.isolation_f
                 )
-        self._stale.clear()
-        self._own_stale = False
-        return max_normalise(self._raw)
+                weights[0] = 1.0 + config.isolation_f
+            self._weights = weights
+        return self._weights
 
     def author_weights(self) -> dict[str, float]:
-        """The factor each author's clicks are multiplied by: ``S_i(j) + F``, own clicks 1 + F."""
-        if self._weights is not None:
-            return self._weights
-        config = self.config
-        if not config.use_similarity:
-            weights = dict.fromkeys(self._items, 1.0)
-        else:
-            weights = {
-                author: (0.0 if s < config.trust_floor else s + config.isolation_f)
-                for author, s in self.similarity().items()
-            }
-            weights[self.self_id] = 1.0 + config.isolation_f
-        self._weights = weights
-        return weights
+        """``_weight_vector`` by author name."""
+        weights = self._weight_vector()
+        return {name: float(weights[n]) for n, name in enumerate(self._profiles.names)}
 
     # ---- ranking -----------------------------------------------------------------------
     def click_scores(self, query: str, now: float | None = None) -> dict[str, float]:
@@ -157,17 +141,13 @@ class RankIndex:
         if not self.config.use_clicks:
             return {}
         when = self.now if now is None else now
-        if self._click_vector is None:
-            self._click_vector = self._clicks.weight_vector(self.author_weights())
-        return self._clicks.scores(normalise_query(query), self._click_vector, when)
+        return self._clicks.scores(normalise_query(query), self._weight_vector(), when)
 
     def popular(self, k: int) -> list[str]:
         """Catalogue items by (recent, weighted) click popularity across all queries."""
         if not self.config.use_clicks:
             return []
-        if self._popular_vector is None:
-            self._popular_vector = self._popular.weight_vector(self.author_weights())
-        scores = self._popular.scores(_POPULAR, self._popular_vector, self.now)
+        scores = self._popular.scores(_POPULAR, self._weight_vector(), self.now)
         known = [item for item in scores if item in self._bm25]
         return sorted(known, key=lambda item: (-scores[item], item))[:k]
 

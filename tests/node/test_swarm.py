@@ -42,6 +42,8 @@ def test_three_daemons_gossip_and_a_late_node_catches_up(tmp_path: Path) -> None
         for d in dirs:
             counters = swarm.status(d)["counters"]  # type: ignore[index]
             assert counters.get("gossip_records_in", 0) >= 8, counters
+            # A running device node (rank, finetune and adapt services up) has no torch.
+            assert swarm.status(d)["heavy_modules"] == []  # type: ignore[index]
 
         # gossipsub's message cache replays the last ~5 heartbeats to newcomers; wait it out
         # so that whatever the late node gets can only have come through the sync protocol.

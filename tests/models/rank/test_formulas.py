@@ -115,3 +115,17 @@ def test_isolation_without_own_clicks_f0_versus_f1() -> None:
         index = RankIndex("me", config, CATALOGUE)
         index.add_rows(rows("p", [("q", "x")]))
         assert index.click_scores("q") == pytest.approx(expected)
+
+
+def test_inverse_position_weights_clicks_by_rank_over_horizon() -> None:
+    config = dataclasses.replace(GLOBAL_COUNTS, inverse_position=True, position_horizon=4)
+    index = RankIndex("me", config, CATALOGUE)
+    shown = ("x", "y", "z", "w")
+    index.add_rows(
+        [
+            ClickRow("a", 0, "q", shown, "y", 0.0),  # rank 2 of horizon 4 -> 0.5
+            ClickRow("a", 1, "q", shown, "w", 1.0),  # rank 4 -> 1.0
+            ClickRow("b", 0, "q", ("x",), "z", 2.0),  # not in shown: a full click
+        ]
+    )
+    assert index.click_scores("q") == pytest.approx({"y": 0.5, "w": 1.0, "z": 1.0})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections import Counter, defaultdict
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ from models.rank.bm25 import Bm25Index
 from models.rank.config import BM25_ONLY, BYTESWARM, GLOBAL_COUNTS, PAPER_F1
 from models.rank.index import RankIndex
 from models.rank.rows import ClickRow, CounterRow, Item
+from models.rank.similarity import max_normalise, raw_similarity, top_terms
 from models.rank.wire_size import counters_bytes, rows_bytes, rows_to_counters
 
 CATALOGUE = [
@@ -145,3 +147,29 @@ def test_own_click_assigns_increasing_sequence_numbers() -> None:
     first = index.own_click("Jazz", ["m1"], "m1", 1.0)
     second = index.own_click("jazz", ["m1"], "m2", 2.0)
     assert (first.seq, second.seq, first.query) == (0, 1, "jazz")
+
+
+def test_incremental_profiles_match_the_reference_formula() -> None:
+    rng = np.random.default_rng(2)
+    queries, items = [f"t{i}" for i in range(25)], [f"i{i}" for i in range(40)]
+    index = RankIndex("a0", PAPER_F1, [Item(i, i, "x") for i in items])
+    seen: list[ClickRow] = []
+    for seq in range(600):
+        author = f"a{rng.integers(8)}"
+        row = ClickRow(author, seq, queries[rng.integers(25)], (), items[rng.integers(40)], seq)
+        seen.append(row)
+        index.add_rows([row])
+        if seq % 50 == 0:
+            index.rank(queries[0])
+    terms: dict[str, Counter[str]] = defaultdict(Counter)
+    clicked: dict[str, set[str]] = defaultdict(set)
+    for row in seen:
+        terms[row.author][row.query] += 1
+        clicked[row.author].add(row.clicked)
+    top = {author: top_terms(counts, 10) for author, counts in terms.items()}
+    raw = {
+        author: raw_similarity(top["a0"], clicked["a0"], top[author], clicked[author])
+        for author in terms
+        if author != "a0"
+    }
+    assert index.similarity() == pytest.approx(max_normalise(raw))

@@ -1,0 +1,149 @@
+"""Aggregate G-Rank bench runs over seeds (mean ± std), find milestones, draw the curves."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import numpy as np
+
+NDCG_TARGET = 0.85
+
+
+def _matrix(runs: list[dict[str, Any]], key: str) -> np.ndarray:
+    rows = [[np.nan if v is None else v for v in run["curves"].get(key, [])] for run in runs]
+    width = min(len(r) for r in rows)
+    return np.array([r[:width] for r in rows], dtype=float)  # (seeds, points)
+
+
+def _first_x(xs: list[int], values: list[float], test: Any) -> int | None:
+    for x, value in zip(xs, values, strict=False):
+        if value is not None and test(value):
+            return x
+    return None
+
+
+def _stat(values: list[float]) -> dict[str, float]:
+    return {"mean": float(np.mean(values)), "std": float(np.std(values)), "n": len(values)}
+
+
+def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for run in runs:
+        groups[(run["scenario"], run["method"])].append(run)
+    curves: dict[str, Any] = defaultdict(dict)
+    final: dict[str, Any] = defaultdict(dict)
+    for (scenario, method), group in sorted(groups.items()):
+        group.sort(key=lambda run: run["seed"])
+        xs = group[0]["x"]
+        keys = sorted(group[0]["curves"])
+        entry: dict[str, Any] = {"x": xs, "seeds": [run["seed"] for run in group]}
+        last: dict[str, Any] = {"seeds": [run["seed"] for run in group]}
+        for key in keys:
+            matrix = _matrix(group, key)
+            entry[key] = {
+                "mean": np.nanmean(matrix, axis=0).tolist(),
+                "std": np.nanstd(matrix, axis=0).tolist(),
+            }
+            last[key] = _stat(matrix[:, -1].tolist())
+        if "distance" in keys:
+            hits = [_first_x(r["x"], r["curves"]["distance"], lambda v: v == 0.0) for r in group]
+            last["queries_to_distance_0"] = {"per_seed": hits}
+            mins = [float(np.nanmin(_matrix([r], "distance"))) for r in group]
+            last["min_distance"] = _stat(mins)
+        hits = [_first_x(r["x"], r["curves"]["ndcg"], lambda v: v >= NDCG_TARGET) for r in group]
+        last[f"queries_to_ndcg_{NDCG_TARGET}"] = {"per_seed": hits}
+        attack_at = group[0].get("attack_at")
+        if attack_at is not None:
+            after = [i for i, x in enumerate(xs) if x > attack_at]
+            for key in ("attack_top1", "attack_top3"):
+                matrix = _matrix(group, key)[:, after]
+                last[f"{key}_after_attack"] = _stat(np.mean(matrix, axis=1).tolist())
+                last[f"{key}_max_after_attack"] = _stat(np.max(matrix, axis=1).tolist())
+        last["cpu_s"] = _stat([run["cpu_s"] for run in group])
+        curves[scenario][method] = entry
+        final[scenario][method] = last
+    return {"curves": dict(curves), "final": dict(final)}
+
+
+PANELS = [
+    ("paper", "distance", "paper mode: mean node distance"),
+    ("position", "ndcg", "position clicks: served nDCG@10"),
+    ("targeted_sybil", "attack_top1", "targeted sybil: attacker item top-1"),
+    ("mimicry", "attack_top1", "mimicry: attacker item top-1"),
+    ("targeted_sybil", "distance", "targeted sybil: mean node distance"),
+    ("navigational", "ndcg", "navigational cascade: nDCG@10"),
+]
+
+
+def write_plot(summary: dict[str, Any], path: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    curves = summary["curves"]
+    fig, axes = plt.subplots(3, 3, figsize=(16, 13))
+    panels = [
+        *PANELS,
+        ("sybil75", "attack_top1", "75 % sybils: attacker item top-1"),
+        ("push_targeted", "attack_top1", "push gossip, targeted: top-1"),
+    ]
+    for ax, (scenario, key, title) in zip(axes.flat, panels, strict=False):
+        ax.set_title(title, fontsize=10)
+        for method, entry in curves.get(scenario, {}).items():
+            if key in entry:
+                mean, std = np.array(entry[key]["mean"]), np.array(entry[key]["std"])
+                ax.plot(entry["x"], mean, label=method)
+                ax.fill_between(entry["x"], mean - std, mean + std, alpha=0.2)
+        ax.set_xlabel("queries")
+        if ax.lines:
+            ax.legend(fontsize=7)
+    ax = axes.flat[-1]
+    ax.set_title("gossip response bytes (paper mode, byteswarm)", fontsize=10)
+    entry = curves.get("paper", {}).get("byteswarm")
+    if entry:
+        for key, label in (
+            ("response_bytes", "paper cursor rows"),
+            ("vector_bytes", "version vector + rows"),
+            ("vector_counter_bytes", "version vector + counters"),
+        ):
+            ax.plot(entry["x"], entry[key]["mean"], label=label)
+        ax.set_yscale("log")
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+
+
+TABLE_KEYS = [
+    "distance",
+    "min_distance",
+    "ndcg",
+    "ndcg_unseen",
+    "mrr",
+    "p1",
+    "attack_top1",
+    "attack_top1_after_attack",
+    "attack_top3_after_attack",
+    "response_bytes",
+    "vector_bytes",
+    "vector_counter_bytes",
+    "rows_per_node",
+    "rank_ms",
+]
+
+
+def format_table(summary: dict[str, Any]) -> str:
+    """One line per (scenario, method): final mean ± std of the headline metrics."""
+    lines = []
+    for scenario, methods in summary["final"].items():
+        for method, last in methods.items():
+            cells = [f"{scenario}/{method}"]
+            for key in TABLE_KEYS:
+                if key in last and "mean" in last[key]:
+                    cells.append(f"{key}={last[key]['mean']:.3g}±{last[key]['std']:.2g}")
+            for key in ("queries_to_distance_0", f"queries_to_ndcg_{NDCG_TARGET}"):
+                if key in last:
+                    cells.append(f"{key}={last[key]['per_seed']}")
+            lines.append(" ".join(cells))
+    return "\n".join(lines)

@@ -1,0 +1,98 @@
+"""The adapt service: signed prompts for this device only, and a device-cloud round trip."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from node import wire
+from node.adapt_device import accept_prompt_record, make_adapter
+from node.config import AdaptConfig
+from node.demo import Swarm
+from node.identity import Identity
+from node.store import Store
+
+FAMILY = "filter_feature"
+
+
+@pytest.fixture(scope="module")
+def device_onnx() -> bytes:
+    from export.device import load_device
+    from models.adapt.onnx_export import export_device_onnx
+    from models.adapt.prompts import family_by_name
+
+    return export_device_onnx(load_device(None).fold(), family_by_name(FAMILY))
+
+
+def prompt_record(
+    signer: Identity, device: str, version: int, flat: np.ndarray, seq: int = 0
+) -> wire.SignedRecord:
+    data = np.asarray(flat, np.float32).astype("<f2").tobytes()
+    body = wire.Prompt(
+        wire.WIRE_VERSION, device, FAMILY, version, data, hashlib.sha256(data).digest()
+    )
+    return wire.sign_record(signer.seed, wire.PROMPTS_TOPIC, seq, 1, wire.encode(body))
+
+
+def test_only_the_paired_clouds_valid_prompts_for_this_device_apply(device_onnx: bytes) -> None:
+    from models.adapt.prompts import family_by_name
+
+    cloud, mallory, me = Identity.generate(), Identity.generate(), "12D3KooWme"
+    adapter = make_adapter(
+        device_onnx, AdaptConfig(family=FAMILY), wire.peer_id_str(cloud.public_key)
+    )
+    neutral = family_by_name(FAMILY).neutral()
+    good = neutral + np.float32(0.01)
+    cases: list[tuple[wire.SignedRecord, bool, str]] = [
+        (prompt_record(mallory, me, 1, good), False, "signer"),
+        (prompt_record(cloud, "12D3KooWother", 1, good), False, "another device"),
+        (prompt_record(cloud, me, 1, np.full_like(neutral, np.nan)), False, "non-finite"),
+        (prompt_record(cloud, me, 1, neutral + np.float32(50.0)), False, "norm"),
+        (prompt_record(cloud, me, 1, good[:-1]), False, "bytes"),
+        (prompt_record(cloud, me, 1, good), True, "ok"),
+        (prompt_record(cloud, me, 1, neutral), False, "superseded"),  # a replayed version
+    ]
+    for record, applied, reason in cases:
+        got_applied, got_reason = accept_prompt_record(adapter, record, me)
+        assert (got_applied, reason in got_reason) == (applied, True), (got_reason, reason)
+    # The last good prompt is the one in force.
+    np.testing.assert_allclose(adapter.validator.current, good, atol=1e-3)
+    assert adapter.validator.version == 1
+
+
+def adapt_status(d: Path) -> dict[str, Any]:
+    if not (d / "node.db").exists():
+        return {}
+    with Store.open(d / "node.db", readonly=True) as store:
+        found = store.read_status("adapt")
+    return dict(found[1]) if found else {}
+
+
+@pytest.mark.integration
+@pytest.mark.network
+def test_a_device_and_a_cloud_complete_upload_prompt_round_trips(tmp_path: Path) -> None:
+    with Swarm(tmp_path, sync_interval=2.0) as swarm:
+        # A small teacher budget keeps a fresh machine's first training short.
+        cloud = swarm.start(config='role = "cloud"\n[adapt]\nteacher_epochs = 3')
+        boot = swarm.address(cloud)
+        device = swarm.start(boot, config="[adapt]\nbatch_interval = 0.3")
+        status = swarm.wait_for(
+            lambda: (s := adapt_status(device)).get("prompts_accepted", 0) >= 2 and s,
+            400,
+            "the device to apply the cloud's prompts",
+        )
+        assert status["uploads"] > 0 and status["prompt_version"] >= 2
+        assert status["prompts_rejected"] == 0
+        # The device fetched the model from the cloud, runs it without torch, and uploads
+        # 25 % of each batch: 64 uint8 pixels... per sample on average, plus framing.
+        assert (device / "adapt" / f"device-{FAMILY}.onnx").exists()
+        assert 0 < status["uplink_bytes_per_sample"] < 256
+        device_id = swarm.address(device).rsplit("/p2p/", 1)[1]
+        served = swarm.wait_for(
+            lambda: adapt_status(cloud).get("devices"), 30, "the cloud's status"
+        )
+        assert list(served) == [device_id]
