@@ -50,6 +50,12 @@ DECODERS: dict[type[msgspec.Struct], Callable[[bytes], object]] = {
     wire.RunSpec: wire.decode_run_spec,
     wire.Grad: wire.decode_grad,
     wire.ThetaHash: wire.decode_theta_hash,
+    wire.CloudHello: wire.decode_cloud_hello,
+    wire.ModelRequest: wire.decode_model_request,
+    wire.ModelBlob: wire.decode_model_blob,
+    wire.ImageUpload: wire.decode_image_upload,
+    wire.UploadAck: wire.decode_upload_ack,
+    wire.Prompt: wire.decode_prompt,
 }
 
 # ---- strategies -------------------------------------------------------------------------
@@ -109,6 +115,35 @@ run_specs = st.builds(
 )
 grads = st.builds(
     wire.Grad, version=st.just(1), run_id=run_ids, round=rounds, code=st.integers(-127, 127)
+)
+families = st.sampled_from(["additive", "filter_feature"])
+sha = st.binary(min_size=32, max_size=32)
+cloud_hellos = st.builds(
+    wire.CloudHello, version=st.just(1), families=st.lists(families, min_size=1, max_size=4)
+)
+model_requests = st.builds(wire.ModelRequest, version=st.just(1), family=families)
+model_blobs = st.builds(
+    wire.ModelBlob, version=st.just(1), family=families, onnx=st.binary(max_size=2000), sha256=sha
+)
+image_uploads = st.integers(0, 8).flatmap(
+    lambda k: st.builds(
+        wire.ImageUpload,
+        version=st.just(1),
+        model_sha256=sha,
+        side=st.just(16),
+        images=st.binary(min_size=k * 256, max_size=k * 256),
+        scores=st.lists(finite, min_size=k, max_size=k),
+    )
+)
+upload_acks = st.builds(wire.UploadAck, version=st.just(1), prompt_version=uint63)
+prompts = st.builds(
+    wire.Prompt,
+    version=st.just(1),
+    device=st.text(min_size=1, max_size=128),
+    family=families,
+    prompt_version=uint63,
+    data=st.binary(max_size=wire.MAX_PROMPT_BYTES),
+    sha256=sha,
 )
 theta_hashes = st.builds(
     wire.ThetaHash,
@@ -580,3 +615,9 @@ def test_click_round_trip_and_limits() -> None:
     ):
         with pytest.raises(wire.WireError):
             wire.decode_click(msgspec.msgpack.encode(msgspec.structs.astuple(bad)))
+
+
+def test_an_upload_whose_pixels_do_not_match_its_scores_is_refused() -> None:
+    bad = wire.ImageUpload(wire.WIRE_VERSION, bytes(32), 16, bytes(3 * 256), [0.1, 0.2])
+    with pytest.raises(wire.WireError, match="do not match"):
+        wire.decode_image_upload(wire.encode(bad))

@@ -3,7 +3,7 @@
 Inputs are derived from valid encodings by a seeded ``random.Random``: bit flips, byte
 overwrites with MessagePack type markers, truncation, extension, insertion, deletion,
 duplication, splices across message types, stacked mutations and plain random bytes. The
-default run feeds 10 targets x 20_000 = 200_000 inputs (about 3 s); the slow run
+default run feeds 16 targets x 20_000 = 320_000 inputs (about 3 s); the slow run
 6 targets x 2 more seeds x 200_000 = 2.4 million.
 Anything a decoder accepts must also survive a re-encode round trip and, for records,
 a signature check that raises WireError or nothing.
@@ -82,6 +82,16 @@ def _seed_inputs() -> dict[str, list[bytes]]:
         ],
         "grad": [wire.encode(wire.Grad(1, "r", 0, -127)), wire.encode(wire.Grad(1, "r", 7, 3))],
         "theta_hash": [wire.encode(wire.ThetaHash(1, "run-9", 40, bytes(range(32))))],
+        "cloud_hello": [wire.encode(wire.CloudHello(1, ["additive", "filter_feature"]))],
+        "model_request": [wire.encode(wire.ModelRequest(1, "filter_feature"))],
+        "model_blob": [wire.encode(wire.ModelBlob(1, "additive", bytes(range(200)), bytes(32)))],
+        "image_upload": [
+            wire.encode(wire.ImageUpload(1, bytes(32), 16, bytes(range(256)) * 2, [0.5, 1e-3]))
+        ],
+        "upload_ack": [wire.encode(wire.UploadAck(1, 7))],
+        "prompt": [
+            wire.encode(wire.Prompt(1, "12D3KooW", "filter_feature", 3, bytes(114), bytes(32)))
+        ],
     }
 
 
@@ -100,6 +110,12 @@ TARGETS: dict[str, Callable[[bytes], object]] = {
     "run_spec": wire.decode_run_spec,
     "grad": wire.decode_grad,
     "theta_hash": wire.decode_theta_hash,
+    "cloud_hello": wire.decode_cloud_hello,
+    "model_request": wire.decode_model_request,
+    "model_blob": wire.decode_model_blob,
+    "image_upload": wire.decode_image_upload,
+    "upload_ack": wire.decode_upload_ack,
+    "prompt": wire.decode_prompt,
 }
 
 
@@ -179,6 +195,12 @@ _TARGET_OF: dict[type, str] = {
     wire.RunSpec: "run_spec",
     wire.Grad: "grad",
     wire.ThetaHash: "theta_hash",
+    wire.CloudHello: "cloud_hello",
+    wire.ModelRequest: "model_request",
+    wire.ModelBlob: "model_blob",
+    wire.ImageUpload: "image_upload",
+    wire.UploadAck: "upload_ack",
+    wire.Prompt: "prompt",
 }
 
 
