@@ -250,6 +250,42 @@ def stage_finetune(swarm: Swarm, summary: dict[str, Any], rounds: int = 8) -> No
     )
 
 
+def adapt_status(d: Path) -> dict[str, Any]:
+    from node.store import Store
+
+    with Store.open(d / STORE_FILE, readonly=True) as store:
+        found = store.read_status("adapt")
+    return dict(found[1]) if found else {}
+
+
+def stage_adapt(swarm: Swarm, boot: str, summary: dict[str, Any], batches: int) -> None:
+    """A cloud node (torch) adapts a prompt for a frozen onnxruntime device under shift."""
+    cloud = swarm.start(boot, config='role = "cloud"\n[adapt]\nteacher_epochs = 10')
+    device = swarm.dirs[0]  # every non-cloud node runs the device side; node0 pairs first
+    click.echo("adapt: cloud starting (its first start trains a small teacher)", err=True)
+    t = time.monotonic()
+    status = swarm.wait_for(
+        lambda: (s := adapt_status(device)).get("batches", 0) >= batches and s,
+        600,
+        f"{batches} device batches",
+    )
+    summary["adapt"] = {
+        "batches": status["batches"],
+        "accuracy": round(status["accuracy"], 4),
+        "prompt_version": status["prompt_version"],
+        "prompts_accepted": status["prompts_accepted"],
+        "uplink_bytes_per_sample": round(status["uplink_bytes_per_sample"], 1),
+        "domain": status["domain"],
+        "seconds": round(time.monotonic() - t, 2),
+    }
+    click.echo(
+        f"adapt: {status['batches']} batches up to domain '{status['domain']}', accuracy "
+        f"{100 * status['accuracy']:.1f} %, prompt v{status['prompt_version']}, "
+        f"{status['uplink_bytes_per_sample']:.0f} B/sample uplink (cloud {cloud.name})",
+        err=True,
+    )
+
+
 @click.command()
 @click.option(
     "--peers",
@@ -265,10 +301,17 @@ def stage_finetune(swarm: Swarm, summary: dict[str, Any], rounds: int = 8) -> No
     type=click.IntRange(1, 1000),
     help="Signed notes each daemon publishes.",
 )
+@click.option(
+    "--adapt-batches",
+    default=24,
+    show_default=True,
+    type=click.IntRange(0, 10_000),
+    help="Device batches to run through the cloud-device adaptation (0 skips it).",
+)
 @click.option("--keep", is_flag=True, help="Keep the swarm's data dirs after the demo.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
-def demo(peers: int, notes: int, keep: bool, as_json: bool) -> None:
-    """Start a local swarm and run it end to end: gossip, rank, finetune, catch-up."""
+def demo(peers: int, notes: int, adapt_batches: int, keep: bool, as_json: bool) -> None:
+    """Start a local swarm and run it end to end: gossip, rank, finetune, adapt, catch-up."""
     root = Path(tempfile.mkdtemp(prefix="byteswarm-demo-"))
     summary: dict[str, Any] = {"root": str(root), "peers": peers}
     t0 = time.monotonic()
@@ -292,6 +335,8 @@ def demo(peers: int, notes: int, keep: bool, as_json: bool) -> None:
         stage_notes(swarm, notes, summary)
         stage_rank(swarm, summary)
         stage_finetune(swarm, summary)
+        if adapt_batches:
+            stage_adapt(swarm, boot, summary, adapt_batches)
         total = summary["notes"]
         late = swarm.start(boot)
         t2 = time.monotonic()
