@@ -28,7 +28,8 @@ def status(data_dir: Path | None, as_json: bool) -> None:
         lines = [
             f"device paired with {data['cloud'] or '-'} ({data['note']})",
             f"batches {data['batches']}, samples {data['samples']}, domain {data['domain']}",
-            f"accuracy recent {acc if acc is None else round(100 * acc, 1)} %",
+            f"accuracy recent {acc if acc is None else round(100 * acc, 1)} %, "
+            f"uncertainty of uploads {data.get('uncertainty_recent')}",
             f"uploads {data['uploads']} ({data['uplink_bytes_per_sample']:.1f} B/sample up), "
             f"prompt v{data['prompt_version']} (accepted {data['prompts_accepted']}, "
             f"rejected {data['prompts_rejected']}: {data['last_verdict'] or '-'})",

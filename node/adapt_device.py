@@ -97,6 +97,7 @@ class DeviceAdapt:
     samples: int = 0
     correct: int = 0
     recent: deque[float] = field(default_factory=lambda: deque(maxlen=10))
+    uncertainty: deque[float] = field(default_factory=lambda: deque(maxlen=10))
     domain: str = ""
     uploads: int = 0
     uplink_bytes: int = 0
@@ -174,6 +175,8 @@ class DeviceAdapt:
         self.samples += len(batch.labels)
         self.correct += hits
         self.recent.append(hits / len(batch.labels))
+        if len(outcome.upload_scores):
+            self.uncertainty.append(float(np.mean(outcome.upload_scores)))
         self.domain = batch.domain
         upload = wire.ImageUpload(
             wire.WIRE_VERSION,
@@ -223,6 +226,7 @@ class DeviceAdapt:
             "accuracy": self.correct / self.samples if self.samples else None,
             "accuracy_recent": float(np.mean(self.recent)) if self.recent else None,
             "domain": self.domain,
+            "uncertainty_recent": float(np.mean(self.uncertainty)) if self.uncertainty else None,
             "uploads": self.uploads,
             "uplink_bytes_per_sample": self.uplink_bytes / self.samples if self.samples else 0.0,
             "downlink_bytes": self.downlink_bytes,

@@ -201,12 +201,22 @@ def stage_rank(swarm: Swarm, summary: dict[str, Any]) -> None:
     )
 
 
-def finetune_run(d: Path, run_id: str) -> dict[str, Any]:
-    from node.store import Store
+def service_status(d: Path, key: str) -> dict[str, Any]:
+    """A service's last status snapshot ({} while the node is not up yet)."""
+    from node.store import Store, StoreError
 
-    with Store.open(d / STORE_FILE, readonly=True) as store:
-        found = store.read_status("finetune")
-    return dict(found[1]["runs"].get(run_id, {})) if found else {}
+    if not (d / STORE_FILE).exists():
+        return {}
+    try:
+        with Store.open(d / STORE_FILE, readonly=True) as store:
+            found = store.read_status(key)
+    except StoreError:  # still being created or migrated by the starting daemon
+        return {}
+    return dict(found[1]) if found else {}
+
+
+def finetune_run(d: Path, run_id: str) -> dict[str, Any]:
+    return dict(service_status(d, "finetune").get("runs", {}).get(run_id, {}))
 
 
 def stage_finetune(swarm: Swarm, summary: dict[str, Any], rounds: int = 8) -> None:
@@ -250,14 +260,6 @@ def stage_finetune(swarm: Swarm, summary: dict[str, Any], rounds: int = 8) -> No
     )
 
 
-def adapt_status(d: Path) -> dict[str, Any]:
-    from node.store import Store
-
-    with Store.open(d / STORE_FILE, readonly=True) as store:
-        found = store.read_status("adapt")
-    return dict(found[1]) if found else {}
-
-
 def stage_adapt(swarm: Swarm, boot: str, summary: dict[str, Any], batches: int) -> None:
     """A cloud node (torch) adapts a prompt for a frozen onnxruntime device under shift."""
     cloud = swarm.start(boot, config='role = "cloud"\n[adapt]\nteacher_epochs = 10')
@@ -265,7 +267,7 @@ def stage_adapt(swarm: Swarm, boot: str, summary: dict[str, Any], batches: int) 
     click.echo("adapt: cloud starting (its first start trains a small teacher)", err=True)
     t = time.monotonic()
     status = swarm.wait_for(
-        lambda: (s := adapt_status(device)).get("batches", 0) >= batches and s,
+        lambda: (s := service_status(device, "adapt")).get("batches", 0) >= batches and s,
         600,
         f"{batches} device batches",
     )

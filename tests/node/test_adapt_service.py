@@ -12,9 +12,8 @@ import pytest
 from node import wire
 from node.adapt_device import accept_prompt_record, make_adapter
 from node.config import AdaptConfig
-from node.demo import Swarm
+from node.demo import Swarm, service_status
 from node.identity import Identity
-from node.store import Store
 
 FAMILY = "filter_feature"
 
@@ -65,11 +64,7 @@ def test_only_the_paired_clouds_valid_prompts_for_this_device_apply(device_onnx:
 
 
 def adapt_status(d: Path) -> dict[str, Any]:
-    if not (d / "node.db").exists():
-        return {}
-    with Store.open(d / "node.db", readonly=True) as store:
-        found = store.read_status("adapt")
-    return dict(found[1]) if found else {}
+    return service_status(d, "adapt")
 
 
 @pytest.mark.integration
@@ -87,6 +82,7 @@ def test_a_device_and_a_cloud_complete_upload_prompt_round_trips(tmp_path: Path)
         )
         assert status["uploads"] > 0 and status["prompt_version"] >= 2
         assert status["prompts_rejected"] == 0
+        assert status["uncertainty_recent"] is not None and status["accuracy_recent"] is not None
         # The device fetched the model from the cloud, runs it without torch, and uploads
         # 25 % of each batch: 64 uint8 pixels... per sample on average, plus framing.
         assert (device / "adapt" / f"device-{FAMILY}.onnx").exists()

@@ -12,18 +12,14 @@ from typing import Any
 import pytest
 
 from node.cli import send_control
-from node.demo import Swarm
+from node.demo import Swarm, finetune_run
 
 pytestmark = [pytest.mark.integration, pytest.mark.network]
 RUN = "tiny-run"
 
 
 def finetune_status(swarm: Swarm, d: Path) -> dict[str, Any]:
-    from node.store import Store
-
-    with Store.open(d / "node.db", readonly=True) as store:
-        found = store.read_status("finetune")
-    return found[1]["runs"].get(RUN, {}) if found else {}
+    return finetune_run(d, RUN)
 
 
 def bs(*args: str) -> subprocess.CompletedProcess[str]:

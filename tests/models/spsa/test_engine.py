@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from models.spsa.bert import Weights
+from models.spsa.codes import encode
 from models.spsa.directions import SHARED, direction
 from models.spsa.engine import (
     Record,
@@ -145,3 +146,14 @@ def test_float_baseline_skips_non_finite_scalars(theta0: np.ndarray) -> None:
     out = float_round_update(theta0, {"a": 0.5, "b": math.nan}, _state())
     only_a = float_round_update(theta0, {"a": 0.5}, _state())
     assert out.tobytes() == only_a.tobytes() and not np.array_equal(out, theta0)
+
+
+def test_one_byte_step_matches_the_fp32_step_on_the_same_scalars(theta0: np.ndarray) -> None:
+    # the scale rule puts a median |g| on code 32, so rounding costs at most 1/64 of a |g|
+    state = _state()
+    grads = {f"peer{i}": g * 32 * state.scale for i, g in enumerate([1.0, -0.6, 2.2, -1.7])}
+    codes = [Record(RUN, 0, a, encode(g, state.scale) or 0) for a, g in grads.items()]
+    fp32_step = float_round_update(theta0, grads, state) - theta0
+    byte_step = round_update(theta0, codes, state) - theta0
+    error = np.linalg.norm(byte_step - fp32_step) / np.linalg.norm(fp32_step)
+    assert 0 < error < 1 / 64

@@ -1,0 +1,47 @@
+"""The bench's simulated peers (bench/spsa_sim.py) on the tiny model: the baselines are fair."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pytest
+
+import bench.spsa_sim as sim
+from models.spsa.bert import TINY, Weights
+from models.spsa.directions import direction
+from models.spsa.engine import FloatArray, RoundState, float_round_update
+from models.spsa.layout import ParamLayout
+from models.spsa.polarity import WordTokenizer
+from models.spsa.replica import theta_sha256
+from models.spsa.torch_backend import TorchEncoder
+
+WORDS = [("good", 1), ("awful", 0), ("happy", 1), ("tragedy", 0), ("nice", 1), ("hate", 0)]
+
+
+def test_fp32_baseline_draws_fresh_directions_every_round(
+    tiny: tuple[ParamLayout, Weights], tokenizer: WordTokenizer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # regression: the fp32 baseline once reused round 0's directions in every round, so it
+    # searched a 2-dimensional subspace here (4-dimensional in the bench) and lagged far behind
+    layout, weights = tiny
+    theta0 = layout.flatten(weights)
+    task = sim.Task(TorchEncoder(TINY, layout, weights), layout, theta0, tokenizer, WORDS, WORDS)
+    seen: list[tuple[int, FloatArray]] = []
+
+    def spy(theta: FloatArray, grads: Mapping[str, float], state: RoundState) -> FloatArray:
+        out = float_round_update(theta, grads, state)
+        seen.append((state.round, out))
+        return out
+
+    monkeypatch.setattr(sim, "float_round_update", spy)
+    config = sim.SimConfig("fp32", peers=2, rounds=4, batch=2, learning_rate=1.0, eval_every=10)
+    result = sim.simulate(task, config)
+    assert [r for r, _ in seen] == [0, 1, 2, 3]
+    final = seen[-1][1]
+    assert result.final_sha256 == theta_sha256(final)
+    delta = final.astype(np.float64) - theta0
+    round0 = np.stack([direction("bench-0", 0, f"peer{p}", delta.size) for p in range(2)], axis=1)
+    coefficients, *_ = np.linalg.lstsq(round0.astype(np.float64), delta, rcond=None)
+    outside = np.linalg.norm(delta - round0 @ coefficients) / np.linalg.norm(delta)
+    assert outside > 0.3
