@@ -3,7 +3,12 @@
 python -m bench.spsa --quick --json out.json
 python -m bench.spsa --json bench/results/spsa.json --plot bench/results/spsa.png
 python -m bench.spsa --part main|byzantine|extras ...   (run the parts in parallel)
+python -m bench.spsa --part main --seed-list 1 --methods fp32 independent --json m1.json
 python -m bench.spsa --merge a.json b.json ... --json all.json --plot all.png
+
+``--merge`` joins "main" parts run separately (other seeds or methods, same config) and
+takes the Byzantine and extras sections from the parts that have them. The learning rate
+and batch were picked on a validation part of the training split: ``spsa_tune.py``.
 """
 
 from __future__ import annotations
@@ -35,6 +40,11 @@ from models.spsa.replica import Replica, RunConfig
 from models.spsa.torch_backend import TorchEncoder
 
 METHODS = ("fp32", "independent", "shared", "sign")
+LEARNING_RATE = 5e-3
+"""η of every SPSA method, picked on a validation part of the training split (spsa_tune.py)."""
+BATCH = 8
+"""Words per peer per round (with 4 peers: 32 words a round, as for Adam)."""
+ADAM_LEARNING_RATE = 1e-3
 
 
 def load_task(test_limit: int | None) -> Task:
@@ -52,6 +62,15 @@ def load_task(test_limit: int | None) -> Task:
     )
 
 
+def machine() -> dict[str, Any]:
+    return {
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+    }
+
+
 def summary(values: list[float]) -> dict[str, Any]:
     return {
         "mean": statistics.fmean(values),
@@ -60,21 +79,45 @@ def summary(values: list[float]) -> dict[str, Any]:
     }
 
 
-def run_main(task: Task, base: SimConfig, seeds: list[int]) -> dict[str, Any]:
+def run_main(
+    task: Task, base: SimConfig, seeds: list[int], methods: tuple[str, ...] = (*METHODS, "adam")
+) -> dict[str, Any]:
     out: dict[str, Any] = {"zero_shot": summary([accuracy(task, task.theta0, task.test)] * 1)}
-    runs: dict[str, list[dict[str, Any]]] = {m: [] for m in (*METHODS, "adam")}
+    runs: dict[str, list[dict[str, Any]]] = {m: [] for m in methods}
     for seed in seeds:
-        for method in METHODS:
-            result = simulate(task, replace(base, method=method, seed=seed))
+        for method in methods:
+            if method == "adam":
+                result = adam_baseline(task, replace(base, seed=seed), ADAM_LEARNING_RATE)
+            else:
+                result = simulate(task, replace(base, method=method, seed=seed))
             runs[method].append({"seed": seed, **asdict(result)})
             print(
                 f"main {method} seed={seed} acc={result.accuracy:.4f} {result.seconds:.0f}s",
                 flush=True,
             )
-        result = adam_baseline(task, replace(base, seed=seed))
-        runs["adam"].append({"seed": seed, **asdict(result)})
-        print(f"main adam seed={seed} acc={result.accuracy:.4f} {result.seconds:.0f}s", flush=True)
     for method, items in runs.items():
+        out[method] = {**summary([i["accuracy"] for i in items]), "runs": items}
+    return out
+
+
+def merge_main(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """One "main" section from parts run separately (other seeds or methods, same config)."""
+    configs = {json.dumps(p["config"]["main"], sort_keys=True) for p in parts if "main" in p}
+    if len(configs) > 1:
+        raise ValueError("main parts ran with different configs")
+    runs: dict[str, list[dict[str, Any]]] = {}
+    zero_shot: list[float] = []
+    for part in parts:
+        main = part.get("main", {})
+        zero_shot += main.get("zero_shot", {}).get("values", [])[:1]
+        for method, entry in main.items():
+            if method != "zero_shot":
+                runs.setdefault(method, []).extend(entry["runs"])
+    out: dict[str, Any] = {"zero_shot": summary(zero_shot[:1])}
+    for method, items in runs.items():
+        items.sort(key=lambda i: i["seed"])
+        if len({i["seed"] for i in items}) != len(items):
+            raise ValueError(f"{method}: a seed appears in more than one part")
         out[method] = {**summary([i["accuracy"] for i in items]), "runs": items}
     return out
 
@@ -119,7 +162,7 @@ def run_ort_alongside(task: Task, base: SimConfig, rounds: int) -> dict[str, Any
     )
     replicas = [Replica(run, task.layout, task.theta0) for _ in range(base.peers)]
     gaps, code_diffs, agree_rounds = [], [], 0
-    step_seconds = {"torch": [], "onnxruntime": []}
+    step_seconds: dict[str, list[float]] = {"torch": [], "onnxruntime": []}
     for r in range(rounds):
         state = replicas[0].state()
         batches = peer_batches(task, replace(base, seed=0), r, base.peers)
@@ -182,7 +225,7 @@ def run_memory() -> dict[str, Any]:
 def targets(result: dict[str, Any]) -> dict[str, Any]:
     checks: dict[str, Any] = {}
     main = result.get("main")
-    if main:
+    if main and "independent" in main:
         checks["one_byte_independent_ge_0.917"] = main["independent"]["mean"] >= 0.917
     byz = result.get("byzantine")
     if byz:
@@ -241,7 +284,11 @@ def main() -> None:
     )
     parser.add_argument("--quick", action="store_true", help="CI smoke: few rounds, small test set")
     parser.add_argument("--part", choices=["all", "main", "byzantine", "extras"], default="all")
-    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1")
+    parser.add_argument("--seed-list", type=int, nargs="+", default=None, help="these seeds")
+    parser.add_argument(
+        "--methods", nargs="+", choices=[*METHODS, "adam"], default=[*METHODS, "adam"]
+    )
     parser.add_argument("--rounds", type=int, default=None)
     parser.add_argument("--byz-rounds", type=int, default=None)
     parser.add_argument("--json", type=Path, required=True)
@@ -250,36 +297,54 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)
     if args.merge:
+        parts = [json.loads(path.read_text()) for path in args.merge]
         result: dict[str, Any] = {}
-        for part in args.merge:
-            loaded = json.loads(part.read_text())
+        for loaded in parts:  # metadata from the first part, sections from the last
             result = {
                 **loaded,
                 **result,
-                **{k: v for k, v in loaded.items() if k in ("main", "byzantine", "extras")},
+                **{k: v for k, v in loaded.items() if k in ("byzantine", "extras")},
             }
+        if any("main" in p for p in parts):
+            result["main"] = merge_main(parts)
+            main_parts = [p for p in parts if "main" in p]
+            result["config"] = {**result.get("config", {}), "main": main_parts[0]["config"]["main"]}
+            result["seeds"] = sorted({r["seed"] for r in result["main"]["independent"]["runs"]})
+            result["main_dates"] = sorted(
+                {d for p in main_parts for d in p.get("main_dates", [p["date"]])}
+            )
+        for section, key in (("byzantine", "byzantine"), ("extras", "extras_base")):
+            owners = [p for p in parts if section in p]
+            if owners:  # the settings that section actually ran with
+                config = owners[-1]["config"]
+                result["config"][key] = config[section if section == "byzantine" else "main"]
+                result[f"{section}_date"] = owners[-1]["date"]
+        result["merged_from"] = [str(path) for path in args.merge]
         result["targets"] = targets(result)
     else:
         self_check()
         quick = args.quick
-        task = load_task(200 if quick else None)
-        seeds = list(range(args.seeds))
+        task = load_task(128 if quick else None)
+        seeds = args.seed_list or list(range(args.seeds))
         base = SimConfig(
             "independent",
             peers=4,
             rounds=args.rounds or (10 if quick else 300),
-            batch=4,
-            learning_rate=3e-2,
-            eval_every=5 if quick else 50,
+            batch=BATCH,
+            learning_rate=LEARNING_RATE,
+            eval_every=10 if quick else 50,
         )
-        byz = replace(base, peers=20, batch=1, rounds=args.byz_rounds or (8 if quick else 100))
+        # the Byzantine part: 20 peers of two words each, the main part's tuned step size
+        byz = replace(
+            base,
+            peers=20,
+            batch=2,
+            learning_rate=LEARNING_RATE,
+            initial_scale=0.05,
+            rounds=args.byz_rounds or (8 if quick else 100),
+        )
         result = {
-            "machine": {
-                "platform": platform.platform(),
-                "cpus": os.cpu_count(),
-                "python": platform.python_version(),
-                "torch": torch.__version__,
-            },
+            "machine": machine(),
             "date": datetime.now(UTC).isoformat(timespec="seconds"),
             "command": " ".join(sys.argv),
             "quick": quick,
@@ -292,17 +357,25 @@ def main() -> None:
                 "trainable_values": task.layout.size,
             },
         }
+        seconds: dict[str, float] = {}
         if args.part in ("all", "main"):
-            result["main"] = run_main(task, base, seeds)
+            started = time.perf_counter()
+            result["main"] = run_main(task, base, seeds, tuple(args.methods))
+            seconds["main"] = time.perf_counter() - started
         if args.part in ("all", "byzantine"):
+            started = time.perf_counter()
             result["byzantine"] = run_byzantine(
                 task, byz, seeds, [0.3] if quick else [0.1, 0.3, 0.45]
             )
+            seconds["byzantine"] = time.perf_counter() - started
         if args.part in ("all", "extras"):
+            started = time.perf_counter()
             result["extras"] = {
                 "memory": run_memory(),
                 "onnxruntime_alongside": run_ort_alongside(task, base, 3 if quick else 30),
             }
+            seconds["extras"] = time.perf_counter() - started
+        result["part_seconds"] = seconds
         result["targets"] = targets(result)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(result, indent=1))

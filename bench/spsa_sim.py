@@ -8,7 +8,7 @@ go through the real ``Replica``; the fp32 baseline through ``float_round_update`
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
@@ -27,7 +27,7 @@ from models.spsa.polarity import (
     polarity_logits,
     shard,
 )
-from models.spsa.replica import Replica, RunConfig
+from models.spsa.replica import Replica, RunConfig, theta_sha256
 from models.spsa.torch_backend import TorchEncoder
 
 Words = list[tuple[str, int]]
@@ -53,6 +53,9 @@ class SimConfig:
     learning_rate: float = 1e-3
     epsilon: float = 1e-3
     initial_scale: float = 0.05
+    """s_0 of the byte modes (later scales follow the rule: median |g| / 32)."""
+    sign_scale: float = 1.0
+    """The sign-only baseline's fixed step per ±1: about a median |g| (measured ~1 here)."""
     seed: int = 0
     eval_every: int = 50
 
@@ -133,7 +136,10 @@ def simulate(task: Task, config: SimConfig) -> SimResult:
     honest = config.peers - config.byzantine
     authors = [f"peer{p}" for p in range(config.peers)]
     mode = "shared" if config.method == "shared" else "independent"
-    rule = ScaleRule(config.initial_scale, adaptive=config.method != "sign")
+    sign_only = config.method == "sign"
+    rule = ScaleRule(
+        config.sign_scale if sign_only else config.initial_scale, adaptive=not sign_only
+    )
     run = RunConfig(f"bench-{config.seed}", mode, config.learning_rate, config.epsilon, rule, 50)  # type: ignore[arg-type]
     replica = Replica(run, task.layout, task.theta0)
     theta = task.theta0.copy()  # the fp32 baseline's θ
@@ -141,7 +147,8 @@ def simulate(task: Task, config: SimConfig) -> SimResult:
     curve = [(0, accuracy(task, task.theta0, task.test[:256]))]
     started = time.perf_counter()
     for r in range(config.rounds):
-        state = replica.state()
+        # the fp32 baseline never closes a replica round: key its directions by r itself
+        state = replace(replica.state(0), round=r) if config.method == "fp32" else replica.state()
         current = theta if config.method == "fp32" else replica.theta
         grads = projected_gradients(
             task,
@@ -176,7 +183,11 @@ def simulate(task: Task, config: SimConfig) -> SimResult:
     seconds = time.perf_counter() - started
     final = theta if config.method == "fp32" else replica.theta
     return SimResult(
-        accuracy(task, final, task.test), curve, seconds, config.rounds / seconds, replica.sha256
+        accuracy(task, final, task.test),
+        curve,
+        seconds,
+        config.rounds / seconds,
+        theta_sha256(final),
     )
 
 

@@ -325,14 +325,32 @@ def send_control(
     show_default=True,
     help="A number carried with the note (NaN and inf are refused).",
 )
-def publish(data_dir: Path | None, as_json: bool, text: str, value: float) -> None:
-    """Publish a signed note on byteswarm/notes through the running node."""
+@click.option(
+    "--count",
+    type=click.IntRange(1, 1_000_000),
+    default=1,
+    show_default=True,
+    help="Publish this many numbered notes (a load test).",
+)
+@click.option(
+    "--rate",
+    type=click.FloatRange(0, 100_000),
+    default=0.0,
+    show_default=True,
+    help="Notes per second with --count (0: as fast as commits allow).",
+)
+def publish(
+    data_dir: Path | None, as_json: bool, text: str, value: float, count: int, rate: float
+) -> None:
+    """Publish signed notes on byteswarm/notes through the running node."""
     if value != value or value in (float("inf"), float("-inf")):
         raise UserError("--value must be a finite number")
-    if len(text) > 1024:
-        raise UserError("the note text is longer than 1024 characters")
-    result = send_control(data_dir, "publish", {"text": text, "value": value})
-    _emit(result, as_json, f"published {result['topic']} #{result['seq']}")
+    if len(text) > 1000:
+        raise UserError("the note text is longer than 1000 characters")
+    timeout = 10.0 + (count / rate if rate > 0 else count * 0.05)
+    args = {"text": text, "value": value, "count": count, "rate": rate}
+    result = send_control(data_dir, "publish", args, timeout=timeout)
+    _emit(result, as_json, f"published {count} note(s) on {result['topic']} from #{result['seq']}")
 
 
 def _register_commands() -> None:

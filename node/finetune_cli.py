@@ -61,9 +61,9 @@ def train() -> None:
     "--lr",
     "learning_rate",
     type=float,
-    default=3e-2,
+    default=5e-3,
     show_default=True,
-    help="η (bench/spsa.py measured 3e-2 best of two probes).",
+    help="η (chosen on a validation split by bench/spsa_tune.py).",
 )
 @click.option(
     "--epsilon", type=float, default=1e-3, show_default=True, help="SPSA perturbation size."

@@ -243,7 +243,7 @@ class FinetuneService:
             rounds=int(args.get("rounds", 100)),
             round_ms=int(float(args.get("round_seconds", 2.0)) * 1000),
             start_ms=now_ms() + int(float(args.get("delay_seconds", 3.0)) * 1000),
-            learning_rate=float(args.get("learning_rate", 3e-2)),
+            learning_rate=float(args.get("learning_rate", 5e-3)),
             epsilon=float(args.get("epsilon", 1e-3)),
             initial_scale=float(args.get("initial_scale", 0.05)),
             checkpoint_every=int(args.get("checkpoint_every", 10)),
