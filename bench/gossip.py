@@ -113,7 +113,7 @@ def run(peers: int, seconds: float, rate: float, seed: int) -> dict[str, Any]:
         gossip_done = time.monotonic()
         swarm.wait_for(
             lambda: all(note_count(swarm, d) >= expected for d in swarm.dirs),
-            120,
+            300,
             "every note on every node",
         )
         settle_s = time.monotonic() - gossip_done

@@ -73,6 +73,7 @@ class FinetuneService:
     async def run(self, daemon: Daemon) -> None:
         self._daemon = daemon
         self.runs, self.specs, self._runs_cursor = {}, {}, 0  # a restart rebuilds from the store
+        last_status: dict[str, Any] | None = None
         async with trio.open_nursery() as nursery:
             self._nursery = nursery
             while True:
@@ -80,7 +81,10 @@ class FinetuneService:
                 for handle in list(self.runs.values()):
                     await self._tail_run(daemon, handle)
                     await self._repair(daemon, handle)
-                await daemon.db(daemon.store.write_status, "finetune", self.status())
+                status = self.status()
+                if status != last_status:
+                    await daemon.db(daemon.store.write_status, "finetune", status)
+                    last_status = status
                 await trio.sleep(0.5)
 
     def status(self) -> dict[str, Any]:

@@ -135,6 +135,24 @@ class Store(OperatorTables):
                 conn.execute("ROLLBACK")
             raise
 
+    @contextlib.contextmanager
+    def relaxed(self) -> Iterator[None]:
+        """Commit without fsync (``synchronous=NORMAL``) for data acknowledged to nobody.
+
+        In WAL mode a power failure then loses only a suffix of such commits, never
+        consistency, and commits stay ordered: a sync cursor written after the records it
+        covers can never survive without them. Records a peer relayed can be pulled again;
+        anything acknowledged to an operator or a peer keeps ``synchronous=FULL``.
+        """
+        if self._conn.in_transaction:  # the pragma cannot change inside a transaction
+            yield
+            return
+        self._conn.execute("PRAGMA synchronous = NORMAL")
+        try:
+            yield
+        finally:
+            self._conn.execute("PRAGMA synchronous = FULL")
+
     # records: the synced log; UNIQUE(topic, author, seq) is the replay protection
 
     def insert_records(self, rows: Sequence[RecordRow], source: str) -> list[bool]:
@@ -223,7 +241,7 @@ class Store(OperatorTables):
             " ON CONFLICT (peer_id, topic) DO UPDATE SET cursor = excluded.cursor,"
             " updated_ms = excluded.updated_ms"
         )
-        with self.transaction():
+        with self.relaxed(), self.transaction():
             self._conn.execute(sql, (peer_id, topic, cursor, self._clock()))
 
     def size_bytes(self) -> int:

@@ -384,3 +384,19 @@ def test_sync_cursors_persist_per_peer_and_topic(tmp_path: Path) -> None:
         assert store.get_cursor("peerA", "t") == 9
         assert store.get_cursor("peerA", "u") == 3
         assert store.get_cursor("peerB", "t") == 0
+
+
+def test_relaxed_commits_switch_back_to_full_sync(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "r.db") as store:
+
+        def level() -> int:
+            return int(store.db.execute("PRAGMA synchronous").fetchone()[0])
+
+        assert level() == 2  # FULL
+        with store.relaxed():
+            assert level() == 1  # NORMAL
+            store.insert_records([RecordRow("t", b"a" * 32, 0, 1, b"x")], "peer")
+        assert level() == 2
+        store.write_status("node", {"ok": True})
+        assert level() == 2
+        assert store.count_records("t") == 1
