@@ -45,8 +45,10 @@ class GossipConfig:
     """Upper bound D_hi before the heartbeat prunes peers."""
     max_messages_per_topic_per_second: float = 100.0
     """Per-forwarder spam limit; set well above a full round of records (py-libp2p: ~10)."""
-    publish_interval: float = 0.05
-    """Seconds between two publishes from the paced queue."""
+    publish_interval: float = 1.0
+    """Seconds between two publishes from the paced queue. py-libp2p's cost is per message
+    (a hub forwarding one-record messages saturated at ~45 messages/s in bench/gossip.py),
+    so records wait up to this long to share a message."""
     max_batch_records: int = 64
     """Records packed into one gossip message."""
     max_message_bytes: int = 256 * 1024

@@ -65,6 +65,7 @@ class Daemon:
             log=logging.getLogger("byteswarm.p2p"),
         )
         self._started = time.time()
+        self._cursors: dict[tuple[str, str], int] = {}
         self._stored_counts: dict[str, int] = {}
 
     @property
@@ -185,7 +186,9 @@ class Daemon:
         new = 0
         more = True
         while more:
-            cursor = await self.db(self.store.get_cursor, peer, topic)
+            cursor = self._cursors.get((peer, topic))
+            if cursor is None:  # read once; afterwards the cache is the truth
+                cursor = await self.db(self.store.get_cursor, peer, topic)
             request = wire.SyncRequest(wire.WIRE_VERSION, topic, cursor, 256)
             response = await self.p2p.sync_from(peer, request)
             valid = await trio.to_thread.run_sync(_verified, topic, response.records)
@@ -197,7 +200,9 @@ class Daemon:
             if response.next_cursor <= cursor and response.more:
                 raise P2PError(f"peer {peer} sent a non-advancing cursor")
             # The cursor moves only after the records are committed: a crash re-pulls.
-            await self.db(self.store.set_cursor, peer, topic, response.next_cursor)
+            if response.next_cursor != cursor:
+                await self.db(self.store.set_cursor, peer, topic, response.next_cursor)
+            self._cursors[(peer, topic)] = response.next_cursor
             more = response.more
         return new
 
@@ -242,7 +247,7 @@ class Daemon:
                 except Exception as exc:
                     log.info("control %s failed: %s", row.command, exc)
                     await self.db(self.store.finish_control, row.id, False, {"error": str(exc)})
-            await trio.sleep(0.1)
+            await trio.sleep(0.25)  # every poll is a store round trip in the one store thread
 
     async def handle_control(self, command: str, args: dict[str, Any]) -> dict[str, Any]:
         if command == "publish":

@@ -85,7 +85,7 @@ class FinetuneService:
                 if status != last_status:
                     await daemon.db(daemon.store.write_status, "finetune", status)
                     last_status = status
-                await trio.sleep(0.5)
+                await trio.sleep(1.0)
 
     def status(self) -> dict[str, Any]:
         return {

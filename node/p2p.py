@@ -105,6 +105,9 @@ class P2PNode:
         self._outbox_send, self._outbox_recv = trio.open_memory_channel[wire.SignedRecord](100_000)
         self._topics: list[str] = []
         self._nursery: trio.Nursery | None = None
+        self._inbox_send, self._inbox_recv = trio.open_memory_channel[
+            tuple[list[wire.SignedRecord], str]
+        ](10_000)
 
     # -- lifecycle -----------------------------------------------------------------
 
@@ -129,6 +132,7 @@ class P2PNode:
                 for topic in topics:
                     await self._join(topic, nursery)
                 nursery.start_soon(self._publisher)
+                nursery.start_soon(self._ingester)
                 nursery.start_soon(self._reconnector)
                 task_status.started()
                 await trio.sleep_forever()
@@ -213,7 +217,28 @@ class P2PNode:
                 continue
             self.counters["gossip_messages_in"] += 1
             self.counters["gossip_records_in"] += len(batch.records)
-            await self._on_records(list(batch.records), origin)
+            await self._inbox_send.send((list(batch.records), origin))
+
+    async def _ingester(self) -> None:
+        """Hand received records to the node in batches: one store commit for many messages.
+
+        Readers only decode and queue, so subscriptions never back up (py-libp2p drops
+        silently when they do) and the store's single thread is not hit once per message.
+        """
+        while True:
+            records, origin = await self._inbox_recv.receive()
+            sources = {origin}
+            while len(records) < 4096:
+                try:
+                    more, more_origin = self._inbox_recv.receive_nowait()
+                except trio.WouldBlock:
+                    break
+                records.extend(more)
+                sources.add(more_origin)
+            started = trio.current_time()
+            await self._on_records(records, origin if len(sources) == 1 else "gossip")
+            self.counters["gossip_ingest_ms"] += int(1000 * (trio.current_time() - started))
+            self.counters["gossip_ingest_batches"] += 1
 
     # -- outbound gossip -------------------------------------------------------------
 
@@ -239,8 +264,14 @@ class P2PNode:
                     break
             for payload in _pack_batches(pending, g.max_batch_records, g.max_message_bytes):
                 topic = payload[0]
+                started = trio.current_time()
                 await self.pubsub.publish(topic, payload[1])
                 self.counters["gossip_messages_out"] += 1
+                self.counters["gossip_publish_ms"] += int(1000 * (trio.current_time() - started))
+                self.counters["gossip_outbox_max"] = max(
+                    self.counters["gossip_outbox_max"],
+                    self._outbox_recv.statistics().current_buffer_used,
+                )
                 await trio.sleep(g.publish_interval)
 
     # -- peers -----------------------------------------------------------------------

@@ -202,8 +202,10 @@ class RankService:
                 await self._pull_one(daemon)
 
     async def _refresher(self, daemon: Daemon) -> None:
+        # Searches refresh on demand; this only keeps the index warm (the CLI may write
+        # items and clicks straight into the store), so it need not run often.
         while True:
-            await trio.sleep(0.5)
+            await trio.sleep(2.0)
             assert self._tail is not None
             await daemon.db(self._tail.refresh, daemon.store)
 
