@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from node.cli import send_control
-from node.demo import Swarm, note_count
+from node.swarm import Swarm, note_count
 
 NOTES = "byteswarm/notes"
 

@@ -13,5 +13,11 @@
 - ``daemon.py``          — the trio nursery that ties p2p, store, control and services together.
 - ``services.py``        — which services a node runs.
 - ``cli.py``             — the ``byteswarm`` command line.
-- ``demo.py``            — ``byteswarm demo`` and the local-swarm harness used by tests.
+- ``rank_service.py``    — G-Rank in the daemon; ``rank_cli.py`` — search, click, items.
+- ``finetune_run.py``    — one SPSA run as a node holds it; ``finetune_service.py`` — rounds,
+  hashes, repair; ``finetune_verify.py`` — replay a stored log; ``finetune_cli.py`` — train.
+- ``adapt_device.py``    — adapt, device role; ``adapt_cloud.py`` — cloud role;
+  ``adapt_cli.py`` — adapt status.
+- ``swarm.py``           — a local swarm of real daemons (demo, integration tests, bench).
+- ``demo.py``            — ``byteswarm demo``: the stages that run every service end to end.
 """

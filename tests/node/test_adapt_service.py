@@ -12,8 +12,8 @@ import pytest
 from node import wire
 from node.adapt_device import accept_prompt_record, make_adapter
 from node.config import AdaptConfig
-from node.demo import Swarm, service_status
 from node.identity import Identity
+from node.swarm import Swarm, service_status
 
 FAMILY = "filter_feature"
 

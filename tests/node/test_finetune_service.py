@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from node.cli import send_control
-from node.demo import Swarm, finetune_run
+from node.swarm import Swarm, finetune_run
 
 pytestmark = [pytest.mark.integration, pytest.mark.network]
 RUN = "tiny-run"

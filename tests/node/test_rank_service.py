@@ -12,9 +12,9 @@ import pytest
 from node import wire
 from node.cli import send_control
 from node.daemon import _verified
-from node.demo import Swarm
 from node.identity import Identity
 from node.rank_service import RankError, parse_catalogue
+from node.swarm import Swarm
 
 CATALOGUE = [
     {"id": "a1", "title": "Kind of Blue", "artist": "Miles Davis", "tags": ["jazz"]},

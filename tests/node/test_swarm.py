@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from node.cli import send_control
-from node.demo import Swarm, note_count
+from node.swarm import Swarm, note_count
 
 pytestmark = [pytest.mark.integration, pytest.mark.network]
 
