@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import struct
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -36,11 +35,11 @@ from libp2p.tools.anyio_service import background_trio_service
 
 from node import wire
 from node.config import NodeConfig
+from node.framing import pack_batches, read_frame, write_frame
 from node.identity import Identity
 from node.ratelimit import TokenBuckets
 
 SYNC_PROTOCOL = "/byteswarm/sync/1.0.0"
-_FRAME = struct.Struct(">I")
 
 RecordsHandler = Callable[[list[wire.SignedRecord], str], Awaitable[object]]
 SyncServer = Callable[[wire.SyncRequest, str], Awaitable[wire.SyncResponse]]
@@ -262,7 +261,7 @@ class P2PNode:
                     pending.append(self._outbox_recv.receive_nowait())
                 except trio.WouldBlock:
                     break
-            for payload in _pack_batches(pending, g.max_batch_records, g.max_message_bytes):
+            for payload in pack_batches(pending, g.max_batch_records, g.max_message_bytes):
                 topic = payload[0]
                 started = trio.current_time()
                 await self.pubsub.publish(topic, payload[1])
@@ -342,8 +341,8 @@ class P2PNode:
                     if not self.buckets.take(peer, 1.0):
                         self.counters["rejected_rate"] += 1
                         return
-                    request = await _read_frame(stream, max_request_bytes)
-                    await _write_frame(stream, await handler(request, peer))
+                    request = await read_frame(stream, max_request_bytes)
+                    await write_frame(stream, await handler(request, peer))
                     self.counters[f"{counter}_served"] += 1
             except Exception as exc:  # a bad peer must never take the handler down
                 self.counters[f"{counter}_errors"] += 1
@@ -362,8 +361,8 @@ class P2PNode:
             with trio.fail_after(self.config.sync.timeout):
                 stream = await self.host.new_stream(ID.from_base58(peer_id), [TProtocol(protocol)])
                 try:
-                    await _write_frame(stream, data)
-                    return await _read_frame(stream, max_response_bytes)
+                    await write_frame(stream, data)
+                    return await read_frame(stream, max_response_bytes)
                 finally:
                     with contextlib.suppress(Exception):
                         await stream.close()
@@ -395,47 +394,3 @@ class P2PNode:
             "topics": {t: len(mesh.get(t, ())) for t in self._topics},
             "counters": dict(self.counters),
         }
-
-
-def _pack_batches(
-    records: list[wire.SignedRecord], max_records: int, max_bytes: int
-) -> list[tuple[str, bytes]]:
-    """Group records by topic into encoded batches under both limits."""
-    by_topic: dict[str, list[wire.SignedRecord]] = {}
-    for record in records:
-        by_topic.setdefault(record.topic, []).append(record)
-    out: list[tuple[str, bytes]] = []
-    for topic, items in by_topic.items():
-        chunk: list[wire.SignedRecord] = []
-        size = 16
-        for record in items:
-            rec_size = len(record.body) + len(record.topic) + 128
-            if chunk and (len(chunk) >= max_records or size + rec_size > max_bytes):
-                out.append((topic, wire.encode(wire.RecordBatch(wire.WIRE_VERSION, chunk))))
-                chunk, size = [], 16
-            chunk.append(record)
-            size += rec_size
-        if chunk:
-            out.append((topic, wire.encode(wire.RecordBatch(wire.WIRE_VERSION, chunk))))
-    return out
-
-
-async def _write_frame(stream: Any, data: bytes) -> None:
-    await stream.write(_FRAME.pack(len(data)) + data)
-
-
-async def _read_exactly(stream: Any, n: int) -> bytes:
-    buf = bytearray()
-    while len(buf) < n:
-        chunk = await stream.read(n - len(buf))
-        if not chunk:
-            raise P2PError("stream closed mid-frame")
-        buf += chunk
-    return bytes(buf)
-
-
-async def _read_frame(stream: Any, max_bytes: int) -> bytes:
-    (length,) = _FRAME.unpack(await _read_exactly(stream, _FRAME.size))
-    if length > max_bytes:
-        raise wire.WireError(f"frame of {length} bytes exceeds the limit of {max_bytes}")
-    return await _read_exactly(stream, length)
