@@ -4,7 +4,7 @@ Inputs are derived from valid encodings by a seeded ``random.Random``: bit flips
 overwrites with MessagePack type markers, truncation, extension, insertion, deletion,
 duplication, splices across message types, stacked mutations and plain random bytes. The
 default run feeds 16 targets x 20_000 = 320_000 inputs (about 3 s); the slow run
-6 targets x 2 more seeds x 200_000 = 2.4 million.
+16 targets x 2 more seeds x 200_000 = 6.4 million.
 Anything a decoder accepts must also survive a re-encode round trip and, for records,
 a signature check that raises WireError or nothing.
 """
