@@ -15,9 +15,8 @@ from typing import Any
 
 import click
 
-from node.config import DATA_DIR_ENV, ConfigError, NodeConfig, load_config
+from node.config import DATA_DIR_ENV, STORE_FILE, ConfigError, NodeConfig, load_config
 
-STORE_FILE = "node.db"
 STALE_AFTER_S = 5.0
 
 

@@ -17,6 +17,8 @@ import platformdirs
 
 Role = Literal["device", "cloud"]
 DATA_DIR_ENV = "BYTESWARM_DATA_DIR"
+STORE_FILE = "node.db"
+"""The SQLite store's file name inside a node's data dir."""
 
 
 class ConfigError(ValueError):

@@ -19,13 +19,12 @@ from typing import Any, Protocol, TypeVar
 import trio
 
 from node import wire
-from node.config import NodeConfig
+from node.config import STORE_FILE, NodeConfig
 from node.identity import Identity, load_or_create_identity
 from node.p2p import P2PError, P2PNode
 from node.store import RecordRow, Store
 
 NOTES_TOPIC = "byteswarm/notes"
-STORE_FILE = "node.db"
 T = TypeVar("T")
 
 log = logging.getLogger("byteswarm.daemon")

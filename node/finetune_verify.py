@@ -7,10 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from node import wire
+from node.config import STORE_FILE
 from node.finetune_run import RunError, RunState
 from node.store import Store, StoreError
-
-STORE_FILE = "node.db"
 
 
 class VerifyError(RuntimeError):

@@ -22,8 +22,7 @@ from node.cli import (
     json_option,
     send_control,
 )
-
-STORE_FILE = "node.db"
+from node.config import STORE_FILE
 
 
 def _daemon_running(data_dir: Path | None) -> bool:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-STORE_FILE = "node.db"
+from node.config import STORE_FILE
 
 
 class Swarm:
