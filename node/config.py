@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import tomllib
+import types
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin, get_type_hints
@@ -110,6 +111,18 @@ class AdaptConfig:
 
 
 @dataclass(frozen=True)
+class FinetuneConfig:
+    """One-byte SPSA finetuning (the ``finetune`` service)."""
+
+    backend: Literal["auto", "torch", "onnxruntime"] = "auto"
+    """Forward passes: torch, or onnxruntime (no torch); auto = torch on a cloud, else ORT."""
+    encoder_dir: Path | None = None
+    """Where ``byteswarm train export-encoder`` wrote the ONNX encoders; default: user cache."""
+    auto_join: bool = True
+    """Join every run announced on the network whose model this node can load."""
+
+
+@dataclass(frozen=True)
 class NodeConfig:
     """The whole node configuration."""
 
@@ -131,6 +144,7 @@ class NodeConfig:
     sync: SyncConfig = field(default_factory=SyncConfig)
     peer_limits: PeerLimits = field(default_factory=PeerLimits)
     adapt: AdaptConfig = field(default_factory=AdaptConfig)
+    finetune: FinetuneConfig = field(default_factory=FinetuneConfig)
 
 
 def load_config(path: Path | None = None, **overrides: Any) -> NodeConfig:
@@ -167,6 +181,9 @@ def _coerce(hint: Any, value: Any, key: str) -> Any:
     if dataclasses.is_dataclass(hint):
         return _build(hint, value, key + ".")  # type: ignore[arg-type]
     origin = get_origin(hint)
+    if origin is types.UnionType and type(None) in get_args(hint):
+        (inner,) = [a for a in get_args(hint) if a is not type(None)]  # TOML has no null
+        return _coerce(inner, value, key)
     if hint is Path:
         if isinstance(value, str | Path):
             return Path(value).expanduser()

@@ -100,7 +100,10 @@ def stage_rank(swarm: Swarm, summary: dict[str, Any]) -> None:
 def stage_finetune(swarm: Swarm, summary: dict[str, Any], rounds: int = 8) -> None:
     """One-byte SPSA on the tiny model: every node ends on the same θ, bit for bit."""
     from node.cli import send_control
+    from node.finetune_run import default_encoder_dir, export_encoder_file
 
+    # The nodes are devices: they train on onnxruntime, from the encoder exported here.
+    export_encoder_file("tiny", default_encoder_dir())
     run_id = "demo-tiny"
     args = {
         "run_id": run_id,
@@ -129,11 +132,16 @@ def stage_finetune(swarm: Swarm, summary: dict[str, Any], rounds: int = 8) -> No
         "records": runs[0]["records"],
         "sha256": runs[0]["sha256"],
         "same_theta_everywhere": len({r["sha256"] for r in runs}) == 1,
+        "backends": [service_status(d, "finetune").get("backend") for d in swarm.dirs],
+        "torch_loaded": [
+            "torch" in ((swarm.status(d) or {}).get("heavy_modules") or []) for d in swarm.dirs
+        ],
         "seconds": round(time.monotonic() - t, 2),
     }
     click.echo(
         f"finetune: {rounds} rounds, {runs[0]['records']} one-byte records, all {n} "
-        f"nodes at θ {runs[0]['sha256'][:16]}",
+        f"nodes at θ {runs[0]['sha256'][:16]} (backends {summary['finetune']['backends']}, "
+        f"torch loaded in {sum(summary['finetune']['torch_loaded'])} of them)",
         err=True,
     )
 

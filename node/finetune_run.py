@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
 import numpy as np
 
@@ -40,30 +41,84 @@ class Task:
 
     layout: ParamLayout
     theta0: np.ndarray
-    loss: Any  # LossBackend[PolarityBatch]
+    loss: Any  # LossBackend[PolarityBatch], or None: replay only
     tokenizer: WordTokenizer
     words: list[tuple[str, int]]
     test: list[tuple[str, int]]
 
 
-def build_task(model: str, self_id: str) -> Task:
-    """Load the model (torch reference backend) and this node's shard of the VADER words."""
-    from models.spsa.bert import TINY, load_minilm, minilm_dir, tiny_weights
-    from models.spsa.torch_backend import TorchEncoder
+Backend = Literal["torch", "onnxruntime", "none"]
+"""``none`` replays records without any forward pass: enough to verify, not to train."""
+
+
+def load_weights(model: str) -> tuple[Any, dict[str, np.ndarray]]:
+    """(BertConfig, float32 weights) of a run's model: numpy and safetensors only."""
+    from models.spsa.bert import TINY, load_minilm, tiny_weights
 
     if model == "tiny":
-        config, weights = TINY, tiny_weights(seed=0)
-    elif model == "minilm":
-        config, weights = load_minilm()
-    else:
-        raise RunError(f"unknown model {model!r}")
+        return TINY, tiny_weights(seed=0)
+    if model == "minilm":
+        return load_minilm()
+    raise RunError(f"unknown model {model!r}")
+
+
+def initial_theta(model: str) -> tuple[ParamLayout, np.ndarray]:
+    """The trainable layout and θ0 of a run's model, without building any backend."""
+    _, weights = load_weights(model)
     layout = bitfit_layout({name: w.shape for name, w in weights.items()})
-    encoder = TorchEncoder(config, layout, weights)
+    return layout, layout.flatten(weights)
+
+
+def default_encoder_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("byteswarm")) / "spsa-encoders"
+
+
+def export_encoder_file(model: str, folder: Path) -> Path:
+    """Write the θ-as-input ONNX encoder of ``model`` into ``folder`` (needs torch)."""
+    from models.spsa.layout import bitfit_layout
+    from models.spsa.onnx_export import export_encoder
+
+    config, weights = load_weights(model)
+    layout = bitfit_layout({name: w.shape for name, w in weights.items()})
+    return export_encoder(config, layout, weights, folder)
+
+
+def build_task(
+    model: str, self_id: str, backend: Backend = "torch", encoder_dir: Path | None = None
+) -> Task:
+    """Load the model on ``backend`` and this node's shard of the VADER words.
+
+    The onnxruntime backend imports neither torch nor the exporter: it needs the encoder
+    file that ``byteswarm train export-encoder`` wrote for exactly these weights.
+    """
+    from models.spsa.bert import minilm_dir
+
+    config, weights = load_weights(model)
+    layout = bitfit_layout({name: w.shape for name, w in weights.items()})
+    encoder: Any = None
+    if backend == "onnxruntime":
+        from models.spsa.encoder_file import encoder_path
+        from models.spsa.ort_backend import OrtEncoder
+
+        path = encoder_path(encoder_dir or default_encoder_dir(), config, layout, weights)
+        if not path.is_file():
+            raise RunError(
+                f"no ONNX encoder for model {model!r} at {path}: run `byteswarm train "
+                f"export-encoder --model {model}` where torch is installed and copy it there"
+            )
+        encoder = OrtEncoder(path)
+    elif backend == "torch":
+        from models.spsa.torch_backend import TorchEncoder
+
+        encoder = TorchEncoder(config, layout, weights)
     tokenizer = WordTokenizer(minilm_dir() / "tokenizer.json")
     train, test = split_words(vader_words())
     shard = int(hashlib.blake2b(self_id.encode(), digest_size=8).hexdigest(), 16) % SHARDS
     words = [w for i, w in enumerate(train) if i % SHARDS == shard]
-    return Task(layout, layout.flatten(weights), PolarityLoss(encoder), tokenizer, words, test)
+    loss = None if encoder is None else PolarityLoss(encoder)
+    return Task(layout, layout.flatten(weights), loss, tokenizer, words, test)
 
 
 def theta_digest(theta: np.ndarray) -> bytes:
@@ -99,10 +154,25 @@ class RunState:
     announced: dict[int, dict[str, bytes]] = field(default_factory=dict)
     refused: int = 0
     records: int = 0
+    announce_seq: dict[tuple[int, str], int] = field(default_factory=dict)
+
+    def announce(self, peer: str, seq: int, round_index: int, sha256: bytes) -> None:
+        """Hold a peer's announced hash; its latest announcement (highest seq) wins."""
+        if seq < self.announce_seq.get((round_index, peer), -1):
+            return  # an older announcement that arrived late (sync does not keep seq order)
+        self.announce_seq[(round_index, peer)] = seq
+        self.announced.setdefault(round_index, {})[peer] = sha256
 
     @classmethod
-    def open(cls, spec: wire.RunSpec, self_id: str, task: Task | None = None) -> RunState:
-        task = task or build_task(spec.model, self_id)
+    def open(
+        cls,
+        spec: wire.RunSpec,
+        self_id: str,
+        task: Task | None = None,
+        backend: Backend = "torch",
+        encoder_dir: Path | None = None,
+    ) -> RunState:
+        task = task or build_task(spec.model, self_id, backend, encoder_dir)
         if theta_digest(task.theta0) != spec.theta0_sha256:
             raise RunError(f"run {spec.run_id}: our initial weights differ from the announced hash")
         if task.layout.digest != spec.layout_digest:
@@ -110,7 +180,7 @@ class RunState:
                 f"run {spec.run_id}: our parameter layout differs from the announced one"
             )
         replica = Replica(run_config(spec), task.layout, task.theta0)
-        return cls(spec, self_id, task, replica)
+        return cls(spec, self_id, task, replica, participating=task.loss is not None)
 
     def offer(self, author: str, grad: wire.Grad) -> str | None:
         """Hold one record; returns why it was refused, or None."""
@@ -203,13 +273,13 @@ def new_spec(
     initial_scale: float,
     checkpoint_every: int,
     batch: int,
-    task: Task,
 ) -> wire.RunSpec:
     """A validated RunSpec; RunError names what is wrong."""
     if model not in ("tiny", "minilm"):
         raise RunError(f"unknown model {model!r}")
     if mode not in ("independent", "shared"):
         raise RunError(f"unknown mode {mode!r}")
+    layout, theta0 = initial_theta(model)
     fields: dict[str, Any] = {
         "run_id": run_id,
         "model": model,
@@ -222,8 +292,8 @@ def new_spec(
         "start_ms": start_ms,
         "checkpoint_every": checkpoint_every,
         "batch": batch,
-        "theta0_sha256": theta_digest(task.theta0),
-        "layout_digest": task.layout.digest,
+        "theta0_sha256": theta_digest(theta0),
+        "layout_digest": layout.digest,
     }
     try:  # round trip through the wire decoder: the same checks a receiving peer applies
         spec = wire.RunSpec(wire.WIRE_VERSION, **fields)

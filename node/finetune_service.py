@@ -17,12 +17,13 @@ from __future__ import annotations
 import contextlib
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import trio
 
 from node import wire
-from node.finetune_run import RunError, RunState, build_task, new_spec, spec_differences
+from node.finetune_run import Backend, RunError, RunState, new_spec, spec_differences
 
 if TYPE_CHECKING:
     from node.daemon import Daemon
@@ -60,8 +61,15 @@ class FinetuneService:
     name = "finetune"
     topics: tuple[str, ...] = (wire.RUNS_TOPIC,)
 
-    def __init__(self, auto_join: bool = True) -> None:
+    def __init__(
+        self,
+        auto_join: bool = True,
+        backend: Backend = "torch",
+        encoder_dir: Path | None = None,
+    ) -> None:
         self.auto_join = auto_join
+        self.backend: Backend = backend
+        self.encoder_dir = encoder_dir
         self.runs: dict[str, RunHandle] = {}
         self.specs: dict[str, wire.RunSpec] = {}
         self.failed: dict[str, str] = {}
@@ -89,6 +97,7 @@ class FinetuneService:
 
     def status(self) -> dict[str, Any]:
         return {
+            "backend": self.backend,
             "runs": {rid: h.state.summary() for rid, h in self.runs.items()},
             "failed": dict(self.failed),
         }
@@ -112,7 +121,9 @@ class FinetuneService:
 
     async def _open(self, daemon: Daemon, spec: wire.RunSpec) -> None:
         try:
-            state = await trio.to_thread.run_sync(RunState.open, spec, daemon.peer_id)
+            state = await trio.to_thread.run_sync(
+                lambda: RunState.open(spec, daemon.peer_id, None, self.backend, self.encoder_dir)
+            )
         except (RunError, ImportError, OSError) as exc:
             self.failed[spec.run_id] = str(exc)
             await daemon.db(
@@ -150,9 +161,10 @@ class FinetuneService:
         for row in rows:
             record = wire.decode_record(row.blob)
             announced = wire.decode_theta_hash(record.body)
-            if announced.run_id == run_id:  # later records (higher seq) overwrite earlier ones
-                peers = handle.state.announced.setdefault(announced.round, {})
-                peers[wire.peer_id_str(record.author)] = announced.sha256
+            if announced.run_id == run_id:
+                handle.state.announce(
+                    wire.peer_id_str(record.author), record.seq, announced.round, announced.sha256
+                )
 
     # -- the round clock --------------------------------------------------------------
 
@@ -200,7 +212,10 @@ class FinetuneService:
 
     async def _repair(self, daemon: Daemon, handle: RunHandle) -> None:
         """Pull the records of peers that announced another hash; re-announce if ours moved."""
-        for round_index in sorted(handle.announced_ours or {}):
+        # Every checkpoint anyone announced, not only ours: after a restart we have announced
+        # nothing yet, and a stale announcement of ours from before the crash must be replaced.
+        rounds = set(handle.announced_ours or {}) | set(handle.state.announced)
+        for round_index in sorted(r for r in rounds if r <= handle.state.replica.round):
             peers = await handle.call(self._disagreeing, handle.state, round_index)
             for peer in peers:
                 if peer in daemon.p2p.connected_peers():
@@ -239,20 +254,20 @@ class FinetuneService:
 
     async def _start(self, daemon: Daemon, args: dict[str, Any]) -> dict[str, Any]:
         model = str(args.get("model", "tiny"))
-        task = await trio.to_thread.run_sync(build_task, model, daemon.peer_id)
-        spec = new_spec(
-            run_id=str(args["run_id"]),
-            model=model,
-            mode=str(args.get("mode", "shared")),
-            rounds=int(args.get("rounds", 100)),
-            round_ms=int(float(args.get("round_seconds", 2.0)) * 1000),
-            start_ms=now_ms() + int(float(args.get("delay_seconds", 3.0)) * 1000),
-            learning_rate=float(args.get("learning_rate", 5e-3)),
-            epsilon=float(args.get("epsilon", 1e-3)),
-            initial_scale=float(args.get("initial_scale", 0.05)),
-            checkpoint_every=int(args.get("checkpoint_every", 10)),
-            batch=int(args.get("batch", 8)),
-            task=task,
+        spec = await trio.to_thread.run_sync(
+            lambda: new_spec(
+                run_id=str(args["run_id"]),
+                model=model,
+                mode=str(args.get("mode", "shared")),
+                rounds=int(args.get("rounds", 100)),
+                round_ms=int(float(args.get("round_seconds", 2.0)) * 1000),
+                start_ms=now_ms() + int(float(args.get("delay_seconds", 3.0)) * 1000),
+                learning_rate=float(args.get("learning_rate", 5e-3)),
+                epsilon=float(args.get("epsilon", 1e-3)),
+                initial_scale=float(args.get("initial_scale", 0.05)),
+                checkpoint_every=int(args.get("checkpoint_every", 10)),
+                batch=int(args.get("batch", 8)),
+            )
         )
         known = self.specs.get(spec.run_id)
         if known is not None:

@@ -42,7 +42,7 @@ def verify_run(data_dir: Path, run_id: str) -> dict[str, Any]:
         raise VerifyError(f"no run {run_id!r} in {data_dir}")
     self_id = wire.peer_id_str(load_or_create_identity(data_dir).public_key)
     try:
-        state = RunState.open(spec, self_id)
+        state = RunState.open(spec, self_id, backend="none")  # replay needs no forward
     except RunError as exc:
         raise VerifyError(str(exc)) from exc
     for record in grads:
@@ -50,10 +50,10 @@ def verify_run(data_dir: Path, run_id: str) -> dict[str, Any]:
         grad = wire.decode_grad(record.body)
         if grad.round == record.seq:
             state.offer(wire.peer_id_str(record.author), grad)
-    for record in sorted(hashes, key=lambda r: r.seq):
+    for record in hashes:
         announced = wire.decode_theta_hash(record.body)
-        state.announced.setdefault(announced.round, {})[wire.peer_id_str(record.author)] = (
-            announced.sha256
+        state.announce(
+            wire.peer_id_str(record.author), record.seq, announced.round, announced.sha256
         )
     elapsed = (int(time.time() * 1000) - spec.start_ms) // spec.round_ms
     state.advance_to(max(0, min(spec.rounds, elapsed)))

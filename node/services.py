@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from node.config import NodeConfig
 from node.daemon import Service
+from node.finetune_run import Backend
 from node.finetune_service import FinetuneService
 from node.rank_service import RankService
 
@@ -11,11 +12,19 @@ from node.rank_service import RankService
 def default_services(config: NodeConfig) -> list[Service]:
     """The services a ``byteswarm run`` node starts for ``config``.
 
-    rank (G-Rank) and finetune (one-byte SPSA) run on every node; a node that cannot load a
-    run's model (no torch on a device) logs why and does not join that run. adapt runs its
-    device side (onnxruntime only) or, with ``--role cloud``, its cloud side (torch).
+    rank (G-Rank) and finetune (one-byte SPSA) run on every node; finetune's forward passes
+    run on onnxruntime on a device and on torch on a cloud unless ``[finetune] backend`` says
+    otherwise; a node that cannot load a run's model logs why and does not join that run.
+    adapt runs its device side (onnxruntime only) or, with ``--role cloud``, its cloud side (torch).
     """
-    services: list[Service] = [RankService(), FinetuneService()]
+    finetune = config.finetune
+    backend: Backend = "torch" if config.role == "cloud" else "onnxruntime"
+    if finetune.backend != "auto":
+        backend = finetune.backend
+    services: list[Service] = [
+        RankService(),
+        FinetuneService(finetune.auto_join, backend, finetune.encoder_dir),
+    ]
     if config.adapt.enabled:
         if config.role == "cloud":
             from node.adapt_cloud import CloudAdapt

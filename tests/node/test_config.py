@@ -73,3 +73,15 @@ def test_config_is_frozen() -> None:
     config = NodeConfig()
     with pytest.raises(AttributeError):
         config.role = "cloud"  # type: ignore[misc]
+
+
+def test_finetune_table_takes_an_optional_path_and_a_backend(tmp_path: Path) -> None:
+    path = write(tmp_path, '[finetune]\nbackend = "onnxruntime"\nencoder_dir = "~/enc"\n')
+    config = load_config(path)
+    assert config.finetune.backend == "onnxruntime"
+    assert config.finetune.encoder_dir == Path("~/enc").expanduser()
+    assert load_config(None).finetune.encoder_dir is None
+    with pytest.raises(ConfigError, match="finetune.backend"):
+        load_config(write(tmp_path, '[finetune]\nbackend = "cuda"\n'))
+    with pytest.raises(ConfigError, match="finetune.encoder_dir"):
+        load_config(write(tmp_path, "[finetune]\nencoder_dir = 3\n"))

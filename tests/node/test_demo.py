@@ -36,5 +36,8 @@ def test_demo_runs_end_to_end() -> None:
     assert summary["notes"] == 4
     assert summary["rank"]["after"][0] == summary["rank"]["before"][-1]
     assert summary["finetune"]["same_theta_everywhere"]
+    backends = summary["finetune"]["backends"]
+    assert backends and set(backends) == {"onnxruntime"}  # device nodes train without torch
+    assert not any(summary["finetune"]["torch_loaded"])
     assert summary["finetune"]["records"] >= summary["finetune"]["rounds"]
     assert summary["adapt"]["batches"] >= 3 and summary["adapt"]["prompts_accepted"] >= 1

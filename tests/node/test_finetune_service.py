@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from node.cli import send_control
-from node.swarm import Swarm, finetune_run
+from node.finetune_run import export_encoder_file
+from node.swarm import Swarm, finetune_run, service_status
 
 pytestmark = [pytest.mark.integration, pytest.mark.network]
 RUN = "tiny-run"
@@ -32,10 +33,14 @@ def test_three_daemons_a_late_joiner_and_a_crash_agree_on_every_checkpoint(
     tmp_path: Path,
 ) -> None:
     rounds, every = 16, 4
+    encoders = tmp_path / "encoders"
+    export_encoder_file("tiny", encoders)  # what `train export-encoder` does, with torch
+    torch_node = '[finetune]\nbackend = "torch"\n'
+    ort_node = f'[finetune]\nbackend = "onnxruntime"\nencoder_dir = "{encoders}"\n'
     with Swarm(tmp_path, sync_interval=1.0) as swarm:
-        first = swarm.start()
+        first = swarm.start(config=torch_node)
         boot = swarm.address(first)
-        dirs = [first, swarm.start(boot), swarm.start(boot)]
+        dirs = [first, swarm.start(boot, config=ort_node), swarm.start(boot, config=ort_node)]
         swarm.wait_for(
             lambda: len((swarm.status(first) or {}).get("connected_peers", [])) == 2, 30, "mesh"
         )
@@ -49,14 +54,15 @@ def test_three_daemons_a_late_joiner_and_a_crash_agree_on_every_checkpoint(
             "delay_seconds": 3.0,
         }
         send_control(first, "train_start", args, timeout=60)
+        swarm.wait_for(lambda: finetune_status(swarm, dirs[1]) != {}, 30, "the run to spread")
         # Starting the same run again with another config says what differs.
         with pytest.raises(Exception, match="rounds"):
             send_control(dirs[1], "train_start", {**args, "rounds": 99}, timeout=60)
         swarm.wait_for(lambda: finetune_status(swarm, dirs[2]).get("round", 0) >= 6, 60, "round 6")
         swarm.procs[1].send_signal(signal.SIGKILL)  # a peer dies mid-run ...
         swarm.procs[1].wait()
-        late = swarm.start(boot)  # ... and a new one joins late and replays the log
-        swarm.start(boot, data_dir=dirs[1])  # the crashed one comes back
+        late = swarm.start(boot, config=ort_node)  # ... a new one joins late, replays the log
+        swarm.start(boot, data_dir=dirs[1], config=ort_node)  # the crashed one comes back
         alive = [*dirs, late]
 
         def settled() -> bool:
@@ -77,6 +83,12 @@ def test_three_daemons_a_late_joiner_and_a_crash_agree_on_every_checkpoint(
                 assert run["checkpoints"][str(r)]["disagree"] == [], (d, r, run)
         start_hash = finetune_status(swarm, first)["checkpoints"]["0"]["sha256"]
         assert start_hash not in finals
+        # onnxruntime peers trained alongside the torch one without ever loading torch
+        for d in alive[1:]:
+            status = swarm.status(d) or {}
+            assert "torch" not in status["heavy_modules"], status
+            assert service_status(d, "finetune")["backend"] == "onnxruntime"
+        assert service_status(first, "finetune")["backend"] == "torch"
     result = bs("train", "verify", "--run", RUN, "--data-dir", str(late), "--json")
     assert result.returncode == 0, result.stdout + result.stderr
     report = json.loads(result.stdout)
