@@ -1,7 +1,10 @@
 """G-Rank bench: paper reproduction, served-ranking quality, attacks, bytes and latency.
 
     python -m bench.grank --quick --json out.json
-    python -m bench.grank --json bench/results/grank.json --plot bench/results/grank.png
+    python -m bench.grank --main --workers 2 --json bench/results/grank.json \
+        --plot bench/results/grank.png          # headline grid, 5 seeds, ~15 CPU-minutes
+    python -m bench.grank --main --only position --seeds 1 --first-seed 3 --json part.json
+    python -m bench.grank --merge part*.json --json all.json --plot all.png --note "..."
 
 Every method runs on the same seeded worlds, query streams and click draws (common random
 numbers); the simulated nodes run ``models.rank.RankIndex``, the code the daemon serves.
@@ -24,7 +27,15 @@ from typing import Any
 from bench.grank_latency import measure_latency
 from bench.grank_report import format_table, summarise, write_plot
 from bench.grank_sim import Scenario, Simulation
-from models.rank.config import BM25_ONLY, BYTESWARM, GLOBAL_COUNTS, PAPER_F0, PAPER_F1, RankConfig
+from models.rank.config import (
+    BM25_ONLY,
+    BYTESWARM,
+    BYTESWARM_IPS,
+    GLOBAL_COUNTS,
+    PAPER_F0,
+    PAPER_F1,
+    RankConfig,
+)
 
 METHODS: dict[str, RankConfig] = {
     "bm25": BM25_ONLY,
@@ -32,29 +43,55 @@ METHODS: dict[str, RankConfig] = {
     "grank_paper_f0": PAPER_F0,
     "grank_paper_f1": PAPER_F1,
     "byteswarm": BYTESWARM,
-    "byteswarm_ips": replace(BYTESWARM, inverse_position=True),
+    "byteswarm_ips": BYTESWARM_IPS,
 }
 ALL = list(METHODS)
 PAPERS_AND_OURS = ["grank_paper_f0", "grank_paper_f1", "byteswarm"]
+ATTACKED = ["grank_paper_f1", "byteswarm", "byteswarm_ips"]
 
 
-def full_grid() -> list[tuple[Scenario, list[str]]]:
+def paper_reproduction(n_nodes: int = 100, n_queries: int = 10_000) -> Scenario:
+    """The paper's setup point by point (DESIGN.md §4): pull from a random *known* peer (peers
+    are learned through gossip), exploration swaps two results on the page, and the distance
+    averaged over every honest node (the paper reads "0 for all nodes")."""
+    return Scenario(
+        "paper_repro",
+        n_nodes=n_nodes,
+        n_queries=n_queries,
+        n_eval_nodes=10,
+        n_distance_nodes=n_nodes,
+        peer_choice="learned",
+        explore_scope="shown",
+    )
+
+
+def main_grid() -> list[tuple[Scenario, list[str]]]:
+    """The headline comparisons at full scale (100 peers; 10k queries, 4k for the attacks)."""
     attack = Scenario("attack", n_queries=4_000, attack_at=1_500, n_eval_nodes=10)
+    small = Scenario("small_mimicry", n_nodes=30, n_queries=1_200, n_eval_nodes=5, attack_at=400)
     return [
-        (Scenario("paper", n_eval_nodes=10), ["bm25", *PAPERS_AND_OURS]),
+        (paper_reproduction(), ["grank_paper_f0", "byteswarm"]),
+        (
+            Scenario("paper", n_eval_nodes=10, n_distance_nodes=100),
+            ["bm25", "grank_paper_f0", "byteswarm", "byteswarm_ips"],
+        ),
         (
             Scenario("position", world="realistic", clicks="position", n_eval_nodes=10),
             ["bm25", "global_counts", "grank_paper_f0", "byteswarm", "byteswarm_ips"],
         ),
-        (Scenario("paper_no_explore", explore=False, n_eval_nodes=10), ["grank_paper_f0"]),
-        (
-            replace(attack, name="targeted_sybil", attack="targeted"),
-            [*PAPERS_AND_OURS, "global_counts"],
-        ),
-        (replace(attack, name="mimicry", attack="mimicry"), [*PAPERS_AND_OURS, "global_counts"]),
-        (replace(attack, name="sybil75", attack="sybil75"), PAPERS_AND_OURS),
-        (replace(attack, name="inflation", attack="inflation"), PAPERS_AND_OURS),
-        (replace(attack, name="push_targeted", attack="targeted", gossip="push"), PAPERS_AND_OURS),
+        (replace(attack, name="targeted_sybil", attack="targeted"), ATTACKED),
+        (replace(attack, name="mimicry", attack="mimicry"), ATTACKED),
+        (replace(attack, name="sybil75", attack="sybil75"), ATTACKED),
+        (replace(attack, name="inflation", attack="inflation"), ATTACKED),
+        (replace(attack, name="push_targeted", attack="targeted", gossip="push"), ATTACKED),
+        (replace(small, attack="mimicry"), ATTACKED),
+    ]
+
+
+def full_grid() -> list[tuple[Scenario, list[str]]]:
+    """``main_grid`` plus the cascade click models and the 5,000-item scale test."""
+    return [
+        *main_grid(),
         (
             Scenario(
                 "navigational",
@@ -86,18 +123,21 @@ def full_grid() -> list[tuple[Scenario, list[str]]]:
 
 def quick_grid() -> list[tuple[Scenario, list[str]]]:
     small = Scenario("paper", n_nodes=30, n_queries=1_200, n_eval_nodes=5, attack_at=400)
-    ours = ["bm25", "grank_paper_f0", "byteswarm"]
+    ours = ["bm25", "grank_paper_f0", "byteswarm", "byteswarm_ips"]
     return [
+        (paper_reproduction(n_nodes=30, n_queries=1_200), ["grank_paper_f0"]),
         (small, ours),
         (replace(small, name="position", world="realistic", clicks="position"), ours),
         (replace(small, name="targeted_sybil", attack="targeted"), ["grank_paper_f1", "byteswarm"]),
-        (replace(small, name="mimicry", attack="mimicry"), ["grank_paper_f1", "byteswarm"]),
+        (
+            replace(small, name="mimicry", attack="mimicry"),
+            ["grank_paper_f1", "byteswarm", "byteswarm_ips"],
+        ),
     ]
 
 
 def medium_grid() -> list[tuple[Scenario, list[str]]]:
-    """Every headline comparison with 5 seeds at half the peers and 4,000 queries: the
-    full grid costs ~1.5 CPU-hours, more than a shared 2-core machine gives one bench."""
+    """Every headline comparison at half the peers and 4,000 queries (session 1's grid)."""
     base = Scenario("paper", n_nodes=50, n_queries=4_000, n_eval_nodes=10, attack_at=1_500)
     return [
         (base, PAPERS_AND_OURS),
@@ -134,10 +174,10 @@ def run_one(scenario: Scenario, method: str, seed: int) -> dict[str, Any]:
     return result
 
 
-def merge(paths: list[str], output: str, plot: str | None) -> None:
+def merge(paths: list[str], output: str, plot: str | None, notes: list[str] | None = None) -> None:
     """One result file from several partial ones (later files win on the same run)."""
     runs: dict[tuple[str, str, int], dict[str, Any]] = {}
-    merged: dict[str, Any] = {"merged_from": []}
+    merged: dict[str, Any] = {"notes": notes or [], "merged_from": []}
     for path in paths:
         with open(path) as handle:
             data = json.load(handle)
@@ -161,6 +201,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--quick", action="store_true", help="small CI smoke grid (2 seeds)")
     parser.add_argument("--medium", action="store_true", help="50 peers, 4,000 queries, 5 seeds")
+    parser.add_argument(
+        "--main", action="store_true", help="the headline scenarios at full scale (no cascades)"
+    )
     parser.add_argument("--json", required=True, help="where to write results")
     parser.add_argument("--plot", help="PNG of the curves")
     parser.add_argument("--seeds", type=int, help="number of seeds (default 5, quick 2)")
@@ -172,11 +215,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--merge", nargs="*", help="combine the runs of these result files into --json, no runs"
     )
+    parser.add_argument("--note", action="append", help="with --merge: a note kept in the JSON")
     args = parser.parse_args(argv)
     if args.merge:
-        merge(args.merge, args.json, args.plot)
+        merge(args.merge, args.json, args.plot, args.note)
         return
-    grid = quick_grid() if args.quick else medium_grid() if args.medium else full_grid()
+    grid = (
+        quick_grid()
+        if args.quick
+        else medium_grid()
+        if args.medium
+        else main_grid()
+        if args.main
+        else full_grid()
+    )
     if args.only:
         grid = [(s, m) for s, m in grid if s.name in args.only]
     if args.methods:

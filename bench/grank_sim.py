@@ -12,18 +12,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import msgspec
 import numpy as np
 
-from bench.grank_metrics import Evaluator
+from bench.grank_metrics import Evaluator, ndcg_at
 from bench.grank_world import CLICK_MODELS, World, paper_world, realistic_world
 from models.rank.config import RankConfig
 from models.rank.index import RankIndex
 from models.rank.rows import ClickRow
-from models.rank.wire_size import counters_bytes, rows_bytes, rows_to_counters
+from models.rank.wire_size import array_header_bytes, counters_bytes, row_bytes, rows_to_counters
 
 N_ATTACKERS = 10
 MEASURE_EVERY = 25
@@ -46,6 +46,10 @@ class Scenario:
     n_eval_nodes: int = 20
     explore: bool = True
     """Exploration swaps in the rankings users see (never in evaluation)."""
+    explore_scope: str | None = None
+    """Override the methods' ``RankConfig.explore_scope`` (any | shown); None keeps theirs."""
+    n_distance_nodes: int | None = None
+    """Honest nodes the mean node distance averages over (None: the evaluated nodes)."""
     peer_choice: str = "network"
     """network: pull from a random live peer (the paper); learned: only peers met in gossip."""
 
@@ -73,7 +77,11 @@ class SimNode:
     cursors: dict[int, int] = field(default_factory=dict)
     known: list[int] = field(default_factory=list)
     raw: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Raw click counts per query: kept only on evaluated nodes (the distance metric)."""
+    track_raw: bool = False
     vector: dict[str, int] = field(default_factory=dict)
+    log_bytes: list[int] = field(default_factory=lambda: [0])
+    """log_bytes[n]: encoded bytes of log[:n], so a cursor response's size is one subtraction."""
 
     def learn(self, other: int) -> None:
         if other != self.number and other not in self.known:
@@ -86,21 +94,34 @@ class SimNode:
             missing.extend(rows[vector.get(author, -1) + 1 :])
         return missing
 
-    def receive(self, fresh: list[ClickRow]) -> None:
-        """Store rows not held yet (callers pass only those) and feed them to the index."""
+    def receive(self, fresh: list[ClickRow], sizes: dict[tuple[str, int], int]) -> None:
+        """Store rows not held yet (callers pass only those) and feed them to the index;
+        ``sizes`` holds every row's encoded bytes."""
+        total = self.log_bytes[-1]
         for row in fresh:
             self.by_author.setdefault(row.author, []).append(row)
             self.vector[row.author] = row.seq
-            counts = self.raw.setdefault(row.query, {})
-            counts[row.clicked] = counts.get(row.clicked, 0) + 1
+            total += sizes[(row.author, row.seq)]
+            self.log_bytes.append(total)
+            if self.track_raw:
+                counts = self.raw.setdefault(row.query, {})
+                counts[row.clicked] = counts.get(row.clicked, 0) + 1
         self.log.extend(fresh)
         self.index.add_rows(fresh)
+
+    def cursor_bytes(self, start: int) -> int:
+        """Encoded bytes of the batch ``log[start:]`` (what the paper's cursor sends)."""
+        return (
+            array_header_bytes(len(self.log) - start) + self.log_bytes[-1] - self.log_bytes[start]
+        )
 
 
 class Simulation:
     def __init__(self, scenario: Scenario, config: RankConfig, seed: int) -> None:
         self.scenario = scenario
         self.world = make_world(scenario, seed)
+        if scenario.explore_scope is not None:
+            config = replace(config, explore_scope=scenario.explore_scope)  # type: ignore[arg-type]
         self.click_model: Callable[..., list[str]] = CLICK_MODELS[scenario.clicks]  # type: ignore[assignment]
         streams = [np.random.default_rng([seed, k]) for k in range(6)]
         self.rng_user, self.rng_click, self.rng_explore, self.rng_gossip, self.rng_attack, _ = (
@@ -124,11 +145,23 @@ class Simulation:
         self.target_query, self.target_item = self._pick_target()
         self.evaluator = Evaluator(self.world, self.target_query, self.target_item)
         self.eval_nodes = [self.nodes[n] for n in self.honest[: scenario.n_eval_nodes]]
+        n_distance = scenario.n_distance_nodes or scenario.n_eval_nodes
+        self.distance_nodes = [self.nodes[n] for n in self.honest[:n_distance]]
+        for node in self.distance_nodes:
+            node.track_raw = True
+        self.row_sizes: dict[tuple[str, int], int] = {}
+        # the whole query schedule up front (identical for every method: common random numbers)
+        self.schedule_issuers = self.rng_user.integers(len(self.issuers), size=scenario.n_queries)
+        self.schedule_queries = self.rng_user.choice(
+            len(self.world.queries), p=self.world.query_p, size=scenario.n_queries
+        )
         self.response_rows: list[int] = []
         self.response_bytes: list[int] = []
         self.vector_bytes: list[int] = []
         self.counter_bytes: list[int] = []
         self.rank_seconds: list[float] = []
+        self.shown_ndcg: list[float] = []
+        """nDCG@10 of each page users saw (exploration included): what exploring costs them."""
 
     def _pick_target(self) -> tuple[str, str]:
         popular = self.world.queries[: min(10, len(self.world.queries))]
@@ -154,10 +187,12 @@ class Simulation:
         self.response_rows.append(len(source.log) - cursor_start)
         if measure:
             request = len(_ENCODER.encode([[a, s] for a, s in vector.items()]))
-            self.response_bytes.append(rows_bytes(source.log[cursor_start:]))
-            self.vector_bytes.append(request + rows_bytes(fresh))
+            self.response_bytes.append(source.cursor_bytes(cursor_start))
+            sizes = self.row_sizes
+            fresh_bytes = sum(sizes[(row.author, row.seq)] for row in fresh)
+            self.vector_bytes.append(request + array_header_bytes(len(fresh)) + fresh_bytes)
             self.counter_bytes.append(request + counters_bytes(rows_to_counters(fresh)))
-        target.receive(fresh)
+        target.receive(fresh, self.row_sizes)
 
     def _gossip(self, node: SimNode, measure: bool) -> None:
         if self.scenario.peer_choice == "network":
@@ -175,18 +210,25 @@ class Simulation:
         else:
             self._transfer(peer, node, measure)
 
+    def _own(self, node: SimNode, rows: list[ClickRow]) -> None:
+        """A node stores the rows it just wrote (own_click already counted them)."""
+        for row in rows:
+            self.row_sizes[(row.author, row.seq)] = row_bytes(row)
+        node.receive(rows, self.row_sizes)
+
     def _step(self, step: int) -> None:
-        node = self.nodes[self.issuers[int(self.rng_user.integers(len(self.issuers)))]]
-        query = self.world.sample_query(self.rng_user)
+        node = self.nodes[self.issuers[int(self.schedule_issuers[step])]]
+        query = self.world.queries[int(self.schedule_queries[step])]
         started = time.perf_counter()
         explore_rng = self.rng_explore if self.scenario.explore else None
         shown = node.index.rank(query, k=10, explore_rng=explore_rng)
         self.rank_seconds.append(time.perf_counter() - started)
+        self.shown_ndcg.append(ndcg_at(shown, self.world.grades[query]))
         rows = [
             node.index.own_click(query, shown, item, float(step))
             for item in self.click_model(self.world, query, shown, self.rng_click)
         ]
-        node.receive(rows)
+        self._own(node, rows)
         if node.honest:
             self.evaluator.count_honest(rows)
         self._gossip(node, step % MEASURE_EVERY == 0)
@@ -217,7 +259,7 @@ class Simulation:
             else:
                 spam = [(self.target_query, self.target_item)] * 100
             rows = [node.index.own_click(q, [i], i, float(step)) for q, i in spam]
-            node.receive(rows)
+            self._own(node, rows)
             if not self.mimics:
                 victim = self.honest[int(self.rng_attack.integers(len(self.honest)))]
                 node.learn(victim)
@@ -231,7 +273,7 @@ class Simulation:
             self._step(step)
             if (step + 1) % self.scenario.eval_every == 0:
                 xs.append(step + 1)
-                point = self.evaluator.evaluate(self.eval_nodes)
+                point = self.evaluator.evaluate(self.eval_nodes, self.distance_nodes)
                 window = slice(since, None)
                 since = len(self.response_bytes)
                 rows_window = slice(-self.scenario.eval_every, None)
@@ -242,6 +284,7 @@ class Simulation:
                 point["vector_bytes"] = float(np.mean(self.vector_bytes[window]))
                 point["vector_counter_bytes"] = float(np.mean(self.counter_bytes[window]))
                 point["response_rows"] = float(np.mean(self.response_rows[rows_window]))
+                point["ndcg_shown"] = float(np.mean(self.shown_ndcg[rows_window]))
                 point["rank_ms"] = 1e3 * float(
                     np.mean(self.rank_seconds[-self.scenario.eval_every :])
                 )

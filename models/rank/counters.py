@@ -1,10 +1,10 @@
 """Incremental click counters keyed (query, item, author), with time decay and per-author caps.
 
-Each query keeps its (item, author) pairs as parallel numpy arrays, so scoring a query is one
+Each query keeps its (item, author) pairs as parallel arrays, so scoring a query is one
 vectorised pass however many authors clicked it. Decay trick: a click at time t is stored as
-``2^((t - t_ref) / h)``; its weight at ``now`` is that times ``2^(-(now - t_ref) / h)``, a
-factor shared by every counter, so a new click never touches older ones. ``t_ref`` moves
-forward when stored values grow large.
+``2^((t - t_ref) / h)`` (its *stored unit*); its weight at ``now`` is that times
+``2^(-(now - t_ref) / h)``, a factor shared by every counter, so a new click never touches
+older ones. ``t_ref`` moves forward when stored values grow large.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import numpy as np
 from models.rank.config import AuthorCap
 
 _MAX_EXPONENT = 200.0
+_AUTHOR_BITS = 24  # a slot key packs (item, author) into one int: cheaper than a tuple
 
 
 class _QueryCounts:
@@ -25,16 +26,19 @@ class _QueryCounts:
     ``array.array`` makes single-element updates cheap and is viewed by numpy without a copy.
     """
 
+    __slots__ = ("authors", "items", "slots", "values")
+
     def __init__(self) -> None:
-        self.slots: dict[tuple[int, int], int] = {}
+        self.slots: dict[int, int] = {}
         self.items = array("q")
         self.authors = array("q")
         self.values = array("d")
 
     def add(self, item: int, author: int, weight: float) -> None:
-        slot = self.slots.get((item, author))
+        key = (item << _AUTHOR_BITS) | author
+        slot = self.slots.get(key)
         if slot is None:
-            self.slots[(item, author)] = len(self.values)
+            self.slots[key] = len(self.values)
             self.items.append(item)
             self.authors.append(author)
             self.values.append(weight)
@@ -53,17 +57,25 @@ class ClickCounters:
         self.item_ids: dict[str, int] = {}
         self._item_names: list[str] = []
 
+    def unit(self, ts: float) -> float:
+        """The stored value of one click made at ``ts`` (1 without decay); may rebase."""
+        half_life = self._half_life
+        if half_life is None:
+            return 1.0
+        if self._t_ref is None:
+            self._t_ref = ts
+        exponent = (ts - self._t_ref) / half_life
+        if exponent > _MAX_EXPONENT:
+            self._rebase(ts)
+            exponent = 0.0
+        return math.pow(2.0, exponent)
+
     def add(self, query: str, item: str, author_id: int, ts: float, count: float = 1.0) -> None:
         """Record ``count`` clicks made at ``ts`` by the author with this id."""
-        weight = float(count)
-        if self._half_life is not None:
-            if self._t_ref is None:
-                self._t_ref = ts
-            exponent = (ts - self._t_ref) / self._half_life
-            if exponent > _MAX_EXPONENT:
-                self._rebase(ts)
-                exponent = 0.0
-            weight *= math.pow(2.0, exponent)
+        self.add_stored(query, item, author_id, float(count) * self.unit(ts))
+
+    def add_stored(self, query: str, item: str, author_id: int, value: float) -> None:
+        """Add ``value`` already in stored units (``count * unit(ts)``)."""
         item_id = self.item_ids.get(item)
         if item_id is None:
             item_id = self.item_ids[item] = len(self._item_names)
@@ -71,14 +83,14 @@ class ClickCounters:
         counts = self._by_query.get(query)
         if counts is None:
             counts = self._by_query[query] = _QueryCounts()
-        counts.add(item_id, author_id, weight)
+        counts.add(item_id, author_id, value)
 
     def _rebase(self, ts: float) -> None:
         assert self._t_ref is not None and self._half_life is not None
         factor = math.pow(2.0, -(ts - self._t_ref) / self._half_life)
         for counts in self._by_query.values():
-            for slot, value in enumerate(counts.values):
-                counts.values[slot] = value * factor
+            values = np.frombuffer(counts.values, dtype=np.float64)  # (P,) a view: in place
+            values *= factor
         self._t_ref = ts
 
     def _factor(self, now: float) -> float:
@@ -86,22 +98,59 @@ class ClickCounters:
             return 1.0
         return math.pow(2.0, -(now - self._t_ref) / self._half_life)
 
-    def scores(self, query: str, weights: np.ndarray, now: float) -> dict[str, float]:
-        """``sum_j cap(c_j(query, item)) * weights[j]`` for every item with a positive score.
-
-        ``weights`` is (A,), indexed by author id; every id passed to ``add`` must be < A.
-        """
+    def capped(self, query: str, now: float) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """(items, authors, capped decayed clicks) of ``query``, each (P,); None if unseen."""
         counts = self._by_query.get(query)
         if counts is None:
-            return {}
+            return None
         values = np.frombuffer(counts.values, dtype=np.float64) * self._factor(now)  # (P,)
+        authors = np.frombuffer(counts.authors, dtype=np.int64)  # (P,)
+        items = np.frombuffer(counts.items, dtype=np.int64)  # (P,)
         if self._cap == "distinct":
             values = np.minimum(values, 1.0)
         elif self._cap == "log":
             values = np.log1p(values)
-        authors = np.frombuffer(counts.authors, dtype=np.int64)  # (P,)
-        items = np.frombuffer(counts.items, dtype=np.int64)  # (P,)
+        elif self._cap == "top":
+            largest = np.zeros(int(authors.max()) + 1)  # (A,) each author's largest count
+            np.maximum.at(largest, authors, values)
+            values = np.divide(
+                values,
+                largest[authors],
+                out=np.zeros_like(values),
+                where=largest[authors] > 0,
+            )
+        elif self._cap == "share":
+            per_author = np.bincount(authors, weights=values)  # (A,)
+            values = np.divide(
+                values,
+                per_author[authors],
+                out=np.zeros_like(values),
+                where=per_author[authors] > 0,
+            )
+        return items, authors, values
+
+    def item_name(self, item_id: int) -> str:
+        return self._item_names[item_id]
+
+    def scores(
+        self, query: str, weights: np.ndarray, now: float, min_support: float = 0.0
+    ) -> dict[str, float]:
+        """``sum_j cap(c_j(query, item)) * weights[j]`` for every item with a positive score.
+
+        ``weights`` is (A,), indexed by author id; every id passed to ``add`` must be < A.
+        With ``min_support`` > 0, items clicked by fewer than that fraction of the trusted
+        authors (weight > 0) who clicked anything for the query are left out.
+        """
+        found = self.capped(query, now)
+        if found is None:
+            return {}
+        items, authors, values = found
         totals = np.bincount(items, weights=values * weights[authors])  # (I,)
+        if min_support > 0.0:
+            trusted = (weights[authors] > 0.0) & (values > 0.0)  # (P,) one pair per author
+            support = np.bincount(items, weights=trusted)  # (I,) distinct trusted authors
+            voters = np.unique(authors[trusted]).size
+            totals[support < min_support * voters] = 0.0
         positive = np.flatnonzero(totals > 0.0)
         names = self._item_names
-        return {names[i]: float(totals[i]) for i in positive}
+        return {names[i]: float(totals[i]) for i in positive.tolist()}

@@ -29,6 +29,7 @@ class RankIndex:
         self._bm25.add_items(items)
         self._clicks = ClickCounters(config.half_life_s, config.author_cap)
         self._popular = ClickCounters(config.popular_half_life_s, config.author_cap)
+        self._popular_pending: list[tuple[str, int, float, float]] = []
         self._seen_keys: set[tuple[str, int]] = set()
         self._seen_counters: dict[tuple[str, str, str], int] = {}
         self._profiles = PeerProfiles(self_id, config.top_k_terms)
@@ -45,12 +46,14 @@ class RankIndex:
     def add_rows(self, rows: Iterable[ClickRow]) -> int:
         """Ingest click rows (own or gossiped); returns how many were counted."""
         counted = 0
+        dedupe = self.config.dedupe
+        seen = self._seen_keys
         for row in rows:
-            if self.config.dedupe:
+            if dedupe:
                 key = (row.author, row.seq)
-                if key in self._seen_keys:
+                if key in seen:
                     continue
-                self._seen_keys.add(key)
+                seen.add(key)
             if row.author == self.self_id:
                 self._next_seq = max(self._next_seq, row.seq + 1)
             query = normalise_query(row.query)
@@ -94,13 +97,17 @@ class RankIndex:
     def _count(
         self, author: str, query: str, item: str, ts: float, clicks: int, weight: float
     ) -> None:
-        author_id = self._profiles.id_of(author)
-        self._clicks.add(query, item, author_id, ts, weight)
-        self._popular.add(_POPULAR, item, author_id, ts, weight)
+        profiles = self._profiles
+        author_id = profiles.ids.get(author)
+        if author_id is None:
+            author_id = profiles.id_of(author)
+        self._clicks.add_stored(query, item, author_id, weight * self._clicks.unit(ts))
+        # folded into the popularity counters only when a query needs that fallback
+        self._popular_pending.append((item, author_id, ts, weight))
         query_terms = self._query_terms.get(query)
         if query_terms is None:
             query_terms = self._query_terms[query] = tokens(query)
-        self._profiles.add(author_id, query_terms, item, clicks)
+        profiles.add(author_id, query_terms, item, clicks)
         self._weights = None
         if ts > self.now:
             self.now = ts
@@ -141,12 +148,17 @@ class RankIndex:
         if not self.config.use_clicks:
             return {}
         when = self.now if now is None else now
-        return self._clicks.scores(normalise_query(query), self._weight_vector(), when)
+        return self._clicks.scores(
+            normalise_query(query), self._weight_vector(), when, self.config.min_support
+        )
 
     def popular(self, k: int) -> list[str]:
         """Catalogue items by (recent, weighted) click popularity across all queries."""
         if not self.config.use_clicks:
             return []
+        for item, author_id, ts, weight in self._popular_pending:
+            self._popular.add(_POPULAR, item, author_id, ts, weight)
+        self._popular_pending.clear()
         scores = self._popular.scores(_POPULAR, self._weight_vector(), self.now)
         known = [item for item in scores if item in self._bm25]
         return sorted(known, key=lambda item: (-scores[item], item))[:k]
@@ -176,8 +188,15 @@ class RankIndex:
             and explore_rng.random() < self.config.explore_p
         ):
             shown = len(ranked) if k is None else min(k, len(ranked))
-            first = int(explore_rng.integers(shown))
-            second = int(explore_rng.integers(len(ranked) - 1))
-            second += second >= first
-            ranked[first], ranked[second] = ranked[second], ranked[first]
+            scope = self.config.explore_scope
+            pool = shown if scope == "shown" else len(ranked)
+            if scope == "tail":
+                if len(ranked) > shown:
+                    other = shown + int(explore_rng.integers(len(ranked) - shown))
+                    ranked[shown - 1], ranked[other] = ranked[other], ranked[shown - 1]
+            elif pool > 1:
+                first = int(explore_rng.integers(shown))
+                second = int(explore_rng.integers(pool - 1))
+                second += second >= first
+                ranked[first], ranked[second] = ranked[second], ranked[first]
         return ranked if k is None else ranked[:k]

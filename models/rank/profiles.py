@@ -8,8 +8,6 @@ when the node's own top-K set changes). The similarity vector is then one numpy 
 
 from __future__ import annotations
 
-from collections import Counter
-
 import numpy as np
 
 from models.rank.similarity import top_terms
@@ -22,9 +20,10 @@ class PeerProfiles:
         self._top_k = top_k_terms
         self.ids: dict[str, int] = {}
         self.names: list[str] = []
-        self._terms: list[Counter[str]] = []
+        self._terms: list[dict[str, int]] = []
         self._items: list[set[str]] = []
         self._top: list[frozenset[str]] = []
+        self._kth: list[tuple[int, str] | None] = []
         self._k_m: list[int] = []
         self._k_t: list[int] = []
         self._item_authors: dict[str, set[int]] = {}
@@ -39,9 +38,10 @@ class PeerProfiles:
         if author_id is None:
             author_id = self.ids[author] = len(self.names)
             self.names.append(author)
-            self._terms.append(Counter())
+            self._terms.append({})
             self._items.append(set())
             self._top.append(frozenset())
+            self._kth.append(None)
             self._k_m.append(0)
             self._k_t.append(0)
         return author_id
@@ -49,9 +49,15 @@ class PeerProfiles:
     def add(self, author_id: int, query_terms: list[str], item: str, count: int) -> None:
         """Account ``count`` clicks of ``author_id`` on ``item`` under a query with these terms."""
         terms = self._terms[author_id]
+        top = self._top[author_id]
         for term in query_terms:
-            terms[term] += count
-        self._stale.add(author_id)
+            total = terms.get(term, 0) + count
+            terms[term] = total
+            # counts only grow, so the top-K set changes only when an outsider passes the K-th
+            if term not in top:
+                kth = self._kth[author_id]
+                if kth is None or (-total, term) < kth:
+                    self._stale.add(author_id)
         items = self._items[author_id]
         if item in items:
             return
@@ -76,7 +82,10 @@ class PeerProfiles:
             return
         own_before = self._top[0]
         for author_id in self._stale:
-            self._top[author_id] = top_terms(self._terms[author_id], self._top_k)
+            terms = self._terms[author_id]
+            top = self._top[author_id] = top_terms(terms, self._top_k)
+            if len(top) >= self._top_k:
+                self._kth[author_id] = max((-terms[term], term) for term in top)
         own = self._top[0]
         changed = range(len(self.names)) if own != own_before else self._stale
         for author_id in changed:

@@ -25,11 +25,25 @@ def rows_to_counters(
     return [CounterRow(a, q, i, totals[(a, q, i)], ts) for (a, q, i), ts in latest.items()]
 
 
+def _row_body(row: ClickRow, sig: bytes) -> list[object]:
+    return [row.author, row.seq, row.query, list(row.shown), row.clicked, row.ts, sig]
+
+
 def rows_bytes(rows: Sequence[ClickRow], signature_bytes: int = 64) -> int:
     """Encoded size of a batch of rows, each with an Ed25519 signature placeholder."""
     sig = bytes(signature_bytes)
-    body = [[r.author, r.seq, r.query, list(r.shown), r.clicked, r.ts, sig] for r in rows]
-    return len(_ENCODER.encode(body))
+    return len(_ENCODER.encode([_row_body(row, sig) for row in rows]))
+
+
+def row_bytes(row: ClickRow, signature_bytes: int = 64) -> int:
+    """Encoded size of one row inside a batch: ``rows_bytes`` of a batch is
+    ``array_header_bytes(len(batch))`` plus the sum of these (MessagePack is additive)."""
+    return len(_ENCODER.encode(_row_body(row, bytes(signature_bytes))))
+
+
+def array_header_bytes(length: int) -> int:
+    """Bytes of a MessagePack array header for ``length`` elements (fixarray, array16, array32)."""
+    return 1 if length < 16 else 3 if length < 1 << 16 else 5
 
 
 def counters_bytes(counters: Sequence[CounterRow], signature_bytes: int = 64) -> int:

@@ -75,7 +75,13 @@ def test_trust_floor_drops_dissimilar_authors_including_f() -> None:
 
 @pytest.mark.parametrize(
     ("cap", "spam", "one"),
-    [("none", 4.0, 1.0), ("log", math.log(5.0), math.log(2.0)), ("distinct", 1.0, 1.0)],
+    [
+        ("none", 4.0, 1.0),
+        ("log", math.log(5.0), math.log(2.0)),
+        ("distinct", 1.0, 1.0),
+        ("share", 1.0, 1.0),
+        ("top", 1.0, 1.0),
+    ],
 )
 def test_author_caps(cap: str, spam: float, one: float) -> None:
     config = dataclasses.replace(GLOBAL_COUNTS, author_cap=cap)  # type: ignore[arg-type]
@@ -129,3 +135,35 @@ def test_inverse_position_weights_clicks_by_rank_over_horizon() -> None:
         ]
     )
     assert index.click_scores("q") == pytest.approx({"y": 0.5, "w": 1.0, "z": 1.0})
+
+
+def test_share_cap_splits_one_vote_per_author_and_query() -> None:
+    config = dataclasses.replace(GLOBAL_COUNTS, author_cap="share")
+    index = RankIndex("me", config, CATALOGUE)
+    # a: 3 clicks on x and 1 on y for q (shares 0.75 / 0.25), its r click does not count for q
+    index.add_rows(rows("a", [("q", "x"), ("q", "x"), ("q", "x"), ("q", "y"), ("r", "z")]))
+    index.add_rows(rows("b", [("q", "y")]))
+    assert index.click_scores("q") == pytest.approx({"x": 0.75, "y": 1.25})
+    assert index.click_scores("r") == pytest.approx({"z": 1.0})
+
+
+def test_top_cap_gives_each_authors_favourite_a_full_vote() -> None:
+    config = dataclasses.replace(GLOBAL_COUNTS, author_cap="top")
+    index = RankIndex("me", config, CATALOGUE)
+    # a: 3 clicks on x, 1 on y for q -> x 1, y 1/3; b: one click on y -> y + 1
+    index.add_rows(rows("a", [("q", "x"), ("q", "x"), ("q", "x"), ("q", "y"), ("r", "z")]))
+    index.add_rows(rows("b", [("q", "y")]))
+    assert index.click_scores("q") == pytest.approx({"x": 1.0, "y": 4.0 / 3.0})
+
+
+def test_min_support_drops_items_few_trusted_authors_clicked() -> None:
+    config = dataclasses.replace(GLOBAL_COUNTS, min_support=0.4)
+    index = RankIndex("me", config, CATALOGUE)
+    # four authors clicked for q: x by 3 of them (75 %), y by 1 (25 % < 40 %) even if heavily
+    for author in ("a", "b", "c"):
+        index.add_rows(rows(author, [("q", "x")]))
+    index.add_rows(rows("d", [("q", "y")] * 9))
+    assert index.click_scores("q") == pytest.approx({"x": 3.0})
+    # exactly at the threshold counts: 2 of 5 authors; then all of y's 10 clicks count
+    index.add_rows(rows("e", [("q", "y")]))
+    assert index.click_scores("q") == pytest.approx({"x": 3.0, "y": 10.0})

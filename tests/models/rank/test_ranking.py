@@ -14,7 +14,13 @@ from models.rank.config import BM25_ONLY, BYTESWARM, GLOBAL_COUNTS, PAPER_F1
 from models.rank.index import RankIndex
 from models.rank.rows import ClickRow, CounterRow, Item
 from models.rank.similarity import max_normalise, raw_similarity, top_terms
-from models.rank.wire_size import counters_bytes, rows_bytes, rows_to_counters
+from models.rank.wire_size import (
+    array_header_bytes,
+    counters_bytes,
+    row_bytes,
+    rows_bytes,
+    rows_to_counters,
+)
 
 CATALOGUE = [
     Item("m1", "jazz", "ann", ("blue",)),
@@ -85,6 +91,36 @@ def test_exploration_can_bring_an_unshown_item_into_view() -> None:
         for item in index.rank("jazz", k=1, explore_rng=np.random.default_rng(seed))
     }
     assert shown == {"m1", "m2", "long"}
+
+
+def test_exploration_within_shown_never_changes_what_is_shown() -> None:
+    config = dataclasses.replace(GLOBAL_COUNTS, explore_p=1.0, explore_scope="shown")
+    index = RankIndex("me", config, CATALOGUE)
+    base = index.rank("jazz", k=2)
+    pages = [index.rank("jazz", k=2, explore_rng=np.random.default_rng(s)) for s in range(20)]
+    assert all(sorted(page) == sorted(base) for page in pages)
+    assert any(page != base for page in pages)
+    assert index.rank("jazz", k=1, explore_rng=np.random.default_rng(0)) == base[:1]
+
+
+def test_tail_exploration_swaps_only_the_last_shown_slot_with_an_unshown_result() -> None:
+    config = dataclasses.replace(GLOBAL_COUNTS, explore_p=1.0, explore_scope="tail")
+    index = RankIndex("me", config, CATALOGUE)
+    base = index.rank("jazz", k=None)  # three matches
+    pages = [index.rank("jazz", k=2, explore_rng=np.random.default_rng(s)) for s in range(10)]
+    assert all(page == [base[0], base[2]] for page in pages)
+    # nothing unshown to bring in: the page stays as ranked
+    assert index.rank("jazz", k=3, explore_rng=np.random.default_rng(0)) == base
+
+
+@pytest.mark.parametrize("n_rows", [0, 1, 15, 16, 40])
+def test_batch_bytes_are_the_header_plus_each_rows_bytes(n_rows: int) -> None:
+    batch = [
+        ClickRow(f"author{s % 3}", s, "jazz", ("m1", "m2")[: s % 3], "m1", s * 1.5)
+        for s in range(n_rows)
+    ]
+    expected = array_header_bytes(n_rows) + sum(row_bytes(row) for row in batch)
+    assert rows_bytes(batch) == expected
 
 
 def test_counters_merge_by_maximum_and_ignore_replays() -> None:
