@@ -3,11 +3,16 @@ onnxruntime vs torch eager latency (batch 1 and 64, one thread, same run) and se
 
 python -m bench.onnx --json bench/results/onnx.json --plot bench/results/onnx.png
 python -m bench.onnx --quick --json /tmp/onnx_quick.json      (device only, 1 seed)
+python -m bench.onnx --device-only --json run2.json   (3 seeds, no polarity)
+python -m bench.onnx --merge run1.json run2.json run3.json --json onnx.json --plot onnx.png
 
 Device: the CNN trained with seeds 0, 1, 2 (models.adapt.training, cached), additive prompt
 as a graph input (zero prompt in the timings). Polarity: zero-shot all-MiniLM-L6-v2 (one
 model; its latencies are repeated over 3 timing rounds). int8 variants are measured even
 when the export command would refuse them (agreement < 99 %): ``accepted`` says which.
+Latency paths, interleaved per call in rounds: torch eager, ``session.run(None, feeds)`` and
+the IOBinding runner (export.bound_runner; ``*_bound`` keys). bench/onnx_breakdown.py
+splits a batch-1 device call further.
 Run as a module (``python -m``): a script named onnx.py would shadow the onnx package.
 """
 
@@ -28,25 +33,46 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 import torch
+from numpy.typing import NDArray
 
 from export import runtime, versions
+from export.bound_runner import BoundSession, cpu_session
 from export.pipeline import AGREEMENT_FLOOR, ExportOptions, export_model, finalize
 from export.quantize import quantize
 from export.spec import Feeds, ModelSpec
 from export.weights import default_cache_dir
 
 BATCHES = (1, 64)
+TIMING_KEYS = ("torch_eager_ms", "onnxruntime_ms", "speedup", "onnxruntime_bound_ms",
+               "speedup_bound")  # fmt: skip
+DEVICE_TIMING = (20, 50)  # rounds, calls per round and path: 1000 timed calls per path
+POLARITY_TIMING = (4, 5)
+TIMING_NOTE = (
+    "per path: median of individually timed calls, paths interleaved in rounds; onnxruntime ="
+    " session.run(None, feeds), bound = export.bound_runner.BoundSession (copy in, copy out);"
+    f" rounds x calls: device {DEVICE_TIMING}, polarity {POLARITY_TIMING} x 3 timing rounds"
+)
 
 
-def _median_seconds(fn: Callable[[], object], repeats: int, warmup: int) -> float:
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def _interleaved_ms(
+    calls: dict[str, Callable[[], object]], rounds: int, block: int
+) -> dict[str, float]:
+    """Median milliseconds per call of each path. Each round runs every path for ``block``
+    individually timed calls, so contention from other processes on the shared cores hits
+    all paths alike; the median over all calls drops the preempted ones."""
+    times: dict[str, list[float]] = {name: [] for name in calls}
+    for fn in calls.values():  # warm-up: first-run allocations, bindings, caches
+        for _ in range(max(3, block // 5)):
+            fn()
+    clock = time.perf_counter
+    for _ in range(rounds):
+        for name, fn in calls.items():
+            out = times[name]
+            for _ in range(block):
+                start = clock()
+                fn()
+                out.append(clock() - start)
+    return {name: 1e3 * statistics.median(values) for name, values in times.items()}
 
 
 def _batch(spec: ModelSpec, size: int) -> Feeds:
@@ -62,29 +88,44 @@ def _batch(spec: ModelSpec, size: int) -> Feeds:
     return out
 
 
-def _latencies(spec: ModelSpec, blob: bytes, repeats: int) -> dict[str, Any]:
+def _latencies(spec: ModelSpec, blob: bytes, rounds: int, block: int) -> dict[str, Any]:
+    """torch eager vs two onnxruntime call paths on the same feeds, interleaved:
+    ``run`` is the plain ``session.run(None, feeds)`` (session 1's number), ``bound`` the
+    IOBinding runner over preallocated buffers (export.bound_runner, input copied in and
+    output copied out on every call)."""
     sess = runtime.session(blob)
-    result: dict[str, Any] = {}
+    bound = BoundSession(cpu_session(blob))
+    result: dict[str, Any] = {"rounds": rounds, "calls_per_round": block}
     for size in BATCHES:
         feeds = _batch(spec, size)
         args = [torch.from_numpy(feeds[n]) for n in spec.input_names]
-        warmup = max(3, repeats // 10)
+        arrays = [feeds[n] for n in bound.input_names]
+        if not np.array_equal(bound(*arrays), sess.run(None, feeds)[0]):
+            raise AssertionError("the bound runner disagrees with session.run")
 
         def eager_call(args: list[torch.Tensor] = args) -> object:
             return spec.module(*args)
 
-        def onnx_call(feeds: Feeds = feeds) -> object:
+        def run_call(feeds: Feeds = feeds) -> object:
             return sess.run(None, feeds)  # the plain Python API call, no wrapper
 
+        def bound_call(arrays: list[NDArray[Any]] = arrays) -> object:
+            return bound(*arrays)
+
         with torch.inference_mode():
-            eager = _median_seconds(eager_call, repeats, warmup)
-        onnx_s = _median_seconds(onnx_call, repeats, warmup)
+            ms = _interleaved_ms(
+                {"torch_eager": eager_call, "onnxruntime": run_call, "bound": bound_call},
+                rounds, block,
+            )  # fmt: skip
         result[f"batch{size}"] = {
-            "torch_eager_ms": 1e3 * eager,
-            "onnxruntime_ms": 1e3 * onnx_s,
-            "speedup": eager / onnx_s,
+            "torch_eager_ms": ms["torch_eager"],
+            "onnxruntime_ms": ms["onnxruntime"],
+            "speedup": ms["torch_eager"] / ms["onnxruntime"],
+            "onnxruntime_bound_ms": ms["bound"],
+            "speedup_bound": ms["torch_eager"] / ms["bound"],
         }
-    result["session_load_ms"] = 1e3 * _median_seconds(lambda: runtime.session(blob), 5, 1)
+    load = _interleaved_ms({"load": lambda: runtime.session(blob)}, 1, 5)
+    result["session_load_ms"] = load["load"]
     return result
 
 
@@ -100,7 +141,7 @@ def _variants(spec: ModelSpec, out: Path, kinds: tuple[str, ...]) -> list[tuple[
 
 
 def measure(
-    spec: ModelSpec, kinds: tuple[str, ...], repeats: int, timing_rounds: int = 1
+    spec: ModelSpec, kinds: tuple[str, ...], rounds: int, block: int, timing_rounds: int = 1
 ) -> list[dict[str, Any]]:
     with tempfile.TemporaryDirectory(prefix="bench-onnx-") as tmp:
         variants = _variants(spec, Path(tmp), kinds)
@@ -120,7 +161,7 @@ def measure(
             "agreeing": agree.agreeing,
             "heldout": agree.total,
             "accepted": name == "fp32" or agree.rate >= AGREEMENT_FLOOR,
-            "timing": [_latencies(spec, blob, repeats) for _ in range(timing_rounds)],
+            "timing": [_latencies(spec, blob, rounds, block) for _ in range(timing_rounds)],
         })  # fmt: skip
     return rows
 
@@ -146,7 +187,7 @@ def _aggregate(runs: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
             agg[key] = _summary([float(r[key]) for r in rows])
         timings = [t for r in rows for t in r["timing"]]
         for size in BATCHES:
-            for key in ("torch_eager_ms", "onnxruntime_ms", "speedup"):
+            for key in TIMING_KEYS:
                 agg[f"batch{size}_{key}"] = _summary([t[f"batch{size}"][key] for t in timings])
         agg["session_load_ms"] = _summary([t["session_load_ms"] for t in timings])
         out.append(agg)
@@ -174,23 +215,55 @@ def _plot(result: dict[str, Any], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    paths = (("speedup", "session.run"), ("speedup_bound", "IOBinding runner"))
     for ax, size in zip(axes, BATCHES, strict=True):
-        labels, means, stds = [], [], []
+        labels = []
+        bars: dict[str, tuple[list[float], list[float]]] = {k: ([], []) for k, _ in paths}
         for model, rows in result["models"].items():
             for row in rows["variants"]:
                 rejected = "" if row["accepted_all"] else "\n(rejected)"
                 labels.append(f"{model}\n{row['variant']}{rejected}")
-                means.append(row[f"batch{size}_speedup"]["mean"])
-                stds.append(row[f"batch{size}_speedup"]["std"])
-        ax.bar(range(len(labels)), means, yerr=stds, capsize=3)
+                for key, _ in paths:
+                    bars[key][0].append(row[f"batch{size}_{key}"]["mean"])
+                    bars[key][1].append(row[f"batch{size}_{key}"]["std"])
+        xs = np.arange(len(labels))
+        for i, (key, label) in enumerate(paths):
+            means, stds = bars[key]
+            drawn = ax.bar(xs + (i - 0.5) * 0.4, means, 0.4, yerr=stds, capsize=3, label=label)
+            ax.bar_label(drawn, fmt="%.1f", fontsize=6, label_type="center")
         ax.axhline(1.0, color="grey", linewidth=0.8)
-        ax.set_xticks(range(len(labels)), labels, fontsize=7)
+        if size == 1:
+            ax.axhline(6.0, color="red", linewidth=0.8, linestyle="--", label="target 6×")
+        ax.set_xticks(xs, labels, fontsize=7)
         ax.set_title(f"batch {size}")
         ax.set_ylabel("× (higher is faster)")
-    fig.suptitle("onnxruntime speed-up over torch eager (1 thread, same run; mean ± std)")
+        ax.legend(fontsize=7)
+    fig.suptitle("onnxruntime speed-up over torch eager (1 thread, interleaved; mean ± std)")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
+
+
+def merge_runs(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """Whole bench runs at different times (different contention) as one result: every
+    model's variants re-aggregated over all runs' measurements, plus the per-run device fp32
+    speed-ups and their spread (min, max over runs)."""
+    merged = dict(results[0], date=[r["date"] for r in results])
+    merged["wall_seconds"] = [r["wall_seconds"] for r in results]
+    merged["models"] = {}
+    for model, first in results[0]["models"].items():
+        having = [r["models"][model] for r in results if model in r["models"]]
+        per_run = [run for m in having for run in m["per_run"]]
+        runs = f"{len(having)} bench run(s) x ({first['runs']})"
+        merged["models"][model] = {"runs": runs, "variants": _aggregate(per_run)}
+    keys = [f"batch{size}_{key}" for size in BATCHES for key in ("speedup", "speedup_bound")]
+    per_bench = [r["models"]["device"]["variants"][0] for r in results]
+    merged["device_fp32_per_bench_run"] = [{k: v[k]["mean"] for k in keys} for v in per_bench]
+    merged["device_fp32_spread_over_bench_runs"] = {
+        k: {"min": min(v[k]["mean"] for v in per_bench),
+            "max": max(v[k]["mean"] for v in per_bench)} for k in keys
+    }  # fmt: skip
+    return merged
 
 
 def main() -> None:
@@ -198,9 +271,17 @@ def main() -> None:
     parser.add_argument("--json", type=Path, required=True)
     parser.add_argument("--plot", type=Path)
     parser.add_argument("--quick", action="store_true", help="device only, one seed")
+    parser.add_argument("--device-only", action="store_true", help="skip the polarity model")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--replot", action="store_true", help="only redraw --plot from --json")
+    parser.add_argument("--merge", type=Path, nargs="+", help="combine whole bench runs")
     args = parser.parse_args()
+    if args.merge:
+        merged = merge_runs([json.loads(p.read_text(encoding="utf-8")) for p in args.merge])
+        args.json.write_text(json.dumps(merged, indent=2) + "\n", encoding="utf-8")
+        if args.plot:
+            _plot(merged, args.plot)
+        return
     if args.replot:
         _plot(json.loads(args.json.read_text(encoding="utf-8")), args.plot)
         return
@@ -218,15 +299,15 @@ def main() -> None:
         from safetensors.torch import save_file
 
         save_file(dict(device_model(load_digit_splits(), seed, cache).state_dict()), str(weights))
-        device_runs.append(measure(device_spec(weights), ("dynamic", "static"), repeats=200))
+        device_runs.append(measure(device_spec(weights), ("dynamic", "static"), *DEVICE_TIMING))
     models: dict[str, Any] = {
         "device": {"runs": "training seeds " + ",".join(map(str, seeds)),
                    "variants": _aggregate(device_runs), "per_run": device_runs},
     }  # fmt: skip
-    if not args.quick:
+    if not (args.quick or args.device_only):
         from export.polarity import polarity_spec
 
-        run = measure(polarity_spec(), ("dynamic", "static"), repeats=20, timing_rounds=3)
+        run = measure(polarity_spec(), ("dynamic", "static"), *POLARITY_TIMING, timing_rounds=3)
         models["polarity"] = {"runs": "one model (zero-shot MiniLM), 3 timing rounds",
                               "variants": _aggregate([run]), "per_run": [run]}  # fmt: skip
     result = {
@@ -234,6 +315,7 @@ def main() -> None:
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": _machine(),
         "threads": 1,
+        "timing": TIMING_NOTE,
         "opset": versions.DEFAULT_OPSET,
         "ir_version": versions.ir_version_for(versions.DEFAULT_OPSET),
         "onnxruntime_android_pinned": versions.ANDROID_ORT_VERSION,
@@ -245,8 +327,13 @@ def main() -> None:
     args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     if args.plot:
         _plot(result, args.plot)
-    dev = models["device"]["variants"][0]["batch1_speedup"]
-    print(f"device fp32 batch-1 speed-up: {dev['mean']:.2f} ± {dev['std']:.2f}×")
+    fp32 = models["device"]["variants"][0]
+    for size in BATCHES:
+        run, bound = fp32[f"batch{size}_speedup"], fp32[f"batch{size}_speedup_bound"]
+        print(
+            f"device fp32 batch {size}: session.run {run['mean']:.2f} ± {run['std']:.2f}×,"
+            f" IOBinding runner {bound['mean']:.2f} ± {bound['std']:.2f}×"
+        )
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@
 - ``onnx_file.py``   — strip debug metadata, pin versions, fix batch, hash weights, serialize.
 - ``quantize.py``    — int8 dynamic and static (QDQ) variants.
 - ``runtime.py``     — onnxruntime sessions, parity and top-1 agreement.
+- ``bound_runner.py`` — torch-free CPU session options and the IOBinding runner a device uses.
 - ``goldens.py``     — golden input/output ``.npy`` files beside the model.
 - ``mobile.py``      — ORT-format conversion and the mobile usability report.
 - ``verify.py``      — verify_model / load_contract: refuse files that are not ours.

@@ -9,17 +9,15 @@ import onnxruntime as ort
 import torch
 from numpy.typing import NDArray
 
+from export.bound_runner import cpu_session
 from export.spec import Feeds, ModelSpec
 
 F32 = NDArray[np.float32]
 
 
 def session(model_bytes: bytes, threads: int = 1) -> ort.InferenceSession:
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    return ort.InferenceSession(model_bytes, options, providers=["CPUExecutionProvider"])
+    """A CPU session with the options the device uses (``bound_runner.session_options``)."""
+    return cpu_session(model_bytes, threads)
 
 
 def run(sess: ort.InferenceSession, feeds: Feeds, batched: tuple[str, ...] = ()) -> F32:
