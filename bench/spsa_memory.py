@@ -77,7 +77,7 @@ def main(what: str, batch_size: int = 32) -> None:
         loss = torch.nn.functional.cross_entropy(
             20.0 * words @ prompts.T, torch.from_numpy(batch.labels)
         )
-        loss.backward()
+        loss.backward()  # type: ignore[no-untyped-call]
         optimizer.step()
     else:
         raise SystemExit(f"unknown probe {what!r}")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import torch
 
-from models.spsa.codes import ScaleRule, encode, encode_sign
+from models.spsa.codes import CODE_MAX, ScaleRule, encode, encode_sign
 from models.spsa.engine import Record, RoundState, float_round_update, perturbed, record_direction
 from models.spsa.layout import ParamLayout
 from models.spsa.polarity import (
@@ -28,6 +28,8 @@ from models.spsa.polarity import (
     shard,
 )
 from models.spsa.replica import Replica, RunConfig, theta_sha256
+from models.spsa.schedule import LearningRateSchedule
+from models.spsa.screening import ScreenRule
 from models.spsa.torch_backend import TorchEncoder
 
 Words = list[tuple[str, int]]
@@ -58,6 +60,20 @@ class SimConfig:
     """The sign-only baseline's fixed step per ±1: about a median |g| (measured ~1 here)."""
     seed: int = 0
     eval_every: int = 50
+    warmup_rounds: int = 0
+    decay_rounds: int = 0
+    """η decays linearly to ``decay_floor · η`` at this round (0: constant η)."""
+    decay_floor: float = 1.0
+    attack: str = "random"
+    """random | same | opposing: what the Byzantine peers send (see attack_codes)."""
+    attack_from: int = 0
+    """Byzantine peers behave honestly before this round."""
+    screen: bool = False
+    """Screen out authors that keep saturating (RunConfig.screen = ScreenRule())."""
+
+    @property
+    def schedule(self) -> LearningRateSchedule:
+        return LearningRateSchedule(self.warmup_rounds, self.decay_rounds, self.decay_floor)
 
 
 @dataclass
@@ -67,6 +83,11 @@ class SimResult:
     seconds: float = 0.0
     rounds_per_second: float = 0.0
     final_sha256: str = ""
+    honest_ever_excluded: list[str] = field(default_factory=list)
+    byzantine_excluded_share: float = 0.0
+    """Share of (Byzantine peer, round) pairs in which screening excluded the peer."""
+    honest_saturated_share: float = 0.0
+    """Share of honest codes at ±127 (what screening must tolerate)."""
 
 
 def accuracy(task: Task, theta: np.ndarray, words: Words, chunk: int = 128) -> float:
@@ -140,22 +161,38 @@ def simulate(task: Task, config: SimConfig) -> SimResult:
     rule = ScaleRule(
         config.sign_scale if sign_only else config.initial_scale, adaptive=not sign_only
     )
-    run = RunConfig(f"bench-{config.seed}", mode, config.learning_rate, config.epsilon, rule, 50)  # type: ignore[arg-type]
+    run = RunConfig(
+        f"bench-{config.seed}",
+        mode,  # type: ignore[arg-type]
+        config.learning_rate,
+        config.epsilon,
+        rule,
+        50,
+        config.schedule,
+        ScreenRule() if config.screen else None,
+    )
     replica = Replica(run, task.layout, task.theta0)
     theta = task.theta0.copy()  # the fp32 baseline's θ
     attack_rng = np.random.default_rng([config.seed, 999])
     curve = [(0, accuracy(task, task.theta0, task.test[:256]))]
+    honest_excluded: set[str] = set()
+    byzantine_excluded_rounds = 0
+    saturated = [0, 0]  # honest codes at ±127, honest codes
     started = time.perf_counter()
     for r in range(config.rounds):
         # the fp32 baseline never closes a replica round: key its directions by r itself
-        state = replace(replica.state(0), round=r) if config.method == "fp32" else replica.state()
+        if config.method == "fp32":
+            state = replace(replica.state(0), round=r, learning_rate=run.learning_rate_at(r))
+        else:
+            state = replica.state()
         current = theta if config.method == "fp32" else replica.theta
+        computed = config.peers if _attackers_compute(config, mode, r) else honest
         grads = projected_gradients(
             task,
             current,
             state,
-            authors[:honest],
-            peer_batches(task, config, r, honest),
+            authors[:computed],
+            peer_batches(task, config, r, computed),
             config.epsilon,
         )
         if config.method == "fp32":
@@ -164,19 +201,18 @@ def simulate(task: Task, config: SimConfig) -> SimResult:
             codes = [
                 encode_sign(g) if config.method == "sign" else encode(g, state.scale) for g in grads
             ]
-            honest_codes = [c for c in codes if c is not None]
+            honest_codes = [c for c in codes[:honest] if c is not None]
+            saturated[0] += sum(abs(c) >= CODE_MAX for c in honest_codes)
+            saturated[1] += len(honest_codes)
+            if r >= config.attack_from:
+                codes[honest:] = attack_codes(config, mode, codes, r, attack_rng)
             for author, code in zip(authors, codes, strict=False):
                 if code is not None:
                     replica.offer(Record(run.run_id, r, author, code))
-            for author in authors[honest:]:
-                if mode == "shared":  # omniscient: push against the honest median
-                    sign = -1 if np.median(honest_codes) >= 0 else 1
-                else:
-                    sign = int(attack_rng.choice([-1, 1]))
-                replica.offer(
-                    Record(run.run_id, r, author, sign * (1 if config.method == "sign" else 127))
-                )
             replica.close_round()
+            excluded = replica.excluded(r)
+            honest_excluded |= excluded & set(authors[:honest])
+            byzantine_excluded_rounds += len(excluded - set(authors[:honest]))
         if (r + 1) % config.eval_every == 0:
             now = theta if config.method == "fp32" else replica.theta
             curve.append((r + 1, accuracy(task, now, task.test[:256])))
@@ -188,7 +224,44 @@ def simulate(task: Task, config: SimConfig) -> SimResult:
         seconds,
         config.rounds / seconds,
         theta_sha256(final),
+        sorted(honest_excluded),
+        byzantine_excluded_rounds / max(1, config.byzantine * config.rounds),
+        saturated[0] / max(1, saturated[1]),
     )
+
+
+def _attackers_compute(config: SimConfig, mode: str, round_index: int) -> bool:
+    """Whether the Byzantine peers need their real projected gradients this round."""
+    if not config.byzantine:
+        return False
+    return round_index < config.attack_from or (
+        config.attack == "opposing" and mode == "independent"
+    )
+
+
+def attack_codes(
+    config: SimConfig,
+    mode: str,
+    codes: list[int | None],
+    round_index: int,
+    rng: np.random.Generator,
+) -> list[int]:
+    """What the Byzantine peers (the last ``config.byzantine``) send this round.
+
+    ``random``: each its own random ±max; ``same``: all +max every round (coordinated);
+    ``opposing``: all −sign(honest median)·max in ``shared`` mode (omniscient), and in
+    ``independent`` mode each −sign of its own true code (gradient ascent at full size).
+    """
+    top = 1 if config.method == "sign" else CODE_MAX
+    honest = config.peers - config.byzantine
+    if config.attack == "random":
+        return [int(rng.choice([-1, 1])) * top for _ in range(config.byzantine)]
+    if config.attack == "same":
+        return [top] * config.byzantine
+    if mode == "shared":
+        median = np.median([c for c in codes[:honest] if c is not None])
+        return [(-1 if median >= 0 else 1) * top] * config.byzantine
+    return [(-1 if (c or 0) >= 0 else 1) * top for c in codes[honest:]]
 
 
 def adam_baseline(task: Task, config: SimConfig, learning_rate: float = 1e-3) -> SimResult:
@@ -211,7 +284,7 @@ def adam_baseline(task: Task, config: SimConfig, learning_rate: float = 1e-3) ->
         )[0]
         loss = torch.nn.functional.cross_entropy(TEMPERATURE * words @ prompts.T, labels)
         optimizer.zero_grad()
-        loss.backward()
+        loss.backward()  # type: ignore[no-untyped-call]
         optimizer.step()
         if (r + 1) % config.eval_every == 0:
             curve.append((r + 1, accuracy(task, theta.detach().numpy().copy(), task.test[:256])))

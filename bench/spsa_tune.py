@@ -6,8 +6,9 @@ validation, seed 1) and each probe trains on the fit part and scores the validat
 python -m bench.spsa_tune --json bench/results/spsa_tune.json \
     independent:3e-3:8:300:0 independent:1e-2:8:300:0 sign:5e-3:8:300:0:1.0 ...
 
-A probe is ``method:learning_rate:batch_per_peer:rounds:seed[:scale]`` where ``scale`` is the
-initial (byte modes) or fixed (sign) scale; 4 peers. Results are appended to the JSON file.
+A probe is ``method:learning_rate:batch_per_peer:rounds:seed[:scale][:field=value ...]`` where
+``scale`` is the initial (byte modes) or fixed (sign) scale and the fields are SimConfig's
+(e.g. ``decay_rounds=300:decay_floor=0``); 4 peers. Results are appended to the JSON file.
 """
 
 from __future__ import annotations
@@ -34,7 +35,9 @@ def validation_task() -> Task:
 
 
 def parse_probe(spec: str) -> SimConfig:
-    method, lr, batch, rounds, seed, *scale = spec.split(":")
+    method, lr, batch, rounds, seed, *rest = spec.split(":")
+    scale = [item for item in rest if "=" not in item]
+    fields = dict(item.split("=", 1) for item in rest if "=" in item)
     config = SimConfig(
         method,
         peers=4,
@@ -44,6 +47,9 @@ def parse_probe(spec: str) -> SimConfig:
         seed=int(seed),
         eval_every=50,
     )
+    kinds = {"warmup_rounds": int, "decay_rounds": int, "peers": int}
+    values: dict[str, Any] = {k: kinds.get(k, float)(v) for k, v in fields.items()}
+    config = replace(config, **values)
     if scale and method == "sign":
         return replace(config, sign_scale=float(scale[0]))
     return replace(config, initial_scale=float(scale[0])) if scale else config

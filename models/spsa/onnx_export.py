@@ -6,19 +6,15 @@ Files are cached by a digest of the weights, the layout and this exporter's vers
 
 from __future__ import annotations
 
-import hashlib
 import tempfile
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from models.spsa.bert import BertConfig, Weights
+from models.spsa.encoder_file import OPSET, encoder_path
 from models.spsa.layout import ParamLayout
 from models.spsa.torch_backend import TorchEncoder
-
-EXPORT_VERSION = "encoder-flat-theta-v1"
-OPSET = 17
 
 
 class _FlatThetaEncoder(torch.nn.Module):
@@ -32,14 +28,6 @@ class _FlatThetaEncoder(torch.nn.Module):
         return self.encoder.embed_tensor(theta[None], input_ids[None], attention_mask[None])[0]
 
 
-def export_digest(config: BertConfig, layout: ParamLayout, weights: Weights) -> str:
-    h = hashlib.sha256(f"{EXPORT_VERSION}|{OPSET}|{config}|{layout.digest}".encode())
-    for name in sorted(weights):
-        h.update(name.encode())
-        h.update(np.ascontiguousarray(weights[name]).tobytes())
-    return h.hexdigest()
-
-
 def default_cache_dir() -> Path:
     return Path(tempfile.gettempdir()) / "byteswarm-spsa-onnx"
 
@@ -50,7 +38,7 @@ def export_encoder(
     """Path of the cached ONNX encoder (inputs theta (D,), input_ids, attention_mask (B, T))."""
     folder = cache_dir or default_cache_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{export_digest(config, layout, weights)[:32]}.onnx"
+    target = encoder_path(folder, config, layout, weights)
     if target.exists():
         return target
     module = _FlatThetaEncoder(TorchEncoder(config, layout, weights)).eval()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -22,6 +22,8 @@ from safetensors.numpy import save as save_tensors
 from models.spsa.codes import ScaleRule
 from models.spsa.engine import FloatArray, Mode, Record, RoundState, refusal_reason, round_update
 from models.spsa.layout import ParamLayout
+from models.spsa.schedule import LearningRateSchedule
+from models.spsa.screening import ScreenRule
 
 
 def theta_sha256(theta: FloatArray) -> str:
@@ -45,10 +47,30 @@ class RunConfig:
     """How s_r follows from earlier rounds."""
     checkpoint_every: int = 10
     """C: a checkpoint (and a hash announcement) every C rounds."""
+    schedule: LearningRateSchedule = field(default_factory=LearningRateSchedule)
+    """η_r = learning_rate · schedule.factor(r); the default keeps η constant."""
+    screen: ScreenRule | None = None
+    """Exclude authors that keep saturating (screening.py); None applies every record."""
+
+    def learning_rate_at(self, round_index: int) -> float:
+        return self.learning_rate * self.schedule.factor(round_index)
+
+    @property
+    def history_rounds(self) -> int:
+        """Rounds of records before a checkpoint that later rounds still depend on."""
+        return max(self.scale_rule.window, self.screen.window if self.screen else 0)
 
     @property
     def digest(self) -> str:
-        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()
+        values = asdict(self)
+        for spec in fields(self):  # later fields hash only when set: older digests still hold
+            default = spec.default if spec.default_factory is MISSING else spec.default_factory()
+            if spec.name in _LATER_FIELDS and getattr(self, spec.name) == default:
+                del values[spec.name]
+        return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
+
+
+_LATER_FIELDS = ("schedule", "screen")
 
 
 @dataclass(frozen=True)
@@ -92,6 +114,7 @@ class Replica:
         self.checkpoints: dict[int, Checkpoint] = {0: self._initial}
         self._restore(self._initial)
         self._stale_from: int | None = None
+        self._struck: dict[int, frozenset[str]] = {}
 
     def _restore(self, checkpoint: Checkpoint) -> None:
         self.theta = checkpoint.theta.copy()
@@ -105,7 +128,7 @@ class Replica:
     def state(self, round_index: int | None = None) -> RoundState:
         r = self.round if round_index is None else round_index
         return RoundState(
-            self.config.run_id, r, self.config.mode, self.config.learning_rate, self.scales[r]
+            self.config.run_id, r, self.config.mode, self.config.learning_rate_at(r), self.scales[r]
         )
 
     def offer(self, record: Record) -> str | None:
@@ -115,13 +138,14 @@ class Replica:
         if reason is not None:
             return reason
         first = min(self.checkpoints)
-        # the window of rounds before the first checkpoint still feeds later scales
-        if record.round < first - self.config.scale_rule.window:
+        # the rounds just before the first checkpoint still feed later scales and screening
+        if record.round < first - self.config.history_rounds:
             return f"round {record.round} is before this replica's first checkpoint window"
         held = self.log.setdefault(record.round, {})
         if record.author in held:
             return "duplicate" if held[record.author] == record else "conflicting duplicate"
         held[record.author] = record
+        self._struck.pop(record.round, None)
         if record.round < self.round:
             late = max(record.round, first)
             self._stale_from = late if self._stale_from is None else min(self._stale_from, late)
@@ -132,15 +156,36 @@ class Replica:
         self.catch_up()
         self._apply_current()
 
+    def struck(self, round_index: int) -> frozenset[str]:
+        """Authors whose code in this round is a strike (screening.py)."""
+        if round_index not in self._struck:
+            codes = {a: rec.code for a, rec in self.log.get(round_index, {}).items()}
+            self._struck[round_index] = ScreenRule.struck(codes)
+        return self._struck[round_index]
+
+    def excluded(self, round_index: int) -> frozenset[str]:
+        """Authors whose records round ``round_index`` ignores (none without screening)."""
+        screen = self.config.screen
+        return frozenset() if screen is None else screen.excluded(round_index, self.struck)
+
+    def admitted(self, round_index: int) -> list[Record]:
+        """The records held for a round that its update (and the scale) use: with screening,
+        not those of excluded authors nor the strikes of suspects (screening.py)."""
+        held = self.log.get(round_index, {})
+        screen = self.config.screen
+        if screen is None:
+            return list(held.values())
+        ignored = screen.ignored(round_index, self.struck)
+        return [rec for author, rec in held.items() if author not in ignored]
+
     def _apply_current(self) -> None:
         r = self.round
-        records = list(self.log.get(r, {}).values())
-        self.theta = round_update(self.theta, records, self.state(r))
+        self.theta = round_update(self.theta, self.admitted(r), self.state(r))
         self.round = r + 1
         rule = self.config.scale_rule
         first = max(0, self.round - rule.window)
         recent = [
-            (self.scales[k], [rec.code for rec in self.log.get(k, {}).values()])
+            (self.scales[k], [rec.code for rec in self.admitted(k)])
             for k in range(first, self.round)
         ]
         self.scales.append(rule.next_scale(self.scales[r], recent))
@@ -190,8 +235,8 @@ class Replica:
     ) -> Replica:
         """A joining peer: start from a fetched checkpoint (verify its hash first).
 
-        It also needs the records of the ``scale_rule.window`` rounds before the checkpoint:
-        they set the scales of the rounds after it.
+        It also needs the records of the ``config.history_rounds`` rounds before the
+        checkpoint: they set the scales and the screening of the rounds after it.
         """
         replica = cls(config, layout, checkpoint.theta)
         replica.checkpoints = {checkpoint.round: checkpoint}

@@ -45,3 +45,59 @@ def test_fp32_baseline_draws_fresh_directions_every_round(
     coefficients, *_ = np.linalg.lstsq(round0.astype(np.float64), delta, rcond=None)
     outside = np.linalg.norm(delta - round0 @ coefficients) / np.linalg.norm(delta)
     assert outside > 0.3
+
+
+def _tiny_task(tiny: tuple[ParamLayout, Weights], tokenizer: WordTokenizer) -> sim.Task:
+    layout, weights = tiny
+    encoder = TorchEncoder(TINY, layout, weights)
+    return sim.Task(encoder, layout, layout.flatten(weights), tokenizer, WORDS * 4, WORDS)
+
+
+def test_attack_codes_follow_their_definitions() -> None:
+    rng = np.random.default_rng(0)
+    codes: list[int | None] = [5, 9, -3, 40, -60]  # 3 honest (median 5), 2 Byzantine
+
+    def attack(method: str, mode: str, kind: str) -> list[int]:
+        config = sim.SimConfig(method, peers=5, byzantine=2, attack=kind)
+        return sim.attack_codes(config, mode, codes, 0, rng)
+
+    assert attack("shared", "shared", "opposing") == [-127, -127]
+    assert attack("independent", "independent", "opposing") == [-127, 127]  # own code flipped
+    assert attack("sign", "independent", "same") == [1, 1]
+    assert {abs(c) for _ in range(10) for c in attack("shared", "shared", "random")} == {127}
+    assert len({c for _ in range(10) for c in attack("shared", "shared", "random")}) == 2
+
+
+def test_screened_run_excludes_saturating_peers_and_no_honest_one(
+    tiny: tuple[ParamLayout, Weights], tokenizer: WordTokenizer
+) -> None:
+    config = sim.SimConfig(
+        "shared",
+        peers=6,
+        byzantine=2,
+        rounds=30,
+        batch=2,
+        attack="same",
+        screen=True,
+        eval_every=99,
+    )
+    result = sim.simulate(_tiny_task(tiny, tokenizer), config)
+    assert result.honest_ever_excluded == []
+    assert 0.3 < result.byzantine_excluded_share < 0.7  # out after ~10 of 30 rounds
+
+
+def test_fp32_baseline_follows_the_schedule(
+    tiny: tuple[ParamLayout, Weights], tokenizer: WordTokenizer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rates: list[float] = []
+
+    def spy(theta: FloatArray, grads: Mapping[str, float], state: RoundState) -> FloatArray:
+        rates.append(state.learning_rate)
+        return float_round_update(theta, grads, state)
+
+    monkeypatch.setattr(sim, "float_round_update", spy)
+    config = sim.SimConfig(
+        "fp32", peers=2, rounds=4, batch=2, learning_rate=1.0, decay_rounds=4, decay_floor=0.0
+    )
+    sim.simulate(_tiny_task(tiny, tokenizer), config)
+    assert rates == [1.0, 0.75, 0.5, 0.25]

@@ -68,7 +68,7 @@ def test_duplicate_forged_and_malformed_records_change_nothing() -> None:
     assert replica.offer(Record("run-r", 0, "p0", log[0].code + 1)) == "conflicting duplicate"
     assert replica.offer(Record("other-run", 0, "p9", 5)) is not None
     assert replica.offer(Record("run-r", 1, "p9", 300)) is not None
-    assert replica.offer(Record("run-r", 1, "p9", True)) is not None  # type: ignore[arg-type]
+    assert replica.offer(Record("run-r", 1, "p9", True)) is not None
     replica.run_to(6)
     assert replica.sha256 == reference.sha256
 
