@@ -13,7 +13,7 @@ def plot(report: dict[str, Any], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     methods = {k: v for k, v in report["methods"].items() if "@" not in k}
-    fig, (ax_bar, ax_budget) = plt.subplots(1, 2, figsize=(14, 5.5))
+    fig, (ax_bar, ax_budget) = plt.subplots(1, 2, figsize=(14, 7.5))
     names = list(methods)
     means = [methods[n]["overall_pct"]["mean"] for n in names]
     stds = [methods[n]["overall_pct"]["std"] for n in names]

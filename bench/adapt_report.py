@@ -15,6 +15,9 @@ SCALARS = (
     "upload_fraction_actual",
     "cloud_resets",
     "prompts_rejected",
+    "teacher_acc_on_uploads",
+    "device_acc_on_uploads",
+    "classes_per_upload",
 )
 
 
@@ -47,38 +50,68 @@ def aggregate(per_seed: dict[int, dict[str, dict[str, Any]]]) -> dict[str, dict[
     return out
 
 
-def _paired(summary: dict[str, Any], a: str, b: str) -> tuple[float, float, float]:
-    """(mean difference a - b, std of a, std of b) in points."""
+def _paired(summary: dict[str, Any], a: str, b: str) -> dict[str, Any]:
+    """a - b in points: difference of means, each method's seed std, and the per-seed
+    (paired: same stream, same models) differences' mean ± std."""
     sa, sb = summary[a]["overall_pct"], summary[b]["overall_pct"]
-    return sa["mean"] - sb["mean"], sa["std"], sb["std"]
+    seeds = sorted(summary[a]["overall_pct_per_seed"])
+    per_seed = [
+        summary[a]["overall_pct_per_seed"][s] - summary[b]["overall_pct_per_seed"][s] for s in seeds
+    ]
+    return {
+        "points": sa["mean"] - sb["mean"],
+        "seed_std": max(sa["std"], sb["std"]),
+        "paired": _ms(per_seed),
+    }
+
+
+VERDICT = {
+    None: "one seed: no std, no verdict",
+    True: "beats random by more than the seed std",
+    False: "does NOT beat random by more than the seed std",
+}
 
 
 def check_targets(summary: dict[str, Any], budgets: tuple[float, ...]) -> dict[str, Any]:
     mean = {k: v["overall_pct"]["mean"] for k, v in summary.items()}
     lines, checks = [], {}
-    for m in ("uvpa_entropy", "uvpa_tta"):
+    uvpa = [m for m in mean if m.startswith("uvpa_")]
+    for m in uvpa:
         gain = mean[m] - mean["source"]
         checks[f"{m}_gain_over_source"] = {"points": gain, "target": 15.0, "met": gain >= 15}
         lines.append(f"{m}: {mean[m]:.1f} vs source {mean['source']:.1f}: {gain:+.1f} points "
                      f"(target >= +15: {'met' if gain >= 15 else 'NOT met'})")  # fmt: skip
     tent = mean["tent (updatable device)"]
-    for m in ("improved_entropy", "improved_tta", "improved_mc_dropout"):
+    improved = [m for m in mean if m.startswith("improved_") and "@" not in m]
+    for m in improved:
+        if "random" in m or "plain_teacher" in m:
+            continue
         ok = mean[m] >= tent
         checks[f"{m}_vs_tent"] = {"points": mean[m] - tent, "met": ok}
         lines.append(f"{m} (25 % upload, forward-only): {mean[m]:.1f} vs TENT {tent:.1f} "
                      f"({'met' if ok else 'NOT met'})")  # fmt: skip
-    pairs = [("uvpa_entropy", "prompt_random_upload"), ("uvpa_tta", "prompt_random_upload")]
-    pairs += [(m, "improved_random_upload") for m in
-              ("improved_entropy", "improved_tta", "improved_mc_dropout")]  # fmt: skip
+    pairs = [(m, "prompt_random_upload") for m in uvpa if "session1" not in m]
+    pairs += [(m, "improved_random_upload") for m in improved
+              if "random" not in m and "plain_teacher" not in m]  # fmt: skip
     for a, b in pairs:
-        diff, sa, sb = _paired(summary, a, b)
+        if b not in summary:
+            continue
+        comparison = _paired(summary, a, b)
         single_seed = len(summary[a]["overall_pct_per_seed"]) < 2
-        ok = None if single_seed else diff > max(sa, sb)
-        checks[f"{a}_vs_{b}"] = {"points": diff, "seed_std": max(sa, sb), "met": ok}
-        verdict = {
-            None: "one seed: no std, no verdict",
-            True: "beats random by more than the seed std",
-            False: "does NOT beat random by more than the seed std",
-        }[ok]
-        lines.append(f"{a} vs {b}: {diff:+.1f} points, seed std {max(sa, sb):.1f}: {verdict}")
-    return {"checks": checks, "lines": lines}
+        ok = None if single_seed else comparison["points"] > comparison["seed_std"]
+        checks[f"{a}_vs_{b}"] = comparison | {"met": ok}
+        paired = comparison["paired"]
+        lines.append(f"{a} vs {b}: {comparison['points']:+.1f} points (paired "
+                     f"{paired['mean']:+.1f} ± {paired['std']:.1f}), seed std "
+                     f"{comparison['seed_std']:.1f}: {VERDICT[ok]}")  # fmt: skip
+    return {"checks": checks, "lines": lines, "upload_diagnostics": diagnostics(summary)}
+
+
+def diagnostics(summary: dict[str, Any]) -> dict[str, dict[str, float]]:
+    """What the uploads were like: teacher and device accuracy on them, classes per upload."""
+    keys = ("teacher_acc_on_uploads", "device_acc_on_uploads", "classes_per_upload")
+    return {
+        name: {k: entry[k]["mean"] for k in keys}
+        for name, entry in summary.items()
+        if all(k in entry for k in keys)
+    }

@@ -32,6 +32,7 @@ class LoopSpec:
     measure: str
     fraction: float
     cloud: CloudConfig
+    selection: str = "top"
 
 
 def _summary(correct: dict[str, list[float]], **extra: Any) -> dict[str, Any]:
@@ -99,15 +100,24 @@ def run_loop(
     family = family_by_name(spec.family)
     cloud = CloudLearner(device_model, teacher, family, spec.cloud)
     device = DeviceAdapter(
-        forward, PromptValidator(family, NORM_BOUND), spec.measure, spec.fraction, seed
-    )
+        forward, PromptValidator(family, NORM_BOUND), spec.measure, spec.fraction, seed,
+        selection=spec.selection,
+    )  # fmt: skip
     correct: dict[str, list[float]] = defaultdict(list)
     rejected = 0
+    # diagnostics (labels are used for scoring only, never by the device or the cloud)
+    teacher_right: list[bool] = []
+    device_right: list[bool] = []
+    classes_per_upload: list[int] = []
     for batch in stream:
         outcome = device.process(batch.images)
         correct[batch.domain].extend((outcome.predictions == batch.labels).tolist())
         payload = cloud.receive(outcome.upload_images, outcome.upload_scores)
         rejected += not device.offer_prompt(payload).accepted
+        truth = batch.labels[outcome.upload_index]
+        teacher_right += (cloud.last_teacher_labels.numpy() == truth).tolist()
+        device_right += (outcome.predictions[outcome.upload_index] == truth).tolist()
+        classes_per_upload.append(len(np.unique(truth)))
     ledger = device.ledger
     return _summary(
         correct,
@@ -118,4 +128,7 @@ def run_loop(
         upload_fraction_actual=ledger.uploads / max(1, ledger.samples_seen),
         cloud_resets=cloud.resets,
         prompts_rejected=rejected,
+        teacher_acc_on_uploads=float(np.mean(teacher_right)),
+        device_acc_on_uploads=float(np.mean(device_right)),
+        classes_per_upload=float(np.mean(classes_per_upload)),
     )

@@ -15,8 +15,10 @@
 - ``services.py``        — which services a node runs.
 - ``cli.py``             — the ``byteswarm`` command line.
 - ``rank_service.py``    — G-Rank in the daemon; ``rank_cli.py`` — search, click, items.
-- ``finetune_run.py``    — one SPSA run as a node holds it; ``finetune_service.py`` — rounds,
-  hashes, repair; ``finetune_verify.py`` — replay a stored log; ``finetune_cli.py`` — train.
+- ``finetune_task.py``   — what a run trains here (torch or onnxruntime backend, data shard);
+  ``finetune_run.py`` — one SPSA run as a node holds it; ``finetune_finality.py`` — majority-
+  final checkpoints and adopting one; ``finetune_service.py`` — rounds, hashes, repair;
+  ``finetune_verify.py`` — replay a stored log; ``finetune_cli.py`` — train.
 - ``adapt_device.py``    — adapt, device role; ``adapt_cloud.py`` — cloud role;
   ``adapt_cli.py`` — adapt status.
 - ``swarm.py``           — a local swarm of real daemons (demo, integration tests, bench).

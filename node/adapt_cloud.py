@@ -2,14 +2,18 @@
 
 Runs only with ``--role cloud`` (it needs torch). It serves the frozen device model (ONNX
 with prompt inputs, exported deterministically from the default weights) to devices that
-lack it, takes uploads over ``/byteswarm/adapt/upload/1.0.0`` and publishes each new
-prompt as a signed record on ``adapt/prompts`` addressed to the uploading device; the
-device pulls it from us. One learner per device: each device sees its own stream.
+lack it and takes uploads over ``/byteswarm/adapt/upload/1.0.0``. Each new prompt is signed
+as an ``adapt/prompts`` record addressed to the uploading device but never gossiped: the
+upload's acknowledgement announces its version (a few bytes) and the device fetches the
+prompt itself over ``/byteswarm/adapt/prompt/1.0.0`` (announce small, fetch bulk), so a
+cloud serving many devices sends each prompt to its device only. One learner per device:
+each device sees its own stream.
 """
 
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +28,18 @@ if TYPE_CHECKING:
 
 MODEL_PROTOCOL = "/byteswarm/adapt/model/1.0.0"
 UPLOAD_PROTOCOL = "/byteswarm/adapt/upload/1.0.0"
+PROMPT_PROTOCOL = "/byteswarm/adapt/prompt/1.0.0"
+
+
+UPLOAD_QUEUE = 8
+"""Uploads waiting for the learner; beyond this the cloud acks but drops (it is behind)."""
+
+
+@dataclass(frozen=True)
+class Upload:
+    device: str
+    images: Any  # (n, 16, 16) uint8
+    scores: Any  # (n,) float32
 
 
 @dataclass
@@ -60,14 +76,18 @@ class CloudAdapt:
 
     config: AdaptConfig
     name: str = "adapt"
-    topics: tuple[str, ...] = (wire.CLOUDS_TOPIC, wire.PROMPTS_TOPIC)
+    topics: tuple[str, ...] = (wire.CLOUDS_TOPIC,)
     learners: dict[str, Any] = field(default_factory=dict)
+    prompts: dict[str, wire.SignedRecord] = field(default_factory=dict)
+    """Each device's newest prompt, signed, waiting to be fetched."""
+    prompt_bytes: int = 0
     uploads: int = 0
     upload_bytes: int = 0
     refused: int = 0
+    dropped: int = 0
+    """Uploads acknowledged but not learned from: the queue was full."""
     note: str = "starting"
     _models: CloudModels | None = None
-    _limiter: trio.CapacityLimiter = field(default_factory=lambda: trio.CapacityLimiter(1))
 
     async def run(self, daemon: Daemon) -> None:
         self.note = "loading models (the first start trains the teacher: minutes)"
@@ -78,12 +98,16 @@ class CloudAdapt:
         self.note = "serving"
         daemon.p2p.handle(MODEL_PROTOCOL, self._serve_model, max_request_bytes=64)
         limit = wire.MAX_UPLOAD_BYTES + 9 * wire.MAX_UPLOAD_IMAGES + 256
-        daemon.p2p.handle(UPLOAD_PROTOCOL, self._make_upload_handler(daemon), limit)
+        send, receive = trio.open_memory_channel[Upload](UPLOAD_QUEUE)
+        daemon.p2p.handle(UPLOAD_PROTOCOL, self._make_upload_handler(send), limit)
+        daemon.p2p.handle(PROMPT_PROTOCOL, self._serve_prompt, max_request_bytes=64)
         hello = wire.CloudHello(wire.WIRE_VERSION, [self.config.family])
         await daemon.publish_local(wire.CLOUDS_TOPIC, wire.encode(hello))
-        while True:
-            await daemon.db(daemon.store.write_status, "adapt", self.status())
-            await trio.sleep(1.0)
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(self._learn, daemon, receive)
+            while True:
+                await daemon.db(daemon.store.write_status, "adapt", self.status())
+                await trio.sleep(1.0)
 
     def status(self) -> dict[str, Any]:
         return {
@@ -97,7 +121,9 @@ class CloudAdapt:
             },
             "uploads": self.uploads,
             "upload_bytes": self.upload_bytes,
+            "prompt_bytes_served": self.prompt_bytes,
             "refused": self.refused,
+            "dropped": self.dropped,
         }
 
     async def _serve_model(self, data: bytes, peer: str) -> bytes:
@@ -109,7 +135,17 @@ class CloudAdapt:
             wire.ModelBlob(wire.WIRE_VERSION, request.family, models.onnx, models.sha256)
         )
 
-    def _make_upload_handler(self, daemon: Daemon) -> Any:
+    async def _serve_prompt(self, data: bytes, peer: str) -> bytes:
+        """The asking device's own newest prompt, if newer than it has; nobody else's."""
+        request = wire.decode_prompt_request(data)
+        record = self.prompts.get(peer)
+        if record is not None and record.seq <= request.after_version:
+            record = None
+        reply = wire.encode(wire.PromptReply(wire.WIRE_VERSION, record))
+        self.prompt_bytes += len(reply)
+        return reply
+
+    def _make_upload_handler(self, send: trio.MemorySendChannel[Upload]) -> Any:
         async def on_upload(data: bytes, peer: str) -> bytes:
             upload = wire.decode_image_upload(data)
             models = self._models
@@ -118,33 +154,49 @@ class CloudAdapt:
                 raise ValueError("upload for a device model this cloud does not hold")
             images = np.frombuffer(upload.images, np.uint8).reshape(-1, 16, 16)
             scores = np.asarray(upload.scores, np.float32)
-            learner = self.learners.get(peer)
-            if learner is None:
-                from models.adapt.cloud import CloudConfig, CloudLearner
-
-                cloud_config = CloudConfig(
-                    teacher_bn_from_buffer=True, norm_bound=self.config.norm_bound
-                )
-                learner = self.learners[peer] = CloudLearner(
-                    models.folded, models.teacher, models.family, cloud_config
-                )
-            payload = await trio.to_thread.run_sync(
-                learner.receive, images, scores, limiter=self._limiter
-            )
+            try:  # learning takes longer than a request may wait: ack now, learn behind
+                send.send_nowait(Upload(peer, images, scores))
+            except trio.WouldBlock:
+                self.dropped += 1  # the learner is behind; the device uploads again soon
             self.uploads += len(scores)
             self.upload_bytes += len(data)
+            current = self.prompts.get(peer)
+            return wire.encode(wire.UploadAck(wire.WIRE_VERSION, current.seq if current else 0))
+
+        return on_upload
+
+    async def _learn(self, daemon: Daemon, receive: trio.MemoryReceiveChannel[Upload]) -> None:
+        """Label each queued upload, update that device's prompt and sign it for fetching."""
+        models = self._models
+        assert models is not None
+        async for upload in receive:
+            learner = self.learners.get(upload.device)
+            if learner is None:
+                from dataclasses import replace
+
+                from models.adapt.cloud import CloudLearner, cloud_preset
+
+                preset = cloud_preset(models.family.name)
+                cloud_config = replace(preset, norm_bound=self.config.norm_bound)
+                learner = self.learners[upload.device] = CloudLearner(
+                    models.folded, models.teacher, models.family, cloud_config
+                )
+            payload = await trio.to_thread.run_sync(learner.receive, upload.images, upload.scores)
             prompt = wire.Prompt(
                 wire.WIRE_VERSION,
-                peer,
+                upload.device,
                 payload.family,
                 payload.version,
                 payload.data,
                 bytes.fromhex(payload.sha256),
             )
-            await daemon.publish_local(wire.PROMPTS_TOPIC, wire.encode(prompt))
-            return wire.encode(wire.UploadAck(wire.WIRE_VERSION, payload.version))
-
-        return on_upload
+            self.prompts[upload.device] = wire.sign_record(
+                daemon.identity.seed,
+                wire.PROMPTS_TOPIC,
+                payload.version,
+                int(time.time() * 1000),
+                wire.encode(prompt),
+            )
 
     async def on_control(self, command: str, args: dict[str, Any]) -> dict[str, Any] | None:
         return None

@@ -3,9 +3,9 @@
 No torch: the device runs the model in onnxruntime (models.adapt.runner) and never takes a
 backward pass. Per batch of its (simulated) camera it predicts first, then uploads the
 most uncertain fraction to its cloud, and, when the cloud acknowledges a newer prompt,
-pulls ``adapt/prompts`` from the cloud and applies a prompt only if it is addressed to this
-device, signed by the paired cloud, and passes the validator (shape, dtype, hash, finite,
-norm bound, newer version); otherwise the last good prompt stays.
+fetches it from the cloud over ``/byteswarm/adapt/prompt/1.0.0`` and applies it only if it
+is addressed to this device, signed by the paired cloud, and passes the validator (shape,
+dtype, hash, finite, norm bound, newer version); otherwise the last good prompt stays.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import numpy as np
 import trio
 
 from node import wire
-from node.adapt_cloud import MODEL_PROTOCOL, UPLOAD_PROTOCOL
+from node.adapt_cloud import MODEL_PROTOCOL, PROMPT_PROTOCOL, UPLOAD_PROTOCOL
 from node.config import AdaptConfig
 
 if TYPE_CHECKING:
@@ -90,7 +90,7 @@ class DeviceAdapt:
 
     config: AdaptConfig
     name: str = "adapt"
-    topics: tuple[str, ...] = (wire.CLOUDS_TOPIC, wire.PROMPTS_TOPIC)
+    topics: tuple[str, ...] = (wire.CLOUDS_TOPIC,)
     cloud: str = ""
     model_sha256: bytes = b""
     batches: int = 0
@@ -108,10 +108,9 @@ class DeviceAdapt:
     note: str = "starting"
     _adapter: Any = None
     _clouds_cursor: int = 0
-    _prompts_cursor: int = 0
 
     async def run(self, daemon: Daemon) -> None:
-        self._clouds_cursor = self._prompts_cursor = 0
+        self._clouds_cursor = 0
         try:
             frames = await trio.to_thread.run_sync(camera, self.config)
         except ImportError as exc:  # a device install without the simulated camera's data
@@ -194,23 +193,27 @@ class DeviceAdapt:
         self.uploads += len(upload.scores)
         self.uplink_bytes += len(data)
         ack = wire.decode_upload_ack(reply)
-        if ack.prompt_version > self._adapter.validator.version:
-            await daemon.sync_topic(self.cloud, wire.PROMPTS_TOPIC)
-            await self._take_prompts(daemon)
+        if ack.prompt_version > max(self._adapter.validator.version, 0):
+            await self._fetch_prompt(daemon)
 
-    async def _take_prompts(self, daemon: Daemon) -> None:
-        rows, self._prompts_cursor, _ = await daemon.db(
-            daemon.store.records_since, wire.PROMPTS_TOPIC, self._prompts_cursor, 1024, 1 << 24
-        )
-        for row in rows:
-            record = wire.decode_record(row.blob)
-            applied, reason = accept_prompt_record(self._adapter, record, daemon.peer_id)
-            if reason in ("addressed to another device", "superseded"):
-                continue
-            self.downlink_bytes += len(row.blob)
-            self.prompts_accepted += applied
-            self.prompts_rejected += not applied
-            self.last_verdict = reason
+    async def _fetch_prompt(self, daemon: Daemon) -> None:
+        version = max(self._adapter.validator.version, 0)  # -1 before the first prompt
+        request = wire.encode(wire.PromptRequest(wire.WIRE_VERSION, self.config.family, version))
+        try:
+            data = await daemon.p2p.request(
+                self.cloud, PROMPT_PROTOCOL, request, wire.MAX_PROMPT_REPLY_BYTES
+            )
+            reply = wire.decode_prompt_reply(data)  # checks the record's signature
+        except Exception as exc:  # a bad or gone cloud: keep the last good prompt
+            self.last_verdict = f"prompt fetch failed: {exc}"
+            return
+        self.downlink_bytes += len(data)
+        if reply.record is None:
+            return
+        applied, reason = accept_prompt_record(self._adapter, reply.record, daemon.peer_id)
+        self.prompts_accepted += applied
+        self.prompts_rejected += not applied
+        self.last_verdict = reason
 
     def status(self) -> dict[str, Any]:
         version = self._adapter.validator.version if self._adapter is not None else -1

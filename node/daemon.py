@@ -174,8 +174,9 @@ class Daemon:
             raise wire.WireError(f"unknown topic {request.topic!r}")
         limit = min(request.limit, self.config.sync.max_records)
         budget = self.config.sync.max_response_bytes - 4096
+        skip = {h.author: (h.first, h.last) for h in request.held}
         rows, next_cursor, more = await self.db(
-            self.store.records_since, request.topic, request.cursor, limit, budget
+            self.store.records_since, request.topic, request.cursor, limit, budget, skip
         )
         records = [wire.decode_record(row.blob) for row in rows]
         return wire.SyncResponse(wire.WIRE_VERSION, records, next_cursor, more)
@@ -188,7 +189,13 @@ class Daemon:
             cursor = self._cursors.get((peer, topic))
             if cursor is None:  # read once; afterwards the cache is the truth
                 cursor = await self.db(self.store.get_cursor, peer, topic)
-            request = wire.SyncRequest(wire.WIRE_VERSION, topic, cursor, 256)
+            held = [
+                wire.HeldRange(wire.WIRE_VERSION, author, first, last)
+                for author, first, last in await self.db(
+                    self.store.held_ranges, topic, wire.MAX_SYNC_HELD_RANGES
+                )
+            ]
+            request = wire.SyncRequest(wire.WIRE_VERSION, topic, cursor, 256, held)
             response = await self.p2p.sync_from(peer, request)
             valid = await trio.to_thread.run_sync(_verified, topic, response.records)
             if len(valid) != len(response.records):

@@ -100,7 +100,7 @@ def stage_rank(swarm: Swarm, summary: dict[str, Any]) -> None:
 def stage_finetune(swarm: Swarm, summary: dict[str, Any], rounds: int = 8) -> None:
     """One-byte SPSA on the tiny model: every node ends on the same θ, bit for bit."""
     from node.cli import send_control
-    from node.finetune_run import default_encoder_dir, export_encoder_file
+    from node.finetune_task import default_encoder_dir, export_encoder_file
 
     # The nodes are devices: they train on onnxruntime, from the encoder exported here.
     export_encoder_file("tiny", default_encoder_dir())

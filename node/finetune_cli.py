@@ -75,6 +75,12 @@ def train() -> None:
     show_default=True,
     help="Words per peer per round.",
 )
+@click.option(
+    "--screen/--no-screen",
+    default=None,
+    help="Shared mode: exclude authors that keep sending saturated codes [default: on in "
+    "shared mode, off in independent mode].",
+)
 def start(data_dir: Path | None, as_json: bool, run_id: str, **kw: Any) -> None:
     """Announce a run; every peer that has the same initial weights joins it."""
     result = send_control(data_dir, "train_start", {"run_id": run_id, **kw}, timeout=120)
@@ -162,7 +168,7 @@ def export_encoder(as_json: bool, model: str, folder: Path | None) -> None:
     Needs torch (here, not on the device). The file is named by a digest of the weights,
     so a device finds it by the same name; copy it into the device's encoder_dir.
     """
-    from node.finetune_run import default_encoder_dir, export_encoder_file
+    from node.finetune_task import default_encoder_dir, export_encoder_file
 
     try:
         import torch  # noqa: F401

@@ -10,115 +10,18 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
 from models.spsa.codes import ScaleRule
 from models.spsa.engine import Record, peer_record
-from models.spsa.layout import ParamLayout, bitfit_layout
-from models.spsa.polarity import (
-    PolarityBatch,
-    PolarityLoss,
-    WordTokenizer,
-    make_batch,
-    split_words,
-    vader_words,
-)
-from models.spsa.replica import Replica, RunConfig
+from models.spsa.polarity import PolarityBatch, make_batch
+from models.spsa.replica import Checkpoint, Replica, RunConfig
+from models.spsa.screening import ScreenRule
+from node import finetune_finality as finality
 from node import wire
-
-SHARDS = 4
-
-
-class RunError(ValueError):
-    """A run spec that this node cannot or will not follow; the message says why."""
-
-
-@dataclass
-class Task:
-    """What a run trains: weights, layout, loss backend and this node's data shard."""
-
-    layout: ParamLayout
-    theta0: np.ndarray
-    loss: Any  # LossBackend[PolarityBatch], or None: replay only
-    tokenizer: WordTokenizer
-    words: list[tuple[str, int]]
-    test: list[tuple[str, int]]
-
-
-Backend = Literal["torch", "onnxruntime", "none"]
-"""``none`` replays records without any forward pass: enough to verify, not to train."""
-
-
-def load_weights(model: str) -> tuple[Any, dict[str, np.ndarray]]:
-    """(BertConfig, float32 weights) of a run's model: numpy and safetensors only."""
-    from models.spsa.bert import TINY, load_minilm, tiny_weights
-
-    if model == "tiny":
-        return TINY, tiny_weights(seed=0)
-    if model == "minilm":
-        return load_minilm()
-    raise RunError(f"unknown model {model!r}")
-
-
-def initial_theta(model: str) -> tuple[ParamLayout, np.ndarray]:
-    """The trainable layout and θ0 of a run's model, without building any backend."""
-    _, weights = load_weights(model)
-    layout = bitfit_layout({name: w.shape for name, w in weights.items()})
-    return layout, layout.flatten(weights)
-
-
-def default_encoder_dir() -> Path:
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("byteswarm")) / "spsa-encoders"
-
-
-def export_encoder_file(model: str, folder: Path) -> Path:
-    """Write the θ-as-input ONNX encoder of ``model`` into ``folder`` (needs torch)."""
-    from models.spsa.layout import bitfit_layout
-    from models.spsa.onnx_export import export_encoder
-
-    config, weights = load_weights(model)
-    layout = bitfit_layout({name: w.shape for name, w in weights.items()})
-    return export_encoder(config, layout, weights, folder)
-
-
-def build_task(
-    model: str, self_id: str, backend: Backend = "torch", encoder_dir: Path | None = None
-) -> Task:
-    """Load the model on ``backend`` and this node's shard of the VADER words.
-
-    The onnxruntime backend imports neither torch nor the exporter: it needs the encoder
-    file that ``byteswarm train export-encoder`` wrote for exactly these weights.
-    """
-    from models.spsa.bert import minilm_dir
-
-    config, weights = load_weights(model)
-    layout = bitfit_layout({name: w.shape for name, w in weights.items()})
-    encoder: Any = None
-    if backend == "onnxruntime":
-        from models.spsa.encoder_file import encoder_path
-        from models.spsa.ort_backend import OrtEncoder
-
-        path = encoder_path(encoder_dir or default_encoder_dir(), config, layout, weights)
-        if not path.is_file():
-            raise RunError(
-                f"no ONNX encoder for model {model!r} at {path}: run `byteswarm train "
-                f"export-encoder --model {model}` where torch is installed and copy it there"
-            )
-        encoder = OrtEncoder(path)
-    elif backend == "torch":
-        from models.spsa.torch_backend import TorchEncoder
-
-        encoder = TorchEncoder(config, layout, weights)
-    tokenizer = WordTokenizer(minilm_dir() / "tokenizer.json")
-    train, test = split_words(vader_words())
-    shard = int(hashlib.blake2b(self_id.encode(), digest_size=8).hexdigest(), 16) % SHARDS
-    words = [w for i, w in enumerate(train) if i % SHARDS == shard]
-    loss = None if encoder is None else PolarityLoss(encoder)
-    return Task(layout, layout.flatten(weights), loss, tokenizer, words, test)
+from node.finetune_task import Backend, RunError, Task, build_task, initial_theta
 
 
 def theta_digest(theta: np.ndarray) -> bytes:
@@ -133,6 +36,7 @@ def run_config(spec: wire.RunSpec) -> RunConfig:
         epsilon=spec.epsilon,
         scale_rule=ScaleRule(initial=spec.initial_scale),
         checkpoint_every=spec.checkpoint_every,
+        screen=ScreenRule() if spec.screen else None,
     )
 
 
@@ -155,6 +59,8 @@ class RunState:
     refused: int = 0
     records: int = 0
     announce_seq: dict[tuple[int, str], int] = field(default_factory=dict)
+    final_round: int = 0
+    """The latest checkpoint a majority agreed on and we hold: records before it are refused."""
 
     def announce(self, peer: str, seq: int, round_index: int, sha256: bytes) -> None:
         """Hold a peer's announced hash; its latest announcement (highest seq) wins."""
@@ -187,6 +93,9 @@ class RunState:
         if grad.run_id != self.spec.run_id or grad.round >= self.spec.rounds:
             self.refused += 1
             return "wrong run or round"
+        if grad.round < self.final_round:
+            self.refused += 1
+            return f"round {grad.round} is before final checkpoint {self.final_round}"
         reason = self.replica.offer(Record(grad.run_id, grad.round, author, grad.code))
         if reason is None:
             self.records += 1
@@ -233,6 +142,51 @@ class RunState:
             return []
         return sorted(p for p, h in self.announced.get(round_index, {}).items() if h != ours)
 
+    def settle(self, round_index: int) -> tuple[str, list[str]]:
+        """Finality of one checkpoint: ("final" | "open" | "adopt", peers holding the majority).
+
+        "adopt" means a majority agreed on a hash that is not ours: fetch their checkpoint.
+        """
+        announced = self.announced.get(round_index, {})
+        final = finality.majority_hash(self.replica, round_index, announced)
+        if final is None:
+            return "open", []
+        holders = sorted(p for p, h in announced.items() if h == final and p != self.self_id)
+        ours = self.checkpoint_hash(round_index)
+        if ours is None:  # not a checkpoint of ours (yet): nothing to compare
+            return "open", holders
+        if ours == final:
+            self.final_round = max(self.final_round, round_index)
+            return "final", holders
+        return "adopt", holders
+
+    def checkpoint_blob(self, round_index: int) -> tuple[bytes, list[finality.WindowKey]] | None:
+        """What a peer needs to adopt our checkpoint: θ and scales, and the window's keys."""
+        self.replica.catch_up()
+        checkpoint = self.replica.checkpoints.get(round_index)
+        if checkpoint is None:
+            return None
+        keys = finality.window_keys(self.replica, round_index)
+        return checkpoint.to_bytes(self.replica.layout), keys
+
+    def adopt(self, round_index: int, blob: bytes, window: list[finality.WindowKey]) -> str:
+        """Rebuild on a peer's checkpoint if it carries the majority's hash; says what happened."""
+        final = finality.majority_hash(
+            self.replica, round_index, self.announced.get(round_index, {})
+        )
+        checkpoint = Checkpoint.from_bytes(blob)
+        if checkpoint.round != round_index or final is None:
+            return "not a final checkpoint"
+        if bytes.fromhex(checkpoint.sha256) != final:
+            return "the checkpoint's θ does not match the final hash"
+        if checkpoint.theta.shape != self.replica.theta.shape:
+            return "the checkpoint's θ has the wrong shape"
+        fresh, why = finality.adopted(self.replica, checkpoint, window)
+        if fresh is not None:
+            self.replica = fresh
+            self.final_round = max(self.final_round, round_index)
+        return why
+
     def accuracy(self, limit: int = 256) -> float:
         batch = make_batch(self.task.tokenizer, self.task.test[:limit])
         return float(self.task.loss.accuracy(self.replica.theta, batch))
@@ -256,6 +210,7 @@ class RunState:
             "participating": self.participating,
             "records": self.records,
             "refused": self.refused,
+            "final_round": self.final_round,
             "sha256": self.replica.sha256,
             "checkpoints": checkpoints,
         }
@@ -273,12 +228,18 @@ def new_spec(
     initial_scale: float,
     checkpoint_every: int,
     batch: int,
+    screen: bool | None = None,
 ) -> wire.RunSpec:
-    """A validated RunSpec; RunError names what is wrong."""
+    """A validated RunSpec; RunError names what is wrong.
+
+    ``screen`` defaults to on in shared mode (it exists for the shared median's attackers).
+    """
     if model not in ("tiny", "minilm"):
         raise RunError(f"unknown model {model!r}")
     if mode not in ("independent", "shared"):
         raise RunError(f"unknown mode {mode!r}")
+    if screen and mode != "shared":
+        raise RunError("screening is for shared mode (one direction per round, median)")
     layout, theta0 = initial_theta(model)
     fields: dict[str, Any] = {
         "run_id": run_id,
@@ -294,6 +255,7 @@ def new_spec(
         "batch": batch,
         "theta0_sha256": theta_digest(theta0),
         "layout_digest": layout.digest,
+        "screen": mode == "shared" if screen is None else screen,
     }
     try:  # round trip through the wire decoder: the same checks a receiving peer applies
         spec = wire.RunSpec(wire.WIRE_VERSION, **fields)

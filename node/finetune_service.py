@@ -16,19 +16,21 @@ from __future__ import annotations
 
 import contextlib
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import trio
 
 from node import wire
-from node.finetune_run import Backend, RunError, RunState, new_spec, spec_differences
+from node.finetune_run import RunState, new_spec, spec_differences
+from node.finetune_task import Backend, RunError
 
 if TYPE_CHECKING:
     from node.daemon import Daemon
 
 _PAGE = 4096
+CHECKPOINT_PROTOCOL = "/byteswarm/finetune/checkpoint/1.0.0"
 
 
 def grads_topic(run_id: str) -> str:
@@ -50,6 +52,7 @@ class RunHandle:
     grads_cursor: int = 0
     hashes_cursor: int = 0
     announced_ours: dict[int, bytes] | None = None
+    adopt_tries: dict[int, int] = field(default_factory=dict)
 
     async def call(self, fn: Any, *args: Any) -> Any:
         return await trio.to_thread.run_sync(fn, *args, limiter=self.limiter)
@@ -80,6 +83,7 @@ class FinetuneService:
 
     async def run(self, daemon: Daemon) -> None:
         self._daemon = daemon
+        daemon.p2p.handle(CHECKPOINT_PROTOCOL, self._serve_checkpoint, max_request_bytes=128)
         self.runs, self.specs, self._runs_cursor = {}, {}, 0  # a restart rebuilds from the store
         last_status: dict[str, Any] | None = None
         async with trio.open_nursery() as nursery:
@@ -211,22 +215,75 @@ class FinetuneService:
         await daemon.publish_local(hashes_topic(spec.run_id), body)
 
     async def _repair(self, daemon: Daemon, handle: RunHandle) -> None:
-        """Pull the records of peers that announced another hash; re-announce if ours moved."""
+        """Pull the records of peers that announced another hash; settle finality; adopt a
+        final checkpoint a pull could not reach; re-announce if our hash moved."""
+        state = handle.state
         # Every checkpoint anyone announced, not only ours: after a restart we have announced
         # nothing yet, and a stale announcement of ours from before the crash must be replaced.
-        rounds = set(handle.announced_ours or {}) | set(handle.state.announced)
-        for round_index in sorted(r for r in rounds if r <= handle.state.replica.round):
-            peers = await handle.call(self._disagreeing, handle.state, round_index)
+        rounds = set(handle.announced_ours or {}) | set(state.announced)
+        for round_index in sorted(r for r in rounds if r <= state.replica.round):
+            peers = await handle.call(self._disagreeing, state, round_index)
             for peer in peers:
                 if peer in daemon.p2p.connected_peers():
                     try:
-                        await daemon.sync_topic(peer, grads_topic(handle.state.spec.run_id))
+                        await daemon.sync_topic(peer, grads_topic(state.spec.run_id))
                     except Exception as exc:  # a bad or gone peer must not stop the run
                         daemon.p2p.log.info("repair pull from %s failed: %s", peer, exc)
             if peers:
                 await self._tail_run(daemon, handle)
+            verdict, holders = await handle.call(state.settle, round_index)
+            if verdict == "adopt":
+                tries = handle.adopt_tries[round_index] = handle.adopt_tries.get(round_index, 0) + 1
+                if tries >= 2:  # a pull did not fix it: our history has records theirs lacks
+                    await self._adopt(daemon, handle, round_index, holders)
             # Late records (pulled here or by the sync loop) may have moved our own hash.
             await self._announce(daemon, handle, round_index)
+
+    async def _adopt(
+        self, daemon: Daemon, handle: RunHandle, round_index: int, holders: list[str]
+    ) -> None:
+        run_id = handle.state.spec.run_id
+        request = wire.encode(wire.CheckpointRequest(wire.WIRE_VERSION, run_id, round_index))
+        for peer in holders:
+            if peer not in daemon.p2p.connected_peers():
+                continue
+            try:
+                data = await daemon.p2p.request(
+                    peer, CHECKPOINT_PROTOCOL, request, wire.MAX_CHECKPOINT_BYTES + (1 << 20)
+                )
+                blob = wire.decode_checkpoint_blob(data)
+            except Exception as exc:  # a bad or gone peer: try the next holder
+                daemon.p2p.log.info("checkpoint fetch from %s failed: %s", peer, exc)
+                continue
+            if blob.run_id != run_id or blob.round != round_index:
+                continue
+            window = [(k.round, k.author) for k in blob.window]
+            try:
+                outcome = await handle.call(handle.state.adopt, round_index, blob.tensors, window)
+            except (ValueError, KeyError) as exc:  # unreadable tensors
+                outcome = f"unreadable checkpoint: {exc}"
+            await daemon.db(
+                daemon.store.add_event,
+                "finetune",
+                f"run {run_id}: checkpoint {round_index} from {peer}: {outcome}",
+            )
+            if outcome == "adopted":
+                return
+
+    async def _serve_checkpoint(self, data: bytes, peer: str) -> bytes:
+        request = wire.decode_checkpoint_request(data)
+        handle = self.runs.get(request.run_id)
+        if handle is None:
+            raise ValueError(f"unknown run {request.run_id!r}")
+        found = await handle.call(handle.state.checkpoint_blob, request.round)
+        if found is None:
+            raise ValueError(f"no checkpoint {request.round} of {request.run_id}")
+        tensors, keys = found
+        window = [wire.WindowKey(wire.WIRE_VERSION, r, a) for r, a in keys]
+        blob = wire.CheckpointBlob(
+            wire.WIRE_VERSION, request.run_id, request.round, tensors, window
+        )
+        return wire.encode(blob)
 
     def _disagreeing(self, state: RunState, round_index: int) -> list[str]:
         ours = self._hash_at(state, round_index)
@@ -267,6 +324,7 @@ class FinetuneService:
                 initial_scale=float(args.get("initial_scale", 0.05)),
                 checkpoint_every=int(args.get("checkpoint_every", 10)),
                 batch=int(args.get("batch", 8)),
+                screen=None if args.get("screen") is None else bool(args["screen"]),
             )
         )
         known = self.specs.get(spec.run_id)

@@ -8,7 +8,8 @@ from typing import Any
 
 from node import wire
 from node.config import STORE_FILE
-from node.finetune_run import RunError, RunState
+from node.finetune_run import RunState
+from node.finetune_task import RunError
 from node.store import Store, StoreError
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from node.config import NodeConfig
 from node.daemon import Service
-from node.finetune_run import Backend
 from node.finetune_service import FinetuneService
+from node.finetune_task import Backend
 from node.rank_service import RankService
 
 

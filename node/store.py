@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -177,12 +177,19 @@ class Store(OperatorTables):
         return self._conn.execute(sql, (topic, bytes(author), seq)).fetchone() is not None
 
     def records_since(
-        self, topic: str, cursor: int, limit: int, max_bytes: int
+        self,
+        topic: str,
+        cursor: int,
+        limit: int,
+        max_bytes: int,
+        skip: Mapping[bytes, tuple[int, int]] | None = None,
     ) -> tuple[list[StoredRecord], int, bool]:
         """Records of ``topic`` after ``cursor`` in cursor order: (rows, next_cursor, more).
 
         Stops at ``limit`` rows or before the blobs would exceed ``max_bytes``, but returns
         at least one row when any exists so a single large record cannot stall a sync.
+        ``skip`` (author -> (first, last) seq) leaves out what the asker holds; skipped rows
+        count towards ``limit`` (the scan stays bounded) and the cursor moves past them.
         """
         if limit < 1:
             raise ValueError(f"limit must be >= 1, got {limit}")
@@ -191,20 +198,42 @@ class Store(OperatorTables):
             " ORDER BY cursor LIMIT ?"
         )
         rows: list[StoredRecord] = []
-        total_bytes = 0
+        total_bytes = scanned = 0
+        last = cursor
         more = False
         found = self._conn.execute(sql, (topic, cursor, limit + 1))
         try:
             for row in found:
                 record = StoredRecord(*row)
-                if len(rows) == limit or (rows and total_bytes + len(record.blob) > max_bytes):
+                if scanned == limit or (rows and total_bytes + len(record.blob) > max_bytes):
                     more = True
                     break
+                scanned += 1
+                last = record.cursor
+                held = skip.get(record.author) if skip else None
+                if held is not None and held[0] <= record.seq <= held[1]:
+                    continue
                 rows.append(record)
                 total_bytes += len(record.blob)
         finally:
             found.close()
-        return rows, (rows[-1].cursor if rows else cursor), more
+        return rows, last, more
+
+    def held_ranges(self, topic: str, limit: int) -> list[tuple[bytes, int, int]]:
+        """(author, first, last) for authors of whom we hold every seq in [first, last].
+
+        The ``limit`` authors with the most records; an author with a gap is left out (a
+        range must never claim a record we lack, or sync would never bring it).
+        """
+        sql = (
+            "SELECT author, MIN(seq), MAX(seq), COUNT(*) AS n FROM records WHERE topic = ?"
+            " GROUP BY author ORDER BY n DESC LIMIT ?"
+        )
+        return [
+            (bytes(author), int(first), int(last))
+            for author, first, last, n in self._conn.execute(sql, (topic, limit))
+            if last - first + 1 == n
+        ]
 
     def count_records(self, topic: str | None = None) -> int:
         if topic is None:

@@ -26,7 +26,8 @@ MAX_RECORD_BYTES = 60 * 1024  # a full body plus topic, keys and framing (~260 b
 MAX_BATCH_RECORDS = 256
 MAX_BATCH_BYTES = 256 * 1024
 MAX_SYNC_LIMIT = 1024
-MAX_SYNC_REQUEST_BYTES = 1024
+MAX_SYNC_HELD_RANGES = 256
+MAX_SYNC_REQUEST_BYTES = 1024 + MAX_SYNC_HELD_RANGES * 64
 MAX_SYNC_RESPONSE_RECORDS = 1024
 MAX_SYNC_RESPONSE_BYTES = 4 * 1024 * 1024
 MAX_NOTE_CHARS = 1024
@@ -37,12 +38,15 @@ RUNS_TOPIC = "finetune/runs"
 GRADS_TOPIC = "finetune/grads"  # + "/<run id>"
 HASHES_TOPIC = "finetune/hashes"  # + "/<run id>"
 MAX_ROUNDS = 1_000_000
+MAX_CHECKPOINT_BYTES = 1024 * 1024  # θ of MiniLM's 31,104 values is 124 kB + 8 B a round
+MAX_WINDOW_KEYS = 4096
 CLOUDS_TOPIC = "adapt/clouds"
 PROMPTS_TOPIC = "adapt/prompts"
 MAX_MODEL_BYTES = 512 * 1024
 MAX_UPLOAD_IMAGES = 256
 MAX_UPLOAD_BYTES = MAX_UPLOAD_IMAGES * 32 * 32
 MAX_PROMPT_BYTES = 4096
+MAX_PROMPT_REPLY_BYTES = MAX_PROMPT_BYTES + 1024  # the prompt plus its record's fields
 MAX_QUERY_CHARS = 256
 MAX_ITEM_ID_CHARS = 128
 MAX_SHOWN = 50
@@ -103,12 +107,25 @@ class RecordBatch(WireMessage, frozen=True):
     records: Annotated[list[SignedRecord], msgspec.Meta(min_length=1, max_length=MAX_BATCH_RECORDS)]
 
 
+class HeldRange(WireMessage, frozen=True):
+    """The requester holds every record of ``author`` with ``first <= seq <= last``."""
+
+    author: Annotated[bytes, msgspec.Meta(min_length=32, max_length=32)]
+    first: Uint63
+    last: Uint63
+
+
 class SyncRequest(WireMessage, frozen=True):
-    """Ask a peer for up to ``limit`` records of ``topic`` after ``cursor``."""
+    """Ask a peer for up to ``limit`` records of ``topic`` after ``cursor``.
+
+    ``held`` lets the peer skip what the requester already has (gossip delivered most of
+    it): without it every record relayed to that peer would come back once more.
+    """
 
     topic: Topic
     cursor: Uint63
     limit: Annotated[int, msgspec.Meta(ge=1, le=MAX_SYNC_LIMIT)]
+    held: Annotated[list[HeldRange], msgspec.Meta(max_length=MAX_SYNC_HELD_RANGES)]
 
 
 class SyncResponse(WireMessage, frozen=True):
@@ -159,6 +176,8 @@ class RunSpec(WireMessage, frozen=True):
     batch: Annotated[int, msgspec.Meta(ge=1, le=256)]
     theta0_sha256: Sha256
     layout_digest: Annotated[str, msgspec.Meta(max_length=64)]
+    screen: bool
+    """Shared mode: ignore, then exclude, authors that keep sending saturated codes."""
 
 
 class Grad(WireMessage, frozen=True):
@@ -175,6 +194,33 @@ class ThetaHash(WireMessage, frozen=True):
     run_id: RunId
     round: Round
     sha256: Sha256
+
+
+class CheckpointRequest(WireMessage, frozen=True):
+    """Ask a peer for its checkpoint of a run at a round (to adopt a final one)."""
+
+    run_id: RunId
+    round: Round
+
+
+class WindowKey(WireMessage, frozen=True):
+    """(round, author) of a record the rounds after a checkpoint depend on."""
+
+    round: Round
+    author: Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
+
+
+class CheckpointBlob(WireMessage, frozen=True):
+    """θ and scales at a checkpoint (safetensors) plus the keys of the records before it.
+
+    The records themselves come from the asker's own store: they are signed, the peer only
+    says which ones it used, and θ is checked against the final (majority) hash.
+    """
+
+    run_id: RunId
+    round: Round
+    tensors: Annotated[bytes, msgspec.Meta(max_length=MAX_CHECKPOINT_BYTES)]
+    window: Annotated[list[WindowKey], msgspec.Meta(max_length=MAX_WINDOW_KEYS)]
 
 
 Family = Literal["additive", "filter_feature"]
@@ -225,6 +271,19 @@ class Prompt(WireMessage, frozen=True):
     sha256: Sha256
 
 
+class PromptRequest(WireMessage, frozen=True):
+    """A device asks its cloud for its newest prompt, if newer than ``after_version``."""
+
+    family: Family
+    after_version: Uint63
+
+
+class PromptReply(WireMessage, frozen=True):
+    """The newest prompt for the asking device as an ``adapt/prompts`` record, or nothing."""
+
+    record: SignedRecord | None
+
+
 _ENCODER = msgspec.msgpack.Encoder()
 _RECORD_DECODER = msgspec.msgpack.Decoder(SignedRecord)
 _BATCH_DECODER = msgspec.msgpack.Decoder(RecordBatch)
@@ -241,6 +300,10 @@ _MODEL_BLOB_DECODER = msgspec.msgpack.Decoder(ModelBlob)
 _IMAGE_UPLOAD_DECODER = msgspec.msgpack.Decoder(ImageUpload)
 _UPLOAD_ACK_DECODER = msgspec.msgpack.Decoder(UploadAck)
 _PROMPT_DECODER = msgspec.msgpack.Decoder(Prompt)
+_PROMPT_REQUEST_DECODER = msgspec.msgpack.Decoder(PromptRequest)
+_CHECKPOINT_REQUEST_DECODER = msgspec.msgpack.Decoder(CheckpointRequest)
+_CHECKPOINT_BLOB_DECODER = msgspec.msgpack.Decoder(CheckpointBlob)
+_PROMPT_REPLY_DECODER = msgspec.msgpack.Decoder(PromptReply)
 
 
 def _decode(decoder: msgspec.msgpack.Decoder[T], data: bytes, max_bytes: int, what: str) -> T:
@@ -320,6 +383,29 @@ def decode_prompt(data: bytes) -> Prompt:
     return _decode(_PROMPT_DECODER, data, MAX_PROMPT_BYTES + 512, "Prompt")
 
 
+def decode_checkpoint_request(data: bytes) -> CheckpointRequest:
+    return _decode(_CHECKPOINT_REQUEST_DECODER, data, 128, "CheckpointRequest")
+
+
+def decode_checkpoint_blob(data: bytes) -> CheckpointBlob:
+    limit = MAX_CHECKPOINT_BYTES + MAX_WINDOW_KEYS * 160 + 256
+    return _decode(_CHECKPOINT_BLOB_DECODER, data, limit, "CheckpointBlob")
+
+
+def decode_prompt_request(data: bytes) -> PromptRequest:
+    return _decode(_PROMPT_REQUEST_DECODER, data, 64, "PromptRequest")
+
+
+def decode_prompt_reply(data: bytes) -> PromptReply:
+    """A reply whose record, if any, is signed, of topic ``adapt/prompts``, with a Prompt body."""
+    reply = _decode(_PROMPT_REPLY_DECODER, data, MAX_PROMPT_REPLY_BYTES, "PromptReply")
+    if reply.record is not None:
+        if reply.record.topic != PROMPTS_TOPIC:
+            raise WireError(f"PromptReply: record of topic {reply.record.topic!r}")
+        check_record(reply.record)
+    return reply
+
+
 _DECODERS: dict[type[msgspec.Struct], msgspec.msgpack.Decoder[Any]] = {
     SignedRecord: _RECORD_DECODER,
     RecordBatch: _BATCH_DECODER,
@@ -336,6 +422,10 @@ _DECODERS: dict[type[msgspec.Struct], msgspec.msgpack.Decoder[Any]] = {
     ImageUpload: _IMAGE_UPLOAD_DECODER,
     UploadAck: _UPLOAD_ACK_DECODER,
     Prompt: _PROMPT_DECODER,
+    PromptRequest: _PROMPT_REQUEST_DECODER,
+    CheckpointRequest: _CHECKPOINT_REQUEST_DECODER,
+    CheckpointBlob: _CHECKPOINT_BLOB_DECODER,
+    PromptReply: _PROMPT_REPLY_DECODER,
 }
 
 

@@ -15,7 +15,7 @@ from models.adapt.uncertainty import (
     entropy,
     extra_passes,
     mc_channel_dropout,
-    select_top,
+    select,
     tta_variance,
 )
 from models.adapt.validator import PromptValidator, Verdict
@@ -37,6 +37,8 @@ class DeviceAdapter:
     upload_fraction: float = 0.25
     seed: int = 0
     ledger: ByteLedger = field(default_factory=ByteLedger)
+    selection: str = "top"
+    """How the upload set is drawn from the scores (see `uncertainty.select`)."""
     _rng: np.random.Generator = field(init=False)
 
     def __post_init__(self) -> None:
@@ -52,7 +54,7 @@ class DeviceAdapter:
         logits = self.forward(unit, prompt)  # (B, classes)
         predictions = logits.argmax(axis=1).astype(np.int64)
         scores = self._score(unit, prompt, logits)
-        index = select_top(scores, self.upload_fraction)
+        index = select(scores, self.upload_fraction, self.selection, self._rng, predictions)
         self.ledger.record_batch(len(images), 1 + extra_passes(self.measure))
         self.ledger.record_upload(len(index), int(np.prod(images.shape[1:])))
         return BatchOutcome(predictions, index, images[index], scores[index])

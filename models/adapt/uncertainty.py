@@ -1,5 +1,10 @@
 """Per-sample uncertainty on the device (numpy; forward passes only) and top-k selection.
 
+Selections: the top fraction; half top, half random ("mix"); the top of each predicted
+class in turn ("class_balanced"); a draw without replacement with probability ∝ score
+("sample"). The most uncertain samples alone are a biased picture of the domain (see
+bench/adapt.py's diagnostics), which the other three correct in different ways.
+
 Measures: predictive entropy (no extra pass), test-time-augmentation variance (one extra
 pass per shifted view), MC channel dropout (extra passes with random channel masks fed
 through the feature-scale input; only for prompt families that have one) and random.
@@ -19,6 +24,7 @@ DeviceForward = Callable[[F32, dict[str, F32]], F32]
 """(images (N, 1, H, W) in [0, 1], prompt arrays by graph input name) -> logits (N, classes)."""
 
 MEASURES = ("entropy", "tta", "mc_dropout", "random")
+SELECTIONS = ("top", "mix", "class_balanced", "sample")
 TTA_SHIFTS: tuple[tuple[int, int], ...] = ((0, 1), (0, -1), (1, 0), (-1, 0))
 
 
@@ -75,9 +81,60 @@ def extra_passes(measure: str) -> int:
 def select_top(scores: NDArray[np.floating], fraction: float) -> NDArray[np.int64]:
     """Indices of the round(fraction·N) highest scores (at least one if fraction > 0),
     most uncertain first; ties keep arrival order."""
-    if not 0.0 <= fraction <= 1.0:
-        raise ValueError(f"fraction must be in [0, 1], got {fraction}")
-    n = len(scores)
-    k = min(n, max(1, round(fraction * n))) if fraction > 0 else 0
+    k = upload_count(len(scores), fraction)
     order = np.argsort(-np.asarray(scores, np.float64), kind="stable")
     return order[:k].astype(np.int64)
+
+
+def upload_count(n: int, fraction: float) -> int:
+    """round(fraction·n), at least one if fraction > 0, at most n."""
+    if not 0.0 <= fraction <= 1.0:
+        raise ValueError(f"fraction must be in [0, 1], got {fraction}")
+    return min(n, max(1, round(fraction * n))) if fraction > 0 else 0
+
+
+def _by_score(scores: NDArray[np.float64], index: NDArray[np.int64]) -> NDArray[np.int64]:
+    return index[np.argsort(-scores[index], kind="stable")].astype(np.int64)
+
+
+def _class_balanced(scores: NDArray[np.float64], k: int, classes: NDArray[np.int64]) -> list[int]:
+    # each predicted class's samples, most uncertain first; classes take turns
+    queues = [_by_score(scores, np.flatnonzero(classes == c)).tolist() for c in np.unique(classes)]
+    queues.sort(key=lambda q: -scores[q[0]])
+    picked: list[int] = []
+    while len(picked) < k:
+        for queue in queues:
+            if queue and len(picked) < k:
+                picked.append(queue.pop(0))
+    return picked
+
+
+def select(
+    scores: NDArray[np.floating],
+    fraction: float,
+    selection: str = "top",
+    rng: np.random.Generator | None = None,
+    predictions: NDArray[np.int64] | None = None,
+) -> NDArray[np.int64]:
+    """Indices to upload, most uncertain first. "mix" and "sample" need `rng`;
+    "class_balanced" needs the device's `predictions`."""
+    s = np.asarray(scores, np.float64)
+    k = upload_count(len(s), fraction)
+    if selection == "top":
+        return select_top(s, fraction)
+    if selection == "class_balanced":
+        if predictions is None:
+            raise ValueError("class_balanced selection needs the predictions")
+        return _by_score(s, np.asarray(_class_balanced(s, k, predictions), np.int64))
+    if rng is None:
+        raise ValueError(f"{selection!r} selection needs an rng")
+    if selection == "mix":
+        top = select_top(s, fraction)[: (k + 1) // 2]
+        rest = np.setdiff1d(np.arange(len(s)), top)
+        extra = rng.choice(rest, size=k - len(top), replace=False)
+        return _by_score(s, np.concatenate([top, extra]).astype(np.int64))
+    if selection == "sample":
+        weight = np.clip(s, 0.0, None) + 1e-6 * max(float(s.max(initial=0.0)), 1e-12)
+        drawn = rng.choice(len(s), size=k, replace=False, p=weight / weight.sum())
+        return _by_score(s, np.asarray(drawn, np.int64))
+    raise ValueError(f"unknown selection {selection!r}")

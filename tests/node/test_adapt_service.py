@@ -11,8 +11,9 @@ import pytest
 
 from node import wire
 from node.adapt_device import accept_prompt_record, make_adapter
-from node.config import AdaptConfig
+from node.config import STORE_FILE, AdaptConfig
 from node.identity import Identity
+from node.store import Store
 from node.swarm import Swarm, service_status
 
 FAMILY = "filter_feature"
@@ -75,6 +76,7 @@ def test_a_device_and_a_cloud_complete_upload_prompt_round_trips(tmp_path: Path)
         cloud = swarm.start(config='role = "cloud"\n[adapt]\nteacher_epochs = 3')
         boot = swarm.address(cloud)
         device = swarm.start(boot, config="[adapt]\nbatch_interval = 0.3")
+        bystander = swarm.start(boot, config="[adapt]\nenabled = false")
         status = swarm.wait_for(
             lambda: (s := adapt_status(device)).get("prompts_accepted", 0) >= 2 and s,
             400,
@@ -92,3 +94,8 @@ def test_a_device_and_a_cloud_complete_upload_prompt_round_trips(tmp_path: Path)
             lambda: adapt_status(cloud).get("devices"), 30, "the cloud's status"
         )
         assert list(served) == [device_id]
+        # Prompts go to their device by request/response only: no node stores or relays one.
+        assert adapt_status(cloud)["prompt_bytes_served"] > 0
+        for d in (cloud, device, bystander):
+            with Store.open(d / STORE_FILE, readonly=True) as store:
+                assert store.records_since(wire.PROMPTS_TOPIC, 0, 10, 1 << 20)[0] == []

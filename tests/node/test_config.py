@@ -81,7 +81,7 @@ def test_finetune_table_takes_an_optional_path_and_a_backend(tmp_path: Path) -> 
     assert config.finetune.backend == "onnxruntime"
     assert config.finetune.encoder_dir == Path("~/enc").expanduser()
     assert load_config(None).finetune.encoder_dir is None
-    with pytest.raises(ConfigError, match="finetune.backend"):
+    with pytest.raises(ConfigError, match=r"finetune\.backend"):
         load_config(write(tmp_path, '[finetune]\nbackend = "cuda"\n'))
-    with pytest.raises(ConfigError, match="finetune.encoder_dir"):
+    with pytest.raises(ConfigError, match=r"finetune\.encoder_dir"):
         load_config(write(tmp_path, "[finetune]\nencoder_dir = 3\n"))

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from node.cli import send_control
-from node.finetune_run import export_encoder_file
+from node.finetune_task import export_encoder_file
 from node.swarm import Swarm, finetune_run, service_status
 
 pytestmark = [pytest.mark.integration, pytest.mark.network]
@@ -70,6 +70,8 @@ def test_three_daemons_a_late_joiner_and_a_crash_agree_on_every_checkpoint(
                 run = finetune_status(swarm, d)
                 final = run.get("checkpoints", {}).get(str(rounds), {})
                 if run.get("round") != rounds or len(final.get("agree", [])) < len(alive):
+                    return False
+                if run.get("final_round") != rounds:  # a majority agreed: history is closed
                     return False
             return True
 

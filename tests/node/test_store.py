@@ -150,6 +150,24 @@ def test_records_since_pages_by_limit(store: Store) -> None:
         store.records_since("t", 0, 0, 1 << 20)
 
 
+def test_held_ranges_claim_only_gapless_runs_and_sync_skips_them(store: Store) -> None:
+    a, b, c = b"a" * 32, b"b" * 32, b"c" * 32
+    rows = [rec(s, author=a) for s in (3, 4, 5)] + [rec(s, author=b) for s in (0, 2)]
+    store.insert_records([*rows, rec(7, author=c)], LOCAL_SOURCE)
+    held = store.held_ranges("t", 10)
+    assert sorted(held) == [(a, 3, 5), (c, 7, 7)]  # b has a gap at 1: claimed nowhere
+    assert store.held_ranges("t", 1) == [(a, 3, 5)]  # the most active authors first
+    skip = {author: (first, last) for author, first, last in held}
+    got, cursor, more = store.records_since("t", 0, 100, 1 << 20, skip)
+    assert [(r.author, r.seq) for r in got] == [(b, 0), (b, 2)]
+    assert cursor == store.records_since("t", 0, 100, 1 << 20)[1] and not more
+    # skipped rows count towards the limit, so a scan stays bounded, and paging still ends
+    got, cursor, more = store.records_since("t", 0, 3, 1 << 20, skip)
+    assert got == [] and more
+    got, cursor, more = store.records_since("t", cursor, 3, 1 << 20, skip)
+    assert [(r.author, r.seq) for r in got] == [(b, 0), (b, 2)] and not more
+
+
 def test_records_since_byte_cap(store: Store) -> None:
     sizes = [40, 40, 40, 500, 10]
     store.insert_records([rec(i, blob=bytes(n)) for i, n in enumerate(sizes)], LOCAL_SOURCE)

@@ -66,11 +66,13 @@ def test_sigkill_restart_keeps_peer_id_and_rejoins(tmp_path: Path) -> None:
         swarm.procs[1].send_signal(signal.SIGKILL)
         swarm.procs[1].wait(timeout=10)
         swarm.start(boot, data_dir=second)
+        restarted = swarm.procs[-1].pid
         swarm.wait_for(
             lambda: (
-                (swarm.status(second) or {}).get("peer_id") == before
-                and first_peer_id(swarm, first) in swarm.status(second)["connected_peers"]
-            ),  # type: ignore[index]
+                (status := swarm.status(second) or {}).get("pid") == restarted  # not a stale one
+                and status.get("peer_id") == before
+                and first_peer_id(swarm, first) in status["connected_peers"]
+            ),
             30,
             "the restarted node to rejoin",
         )

@@ -56,6 +56,10 @@ DECODERS: dict[type[msgspec.Struct], Callable[[bytes], object]] = {
     wire.ImageUpload: wire.decode_image_upload,
     wire.UploadAck: wire.decode_upload_ack,
     wire.Prompt: wire.decode_prompt,
+    wire.PromptRequest: wire.decode_prompt_request,
+    wire.PromptReply: wire.decode_prompt_reply,
+    wire.CheckpointRequest: wire.decode_checkpoint_request,
+    wire.CheckpointBlob: wire.decode_checkpoint_blob,
 }
 
 # ---- strategies -------------------------------------------------------------------------
@@ -73,8 +77,20 @@ records = st.builds(
     sig=st.binary(min_size=64, max_size=64),
 )
 batches = st.builds(RecordBatch, version=st.just(1), records=st.lists(records, min_size=1))
+held_ranges = st.builds(
+    wire.HeldRange,
+    version=st.just(1),
+    author=st.binary(min_size=32, max_size=32),
+    first=uint63,
+    last=uint63,
+)
 sync_requests = st.builds(
-    SyncRequest, version=st.just(1), topic=topics, cursor=uint63, limit=st.integers(1, 1024)
+    SyncRequest,
+    version=st.just(1),
+    topic=topics,
+    cursor=uint63,
+    limit=st.integers(1, 1024),
+    held=st.lists(held_ranges, max_size=wire.MAX_SYNC_HELD_RANGES),
 )
 sync_responses = st.builds(
     SyncResponse,
@@ -112,6 +128,7 @@ run_specs = st.builds(
     batch=st.integers(1, 256),
     theta0_sha256=st.binary(min_size=32, max_size=32),
     layout_digest=st.text(max_size=64),
+    screen=st.booleans(),
 )
 grads = st.builds(
     wire.Grad, version=st.just(1), run_id=run_ids, round=rounds, code=st.integers(-127, 127)
@@ -144,6 +161,45 @@ prompts = st.builds(
     prompt_version=uint63,
     data=st.binary(max_size=wire.MAX_PROMPT_BYTES),
     sha256=sha,
+)
+prompt_requests = st.builds(
+    wire.PromptRequest, version=st.just(1), family=families, after_version=uint63
+)
+
+
+def _signed_prompt(prompt: wire.Prompt, seed: bytes, seq: int) -> SignedRecord:
+    return wire.sign_record(seed, wire.PROMPTS_TOPIC, seq, 1, wire.encode(prompt))
+
+
+prompt_replies = st.builds(
+    wire.PromptReply,
+    version=st.just(1),
+    record=st.none()
+    | st.builds(
+        _signed_prompt,
+        prompts,
+        st.binary(min_size=32, max_size=32),
+        st.integers(0, 2**63 - 1),
+    ),
+)
+checkpoint_requests = st.builds(
+    wire.CheckpointRequest, version=st.just(1), run_id=run_ids, round=rounds
+)
+checkpoint_blobs = st.builds(
+    wire.CheckpointBlob,
+    version=st.just(1),
+    run_id=run_ids,
+    round=rounds,
+    tensors=st.binary(max_size=3000),
+    window=st.lists(
+        st.builds(
+            wire.WindowKey,
+            version=st.just(1),
+            round=rounds,
+            author=st.text(min_size=1, max_size=128),
+        ),
+        max_size=20,
+    ),
 )
 theta_hashes = st.builds(
     wire.ThetaHash,
@@ -178,6 +234,16 @@ def _public(seed: bytes) -> bytes:
         run_specs,
         grads,
         theta_hashes,
+        cloud_hellos,
+        model_requests,
+        model_blobs,
+        image_uploads,
+        upload_acks,
+        prompts,
+        prompt_requests,
+        prompt_replies,
+        checkpoint_requests,
+        checkpoint_blobs,
     ],
     ids=[
         "record",
@@ -189,6 +255,16 @@ def _public(seed: bytes) -> bytes:
         "run_spec",
         "grad",
         "theta_hash",
+        "cloud_hello",
+        "model_request",
+        "model_blob",
+        "image_upload",
+        "upload_ack",
+        "prompt",
+        "prompt_request",
+        "prompt_reply",
+        "checkpoint_request",
+        "checkpoint_blob",
     ],
 )
 @settings(max_examples=60, deadline=None)
@@ -328,7 +404,7 @@ def _examples() -> list[msgspec.Struct]:
     return [
         record,
         RecordBatch(1, [record, _note_record(seq=2)]),
-        SyncRequest(1, "byteswarm/notes", 5, 10),
+        SyncRequest(1, "byteswarm/notes", 5, 10, [wire.HeldRange(1, bytes(32), 2, 4)]),
         SyncResponse(1, [record], 6, True),
         Note(1, "x", 1.5),
     ]
@@ -425,7 +501,7 @@ def test_list_lengths_at_and_over_their_limits() -> None:
         )
     for limit in (0, 1025):
         with pytest.raises(WireError):
-            wire.decode_sync_request(msgspec.msgpack.encode(SyncRequest(1, "t", 0, limit)))
+            wire.decode_sync_request(msgspec.msgpack.encode(SyncRequest(1, "t", 0, limit, [])))
 
 
 class _SpyDecoder:
@@ -621,3 +697,15 @@ def test_an_upload_whose_pixels_do_not_match_its_scores_is_refused() -> None:
     bad = wire.ImageUpload(wire.WIRE_VERSION, bytes(32), 16, bytes(3 * 256), [0.1, 0.2])
     with pytest.raises(wire.WireError, match="do not match"):
         wire.decode_image_upload(wire.encode(bad))
+
+
+def test_prompt_reply_refuses_a_record_of_another_topic_or_a_bad_signature() -> None:
+    prompt = wire.Prompt(1, "12D3KooW", "additive", 3, bytes(8), bytes(32))
+    note_topic = wire.sign_record(SEED_A, wire.NOTES_TOPIC, 1, 1, wire.encode(Note(1, "x", 0.0)))
+    with pytest.raises(WireError, match="topic"):
+        wire.decode_prompt_reply(wire.encode(wire.PromptReply(1, note_topic)))
+    good = _signed_prompt(prompt, SEED_A, 3)
+    forged = msgspec.structs.replace(good, author=_public(SEED_B))
+    with pytest.raises(WireError):
+        wire.decode_prompt_reply(wire.encode(wire.PromptReply(1, forged)))
+    assert wire.decode_prompt_reply(wire.encode(wire.PromptReply(1, good))).record == good

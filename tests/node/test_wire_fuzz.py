@@ -3,8 +3,8 @@
 Inputs are derived from valid encodings by a seeded ``random.Random``: bit flips, byte
 overwrites with MessagePack type markers, truncation, extension, insertion, deletion,
 duplication, splices across message types, stacked mutations and plain random bytes. The
-default run feeds 16 targets x 20_000 = 320_000 inputs (about 3 s); the slow run
-16 targets x 2 more seeds x 200_000 = 6.4 million.
+default run feeds 20 targets x 20_000 = 400_000 inputs (about 3 s); the slow run
+20 targets x 2 more seeds x 200_000 = 8 million.
 Anything a decoder accepts must also survive a re-encode round trip and, for records,
 a signature check that raises WireError or nothing.
 """
@@ -43,6 +43,7 @@ def _seed_inputs() -> dict[str, list[bytes]]:
         wire.Click(1, "jazz", ["a", "b", "c"], "b"),
         wire.Click(1, "q" * 256, ["i" * 128] * 50, "é" * 128),
     ]
+    prompt = wire.Prompt(1, "12D3KooW", "filter_feature", 3, bytes(114), bytes(32))
     return {
         "record": [wire.encode(r) for r in records],
         "batch": [
@@ -50,8 +51,10 @@ def _seed_inputs() -> dict[str, list[bytes]]:
             wire.encode(RecordBatch(1, records)),
         ],
         "sync_request": [
-            wire.encode(SyncRequest(1, "byteswarm/notes", 0, 1)),
-            wire.encode(SyncRequest(1, "a" * 128, 2**63 - 1, 1024)),
+            wire.encode(SyncRequest(1, "byteswarm/notes", 0, 1, [])),
+            wire.encode(
+                SyncRequest(1, "a" * 128, 2**63 - 1, 1024, [wire.HeldRange(1, bytes(32), 0, 9)])
+            ),
         ],
         "sync_response": [
             wire.encode(SyncResponse(1, [], 0, False)),
@@ -77,6 +80,7 @@ def _seed_inputs() -> dict[str, list[bytes]]:
                     8,
                     bytes(32),
                     "a" * 64,
+                    True,
                 )
             )
         ],
@@ -89,8 +93,21 @@ def _seed_inputs() -> dict[str, list[bytes]]:
             wire.encode(wire.ImageUpload(1, bytes(32), 16, bytes(range(256)) * 2, [0.5, 1e-3]))
         ],
         "upload_ack": [wire.encode(wire.UploadAck(1, 7))],
-        "prompt": [
-            wire.encode(wire.Prompt(1, "12D3KooW", "filter_feature", 3, bytes(114), bytes(32)))
+        "prompt": [wire.encode(prompt)],
+        "prompt_request": [wire.encode(wire.PromptRequest(1, "additive", 4))],
+        "checkpoint_request": [wire.encode(wire.CheckpointRequest(1, "run-1", 40))],
+        "checkpoint_blob": [
+            wire.encode(
+                wire.CheckpointBlob(1, "run-1", 40, bytes(range(100)), [wire.WindowKey(1, 39, "p")])
+            )
+        ],
+        "prompt_reply": [
+            wire.encode(wire.PromptReply(1, None)),
+            wire.encode(
+                wire.PromptReply(
+                    1, wire.sign_record(bytes(32), wire.PROMPTS_TOPIC, 3, 1, wire.encode(prompt))
+                )
+            ),
         ],
     }
 
@@ -116,6 +133,10 @@ TARGETS: dict[str, Callable[[bytes], object]] = {
     "image_upload": wire.decode_image_upload,
     "upload_ack": wire.decode_upload_ack,
     "prompt": wire.decode_prompt,
+    "prompt_request": wire.decode_prompt_request,
+    "prompt_reply": wire.decode_prompt_reply,
+    "checkpoint_request": wire.decode_checkpoint_request,
+    "checkpoint_blob": wire.decode_checkpoint_blob,
 }
 
 
@@ -201,6 +222,10 @@ _TARGET_OF: dict[type, str] = {
     wire.ImageUpload: "image_upload",
     wire.UploadAck: "upload_ack",
     wire.Prompt: "prompt",
+    wire.PromptRequest: "prompt_request",
+    wire.PromptReply: "prompt_reply",
+    wire.CheckpointRequest: "checkpoint_request",
+    wire.CheckpointBlob: "checkpoint_blob",
 }
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from models.adapt.cloud import CloudConfig, CloudLearner, normalised_teacher
+from models.adapt.cloud import CloudConfig, CloudLearner, input_shift, normalised_teacher
 from models.adapt.digits import DigitSplits, to_uint8
 from models.adapt.nets import FoldedDeviceCNN, TeacherCNN
 from models.adapt.prompts import additive_family, filter_feature_family
@@ -84,3 +84,72 @@ def test_teacher_bn_from_buffer_uses_buffer_statistics(splits: DigitSplits) -> N
     original_bn = next(m for m in teacher.modules() if isinstance(m, nn.BatchNorm2d))
     assert original_bn.running_mean is not None
     assert torch.equal(original_bn.running_mean, torch.zeros(4))  # the original is untouched
+
+
+class _FixedTeacher(nn.Module):
+    """Logits that do not depend on the image: row i of `table`, cycling over the batch."""
+
+    def __init__(self, table: Tensor) -> None:
+        super().__init__()
+        self.table = table
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.table[torch.arange(len(x)) % len(self.table)]
+
+
+def test_hard_targets_are_the_teacher_argmax(folded: FoldedDeviceCNN) -> None:
+    table = torch.tensor([[0.0, 2.0] + [0.0] * 8, [1.0] + [0.0] * 9])
+    cloud = CloudLearner(
+        folded, _FixedTeacher(table), additive_family(), CloudConfig(targets="hard")
+    )
+    targets = cloud.teacher_targets(torch.zeros(2, 1, 16, 16))
+    assert targets.tolist() == torch.eye(10)[[1, 0]].tolist()
+    soft = CloudLearner(folded, _FixedTeacher(table), additive_family(), CloudConfig())
+    torch.testing.assert_close(soft.teacher_targets(torch.zeros(2, 1, 16, 16)), table.softmax(1))
+
+
+def test_unconfident_teacher_labels_get_no_weight(folded: FoldedDeviceCNN) -> None:
+    sure, unsure = [10.0] + [0.0] * 9, [0.1] + [0.0] * 9
+    table = torch.tensor([sure, unsure, sure, unsure])
+    config = CloudConfig(min_teacher_confidence=0.5, steps=1, weighting="uniform")
+    cloud = CloudLearner(folded, _FixedTeacher(table), additive_family(), config)
+    weights = cloud._weights(torch.ones(4), table)
+    assert weights.tolist() == [1.0, 0.0, 1.0, 0.0]
+    images = np.zeros((4, 16, 16), np.uint8)
+    cloud.receive(images, np.ones(4, np.float32))
+    assert cloud.last_teacher_labels.tolist() == [0, 0, 0, 0]
+
+
+def test_smoothness_penalises_only_pixel_differences(folded: FoldedDeviceCNN) -> None:
+    family = additive_family()
+    cloud = CloudLearner(folded, folded, family, CloudConfig(smoothness=1.0))
+    flat = torch.full((family.size,), 0.3)
+    assert float(cloud.roughness(flat)) == 0.0
+    checker = torch.from_numpy(np.indices((16, 16)).sum(0) % 2).float().ravel()  # 0/1
+    assert abs(float(cloud.roughness(checker)) - 2.0) < 1e-6
+    other = CloudLearner(folded, folded, filter_feature_family(), CloudConfig(smoothness=1.0))
+    assert float(other.roughness(torch.from_numpy(filter_feature_family().neutral()))) == 0.0
+
+
+def test_input_shift_separates_domains_not_batches(splits: DigitSplits) -> None:
+    rng = np.random.default_rng(0)
+    clean = torch.from_numpy(splits.val_images[:120].astype(np.float32) / 255)[:, None]
+    noisy = (clean + torch.from_numpy(rng.normal(0, 0.3, clean.shape)).float()).clamp(0, 1)
+    assert input_shift(clean[:100], clean[100:]) < 8.0  # same domain, other images
+    assert input_shift(clean[:100], noisy[100:]) > 8.0
+    assert input_shift(clean[:1], noisy[100:]) == 0.0  # too few to judge
+
+
+def test_input_shift_test_resets_on_a_new_domain(
+    folded: FoldedDeviceCNN, splits: DigitSplits
+) -> None:
+    torch.manual_seed(0)
+    config = CloudConfig(steps=5, shift_test="inputs", on_shift="reset", buffer_size=200)
+    cloud = CloudLearner(folded, folded, additive_family(), config)
+    scores = np.ones(20, np.float32)
+    for start in range(0, 80, 20):
+        cloud.receive(splits.val_images[start : start + 20], scores)
+    assert cloud.resets == 0 and len(cloud._images) == 80
+    dark = to_uint8(splits.val_images[80:100].astype(np.float32) / 255 * 0.12)
+    cloud.receive(dark, scores)
+    assert cloud.resets == 1 and len(cloud._images) == 20  # the stale buffer was dropped

@@ -87,3 +87,15 @@ def test_device_modules_do_not_import_torch() -> None:
         "assert 'torch' not in sys.modules, 'torch imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_mix_selection_uploads_half_top_half_other() -> None:
+    forward = _CountingForward()
+    validator = PromptValidator(additive_family(), 8.0)
+    device = DeviceAdapter(forward, validator, "entropy", 0.25, selection="mix")
+    images = _batch(40, 0)
+    out = device.process(images)
+    scores = entropy(forward(images.astype(np.float32)[:, None] / 255, {}))
+    assert len(out.upload_index) == 10 == len(set(out.upload_index.tolist()))
+    assert set(np.argsort(-scores)[:5].tolist()) <= set(out.upload_index.tolist())
+    np.testing.assert_array_equal(out.upload_scores, scores[out.upload_index])

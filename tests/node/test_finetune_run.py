@@ -1,0 +1,20 @@
+"""Run specs: screening follows the mode unless asked, and a spec that cannot work is refused."""
+
+from __future__ import annotations
+
+import pytest
+
+from node.finetune_run import new_spec as spec_of
+from node.finetune_run import run_config
+from node.finetune_task import RunError
+
+
+def test_screening_is_on_in_shared_mode_by_default_and_refused_in_independent_mode() -> None:
+    args = ("r", "tiny", "shared", 20, 1000, 0, 5e-3, 1e-3, 0.05, 5, 4)
+    shared = spec_of(*args)
+    assert shared.screen and run_config(shared).screen is not None
+    assert not spec_of(*args, screen=False).screen
+    independent = spec_of("r", "tiny", "independent", *args[3:])
+    assert not independent.screen and run_config(independent).screen is None
+    with pytest.raises(RunError, match="shared mode"):
+        spec_of("r", "tiny", "independent", *args[3:], screen=True)
