@@ -16,13 +16,18 @@ from __future__ import annotations
 
 import contextlib
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import trio
 
 from node import wire
+from node.finetune_checkpoints import (
+    CHECKPOINT_PROTOCOL,
+    RunHandle,
+    adopt_final_checkpoint,
+    checkpoint_server,
+)
 from node.finetune_run import RunState, new_spec, spec_differences
 from node.finetune_task import Backend, RunError
 
@@ -30,7 +35,6 @@ if TYPE_CHECKING:
     from node.daemon import Daemon
 
 _PAGE = 4096
-CHECKPOINT_PROTOCOL = "/byteswarm/finetune/checkpoint/1.0.0"
 
 
 def grads_topic(run_id: str) -> str:
@@ -43,19 +47,6 @@ def hashes_topic(run_id: str) -> str:
 
 def now_ms() -> int:
     return int(time.time() * 1000)
-
-
-@dataclass
-class RunHandle:
-    state: RunState
-    limiter: trio.CapacityLimiter
-    grads_cursor: int = 0
-    hashes_cursor: int = 0
-    announced_ours: dict[int, bytes] | None = None
-    adopt_tries: dict[int, int] = field(default_factory=dict)
-
-    async def call(self, fn: Any, *args: Any) -> Any:
-        return await trio.to_thread.run_sync(fn, *args, limiter=self.limiter)
 
 
 class FinetuneService:
@@ -83,7 +74,9 @@ class FinetuneService:
 
     async def run(self, daemon: Daemon) -> None:
         self._daemon = daemon
-        daemon.p2p.handle(CHECKPOINT_PROTOCOL, self._serve_checkpoint, max_request_bytes=128)
+        daemon.p2p.handle(
+            CHECKPOINT_PROTOCOL, checkpoint_server(lambda: self.runs), max_request_bytes=128
+        )
         self.runs, self.specs, self._runs_cursor = {}, {}, 0  # a restart rebuilds from the store
         last_status: dict[str, Any] | None = None
         async with trio.open_nursery() as nursery:
@@ -235,55 +228,9 @@ class FinetuneService:
             if verdict == "adopt":
                 tries = handle.adopt_tries[round_index] = handle.adopt_tries.get(round_index, 0) + 1
                 if tries >= 2:  # a pull did not fix it: our history has records theirs lacks
-                    await self._adopt(daemon, handle, round_index, holders)
+                    await adopt_final_checkpoint(daemon, handle, round_index, holders)
             # Late records (pulled here or by the sync loop) may have moved our own hash.
             await self._announce(daemon, handle, round_index)
-
-    async def _adopt(
-        self, daemon: Daemon, handle: RunHandle, round_index: int, holders: list[str]
-    ) -> None:
-        run_id = handle.state.spec.run_id
-        request = wire.encode(wire.CheckpointRequest(wire.WIRE_VERSION, run_id, round_index))
-        for peer in holders:
-            if peer not in daemon.p2p.connected_peers():
-                continue
-            try:
-                data = await daemon.p2p.request(
-                    peer, CHECKPOINT_PROTOCOL, request, wire.MAX_CHECKPOINT_BYTES + (1 << 20)
-                )
-                blob = wire.decode_checkpoint_blob(data)
-            except Exception as exc:  # a bad or gone peer: try the next holder
-                daemon.p2p.log.info("checkpoint fetch from %s failed: %s", peer, exc)
-                continue
-            if blob.run_id != run_id or blob.round != round_index:
-                continue
-            window = [(k.round, k.author) for k in blob.window]
-            try:
-                outcome = await handle.call(handle.state.adopt, round_index, blob.tensors, window)
-            except (ValueError, KeyError) as exc:  # unreadable tensors
-                outcome = f"unreadable checkpoint: {exc}"
-            await daemon.db(
-                daemon.store.add_event,
-                "finetune",
-                f"run {run_id}: checkpoint {round_index} from {peer}: {outcome}",
-            )
-            if outcome == "adopted":
-                return
-
-    async def _serve_checkpoint(self, data: bytes, peer: str) -> bytes:
-        request = wire.decode_checkpoint_request(data)
-        handle = self.runs.get(request.run_id)
-        if handle is None:
-            raise ValueError(f"unknown run {request.run_id!r}")
-        found = await handle.call(handle.state.checkpoint_blob, request.round)
-        if found is None:
-            raise ValueError(f"no checkpoint {request.round} of {request.run_id}")
-        tensors, keys = found
-        window = [wire.WindowKey(wire.WIRE_VERSION, r, a) for r, a in keys]
-        blob = wire.CheckpointBlob(
-            wire.WIRE_VERSION, request.run_id, request.round, tensors, window
-        )
-        return wire.encode(blob)
 
     def _disagreeing(self, state: RunState, round_index: int) -> list[str]:
         ours = self._hash_at(state, round_index)
