@@ -28,6 +28,7 @@ NOTES_TOPIC = "byteswarm/notes"
 T = TypeVar("T")
 
 log = logging.getLogger("byteswarm.daemon")
+HEADS_PROTOCOL = "/byteswarm/sync-heads/1.0.0"
 
 
 class Service(Protocol):
@@ -87,6 +88,7 @@ class Daemon:
                 await self._write_status()
                 nursery.start_soon(self._status_loop)
                 nursery.start_soon(self._control_loop)
+                self.p2p.handle(HEADS_PROTOCOL, self._serve_heads, wire.MAX_HEADS_REQUEST_BYTES)
                 nursery.start_soon(self._sync_loop)
                 for service in self.services:
                     nursery.start_soon(self._supervise, service)
@@ -212,6 +214,38 @@ class Daemon:
             more = response.more
         return new
 
+    async def _serve_heads(self, data: bytes, peer: str) -> bytes:
+        request = wire.decode_sync_heads_request(data)
+        kept = [t for t in request.topics if t in self.topics]
+        heads = await self.db(self.store.heads, kept)
+        return wire.encode(
+            wire.SyncHeadsResponse(wire.WIRE_VERSION, [heads.get(t, 0) for t in request.topics])
+        )
+
+    async def _topics_behind(self, peer: str) -> list[str]:
+        """Our topics whose log at ``peer`` goes past our cursor there (all, if it cannot say)."""
+        topics = list(self.topics)
+        behind: list[str] = []
+        for start in range(0, len(topics), wire.MAX_HEADS_TOPICS):
+            part = topics[start : start + wire.MAX_HEADS_TOPICS]
+            request = wire.encode(wire.SyncHeadsRequest(wire.WIRE_VERSION, part))
+            try:
+                data = await self.p2p.request(peer, HEADS_PROTOCOL, request, 1024)
+                heads = wire.decode_sync_heads_response(data).heads
+            except (P2PError, wire.WireError) as exc:
+                log.info("sync heads from %s failed (%s): pulling every topic", peer, exc)
+                return topics
+            if len(heads) != len(part):
+                return topics
+            for topic, head in zip(part, heads, strict=True):
+                cursor = self._cursors.get((peer, topic))
+                if cursor is None:
+                    cursor = await self.db(self.store.get_cursor, peer, topic)
+                    self._cursors[(peer, topic)] = cursor
+                if head > cursor:
+                    behind.append(topic)
+        return behind
+
     async def _sync_loop(self) -> None:
         last_full = 0.0
         known: set[str] = set()
@@ -226,7 +260,9 @@ class Daemon:
                     addrs = self.p2p.peer_addrs(peer)
                     await self.db(self.store.upsert_peer, peer, addrs, True, "connect")
                     await self.db(self.store.add_event, "peer", f"connected to {peer}")
-                for topic in self.topics:
+                # A new peer: pull everything; later rounds ask for heads first (one exchange).
+                topics = await self._topics_behind(peer) if peer in known else list(self.topics)
+                for topic in topics:
                     try:
                         new = await self.sync_topic(peer, topic)
                         if new:

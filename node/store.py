@@ -219,6 +219,14 @@ class Store(OperatorTables):
             found.close()
         return rows, last, more
 
+    def heads(self, topics: Sequence[str]) -> dict[str, int]:
+        """Topic -> the cursor of its latest stored record (topics with none are absent)."""
+        if not topics:
+            return {}
+        marks = ", ".join("?" * len(topics))
+        sql = f"SELECT topic, MAX(cursor) FROM records WHERE topic IN ({marks}) GROUP BY topic"
+        return {topic: int(head) for topic, head in self._conn.execute(sql, list(topics))}
+
     def held_ranges(self, topic: str, limit: int) -> list[tuple[bytes, int, int]]:
         """(author, first, last) for authors of whom we hold every seq in [first, last].
 

@@ -168,6 +168,14 @@ def test_held_ranges_claim_only_gapless_runs_and_sync_skips_them(store: Store) -
     assert [(r.author, r.seq) for r in got] == [(b, 0), (b, 2)] and not more
 
 
+def test_heads_are_the_latest_cursor_of_each_asked_topic(store: Store) -> None:
+    store.insert_records([rec(0), rec(1), rec(0, topic="u")], LOCAL_SOURCE)
+    latest_t = store.records_since("t", 0, 10, 1 << 20)[1]
+    latest_u = store.records_since("u", 0, 10, 1 << 20)[1]
+    assert store.heads(["t", "u", "empty"]) == {"t": latest_t, "u": latest_u}
+    assert store.heads([]) == {}
+
+
 def test_records_since_byte_cap(store: Store) -> None:
     sizes = [40, 40, 40, 500, 10]
     store.insert_records([rec(i, blob=bytes(n)) for i, n in enumerate(sizes)], LOCAL_SOURCE)

@@ -97,3 +97,20 @@ def test_sigterm_exits_cleanly_and_closes_the_port(tmp_path: Path) -> None:
             pass
         log = (only / "daemon.log").read_text()
         assert "Traceback" not in log, log
+
+
+def test_idle_sync_rounds_ask_for_heads_only_and_pull_what_moved(tmp_path: Path) -> None:
+    def pulls(d: Path) -> int:
+        return int((swarm.status(d) or {}).get("counters", {}).get("sync_responses_in", 0))
+
+    with Swarm(tmp_path, sync_interval=1.0) as swarm:
+        first = swarm.start()
+        second = swarm.start(swarm.address(first))
+        swarm.wait_for(lambda: pulls(second) >= 1, 30, "the first full sync")
+        time.sleep(3.0)  # let the status snapshot catch up with the first rounds
+        idle = pulls(second)
+        time.sleep(4.0)  # four sync rounds with nothing new anywhere
+        assert pulls(second) == idle  # heads only: no topic was pulled
+        send_control(first, "publish", {"text": "moved", "value": 1.0})
+        swarm.wait_for(lambda: note_count(swarm, second) == 1, 30, "the note")
+        swarm.wait_for(lambda: pulls(second) > idle, 30, "a pull of the topic that moved")

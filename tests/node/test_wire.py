@@ -60,6 +60,8 @@ DECODERS: dict[type[msgspec.Struct], Callable[[bytes], object]] = {
     wire.PromptReply: wire.decode_prompt_reply,
     wire.CheckpointRequest: wire.decode_checkpoint_request,
     wire.CheckpointBlob: wire.decode_checkpoint_blob,
+    wire.SyncHeadsRequest: wire.decode_sync_heads_request,
+    wire.SyncHeadsResponse: wire.decode_sync_heads_response,
 }
 
 # ---- strategies -------------------------------------------------------------------------
@@ -182,6 +184,16 @@ prompt_replies = st.builds(
         st.integers(0, 2**63 - 1),
     ),
 )
+heads_requests = st.builds(
+    wire.SyncHeadsRequest,
+    version=st.just(1),
+    topics=st.lists(topics, max_size=wire.MAX_HEADS_TOPICS),
+)
+heads_responses = st.builds(
+    wire.SyncHeadsResponse,
+    version=st.just(1),
+    heads=st.lists(uint63, max_size=wire.MAX_HEADS_TOPICS),
+)
 checkpoint_requests = st.builds(
     wire.CheckpointRequest, version=st.just(1), run_id=run_ids, round=rounds
 )
@@ -244,6 +256,8 @@ def _public(seed: bytes) -> bytes:
         prompt_replies,
         checkpoint_requests,
         checkpoint_blobs,
+        heads_requests,
+        heads_responses,
     ],
     ids=[
         "record",
@@ -265,6 +279,8 @@ def _public(seed: bytes) -> bytes:
         "prompt_reply",
         "checkpoint_request",
         "checkpoint_blob",
+        "heads_request",
+        "heads_response",
     ],
 )
 @settings(max_examples=60, deadline=None)

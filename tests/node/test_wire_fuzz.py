@@ -3,8 +3,8 @@
 Inputs are derived from valid encodings by a seeded ``random.Random``: bit flips, byte
 overwrites with MessagePack type markers, truncation, extension, insertion, deletion,
 duplication, splices across message types, stacked mutations and plain random bytes. The
-default run feeds 20 targets x 20_000 = 400_000 inputs (about 3 s); the slow run
-20 targets x 2 more seeds x 200_000 = 8 million.
+default run feeds 22 targets x 20_000 = 440_000 inputs (about 3 s); the slow run
+22 targets x 2 more seeds x 200_000 = 8.8 million.
 Anything a decoder accepts must also survive a re-encode round trip and, for records,
 a signature check that raises WireError or nothing.
 """
@@ -96,6 +96,8 @@ def _seed_inputs() -> dict[str, list[bytes]]:
         "prompt": [wire.encode(prompt)],
         "prompt_request": [wire.encode(wire.PromptRequest(1, "additive", 4))],
         "checkpoint_request": [wire.encode(wire.CheckpointRequest(1, "run-1", 40))],
+        "heads_request": [wire.encode(wire.SyncHeadsRequest(1, ["byteswarm/notes", "x" * 128]))],
+        "heads_response": [wire.encode(wire.SyncHeadsResponse(1, [0, 2**63 - 1, 17]))],
         "checkpoint_blob": [
             wire.encode(
                 wire.CheckpointBlob(1, "run-1", 40, bytes(range(100)), [wire.WindowKey(1, 39, "p")])
@@ -137,6 +139,8 @@ TARGETS: dict[str, Callable[[bytes], object]] = {
     "prompt_reply": wire.decode_prompt_reply,
     "checkpoint_request": wire.decode_checkpoint_request,
     "checkpoint_blob": wire.decode_checkpoint_blob,
+    "heads_request": wire.decode_sync_heads_request,
+    "heads_response": wire.decode_sync_heads_response,
 }
 
 
@@ -226,6 +230,8 @@ _TARGET_OF: dict[type, str] = {
     wire.PromptReply: "prompt_reply",
     wire.CheckpointRequest: "checkpoint_request",
     wire.CheckpointBlob: "checkpoint_blob",
+    wire.SyncHeadsRequest: "heads_request",
+    wire.SyncHeadsResponse: "heads_response",
 }
 
 
