@@ -6,10 +6,13 @@ python -m bench.spsa --part main|byzantine|extras ...   (run the parts in parall
 python -m bench.spsa --part main --seed-list 1 --methods fp32 independent --json m1.json
 python -m bench.spsa --part byzantine --byz-modes shared+screen --attacks same random \
     --byz-fractions 0.3 0.45 --json b.json
+python -m bench.spsa --part byzantine --byz-modes shared+screen --screen-suspect-after 3 ...
 python -m bench.spsa --merge a.json b.json ... --json all.json --plot all.png
 
 ``--merge`` joins "main" parts run separately (other seeds or methods, same config), the
 "byzantine" parts (other modes or attacks, same config) and takes extras from the last part.
+``--screen-suspect-after`` screens with ``ScreenRule(suspect_after=N)`` instead of the default
+rule (recorded as ``config.screen_rule``; parts with different rules do not merge).
 The learning rate, its schedule (constant: decays lost on validation) and the batch were
 picked on a validation part of the training split: ``spsa_tune.py``.
 """
@@ -33,6 +36,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from bench import spsa_sim
 from bench.spsa_sim import SimConfig, Task, accuracy, adam_baseline, peer_batches, simulate
 from models.spsa.bert import load_minilm, minilm_dir
 from models.spsa.codes import ScaleRule, encode
@@ -47,6 +51,7 @@ from models.spsa.polarity import (
     vader_words,
 )
 from models.spsa.replica import Replica, RunConfig
+from models.spsa.screening import ScreenRule
 from models.spsa.torch_backend import TorchEncoder
 
 METHODS = ("fp32", "independent", "shared", "sign")
@@ -155,7 +160,7 @@ def run_byzantine(
     out: dict[str, Any] = {"peers": base.peers, "rounds": base.rounds, "batch": base.batch}
     for mode in modes:
         method, screen = mode.split("+")[0], mode.endswith("+screen")
-        for fraction in [0.0, *fractions]:
+        for fraction in [0.0, *(f for f in fractions if f)]:  # `--byz-fractions 0`: honest only
             if fraction:
                 kinds = attacks if screen else attacks[:1]
             else:  # nobody attacks: run once, under the headline key
@@ -207,9 +212,12 @@ def scale_run(byz: dict[str, Any]) -> dict[str, Any]:
 
 def merge_byzantine(parts: list[dict[str, Any]]) -> dict[str, Any]:
     """One "byzantine" section from parts that ran other modes with the same config."""
-    configs = {json.dumps(p["config"]["byzantine"], sort_keys=True) for p in parts}
+    configs = {
+        json.dumps([p["config"]["byzantine"], p["config"].get("screen_rule")], sort_keys=True)
+        for p in parts
+    }
     if len(configs) > 1:
-        raise ValueError("byzantine parts ran with different configs")
+        raise ValueError("byzantine parts ran with different configs or screen rules")
     out: dict[str, Any] = {}
     for part in parts:
         clash = set(out) & set(part["byzantine"]) - {"peers", "rounds", "batch"}
@@ -384,11 +392,22 @@ def main() -> None:
     parser.add_argument("--byz-modes", nargs="+", choices=BYZANTINE_MODES, default=BYZANTINE_MODES)
     parser.add_argument("--byz-fractions", type=float, nargs="+", default=None)
     parser.add_argument("--attacks", nargs="+", choices=ATTACKS, default=None)
+    parser.add_argument(
+        "--screen-suspect-after",
+        type=int,
+        default=None,
+        help="screen with ScreenRule(suspect_after=N) (default: ScreenRule())",
+    )
     parser.add_argument("--json", type=Path, required=True)
     parser.add_argument("--plot", type=Path, default=None)
     parser.add_argument("--merge", type=Path, nargs="*", default=None)
     args = parser.parse_args()
     torch.set_num_threads(1)
+    screen_rule = ScreenRule()
+    if args.screen_suspect_after is not None:
+        screen_rule = replace(screen_rule, suspect_after=args.screen_suspect_after)
+        # simulate() builds ScreenRule() itself; SimConfig.screen is only an on/off switch
+        setattr(spsa_sim, "ScreenRule", lambda: screen_rule)  # noqa: B010
     if args.merge:
         parts = [json.loads(path.read_text()) for path in args.merge]
         result: dict[str, Any] = {}
@@ -449,6 +468,7 @@ def main() -> None:
                 "train_words": len(task.train),
                 "test_words": len(task.test),
                 "trainable_values": task.layout.size,
+                "screen_rule": asdict(screen_rule),
             },
         }
         seconds: dict[str, float] = {}

@@ -173,7 +173,7 @@ def export_encoder(as_json: bool, model: str, folder: Path | None) -> None:
     try:
         import torch  # noqa: F401
     except ImportError as exc:
-        raise UserError("exporting needs torch: pip install 'byteswarm[torch]'") from exc
+        raise UserError("exporting needs torch: pip install 'byteswarm[cloud]'") from exc
     path = export_encoder_file(model, folder or default_encoder_dir())
     _emit(
         {"model": model, "path": str(path), "bytes": path.stat().st_size},
