@@ -96,11 +96,12 @@ def status(data_dir: Path | None, as_json: bool) -> None:
     with _open_store(data_dir) as store:
         found = store.read_status("finetune")
     data = found[1] if found else {"runs": {}, "failed": {}}
-    lines = []
+    lines = [f"forward passes on {data['backend']}"] if data.get("backend") else []
     for run_id, run in data.get("runs", {}).items():
         lines.append(
             f"{run_id}: round {run['round']}/{run['rounds']} ({run['mode']}, "
-            f"{run['model']}) records {run['records']} refused {run['refused']}"
+            f"{run['model']}) records {run['records']} refused {run['refused']} "
+            f"final checkpoint {run.get('final_round', 0)}"
         )
         for r, c in run["checkpoints"].items():
             lines.append(

@@ -60,20 +60,29 @@ def window_keys(replica: Replica, checkpoint: int) -> list[WindowKey]:
 
 
 def adopted(
-    old: Replica, checkpoint: Checkpoint, window: Iterable[WindowKey]
+    old: Replica,
+    checkpoint: Checkpoint,
+    window: Iterable[WindowKey],
+    held_back: Mapping[WindowKey, Record] | None = None,
 ) -> tuple[Replica | None, str]:
     """A replica rebuilt on a final checkpoint, or (None, why not yet).
 
-    The window's records must all be in ``old``'s log already (sync brings them; they are
-    signed, so only their selection comes from the peer); records of ``old`` from the
-    checkpoint's round on are offered again, so nothing of ours after c is lost.
+    The window's records must all be held already, in ``old``'s log or among the records
+    we refused after our own (raced) finality (sync brings them; they are signed, so only
+    their selection comes from the peer); records of ``old`` from the checkpoint's round
+    on are offered again, so nothing of ours after c is lost.
     """
+    spare = held_back or {}
+
+    def held(key: WindowKey) -> Record | None:
+        return old.log.get(key[0], {}).get(key[1]) or spare.get(key)
+
     keys = list(window)
-    missing = [(r, a) for r, a in keys if a not in old.log.get(r, {})]
+    missing = [key for key in keys if held(key) is None]
     if missing:
         return None, f"{len(missing)} window record(s) not held yet, e.g. {missing[0]}"
     fresh = Replica.from_checkpoint(old.config, old.layout, checkpoint)
-    records: list[Record] = [old.log[r][a] for r, a in keys]
+    records: list[Record] = [record for key in keys if (record := held(key)) is not None]
     records += [
         rec for r, held in old.log.items() if r >= checkpoint.round for rec in held.values()
     ]

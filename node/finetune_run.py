@@ -23,6 +23,8 @@ from node import finetune_finality as finality
 from node import wire
 from node.finetune_task import Backend, RunError, Task, build_task, initial_theta
 
+MAX_HELD_BACK = 4096
+
 
 def theta_digest(theta: np.ndarray) -> bytes:
     return hashlib.sha256(np.ascontiguousarray(theta, dtype="<f4").tobytes()).digest()
@@ -61,6 +63,12 @@ class RunState:
     announce_seq: dict[tuple[int, str], int] = field(default_factory=dict)
     final_round: int = 0
     """The latest checkpoint a majority agreed on and we hold: records before it are refused."""
+    rebuilt_on: int | None = None
+    """The final checkpoint we adopted from a peer, if any (our checkpoints before it are gone:
+    they belonged to the history we left)."""
+    held_back: dict[tuple[int, str], Record] = field(default_factory=dict)
+    """Records refused for coming after their round's finality: should the majority turn out
+    to have used one (its view and ours raced), adopting its checkpoint needs it."""
 
     def announce(self, peer: str, seq: int, round_index: int, sha256: bytes) -> None:
         """Hold a peer's announced hash; its latest announcement (highest seq) wins."""
@@ -95,6 +103,9 @@ class RunState:
             return "wrong run or round"
         if grad.round < self.final_round:
             self.refused += 1
+            record = Record(grad.run_id, grad.round, author, grad.code)
+            if len(self.held_back) < MAX_HELD_BACK:
+                self.held_back.setdefault((grad.round, author), record)
             return f"round {grad.round} is before final checkpoint {self.final_round}"
         reason = self.replica.offer(Record(grad.run_id, grad.round, author, grad.code))
         if reason is None:
@@ -181,10 +192,11 @@ class RunState:
             return "the checkpoint's θ does not match the final hash"
         if checkpoint.theta.shape != self.replica.theta.shape:
             return "the checkpoint's θ has the wrong shape"
-        fresh, why = finality.adopted(self.replica, checkpoint, window)
+        fresh, why = finality.adopted(self.replica, checkpoint, window, self.held_back)
         if fresh is not None:
             self.replica = fresh
             self.final_round = max(self.final_round, round_index)
+            self.rebuilt_on = round_index
         return why
 
     def accuracy(self, limit: int = 256) -> float:
@@ -211,6 +223,7 @@ class RunState:
             "records": self.records,
             "refused": self.refused,
             "final_round": self.final_round,
+            "rebuilt_on": self.rebuilt_on,
             "sha256": self.replica.sha256,
             "checkpoints": checkpoints,
         }

@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from node.daemon import Daemon
 
 _PAGE = 4096
+ADOPT_AFTER = 5
+"""Repair rounds (about a second each) of disagreeing with a final hash before adopting it."""
 
 
 def grads_topic(run_id: str) -> str:
@@ -225,9 +227,13 @@ class FinetuneService:
             if peers:
                 await self._tail_run(daemon, handle)
             verdict, holders = await handle.call(state.settle, round_index)
-            if verdict == "adopt":
+            if verdict != "adopt":
+                handle.adopt_tries.pop(round_index, None)
+            else:
                 tries = handle.adopt_tries[round_index] = handle.adopt_tries.get(round_index, 0) + 1
-                if tries >= 2:  # a pull did not fix it: our history has records theirs lacks
+                # Pulls have had ADOPT_AFTER rounds of repair (a restarted node catches up in
+                # fewer): what is left are records of ours that the majority never held.
+                if tries >= ADOPT_AFTER:
                     await adopt_final_checkpoint(daemon, handle, round_index, holders)
             # Late records (pulled here or by the sync loop) may have moved our own hash.
             await self._announce(daemon, handle, round_index)

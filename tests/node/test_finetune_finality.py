@@ -73,9 +73,32 @@ def test_a_replica_with_an_extra_late_record_adopts_the_majority_checkpoint() ->
     assert "not held yet" in b.adopt(5, blob[0], [*blob[1], (4, "p7")])
     assert b.adopt(5, blob[0], blob[1]) == "adopted"
     assert b.checkpoint_hash(5) == final and b.final_round == 5
+    assert b.summary()["rebuilt_on"] == 5 and a.summary()["rebuilt_on"] is None
     assert b.replica.round == 10 and b.replica.sha256 == a.replica.sha256
     # Both go on identically from the adopted checkpoint.
     feed(a, range(10, 15))
     feed(b, range(10, 15))
     assert b.replica.sha256 == a.replica.sha256
     assert b.checkpoint_hash(15) == a.checkpoint_hash(15)
+
+
+def test_a_node_that_finalised_too_early_adopts_with_the_record_it_held_back() -> None:
+    a, b = state("p1"), state("p2")
+    feed(a, range(10), lost=(3, "p2"))  # a has not seen p2's round-3 record yet ...
+    feed(b, range(10))
+    early = a.checkpoint_hash(5)
+    assert early is not None
+    announce_all(a, {"p1": early, "p3": early})
+    assert a.settle(5)[0] == "final"  # ... and finalises round 5 without it
+    refused = a.offer("p2", grad(3, (3 * 7 + 1 * 3) % 21 - 10))  # then it arrives
+    assert refused is not None and "final checkpoint" in refused
+    # p3 had the record after all and re-announced; p2 agrees: the majority moved.
+    final = b.checkpoint_hash(5)
+    assert final is not None and final != early
+    for peer in ("p2", "p3"):
+        a.announce(peer, 2, 5, final)
+    assert a.settle(5) == ("adopt", ["p2", "p3"])
+    blob = b.checkpoint_blob(5)
+    assert blob is not None
+    assert a.adopt(5, *blob) == "adopted"  # the held-back record fills b's window
+    assert a.checkpoint_hash(5) == final and a.replica.sha256 == b.replica.sha256
