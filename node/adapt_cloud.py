@@ -166,37 +166,64 @@ class CloudAdapt:
         return on_upload
 
     async def _learn(self, daemon: Daemon, receive: trio.MemoryReceiveChannel[Upload]) -> None:
-        """Label each queued upload, update that device's prompt and sign it for fetching."""
+        """Learn from queued uploads, everything queued at once when the learner is behind."""
         models = self._models
         assert models is not None
-        async for upload in receive:
-            learner = self.learners.get(upload.device)
-            if learner is None:
-                from dataclasses import replace
+        async for first in receive:
+            for upload in _coalesced(first, receive):
+                await self._learn_one(daemon, models, upload)
 
-                from models.adapt.cloud import CloudLearner, cloud_preset
+    async def _learn_one(self, daemon: Daemon, models: CloudModels, upload: Upload) -> None:
+        """Label one (merged) upload, update that device's prompt and sign it for fetching."""
+        learner = self.learners.get(upload.device)
+        if learner is None:
+            from dataclasses import replace
 
-                preset = cloud_preset(models.family.name)
-                cloud_config = replace(preset, norm_bound=self.config.norm_bound)
-                learner = self.learners[upload.device] = CloudLearner(
-                    models.folded, models.teacher, models.family, cloud_config
-                )
-            payload = await trio.to_thread.run_sync(learner.receive, upload.images, upload.scores)
-            prompt = wire.Prompt(
-                wire.WIRE_VERSION,
-                upload.device,
-                payload.family,
-                payload.version,
-                payload.data,
-                bytes.fromhex(payload.sha256),
+            from models.adapt.cloud import CloudLearner, cloud_preset
+
+            preset = cloud_preset(models.family.name)
+            cloud_config = replace(preset, norm_bound=self.config.norm_bound)
+            learner = self.learners[upload.device] = CloudLearner(
+                models.folded, models.teacher, models.family, cloud_config
             )
-            self.prompts[upload.device] = wire.sign_record(
-                daemon.identity.seed,
-                wire.PROMPTS_TOPIC,
-                payload.version,
-                int(time.time() * 1000),
-                wire.encode(prompt),
-            )
+        payload = await trio.to_thread.run_sync(learner.receive, upload.images, upload.scores)
+        prompt = wire.Prompt(
+            wire.WIRE_VERSION,
+            upload.device,
+            payload.family,
+            payload.version,
+            payload.data,
+            bytes.fromhex(payload.sha256),
+        )
+        self.prompts[upload.device] = wire.sign_record(
+            daemon.identity.seed,
+            wire.PROMPTS_TOPIC,
+            payload.version,
+            int(time.time() * 1000),
+            wire.encode(prompt),
+        )
 
     async def on_control(self, command: str, args: dict[str, Any]) -> dict[str, Any] | None:
         return None
+
+
+def _coalesced(first: Upload, receive: trio.MemoryReceiveChannel[Upload]) -> list[Upload]:
+    """``first`` plus whatever else is queued, merged per device (oldest images first):
+    a learner that fell behind takes one step on everything instead of dropping uploads."""
+    pending = [first]
+    while True:
+        try:
+            pending.append(receive.receive_nowait())
+        except trio.WouldBlock:
+            break
+    merged: dict[str, list[Upload]] = {}
+    for upload in pending:
+        merged.setdefault(upload.device, []).append(upload)
+    return [
+        Upload(
+            device,
+            np.concatenate([u.images for u in ups]),
+            np.concatenate([u.scores for u in ups]),
+        )
+        for device, ups in merged.items()
+    ]

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import trio
 
 from node import wire
 from node.adapt_device import accept_prompt_record, make_adapter
@@ -99,3 +100,22 @@ def test_a_device_and_a_cloud_complete_upload_prompt_round_trips(tmp_path: Path)
         for d in (cloud, device, bystander):
             with Store.open(d / STORE_FILE, readonly=True) as store:
                 assert store.records_since(wire.PROMPTS_TOPIC, 0, 10, 1 << 20)[0] == []
+
+
+def test_a_learner_that_fell_behind_takes_every_queued_upload_at_once() -> None:
+    from node.adapt_cloud import Upload, _coalesced
+
+    def upload(device: str, value: int, n: int) -> Upload:
+        return Upload(device, np.full((n, 16, 16), value, np.uint8), np.full(n, value, np.float32))
+
+    async def main() -> list[Upload]:
+        send, receive = trio.open_memory_channel[Upload](8)
+        for item in (upload("b", 2, 1), upload("a", 3, 2), upload("b", 4, 3)):
+            send.send_nowait(item)
+        return _coalesced(upload("a", 1, 1), receive)
+
+    merged = {u.device: u for u in trio.run(main)}
+    assert sorted(merged) == ["a", "b"]
+    assert list(merged["a"].scores) == [1, 3, 3]  # oldest first, nothing dropped
+    assert list(merged["b"].scores) == [2, 4, 4, 4]
+    assert merged["b"].images.shape == (4, 16, 16)
