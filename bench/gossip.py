@@ -144,6 +144,39 @@ def run(peers: int, seconds: float, rate: float, seed: int) -> dict[str, Any]:
     }
 
 
+def write_report(
+    bench: str,
+    runs: list[dict[str, Any]],
+    settings: set[str],
+    extra: dict[str, Any],
+    path: Path | None,
+) -> None:
+    """Print (and write to ``path``) the runs with mean ± std of every measured float;
+    ``settings`` are float keys that were set, not measured."""
+    keys = [k for k, v in runs[0].items() if isinstance(v, float) and k not in settings]
+    summary = {
+        k: {
+            "mean": float(np.mean([r[k] for r in runs])),
+            "std": float(np.std([r[k] for r in runs])),
+        }
+        for k in keys
+    }
+    result = {
+        "bench": bench,
+        "date": time.strftime("%Y-%m-%d"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
+        "command": " ".join([f"python -m bench.{bench}", *sys.argv[1:]]),
+        **extra,
+        "runs": runs,
+        "summary": summary,
+    }
+    text = json.dumps(result, indent=2)
+    if path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text + "\n")
+    print(text)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--peers", type=int, default=10)
@@ -160,27 +193,7 @@ def main() -> None:
         )
         runs.append(run(args.peers, args.seconds, args.rate, seed))
         print(json.dumps(runs[-1]), file=sys.stderr)
-    keys = [k for k, v in runs[0].items() if isinstance(v, float) and k != "seconds"]
-    summary = {
-        k: {
-            "mean": float(np.mean([r[k] for r in runs])),
-            "std": float(np.std([r[k] for r in runs])),
-        }
-        for k in keys
-    }
-    result = {
-        "bench": "gossip",
-        "date": time.strftime("%Y-%m-%d"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
-        "command": " ".join(["python -m bench.gossip", *sys.argv[1:]]),
-        "runs": runs,
-        "summary": summary,
-    }
-    text = json.dumps(result, indent=2)
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(text + "\n")
-    print(text)
+    write_report("gossip", runs, {"seconds"}, {}, args.json)
 
 
 if __name__ == "__main__":

@@ -16,17 +16,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from bench.gossip import socket_bytes_sent
+from bench.gossip import socket_bytes_sent, write_report
 from node import wire
 from node.cli import send_control
 from node.finetune_task import export_encoder_file
@@ -118,30 +114,12 @@ def main() -> None:
     for seed in args.seeds:
         runs.append(run(args.peers, args.rounds, args.round_seconds, seed, args.idle_seconds))
         print(json.dumps(runs[-1]), file=sys.stderr)
-    keys = [k for k, v in runs[0].items() if isinstance(v, float) and k != "round_seconds"]
-    summary = {
-        k: {
-            "mean": float(np.mean([r[k] for r in runs])),
-            "std": float(np.std([r[k] for r in runs])),
-        }
-        for k in keys
-    }
-    result = {
-        "bench": "spsa_wire",
-        "date": time.strftime("%Y-%m-%d"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
-        "command": " ".join(["python -m bench.spsa_wire", *sys.argv[1:]]),
+    extra = {
         "signed_grad_record_bytes": signed_record_bytes(),
         "target_bytes_per_gradient": 16,
         "dense_fp32_gradient_bytes": 31_104 * 4,
-        "runs": runs,
-        "summary": summary,
     }
-    text = json.dumps(result, indent=2)
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(text + "\n")
-    print(text)
+    write_report("spsa_wire", runs, {"round_seconds"}, extra, args.json)
 
 
 if __name__ == "__main__":

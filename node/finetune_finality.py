@@ -25,8 +25,7 @@ WindowKey = tuple[int, str]
 
 def history_rounds(replica: Replica) -> int:
     """Rounds before a checkpoint whose records later rounds still read."""
-    config = replica.config
-    return int(getattr(config, "history_rounds", config.scale_rule.window))
+    return replica.config.history_rounds
 
 
 def members(replica: Replica, checkpoint: int, announced: Mapping[str, bytes]) -> set[str]:

@@ -146,13 +146,6 @@ class RunState:
         checkpoint = self.replica.checkpoints.get(round_index)
         return None if checkpoint is None else bytes.fromhex(checkpoint.sha256)
 
-    def disagreeing(self, round_index: int) -> list[str]:
-        """Peers whose announced hash for a checkpoint differs from ours."""
-        ours = self.checkpoint_hash(round_index)
-        if ours is None:
-            return []
-        return sorted(p for p, h in self.announced.get(round_index, {}).items() if h != ours)
-
     def settle(self, round_index: int) -> tuple[str, list[str]]:
         """Finality of one checkpoint: ("final" | "open" | "adopt", peers holding the majority).
 
