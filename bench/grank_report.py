@@ -124,8 +124,11 @@ def write_plot(summary: dict[str, Any], path: str) -> None:
             ("response_bytes", "paper cursor rows"),
             ("vector_bytes", "version vector + rows"),
             ("vector_counter_bytes", "version vector + counters"),
+            ("wire_v1_full_bytes", "daemon before: sync 1.0.0 (node.wire)"),
+            ("wire_packed_compact_bytes", "daemon now: packed sync 2.0.0 (node.wire)"),
         ):
-            ax.plot(entry["x"], entry[key]["mean"], label=label)
+            if key in entry:
+                ax.plot(entry["x"], entry[key]["mean"], label=label)
         ax.set_yscale("log")
         ax.legend(fontsize=7)
     fig.tight_layout()
@@ -147,6 +150,9 @@ TABLE_KEYS = [
     "response_bytes",
     "vector_bytes",
     "vector_counter_bytes",
+    "wire_v1_full_bytes",
+    "wire_packed_compact_bytes",
+    "wire_request_bytes",
     "rows_per_node",
     "rank_ms",
 ]

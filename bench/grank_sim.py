@@ -19,6 +19,7 @@ import msgspec
 import numpy as np
 
 from bench.grank_metrics import Evaluator, ndcg_at
+from bench.grank_wire import ENCODINGS, WireAccount
 from bench.grank_world import CLICK_MODELS, World, paper_world, realistic_world
 from models.rank.config import RankConfig
 from models.rank.index import RankIndex
@@ -159,6 +160,10 @@ class Simulation:
         self.response_bytes: list[int] = []
         self.vector_bytes: list[int] = []
         self.counter_bytes: list[int] = []
+        self.wire = WireAccount()
+        self.wire_bytes: dict[str, list[int]] = {name: [] for name in ENCODINGS}
+        self.request_bytes: list[int] = []
+        self.pages: list[int] = []
         self.rank_seconds: list[float] = []
         self.shown_ndcg: list[float] = []
         """nDCG@10 of each page users saw (exploration included): what exploring costs them."""
@@ -176,7 +181,9 @@ class Simulation:
         Bytes are measured on a sample of transfers for three encodings of the same exchange:
         the paper's cursor response; a version-vector request (per-author highest seq, whose
         bytes are counted) answered with only the rows the requester lacks; and the latter as
-        compact counters. All three leave the requester with the same rows.
+        compact counters. All three leave the requester with the same rows. These three are
+        ``models.rank.wire_size`` estimates; ``self.wire`` measures the version-vector pull in
+        the daemon's own encoding (``bench.grank_wire``), the headline.
         """
         cursor_start = source.cursors.get(target.number, 0)
         source.cursors[target.number] = len(source.log)
@@ -192,6 +199,11 @@ class Simulation:
             fresh_bytes = sum(sizes[(row.author, row.seq)] for row in fresh)
             self.vector_bytes.append(request + array_header_bytes(len(fresh)) + fresh_bytes)
             self.counter_bytes.append(request + counters_bytes(rows_to_counters(fresh)))
+            pull = self.wire.pull(source.log, cursor_start, vector)
+            self.request_bytes.append(pull["request"])
+            self.pages.append(pull["pages"])
+            for name in ENCODINGS:
+                self.wire_bytes[name].append(pull[name])
         target.receive(fresh, self.row_sizes)
 
     def _gossip(self, node: SimNode, measure: bool) -> None:
@@ -214,6 +226,7 @@ class Simulation:
         """A node stores the rows it just wrote (own_click already counted them)."""
         for row in rows:
             self.row_sizes[(row.author, row.seq)] = row_bytes(row)
+            self.wire.add(row)
         node.receive(rows, self.row_sizes)
 
     def _step(self, step: int) -> None:
@@ -283,6 +296,10 @@ class Simulation:
                 point["response_bytes"] = float(np.mean(self.response_bytes[window]))
                 point["vector_bytes"] = float(np.mean(self.vector_bytes[window]))
                 point["vector_counter_bytes"] = float(np.mean(self.counter_bytes[window]))
+                for name, sizes in self.wire_bytes.items():
+                    point[f"wire_{name}_bytes"] = float(np.mean(sizes[window]))
+                point["wire_request_bytes"] = float(np.mean(self.request_bytes[window]))
+                point["daemon_pages"] = float(np.mean(self.pages[window]))
                 point["response_rows"] = float(np.mean(self.response_rows[rows_window]))
                 point["ndcg_shown"] = float(np.mean(self.shown_ndcg[rows_window]))
                 point["rank_ms"] = 1e3 * float(

@@ -55,6 +55,9 @@ from models.spsa.screening import ScreenRule
 from models.spsa.torch_backend import TorchEncoder
 
 METHODS = ("fp32", "independent", "shared", "sign")
+LEARNING_RATE_ONE_PROBE = 5e-3
+"""η with one probe per peer per round (the Byzantine part), chosen on validation."""
+PROBES = 1
 LEARNING_RATE = 5e-3
 """η of every SPSA method, picked on a validation part of the training split (spsa_tune.py)."""
 BATCH = 8
@@ -255,7 +258,9 @@ def run_ort_alongside(task: Task, base: SimConfig, rounds: int) -> dict[str, Any
     step_seconds: dict[str, list[float]] = {"torch": [], "onnxruntime": []}
     for r in range(rounds):
         state = replicas[0].state()
-        batches = peer_batches(task, replace(base, seed=0), r, base.peers)
+        batches = [
+            mine[0] for mine in peer_batches(task, replace(base, seed=0, probes=1), r, base.peers)
+        ]
         for p, replica in enumerate(replicas):
             backend = ort_loss if p == base.peers - 1 else torch_loss
             z = record_direction(state, f"peer{p}", task.layout.size)
@@ -275,7 +280,7 @@ def run_ort_alongside(task: Task, base: SimConfig, rounds: int) -> dict[str, Any
             code = encode(g, state.scale)
             if code is not None:
                 for other in replicas:
-                    other.offer(Record(run.run_id, r, f"peer{p}", code))
+                    other.offer(Record(run.run_id, r, f"peer{p}", (code,)))
         for replica in replicas:
             replica.close_round()
         agree_rounds += len({rep.sha256 for rep in replicas}) == 1
@@ -388,6 +393,13 @@ def main() -> None:
         "--methods", nargs="+", choices=[*METHODS, "adam"], default=[*METHODS, "adam"]
     )
     parser.add_argument("--rounds", type=int, default=None)
+    parser.add_argument(
+        "--probes",
+        type=int,
+        default=PROBES,
+        help=f"projected gradients per peer per round in the main part [{PROBES}]",
+    )
+    parser.add_argument("--lr", type=float, default=None, help="η of the SPSA methods")
     parser.add_argument("--byz-rounds", type=int, default=None)
     parser.add_argument("--byz-modes", nargs="+", choices=BYZANTINE_MODES, default=BYZANTINE_MODES)
     parser.add_argument("--byz-fractions", type=float, nargs="+", default=None)
@@ -445,13 +457,16 @@ def main() -> None:
             peers=4,
             rounds=args.rounds or (10 if quick else 300),
             batch=BATCH,
-            learning_rate=LEARNING_RATE,
+            learning_rate=args.lr or LEARNING_RATE,
             eval_every=10 if quick else 50,
+            probes=args.probes,
         )
         # the Byzantine part: 20 peers, the main part's η and schedule; 2 words each, so a
         # round sees 40 words (main: 32) and 20 peers × 8 words (5× the compute) is not needed
         byz = replace(
             base,
+            probes=1,
+            learning_rate=LEARNING_RATE_ONE_PROBE,
             peers=20,
             batch=2,
             rounds=args.byz_rounds or (8 if quick else 60),

@@ -70,6 +70,8 @@ class SimConfig:
     """Byzantine peers behave honestly before this round."""
     screen: bool = False
     """Screen out authors that keep saturating (RunConfig.screen = ScreenRule())."""
+    probes: int = 1
+    """Projected gradients per peer per round (RunConfig.probes), each on its own batch."""
 
     @property
     def schedule(self) -> LearningRateSchedule:
@@ -123,15 +125,19 @@ def batched_losses(task: Task, thetas: np.ndarray, batches: list[PolarityBatch])
 
 def peer_batches(
     task: Task, config: SimConfig, round_index: int, honest: int
-) -> list[PolarityBatch]:
+) -> list[list[PolarityBatch]]:
+    """Each of the first ``honest`` peers' batches for a round, one per probe."""
     order = np.random.default_rng(config.seed).permutation(len(task.train))
     shuffled = [task.train[i] for i in order]
     out = []
     for p in range(honest):
         mine = shard(shuffled, config.peers, p)
         rng = np.random.default_rng([config.seed, p, round_index])
-        pick = rng.choice(len(mine), size=config.batch, replace=False)
-        out.append(make_batch(task.tokenizer, [mine[i] for i in pick]))
+        batches = []
+        for _ in range(config.probes):
+            pick = rng.choice(len(mine), size=config.batch, replace=False)
+            batches.append(make_batch(task.tokenizer, [mine[i] for i in pick]))
+        out.append(batches)
     return out
 
 
@@ -140,17 +146,25 @@ def projected_gradients(
     theta: np.ndarray,
     state: RoundState,
     authors: list[str],
-    batches: list[PolarityBatch],
+    batches: list[list[PolarityBatch]],
     eps: float,
-) -> list[float]:
-    plus, minus = [], []
-    for author in authors:
-        a, b = perturbed(theta, record_direction(state, author, theta.size), eps)
-        plus.append(a)
-        minus.append(b)
-    losses = batched_losses(task, np.stack(plus + minus), batches + batches)
-    n = len(authors)
-    return [float((losses[k] - losses[n + k]) / (2 * eps)) for k in range(n)]
+) -> list[list[float]]:
+    """Each author's projected gradient per probe (probe j on its j-th batch)."""
+    plus, minus, flat = [], [], []
+    for author, mine in zip(authors, batches, strict=True):
+        for probe, batch in enumerate(mine):
+            a, b = perturbed(theta, record_direction(state, author, theta.size, probe), eps)
+            plus.append(a)
+            minus.append(b)
+            flat.append(batch)
+    losses = batched_losses(task, np.stack(plus + minus), flat + flat)
+    n = len(flat)
+    grads = [float((losses[k] - losses[n + k]) / (2 * eps)) for k in range(n)]
+    out, start = [], 0
+    for mine in batches:
+        out.append(grads[start : start + len(mine)])
+        start += len(mine)
+    return out
 
 
 def simulate(task: Task, config: SimConfig) -> SimResult:
@@ -170,6 +184,7 @@ def simulate(task: Task, config: SimConfig) -> SimResult:
         50,
         config.schedule,
         ScreenRule() if config.screen else None,
+        config.probes,
     )
     replica = Replica(run, task.layout, task.theta0)
     theta = task.theta0.copy()  # the fp32 baseline's θ
@@ -198,17 +213,15 @@ def simulate(task: Task, config: SimConfig) -> SimResult:
         if config.method == "fp32":
             theta = float_round_update(theta, dict(zip(authors, grads, strict=False)), state)
         else:
-            codes = [
-                encode_sign(g) if config.method == "sign" else encode(g, state.scale) for g in grads
-            ]
-            honest_codes = [c for c in codes[:honest] if c is not None]
+            codes = [_codes(config.method, mine, state.scale) for mine in grads]
+            honest_codes = [c for mine in codes[:honest] if mine is not None for c in mine]
             saturated[0] += sum(abs(c) >= CODE_MAX for c in honest_codes)
             saturated[1] += len(honest_codes)
             if r >= config.attack_from:
                 codes[honest:] = attack_codes(config, mode, codes, r, attack_rng)
-            for author, code in zip(authors, codes, strict=False):
-                if code is not None:
-                    replica.offer(Record(run.run_id, r, author, code))
+            for author, mine in zip(authors, codes, strict=False):
+                if mine is not None:
+                    replica.offer(Record(run.run_id, r, author, mine))
             replica.close_round()
             excluded = replica.excluded(r)
             honest_excluded |= excluded & set(authors[:honest])
@@ -230,6 +243,12 @@ def simulate(task: Task, config: SimConfig) -> SimResult:
     )
 
 
+def _codes(method: str, grads: list[float], scale: float) -> tuple[int, ...] | None:
+    """A peer's codes for its probes; None (no record) if any projected gradient is not finite."""
+    codes = [encode_sign(g) if method == "sign" else encode(g, scale) for g in grads]
+    return None if any(c is None for c in codes) else tuple(c for c in codes if c is not None)
+
+
 def _attackers_compute(config: SimConfig, mode: str, round_index: int) -> bool:
     """Whether the Byzantine peers need their real projected gradients this round."""
     if not config.byzantine:
@@ -242,11 +261,11 @@ def _attackers_compute(config: SimConfig, mode: str, round_index: int) -> bool:
 def attack_codes(
     config: SimConfig,
     mode: str,
-    codes: list[int | None],
+    codes: list[tuple[int, ...] | None],
     round_index: int,
     rng: np.random.Generator,
-) -> list[int]:
-    """What the Byzantine peers (the last ``config.byzantine``) send this round.
+) -> list[tuple[int, ...] | None]:
+    """What the Byzantine peers (the last ``config.byzantine``) send this round, every probe.
 
     ``random``: each its own random ±max; ``same``: all +max every round (coordinated);
     ``opposing``: all −sign(honest median)·max in ``shared`` mode (omniscient), and in
@@ -254,14 +273,20 @@ def attack_codes(
     """
     top = 1 if config.method == "sign" else CODE_MAX
     honest = config.peers - config.byzantine
+    probes = range(config.probes)
     if config.attack == "random":
-        return [int(rng.choice([-1, 1])) * top for _ in range(config.byzantine)]
+        return [
+            tuple(int(rng.choice([-1, 1])) * top for _ in probes) for _ in range(config.byzantine)
+        ]
     if config.attack == "same":
-        return [top] * config.byzantine
+        return [(top,) * config.probes] * config.byzantine
     if mode == "shared":
-        median = np.median([c for c in codes[:honest] if c is not None])
-        return [(-1 if median >= 0 else 1) * top] * config.byzantine
-    return [(-1 if (c or 0) >= 0 else 1) * top for c in codes[honest:]]
+        honest_codes = [c for c in codes[:honest] if c is not None]
+        medians = [np.median([c[j] for c in honest_codes]) if honest_codes else 0 for j in probes]
+        return [tuple((-1 if m >= 0 else 1) * top for m in medians)] * config.byzantine
+    return [
+        tuple((-1 if (c[j] if c else 0) >= 0 else 1) * top for j in probes) for c in codes[honest:]
+    ]
 
 
 def adam_baseline(task: Task, config: SimConfig, learning_rate: float = 1e-3) -> SimResult:
@@ -271,7 +296,7 @@ def adam_baseline(task: Task, config: SimConfig, learning_rate: float = 1e-3) ->
     curve = [(0, accuracy(task, task.theta0, task.test[:256]))]
     started = time.perf_counter()
     for r in range(config.rounds):
-        batches = peer_batches(task, config, r, config.peers)
+        batches = [b for mine in peer_batches(task, config, r, config.peers) for b in mine]
         ids_np = _pad_stack([b.input_ids for b in batches])  # (P, B, T)
         mask_np = _pad_stack([b.attention_mask for b in batches]).astype(np.float32)
         ids = torch.from_numpy(ids_np.reshape(1, -1, ids_np.shape[2]))  # (1, P*B, T)

@@ -47,7 +47,7 @@ def parse_probe(spec: str) -> SimConfig:
         seed=int(seed),
         eval_every=50,
     )
-    kinds = {"warmup_rounds": int, "decay_rounds": int, "peers": int}
+    kinds = {"warmup_rounds": int, "decay_rounds": int, "peers": int, "probes": int}
     values: dict[str, Any] = {k: kinds.get(k, float)(v) for k, v in fields.items()}
     config = replace(config, **values)
     if scale and method == "sign":

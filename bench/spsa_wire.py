@@ -1,6 +1,7 @@
 """Wire bytes per one-byte projected gradient, counted at the sockets of real daemons.
 
 ``python -m bench.spsa_wire --peers 4 --rounds 60 --seeds 0 1 2 --json out.json``
+``python -m bench.spsa_wire --probes 8 ...`` (eight one-byte gradients per record)
 
 Starts N ``byteswarm run`` device nodes (tiny model, onnxruntime backend: what a phone
 runs), measures an idle window first (gossipsub heartbeats, sync loop, status: the cost
@@ -31,11 +32,13 @@ from node.swarm import Swarm, finetune_run
 
 def signed_record_bytes(code: int = -57) -> int:
     """Bytes of one signed Grad record as it sits in a gossip batch (before transport)."""
-    body = wire.encode(wire.Grad(wire.WIRE_VERSION, "wire-0", 123, code))
+    body = wire.encode(wire.Grad.of("wire-0", 123, (code,)))
     return len(wire.encode(wire.sign_record(bytes(32), "finetune/grads/wire-0", 123, 0, body)))
 
 
-def run(peers: int, rounds: int, round_seconds: float, seed: int, idle_s: float) -> dict[str, Any]:
+def run(
+    peers: int, rounds: int, round_seconds: float, seed: int, idle_s: float, probes: int = 1
+) -> dict[str, Any]:
     root = Path(tempfile.mkdtemp(prefix="byteswarm-spsa-wire-"))
     encoders = root / "encoders"
     export_encoder_file("tiny", encoders)
@@ -68,6 +71,7 @@ def run(peers: int, rounds: int, round_seconds: float, seed: int, idle_s: float)
             "round_seconds": round_seconds,
             "checkpoint_every": 10,
             "delay_seconds": 2.0,
+            "probes": probes,
         }
         send_control(first, "train_start", args, timeout=120)
 
@@ -82,7 +86,7 @@ def run(peers: int, rounds: int, round_seconds: float, seed: int, idle_s: float)
         seconds = time.monotonic() - t0
         sent = socket_bytes_sent(pids) - start
         runs = [finetune_run(d, run_id) for d in swarm.dirs]
-    gradients = int(runs[0]["records"])
+    gradients = int(runs[0]["records"]) * probes  # each record carries one byte per probe
     above_idle = sent - idle_rate * seconds
     return {
         "seed": seed,
@@ -90,7 +94,8 @@ def run(peers: int, rounds: int, round_seconds: float, seed: int, idle_s: float)
         "rounds": rounds,
         "round_seconds": round_seconds,
         "gradients": gradients,
-        "gradients_expected": peers * rounds,
+        "probes": probes,
+        "gradients_expected": peers * rounds * probes,
         "same_theta_everywhere": len({r["sha256"] for r in runs}) == 1,
         "run_seconds": round(seconds, 2),
         "bytes_sent": sent,
@@ -108,11 +113,16 @@ def main() -> None:
     parser.add_argument("--round-seconds", type=float, default=1.0)
     parser.add_argument("--idle-seconds", type=float, default=20.0)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument(
+        "--probes", type=int, default=1, help="projected gradients (bytes) per peer per round"
+    )
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     runs = []
     for seed in args.seeds:
-        runs.append(run(args.peers, args.rounds, args.round_seconds, seed, args.idle_seconds))
+        runs.append(
+            run(args.peers, args.rounds, args.round_seconds, seed, args.idle_seconds, args.probes)
+        )
         print(json.dumps(runs[-1]), file=sys.stderr)
     extra = {
         "signed_grad_record_bytes": signed_record_bytes(),

@@ -29,6 +29,8 @@ T = TypeVar("T")
 
 log = logging.getLogger("byteswarm.daemon")
 HEADS_PROTOCOL = "/byteswarm/sync-heads/1.0.0"
+SYNC_SCAN_ROWS = 8192
+"""Rows a sync answer may read past (most of them held by the asker) before it replies."""
 
 
 class Service(Protocol):
@@ -178,7 +180,13 @@ class Daemon:
         budget = self.config.sync.max_response_bytes - 4096
         skip = {h.author: (h.first, h.last) for h in request.held}
         rows, next_cursor, more = await self.db(
-            self.store.records_since, request.topic, request.cursor, limit, budget, skip
+            self.store.records_since,
+            request.topic,
+            request.cursor,
+            limit,
+            budget,
+            skip,
+            SYNC_SCAN_ROWS,
         )
         records = [wire.decode_record(row.blob) for row in rows]
         return wire.SyncResponse(wire.WIRE_VERSION, records, next_cursor, more)

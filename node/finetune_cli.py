@@ -76,6 +76,13 @@ def train() -> None:
     help="Words per peer per round.",
 )
 @click.option(
+    "--probes",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Projected gradients per peer per round, one byte and one fresh batch each.",
+)
+@click.option(
     "--screen/--no-screen",
     default=None,
     help="Shared mode: exclude authors that keep sending saturated codes [default: on in "
@@ -100,7 +107,8 @@ def status(data_dir: Path | None, as_json: bool) -> None:
     for run_id, run in data.get("runs", {}).items():
         lines.append(
             f"{run_id}: round {run['round']}/{run['rounds']} ({run['mode']}, "
-            f"{run['model']}) records {run['records']} refused {run['refused']} "
+            f"{run['model']}, {run.get('probes', 1)} byte(s) a record) "
+            f"records {run['records']} refused {run['refused']} "
             f"final checkpoint {run.get('final_round', 0)}"
         )
         for r, c in run["checkpoints"].items():

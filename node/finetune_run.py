@@ -39,6 +39,7 @@ def run_config(spec: wire.RunSpec) -> RunConfig:
         scale_rule=ScaleRule(initial=spec.initial_scale),
         checkpoint_every=spec.checkpoint_every,
         screen=ScreenRule() if spec.screen else None,
+        probes=spec.probes,
     )
 
 
@@ -103,11 +104,11 @@ class RunState:
             return "wrong run or round"
         if grad.round < self.final_round:
             self.refused += 1
-            record = Record(grad.run_id, grad.round, author, grad.code)
+            record = Record(grad.run_id, grad.round, author, grad.values)
             if len(self.held_back) < MAX_HELD_BACK:
                 self.held_back.setdefault((grad.round, author), record)
             return f"round {grad.round} is before final checkpoint {self.final_round}"
-        reason = self.replica.offer(Record(grad.run_id, grad.round, author, grad.code))
+        reason = self.replica.offer(Record(grad.run_id, grad.round, author, grad.values))
         if reason is None:
             self.records += 1
         else:
@@ -119,8 +120,8 @@ class RunState:
         self.replica.catch_up()
         self.replica.run_to(min(round_index, self.spec.rounds))
 
-    def my_code(self, round_index: int) -> int | None:
-        """Our one-byte projected gradient for ``round_index`` on θ at that round."""
+    def my_codes(self, round_index: int) -> tuple[int, ...] | None:
+        """Our one-byte projected gradients (one per probe) for ``round_index`` on θ there."""
         self.advance_to(round_index)
         rng = np.random.default_rng(
             int.from_bytes(
@@ -130,15 +131,16 @@ class RunState:
                 "little",
             )
         )
-        picks = rng.choice(
-            len(self.task.words), size=min(self.spec.batch, len(self.task.words)), replace=False
-        )
-        batch: PolarityBatch = make_batch(self.task.tokenizer, [self.task.words[i] for i in picks])
+        batches: list[PolarityBatch] = []
+        for _ in range(self.spec.probes):  # a fresh batch per probe, from one seeded stream
+            size = min(self.spec.batch, len(self.task.words))
+            picks = rng.choice(len(self.task.words), size=size, replace=False)
+            batches.append(make_batch(self.task.tokenizer, [self.task.words[i] for i in picks]))
         state = self.replica.state(round_index)
         record = peer_record(
-            self.task.loss, self.replica.theta, batch, state, self.self_id, self.spec.epsilon
+            self.task.loss, self.replica.theta, batches, state, self.self_id, self.spec.epsilon
         )
-        return None if record is None else record.code
+        return None if record is None else record.codes
 
     def checkpoint_hash(self, round_index: int) -> bytes | None:
         """SHA-256 of θ at a checkpoint round we have closed (after any replay)."""
@@ -151,6 +153,7 @@ class RunState:
 
         "adopt" means a majority agreed on a hash that is not ours: fetch their checkpoint.
         """
+        self.recheck_final()
         announced = self.announced.get(round_index, {})
         final = finality.majority_hash(self.replica, round_index, announced)
         if final is None:
@@ -163,6 +166,31 @@ class RunState:
             self.final_round = max(self.final_round, round_index)
             return "final", holders
         return "adopt", holders
+
+    def _holds_as_final(self, round_index: int) -> bool:
+        announced = self.announced.get(round_index, {})
+        final = finality.majority_hash(self.replica, round_index, announced)
+        return final is not None and final == self.checkpoint_hash(round_index)
+
+    def recheck_final(self) -> None:
+        """Revoke a finality that no longer holds, and take back the records it refused.
+
+        A checkpoint can be declared final on too few members (a peer that crashed or joined
+        late had not announced yet); when their announcements break its majority (a 2-2
+        split would otherwise hold for ever), we fall back to the latest checkpoint whose
+        majority still holds and offer the refused records again, so our hash can join the
+        new majority. Adoption left no checkpoints before ``rebuilt_on``: that is the floor.
+        """
+        floor = self.rebuilt_on or 0
+        if self.final_round <= floor or self._holds_as_final(self.final_round):
+            return
+        earlier = [r for r in self.replica.checkpoints if floor < r < self.final_round]
+        self.final_round = max((r for r in earlier if self._holds_as_final(r)), default=floor)
+        back = sorted(key for key in self.held_back if key[0] >= self.final_round)
+        for key in back:
+            if self.replica.offer(self.held_back.pop(key)) is None:
+                self.records += 1
+                self.refused -= 1
 
     def checkpoint_blob(self, round_index: int) -> tuple[bytes, list[finality.WindowKey]] | None:
         """What a peer needs to adopt our checkpoint: θ and scales, and the window's keys."""
@@ -210,6 +238,7 @@ class RunState:
             "run_id": self.spec.run_id,
             "model": self.spec.model,
             "mode": self.spec.mode,
+            "probes": self.spec.probes,
             "round": self.replica.round,
             "rounds": self.spec.rounds,
             "participating": self.participating,
@@ -235,6 +264,7 @@ def new_spec(
     checkpoint_every: int,
     batch: int,
     screen: bool | None = None,
+    probes: int = 1,
 ) -> wire.RunSpec:
     """A validated RunSpec; RunError names what is wrong.
 
@@ -262,6 +292,7 @@ def new_spec(
         "theta0_sha256": theta_digest(theta0),
         "layout_digest": layout.digest,
         "screen": mode == "shared" if screen is None else screen,
+        "probes": probes,
     }
     try:  # round trip through the wire decoder: the same checks a receiving peer applies
         spec = wire.RunSpec(wire.WIRE_VERSION, **fields)

@@ -174,9 +174,9 @@ class FinetuneService:
             await trio.sleep(max(0.0, (spec.start_ms + r * spec.round_ms - now_ms()) / 1000))
             await self._tail_run(daemon, handle)
             if r < spec.rounds and handle.state.participating:
-                code = await handle.call(handle.state.my_code, r)
-                if code is not None:
-                    body = wire.encode(wire.Grad(wire.WIRE_VERSION, spec.run_id, r, code))
+                codes = await handle.call(handle.state.my_codes, r)
+                if codes is not None:
+                    body = wire.encode(wire.Grad.of(spec.run_id, r, codes))
                     # ValueError: already published before a restart (one record per round).
                     with contextlib.suppress(ValueError):
                         await daemon.publish_local(grads_topic(spec.run_id), body, seq=r)
@@ -278,6 +278,7 @@ class FinetuneService:
                 checkpoint_every=int(args.get("checkpoint_every", 10)),
                 batch=int(args.get("batch", 8)),
                 screen=None if args.get("screen") is None else bool(args["screen"]),
+                probes=int(args.get("probes", 1)),
             )
         )
         known = self.specs.get(spec.run_id)

@@ -39,7 +39,9 @@ from node.framing import pack_batches, read_frame, write_frame
 from node.identity import Identity
 from node.ratelimit import TokenBuckets
 
-SYNC_PROTOCOL = "/byteswarm/sync/1.0.0"
+SYNC_PROTOCOL = "/byteswarm/sync/2.0.0"
+"""2.0.0: responses are PackedSyncResponse (1.0.0 sent SyncResponse); a 1.0.0 node fails to
+negotiate the protocol instead of misreading the bytes."""
 
 RecordsHandler = Callable[[list[wire.SignedRecord], str], Awaitable[object]]
 SyncServer = Callable[[wire.SyncRequest, str], Awaitable[wire.SyncResponse]]
@@ -375,15 +377,18 @@ class P2PNode:
         """Ask ``peer_id`` for the stored records of a topic after a cursor."""
         limit = self.config.sync.max_response_bytes
         data = await self.request(peer_id, SYNC_PROTOCOL, wire.encode(request), limit)
-        response = wire.decode_sync_response(data, limit)
+        packed = wire.decode_packed_sync_response(data, limit)
+        if packed.topic != request.topic:
+            raise wire.WireError(f"asked for {request.topic!r}, got {packed.topic!r}")
         self.counters["sync_responses_in"] += 1
-        return response
+        self.counters["sync_response_bytes_in"] += len(data)
+        return wire.unpack_sync_response(packed)
 
     async def _answer_sync(self, data: bytes, peer: str) -> bytes:
         request = wire.decode_sync_request(data)
         response = await self._serve_sync(request, peer)
         self.counters["sync_responses_out"] += 1
-        return wire.encode(response)
+        return wire.encode(wire.pack_sync_response(response, request.topic))
 
     def status(self) -> dict[str, Any]:
         mesh = getattr(self.gossipsub, "mesh", {})

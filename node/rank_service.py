@@ -13,7 +13,7 @@ import contextlib
 import json
 import random
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -93,6 +93,7 @@ def import_items(store: Store, items: list[Item]) -> int:
 
 
 def click_row(record: wire.SignedRecord) -> ClickRow:
+    """The model's row of a click record, old (page in ``shown``) or compact (``position``)."""
     click = wire.decode_click(record.body)
     return ClickRow(
         wire.peer_id_str(record.author),
@@ -101,7 +102,15 @@ def click_row(record: wire.SignedRecord) -> ClickRow:
         tuple(click.shown),
         click.clicked,
         record.ts_ms / 1000.0,
+        click.position,
     )
+
+
+def compact_click(query: str, shown: Sequence[str], item: str) -> wire.Click:
+    """The click body the service writes: the clicked item's rank on the page, not the page
+    (the model uses only that rank; 0 when ``item`` was not on it)."""
+    position = shown.index(item) + 1 if item in shown else 0
+    return wire.Click(wire.WIRE_VERSION, query, [], item, position)
 
 
 @dataclass
@@ -163,7 +172,7 @@ def make_click(store: Store, query: str, item: str, shown: list[str]) -> wire.Cl
     shown = shown or [item]
     if len(shown) > wire.MAX_SHOWN:
         raise RankError(f"at most {wire.MAX_SHOWN} shown items")
-    return wire.Click(wire.WIRE_VERSION, query, shown, item)
+    return compact_click(query, shown, item)
 
 
 def record_click_offline(store: Store, seed: bytes, author: bytes, click: wire.Click) -> int:

@@ -183,16 +183,21 @@ class Store(OperatorTables):
         limit: int,
         max_bytes: int,
         skip: Mapping[bytes, tuple[int, int]] | None = None,
+        scan: int | None = None,
     ) -> tuple[list[StoredRecord], int, bool]:
         """Records of ``topic`` after ``cursor`` in cursor order: (rows, next_cursor, more).
 
         Stops at ``limit`` rows or before the blobs would exceed ``max_bytes``, but returns
         at least one row when any exists so a single large record cannot stall a sync.
-        ``skip`` (author -> (first, last) seq) leaves out what the asker holds; skipped rows
-        count towards ``limit`` (the scan stays bounded) and the cursor moves past them.
+        ``skip`` (author -> (first, last) seq) leaves out what the asker holds; the cursor
+        moves past skipped rows, and at most ``scan`` rows (default ``limit``) are read in
+        all, so the work stays bounded. A larger ``scan`` lets a page pass over what the asker
+        holds: with ``scan = limit`` a pull at 10k G-Rank queries took ~49 round trips,
+        each resending the asker's held ranges (~190 kB of requests per pull).
         """
         if limit < 1:
             raise ValueError(f"limit must be >= 1, got {limit}")
+        scan = limit if scan is None else max(scan, limit)
         sql = (
             f"SELECT {_RECORD_COLUMNS} FROM records WHERE topic = ? AND cursor > ?"
             " ORDER BY cursor LIMIT ?"
@@ -201,11 +206,12 @@ class Store(OperatorTables):
         total_bytes = scanned = 0
         last = cursor
         more = False
-        found = self._conn.execute(sql, (topic, cursor, limit + 1))
+        found = self._conn.execute(sql, (topic, cursor, scan + 1))
         try:
             for row in found:
                 record = StoredRecord(*row)
-                if scanned == limit or (rows and total_bytes + len(record.blob) > max_bytes):
+                full = len(rows) == limit or scanned == scan
+                if full or (rows and total_bytes + len(record.blob) > max_bytes):
                     more = True
                     break
                 scanned += 1

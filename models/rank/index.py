@@ -83,7 +83,7 @@ class RankIndex:
         if not self.config.inverse_position:
             return 1.0
         horizon = self.config.position_horizon
-        position = row.shown.index(row.clicked) + 1 if row.clicked in row.shown else horizon
+        position = row.page_position() or horizon  # unknown: a full vote
         return min(position, horizon) / horizon
 
     def own_click(self, query: str, shown: Iterable[str], clicked: str, ts: float) -> ClickRow:

@@ -32,6 +32,16 @@ class ClickRow:
     shown: tuple[str, ...]
     clicked: str
     ts: float
+    position: int = 0
+    """1-based rank of ``clicked`` on the page the user saw, 0 when unknown; rows may carry
+    the page in ``shown`` instead (older click records): see ``page_position``."""
+
+    def page_position(self) -> int:
+        """The clicked item's 1-based rank on the page: ``position``, else read from ``shown``
+        (0 when neither says)."""
+        if self.position > 0:
+            return self.position
+        return self.shown.index(self.clicked) + 1 if self.clicked in self.shown else 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,9 @@
 
 Element i of the direction for a key k is the top bit of splitmix64's output for the
 counter state ``k + (i + 1) · γ`` (mod 2⁶⁴), the same sequence ``splitmix64`` seeded with k
-yields. The key is blake2b over (run, round, peer or "shared"). Nothing here touches numpy's
+yields. The key is blake2b over (run, round, peer or "shared"), plus the probe index for a
+peer's second and later directions of a round (probe 0 keeps the one-probe key, so runs with
+one probe per round keep their directions). Nothing here touches numpy's
 or torch's RNG streams, whose outputs differ across versions, devices and tensor shapes.
 """
 
@@ -40,12 +42,16 @@ def splitmix64(key: int, count: int) -> npt.NDArray[np.uint64]:
         return mix64(np.uint64(key) + counters * _GAMMA)
 
 
-def direction_key(run_id: str, round_index: int, peer: str) -> int:
-    """64-bit key for (run, round, peer); ``peer=SHARED`` names the round's shared direction."""
-    if round_index < 0:
-        raise ValueError("round must be >= 0")
+def direction_key(run_id: str, round_index: int, peer: str, probe: int = 0) -> int:
+    """64-bit key for (run, round, peer, probe); ``peer=SHARED`` names the round's shared
+    directions."""
+    if round_index < 0 or probe < 0:
+        raise ValueError("round and probe must be >= 0")
     h = hashlib.blake2b(digest_size=8, person=b"bswarm-spsa-z1")
-    for field in (run_id.encode(), round_index.to_bytes(8, "big"), peer.encode()):
+    parts = [run_id.encode(), round_index.to_bytes(8, "big"), peer.encode()]
+    if probe:
+        parts.append(probe.to_bytes(4, "big"))
+    for field in parts:
         h.update(len(field).to_bytes(4, "big"))  # length-prefixed: no ambiguous joins
         h.update(field)
     return int.from_bytes(h.digest(), "big")
@@ -57,9 +63,11 @@ def rademacher(key: int, size: int) -> npt.NDArray[np.int8]:
     return (1 - 2 * top_bits).astype(np.int8)
 
 
-def direction(run_id: str, round_index: int, peer: str, size: int) -> npt.NDArray[np.int8]:
-    """The direction z for (run, round, peer) over a θ of ``size`` values."""
-    return rademacher(direction_key(run_id, round_index, peer), size)
+def direction(
+    run_id: str, round_index: int, peer: str, size: int, probe: int = 0
+) -> npt.NDArray[np.int8]:
+    """The direction z for (run, round, peer, probe) over a θ of ``size`` values."""
+    return rademacher(direction_key(run_id, round_index, peer, probe), size)
 
 
 # Pinned once from this implementation; splitmix64(0) also matches the published reference
@@ -67,6 +75,7 @@ def direction(run_id: str, round_index: int, peer: str, size: int) -> npt.NDArra
 _GOLDEN_SPLITMIX0 = (0xE220A8397B1DCDAF, 0x6E789E6AA1B965F4, 0x06C45D188009454F)
 _GOLDEN_KEY = ("golden-run", 7, "peer-a", 0xE70A1ECCEE0D34C6)
 _GOLDEN_DIRECTION_BITS = "0001010111000000110111100100001110101110010010101000000010011110"
+_GOLDEN_PROBE_KEY = ("golden-run", 7, "peer-a", 3, 0x54A15E26A96AED57)
 
 
 def self_check() -> None:
@@ -82,6 +91,9 @@ def self_check() -> None:
     key = direction_key(run, rnd, peer)
     if key != want_key:
         raise RuntimeError(f"direction key mismatch: {key:#x} != {want_key:#x}")
+    run, rnd, peer, probe, want_key = _GOLDEN_PROBE_KEY
+    if direction_key(run, rnd, peer, probe) != want_key:
+        raise RuntimeError("direction key mismatch for a later probe")
     z = rademacher(key, len(_GOLDEN_DIRECTION_BITS))
     bits = "".join("1" if v > 0 else "0" for v in z)
     if bits != _GOLDEN_DIRECTION_BITS:

@@ -1,16 +1,19 @@
 """Projected gradients on scratch copies and the exact, order-independent round update.
 
-The update for round r over its accepted records R_r is
-``A = Σ q_p · z_p`` (int32, exact) then ``θ ← θ − float32(η · s_r / |R_r|) · A`` in float32,
-so replicas that accepted the same set are bit-identical whatever the arrival order.
-In ``shared`` mode every peer uses the round's direction z_r and the update uses the median
-of the codes, which ignores a minority of peers that send ±127.
+Each record carries P codes (``probes``), one byte per projected gradient, each along its
+own direction z_{p,j}. The update for round r over its accepted records R_r is
+``A = Σ_p Σ_j q_{p,j} · z_{p,j}`` (int32, exact) then
+``θ ← θ − float32(η · s_r / (|R_r| · P)) · A`` in float32, so replicas that accepted the same
+set are bit-identical whatever the arrival order. In ``shared`` mode every peer uses the
+round's P directions and the update uses the median code of each, which ignores a minority
+of peers that send ±127. More probes per round average more directions: the SPSA estimate's
+variance (about d times the gradient's squared norm for one direction) falls as 1/(|R|·P).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, TypeVar
 
@@ -22,6 +25,8 @@ from models.spsa.codes import CODE_MAX, encode
 from models.spsa.directions import SHARED, direction
 
 Mode = Literal["independent", "shared"]
+MAX_PROBES = 64
+"""Most codes a record carries (the wire's limit too)."""
 FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int32]
 BatchT = TypeVar("BatchT")
@@ -29,12 +34,12 @@ BatchT = TypeVar("BatchT")
 
 @dataclass(frozen=True)
 class Record:
-    """One peer's one-byte projected gradient for one round."""
+    """One peer's projected gradients for one round: one byte per probe."""
 
     run_id: str
     round: int
     author: str
-    code: int
+    codes: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,7 @@ class RoundState:
     mode: Mode
     learning_rate: float
     scale: float
+    probes: int = 1
 
 
 def direction_peer(mode: Mode, author: str) -> str:
@@ -53,8 +59,10 @@ def direction_peer(mode: Mode, author: str) -> str:
     return SHARED if mode == "shared" else author
 
 
-def record_direction(state: RoundState, author: str, size: int) -> npt.NDArray[np.int8]:
-    return direction(state.run_id, state.round, direction_peer(state.mode, author), size)
+def record_direction(
+    state: RoundState, author: str, size: int, probe: int = 0
+) -> npt.NDArray[np.int8]:
+    return direction(state.run_id, state.round, direction_peer(state.mode, author), size, probe)
 
 
 def perturbed(
@@ -82,10 +90,13 @@ def refusal_reason(record: Record, state: RoundState) -> str | None:
         return f"unknown run {record.run_id!r}"
     if record.round != state.round:
         return f"record for round {record.round}, not {state.round}"
-    if isinstance(record.code, bool) or not isinstance(record.code, int):
-        return "code is not an integer"
-    if not -CODE_MAX <= record.code <= CODE_MAX:
-        return f"code {record.code} outside ±{CODE_MAX}"
+    if not isinstance(record.codes, tuple) or len(record.codes) != state.probes:
+        return f"{len(record.codes)} codes, not {state.probes}"
+    for code in record.codes:
+        if isinstance(code, bool) or not isinstance(code, int):
+            return "a code is not an integer"
+        if not -CODE_MAX <= code <= CODE_MAX:
+            return f"code {code} outside ±{CODE_MAX}"
     if not record.author:
         return "empty author"
     return None
@@ -110,16 +121,20 @@ def accumulate(records: Iterable[Record], state: RoundState, size: int) -> tuple
     if not checked:
         return total, 0.0
     if state.mode == "shared":
-        codes = sorted(r.code for r in checked)
-        n = len(codes)
-        twice_median = codes[(n - 1) // 2] + codes[n // 2]  # integer: no half-code rounding
-        total += np.int32(twice_median) * record_direction(state, SHARED, size).astype(np.int32)
-        return total, state.learning_rate * state.scale / 2.0
+        for probe in range(state.probes):
+            codes = sorted(r.codes[probe] for r in checked)
+            n = len(codes)
+            twice_median = codes[(n - 1) // 2] + codes[n // 2]  # integer: no half-code rounding
+            if twice_median:
+                z = record_direction(state, SHARED, size, probe)
+                total += np.int32(twice_median) * z.astype(np.int32)
+        return total, state.learning_rate * state.scale / (2.0 * state.probes)
     for record in checked:
-        total += np.int32(record.code) * record_direction(state, record.author, size).astype(
-            np.int32
-        )
-    return total, state.learning_rate * state.scale / len(checked)
+        for probe, code in enumerate(record.codes):
+            if code:
+                z = record_direction(state, record.author, size, probe)
+                total += np.int32(code) * z.astype(np.int32)
+    return total, state.learning_rate * state.scale / (len(checked) * state.probes)
 
 
 def apply_update(theta: FloatArray, total: IntArray, coefficient: float) -> FloatArray:
@@ -134,30 +149,48 @@ def round_update(theta: FloatArray, records: Iterable[Record], state: RoundState
 
 
 def float_round_update(
-    theta: FloatArray, grads: Mapping[str, float], state: RoundState
+    theta: FloatArray, grads: Mapping[str, Sequence[float]], state: RoundState
 ) -> FloatArray:
-    """Baseline with fp32 scalars instead of bytes (independent directions, mean over peers)."""
-    finite = {a: g for a, g in grads.items() if math.isfinite(g)}
-    if not finite:
-        return theta.copy()
+    """Baseline with fp32 scalars instead of bytes (independent directions, mean over every
+    finite (peer, probe) value)."""
     total = np.zeros(theta.size, dtype=np.float64)
-    for author in sorted(finite):  # fixed order: float sums are order-dependent
-        z = direction(state.run_id, state.round, direction_peer(state.mode, author), theta.size)
-        total += np.float32(finite[author]) * z.astype(np.float64)
-    step = np.float32(state.learning_rate / len(finite)) * total.astype(np.float32)
+    count = 0
+    for author in sorted(grads):  # fixed order: float sums are order-dependent
+        for probe, g in enumerate(grads[author]):
+            if not math.isfinite(g):
+                continue
+            peer = direction_peer(state.mode, author)
+            z = direction(state.run_id, state.round, peer, theta.size, probe)
+            total += np.float32(g) * z.astype(np.float64)
+            count += 1
+    if not count:
+        return theta.copy()
+    step = np.float32(state.learning_rate / count) * total.astype(np.float32)
     return theta - step
+
+
+def _loss_on(backend: LossBackend[BatchT], batch: BatchT) -> Callable[[FloatArray], float]:
+    return lambda theta: backend.loss(theta, batch)
 
 
 def peer_record(
     backend: LossBackend[BatchT],
     theta: FloatArray,
-    batch: BatchT,
+    batches: Sequence[BatchT],
     state: RoundState,
     author: str,
     epsilon: float,
 ) -> Record | None:
-    """What an honest peer publishes for a round; None (refused) if a loss is not finite."""
-    z = record_direction(state, author, theta.size)
-    g = projected_gradient(lambda t: backend.loss(t, batch), theta, z, epsilon)
-    code = encode(g, state.scale)
-    return None if code is None else Record(state.run_id, state.round, author, code)
+    """What an honest peer publishes for a round, probe j on ``batches[j]``; None (refused)
+    if a loss is not finite."""
+    if len(batches) != state.probes:
+        raise ValueError(f"{len(batches)} batches for {state.probes} probes")
+    codes: list[int] = []
+    for probe, batch in enumerate(batches):
+        z = record_direction(state, author, theta.size, probe)
+        g = projected_gradient(_loss_on(backend, batch), theta, z, epsilon)
+        code = encode(g, state.scale)
+        if code is None:
+            return None
+        codes.append(code)
+    return Record(state.run_id, state.round, author, tuple(codes))

@@ -20,7 +20,15 @@ from safetensors.numpy import load as load_tensors
 from safetensors.numpy import save as save_tensors
 
 from models.spsa.codes import ScaleRule
-from models.spsa.engine import FloatArray, Mode, Record, RoundState, refusal_reason, round_update
+from models.spsa.engine import (
+    MAX_PROBES,
+    FloatArray,
+    Mode,
+    Record,
+    RoundState,
+    refusal_reason,
+    round_update,
+)
 from models.spsa.layout import ParamLayout
 from models.spsa.schedule import LearningRateSchedule
 from models.spsa.screening import ScreenRule
@@ -51,6 +59,12 @@ class RunConfig:
     """η_r = learning_rate · schedule.factor(r); the default keeps η constant."""
     screen: ScreenRule | None = None
     """Exclude authors that keep saturating (screening.py); None applies every record."""
+    probes: int = 1
+    """P: projected gradients (codes, directions) per record; a round averages |R| · P."""
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.probes <= MAX_PROBES:
+            raise ValueError(f"probes must be within 1..{MAX_PROBES}")
 
     def learning_rate_at(self, round_index: int) -> float:
         return self.learning_rate * self.schedule.factor(round_index)
@@ -70,7 +84,7 @@ class RunConfig:
         return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
 
 
-_LATER_FIELDS = ("schedule", "screen")
+_LATER_FIELDS = ("schedule", "screen", "probes")
 
 
 @dataclass(frozen=True)
@@ -127,13 +141,15 @@ class Replica:
 
     def state(self, round_index: int | None = None) -> RoundState:
         r = self.round if round_index is None else round_index
+        config = self.config
         return RoundState(
-            self.config.run_id, r, self.config.mode, self.config.learning_rate_at(r), self.scales[r]
+            config.run_id, r, config.mode, config.learning_rate_at(r), self.scales[r], config.probes
         )
 
     def offer(self, record: Record) -> str | None:
         """Log a record; returns why it was refused, or None if kept."""
-        state = RoundState(self.config.run_id, record.round, self.config.mode, 0.0, 1.0)
+        config = self.config
+        state = RoundState(config.run_id, record.round, config.mode, 0.0, 1.0, config.probes)
         reason = refusal_reason(record, state)
         if reason is not None:
             return reason
@@ -159,7 +175,7 @@ class Replica:
     def struck(self, round_index: int) -> frozenset[str]:
         """Authors whose code in this round is a strike (screening.py)."""
         if round_index not in self._struck:
-            codes = {a: rec.code for a, rec in self.log.get(round_index, {}).items()}
+            codes = {a: rec.codes for a, rec in self.log.get(round_index, {}).items()}
             self._struck[round_index] = ScreenRule.struck(codes)
         return self._struck[round_index]
 
@@ -185,7 +201,7 @@ class Replica:
         rule = self.config.scale_rule
         first = max(0, self.round - rule.window)
         recent = [
-            (self.scales[k], [rec.code for rec in self.admitted(k)])
+            (self.scales[k], [code for rec in self.admitted(k) for code in rec.codes])
             for k in range(first, self.round)
         ]
         self.scales.append(rule.next_scale(self.scales[r], recent))

@@ -27,7 +27,7 @@ the median (``shared`` mode) bounds what it does.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from models.spsa.codes import CODE_MAX
@@ -56,9 +56,14 @@ class ScreenRule:
             raise ValueError("need window >= 1 and 1 <= suspect_after <= strikes")
 
     @staticmethod
-    def struck(codes: Mapping[str, int]) -> frozenset[str]:
-        """Authors whose code in this round is a strike."""
-        saturated = frozenset(author for author, code in codes.items() if abs(code) >= CODE_MAX)
+    def struck(codes: Mapping[str, Sequence[int]]) -> frozenset[str]:
+        """Authors whose record in this round is a strike: more than half of its codes (its
+        one code, with one probe a round) saturate while such records are a minority."""
+        saturated = frozenset(
+            author
+            for author, record in codes.items()
+            if 2 * sum(abs(code) >= CODE_MAX for code in record) > len(record)
+        )
         return saturated if 2 * len(saturated) < len(codes) else frozenset()
 
     def counts(self, round_index: int, struck_in: Callable[[int], frozenset[str]]) -> Counter[str]:

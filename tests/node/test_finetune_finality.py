@@ -18,7 +18,7 @@ def state(self_id: str) -> RunState:
 
 
 def grad(r: int, code: int) -> wire.Grad:
-    return wire.Grad(wire.WIRE_VERSION, "fin", r, code)
+    return wire.Grad.of("fin", r, (code,))
 
 
 def feed(s: RunState, rounds: range, lost: tuple[int, str] | None = None) -> None:
@@ -82,23 +82,45 @@ def test_a_replica_with_an_extra_late_record_adopts_the_majority_checkpoint() ->
     assert b.checkpoint_hash(15) == a.checkpoint_hash(15)
 
 
-def test_a_node_that_finalised_too_early_adopts_with_the_record_it_held_back() -> None:
+def test_a_node_that_finalised_too_early_takes_back_the_record_it_refused() -> None:
     a, b = state("p1"), state("p2")
     feed(a, range(10), lost=(3, "p2"))  # a has not seen p2's round-3 record yet ...
     feed(b, range(10))
     early = a.checkpoint_hash(5)
     assert early is not None
     announce_all(a, {"p1": early, "p3": early})
-    assert a.settle(5)[0] == "final"  # ... and finalises round 5 without it
+    assert a.settle(5)[0] == "final"  # ... and finalises round 5 without it (p2 silent)
     refused = a.offer("p2", grad(3, (3 * 7 + 1 * 3) % 21 - 10))  # then it arrives
     assert refused is not None and "final checkpoint" in refused
-    # p3 had the record after all and re-announced; p2 agrees: the majority moved.
+    records = a.records
+    # p2 announces the hash with its record: 2 against 2 would hold for ever, so a's
+    # finality of round 5 is revoked, the refused record comes back, and a's θ joins p2's.
     final = b.checkpoint_hash(5)
     assert final is not None and final != early
-    for peer in ("p2", "p3"):
-        a.announce(peer, 2, 5, final)
-    assert a.settle(5) == ("adopt", ["p2", "p3"])
+    a.announce("p2", 2, 5, final)
+    a.announce("p4", 2, 5, final)
+    assert a.settle(5) == ("open", [])  # revoked; 2 (p2, p4) of 4 members is no majority yet
+    assert a.final_round == 0 and a.held_back == {} and a.records == records + 1
+    assert a.checkpoint_hash(5) == final
+    a.announce("p1", 2, 5, final)  # a re-announces its moved hash
+    assert a.settle(5) == ("final", ["p2", "p4"]) and a.final_round == 5
+    assert a.replica.sha256 == b.replica.sha256
+
+
+def test_a_node_adopts_with_a_record_it_held_back() -> None:
+    a, b = state("p1"), state("p2")
+    feed(a, range(10), lost=(3, "p2"))
+    feed(b, range(10))
+    early = a.checkpoint_hash(5)
+    assert early is not None
+    announce_all(a, {"p1": early, "p3": early})
+    assert a.settle(5)[0] == "final"
+    refused = a.offer("p2", grad(3, (3 * 7 + 1 * 3) % 21 - 10))
+    assert refused is not None and "final checkpoint" in refused
     blob = b.checkpoint_blob(5)
     assert blob is not None
-    assert a.adopt(5, *blob) == "adopted"  # the held-back record fills b's window
-    assert a.checkpoint_hash(5) == final and a.replica.sha256 == b.replica.sha256
+    # the window's record is among the held-back ones: adoption does not wait for sync
+    a.announce("p2", 2, 5, bytes.fromhex(b.replica.checkpoints[5].sha256))
+    a.announce("p3", 2, 5, bytes.fromhex(b.replica.checkpoints[5].sha256))
+    assert a.adopt(5, *blob) == "adopted"
+    assert a.checkpoint_hash(5) == b.checkpoint_hash(5) and a.replica.sha256 == b.replica.sha256

@@ -60,6 +60,7 @@ def test_three_daemons_a_late_joiner_and_a_crash_agree_on_every_checkpoint(
             "round_seconds": 1.0,
             "checkpoint_every": every,
             "delay_seconds": 3.0,
+            "probes": 2,  # two one-byte projected gradients per peer per round
         }
         send_control(first, "train_start", args, timeout=60)
         swarm.wait_for(lambda: finetune_status(swarm, dirs[1]) != {}, 30, "the run to spread")
@@ -90,14 +91,20 @@ def test_three_daemons_a_late_joiner_and_a_crash_agree_on_every_checkpoint(
             raise AssertionError(f"{exc}: {states}") from exc
         finals = {finetune_status(swarm, d)["sha256"] for d in alive}
         assert len(finals) == 1
+        # A node whose finality raced a late record (the crashed node's last one) rebuilt
+        # on the majority's checkpoint and keeps no checkpoints from before it; what it had
+        # announced for those stays on record with the others as a disagreement.
+        rebuilt = {
+            (swarm.status(d) or {})["peer_id"]: finetune_status(swarm, d)["rebuilt_on"]
+            for d in alive
+        }
         for d in alive:
             run = finetune_status(swarm, d)
             assert run["records"] >= rounds  # θ moved on real records
-            # A node whose finality raced a late record (the crashed node's last one) rebuilt
-            # on the majority's checkpoint and keeps no checkpoints from before it.
             since = run["rebuilt_on"] or every
             for r in range(since, rounds + 1, every):
-                assert run["checkpoints"][str(r)]["disagree"] == [], (d, r, run)
+                for peer in run["checkpoints"][str(r)]["disagree"]:
+                    assert (rebuilt.get(peer) or 0) > r, (d, r, peer, rebuilt, run)
         assert any(finetune_status(swarm, d)["rebuilt_on"] is None for d in alive)
         start_hash = finetune_status(swarm, first)["checkpoints"]["0"]["sha256"]
         assert start_hash not in finals

@@ -7,13 +7,25 @@ import subprocess
 import sys
 from pathlib import Path
 
+import msgspec
 import pytest
 
+from models.rank.rows import Item
 from node import wire
 from node.cli import send_control
 from node.daemon import _verified
 from node.identity import Identity
-from node.rank_service import RankError, parse_catalogue
+from node.rank_service import (
+    RankError,
+    click_row,
+    compact_click,
+    import_items,
+    make_click,
+    open_tail,
+    parse_catalogue,
+    record_click_offline,
+)
+from node.store import Store
 from node.swarm import Swarm
 
 CATALOGUE = [
@@ -101,6 +113,51 @@ def test_forged_and_foreign_rows_are_dropped_before_storage() -> None:
         alice.seed, wire.NOTES_TOPIC, 0, 1, wire.encode(wire.Note(wire.WIRE_VERSION, "x", 1.0))
     )
     assert _verified(wire.CLICKS_TOPIC, [good, forged, note]) == [good]
+
+
+def test_the_service_writes_the_position_not_the_page() -> None:
+    click = compact_click("blue", ["a2", "a1", "a3"], "a1")
+    assert (click.shown, click.clicked, click.position) == ([], "a1", 2)
+    assert compact_click("blue", ["a2"], "a9").position == 0
+    alice = Identity.generate()
+    old_body = msgspec.msgpack.encode((wire.WIRE_VERSION, "blue", ["a2", "a1", "a3"], "a1"))
+    old = click_row(wire.sign_record(alice.seed, wire.CLICKS_TOPIC, 0, 1_000, old_body))
+    new = click_row(wire.sign_record(alice.seed, wire.CLICKS_TOPIC, 1, 1_000, wire.encode(click)))
+    assert (old.shown, old.position, old.page_position()) == (("a2", "a1", "a3"), 0, 2)
+    assert (new.shown, new.position, new.page_position()) == ((), 2, 2)
+    assert len(wire.encode(click)) < len(old_body)
+
+
+def test_stored_compact_clicks_rank_like_old_ones(tmp_path: Path) -> None:
+    """An old-format store and a compact one serve the same ranking under position weights:
+    a2 has more clicks, a1 clicks from lower on the page, which count more (1 vs 1/3)."""
+    import dataclasses
+
+    from models.rank.config import GLOBAL_COUNTS
+
+    config = dataclasses.replace(GLOBAL_COUNTS, inverse_position=True, position_horizon=3)
+    page = ["a2", "a3", "a1"]
+    clicks = ["a2", "a1", "a2", "a1", "a2"]
+    served = []
+    for name, compact in (("old", False), ("new", True)):
+        alice = Identity.generate()
+        with Store.open(tmp_path / f"{name}.db") as store:
+            import_items(store, [Item(r["id"], r["title"], r["artist"]) for r in CATALOGUE])
+            for item in clicks:
+                if compact:
+                    click = make_click(store, "blue", item, page)
+                    assert click.shown == []
+                else:
+                    click = wire.Click(wire.WIRE_VERSION, "blue", page, item)
+                record_click_offline(store, alice.seed, alice.public_key, click)
+            tail = open_tail(store, wire.peer_id_str(alice.public_key), config)
+            served.append(
+                (tail.index.click_scores("blue"), [r["id"] for r in tail.search("blue", 3)])
+            )
+    (old_scores, old_ranking), (new_scores, new_ranking) = served
+    assert new_scores == pytest.approx(old_scores, rel=1e-3)  # decay: clicks made ms apart
+    assert old_scores == pytest.approx({"a1": 2.0, "a2": 1.0}, rel=1e-3)
+    assert new_ranking == old_ranking == ["a1", "a2", "a3"]
 
 
 @pytest.mark.integration

@@ -166,6 +166,12 @@ def test_held_ranges_claim_only_gapless_runs_and_sync_skips_them(store: Store) -
     assert got == [] and more
     got, cursor, more = store.records_since("t", cursor, 3, 1 << 20, skip)
     assert [(r.author, r.seq) for r in got] == [(b, 0), (b, 2)] and not more
+    # a wider scan passes over the held rows in one page; the limit still bounds the rows
+    got, cursor, more = store.records_since("t", 0, 2, 1 << 20, skip, scan=6)
+    assert [(r.author, r.seq) for r in got] == [(b, 0), (b, 2)] and more
+    got, cursor, more = store.records_since("t", 0, 1, 1 << 20, skip, scan=6)
+    assert [(r.author, r.seq) for r in got] == [(b, 0)] and more
+    assert store.records_since("t", cursor, 1, 1 << 20, skip, scan=6)[0][0].seq == 2
 
 
 def test_heads_are_the_latest_cursor_of_each_asked_topic(store: Store) -> None:

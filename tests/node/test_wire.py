@@ -45,6 +45,7 @@ DECODERS: dict[type[msgspec.Struct], Callable[[bytes], object]] = {
     RecordBatch: wire.decode_record_batch,
     SyncRequest: wire.decode_sync_request,
     SyncResponse: wire.decode_sync_response,
+    wire.PackedSyncResponse: wire.decode_packed_sync_response,
     Note: wire.decode_note,
     wire.Click: wire.decode_click,
     wire.RunSpec: wire.decode_run_spec,
@@ -110,6 +111,31 @@ clicks = st.builds(
     query=st.text(min_size=1, max_size=wire.MAX_QUERY_CHARS),
     shown=st.lists(item_ids, max_size=wire.MAX_SHOWN),
     clicked=item_ids,
+    position=st.integers(0, wire.MAX_CLICK_POSITION),
+)
+packed_sync_responses = st.lists(
+    st.binary(min_size=32, max_size=32), min_size=1, max_size=5
+).flatmap(
+    lambda authors: st.builds(
+        wire.PackedSyncResponse,
+        version=st.just(1),
+        topic=topics,
+        authors=st.just(authors),
+        base_ts_ms=st.integers(0, 2**62),
+        records=st.lists(
+            st.builds(
+                wire.PackedRecord,
+                author=st.integers(0, len(authors) - 1),
+                seq=uint63,
+                ts_offset_ms=st.integers(0, 2**62),
+                body=st.binary(max_size=300),
+                sig=st.binary(min_size=64, max_size=64),
+            ),
+            max_size=20,
+        ),
+        next_cursor=uint63,
+        more=st.booleans(),
+    )
 )
 run_ids = st.from_regex(r"\A[a-z0-9][a-z0-9-]{0,63}\Z")
 rounds = st.integers(0, wire.MAX_ROUNDS)
@@ -131,9 +157,13 @@ run_specs = st.builds(
     theta0_sha256=st.binary(min_size=32, max_size=32),
     layout_digest=st.text(max_size=64),
     screen=st.booleans(),
+    probes=st.integers(1, wire.MAX_PROBES),
 )
 grads = st.builds(
-    wire.Grad, version=st.just(1), run_id=run_ids, round=rounds, code=st.integers(-127, 127)
+    wire.Grad.of,
+    run_id=run_ids,
+    round_index=rounds,
+    codes=st.lists(st.integers(-127, 127), min_size=1, max_size=wire.MAX_PROBES).map(tuple),
 )
 families = st.sampled_from(["additive", "filter_feature"])
 sha = st.binary(min_size=32, max_size=32)
@@ -241,6 +271,7 @@ def _public(seed: bytes) -> bytes:
         batches,
         sync_requests,
         sync_responses,
+        packed_sync_responses,
         notes,
         clicks,
         run_specs,
@@ -264,6 +295,7 @@ def _public(seed: bytes) -> bytes:
         "batch",
         "sync_request",
         "sync_response",
+        "packed_sync_response",
         "note",
         "click",
         "run_spec",
@@ -422,6 +454,7 @@ def _examples() -> list[msgspec.Struct]:
         RecordBatch(1, [record, _note_record(seq=2)]),
         SyncRequest(1, "byteswarm/notes", 5, 10, [wire.HeldRange(1, bytes(32), 2, 4)]),
         SyncResponse(1, [record], 6, True),
+        wire.pack_sync_response(SyncResponse(1, [record], 6, True), wire.NOTES_TOPIC),
         Note(1, "x", 1.5),
     ]
 
@@ -536,6 +569,11 @@ class _SpyDecoder:
         ("_BATCH_DECODER", wire.decode_record_batch, MAX_BATCH_BYTES),
         ("_SYNC_REQUEST_DECODER", wire.decode_sync_request, wire.MAX_SYNC_REQUEST_BYTES),
         ("_SYNC_RESPONSE_DECODER", wire.decode_sync_response, wire.MAX_SYNC_RESPONSE_BYTES),
+        (
+            "_PACKED_SYNC_RESPONSE_DECODER",
+            wire.decode_packed_sync_response,
+            wire.MAX_SYNC_RESPONSE_BYTES,
+        ),
         ("_NOTE_DECODER", wire.decode_note, wire.MAX_NOTE_BYTES),
     ],
 )
@@ -725,3 +763,112 @@ def test_prompt_reply_refuses_a_record_of_another_topic_or_a_bad_signature() -> 
     with pytest.raises(WireError):
         wire.decode_prompt_reply(wire.encode(wire.PromptReply(1, forged)))
     assert wire.decode_prompt_reply(wire.encode(wire.PromptReply(1, good))).record == good
+
+
+def test_old_click_bodies_decode_with_position_from_the_page() -> None:
+    old = msgspec.msgpack.encode((wire.WIRE_VERSION, "jazz", ["a", "b", "c"], "b"))
+    click = wire.decode_click(old)
+    assert (click.shown, click.clicked, click.position) == (["a", "b", "c"], "b", 0)
+    compact = wire.Click(wire.WIRE_VERSION, "jazz", [], "b", 2)
+    assert wire.decode_click(wire.encode(compact)) == compact
+    assert len(wire.encode(compact)) < len(old)
+    for position in (-1, wire.MAX_CLICK_POSITION + 1):
+        with pytest.raises(WireError):
+            wire.decode_click(msgspec.msgpack.encode((1, "jazz", [], "b", position)))
+
+
+# ---- packed sync responses ---------------------------------------------------------------
+
+
+@settings(max_examples=40, deadline=None)
+@given(response=sync_responses, topic=topics)
+def test_pack_unpack_gives_back_the_sync_response(response: SyncResponse, topic: str) -> None:
+    records = [msgspec.structs.replace(r, topic=topic) for r in response.records]
+    response = msgspec.structs.replace(response, records=records)
+    packed = wire.pack_sync_response(response, topic)
+    raw = wire.encode(packed)
+    assert wire.unpack_sync_response(wire.decode_packed_sync_response(raw)) == response
+    assert len(packed.authors) == len({r.author for r in records})
+
+
+def test_unpacked_records_keep_their_signatures_and_are_smaller() -> None:
+    records = [_note_record(SEED_A, 1), _note_record(SEED_B, 1), _note_record(SEED_A, 2)]
+    response = SyncResponse(1, records, 9, True)
+    raw = wire.encode(wire.pack_sync_response(response, wire.NOTES_TOPIC))
+    back = wire.unpack_sync_response(wire.decode_packed_sync_response(raw))
+    assert back == response
+    for record in back.records:
+        wire.check_record(record)
+    assert len(raw) <= len(wire.encode(response)) - 2 * (16 + 16)  # 2 topics + 1 key saved
+    forged = msgspec.structs.replace(
+        wire.decode_packed_sync_response(raw), authors=[_public(SEED_B), _public(SEED_A)]
+    )
+    for record in wire.unpack_sync_response(forged).records:
+        with pytest.raises(WireError, match="does not verify"):
+            wire.check_record(record)
+
+
+def test_pack_refuses_records_of_another_topic() -> None:
+    response = SyncResponse(1, [_note_record()], 1, False)
+    with pytest.raises(WireError, match="in a 'rank/clicks' sync"):
+        wire.pack_sync_response(response, wire.CLICKS_TOPIC)
+    empty = wire.pack_sync_response(SyncResponse(1, [], 4, False), wire.CLICKS_TOPIC)
+    assert wire.unpack_sync_response(empty) == SyncResponse(1, [], 4, False)
+
+
+def _packed_raw(authors: int, index: int, base: int, offset: int) -> bytes:
+    row = wire.PackedRecord(index, 1, offset, b"", bytes(64))
+    packed = wire.PackedSyncResponse(1, "t", [bytes(32)] * authors, base, [row], 0, False)
+    return msgspec.msgpack.encode(packed)
+
+
+def test_packed_author_indices_and_times_must_resolve() -> None:
+    assert wire.decode_packed_sync_response(_packed_raw(2, 1, 2**62, 2**62 - 1)).records
+    with pytest.raises(WireError, match="author index 2 of 2"):
+        wire.decode_packed_sync_response(_packed_raw(2, 2, 0, 0))
+    with pytest.raises(WireError, match="author index 0 of 0"):
+        wire.decode_packed_sync_response(_packed_raw(0, 0, 0, 0))
+    with pytest.raises(WireError, match="overflows"):
+        wire.decode_packed_sync_response(_packed_raw(1, 0, 2**62, 2**62))
+    with pytest.raises(WireError):
+        wire.decode_packed_sync_response(_packed_raw(1, -1, 0, 0))
+
+
+def test_packed_list_lengths_and_byte_limits() -> None:
+    record = _note_record()
+    full = wire.pack_sync_response(SyncResponse(1, [record] * 1024, 0, False), wire.NOTES_TOPIC)
+    raw = wire.encode(full)
+    assert wire.decode_packed_sync_response(raw) == full
+    over = msgspec.structs.replace(full, records=[*full.records, full.records[0]])
+    with pytest.raises(WireError, match="length"):
+        wire.decode_packed_sync_response(msgspec.msgpack.encode(over))
+    with pytest.raises(WireError, match="exceeds the limit"):
+        wire.decode_packed_sync_response(raw, max_bytes=len(raw) - 1)
+    extra = msgspec.msgpack.encode([*msgspec.structs.astuple(full.records[0]), 0])
+    with pytest.raises(WireError):
+        wire.decode_packed_sync_response(
+            raw.replace(msgspec.msgpack.encode(full.records[0]), extra, 1)
+        )
+
+
+def test_grad_codes_are_int8_within_127() -> None:
+    grad = wire.decode_grad(wire.encode(wire.Grad.of("r", 3, (-127, 0, 5, 127))))
+    assert grad.values == (-127, 0, 5, 127)
+    with pytest.raises(wire.WireError, match="-128"):
+        wire.decode_grad(wire.encode(wire.Grad(1, "r", 3, bytes([0x80]))))
+    with pytest.raises(wire.WireError, match="outside"):
+        wire.Grad.of("r", 3, (128,))
+    with pytest.raises(wire.WireError):
+        wire.decode_grad(wire.encode(wire.Grad(1, "r", 3, b"")))
+    too_many = bytes(wire.MAX_PROBES + 1)
+    with pytest.raises(wire.WireError):
+        wire.decode_grad(msgspec.msgpack.encode((1, "r", 3, too_many)))
+
+
+def test_a_run_spec_without_probes_decodes_as_one_probe() -> None:
+    spec = wire.RunSpec(
+        1, "r", "tiny", "shared", 5e-3, 1e-3, 0.05, 10, 1000, 0, 5, 8, bytes(32), "x", True, 4
+    )
+    assert wire.decode_run_spec(wire.encode(spec)).probes == 4
+    legacy = msgspec.msgpack.encode(msgspec.structs.astuple(spec)[:-1])
+    assert wire.decode_run_spec(legacy).probes == 1

@@ -3,8 +3,8 @@
 Inputs are derived from valid encodings by a seeded ``random.Random``: bit flips, byte
 overwrites with MessagePack type markers, truncation, extension, insertion, deletion,
 duplication, splices across message types, stacked mutations and plain random bytes. The
-default run feeds 22 targets x 20_000 = 440_000 inputs (about 3 s); the slow run
-22 targets x 2 more seeds x 200_000 = 8.8 million.
+default run feeds 23 targets x 20_000 = 460_000 inputs (about 3 s); the slow run
+23 targets x 2 more seeds x 200_000 = 9.2 million.
 Anything a decoder accepts must also survive a re-encode round trip and, for records,
 a signature check that raises WireError or nothing.
 """
@@ -42,7 +42,10 @@ def _seed_inputs() -> dict[str, list[bytes]]:
     clicks = [
         wire.Click(1, "jazz", ["a", "b", "c"], "b"),
         wire.Click(1, "q" * 256, ["i" * 128] * 50, "é" * 128),
+        wire.Click(1, "jazz", [], "b", 2),
+        wire.Click(1, "q" * 256, [], "é" * 128, wire.MAX_CLICK_POSITION),
     ]
+    two_authors = [*records, _record(5, wire.NOTES_TOPIC)]
     prompt = wire.Prompt(1, "12D3KooW", "filter_feature", 3, bytes(114), bytes(32))
     return {
         "record": [wire.encode(r) for r in records],
@@ -59,6 +62,17 @@ def _seed_inputs() -> dict[str, list[bytes]]:
         "sync_response": [
             wire.encode(SyncResponse(1, [], 0, False)),
             wire.encode(SyncResponse(1, records, 99, True)),
+        ],
+        "packed_sync_response": [
+            wire.encode(wire.pack_sync_response(SyncResponse(1, [], 0, False), "t")),
+            wire.encode(
+                wire.pack_sync_response(
+                    SyncResponse(
+                        1, [r for r in two_authors if r.topic == wire.NOTES_TOPIC], 9, True
+                    ),
+                    wire.NOTES_TOPIC,
+                )
+            ),
         ],
         "note": [wire.encode(n) for n in notes],
         "body": [wire.encode(n) for n in notes],
@@ -84,7 +98,10 @@ def _seed_inputs() -> dict[str, list[bytes]]:
                 )
             )
         ],
-        "grad": [wire.encode(wire.Grad(1, "r", 0, -127)), wire.encode(wire.Grad(1, "r", 7, 3))],
+        "grad": [
+            wire.encode(wire.Grad.of("r", 0, (-127,))),
+            wire.encode(wire.Grad.of("r", 7, (3, 127, 0, -5))),
+        ],
         "theta_hash": [wire.encode(wire.ThetaHash(1, "run-9", 40, bytes(range(32))))],
         "cloud_hello": [wire.encode(wire.CloudHello(1, ["additive", "filter_feature"]))],
         "model_request": [wire.encode(wire.ModelRequest(1, "filter_feature"))],
@@ -123,6 +140,7 @@ TARGETS: dict[str, Callable[[bytes], object]] = {
     "batch": wire.decode_record_batch,
     "sync_request": wire.decode_sync_request,
     "sync_response": wire.decode_sync_response,
+    "packed_sync_response": wire.decode_packed_sync_response,
     "note": wire.decode_note,
     "body": _decode_body,
     "click": wire.decode_click,
@@ -192,6 +210,7 @@ def _check_accepted(message: object) -> None:
         | RecordBatch
         | SyncRequest
         | SyncResponse
+        | wire.PackedSyncResponse
         | Note
         | wire.Click
         | wire.RunSpec
@@ -205,6 +224,8 @@ def _check_accepted(message: object) -> None:
         records = [message]
     elif isinstance(message, RecordBatch | SyncResponse):
         records = list(message.records[:1])
+    elif isinstance(message, wire.PackedSyncResponse):
+        records = list(wire.unpack_sync_response(message).records[:1])
     for record in records:
         with contextlib.suppress(WireError):
             wire.check_record(record)
@@ -215,6 +236,7 @@ _TARGET_OF: dict[type, str] = {
     RecordBatch: "batch",
     SyncRequest: "sync_request",
     SyncResponse: "sync_response",
+    wire.PackedSyncResponse: "packed_sync_response",
     Note: "note",
     wire.Click: "click",
     wire.RunSpec: "run_spec",

@@ -5,9 +5,10 @@ from __future__ import annotations
 import dataclasses
 import math
 
+import numpy as np
 import pytest
 
-from models.rank.config import GLOBAL_COUNTS, PAPER_F0, PAPER_F1
+from models.rank.config import BYTESWARM, GLOBAL_COUNTS, PAPER_F0, PAPER_F1
 from models.rank.index import RankIndex
 from models.rank.rows import ClickRow, Item
 from models.rank.similarity import max_normalise, raw_similarity, top_terms
@@ -167,3 +168,27 @@ def test_min_support_drops_items_few_trusted_authors_clicked() -> None:
     # exactly at the threshold counts: 2 of 5 authors; then all of y's 10 clicks count
     index.add_rows(rows("e", [("q", "y")]))
     assert index.click_scores("q") == pytest.approx({"x": 3.0, "y": 10.0})
+
+
+def test_a_position_weighs_like_the_page_it_replaces() -> None:
+    """Compact click rows (rank on the page, no page) serve the same scores and ranking as
+    the rows that carry the page, with position weighting on and off."""
+    rng = np.random.default_rng(5)
+    items = [item.id for item in CATALOGUE]
+    with_page, with_position = [], []
+    for seq in range(200):
+        author = f"p{seq % 7}"
+        page = tuple(str(i) for i in rng.permutation(items))
+        clicked = page[int(rng.integers(len(page)))] if seq % 9 else "not-shown"
+        with_page.append(ClickRow(author, seq, "jazz", page, clicked, float(seq)))
+        position = page.index(clicked) + 1 if clicked in page else 0
+        with_position.append(ClickRow(author, seq, "jazz", (), clicked, float(seq), position))
+    assert [r.page_position() for r in with_page] == [r.page_position() for r in with_position]
+    for inverse in (True, False):
+        config = dataclasses.replace(BYTESWARM, inverse_position=inverse, position_horizon=4)
+        old, new = RankIndex("p0", config, CATALOGUE), RankIndex("p0", config, CATALOGUE)
+        old.add_rows(with_page)
+        new.add_rows(with_position)
+        assert new.click_scores("jazz") == old.click_scores("jazz")
+        assert new.rank("jazz", k=None) == old.rank("jazz", k=None)
+    assert old.click_scores("jazz")  # the clicks count at all

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pytest
@@ -29,7 +29,9 @@ def test_fp32_baseline_draws_fresh_directions_every_round(
     task = sim.Task(TorchEncoder(TINY, layout, weights), layout, theta0, tokenizer, WORDS, WORDS)
     seen: list[tuple[int, FloatArray]] = []
 
-    def spy(theta: FloatArray, grads: Mapping[str, float], state: RoundState) -> FloatArray:
+    def spy(
+        theta: FloatArray, grads: Mapping[str, Sequence[float]], state: RoundState
+    ) -> FloatArray:
         out = float_round_update(theta, grads, state)
         seen.append((state.round, out))
         return out
@@ -55,17 +57,24 @@ def _tiny_task(tiny: tuple[ParamLayout, Weights], tokenizer: WordTokenizer) -> s
 
 def test_attack_codes_follow_their_definitions() -> None:
     rng = np.random.default_rng(0)
-    codes: list[int | None] = [5, 9, -3, 40, -60]  # 3 honest (median 5), 2 Byzantine
+    # 3 honest (probe medians 5 and -2), 2 Byzantine; two probes a record
+    codes: list[tuple[int, ...] | None] = [(5, -2), (9, -7), (-3, 4), (40, 1), (-60, -2)]
 
-    def attack(method: str, mode: str, kind: str) -> list[int]:
-        config = sim.SimConfig(method, peers=5, byzantine=2, attack=kind)
+    def attack(method: str, mode: str, kind: str) -> list[tuple[int, ...] | None]:
+        config = sim.SimConfig(method, peers=5, byzantine=2, attack=kind, probes=2)
         return sim.attack_codes(config, mode, codes, 0, rng)
 
-    assert attack("shared", "shared", "opposing") == [-127, -127]
-    assert attack("independent", "independent", "opposing") == [-127, 127]  # own code flipped
-    assert attack("sign", "independent", "same") == [1, 1]
-    assert {abs(c) for _ in range(10) for c in attack("shared", "shared", "random")} == {127}
-    assert len({c for _ in range(10) for c in attack("shared", "shared", "random")}) == 2
+    assert attack("shared", "shared", "opposing") == [(-127, 127), (-127, 127)]
+    # independent: each attacker's own codes flipped
+    assert attack("independent", "independent", "opposing") == [(-127, -127), (127, 127)]
+    assert attack("sign", "independent", "same") == [(1, 1), (1, 1)]
+    randoms = [
+        c
+        for _ in range(10)
+        for codes_ in attack("shared", "shared", "random")
+        for c in codes_ or ()
+    ]
+    assert {abs(c) for c in randoms} == {127} and len(set(randoms)) == 2
 
 
 def test_screened_run_excludes_saturating_peers_and_no_honest_one(
@@ -91,7 +100,9 @@ def test_fp32_baseline_follows_the_schedule(
 ) -> None:
     rates: list[float] = []
 
-    def spy(theta: FloatArray, grads: Mapping[str, float], state: RoundState) -> FloatArray:
+    def spy(
+        theta: FloatArray, grads: Mapping[str, Sequence[float]], state: RoundState
+    ) -> FloatArray:
         rates.append(state.learning_rate)
         return float_round_update(theta, grads, state)
 

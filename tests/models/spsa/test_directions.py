@@ -34,6 +34,18 @@ def test_golden_key_and_direction() -> None:
     )
 
 
+def test_probe_zero_keeps_the_one_probe_key_and_later_probes_get_their_own() -> None:
+    assert direction_key("golden-run", 7, "peer-a", 0) == direction_key("golden-run", 7, "peer-a")
+    key = direction_key("golden-run", 7, "peer-a", 3)
+    assert key == 0x54A15E26A96AED57
+    bits = "".join("1" if v > 0 else "0" for v in rademacher(key, 16))
+    assert bits == "0011011101011000"
+    keys = {direction_key("golden-run", 7, "peer-a", j) for j in range(8)}
+    assert len(keys) == 8
+    with pytest.raises(ValueError):
+        direction_key("golden-run", 7, "peer-a", -1)
+
+
 def test_prefix_is_stable_across_lengths() -> None:
     long = rademacher(12345, 10_000)
     assert np.array_equal(rademacher(12345, 100), long[:100])

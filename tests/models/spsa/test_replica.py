@@ -20,7 +20,7 @@ def _config(mode: str = "independent") -> RunConfig:
 def _log(rounds: int, peers: int = 4) -> list[Record]:
     rng = np.random.default_rng(1)
     return [
-        Record("run-r", r, f"p{p}", int(rng.integers(-60, 61)))
+        Record("run-r", r, f"p{p}", (int(rng.integers(-60, 61)),))
         for r in range(rounds)
         for p in range(peers)
     ]
@@ -65,10 +65,12 @@ def test_duplicate_forged_and_malformed_records_change_nothing() -> None:
     for record in log:
         replica.offer(record)
     assert replica.offer(log[0]) == "duplicate"
-    assert replica.offer(Record("run-r", 0, "p0", log[0].code + 1)) == "conflicting duplicate"
-    assert replica.offer(Record("other-run", 0, "p9", 5)) is not None
-    assert replica.offer(Record("run-r", 1, "p9", 300)) is not None
-    assert replica.offer(Record("run-r", 1, "p9", True)) is not None
+    assert (
+        replica.offer(Record("run-r", 0, "p0", (log[0].codes[0] + 1,))) == "conflicting duplicate"
+    )
+    assert replica.offer(Record("other-run", 0, "p9", (5,))) is not None
+    assert replica.offer(Record("run-r", 1, "p9", (300,))) is not None
+    assert replica.offer(Record("run-r", 1, "p9", (True,))) is not None
     replica.run_to(6)
     assert replica.sha256 == reference.sha256
 
@@ -80,7 +82,7 @@ def test_checkpoint_bytes_round_trip_and_a_joiner_continues_identically() -> Non
     checkpoint = Checkpoint.from_bytes(donor.checkpoints[10].to_bytes(LAYOUT))
     assert checkpoint.sha256 == donor.checkpoints[10].sha256 and checkpoint.round == 10
     joiner = Replica.from_checkpoint(_config(), LAYOUT, checkpoint)
-    assert joiner.offer(Record("run-r", 3, "p0", 1)) is not None  # before its checkpoint
+    assert joiner.offer(Record("run-r", 3, "p0", (1,))) is not None  # before its checkpoint
     for record in log:
         if record.round >= 10 - 3:  # the scale window before the checkpoint rides along
             assert joiner.offer(record) is None

@@ -46,7 +46,9 @@ def test_replica_applies_eta_of_the_round_and_replays_bit_identically() -> None:
     config = replace(BASE, schedule=LearningRateSchedule(decay_rounds=6, floor=0.0))
     rng = np.random.default_rng(2)
     log = [
-        Record("run-s", r, f"p{p}", int(rng.integers(-50, 51))) for r in range(8) for p in range(3)
+        Record("run-s", r, f"p{p}", (int(rng.integers(-50, 51)),))
+        for r in range(8)
+        for p in range(3)
     ]
     live = Replica(config, LAYOUT, THETA0)
     for record in log:
@@ -63,8 +65,9 @@ def test_replica_applies_eta_of_the_round_and_replays_bit_identically() -> None:
 
 
 def test_old_configs_keep_their_digest_and_new_fields_change_it() -> None:
-    old = {k: v for k, v in asdict(BASE).items() if k not in ("schedule", "screen")}
+    old = {k: v for k, v in asdict(BASE).items() if k not in ("schedule", "screen", "probes")}
     assert BASE.digest == hashlib.sha256(json.dumps(old, sort_keys=True).encode()).hexdigest()
     scheduled = replace(BASE, schedule=LearningRateSchedule(decay_rounds=10, floor=0.0))
     screened = replace(BASE, screen=ScreenRule())
-    assert len({BASE.digest, scheduled.digest, screened.digest}) == 3
+    probed = replace(BASE, probes=4)
+    assert len({BASE.digest, scheduled.digest, screened.digest, probed.digest}) == 4

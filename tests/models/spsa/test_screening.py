@@ -30,24 +30,29 @@ def _honest_codes(rounds: int, seed: int = 0) -> list[Record]:
         common = rng.normal(0, 23)
         for author in HONEST:
             code = int(np.clip(np.rint(common + rng.normal(0, 50)), -CODE_MAX, CODE_MAX))
-            out.append(Record("run-b", r, author, code))
+            out.append(Record("run-b", r, author, (code,)))
     return out
 
 
 def _attack(kind: str, honest: list[Record], start: int = 0) -> list[Record]:
     out = []
     for r in sorted({h.round for h in honest if h.round >= start}):
-        median = np.median([h.code for h in honest if h.round == r])
+        median = np.median([h.codes[0] for h in honest if h.round == r])
         for i, author in enumerate(BYZANTINE):
             sign = {"same": 1, "opposing": -1 if median >= 0 else 1}.get(kind, (-1) ** (r + i))
-            out.append(Record("run-b", r, author, sign * CODE_MAX))
+            out.append(Record("run-b", r, author, (sign * CODE_MAX,)))
     return out
 
 
 def test_a_saturated_code_is_a_strike_only_while_saturation_is_a_minority() -> None:
-    assert ScreenRule.struck({"a": 127, "b": -127, "c": 3, "d": 5, "e": 0}) == {"a", "b"}
-    assert ScreenRule.struck({"a": 127, "b": -127, "c": 3, "d": 126}) == frozenset()
+    assert ScreenRule.struck({"a": [127], "b": [-127], "c": [3], "d": [5], "e": [0]}) == {"a", "b"}
+    assert ScreenRule.struck({"a": [127], "b": [-127], "c": [3], "d": [126]}) == frozenset()
     assert ScreenRule.struck({}) == frozenset()
+
+
+def test_with_probes_a_record_strikes_when_most_of_its_codes_saturate() -> None:
+    codes = {"a": [127, -127, 3], "b": [127, 2, 3], "c": [1, 2, 3], "d": [0, 0, 0]}
+    assert ScreenRule.struck(codes) == {"a"}
 
 
 def test_exclusion_needs_enough_strikes_inside_the_window() -> None:
@@ -70,7 +75,7 @@ def test_exclusion_needs_enough_strikes_inside_the_window() -> None:
 def test_honest_peers_are_never_excluded_on_a_clean_run() -> None:
     log = _honest_codes(300)
     replica = Replica.replay(_config(), LAYOUT, THETA0, log, 300)
-    saturated = sum(abs(r.code) == CODE_MAX for r in log) / len(log)
+    saturated = sum(abs(r.codes[0]) == CODE_MAX for r in log) / len(log)
     assert 0.02 < saturated < 0.06  # the rate the default rule was sized for
     assert all(replica.excluded(r) == frozenset() for r in range(301))
     ignored = sum(len(HONEST) - len(replica.admitted(r)) for r in range(300))
@@ -87,7 +92,9 @@ def test_saturating_attackers_are_excluded_and_stay_out(kind: str, mode: str) ->
     assert all(replica.excluded(r) == set(BYZANTINE) for r in range(first, 121))
     rule = replica.config.scale_rule
     window = range(120 - rule.window, 120)
-    honest_only = [(replica.scales[k], [h.code for h in honest if h.round == k]) for k in window]
+    honest_only = [
+        (replica.scales[k], [h.codes[0] for h in honest if h.round == k]) for k in window
+    ]
     # excluded codes no longer feed the scale
     assert replica.scales[120] == rule.next_scale(replica.scales[119], honest_only)
 
