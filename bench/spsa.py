@@ -59,6 +59,8 @@ LEARNING_RATE_ONE_PROBE = 5e-3
 """η with one probe per peer per round (the Byzantine part), chosen on validation."""
 PROBES = 1
 LEARNING_RATE = 5e-3
+DECAY_ROUNDS = 0
+DECAY_FLOOR = 1.0
 """η of every SPSA method, picked on a validation part of the training split (spsa_tune.py)."""
 BATCH = 8
 """Words per peer per round (with 4 peers: 32 words a round, as for Adam)."""
@@ -400,6 +402,13 @@ def main() -> None:
         help=f"projected gradients per peer per round in the main part [{PROBES}]",
     )
     parser.add_argument("--lr", type=float, default=None, help="η of the SPSA methods")
+    parser.add_argument(
+        "--decay-rounds",
+        type=int,
+        default=None,
+        help=f"η decays linearly to --decay-floor × η at this round [{DECAY_ROUNDS}]",
+    )
+    parser.add_argument("--decay-floor", type=float, default=None, help=f"[{DECAY_FLOOR}]")
     parser.add_argument("--byz-rounds", type=int, default=None)
     parser.add_argument("--byz-modes", nargs="+", choices=BYZANTINE_MODES, default=BYZANTINE_MODES)
     parser.add_argument("--byz-fractions", type=float, nargs="+", default=None)
@@ -460,12 +469,16 @@ def main() -> None:
             learning_rate=args.lr or LEARNING_RATE,
             eval_every=10 if quick else 50,
             probes=args.probes,
+            decay_rounds=DECAY_ROUNDS if args.decay_rounds is None else args.decay_rounds,
+            decay_floor=DECAY_FLOOR if args.decay_floor is None else args.decay_floor,
         )
         # the Byzantine part: 20 peers, the main part's η and schedule; 2 words each, so a
         # round sees 40 words (main: 32) and 20 peers × 8 words (5× the compute) is not needed
         byz = replace(
             base,
             probes=1,
+            decay_rounds=0,
+            decay_floor=1.0,
             learning_rate=LEARNING_RATE_ONE_PROBE,
             peers=20,
             batch=2,

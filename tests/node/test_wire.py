@@ -584,7 +584,7 @@ def test_oversize_input_is_refused_before_decoding(
     limit: int,
 ) -> None:
     spy = _SpyDecoder()
-    monkeypatch.setattr(wire, decoder_name, spy)
+    monkeypatch.setattr(sys.modules[decode.__module__], decoder_name, spy)
     with pytest.raises(WireError, match="exceeds the limit"):
         decode(bytes(limit + 1))
     assert spy.calls == 0
@@ -628,7 +628,9 @@ def test_bytearray_and_memoryview_inputs_decode() -> None:
 
 @pytest.fixture
 def registry(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(wire, "_BODY_DECODERS", dict(wire._BODY_DECODERS))
+    from node.wire import base
+
+    monkeypatch.setattr(base, "_BODY_DECODERS", dict(base._BODY_DECODERS))
 
 
 def test_notes_topic_is_registered_at_import() -> None:

@@ -1,0 +1,83 @@
+"""Record bodies of the demo notes topic and of the rank service's click rows."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+
+from node.wire.base import (
+    MAX_ITEM_ID_CHARS,
+    Finite,
+    ItemId,
+    WireMessage,
+    decode_limited,
+    register_body,
+    typed_decoder,
+)
+
+MAX_NOTE_CHARS = 1024
+
+
+MAX_NOTE_BYTES = 4 * MAX_NOTE_CHARS + 64  # UTF-8 needs at most 4 bytes a character
+
+
+NOTES_TOPIC = "byteswarm/notes"
+
+
+CLICKS_TOPIC = "rank/clicks"
+
+
+MAX_QUERY_CHARS = 256
+
+
+MAX_SHOWN = 50
+
+
+MAX_CLICK_POSITION = 10_000
+
+
+MAX_CLICK_BYTES = 4 * (MAX_QUERY_CHARS + (MAX_SHOWN + 1) * MAX_ITEM_ID_CHARS) + 256
+
+
+class Note(WireMessage, frozen=True):
+    """Body of the demo topic ``byteswarm/notes``."""
+
+    text: Annotated[str, msgspec.Meta(max_length=MAX_NOTE_CHARS)]
+    value: Finite
+
+
+class Click(WireMessage, frozen=True):
+    """Body of ``rank/clicks``: the author searched ``query`` and clicked ``clicked``, which
+    the page showed at ``position`` (1-based; 0 = unknown).
+
+    The model needs only that rank, so the service writes ``shown=[]`` (~80 of ~230 bytes a
+    row); older records carry the page in ``shown`` and no ``position`` (decodes as 0), and
+    the rank is then read from ``shown``. Author, sequence number and time are the
+    enclosing SignedRecord's.
+    """
+
+    query: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_QUERY_CHARS)]
+    shown: Annotated[list[ItemId], msgspec.Meta(max_length=MAX_SHOWN)]
+    clicked: ItemId
+    position: Annotated[int, msgspec.Meta(ge=0, le=MAX_CLICK_POSITION)] = 0
+
+
+_NOTE_DECODER = typed_decoder(Note)
+
+
+_CLICK_DECODER = typed_decoder(Click)
+
+
+def decode_note(data: bytes) -> Note:
+    return decode_limited(_NOTE_DECODER, data, MAX_NOTE_BYTES, "Note")
+
+
+def decode_click(data: bytes) -> Click:
+    return decode_limited(_CLICK_DECODER, data, MAX_CLICK_BYTES, "Click")
+
+
+register_body(NOTES_TOPIC, decode_note)
+
+
+register_body(CLICKS_TOPIC, decode_click)
