@@ -31,6 +31,7 @@ from models.rank.config import (
     BM25_ONLY,
     BYTESWARM,
     BYTESWARM_IPS,
+    BYTESWARM_V2,
     GLOBAL_COUNTS,
     PAPER_F0,
     PAPER_F1,
@@ -44,10 +45,11 @@ METHODS: dict[str, RankConfig] = {
     "grank_paper_f1": PAPER_F1,
     "byteswarm": BYTESWARM,
     "byteswarm_ips": BYTESWARM_IPS,
+    "byteswarm_v2": BYTESWARM_V2,
 }
 ALL = list(METHODS)
 PAPERS_AND_OURS = ["grank_paper_f0", "grank_paper_f1", "byteswarm"]
-ATTACKED = ["grank_paper_f1", "byteswarm", "byteswarm_ips"]
+ATTACKED = ["grank_paper_f1", "byteswarm", "byteswarm_ips", "byteswarm_v2"]
 
 
 def paper_reproduction(n_nodes: int = 100, n_queries: int = 10_000) -> Scenario:
@@ -77,7 +79,14 @@ def main_grid() -> list[tuple[Scenario, list[str]]]:
         ),
         (
             Scenario("position", world="realistic", clicks="position", n_eval_nodes=10),
-            ["bm25", "global_counts", "grank_paper_f0", "byteswarm", "byteswarm_ips"],
+            [
+                "bm25",
+                "global_counts",
+                "grank_paper_f0",
+                "byteswarm",
+                "byteswarm_ips",
+                "byteswarm_v2",
+            ],
         ),
         (replace(attack, name="targeted_sybil", attack="targeted"), ATTACKED),
         (replace(attack, name="mimicry", attack="mimicry"), ATTACKED),

@@ -92,16 +92,26 @@ def import_items(store: Store, items: list[Item]) -> int:
     return len(items)
 
 
-def click_row(record: wire.SignedRecord) -> ClickRow:
-    """The model's row of a click record, old (page in ``shown``) or compact (``position``)."""
+MAX_CLOCK_SKEW_MS = 5 * 60 * 1000
+"""How far ahead of our clock a click's time may be; later times count as now + this."""
+
+
+def click_row(record: wire.SignedRecord, now_ms: int | None = None) -> ClickRow:
+    """The model's row of a click record, old (page in ``shown``) or compact (``position``).
+
+    The author chooses ``ts_ms``: a row dated in the future would move the index's clock
+    forward and decay every other author's votes while its own stay fresh, so times beyond
+    ``now_ms + MAX_CLOCK_SKEW_MS`` are capped there (the signed record is kept as it is).
+    """
     click = wire.decode_click(record.body)
+    latest = int(time.time() * 1000 if now_ms is None else now_ms) + MAX_CLOCK_SKEW_MS
     return ClickRow(
         wire.peer_id_str(record.author),
         record.seq,
         click.query,
         tuple(click.shown),
         click.clicked,
-        record.ts_ms / 1000.0,
+        min(record.ts_ms, latest) / 1000.0,
         click.position,
     )
 
@@ -134,11 +144,14 @@ class IndexTail:
             self.item_rowid = int(rows[-1][0])
         added = 0
         more = True
+        now_ms = int(time.time() * 1000)
         while more:
             stored, self.click_cursor, more = store.records_since(
                 wire.CLICKS_TOPIC, self.click_cursor, _PAGE, 64 * 1024 * 1024
             )
-            added += self.index.add_rows(click_row(wire.decode_record(r.blob)) for r in stored)
+            added += self.index.add_rows(
+                click_row(wire.decode_record(r.blob), now_ms) for r in stored
+            )
         return added
 
     def search(self, query: str, k: int) -> list[dict[str, Any]]:

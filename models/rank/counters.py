@@ -34,7 +34,8 @@ class _QueryCounts:
         self.authors = array("q")
         self.values = array("d")
 
-    def add(self, item: int, author: int, weight: float) -> None:
+    def add(self, item: int, author: int, weight: float, keep_max: bool = False) -> None:
+        """Add ``weight`` to the (item, author) slot, or keep the larger of the two."""
         key = (item << _AUTHOR_BITS) | author
         slot = self.slots.get(key)
         if slot is None:
@@ -42,6 +43,8 @@ class _QueryCounts:
             self.items.append(item)
             self.authors.append(author)
             self.values.append(weight)
+        elif keep_max:
+            self.values[slot] = max(self.values[slot], weight)
         else:
             self.values[slot] += weight
 
@@ -83,7 +86,8 @@ class ClickCounters:
         counts = self._by_query.get(query)
         if counts is None:
             counts = self._by_query[query] = _QueryCounts()
-        counts.add(item_id, author_id, value)
+        # stored units grow with time, so the largest is the author's latest click
+        counts.add(item_id, author_id, value, keep_max=self._cap == "recent")
 
     def _rebase(self, ts: float) -> None:
         assert self._t_ref is not None and self._half_life is not None
@@ -106,7 +110,7 @@ class ClickCounters:
         values = np.frombuffer(counts.values, dtype=np.float64) * self._factor(now)  # (P,)
         authors = np.frombuffer(counts.authors, dtype=np.int64)  # (P,)
         items = np.frombuffer(counts.items, dtype=np.int64)  # (P,)
-        if self._cap == "distinct":
+        if self._cap in ("distinct", "recent"):
             values = np.minimum(values, 1.0)
         elif self._cap == "log":
             values = np.log1p(values)
@@ -133,11 +137,18 @@ class ClickCounters:
         return self._item_names[item_id]
 
     def scores(
-        self, query: str, weights: np.ndarray, now: float, min_support: float = 0.0
+        self,
+        query: str,
+        weights: np.ndarray,
+        now: float,
+        min_support: float = 0.0,
+        consensus_rounds: int = 0,
     ) -> dict[str, float]:
         """``sum_j cap(c_j(query, item)) * weights[j]`` for every item with a positive score.
 
         ``weights`` is (A,), indexed by author id; every id passed to ``add`` must be < A.
+        With ``consensus_rounds`` > 0, each round multiplies every author's weight (except
+        id 0, the node itself) by its agreement with the current scores (``agreement``).
         With ``min_support`` > 0, items clicked by fewer than that fraction of the trusted
         authors (weight > 0) who clicked anything for the query are left out.
         """
@@ -145,7 +156,16 @@ class ClickCounters:
         if found is None:
             return {}
         items, authors, values = found
-        totals = np.bincount(items, weights=values * weights[authors])  # (I,)
+        weighted = values * weights[authors]  # (P,)
+        totals = np.bincount(items, weights=weighted)  # (I,)
+        if consensus_rounds > 0:
+            mass = np.bincount(authors, weights=values)  # (A',) each author's capped clicks
+            shares = np.divide(
+                values, mass[authors], out=np.zeros_like(values), where=mass[authors] > 0
+            )  # (P,) sums to 1 per author
+            for _ in range(consensus_rounds):
+                trust = agreement(items, authors, shares, totals)  # (A',)
+                totals = np.bincount(items, weights=weighted * trust[authors])  # (I,)
         if min_support > 0.0:
             trusted = (weights[authors] > 0.0) & (values > 0.0)  # (P,) one pair per author
             support = np.bincount(items, weights=trusted)  # (I,) distinct trusted authors
@@ -154,3 +174,21 @@ class ClickCounters:
         positive = np.flatnonzero(totals > 0.0)
         names = self._item_names
         return {names[i]: float(totals[i]) for i in positive.tolist()}
+
+
+def agreement(
+    items: np.ndarray, authors: np.ndarray, shares: np.ndarray, totals: np.ndarray
+) -> np.ndarray:
+    """(A',) how much each author's clicks on a query agree with the scores ``totals`` (I,).
+
+    ``sum_k share_j(k) * totals(k) / max(totals)``, where ``share_j`` (``shares``, (P,), one
+    entry per (item, author) pair) is the author's split of its clicks: 1 for an author
+    whose clicks all went to the top-scored item, less the more of them went to items the
+    other authors rank low. Author id 0 (the node itself) always gets 1.
+    """
+    largest = float(totals.max()) if totals.size else 0.0
+    if largest <= 0.0:
+        return np.ones(int(authors.max()) + 1 if authors.size else 1)
+    trust: np.ndarray = np.bincount(authors, weights=shares * totals[items] / largest)  # (A',)
+    trust[0] = 1.0
+    return trust

@@ -149,7 +149,11 @@ class RankIndex:
             return {}
         when = self.now if now is None else now
         return self._clicks.scores(
-            normalise_query(query), self._weight_vector(), when, self.config.min_support
+            normalise_query(query),
+            self._weight_vector(),
+            when,
+            self.config.min_support,
+            self.config.consensus_rounds,
         )
 
     def popular(self, k: int) -> list[str]:
@@ -188,15 +192,20 @@ class RankIndex:
             and explore_rng.random() < self.config.explore_p
         ):
             shown = len(ranked) if k is None else min(k, len(ranked))
-            scope = self.config.explore_scope
-            pool = shown if scope == "shown" else len(ranked)
-            if scope == "tail":
-                if len(ranked) > shown:
-                    other = shown + int(explore_rng.integers(len(ranked) - shown))
-                    ranked[shown - 1], ranked[other] = ranked[other], ranked[shown - 1]
-            elif pool > 1:
-                first = int(explore_rng.integers(shown))
-                second = int(explore_rng.integers(pool - 1))
-                second += second >= first
-                ranked[first], ranked[second] = ranked[second], ranked[first]
+            for _ in range(self.config.explore_swaps):
+                self._swap(ranked, shown, explore_rng)
         return ranked if k is None else ranked[:k]
+
+    def _swap(self, ranked: list[str], shown: int, rng: np.random.Generator) -> None:
+        """One exploration swap in place, within ``explore_scope``."""
+        scope = self.config.explore_scope
+        pool = shown if scope == "shown" else len(ranked)
+        if scope == "tail":
+            if len(ranked) > shown:
+                other = shown + int(rng.integers(len(ranked) - shown))
+                ranked[shown - 1], ranked[other] = ranked[other], ranked[shown - 1]
+        elif pool > 1:
+            first = int(rng.integers(shown))
+            second = int(rng.integers(pool - 1))
+            second += second >= first
+            ranked[first], ranked[second] = ranked[second], ranked[first]

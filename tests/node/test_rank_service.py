@@ -16,6 +16,7 @@ from node.cli import send_control
 from node.daemon import _verified
 from node.identity import Identity
 from node.rank_service import (
+    MAX_CLOCK_SKEW_MS,
     RankError,
     click_row,
     compact_click,
@@ -126,6 +127,16 @@ def test_the_service_writes_the_position_not_the_page() -> None:
     assert (old.shown, old.position, old.page_position()) == (("a2", "a1", "a3"), 0, 2)
     assert (new.shown, new.position, new.page_position()) == ((), 2, 2)
     assert len(wire.encode(click)) < len(old_body)
+
+
+def test_a_click_dated_in_the_future_counts_as_now() -> None:
+    alice = Identity.generate()
+    body = wire.encode(compact_click("blue", ["a1"], "a1"))
+    now_ms = 1_800_000_000_000
+    year_ahead = wire.sign_record(alice.seed, wire.CLICKS_TOPIC, 0, now_ms + 365 * 86_400_000, body)
+    assert click_row(year_ahead, now_ms).ts == (now_ms + MAX_CLOCK_SKEW_MS) / 1000
+    on_time = wire.sign_record(alice.seed, wire.CLICKS_TOPIC, 1, now_ms - 5_000, body)
+    assert click_row(on_time, now_ms).ts == (now_ms - 5_000) / 1000
 
 
 def test_stored_compact_clicks_rank_like_old_ones(tmp_path: Path) -> None:
