@@ -17,7 +17,7 @@ import numpy as np
 from models.spsa.codes import ScaleRule
 from models.spsa.engine import Record, peer_record
 from models.spsa.polarity import PolarityBatch, make_batch
-from models.spsa.replica import Checkpoint, Replica, RunConfig
+from models.spsa.replica import RULES_VERSION, Checkpoint, Replica, RunConfig
 from models.spsa.screening import ScreenRule
 from node import finetune_finality as finality
 from node import wire
@@ -87,6 +87,11 @@ class RunState:
         backend: Backend = "torch",
         encoder_dir: Path | None = None,
     ) -> RunState:
+        if spec.rules != RULES_VERSION:
+            raise RunError(
+                f"run {spec.run_id} follows replica rules v{spec.rules}; this node implements "
+                f"v{RULES_VERSION} (upgrade the node that is behind)"
+            )
         task = task or build_task(spec.model, self_id, backend, encoder_dir)
         if theta_digest(task.theta0) != spec.theta0_sha256:
             raise RunError(f"run {spec.run_id}: our initial weights differ from the announced hash")
@@ -293,6 +298,7 @@ def new_spec(
         "layout_digest": layout.digest,
         "screen": mode == "shared" if screen is None else screen,
         "probes": probes,
+        "rules": RULES_VERSION,
     }
     try:  # round trip through the wire decoder: the same checks a receiving peer applies
         spec = wire.RunSpec(wire.WIRE_VERSION, **fields)

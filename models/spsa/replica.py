@@ -34,6 +34,12 @@ from models.spsa.schedule import LearningRateSchedule
 from models.spsa.screening import ScreenRule
 
 
+RULES_VERSION = 1
+"""Bump when anything a replica computes from the records changes (ScaleRule or ScreenRule
+defaults, the update, the directions): peers on different rules would silently disagree on
+θ, so a run names its rules and a node that implements others refuses to join it."""
+
+
 def theta_sha256(theta: FloatArray) -> str:
     """SHA-256 of θ's little-endian float32 bytes: the hash peers announce."""
     return hashlib.sha256(np.ascontiguousarray(theta, dtype="<f4").tobytes()).hexdigest()

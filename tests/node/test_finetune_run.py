@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import msgspec
 import pytest
 
+from models.spsa.replica import RULES_VERSION
+from node.finetune_run import RunState, run_config
 from node.finetune_run import new_spec as spec_of
-from node.finetune_run import run_config
 from node.finetune_task import RunError
 
 
@@ -18,3 +20,12 @@ def test_screening_is_on_in_shared_mode_by_default_and_refused_in_independent_mo
     assert not independent.screen and run_config(independent).screen is None
     with pytest.raises(RunError, match="shared mode"):
         spec_of("r", "tiny", "independent", *args[3:], screen=True)
+
+
+def test_a_run_on_other_replica_rules_is_refused_with_both_versions() -> None:
+    spec = spec_of("r", "tiny", "shared", 20, 1000, 0, 5e-3, 1e-3, 0.05, 5, 4, probes=3)
+    assert spec.rules == RULES_VERSION and run_config(spec).probes == 3
+    newer = msgspec.structs.replace(spec, rules=RULES_VERSION + 1)
+    with pytest.raises(RunError, match=f"rules v{RULES_VERSION + 1}; this node implements"):
+        RunState.open(newer, "me", backend="none")
+    assert RunState.open(spec, "me", backend="none").replica.config.probes == 3

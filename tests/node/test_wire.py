@@ -158,6 +158,7 @@ run_specs = st.builds(
     layout_digest=st.text(max_size=64),
     screen=st.booleans(),
     probes=st.integers(1, wire.MAX_PROBES),
+    rules=st.integers(1, 1_000),
 )
 grads = st.builds(
     wire.Grad.of,
@@ -867,10 +868,11 @@ def test_grad_codes_are_int8_within_127() -> None:
         wire.decode_grad(msgspec.msgpack.encode((1, "r", 3, too_many)))
 
 
-def test_a_run_spec_without_probes_decodes_as_one_probe() -> None:
+def test_a_run_spec_without_later_fields_decodes_with_their_defaults() -> None:
     spec = wire.RunSpec(
-        1, "r", "tiny", "shared", 5e-3, 1e-3, 0.05, 10, 1000, 0, 5, 8, bytes(32), "x", True, 4
+        1, "r", "tiny", "shared", 5e-3, 1e-3, 0.05, 10, 1000, 0, 5, 8, bytes(32), "x", True, 4, 2
     )
-    assert wire.decode_run_spec(wire.encode(spec)).probes == 4
-    legacy = msgspec.msgpack.encode(msgspec.structs.astuple(spec)[:-1])
-    assert wire.decode_run_spec(legacy).probes == 1
+    assert wire.decode_run_spec(wire.encode(spec)) == spec
+    session_2 = msgspec.msgpack.encode(msgspec.structs.astuple(spec)[:-2])  # no probes, rules
+    legacy = wire.decode_run_spec(session_2)
+    assert (legacy.probes, legacy.rules) == (1, 1)
