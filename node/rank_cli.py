@@ -51,7 +51,14 @@ def _writable_store(data_dir: Path | None):  # type: ignore[no-untyped-def]
 @click.option(
     "-k", "k", type=click.IntRange(1, 1000), default=10, show_default=True, help="How many results."
 )
-def search(data_dir: Path | None, as_json: bool, query: str, k: int) -> None:
+@click.option(
+    "--explore/--no-explore",
+    default=False,
+    show_default=True,
+    help="Show the page a user would see: with probability explore_p (0.5) one result is "
+    "swapped with a lower one, so G-Rank learns about items it does not rank high yet.",
+)
+def search(data_dir: Path | None, as_json: bool, query: str, k: int, explore: bool) -> None:
     """Rank the local catalogue for QUERY with G-Rank (works with no network)."""
     from node.rank_service import RankError, check_query, open_tail
     from node.wire import peer_id_str
@@ -61,13 +68,15 @@ def search(data_dir: Path | None, as_json: bool, query: str, k: int) -> None:
     except RankError as exc:
         raise UserError(str(exc)) from exc
     if _daemon_running(data_dir):
-        results = send_control(data_dir, "search", {"query": query, "k": k})["results"]
+        args = {"query": query, "k": k, "explore": explore}
+        results = send_control(data_dir, "search", args)["results"]
     else:
         from node.identity import load_or_create_identity
 
         identity = load_or_create_identity(_config(data_dir).data_dir)
         with _writable_store(data_dir) as store:
-            results = open_tail(store, peer_id_str(identity.public_key)).search(query, k)
+            tail = open_tail(store, peer_id_str(identity.public_key))
+            results = tail.search(query, k, explore)
     text = "\n".join(f"{r['rank']:3}. {r['id']}  {r['title']} — {r['artist']}" for r in results)
     _emit(results, as_json, text or "no results")
 

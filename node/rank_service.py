@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import trio
 
 from models.rank.config import RankConfig
@@ -154,8 +155,12 @@ class IndexTail:
             )
         return added
 
-    def search(self, query: str, k: int) -> list[dict[str, Any]]:
-        ranked = self.index.rank(check_query(query), k)
+    def search(self, query: str, k: int, explore: bool = False) -> list[dict[str, Any]]:
+        """The ranking for ``query``; ``explore`` shows a user's page with G-Rank's
+        exploration swap (probability ``explore_p``), so lower-ranked items get seen and
+        clicked; evaluation and scripts leave it off and get the served ranking."""
+        rng = np.random.default_rng() if explore else None
+        ranked = self.index.rank(check_query(query), k, explore_rng=rng)
         out = []
         for rank, item_id in enumerate(ranked, 1):
             item = self.titles.get(item_id)
@@ -249,7 +254,8 @@ class RankService:
             raise RankError("the rank service is still starting")
         if command == "search":
             await daemon.db(tail.refresh, daemon.store)
-            results = tail.search(str(args.get("query", "")), int(args.get("k", 10)))
+            query, k = str(args.get("query", "")), int(args.get("k", 10))
+            results = tail.search(query, k, bool(args.get("explore", False)))
             with contextlib.suppress(trio.WouldBlock):
                 self._pull_now.send_nowait(None)  # G-Rank: pull after each local query
             return {"query": args.get("query"), "results": results}

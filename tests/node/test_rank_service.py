@@ -97,6 +97,18 @@ def test_offline_clicks_change_the_offline_ranking(tmp_path: Path) -> None:
     assert long_query.returncode == 2 and "longer than" in long_query.stderr
 
 
+def test_explored_pages_swap_results_and_the_served_ranking_stays_put(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "s.db") as store:
+        import_items(store, parse_catalogue(write_catalogue(tmp_path / "c.jsonl").open(), "c"))
+        tail = open_tail(store, "me")
+        served = [r["id"] for r in tail.search("blue", 2)]
+        assert all([r["id"] for r in tail.search("blue", 2)] == served for _ in range(20))
+        pages = {tuple(r["id"] for r in tail.search("blue", 2, explore=True)) for _ in range(60)}
+    # p = 0.5 per page: some pages are the served one, some show a swapped or unseen result
+    assert tuple(served) in pages and len(pages) > 1
+    assert all(len(page) == 2 for page in pages)
+
+
 def test_forged_and_foreign_rows_are_dropped_before_storage() -> None:
     alice, mallory = Identity.generate(), Identity.generate()
     body = wire.encode(wire.Click(wire.WIRE_VERSION, "blue", ["a1"], "a1"))
