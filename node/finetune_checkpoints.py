@@ -33,6 +33,8 @@ class RunHandle:
     hashes_cursor: int = 0
     announced_ours: dict[int, bytes] | None = None
     adopt_tries: dict[int, int] = field(default_factory=dict)
+    scope: trio.CancelScope = field(default_factory=trio.CancelScope)
+    """Cancels the run's round clock (a run replaced by an earlier announcement)."""
 
     async def call(self, fn: Any, *args: Any) -> Any:
         return await trio.to_thread.run_sync(fn, *args, limiter=self.limiter)

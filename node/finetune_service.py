@@ -39,6 +39,10 @@ ADOPT_AFTER = 5
 """Repair rounds (about a second each) of disagreeing with a final hash before adopting it."""
 
 
+SpecKey = tuple[int, bytes]
+"""(announcement time in ms, author key) of a RunSpec record: the earliest wins a conflict."""
+
+
 def grads_topic(run_id: str) -> str:
     return f"{wire.GRADS_TOPIC}/{run_id}"
 
@@ -68,6 +72,7 @@ class FinetuneService:
         self.encoder_dir = encoder_dir
         self.runs: dict[str, RunHandle] = {}
         self.specs: dict[str, wire.RunSpec] = {}
+        self._spec_keys: dict[str, SpecKey] = {}
         self.failed: dict[str, str] = {}
         self._runs_cursor = 0
         self._daemon: Daemon | None = None
@@ -80,6 +85,7 @@ class FinetuneService:
             CHECKPOINT_PROTOCOL, checkpoint_server(lambda: self.runs), max_request_bytes=128
         )
         self.runs, self.specs, self._runs_cursor = {}, {}, 0  # a restart rebuilds from the store
+        self._spec_keys = {}
         last_status: dict[str, Any] | None = None
         async with trio.open_nursery() as nursery:
             self._nursery = nursery
@@ -108,15 +114,40 @@ class FinetuneService:
             daemon.store.records_since, wire.RUNS_TOPIC, self._runs_cursor, _PAGE, 1 << 26
         )
         for row in rows:
-            spec = wire.decode_run_spec(wire.decode_record(row.blob).body)
+            record = wire.decode_record(row.blob)
+            spec = wire.decode_run_spec(record.body)
+            key = (record.ts_ms, record.author)
             known = self.specs.get(spec.run_id)
             if known is not None:
                 if spec != known:
-                    self.failed[spec.run_id] = "conflicting specs for one run id"
+                    await self._conflict(daemon, spec, key)
                 continue
             self.specs[spec.run_id] = spec
+            self._spec_keys[spec.run_id] = key
             if self.auto_join or spec.run_id in self._starting:
                 await self._open(daemon, spec)
+
+    async def _conflict(self, daemon: Daemon, spec: wire.RunSpec, key: SpecKey) -> None:
+        """Two announcements of one run id that differ (two starters raced): every node keeps
+        the earliest (announcement time, then author key), switching before the run starts;
+        a node already training on the other one keeps it and logs the conflict."""
+        run_id, known = spec.run_id, self.specs[spec.run_id]
+        if not key < self._spec_keys[run_id]:
+            return
+        if now_ms() >= known.start_ms:
+            note = f"run {run_id}: an earlier, different announcement came after the start"
+            await daemon.db(daemon.store.add_event, "finetune", note)
+            return
+        handle = self.runs.pop(run_id, None)
+        if handle is not None:
+            handle.scope.cancel()
+        self.specs[run_id], self._spec_keys[run_id] = spec, key
+        self.failed.pop(run_id, None)
+        differs = ", ".join(f for f in spec_differences(known, spec) if f != "start_ms")
+        note = f"run {run_id}: took the earlier announcement (it differs in {differs})"
+        await daemon.db(daemon.store.add_event, "finetune", note)
+        if self.auto_join or run_id in self._starting:
+            await self._open(daemon, spec)
 
     async def _open(self, daemon: Daemon, spec: wire.RunSpec) -> None:
         try:
@@ -137,7 +168,11 @@ class FinetuneService:
         await daemon.join_topic(hashes_topic(spec.run_id))
         await daemon.db(daemon.store.add_event, "finetune", f"joined run {spec.run_id}")
         assert self._nursery is not None
-        self._nursery.start_soon(self._drive, daemon, handle)
+        self._nursery.start_soon(self._drive_until_cancelled, daemon, handle)
+
+    async def _drive_until_cancelled(self, daemon: Daemon, handle: RunHandle) -> None:
+        with handle.scope:
+            await self._drive(daemon, handle)
 
     async def _tail_run(self, daemon: Daemon, handle: RunHandle) -> None:
         run_id = handle.state.spec.run_id

@@ -124,3 +124,27 @@ def test_three_daemons_a_late_joiner_and_a_crash_agree_on_every_checkpoint(
     report = json.loads(result.stdout)
     assert report["ok"] and report["round"] == rounds
     assert report["sha256"] in finals
+
+
+def test_two_starters_racing_with_different_specs_end_on_the_earlier_one(
+    tmp_path: Path,
+) -> None:
+    torch_node = '[finetune]\nbackend = "torch"\n'
+    with Swarm(tmp_path, sync_interval=1.0) as swarm:
+        a = swarm.start(config=torch_node)
+        b = swarm.start(config=torch_node)  # not connected: neither sees the other's start
+        addr_a = swarm.address(a)
+        swarm.address(b)
+        args = {"run_id": RUN, "model": "tiny", "rounds": 12, "delay_seconds": 40.0}
+        send_control(a, "train_start", args, timeout=60)
+        swarm.wait_for(lambda: finetune_status(swarm, a).get("rounds") == 12, 60, "a's run")
+        send_control(b, "train_start", {**args, "rounds": 14}, timeout=60)
+        swarm.wait_for(lambda: finetune_status(swarm, b).get("rounds") == 14, 60, "b's run")
+        send_control(b, "connect", {"addr": addr_a}, timeout=30)
+        swarm.wait_for(
+            lambda: all(finetune_status(swarm, d).get("rounds") == 12 for d in (a, b)),
+            60,
+            "both nodes on the earlier announcement",
+        )
+        events = bs("events", "--json", "--data-dir", str(b))
+        assert "took the earlier announcement (it differs in rounds)" in events.stdout
