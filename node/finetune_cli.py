@@ -83,6 +83,13 @@ def train() -> None:
     help="Projected gradients per peer per round, one byte and one fresh batch each.",
 )
 @click.option(
+    "--decay-floor",
+    type=click.FloatRange(0.0, 1.0),
+    default=1.0,
+    show_default=True,
+    help="η falls linearly to this fraction of --lr by the last round (1: constant).",
+)
+@click.option(
     "--screen/--no-screen",
     default=None,
     help="Shared mode: exclude authors that keep sending saturated codes [default: on in "

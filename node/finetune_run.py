@@ -18,6 +18,7 @@ from models.spsa.codes import ScaleRule
 from models.spsa.engine import Record, peer_record
 from models.spsa.polarity import PolarityBatch, make_batch
 from models.spsa.replica import RULES_VERSION, Checkpoint, Replica, RunConfig
+from models.spsa.schedule import LearningRateSchedule
 from models.spsa.screening import ScreenRule
 from node import finetune_finality as finality
 from node import wire
@@ -38,6 +39,11 @@ def run_config(spec: wire.RunSpec) -> RunConfig:
         epsilon=spec.epsilon,
         scale_rule=ScaleRule(initial=spec.initial_scale),
         checkpoint_every=spec.checkpoint_every,
+        schedule=(
+            LearningRateSchedule(decay_rounds=spec.rounds, floor=spec.decay_floor)
+            if spec.decay_floor < 1.0
+            else LearningRateSchedule()
+        ),
         screen=ScreenRule() if spec.screen else None,
         probes=spec.probes,
     )
@@ -270,6 +276,7 @@ def new_spec(
     batch: int,
     screen: bool | None = None,
     probes: int = 1,
+    decay_floor: float = 1.0,
 ) -> wire.RunSpec:
     """A validated RunSpec; RunError names what is wrong.
 
@@ -298,6 +305,7 @@ def new_spec(
         "layout_digest": layout.digest,
         "screen": mode == "shared" if screen is None else screen,
         "probes": probes,
+        "decay_floor": decay_floor,
         "rules": RULES_VERSION,
     }
     try:  # round trip through the wire decoder: the same checks a receiving peer applies

@@ -314,6 +314,7 @@ class FinetuneService:
                 batch=int(args.get("batch", 8)),
                 screen=None if args.get("screen") is None else bool(args["screen"]),
                 probes=int(args.get("probes", 1)),
+                decay_floor=float(args.get("decay_floor", 1.0)),
             )
         )
         known = self.specs.get(spec.run_id)

@@ -68,6 +68,9 @@ class RunSpec(WireMessage, frozen=True):
     """Shared mode: ignore, then exclude, authors that keep sending saturated codes."""
     probes: Annotated[int, msgspec.Meta(ge=1, le=MAX_PROBES)] = 1
     """Projected gradients (one byte each) per peer per round."""
+    decay_floor: Annotated[float, msgspec.Meta(ge=0.0, le=1.0)] = 1.0
+    """η falls linearly from ``learning_rate`` at round 0 to this fraction of it at the last
+    round (1.0: constant η; LearningRateSchedule, exact float arithmetic)."""
     rules: Annotated[int, msgspec.Meta(ge=1, le=1_000)] = 1
     """Version of the rules every replica applies (``models.spsa.replica.RULES_VERSION``):
     the scale rule, screening and the update; a node with other rules refuses the run."""

@@ -29,3 +29,13 @@ def test_a_run_on_other_replica_rules_is_refused_with_both_versions() -> None:
     with pytest.raises(RunError, match=f"rules v{RULES_VERSION + 1}; this node implements"):
         RunState.open(newer, "me", backend="none")
     assert RunState.open(spec, "me", backend="none").replica.config.probes == 3
+
+
+def test_a_decay_floor_decays_eta_linearly_to_the_last_round() -> None:
+    args = ("r", "tiny", "shared", 20, 1000, 0, 5e-3, 1e-3, 0.05, 5, 4)
+    config = run_config(spec_of(*args, decay_floor=0.1))
+    assert config.learning_rate_at(0) == 5e-3
+    assert config.learning_rate_at(10) == pytest.approx(5e-3 * 0.55)
+    assert config.learning_rate_at(20) == pytest.approx(5e-4)
+    constant = run_config(spec_of(*args))
+    assert constant.learning_rate_at(19) == 5e-3 and constant.digest != config.digest

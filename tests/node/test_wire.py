@@ -158,6 +158,7 @@ run_specs = st.builds(
     layout_digest=st.text(max_size=64),
     screen=st.booleans(),
     probes=st.integers(1, wire.MAX_PROBES),
+    decay_floor=st.floats(0.0, 1.0),
     rules=st.integers(1, 1_000),
 )
 grads = st.builds(
@@ -870,9 +871,10 @@ def test_grad_codes_are_int8_within_127() -> None:
 
 def test_a_run_spec_without_later_fields_decodes_with_their_defaults() -> None:
     spec = wire.RunSpec(
-        1, "r", "tiny", "shared", 5e-3, 1e-3, 0.05, 10, 1000, 0, 5, 8, bytes(32), "x", True, 4, 2
+        1, "r", "tiny", "shared", 5e-3, 1e-3, 0.05, 10, 1000, 0, 5, 8, bytes(32), "x", True, 4
     )
+    spec = msgspec.structs.replace(spec, decay_floor=0.1, rules=2)
     assert wire.decode_run_spec(wire.encode(spec)) == spec
-    session_2 = msgspec.msgpack.encode(msgspec.structs.astuple(spec)[:-2])  # no probes, rules
-    legacy = wire.decode_run_spec(session_2)
-    assert (legacy.probes, legacy.rules) == (1, 1)
+    session_2 = msgspec.msgpack.encode(msgspec.structs.astuple(spec)[:-3])
+    legacy = wire.decode_run_spec(session_2)  # no probes, decay_floor, rules
+    assert (legacy.probes, legacy.decay_floor, legacy.rules) == (1, 1.0, 1)
