@@ -111,6 +111,15 @@ class AdaptConfig:
 
 
 @dataclass(frozen=True)
+class RankSettings:
+    """G-Rank (the ``rank`` service)."""
+
+    preset: Literal["byteswarm", "byteswarm_v2"] = "byteswarm"
+    """Which ranking config: the defences of session 2, or ``byteswarm_v2`` (recent-click
+    votes, a half-life counted in click rows, exploration on users' pages: README, rank)."""
+
+
+@dataclass(frozen=True)
 class FinetuneConfig:
     """One-byte SPSA finetuning (the ``finetune`` service)."""
 
@@ -145,6 +154,7 @@ class NodeConfig:
     peer_limits: PeerLimits = field(default_factory=PeerLimits)
     adapt: AdaptConfig = field(default_factory=AdaptConfig)
     finetune: FinetuneConfig = field(default_factory=FinetuneConfig)
+    rank: RankSettings = field(default_factory=RankSettings)
 
 
 def load_config(path: Path | None = None, **overrides: Any) -> NodeConfig:

@@ -60,6 +60,7 @@ def _writable_store(data_dir: Path | None):  # type: ignore[no-untyped-def]
 )
 def search(data_dir: Path | None, as_json: bool, query: str, k: int, explore: bool) -> None:
     """Rank the local catalogue for QUERY with G-Rank (works with no network)."""
+    from models.rank.config import PRESETS
     from node.rank_service import RankError, check_query, open_tail
     from node.wire import peer_id_str
 
@@ -75,7 +76,8 @@ def search(data_dir: Path | None, as_json: bool, query: str, k: int, explore: bo
 
         identity = load_or_create_identity(_config(data_dir).data_dir)
         with _writable_store(data_dir) as store:
-            tail = open_tail(store, peer_id_str(identity.public_key))
+            preset = PRESETS[_config(data_dir).rank.preset]
+            tail = open_tail(store, peer_id_str(identity.public_key), preset)
             results = tail.search(query, k, explore)
     text = "\n".join(f"{r['rank']:3}. {r['id']}  {r['title']} — {r['artist']}" for r in results)
     _emit(results, as_json, text or "no results")

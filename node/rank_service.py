@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import random
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -124,16 +125,53 @@ def compact_click(query: str, shown: Sequence[str], item: str) -> wire.Click:
     return wire.Click(wire.WIRE_VERSION, query, [], item, position)
 
 
+MIN_HALF_LIFE_S = 60.0
+"""The shortest click half-life a row-counted one may turn into (a burst of traffic)."""
+REBUILD_DRIFT = 1.25
+"""Rebuild the index when the click rate moves its half-life by more than this factor."""
+
+
 @dataclass
 class IndexTail:
-    """A RankIndex kept up to date with the store by tailing items and click records."""
+    """A RankIndex kept up to date with the store by tailing items and click records.
+
+    With ``half_life_rows`` set in the preset, the half-life in seconds follows the click
+    rate seen in the store (rows over their time span), and the index is rebuilt from the
+    store when that rate has moved it by more than ``REBUILD_DRIFT``.
+    """
 
     index: RankIndex
     item_rowid: int = 0
     click_cursor: int = 0
     titles: dict[str, Item] = field(default_factory=dict)
+    clicks_seen: int = 0
+    first_ts: float = math.inf
+    last_ts: float = -math.inf
+    preset: RankConfig | None = None
+
+    def effective_config(self) -> RankConfig:
+        """The preset with ``half_life_s`` from the click rate, once two rows set a rate."""
+        preset = self.preset or self.index.config
+        rows = preset.half_life_rows
+        span = self.last_ts - self.first_ts
+        if rows is None or self.clicks_seen < 2 or span <= 0:
+            return preset
+        rate = (self.clicks_seen - 1) / span  # click rows a second, as this node saw them
+        return replace(preset, half_life_s=max(MIN_HALF_LIFE_S, rows / rate))
 
     def refresh(self, store: Store) -> int:
+        added = self._load(store)
+        wanted = self.effective_config().half_life_s
+        used = self.index.config.half_life_s
+        if wanted and used and max(wanted / used, used / wanted) > REBUILD_DRIFT:
+            self.preset = self.preset or self.index.config
+            self.index = RankIndex(self.index.self_id, self.effective_config())
+            self.item_rowid = self.click_cursor = self.clicks_seen = 0
+            self.first_ts, self.last_ts = math.inf, -math.inf
+            added = self._load(store)
+        return added
+
+    def _load(self, store: Store) -> int:
         rows = store.db.execute(
             "SELECT rowid, id, title, artist, tags FROM items WHERE rowid > ? ORDER BY rowid",
             (self.item_rowid,),
@@ -150,9 +188,12 @@ class IndexTail:
             stored, self.click_cursor, more = store.records_since(
                 wire.CLICKS_TOPIC, self.click_cursor, _PAGE, 64 * 1024 * 1024
             )
-            added += self.index.add_rows(
-                click_row(wire.decode_record(r.blob), now_ms) for r in stored
-            )
+            rows = [click_row(wire.decode_record(r.blob), now_ms) for r in stored]
+            if rows:
+                self.clicks_seen += len(rows)
+                self.first_ts = min(self.first_ts, min(r.ts for r in rows))
+                self.last_ts = max(self.last_ts, max(r.ts for r in rows))
+            added += self.index.add_rows(rows)
         return added
 
     def search(self, query: str, k: int, explore: bool = False) -> list[dict[str, Any]]:
@@ -176,7 +217,8 @@ class IndexTail:
 
 
 def open_tail(store: Store, self_id: str, config: RankConfig | None = None) -> IndexTail:
-    tail = IndexTail(RankIndex(self_id, config or RankConfig()))
+    preset = config or RankConfig()
+    tail = IndexTail(RankIndex(self_id, preset), preset=preset)
     tail.refresh(store)
     return tail
 

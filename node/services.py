@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from models.rank.config import PRESETS
 from node.config import NodeConfig
 from node.daemon import Service
 from node.finetune_service import FinetuneService
@@ -22,7 +23,7 @@ def default_services(config: NodeConfig) -> list[Service]:
     if finetune.backend != "auto":
         backend = finetune.backend
     services: list[Service] = [
-        RankService(),
+        RankService(PRESETS[config.rank.preset]),
         FinetuneService(finetune.auto_join, backend, finetune.encoder_dir),
     ]
     if config.adapt.enabled:

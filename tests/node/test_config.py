@@ -85,3 +85,11 @@ def test_finetune_table_takes_an_optional_path_and_a_backend(tmp_path: Path) -> 
         load_config(write(tmp_path, '[finetune]\nbackend = "cuda"\n'))
     with pytest.raises(ConfigError, match=r"finetune\.encoder_dir"):
         load_config(write(tmp_path, "[finetune]\nencoder_dir = 3\n"))
+
+
+def test_rank_table_names_a_preset(tmp_path: Path) -> None:
+    assert load_config(None).rank.preset == "byteswarm"
+    path = write(tmp_path, '[rank]\npreset = "byteswarm_v2"\n')
+    assert load_config(path).rank.preset == "byteswarm_v2"
+    with pytest.raises(ConfigError, match=r"rank\.preset"):
+        load_config(write(tmp_path, '[rank]\npreset = "fastest"\n'))

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import msgspec
 import pytest
 
+from models.rank.config import BYTESWARM, BYTESWARM_V2
 from models.rank.rows import Item
 from node import wire
 from node.cli import send_control
@@ -26,7 +28,7 @@ from node.rank_service import (
     parse_catalogue,
     record_click_offline,
 )
-from node.store import Store
+from node.store import RecordRow, Store
 from node.swarm import Swarm
 
 CATALOGUE = [
@@ -107,6 +109,30 @@ def test_explored_pages_swap_results_and_the_served_ranking_stays_put(tmp_path: 
     # p = 0.5 per page: some pages are the served one, some show a swapped or unseen result
     assert tuple(served) in pages and len(pages) > 1
     assert all(len(page) == 2 for page in pages)
+
+
+def _store_clicks(store: Store, seconds_apart: float, count: int) -> str:
+    alice = Identity.generate()
+    body = wire.encode(compact_click("blue", ["a1"], "a1"))
+    start_ms = int(time.time() * 1000) - int(count * seconds_apart * 1000)
+    rows = []
+    for seq in range(count):
+        ts_ms = start_ms + int(seq * seconds_apart * 1000)
+        record = wire.sign_record(alice.seed, wire.CLICKS_TOPIC, seq, ts_ms, body)
+        rows.append(RecordRow(record.topic, record.author, seq, ts_ms, wire.encode(record)))
+    store.insert_records(rows, "local")
+    return wire.peer_id_str(alice.public_key)
+
+
+def test_a_half_life_in_rows_follows_the_click_rate_of_the_store(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "s.db") as store:
+        import_items(store, parse_catalogue(write_catalogue(tmp_path / "c.jsonl").open(), "c"))
+        alice = _store_clicks(store, seconds_apart=10.0, count=21)  # 0.1 click rows a second
+        tail = open_tail(store, alice, BYTESWARM_V2)
+        assert tail.index.config.half_life_s == pytest.approx(1_850.0 * 10.0)
+        assert tail.search("blue", 1)[0]["id"] == "a1"  # her clicks count after the rebuild
+        fixed = open_tail(store, alice, BYTESWARM)  # a half-life in seconds stays as it is
+        assert fixed.index.config.half_life_s == BYTESWARM.half_life_s
 
 
 def test_forged_and_foreign_rows_are_dropped_before_storage() -> None:
