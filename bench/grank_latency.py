@@ -82,7 +82,7 @@ def main() -> None:
     import os
     import platform
 
-    from models.rank.config import BYTESWARM, PAPER_F0
+    from models.rank.config import BYTESWARM, BYTESWARM_V2, PAPER_F0
 
     parser = argparse.ArgumentParser(description=measure_latency.__doc__)
     parser.add_argument("--json", required=True)
@@ -93,6 +93,7 @@ def main() -> None:
         "machine": f"{platform.machine()}, {os.cpu_count()} cpus, py {platform.python_version()}",
         "load_average_at_start": os.getloadavg(),
         "byteswarm": measure_latency(BYTESWARM, seed=0, n_rows=args.rows),
+        "byteswarm_v2": measure_latency(BYTESWARM_V2, seed=0, n_rows=args.rows),
         "grank_paper_f0": measure_latency(PAPER_F0, seed=0, n_rows=args.rows),
     }
     with open(args.json, "w") as handle:
