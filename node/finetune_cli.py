@@ -17,6 +17,7 @@ from node.cli import (
     json_option,
     send_control,
 )
+from node.finetune_defaults import DEFAULT_DECAY_FLOOR, DEFAULT_LEARNING_RATE, DEFAULT_PROBES
 
 
 @cli.group()
@@ -61,9 +62,9 @@ def train() -> None:
     "--lr",
     "learning_rate",
     type=float,
-    default=5e-3,
+    default=DEFAULT_LEARNING_RATE,
     show_default=True,
-    help="η (chosen on a validation split by bench/spsa_tune.py).",
+    help="η (chosen on a validation split with the default probes and decay: bench/spsa_tune).",
 )
 @click.option(
     "--epsilon", type=float, default=1e-3, show_default=True, help="SPSA perturbation size."
@@ -78,14 +79,14 @@ def train() -> None:
 @click.option(
     "--probes",
     type=click.IntRange(1, 64),
-    default=1,
+    default=DEFAULT_PROBES,
     show_default=True,
     help="Projected gradients per peer per round, one byte and one fresh batch each.",
 )
 @click.option(
     "--decay-floor",
     type=click.FloatRange(0.0, 1.0),
-    default=1.0,
+    default=DEFAULT_DECAY_FLOOR,
     show_default=True,
     help="η falls linearly to this fraction of --lr by the last round (1: constant).",
 )

@@ -28,6 +28,7 @@ from node.finetune_checkpoints import (
     adopt_final_checkpoint,
     checkpoint_server,
 )
+from node.finetune_defaults import DEFAULT_DECAY_FLOOR, DEFAULT_LEARNING_RATE, DEFAULT_PROBES
 from node.finetune_run import RunState, new_spec, spec_differences
 from node.finetune_task import Backend, RunError
 
@@ -307,14 +308,14 @@ class FinetuneService:
                 rounds=int(args.get("rounds", 100)),
                 round_ms=int(float(args.get("round_seconds", 2.0)) * 1000),
                 start_ms=now_ms() + int(float(args.get("delay_seconds", 3.0)) * 1000),
-                learning_rate=float(args.get("learning_rate", 5e-3)),
+                learning_rate=float(args.get("learning_rate", DEFAULT_LEARNING_RATE)),
                 epsilon=float(args.get("epsilon", 1e-3)),
                 initial_scale=float(args.get("initial_scale", 0.05)),
                 checkpoint_every=int(args.get("checkpoint_every", 10)),
                 batch=int(args.get("batch", 8)),
                 screen=None if args.get("screen") is None else bool(args["screen"]),
-                probes=int(args.get("probes", 1)),
-                decay_floor=float(args.get("decay_floor", 1.0)),
+                probes=int(args.get("probes", DEFAULT_PROBES)),
+                decay_floor=float(args.get("decay_floor", DEFAULT_DECAY_FLOOR)),
             )
         )
         known = self.specs.get(spec.run_id)
