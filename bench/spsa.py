@@ -13,8 +13,9 @@ python -m bench.spsa --merge a.json b.json ... --json all.json --plot all.png
 "byzantine" parts (other modes or attacks, same config) and takes extras from the last part.
 ``--screen-suspect-after`` screens with ``ScreenRule(suspect_after=N)`` instead of the default
 rule (recorded as ``config.screen_rule``; parts with different rules do not merge).
-The learning rate, its schedule (constant: decays lost on validation) and the batch were
-picked on a validation part of the training split: ``spsa_tune.py``.
+The main part's probes (8 a peer a round), η (3e-2, decaying linearly to 0.1·η) and batch
+were picked on a validation part of the training split (``spsa_tune.py``;
+``spsa_tune_probes.json``); the Byzantine part keeps one probe and a constant 5e-3 (session 2).
 """
 
 from __future__ import annotations
@@ -57,11 +58,12 @@ from models.spsa.torch_backend import TorchEncoder
 METHODS = ("fp32", "independent", "shared", "sign")
 LEARNING_RATE_ONE_PROBE = 5e-3
 """η with one probe per peer per round (the Byzantine part), chosen on validation."""
-PROBES = 1
-LEARNING_RATE = 5e-3
-DECAY_ROUNDS = 0
-DECAY_FLOOR = 1.0
-"""η of every SPSA method, picked on a validation part of the training split (spsa_tune.py)."""
+PROBES = 8
+"""Projected gradients per peer per round in the main part (``--quick``: 2, to stay fast)."""
+LEARNING_RATE = 3e-2
+DECAY_FLOOR = 0.1
+"""η of every SPSA method, decaying linearly to DECAY_FLOOR · η at the last round: picked with
+PROBES on a validation part of the training split (spsa_tune_probes.json)."""
 BATCH = 8
 """Words per peer per round (with 4 peers: 32 words a round, as for Adam)."""
 ADAM_LEARNING_RATE = 1e-3
@@ -398,15 +400,15 @@ def main() -> None:
     parser.add_argument(
         "--probes",
         type=int,
-        default=PROBES,
-        help=f"projected gradients per peer per round in the main part [{PROBES}]",
+        default=None,
+        help=f"projected gradients per peer per round in the main part [{PROBES}; quick: 2]",
     )
     parser.add_argument("--lr", type=float, default=None, help="η of the SPSA methods")
     parser.add_argument(
         "--decay-rounds",
         type=int,
         default=None,
-        help=f"η decays linearly to --decay-floor × η at this round [{DECAY_ROUNDS}]",
+        help="η decays linearly to --decay-floor × η at this round [the last round]",
     )
     parser.add_argument("--decay-floor", type=float, default=None, help=f"[{DECAY_FLOOR}]")
     parser.add_argument("--byz-rounds", type=int, default=None)
@@ -461,15 +463,16 @@ def main() -> None:
         quick = args.quick
         task = load_task(128 if quick else None)
         seeds = args.seed_list or list(range(args.seeds))
+        rounds = args.rounds or (10 if quick else 300)
         base = SimConfig(
             "independent",
             peers=4,
-            rounds=args.rounds or (10 if quick else 300),
+            rounds=rounds,
             batch=BATCH,
             learning_rate=args.lr or LEARNING_RATE,
             eval_every=10 if quick else 50,
-            probes=args.probes,
-            decay_rounds=DECAY_ROUNDS if args.decay_rounds is None else args.decay_rounds,
+            probes=args.probes or (2 if quick else PROBES),
+            decay_rounds=rounds if args.decay_rounds is None else args.decay_rounds,
             decay_floor=DECAY_FLOOR if args.decay_floor is None else args.decay_floor,
         )
         # the Byzantine part: 20 peers, the main part's η and schedule; 2 words each, so a
