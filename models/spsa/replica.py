@@ -33,7 +33,6 @@ from models.spsa.layout import ParamLayout
 from models.spsa.schedule import LearningRateSchedule
 from models.spsa.screening import ScreenRule
 
-
 RULES_VERSION = 1
 """Bump when anything a replica computes from the records changes (ScaleRule or ScreenRule
 defaults, the update, the directions): peers on different rules would silently disagree on
