@@ -139,7 +139,8 @@ def stage_finetune(swarm: Swarm, summary: dict[str, Any], rounds: int = 8) -> No
         "seconds": round(time.monotonic() - t, 2),
     }
     click.echo(
-        f"finetune: {rounds} rounds, {runs[0]['records']} one-byte records, all {n} "
+        f"finetune: {rounds} rounds, {runs[0]['records']} records of "
+        f"{runs[0].get('probes', 1)} one-byte gradients, all {n} "
         f"nodes at θ {runs[0]['sha256'][:16]} (backends {summary['finetune']['backends']}, "
         f"torch loaded in {sum(summary['finetune']['torch_loaded'])} of them)",
         err=True,
