@@ -141,17 +141,18 @@ class IndexTail:
     """
 
     index: RankIndex
+    preset: RankConfig
+    """The config asked for; ``index.config`` is it with the half-life the rate gave."""
     item_rowid: int = 0
     click_cursor: int = 0
     titles: dict[str, Item] = field(default_factory=dict)
     clicks_seen: int = 0
     first_ts: float = math.inf
     last_ts: float = -math.inf
-    preset: RankConfig | None = None
 
     def effective_config(self) -> RankConfig:
         """The preset with ``half_life_s`` from the click rate, once two rows set a rate."""
-        preset = self.preset or self.index.config
+        preset = self.preset
         rows = preset.half_life_rows
         span = self.last_ts - self.first_ts
         if rows is None or self.clicks_seen < 2 or span <= 0:
@@ -161,11 +162,10 @@ class IndexTail:
 
     def refresh(self, store: Store) -> int:
         added = self._load(store)
-        wanted = self.effective_config().half_life_s
-        used = self.index.config.half_life_s
-        if wanted and used and max(wanted / used, used / wanted) > REBUILD_DRIFT:
-            self.preset = self.preset or self.index.config
-            self.index = RankIndex(self.index.self_id, self.effective_config())
+        wanted = self.effective_config()
+        new, used = wanted.half_life_s, self.index.config.half_life_s
+        if new and used and max(new / used, used / new) > REBUILD_DRIFT:
+            self.index = RankIndex(self.index.self_id, wanted)
             self.item_rowid = self.click_cursor = self.clicks_seen = 0
             self.first_ts, self.last_ts = math.inf, -math.inf
             added = self._load(store)
@@ -218,7 +218,7 @@ class IndexTail:
 
 def open_tail(store: Store, self_id: str, config: RankConfig | None = None) -> IndexTail:
     preset = config or RankConfig()
-    tail = IndexTail(RankIndex(self_id, preset), preset=preset)
+    tail = IndexTail(RankIndex(self_id, preset), preset)
     tail.refresh(store)
     return tail
 
