@@ -75,7 +75,7 @@ def main_grid() -> list[tuple[Scenario, list[str]]]:
         (paper_reproduction(), ["grank_paper_f0", "byteswarm"]),
         (
             Scenario("paper", n_eval_nodes=10, n_distance_nodes=100),
-            ["bm25", "grank_paper_f0", "byteswarm", "byteswarm_ips"],
+            ["bm25", "grank_paper_f0", "byteswarm", "byteswarm_ips", "byteswarm_v2"],
         ),
         (
             Scenario("position", world="realistic", clicks="position", n_eval_nodes=10),
@@ -109,7 +109,7 @@ def full_grid() -> list[tuple[Scenario, list[str]]]:
                 n_queries=6_000,
                 n_eval_nodes=10,
             ),
-            ["bm25", "grank_paper_f0", "byteswarm"],
+            ["bm25", "grank_paper_f0", "byteswarm", "byteswarm_v2"],
         ),
         (
             Scenario(
@@ -119,20 +119,20 @@ def full_grid() -> list[tuple[Scenario, list[str]]]:
                 n_queries=6_000,
                 n_eval_nodes=10,
             ),
-            ["bm25", "grank_paper_f0", "byteswarm"],
+            ["bm25", "grank_paper_f0", "byteswarm", "byteswarm_v2"],
         ),
         (
             Scenario(
                 "scale_5000", world="scale", clicks="position", n_queries=5_000, n_eval_nodes=5
             ),
-            ["bm25", "grank_paper_f0", "byteswarm"],
+            ["bm25", "grank_paper_f0", "byteswarm", "byteswarm_v2"],
         ),
     ]
 
 
 def quick_grid() -> list[tuple[Scenario, list[str]]]:
     small = Scenario("paper", n_nodes=30, n_queries=1_200, n_eval_nodes=5, attack_at=400)
-    ours = ["bm25", "grank_paper_f0", "byteswarm", "byteswarm_ips"]
+    ours = ["bm25", "grank_paper_f0", "byteswarm", "byteswarm_v2"]
     return [
         (paper_reproduction(n_nodes=30, n_queries=1_200), ["grank_paper_f0"]),
         (small, ours),
@@ -140,7 +140,7 @@ def quick_grid() -> list[tuple[Scenario, list[str]]]:
         (replace(small, name="targeted_sybil", attack="targeted"), ["grank_paper_f1", "byteswarm"]),
         (
             replace(small, name="mimicry", attack="mimicry"),
-            ["grank_paper_f1", "byteswarm", "byteswarm_ips"],
+            ["grank_paper_f1", "byteswarm", "byteswarm_v2"],
         ),
     ]
 

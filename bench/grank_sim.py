@@ -11,7 +11,7 @@ per-author prefixes, which is cheaper than filtering the cursor batch and gives 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -21,9 +21,10 @@ import numpy as np
 from bench.grank_metrics import Evaluator, ndcg_at
 from bench.grank_wire import ENCODINGS, WireAccount
 from bench.grank_world import CLICK_MODELS, World, paper_world, realistic_world
+from models.rank.click_rate import ClickRate, drifted
 from models.rank.config import RankConfig
 from models.rank.index import RankIndex
-from models.rank.rows import ClickRow
+from models.rank.rows import ClickRow, Item
 from models.rank.wire_size import array_header_bytes, counters_bytes, row_bytes, rows_to_counters
 
 N_ATTACKERS = 10
@@ -83,6 +84,12 @@ class SimNode:
     vector: dict[str, int] = field(default_factory=dict)
     log_bytes: list[int] = field(default_factory=lambda: [0])
     """log_bytes[n]: encoded bytes of log[:n], so a cursor response's size is one subtraction."""
+    preset: RankConfig | None = None
+    """The config asked for, when its half-life counts click rows: converted with the rate
+    this node has seen and rebuilt on drift, as the daemon's ``IndexTail`` does."""
+    items: Sequence[Item] = ()
+    rate: ClickRate = field(default_factory=ClickRate)
+    rebuilds: int = 0
 
     def learn(self, other: int) -> None:
         if other != self.number and other not in self.known:
@@ -108,7 +115,17 @@ class SimNode:
                 counts = self.raw.setdefault(row.query, {})
                 counts[row.clicked] = counts.get(row.clicked, 0) + 1
         self.log.extend(fresh)
-        self.index.add_rows(fresh)
+        if self.preset is None:
+            self.index.add_rows(fresh)
+            return
+        self.rate.observe(row.ts for row in fresh)
+        wanted = self.rate.config_for(self.preset)
+        if drifted(self.index.config, wanted):
+            self.index = RankIndex(self.index.self_id, wanted, self.items)
+            self.index.add_rows(self.log)
+            self.rebuilds += 1
+        else:
+            self.index.add_rows(fresh)
 
     def cursor_bytes(self, start: int) -> int:
         """Encoded bytes of the batch ``log[start:]`` (what the paper's cursor sends)."""
@@ -133,7 +150,13 @@ class Simulation:
             scenario.attack, N_ATTACKERS
         )
         self.nodes = [
-            SimNode(n, RankIndex(peer_id(n), config, self.world.items), honest=n < n_honest)
+            SimNode(
+                n,
+                RankIndex(peer_id(n), config, self.world.items),
+                honest=n < n_honest,
+                preset=config if config.half_life_rows is not None else None,
+                items=self.world.items,
+            )
             for n in range(n_honest + n_bad)
         ]
         self.honest = list(range(n_honest))
@@ -302,6 +325,12 @@ class Simulation:
                 point["daemon_pages"] = float(np.mean(self.pages[window]))
                 point["response_rows"] = float(np.mean(self.response_rows[rows_window]))
                 point["ndcg_shown"] = float(np.mean(self.shown_ndcg[rows_window]))
+                if self.nodes[0].preset is not None:
+                    honest = [self.nodes[n] for n in self.honest]
+                    point["half_life_s"] = float(
+                        np.mean([node.index.config.half_life_s or 0.0 for node in honest])
+                    )
+                    point["rebuilds"] = float(np.mean([node.rebuilds for node in honest]))
                 point["rank_ms"] = 1e3 * float(
                     np.mean(self.rank_seconds[-self.scenario.eval_every :])
                 )

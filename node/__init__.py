@@ -14,7 +14,9 @@
 - ``daemon.py``          — the trio nursery that ties p2p, store, control and services together.
 - ``services.py``        — which services a node runs.
 - ``cli.py``             — the ``byteswarm`` command line.
-- ``rank_service.py``    — G-Rank in the daemon; ``rank_cli.py`` — search, click, items.
+- ``rank_records.py``    — catalogue items and click records; ``rank_tail.py`` — the index
+  kept up to date with the store; ``rank_service.py`` — G-Rank in the daemon (pulls);
+  ``rank_cli.py`` — search, click, items.
 - ``finetune_task.py``   — what a run trains here (torch or onnxruntime backend, data shard);
   ``finetune_run.py`` — one SPSA run as a node holds it; ``finetune_finality.py`` — majority-
   final checkpoints and adopting one; ``finetune_checkpoints.py`` — serving and fetching

@@ -114,9 +114,10 @@ class AdaptConfig:
 class RankSettings:
     """G-Rank (the ``rank`` service)."""
 
-    preset: Literal["byteswarm", "byteswarm_v2"] = "byteswarm"
-    """Which ranking config: the defences of session 2, or ``byteswarm_v2`` (recent-click
-    votes, a half-life counted in click rows, exploration on users' pages: README, rank)."""
+    preset: Literal["byteswarm", "byteswarm_v2"] = "byteswarm_v2"
+    """Which ranking config: ``byteswarm_v2`` (recent-click votes, a half-life counted in
+    click rows, exploration on users' pages: README, rank), or ``byteswarm``, the defences of
+    session 2 (one vote per author, a fixed 20,000 s half-life)."""
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,8 @@ def _writable_store(data_dir: Path | None):  # type: ignore[no-untyped-def]
 def search(data_dir: Path | None, as_json: bool, query: str, k: int, explore: bool) -> None:
     """Rank the local catalogue for QUERY with G-Rank (works with no network)."""
     from models.rank.config import PRESETS
-    from node.rank_service import RankError, check_query, open_tail
+    from node.rank_records import RankError, check_query
+    from node.rank_tail import open_tail
     from node.wire import peer_id_str
 
     try:
@@ -98,7 +99,7 @@ def click_(
     data_dir: Path | None, as_json: bool, query: str, item: str, shown: tuple[str, ...]
 ) -> None:
     """Record that ITEM was clicked for QUERY (a signed click row)."""
-    from node.rank_service import RankError, make_click, record_click_offline
+    from node.rank_records import RankError, make_click, record_click_offline
 
     args = {"query": query, "item": item, "shown": list(shown)}
     if _daemon_running(data_dir):
@@ -128,7 +129,7 @@ def items() -> None:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def import_(data_dir: Path | None, as_json: bool, file: Path) -> None:
     """Load a JSONL catalogue ({"id", "title", "artist", "tags"} per line), all or nothing."""
-    from node.rank_service import RankError, catalogue_from_file, import_items
+    from node.rank_records import RankError, catalogue_from_file, import_items
 
     try:
         catalogue = catalogue_from_file(file)

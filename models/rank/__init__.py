@@ -7,5 +7,6 @@
 - ``profiles.py``   — per-author k_t, k_m, k_u kept incrementally; the similarity vector.
 - ``counters.py``   — incremental (query, item, author) click counters with decay and caps.
 - ``index.py``      — ``RankIndex``: ingests rows, keeps similarity fresh, answers ``rank()``.
+- ``click_rate.py`` — the click rate a node has seen; a half-life in rows turned into seconds.
 - ``wire_size.py``  — rows -> counters, and the encoded bytes of each gossip representation.
 """

@@ -100,7 +100,8 @@ GLOBAL_COUNTS = replace(_PAPER, use_similarity=False, popular_half_life_s=86_400
 BM25_ONLY = RankConfig(use_clicks=False)
 """Baseline: metadata text match only."""
 BYTESWARM = RankConfig()
-"""byteswarm's defaults: dedupe, one vote per (author, query, item), decay, similarity floor."""
+"""Session 2's defaults (preset ``byteswarm``): dedupe, one vote per (author, query, item),
+decay, similarity floor. ``BYTESWARM_V2`` builds on it and is the daemon's default."""
 BYTESWARM_IPS = replace(BYTESWARM, author_cap="share", inverse_position=True, explore_p=1.0)
 """Best served nDCG with position-biased clicks (bench/results/grank.json): inverse-position
 weighted clicks, one vote per author and query split by them, an exploration swap on every
@@ -109,18 +110,22 @@ reached honest top-1 in 35-70 % of checks (tuning seeds), against 1-33 % for the
 BYTESWARM_V2 = replace(
     BYTESWARM, author_cap="recent", half_life_s=1_000.0, half_life_rows=1_850.0, explore_p=1.0
 )
-"""Candidate default (bench/results/grank_v2_*.json): one vote per (author, query, item) that
-decays from the author's latest click on it (half-life 1,000 s, i.e. 1,000 network-wide
-queries in the simulation), and an exploration swap on every simulated page. The ablation of
-``BYTESWARM_IPS`` (bench/results/grank_v2_ablation.json): exploration gives about half of its
-nDCG gain over the defaults at full scale (most of it at 50 peers), inverse position the rest,
-the share cap nothing; the share cap, and inverse position under ``distinct``, open the
-mimicry hole. This keeps one bounded vote per author and takes its extra signal from recency.
-Seeds 0-4, 100 peers x 10k position clicks: served nDCG@10 0.897 +- 0.032 (defaults 0.798,
-``BYTESWARM_IPS`` 0.857); 30-peer mimicry top-1 0.16 +- 0.17 (defaults 0.135, IPS 0.455).
-``half_life_rows`` = 1,850 carries the half-life to real traffic: a simulated node holds
-~1.85 click rows per network query at 10k queries (rows_per_node 18.5k in grank_v2.json), so
-1,000 s there are ~1,850 rows; a daemon divides by its own store's click rate."""
+"""The daemon's default since session 4 (``[rank] preset``; bench/results/grank_v2*.json): one
+vote per (author, query, item) that decays from the author's latest click on it, a short
+half-life, and an exploration swap on every page a user is shown (``byteswarm search
+--explore``). The ablation of ``BYTESWARM_IPS`` (bench/results/grank_v2_ablation.json):
+exploration gives about half of its nDCG gain over the defaults at full scale (most of it at
+50 peers), inverse position the rest, the share cap nothing; the share cap, and inverse
+position under ``distinct``, open the mimicry hole. This keeps one bounded vote per author and
+takes its extra signal from recency.
+
+The half-life is counted in click rows (``half_life_rows`` = 1,850: a simulated node holds
+~1.85 click rows per network query at 10k queries, so the 1,000 s chosen on tuning seeds at 1
+query a second are ~1,850 rows) and turned into seconds with the click rate each node has
+seen (``models.rank.click_rate``), in the daemon and in the simulation alike;
+``half_life_s`` = 1,000 is only the start, before a node has a rate. Seeds 0-4, 100 peers x
+10k position clicks (bench/results/grank_v2_rows.json): served nDCG@10 0.886 +- 0.033 (the
+old defaults 0.798, ``BYTESWARM_IPS`` 0.857), 0.85 reached on 4 of 5 seeds."""
 
 PRESETS: dict[str, RankConfig] = {"byteswarm": BYTESWARM, "byteswarm_v2": BYTESWARM_V2}
 """The configs a node's ``[rank] preset`` may name."""

@@ -30,8 +30,10 @@ def quick_report(bench: str, tmp_path: Path, timeout: float = 600) -> dict[str, 
 def test_grank_quick_bench_runs_and_reports_baselines(tmp_path: Path) -> None:
     report = quick_report("grank", tmp_path)
     assert report["seeds"] and len(report["seeds"]) >= 2
-    methods = set(report["methods"])
-    assert {"bm25", "global_counts", "grank_paper_f0", "byteswarm"} <= methods
+    ran = {method for scenario in report["summary"]["final"].values() for method in scenario}
+    assert {"bm25", "grank_paper_f0", "byteswarm", "byteswarm_v2"} <= ran
+    position = report["summary"]["final"]["position"]["byteswarm_v2"]
+    assert position["rebuilds"]["mean"] > 0  # the row-counted half-life followed the rate
 
 
 def test_adapt_quick_bench_runs_and_reports_baselines(tmp_path: Path) -> None:

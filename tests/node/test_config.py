@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from models.rank.config import PRESETS
 from node.config import DATA_DIR_ENV, ConfigError, NodeConfig, load_config
+from node.rank_tail import DEFAULT_PRESET
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -88,8 +90,9 @@ def test_finetune_table_takes_an_optional_path_and_a_backend(tmp_path: Path) -> 
 
 
 def test_rank_table_names_a_preset(tmp_path: Path) -> None:
-    assert load_config(None).rank.preset == "byteswarm"
-    path = write(tmp_path, '[rank]\npreset = "byteswarm_v2"\n')
-    assert load_config(path).rank.preset == "byteswarm_v2"
+    assert load_config(None).rank.preset == "byteswarm_v2"
+    assert PRESETS[load_config(None).rank.preset] is DEFAULT_PRESET
+    path = write(tmp_path, '[rank]\npreset = "byteswarm"\n')
+    assert load_config(path).rank.preset == "byteswarm"
     with pytest.raises(ConfigError, match=r"rank\.preset"):
         load_config(write(tmp_path, '[rank]\npreset = "fastest"\n'))

@@ -11,23 +11,23 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from models.rank.config import BYTESWARM, BYTESWARM_V2
+from models.rank.config import BYTESWARM, BYTESWARM_V2, RankConfig
 from models.rank.rows import Item
 from node import wire
 from node.cli import send_control
 from node.daemon import _verified
 from node.identity import Identity
-from node.rank_service import (
+from node.rank_records import (
     MAX_CLOCK_SKEW_MS,
     RankError,
     click_row,
     compact_click,
     import_items,
     make_click,
-    open_tail,
     parse_catalogue,
     record_click_offline,
 )
+from node.rank_tail import open_tail
 from node.store import RecordRow, Store
 from node.swarm import Swarm
 
@@ -99,16 +99,20 @@ def test_offline_clicks_change_the_offline_ranking(tmp_path: Path) -> None:
     assert long_query.returncode == 2 and "longer than" in long_query.stderr
 
 
-def test_explored_pages_swap_results_and_the_served_ranking_stays_put(tmp_path: Path) -> None:
+@pytest.mark.parametrize("preset", [BYTESWARM, BYTESWARM_V2], ids=["p=0.5", "p=1"])
+def test_explored_pages_swap_results_and_the_served_ranking_stays_put(
+    tmp_path: Path, preset: RankConfig
+) -> None:
     with Store.open(tmp_path / "s.db") as store:
         import_items(store, parse_catalogue(write_catalogue(tmp_path / "c.jsonl").open(), "c"))
-        tail = open_tail(store, "me")
+        tail = open_tail(store, "me", preset)
         served = [r["id"] for r in tail.search("blue", 2)]
         assert all([r["id"] for r in tail.search("blue", 2)] == served for _ in range(20))
         pages = {tuple(r["id"] for r in tail.search("blue", 2, explore=True)) for _ in range(60)}
-    # p = 0.5 per page: some pages are the served one, some show a swapped or unseen result
-    assert tuple(served) in pages and len(pages) > 1
-    assert all(len(page) == 2 for page in pages)
+    # p = 0.5 per page: some pages are the served one, some show a swapped or unseen result;
+    # p = 1 (the default preset): every explored page differs from the served one
+    assert (tuple(served) in pages) == (preset.explore_p < 1.0)
+    assert len(pages) > 1 and all(len(page) == 2 for page in pages)
 
 
 def _store_clicks(store: Store, seconds_apart: float, count: int) -> str:
