@@ -29,6 +29,7 @@ T = TypeVar("T")
 
 log = logging.getLogger("byteswarm.daemon")
 HEADS_PROTOCOL = "/byteswarm/sync-heads/1.0.0"
+SAMPLE_PROTOCOL = "/byteswarm/sample/1.0.0"
 SYNC_SCAN_ROWS = 8192
 """Rows a sync answer may read past (most of them held by the asker) before it replies."""
 
@@ -69,6 +70,9 @@ class Daemon:
         self._started = time.time()
         self._cursors: dict[tuple[str, str], int] = {}
         self._stored_counts: dict[str, int] = {}
+        self.service_pulled: set[str] = set()
+        """Topics a service pulls on its own schedule for now: the sync loop still pulls them
+        from a newly connected peer, but leaves them out of its periodic rounds."""
 
     @property
     def peer_id(self) -> str:
@@ -91,6 +95,7 @@ class Daemon:
                 nursery.start_soon(self._status_loop)
                 nursery.start_soon(self._control_loop)
                 self.p2p.handle(HEADS_PROTOCOL, self._serve_heads, wire.MAX_HEADS_REQUEST_BYTES)
+                self.p2p.handle(SAMPLE_PROTOCOL, self._serve_sample, wire.MAX_SAMPLE_REQUEST_BYTES)
                 nursery.start_soon(self._sync_loop)
                 for service in self.services:
                     nursery.start_soon(self._supervise, service)
@@ -149,9 +154,10 @@ class Daemon:
             self.topics.append(topic)
 
     async def publish_local(
-        self, topic: str, body: bytes, seq: int | None = None
+        self, topic: str, body: bytes, seq: int | None = None, *, gossip: bool = True
     ) -> wire.SignedRecord:
-        """Sign a record as this node, commit it, then gossip it."""
+        """Sign a record as this node, commit it, then gossip it (unless ``gossip`` is False:
+        then peers get it only by pulling, e.g. a finetune run whose records travel by sync)."""
         if topic not in self.topics:
             raise P2PError(f"not joined to topic {topic!r}")
         wire.decode_body(topic, body)  # never publish what our peers would reject
@@ -170,7 +176,8 @@ class Daemon:
             return record
 
         record = await self.db(commit)
-        self.p2p.publish(record)
+        if gossip:
+            self.p2p.publish(record)
         return record
 
     async def _serve_sync(self, request: wire.SyncRequest, peer: str) -> wire.SyncResponse:
@@ -222,6 +229,32 @@ class Daemon:
             more = response.more
         return new
 
+    async def _serve_sample(self, data: bytes, peer: str) -> bytes:
+        request = wire.decode_sample_request(data)
+        if request.topic not in self.topics:
+            raise wire.WireError(f"unknown topic {request.topic!r}")
+        limit = min(request.limit, self.config.sync.max_records)
+        budget = self.config.sync.max_response_bytes - 4096
+        rows = await self.db(self.store.newest_records, request.topic, limit, budget)
+        records = [wire.decode_record(row.blob) for row in rows]
+        response = wire.SyncResponse(wire.WIRE_VERSION, records, 0, False)
+        return wire.encode(wire.pack_sync_response(response, request.topic))
+
+    async def sample_topic(self, peer: str, topic: str, limit: int) -> int:
+        """Take ``peer``'s newest ``limit`` records of ``topic`` (checked like any sync
+        answer) without touching the sync cursor; returns how many were new."""
+        request = wire.encode(wire.SampleRequest(wire.WIRE_VERSION, topic, limit))
+        max_bytes = self.config.sync.max_response_bytes
+        data = await self.p2p.request(peer, SAMPLE_PROTOCOL, request, max_bytes)
+        packed = wire.decode_packed_sync_response(data, max_bytes)
+        if packed.topic != topic or len(packed.records) > limit:
+            raise wire.WireError(f"asked for {limit} records of {topic!r}, got another answer")
+        records = wire.unpack_sync_response(packed).records
+        valid = await trio.to_thread.run_sync(_verified, topic, records)
+        if len(valid) != len(records):
+            log.warning("peer %s sent %d invalid sample records", peer, len(records) - len(valid))
+        return await self.ingest(valid, peer)
+
     async def _serve_heads(self, data: bytes, peer: str) -> bytes:
         request = wire.decode_sync_heads_request(data)
         kept = [t for t in request.topics if t in self.topics]
@@ -232,7 +265,7 @@ class Daemon:
 
     async def _topics_behind(self, peer: str) -> list[str]:
         """Our topics whose log at ``peer`` goes past our cursor there (all, if it cannot say)."""
-        topics = list(self.topics)
+        topics = [t for t in self.topics if t not in self.service_pulled]
         behind: list[str] = []
         for start in range(0, len(topics), wire.MAX_HEADS_TOPICS):
             part = topics[start : start + wire.MAX_HEADS_TOPICS]

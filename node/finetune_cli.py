@@ -17,7 +17,13 @@ from node.cli import (
     json_option,
     send_control,
 )
-from node.finetune_defaults import DEFAULT_DECAY_FLOOR, DEFAULT_LEARNING_RATE, DEFAULT_PROBES
+from node.finetune_defaults import (
+    DEFAULT_DECAY_FLOOR,
+    DEFAULT_LEARNING_RATE,
+    DEFAULT_PROBES,
+    DEFAULT_PULL_EVERY,
+)
+from node.wire.finetune import MAX_PULL_EVERY
 
 
 @cli.group()
@@ -96,8 +102,27 @@ def train() -> None:
     help="Shared mode: exclude authors that keep sending saturated codes [default: on in "
     "shared mode, off in independent mode].",
 )
+@click.option(
+    "--grads-by",
+    type=click.Choice(["gossip", "pull"]),
+    default="gossip",
+    show_default=True,
+    help="How the run's records travel: gossiped as made, or pulled by sync from every peer "
+    "every --pull-every rounds (fewer wire bytes; a peer's codes then use a θ that may "
+    "lack up to --pull-every rounds of the others' records).",
+)
+@click.option(
+    "--pull-every",
+    type=click.IntRange(1, MAX_PULL_EVERY),
+    default=None,
+    help=f"With --grads-by pull: rounds between pulls [default: {DEFAULT_PULL_EVERY}].",
+)
 def start(data_dir: Path | None, as_json: bool, run_id: str, **kw: Any) -> None:
     """Announce a run; every peer that has the same initial weights joins it."""
+    if kw["pull_every"] is None:
+        kw["pull_every"] = DEFAULT_PULL_EVERY
+    elif kw["grads_by"] != "pull":
+        raise click.UsageError("--pull-every needs --grads-by pull")
     result = send_control(data_dir, "train_start", {"run_id": run_id, **kw}, timeout=120)
     note = " (already announced)" if result.get("existing") else ""
     _emit(result, as_json, f"run {run_id} starts at {result['start_ms']}{note}")
@@ -115,7 +140,8 @@ def status(data_dir: Path | None, as_json: bool) -> None:
     for run_id, run in data.get("runs", {}).items():
         lines.append(
             f"{run_id}: round {run['round']}/{run['rounds']} ({run['mode']}, "
-            f"{run['model']}, {run.get('probes', 1)} byte(s) a record) "
+            f"{run['model']}, {run.get('probes', 1)} byte(s) a record, "
+            f"{_transport(run)}) "
             f"records {run['records']} refused {run['refused']} "
             f"final checkpoint {run.get('final_round', 0)}"
         )
@@ -127,6 +153,12 @@ def status(data_dir: Path | None, as_json: bool) -> None:
     for run_id, reason in data.get("failed", {}).items():
         lines.append(f"{run_id}: not joined: {reason}")
     _emit(data, as_json, "\n".join(lines) or "no runs")
+
+
+def _transport(run: dict[str, Any]) -> str:
+    if run.get("grads_by") == "pull":
+        return f"records pulled every {run['pull_every']} rounds"
+    return "records gossiped"
 
 
 @train.command()

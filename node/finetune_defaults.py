@@ -9,3 +9,5 @@ command line can show them without importing the engine.
 DEFAULT_LEARNING_RATE = 3e-2
 DEFAULT_PROBES = 8
 DEFAULT_DECAY_FLOOR = 0.1
+DEFAULT_PULL_EVERY = 8
+"""Rounds between pulls of a run's records when they travel by sync (``--grads-by pull``)."""

@@ -23,6 +23,7 @@ from models.spsa.screening import ScreenRule
 from node import finetune_finality as finality
 from node import wire
 from node.finetune_task import Backend, RunError, Task, build_task, initial_theta
+from node.wire.finetune import MAX_PULL_EVERY
 
 MAX_HELD_BACK = 4096
 
@@ -76,6 +77,10 @@ class RunState:
     held_back: dict[tuple[int, str], Record] = field(default_factory=dict)
     """Records refused for coming after their round's finality: should the majority turn out
     to have used one (its view and ours raced), adopting its checkpoint needs it."""
+    gossiped: int = 0
+    """Records of ours (grads and hash announcements) handed to gossip."""
+    pulls: int = 0
+    """Scheduled pulls of the run's records from every peer (pull transport)."""
 
     def announce(self, peer: str, seq: int, round_index: int, sha256: bytes) -> None:
         """Hold a peer's announced hash; its latest announcement (highest seq) wins."""
@@ -250,6 +255,10 @@ class RunState:
             "model": self.spec.model,
             "mode": self.spec.mode,
             "probes": self.spec.probes,
+            "grads_by": self.spec.grads_by,
+            "pull_every": self.spec.pull_every,
+            "gossiped": self.gossiped,
+            "pulls": self.pulls,
             "round": self.replica.round,
             "rounds": self.spec.rounds,
             "participating": self.participating,
@@ -277,10 +286,13 @@ def new_spec(
     screen: bool | None = None,
     probes: int = 1,
     decay_floor: float = 1.0,
+    grads_by: str = "gossip",
+    pull_every: int = 8,
 ) -> wire.RunSpec:
     """A validated RunSpec; RunError names what is wrong.
 
     ``screen`` defaults to on in shared mode (it exists for the shared median's attackers).
+    ``grads_by``/``pull_every``: the run's transport (gossip, or sync pulls every K rounds).
     """
     if model not in ("tiny", "minilm"):
         raise RunError(f"unknown model {model!r}")
@@ -288,6 +300,10 @@ def new_spec(
         raise RunError(f"unknown mode {mode!r}")
     if screen and mode != "shared":
         raise RunError("screening is for shared mode (one direction per round, median)")
+    if grads_by not in ("gossip", "pull"):
+        raise RunError(f"unknown transport {grads_by!r} (gossip or pull)")
+    if not 1 <= pull_every <= MAX_PULL_EVERY:
+        raise RunError(f"pull_every must be 1..{MAX_PULL_EVERY} rounds, not {pull_every}")
     layout, theta0 = initial_theta(model)
     fields: dict[str, Any] = {
         "run_id": run_id,
@@ -307,6 +323,8 @@ def new_spec(
         "probes": probes,
         "decay_floor": decay_floor,
         "rules": RULES_VERSION,
+        "grads_by": grads_by,
+        "pull_every": pull_every,
     }
     try:  # round trip through the wire decoder: the same checks a receiving peer applies
         spec = wire.RunSpec(wire.WIRE_VERSION, **fields)

@@ -10,6 +10,17 @@ when it is closed, and a record that arrives later triggers a replay, so θ is a
 function of the record set. After each checkpoint round (every C rounds, plus the last) a
 node announces SHA-256(θ) on ``finetune/hashes/<run>``; when a peer disagrees, the node
 pulls that peer's records and, if its own hash changes, announces again.
+
+Transport (``RunSpec.grads_by``): "gossip" publishes each record as it is made; "pull"
+commits the run's records (grads and hash announcements) without gossiping them and pulls
+both topics from every connected peer by sync every K = ``pull_every`` rounds (while it
+drives the run, the daemon's sync loop pulls them only from newly connected peers); a
+checkpoint is announced right after the first pull that follows it, so peers hash the same
+records. Each record crosses the wire once per receiver instead of once per gossip mesh
+edge, and one pull carries K rounds. The price: a node computes its codes on a θ that may
+lack up to K rounds of the other peers' records (a stale θ, a noisier step; replicas still
+agree, since late records replay), and announcements, hence finality, lag by up to 2K
+rounds.
 """
 
 from __future__ import annotations
@@ -28,7 +39,12 @@ from node.finetune_checkpoints import (
     adopt_final_checkpoint,
     checkpoint_server,
 )
-from node.finetune_defaults import DEFAULT_DECAY_FLOOR, DEFAULT_LEARNING_RATE, DEFAULT_PROBES
+from node.finetune_defaults import (
+    DEFAULT_DECAY_FLOOR,
+    DEFAULT_LEARNING_RATE,
+    DEFAULT_PROBES,
+    DEFAULT_PULL_EVERY,
+)
 from node.finetune_run import RunState, new_spec, spec_differences
 from node.finetune_task import Backend, RunError
 
@@ -36,6 +52,8 @@ if TYPE_CHECKING:
     from node.daemon import Daemon
 
 _PAGE = 4096
+FINAL_PULLS = 15
+"""Pull transport: rounds spent pulling the final announcements after the last round."""
 ADOPT_AFTER = 5
 """Repair rounds (about a second each) of disagreeing with a final hash before adopting it."""
 
@@ -79,6 +97,9 @@ class FinetuneService:
         self._daemon: Daemon | None = None
         self._nursery: trio.Nursery | None = None
         self._starting: set[str] = set()
+        self._hashes_pulled: set[str] = set()
+        self._hashes_due: set[str] = set()
+        """Pull transport: runs whose announcements were made since their last hash pull."""
 
     async def run(self, daemon: Daemon) -> None:
         self._daemon = daemon
@@ -86,7 +107,7 @@ class FinetuneService:
             CHECKPOINT_PROTOCOL, checkpoint_server(lambda: self.runs), max_request_bytes=128
         )
         self.runs, self.specs, self._runs_cursor = {}, {}, 0  # a restart rebuilds from the store
-        self._spec_keys = {}
+        self._spec_keys, self._hashes_pulled, self._hashes_due = {}, set(), set()
         last_status: dict[str, Any] | None = None
         async with trio.open_nursery() as nursery:
             self._nursery = nursery
@@ -172,8 +193,17 @@ class FinetuneService:
         self._nursery.start_soon(self._drive_until_cancelled, daemon, handle)
 
     async def _drive_until_cancelled(self, daemon: Daemon, handle: RunHandle) -> None:
-        with handle.scope:
-            await self._drive(daemon, handle)
+        spec = handle.state.spec
+        # Pulling, the service pulls the run's topics itself while it drives the run; the
+        # sync loop's periodic pulls of them would only add exchanges (~0.9 kB each).
+        own = {grads_topic(spec.run_id), hashes_topic(spec.run_id)}
+        if spec.grads_by == "pull":
+            daemon.service_pulled |= own
+        try:
+            with handle.scope:
+                await self._drive(daemon, handle)
+        finally:
+            daemon.service_pulled -= own
 
     async def _tail_run(self, daemon: Daemon, handle: RunHandle) -> None:
         run_id = handle.state.spec.run_id
@@ -206,8 +236,13 @@ class FinetuneService:
     async def _drive(self, daemon: Daemon, handle: RunHandle) -> None:
         spec = handle.state.spec
         first = max(0, (now_ms() - spec.start_ms) // spec.round_ms)
+        pulled = spec.grads_by == "pull"
+        unannounced: list[int] = []  # pull transport: closed checkpoints wait for a pull
         for r in range(first, spec.rounds + 1):
             await trio.sleep(max(0.0, (spec.start_ms + r * spec.round_ms - now_ms()) / 1000))
+            pulls_now = pulled and r > 0 and r % spec.pull_every == 0
+            if pulls_now:
+                await self._pull(daemon, handle)
             await self._tail_run(daemon, handle)
             if r < spec.rounds and handle.state.participating:
                 codes = await handle.call(handle.state.my_codes, r)
@@ -215,17 +250,79 @@ class FinetuneService:
                     body = wire.encode(wire.Grad.of(spec.run_id, r, codes))
                     # ValueError: already published before a restart (one record per round).
                     with contextlib.suppress(ValueError):
-                        await daemon.publish_local(grads_topic(spec.run_id), body, seq=r)
+                        await self._publish(daemon, handle, grads_topic(spec.run_id), body, r)
             else:
                 await handle.call(handle.state.advance_to, r)
             # Announce a checkpoint one round after it closed: late records have had time.
-            due = r - 1
-            if due > 0 and (due % spec.checkpoint_every == 0 or due == spec.rounds):
-                await self._announce(daemon, handle, due)
+            # Pulling, at the first pull after that: peers then hash the same records.
+            if self._announces_at(spec, r):
+                unannounced.append(r - 1)
+            if unannounced and (not pulled or pulls_now):
+                for due in unannounced:
+                    await self._announce(daemon, handle, due)
+                unannounced.clear()
+                self._hashes_due.add(spec.run_id)  # the peers announced now too (same clock)
         await trio.sleep(spec.round_ms / 1000)
+        if pulled:
+            await self._pull(daemon, handle)
         await self._tail_run(daemon, handle)
         await handle.call(handle.state.advance_to, spec.rounds)
+        for due in unannounced:
+            await self._announce(daemon, handle, due)
         await self._announce(daemon, handle, spec.rounds)
+        if pulled:
+            await self._pull_final_hashes(daemon, handle)
+
+    # -- pull transport -----------------------------------------------------------------
+
+    @staticmethod
+    def _announces_at(spec: wire.RunSpec, r: int) -> bool:
+        """Round r's start is when checkpoint r - 1 (if it is one) is announced."""
+        due = r - 1
+        return due > 0 and (due % spec.checkpoint_every == 0 or due == spec.rounds)
+
+    async def _pull(self, daemon: Daemon, handle: RunHandle) -> None:
+        """Pull the run's grads from every connected peer, and its hash announcements on the
+        first pull and after announcing (everyone announces at the same pull rounds)."""
+        run_id = handle.state.spec.run_id
+        topics = [grads_topic(run_id)]
+        if run_id in self._hashes_due or run_id not in self._hashes_pulled:
+            topics.append(hashes_topic(run_id))
+            self._hashes_due.discard(run_id)
+            self._hashes_pulled.add(run_id)
+        await self._pull_topics(daemon, handle, topics)
+
+    async def _pull_topics(self, daemon: Daemon, handle: RunHandle, topics: list[str]) -> None:
+        handle.state.pulls += 1
+        for peer in daemon.p2p.connected_peers():
+            for topic in topics:
+                try:
+                    await daemon.sync_topic(peer, topic)
+                except Exception as exc:  # a bad or gone peer must not stop the run
+                    daemon.p2p.log.info("pull of %s from %s failed: %s", topic, peer, exc)
+        await self._tail_run(daemon, handle)
+
+    async def _pull_final_hashes(self, daemon: Daemon, handle: RunHandle) -> None:
+        """After the last round: pull the final announcements of every peer we know in the
+        run (relayed ones too: not every member is connected to us) until they all hold our
+        hash (a late record moves a hash, and the repair path re-announces it), a round
+        apart, for a while; the daemon's sync loop covers anything later."""
+        state = handle.state
+        for _ in range(FINAL_PULLS):
+            await trio.sleep(state.spec.round_ms / 1000)
+            await self._pull_topics(daemon, handle, [hashes_topic(state.spec.run_id)])
+            members = set(daemon.p2p.connected_peers()).union(*state.announced.values())
+            final = state.announced.get(state.spec.rounds, {})
+            ours = await handle.call(self._hash_at, state, state.spec.rounds)
+            if all(final.get(p) == ours for p in members - {state.self_id}):
+                return
+
+    async def _publish(
+        self, daemon: Daemon, handle: RunHandle, topic: str, body: bytes, seq: int | None = None
+    ) -> None:
+        gossip = handle.state.spec.grads_by == "gossip"
+        await daemon.publish_local(topic, body, seq, gossip=gossip)
+        handle.state.gossiped += int(gossip)
 
     def _hash_at(self, state: RunState, round_index: int) -> bytes | None:
         if round_index == state.spec.rounds and state.replica.round == round_index:
@@ -243,7 +340,7 @@ class FinetuneService:
         handle.announced_ours[round_index] = ours
         spec = handle.state.spec
         body = wire.encode(wire.ThetaHash(wire.WIRE_VERSION, spec.run_id, round_index, ours))
-        await daemon.publish_local(hashes_topic(spec.run_id), body)
+        await self._publish(daemon, handle, hashes_topic(spec.run_id), body)
 
     async def _repair(self, daemon: Daemon, handle: RunHandle) -> None:
         """Pull the records of peers that announced another hash; settle finality; adopt a
@@ -254,12 +351,17 @@ class FinetuneService:
         rounds = set(handle.announced_ours or {}) | set(state.announced)
         for round_index in sorted(r for r in rounds if r <= state.replica.round):
             peers = await handle.call(self._disagreeing, state, round_index)
+            # Pulling, their re-announcements do not come by gossip either: pull them too.
+            topics = [grads_topic(state.spec.run_id)]
+            if state.spec.grads_by == "pull":
+                topics.append(hashes_topic(state.spec.run_id))
             for peer in peers:
                 if peer in daemon.p2p.connected_peers():
-                    try:
-                        await daemon.sync_topic(peer, grads_topic(state.spec.run_id))
-                    except Exception as exc:  # a bad or gone peer must not stop the run
-                        daemon.p2p.log.info("repair pull from %s failed: %s", peer, exc)
+                    for topic in topics:
+                        try:
+                            await daemon.sync_topic(peer, topic)
+                        except Exception as exc:  # a bad or gone peer must not stop the run
+                            daemon.p2p.log.info("repair pull from %s failed: %s", peer, exc)
             if peers:
                 await self._tail_run(daemon, handle)
             verdict, holders = await handle.call(state.settle, round_index)
@@ -316,6 +418,8 @@ class FinetuneService:
                 screen=None if args.get("screen") is None else bool(args["screen"]),
                 probes=int(args.get("probes", DEFAULT_PROBES)),
                 decay_floor=float(args.get("decay_floor", DEFAULT_DECAY_FLOOR)),
+                grads_by=str(args.get("grads_by", "gossip")),
+                pull_every=int(args.get("pull_every", DEFAULT_PULL_EVERY)),
             )
         )
         known = self.specs.get(spec.run_id)

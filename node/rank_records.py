@@ -127,6 +127,12 @@ def make_click(store: Store, query: str, item: str, shown: list[str]) -> wire.Cl
     return compact_click(query, shown, item)
 
 
+def holds_others_clicks(store: Store, author: bytes) -> bool:
+    """Whether the store holds a click row by anyone but ``author``."""
+    sql = "SELECT 1 FROM records WHERE topic = ? AND author != ? LIMIT 1"
+    return store.db.execute(sql, (wire.CLICKS_TOPIC, author)).fetchone() is not None
+
+
 def record_click_offline(store: Store, seed: bytes, author: bytes, click: wire.Click) -> int:
     """Sign and commit a click without a running daemon; it spreads when peers pull."""
     body = wire.encode(click)

@@ -5,6 +5,11 @@ them; ``UNIQUE(topic, author, seq)`` deduplicates). The G-Rank pull gossip is ou
 protocol: after each local query the node pulls the rows it has not yet received from one
 random connected peer (the responder's per-requester cursor is our stored sync cursor),
 and it pulls again every ``pull_interval`` seconds when idle. Searching needs no network.
+
+A node that holds no one else's clicks bootstraps, as in the paper, with a sample of one
+peer's rows: the newest ``BOOTSTRAP_ROWS`` (``/byteswarm/sample/1.0.0``), the ones a decayed
+vote weighs most, so its first searches use the network's recent clicks while the full
+catch-up (the daemon's sync) runs behind.
 """
 
 from __future__ import annotations
@@ -17,11 +22,16 @@ import trio
 
 from models.rank.config import RankConfig
 from node import wire
-from node.rank_records import RankError, make_click
+from node.p2p import P2PError
+from node.rank_records import RankError, holds_others_clicks, make_click
 from node.rank_tail import DEFAULT_PRESET, IndexTail, open_tail
 
 if TYPE_CHECKING:
     from node.daemon import Daemon
+
+
+BOOTSTRAP_ROWS = 1024
+"""Rows a new node asks one peer for (half a ``byteswarm_v2`` half-life; ~120 kB)."""
 
 
 class RankService:
@@ -43,6 +53,7 @@ class RankService:
         self._tail = await daemon.db(open_tail, daemon.store, daemon.peer_id, self.rank_config)
         async with trio.open_nursery() as nursery:
             nursery.start_soon(self._refresher, daemon)
+            nursery.start_soon(self._bootstrap, daemon)
             while True:
                 with trio.move_on_after(self.pull_interval):
                     await self._pull_wait.receive()
@@ -55,6 +66,26 @@ class RankService:
             await trio.sleep(2.0)
             assert self._tail is not None
             await daemon.db(self._tail.refresh, daemon.store)
+
+    async def _bootstrap(self, daemon: Daemon) -> None:
+        author = daemon.identity.public_key
+        while not await daemon.db(holds_others_clicks, daemon.store, author):
+            peers = daemon.p2p.connected_peers()
+            if not peers:
+                await trio.sleep(0.5)
+                continue
+            peer = self._rng.choice(peers)
+            try:
+                new = await daemon.sample_topic(peer, wire.CLICKS_TOPIC, BOOTSTRAP_ROWS)
+            except (P2PError, wire.WireError) as exc:
+                daemon.p2p.log.info("rank bootstrap from %s failed: %s", peer, exc)
+                await trio.sleep(self.pull_interval)
+                continue
+            if new:
+                message = f"bootstrapped with {new} of {peer}'s newest click rows"
+                await daemon.db(daemon.store.add_event, "rank", message)
+            else:  # the peer has no clicks either (or sync brought them first): look later
+                await trio.sleep(self.pull_interval)
 
     async def _pull_one(self, daemon: Daemon) -> None:
         peers = daemon.p2p.connected_peers()

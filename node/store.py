@@ -225,6 +225,20 @@ class Store(OperatorTables):
             found.close()
         return rows, last, more
 
+    def newest_records(self, topic: str, limit: int, max_bytes: int) -> list[StoredRecord]:
+        """The latest ``limit`` records of ``topic``, newest first, within ``max_bytes`` of
+        blobs (at least one when any exists)."""
+        sql = f"SELECT {_RECORD_COLUMNS} FROM records WHERE topic = ? ORDER BY cursor DESC LIMIT ?"
+        rows: list[StoredRecord] = []
+        total = 0
+        for row in self._conn.execute(sql, (topic, limit)):
+            record = StoredRecord(*row)
+            if rows and total + len(record.blob) > max_bytes:
+                break
+            rows.append(record)
+            total += len(record.blob)
+        return rows
+
     def heads(self, topics: Sequence[str]) -> dict[str, int]:
         """Topic -> the cursor of its latest stored record (topics with none are absent)."""
         if not topics:

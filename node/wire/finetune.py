@@ -33,6 +33,9 @@ MAX_ROUNDS = 1_000_000
 MAX_PROBES = 64
 
 
+MAX_PULL_EVERY = 10_000
+
+
 MAX_CHECKPOINT_BYTES = 1024 * 1024  # θ of MiniLM's 31,104 values is 124 kB + 8 B a round
 
 
@@ -74,6 +77,14 @@ class RunSpec(WireMessage, frozen=True):
     rules: Annotated[int, msgspec.Meta(ge=1, le=1_000)] = 1
     """Version of the rules every replica applies (``models.spsa.replica.RULES_VERSION``):
     the scale rule, screening and the update; a node with other rules refuses the run."""
+    grads_by: Literal["gossip", "pull"] = "gossip"
+    """How the run's records (grads and θ-hash announcements) travel: gossiped as they are
+    made, or committed locally and pulled by sync from every peer every ``pull_every``
+    rounds (each record crosses the wire once per receiver). Transport only: θ is the same
+    function of the records either way, so it is not part of the run's config digest."""
+    pull_every: Annotated[int, msgspec.Meta(ge=1, le=MAX_PULL_EVERY)] = 8
+    """Pull period in rounds when ``grads_by`` is "pull" (codes are then computed on a θ
+    that may lack up to this many rounds of other peers' records; late records replay)."""
 
 
 class Grad(WireMessage, frozen=True):

@@ -36,6 +36,9 @@ MAX_HEADS_REQUEST_BYTES = MAX_HEADS_TOPICS * (MAX_TOPIC_CHARS + 3) + 64
 MAX_SYNC_REQUEST_BYTES = 1024 + MAX_SYNC_HELD_RANGES * 64
 
 
+MAX_SAMPLE_REQUEST_BYTES = MAX_TOPIC_CHARS + 64
+
+
 MAX_SYNC_RESPONSE_RECORDS = 1024
 
 
@@ -61,6 +64,15 @@ class SyncRequest(WireMessage, frozen=True):
     cursor: Uint63
     limit: Annotated[int, msgspec.Meta(ge=1, le=MAX_SYNC_LIMIT)]
     held: Annotated[list[HeldRange], msgspec.Meta(max_length=MAX_SYNC_HELD_RANGES)]
+
+
+class SampleRequest(WireMessage, frozen=True):
+    """Ask a peer for its newest ``limit`` records of ``topic`` (answered with a
+    PackedSyncResponse whose cursor means nothing): how a new node bootstraps G-Rank with a
+    sample of one peer's rows before the full catch-up."""
+
+    topic: Topic
+    limit: Annotated[int, msgspec.Meta(ge=1, le=MAX_SYNC_LIMIT)]
 
 
 class SyncHeadsRequest(WireMessage, frozen=True):
@@ -120,6 +132,9 @@ _SYNC_RESPONSE_DECODER = typed_decoder(SyncResponse)
 _PACKED_SYNC_RESPONSE_DECODER = typed_decoder(PackedSyncResponse)
 
 
+_SAMPLE_REQUEST_DECODER = typed_decoder(SampleRequest)
+
+
 _SYNC_HEADS_REQUEST_DECODER = typed_decoder(SyncHeadsRequest)
 
 
@@ -128,6 +143,10 @@ _SYNC_HEADS_RESPONSE_DECODER = typed_decoder(SyncHeadsResponse)
 
 def decode_sync_request(data: bytes) -> SyncRequest:
     return decode_limited(_SYNC_REQUEST_DECODER, data, MAX_SYNC_REQUEST_BYTES, "SyncRequest")
+
+
+def decode_sample_request(data: bytes) -> SampleRequest:
+    return decode_limited(_SAMPLE_REQUEST_DECODER, data, MAX_SAMPLE_REQUEST_BYTES, "SampleRequest")
 
 
 def decode_sync_response(data: bytes, max_bytes: int = MAX_SYNC_RESPONSE_BYTES) -> SyncResponse:

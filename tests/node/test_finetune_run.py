@@ -39,3 +39,17 @@ def test_a_decay_floor_decays_eta_linearly_to_the_last_round() -> None:
     assert config.learning_rate_at(20) == pytest.approx(5e-4)
     constant = run_config(spec_of(*args))
     assert constant.learning_rate_at(19) == 5e-3 and constant.digest != config.digest
+
+
+def test_the_transport_is_validated_and_leaves_the_run_config_digest_alone() -> None:
+    args = ("r", "tiny", "shared", 20, 1000, 0, 5e-3, 1e-3, 0.05, 5, 4)
+    gossiped = spec_of(*args)
+    pulled = spec_of(*args, grads_by="pull", pull_every=3)
+    assert (gossiped.grads_by, pulled.grads_by, pulled.pull_every) == ("gossip", "pull", 3)
+    # θ is the same function of the records whatever carried them
+    assert run_config(pulled).digest == run_config(gossiped).digest
+    with pytest.raises(RunError, match="unknown transport 'push'"):
+        spec_of(*args, grads_by="push")
+    for bad in (0, 10_001):
+        with pytest.raises(RunError, match=f"pull_every must be 1..10000 rounds, not {bad}"):
+            spec_of(*args, grads_by="pull", pull_every=bad)

@@ -62,6 +62,7 @@ DECODERS: dict[type[msgspec.Struct], Callable[[bytes], object]] = {
     wire.CheckpointRequest: wire.decode_checkpoint_request,
     wire.CheckpointBlob: wire.decode_checkpoint_blob,
     wire.SyncHeadsRequest: wire.decode_sync_heads_request,
+    wire.SampleRequest: wire.decode_sample_request,
     wire.SyncHeadsResponse: wire.decode_sync_heads_response,
 }
 
@@ -160,6 +161,8 @@ run_specs = st.builds(
     probes=st.integers(1, wire.MAX_PROBES),
     decay_floor=st.floats(0.0, 1.0),
     rules=st.integers(1, 1_000),
+    grads_by=st.sampled_from(["gossip", "pull"]),
+    pull_every=st.integers(1, wire.finetune.MAX_PULL_EVERY),
 )
 grads = st.builds(
     wire.Grad.of,
@@ -215,6 +218,9 @@ prompt_replies = st.builds(
         st.binary(min_size=32, max_size=32),
         st.integers(0, 2**63 - 1),
     ),
+)
+sample_requests = st.builds(
+    wire.SampleRequest, version=st.just(1), topic=topics, limit=st.integers(1, 1024)
 )
 heads_requests = st.builds(
     wire.SyncHeadsRequest,
@@ -291,6 +297,7 @@ def _public(seed: bytes) -> bytes:
         checkpoint_blobs,
         heads_requests,
         heads_responses,
+        sample_requests,
     ],
     ids=[
         "record",
@@ -315,6 +322,7 @@ def _public(seed: bytes) -> bytes:
         "checkpoint_blob",
         "heads_request",
         "heads_response",
+        "sample_request",
     ],
 )
 @settings(max_examples=60, deadline=None)
@@ -458,6 +466,7 @@ def _examples() -> list[msgspec.Struct]:
         SyncResponse(1, [record], 6, True),
         wire.pack_sync_response(SyncResponse(1, [record], 6, True), wire.NOTES_TOPIC),
         Note(1, "x", 1.5),
+        wire.SampleRequest(1, wire.CLICKS_TOPIC, 16),
     ]
 
 
@@ -875,6 +884,22 @@ def test_a_run_spec_without_later_fields_decodes_with_their_defaults() -> None:
     )
     spec = msgspec.structs.replace(spec, decay_floor=0.1, rules=2)
     assert wire.decode_run_spec(wire.encode(spec)) == spec
-    session_2 = msgspec.msgpack.encode(msgspec.structs.astuple(spec)[:-3])
+    session_2 = msgspec.msgpack.encode(msgspec.structs.astuple(spec)[:-5])
     legacy = wire.decode_run_spec(session_2)  # no probes, decay_floor, rules
     assert (legacy.probes, legacy.decay_floor, legacy.rules) == (1, 1.0, 1)
+    session_3 = msgspec.msgpack.encode(msgspec.structs.astuple(spec)[:-2])
+    gossiped = wire.decode_run_spec(session_3)  # no grads_by, pull_every
+    assert (gossiped.grads_by, gossiped.pull_every, gossiped.rules) == ("gossip", 8, 2)
+
+
+def test_a_run_spec_with_an_unknown_transport_or_pull_period_is_refused() -> None:
+    spec = wire.RunSpec(
+        1, "r", "tiny", "shared", 5e-3, 1e-3, 0.05, 10, 1000, 0, 5, 8, bytes(32), "x", True, 4
+    )
+    pulled = msgspec.structs.replace(spec, grads_by="pull", pull_every=16)
+    assert wire.decode_run_spec(wire.encode(pulled)) == pulled
+    fields = list(msgspec.structs.astuple(pulled))
+    for bad in (("push", 16), ("pull", 0), ("pull", wire.finetune.MAX_PULL_EVERY + 1)):
+        fields[-2:] = bad
+        with pytest.raises(wire.WireError):
+            wire.decode_run_spec(msgspec.msgpack.encode(fields))

@@ -1,0 +1,93 @@
+"""A run whose records travel by sync pulls, not gossip: the replicas still agree."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from node.cli import send_control
+from node.finetune_task import export_encoder_file
+from node.swarm import Swarm, finetune_run
+
+pytestmark = [pytest.mark.integration, pytest.mark.network]
+RUN = "pulled-run"
+
+
+def bs(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "node", *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_three_daemons_pulling_every_k_rounds_agree_and_gossip_no_run_record(
+    tmp_path: Path,
+) -> None:
+    rounds, every, pull_every = 8, 4, 2
+    encoders = tmp_path / "encoders"
+    export_encoder_file("tiny", encoders)
+    ort_node = f'[finetune]\nbackend = "onnxruntime"\nencoder_dir = "{encoders}"\n'
+    # The sync loop checks peers once a minute only: records travel by the service's pulls.
+    with Swarm(tmp_path, sync_interval=60.0) as swarm:
+        first = swarm.start(config=ort_node)
+        boot = swarm.address(first)
+        dirs = [first, swarm.start(boot, config=ort_node), swarm.start(boot, config=ort_node)]
+        # The others know only the first node: records reach them relayed by its store.
+        swarm.wait_for(
+            lambda: len((swarm.status(first) or {}).get("connected_peers", [])) == 2, 30, "mesh"
+        )
+        args = {
+            "run_id": RUN,
+            "model": "tiny",
+            "mode": "independent",
+            "rounds": rounds,
+            "round_seconds": 1.0,
+            "checkpoint_every": every,
+            "delay_seconds": 2.0,
+            "probes": 2,
+            "grads_by": "pull",
+            "pull_every": pull_every,
+        }
+        send_control(first, "train_start", args, timeout=60)
+
+        def settled() -> bool:
+            for d in dirs:
+                run = finetune_run(d, RUN)
+                final = run.get("checkpoints", {}).get(str(rounds), {})
+                if run.get("round") != rounds or len(final.get("agree", [])) < len(dirs):
+                    return False
+            return True
+
+        try:
+            swarm.wait_for(settled, 60, "every node to agree on the final θ")
+        except TimeoutError as exc:
+            states = {d.name: finetune_run(d, RUN) for d in dirs}
+            raise AssertionError(f"{exc}: {states}") from exc
+        runs = [finetune_run(d, RUN) for d in dirs]
+        statuses: list[dict[str, Any]] = [swarm.status(d) or {} for d in dirs]
+    assert len({r["sha256"] for r in runs}) == 1
+    for run in runs:
+        assert run["grads_by"] == "pull" and run["pull_every"] == pull_every
+        assert run["records"] == len(dirs) * rounds  # every peer's record of every round
+        assert run["gossiped"] == 0  # neither grads nor hash announcements were gossiped
+        assert run["pulls"] >= rounds // pull_every
+        for r in range(every, rounds + 1, every):
+            assert len(run["checkpoints"][str(r)]["agree"]) == len(dirs), (r, run)
+    # What did arrive by gossip: the run's announcement (one record at each other node).
+    received = sum(int(s["counters"].get("gossip_records_in", 0)) for s in statuses)
+    assert received <= len(dirs) - 1, [s["counters"] for s in statuses]
+    shown = bs("train", "status", "--data-dir", str(first))
+    assert shown.returncode == 0, shown.stderr
+    assert f"records pulled every {pull_every} rounds" in shown.stdout
+
+
+def test_train_start_refuses_a_pull_period_without_the_pull_transport(tmp_path: Path) -> None:
+    base = ["train", "start", "--run", "r", "--data-dir", str(tmp_path)]
+    lone = bs(*base, "--pull-every", "4")
+    assert lone.returncode == 2 and "--pull-every needs --grads-by pull" in lone.stderr
+    for bad in (["--grads-by", "push"], ["--grads-by", "pull", "--pull-every", "0"]):
+        result = bs(*base, *bad)
+        assert result.returncode == 2 and "Invalid value" in result.stderr, result.stderr

@@ -1,0 +1,99 @@
+"""G-Rank's join: a new node takes a sample (the newest rows) of one peer's click log."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import trio
+
+from node import wire
+from node.config import load_config
+from node.daemon import SAMPLE_PROTOCOL, Daemon
+from node.identity import Identity
+from node.rank_records import compact_click, holds_others_clicks
+from node.rank_service import RankService
+from node.store import RecordRow, Store
+
+
+def _clicks(author: Identity, count: int) -> list[wire.SignedRecord]:
+    body = wire.encode(compact_click("blue", ["a1"], "a1"))
+    now_ms = int(time.time() * 1000)
+    return [
+        wire.sign_record(author.seed, wire.CLICKS_TOPIC, seq, now_ms - 1000 * (count - seq), body)
+        for seq in range(count)
+    ]
+
+
+def _rows(records: list[wire.SignedRecord]) -> list[RecordRow]:
+    return [RecordRow(r.topic, r.author, r.seq, r.ts_ms, wire.encode(r)) for r in records]
+
+
+def test_the_store_gives_its_newest_records_first_within_a_byte_budget(tmp_path: Path) -> None:
+    alice = Identity.generate()
+    records = _clicks(alice, 30)
+    with Store.open(tmp_path / "s.db") as store:
+        store.insert_records(_rows(records), "local")
+        newest = store.newest_records(wire.CLICKS_TOPIC, 10, 10**6)
+        assert [r.seq for r in newest] == list(range(29, 19, -1))
+        one_blob = len(newest[0].blob)
+        assert len(store.newest_records(wire.CLICKS_TOPIC, 10, 3 * one_blob)) == 3
+        assert len(store.newest_records(wire.CLICKS_TOPIC, 10, 1)) == 1  # never stalls
+        assert store.newest_records(wire.NOTES_TOPIC, 10, 10**6) == []
+
+
+def _daemon(path: Path) -> Daemon:
+    return Daemon(load_config(None, data_dir=str(path)), [RankService()])
+
+
+def _answer_from(peer: Daemon, tamper: Any = None, limit: int | None = None) -> Any:
+    """Stand in for the network: ``peer`` answers the request as its handler would (to a
+    request for ``limit`` rows instead, if given), then ``tamper`` may change the answer."""
+
+    async def request(peer_id: str, protocol: str, data: bytes, max_bytes: int) -> bytes:
+        assert protocol == SAMPLE_PROTOCOL
+        if limit is not None:
+            data = wire.encode(wire.SampleRequest(wire.WIRE_VERSION, wire.CLICKS_TOPIC, limit))
+        answer = await peer._serve_sample(data, "asker")
+        return tamper(answer) if tamper else answer
+
+    return request
+
+
+def test_a_new_node_takes_the_newest_rows_of_one_peer_and_checks_them(tmp_path: Path) -> None:
+    alice = Identity.generate()
+    records = _clicks(alice, 40)
+    old, new = _daemon(tmp_path / "old"), _daemon(tmp_path / "new")
+    old.store.insert_records(_rows(records), "local")
+
+    def forge(answer: bytes) -> bytes:
+        packed = wire.decode_packed_sync_response(answer)
+        first = packed.records[0]
+        bad = wire.PackedRecord(first.author, first.seq, first.ts_offset_ms, first.body, bytes(64))
+        fields = {f: getattr(packed, f) for f in packed.__struct_fields__}
+        return wire.encode(wire.PackedSyncResponse(**{**fields, "records": [bad]}))
+
+    async def main() -> None:
+        assert not await new.db(holds_others_clicks, new.store, new.identity.public_key)
+        new.p2p.request = _answer_from(old, forge)  # type: ignore[method-assign]
+        assert await new.sample_topic("old", wire.CLICKS_TOPIC, 5) == 0  # bad signature
+        new.p2p.request = _answer_from(old)  # type: ignore[method-assign]
+        assert await new.sample_topic("old", wire.CLICKS_TOPIC, 5) == 5
+        assert await new.sample_topic("old", wire.CLICKS_TOPIC, 5) == 0  # replays add nothing
+        assert await new.db(holds_others_clicks, new.store, new.identity.public_key)
+        held = await new.db(new.store.newest_records, wire.CLICKS_TOPIC, 100, 10**6)
+        assert sorted(r.seq for r in held) == list(range(35, 40))
+        new.p2p.request = _answer_from(old, limit=5)  # type: ignore[method-assign]
+        with pytest.raises(wire.WireError, match="got another answer"):
+            await new.sample_topic("old", wire.CLICKS_TOPIC, 4)  # it answers with 5
+        new.p2p.request = _answer_from(old)  # type: ignore[method-assign]
+        with pytest.raises(wire.WireError, match="unknown topic"):
+            await new.sample_topic("old", "byteswarm/elsewhere", 5)
+
+    try:
+        trio.run(main)
+    finally:
+        old.store.close()
+        new.store.close()
