@@ -11,8 +11,11 @@ python -m bench.spsa --merge a.json b.json ... --json all.json --plot all.png
 
 ``--merge`` joins "main" parts run separately (other seeds or methods, same config), the
 "byzantine" parts (other modes or attacks, same config) and takes extras from the last part.
-``--screen-suspect-after`` screens with ``ScreenRule(suspect_after=N)`` instead of the default
-rule (recorded as ``config.screen_rule``; parts with different rules do not merge).
+``--screen-suspect-after``, ``--screen-repeat-after``, ``--screen-chronic-after`` and
+``--screen-start-ignored`` screen with that ScreenRule field changed from the default rule
+(recorded as ``config.screen_rule``; parts with different rules do not merge). Listing 0
+in ``--byz-fractions`` runs the honest cell even when the headline attack (opposing) is not
+asked for.
 The main part's probes (8 a peer a round), η (3e-2, decaying linearly to 0.1·η) and batch
 were picked on a validation part of the training split (``spsa_tune.py``;
 ``spsa_tune_probes.json``); the Byzantine part keeps one probe and a constant 5e-3 (session 2).
@@ -170,8 +173,8 @@ def run_byzantine(
         for fraction in [0.0, *(f for f in fractions if f)]:  # `--byz-fractions 0`: honest only
             if fraction:
                 kinds = attacks if screen else attacks[:1]
-            else:  # nobody attacks: run once, under the headline key
-                kinds = tuple(a for a in attacks if a == ATTACKS[0])
+            else:  # nobody attacks: once, under the headline key (asked for or listed as 0)
+                kinds = ATTACKS[:1] if ATTACKS[0] in attacks or 0.0 in fractions else ()
             for attack in kinds:
                 count = round(fraction * base.peers)
                 runs = []
@@ -421,14 +424,36 @@ def main() -> None:
         default=None,
         help="screen with ScreenRule(suspect_after=N) (default: ScreenRule())",
     )
+    parser.add_argument(
+        "--screen-repeat-after",
+        type=int,
+        default=None,
+        help="screen with ScreenRule(repeat_after=N) (repeaters: screening.py)",
+    )
+    parser.add_argument(
+        "--screen-chronic-after",
+        type=int,
+        default=None,
+        help="screen with ScreenRule(chronic_after=N) (screening.py)",
+    )
+    parser.add_argument(
+        "--screen-start-ignored",
+        action="store_true",
+        help="screen with ScreenRule(start_ignored=True) (screening.py)",
+    )
     parser.add_argument("--json", type=Path, required=True)
     parser.add_argument("--plot", type=Path, default=None)
     parser.add_argument("--merge", type=Path, nargs="*", default=None)
     args = parser.parse_args()
     torch.set_num_threads(1)
-    screen_rule = ScreenRule()
-    if args.screen_suspect_after is not None:
-        screen_rule = replace(screen_rule, suspect_after=args.screen_suspect_after)
+    asked = {
+        "suspect_after": args.screen_suspect_after,
+        "repeat_after": args.screen_repeat_after,
+        "chronic_after": args.screen_chronic_after,
+        "start_ignored": True if args.screen_start_ignored else None,
+    }
+    screen_rule = replace(ScreenRule(), **{k: v for k, v in asked.items() if v is not None})
+    if screen_rule != ScreenRule():
         # simulate() builds ScreenRule() itself; SimConfig.screen is only an on/off switch
         setattr(spsa_sim, "ScreenRule", lambda: screen_rule)  # noqa: B010
     if args.merge:

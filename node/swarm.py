@@ -59,6 +59,21 @@ class Swarm:
             self.dirs.append(data_dir)
         return data_dir
 
+    def start_star(
+        self, count: int, config: str = "", first_config: str | None = None, timeout: float = 30
+    ) -> list[Path]:
+        """Start ``count`` daemons, every other one bootstrapping off the first (started with
+        ``first_config`` if given), and wait until the first is connected to all of them."""
+        first = self.start(config=config if first_config is None else first_config)
+        boot = self.address(first)
+        dirs = [first, *(self.start(boot, config=config) for _ in range(count - 1))]
+        self.wait_for(
+            lambda: len((self.status(first) or {}).get("connected_peers", [])) == count - 1,
+            timeout,
+            "mesh",
+        )
+        return dirs
+
     def status(self, data_dir: Path) -> dict[str, Any] | None:
         from node.store import Store, StoreError
 

@@ -31,12 +31,15 @@ from models.spsa.engine import (
 )
 from models.spsa.layout import ParamLayout
 from models.spsa.schedule import LearningRateSchedule
-from models.spsa.screening import ScreenRule
+from models.spsa.screening import RoundCodes, ScreenRule
 
-RULES_VERSION = 1
+RULES_VERSION = 2
 """Bump when anything a replica computes from the records changes (ScaleRule or ScreenRule
 defaults, the update, the directions): peers on different rules would silently disagree on
-θ, so a run names its rules and a node that implements others refuses to join it."""
+θ, so a run names its rules and a node that implements others refuses to join it.
+v2: screening strikes and ignores repeaters (``ScreenRule.repeat_after``), and a replica
+from a checkpoint keeps scale window + screen window rounds before it (v1 kept the larger
+of the two, so a joiner could screen a round the next scale reads differently)."""
 
 
 def theta_sha256(theta: FloatArray) -> str:
@@ -76,8 +79,10 @@ class RunConfig:
 
     @property
     def history_rounds(self) -> int:
-        """Rounds of records before a checkpoint that later rounds still depend on."""
-        return max(self.scale_rule.window, self.screen.window if self.screen else 0)
+        """Rounds of records before a checkpoint that later rounds still depend on: the
+        scale of the round after it reads the admitted codes of ``scale_rule.window`` rounds,
+        and screening decides each of those from the ``screen.window`` rounds before it."""
+        return self.scale_rule.window + (self.screen.window if self.screen else 0)
 
     @property
     def digest(self) -> str:
@@ -133,7 +138,7 @@ class Replica:
         self.checkpoints: dict[int, Checkpoint] = {0: self._initial}
         self._restore(self._initial)
         self._stale_from: int | None = None
-        self._struck: dict[int, frozenset[str]] = {}
+        self._round_codes: dict[int, RoundCodes] = {}
 
     def _restore(self, checkpoint: Checkpoint) -> None:
         self.theta = checkpoint.theta.copy()
@@ -166,7 +171,7 @@ class Replica:
         if record.author in held:
             return "duplicate" if held[record.author] == record else "conflicting duplicate"
         held[record.author] = record
-        self._struck.pop(record.round, None)
+        self._round_codes.pop(record.round, None)
         if record.round < self.round:
             late = max(record.round, first)
             self._stale_from = late if self._stale_from is None else min(self._stale_from, late)
@@ -177,17 +182,17 @@ class Replica:
         self.catch_up()
         self._apply_current()
 
-    def struck(self, round_index: int) -> frozenset[str]:
-        """Authors whose code in this round is a strike (screening.py)."""
-        if round_index not in self._struck:
+    def round_codes(self, round_index: int) -> RoundCodes:
+        """Who sent a record for this round and whose codes saturate (what screening reads)."""
+        if round_index not in self._round_codes:
             codes = {a: rec.codes for a, rec in self.log.get(round_index, {}).items()}
-            self._struck[round_index] = ScreenRule.struck(codes)
-        return self._struck[round_index]
+            self._round_codes[round_index] = RoundCodes.of(codes)
+        return self._round_codes[round_index]
 
     def excluded(self, round_index: int) -> frozenset[str]:
         """Authors whose records round ``round_index`` ignores (none without screening)."""
         screen = self.config.screen
-        return frozenset() if screen is None else screen.excluded(round_index, self.struck)
+        return frozenset() if screen is None else screen.excluded(round_index, self.round_codes)
 
     def admitted(self, round_index: int) -> list[Record]:
         """The records held for a round that its update (and the scale) use: with screening,
@@ -196,7 +201,7 @@ class Replica:
         screen = self.config.screen
         if screen is None:
             return list(held.values())
-        ignored = screen.ignored(round_index, self.struck)
+        ignored = screen.ignored(round_index, self.round_codes)
         return [rec for author, rec in held.items() if author not in ignored]
 
     def _apply_current(self) -> None:

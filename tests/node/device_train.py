@@ -20,12 +20,8 @@ ROUNDS = 12
 def main(root: Path, encoders: Path) -> None:
     config = f'[finetune]\nencoder_dir = "{encoders}"\n'  # backend auto: a device uses ORT
     with Swarm(root, sync_interval=2.0) as swarm:
-        first = swarm.start(config=config)
-        boot = swarm.address(first)
-        dirs = [first, swarm.start(boot, config=config), swarm.start(boot, config=config)]
-        swarm.wait_for(
-            lambda: len((swarm.status(first) or {}).get("connected_peers", [])) == 2, 60, "mesh"
-        )
+        dirs = swarm.start_star(3, config, timeout=60)
+        first = dirs[0]
         args = {"run_id": "dev", "model": "tiny", "rounds": ROUNDS, "round_seconds": 1.0}
         send_control(first, "train_start", {**args, "checkpoint_every": 4}, timeout=60)
         swarm.wait_for(

@@ -32,13 +32,9 @@ def test_three_daemons_pulling_every_k_rounds_agree_and_gossip_no_run_record(
     ort_node = f'[finetune]\nbackend = "onnxruntime"\nencoder_dir = "{encoders}"\n'
     # The sync loop checks peers once a minute only: records travel by the service's pulls.
     with Swarm(tmp_path, sync_interval=60.0) as swarm:
-        first = swarm.start(config=ort_node)
-        boot = swarm.address(first)
-        dirs = [first, swarm.start(boot, config=ort_node), swarm.start(boot, config=ort_node)]
         # The others know only the first node: records reach them relayed by its store.
-        swarm.wait_for(
-            lambda: len((swarm.status(first) or {}).get("connected_peers", [])) == 2, 30, "mesh"
-        )
+        dirs = swarm.start_star(3, ort_node)
+        first = dirs[0]
         args = {
             "run_id": RUN,
             "model": "tiny",

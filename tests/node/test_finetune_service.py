@@ -46,12 +46,8 @@ def test_three_daemons_a_late_joiner_and_a_crash_agree_on_every_checkpoint(
     torch_node = '[finetune]\nbackend = "torch"\n'
     ort_node = f'[finetune]\nbackend = "onnxruntime"\nencoder_dir = "{encoders}"\n'
     with Swarm(tmp_path, sync_interval=1.0) as swarm:
-        first = swarm.start(config=torch_node)
-        boot = swarm.address(first)
-        dirs = [first, swarm.start(boot, config=ort_node), swarm.start(boot, config=ort_node)]
-        swarm.wait_for(
-            lambda: len((swarm.status(first) or {}).get("connected_peers", [])) == 2, 30, "mesh"
-        )
+        dirs = swarm.start_star(3, ort_node, first_config=torch_node)
+        first, boot = dirs[0], swarm.address(dirs[0])
         args = {
             "run_id": RUN,
             "model": "tiny",
