@@ -20,7 +20,8 @@
 - ``finetune_task.py``   — what a run trains here (torch or onnxruntime backend, data shard);
   ``finetune_run.py`` — one SPSA run as a node holds it; ``finetune_finality.py`` — majority-
   final checkpoints and adopting one; ``finetune_checkpoints.py`` — serving and fetching
-  them; ``finetune_service.py`` — rounds, hashes, repair;
+  them; ``finetune_service.py`` — run lifecycle and the round clock;
+  ``finetune_exchange.py`` — tailing, hash announcements, repair, the pull transport;
   ``finetune_verify.py`` — replay a stored log; ``finetune_cli.py`` — train.
 - ``adapt_device.py``    — adapt, device role; ``adapt_cloud.py`` — cloud role;
   ``adapt_cli.py`` — adapt status.

@@ -33,6 +33,10 @@ class RunHandle:
     hashes_cursor: int = 0
     announced_ours: dict[int, bytes] | None = None
     adopt_tries: dict[int, int] = field(default_factory=dict)
+    hashes_pulled: bool = False
+    """Pull transport: whether the run's announcements were ever pulled."""
+    hashes_due: bool = False
+    """Pull transport: announcements were made since the last pull of them."""
     scope: trio.CancelScope = field(default_factory=trio.CancelScope)
     """Cancels the run's round clock (a run replaced by an earlier announcement)."""
 

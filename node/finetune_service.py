@@ -20,30 +20,39 @@ records. Each record crosses the wire once per receiver instead of once per goss
 edge, and one pull carries K rounds. The price: a node computes its codes on a θ that may
 lack up to K rounds of the other peers' records (a stale θ, a noisier step; replicas still
 agree, since late records replay), and announcements, hence finality, lag by up to 2K
-rounds.
+rounds. This module is the run lifecycle and the round clock; how records travel (tailing,
+announcing, repair, pulls) is ``finetune_exchange.py``.
 """
 
 from __future__ import annotations
 
 import contextlib
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import trio
 
 from node import wire
-from node.finetune_checkpoints import (
-    CHECKPOINT_PROTOCOL,
-    RunHandle,
-    adopt_final_checkpoint,
-    checkpoint_server,
-)
+from node.finetune_checkpoints import CHECKPOINT_PROTOCOL, RunHandle, checkpoint_server
 from node.finetune_defaults import (
     DEFAULT_DECAY_FLOOR,
     DEFAULT_LEARNING_RATE,
     DEFAULT_PROBES,
     DEFAULT_PULL_EVERY,
+)
+from node.finetune_exchange import (
+    MAX_PAGE_BYTES,
+    RECORDS_PAGE,
+    announce,
+    announces_at,
+    grads_topic,
+    hashes_topic,
+    now_ms,
+    publish,
+    pull,
+    pull_final_hashes,
+    repair,
+    tail_run,
 )
 from node.finetune_run import RunState, new_spec, spec_differences
 from node.finetune_task import Backend, RunError
@@ -51,27 +60,8 @@ from node.finetune_task import Backend, RunError
 if TYPE_CHECKING:
     from node.daemon import Daemon
 
-_PAGE = 4096
-FINAL_PULLS = 15
-"""Pull transport: rounds spent pulling the final announcements after the last round."""
-ADOPT_AFTER = 5
-"""Repair rounds (about a second each) of disagreeing with a final hash before adopting it."""
-
-
 SpecKey = tuple[int, bytes]
 """(announcement time in ms, author key) of a RunSpec record: the earliest wins a conflict."""
-
-
-def grads_topic(run_id: str) -> str:
-    return f"{wire.GRADS_TOPIC}/{run_id}"
-
-
-def hashes_topic(run_id: str) -> str:
-    return f"{wire.HASHES_TOPIC}/{run_id}"
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 class FinetuneService:
@@ -97,9 +87,6 @@ class FinetuneService:
         self._daemon: Daemon | None = None
         self._nursery: trio.Nursery | None = None
         self._starting: set[str] = set()
-        self._hashes_pulled: set[str] = set()
-        self._hashes_due: set[str] = set()
-        """Pull transport: runs whose announcements were made since their last hash pull."""
 
     async def run(self, daemon: Daemon) -> None:
         self._daemon = daemon
@@ -107,15 +94,15 @@ class FinetuneService:
             CHECKPOINT_PROTOCOL, checkpoint_server(lambda: self.runs), max_request_bytes=128
         )
         self.runs, self.specs, self._runs_cursor = {}, {}, 0  # a restart rebuilds from the store
-        self._spec_keys, self._hashes_pulled, self._hashes_due = {}, set(), set()
+        self._spec_keys = {}
         last_status: dict[str, Any] | None = None
         async with trio.open_nursery() as nursery:
             self._nursery = nursery
             while True:
                 await self._tail_specs(daemon)
                 for handle in list(self.runs.values()):
-                    await self._tail_run(daemon, handle)
-                    await self._repair(daemon, handle)
+                    await tail_run(daemon, handle)
+                    await repair(daemon, handle)
                 status = self.status()
                 if status != last_status:
                     await daemon.db(daemon.store.write_status, "finetune", status)
@@ -133,7 +120,11 @@ class FinetuneService:
 
     async def _tail_specs(self, daemon: Daemon) -> None:
         rows, self._runs_cursor, _ = await daemon.db(
-            daemon.store.records_since, wire.RUNS_TOPIC, self._runs_cursor, _PAGE, 1 << 26
+            daemon.store.records_since,
+            wire.RUNS_TOPIC,
+            self._runs_cursor,
+            RECORDS_PAGE,
+            MAX_PAGE_BYTES,
         )
         for row in rows:
             record = wire.decode_record(row.blob)
@@ -205,32 +196,6 @@ class FinetuneService:
         finally:
             daemon.service_pulled -= own
 
-    async def _tail_run(self, daemon: Daemon, handle: RunHandle) -> None:
-        run_id = handle.state.spec.run_id
-        rows, handle.grads_cursor, _ = await daemon.db(
-            daemon.store.records_since, grads_topic(run_id), handle.grads_cursor, _PAGE, 1 << 26
-        )
-        grads = []
-        for row in rows:
-            record = wire.decode_record(row.blob)
-            grad = wire.decode_grad(record.body)
-            if grad.round != record.seq:  # seq = round keeps one record per (run, round, author)
-                handle.state.refused += 1
-                continue
-            grads.append((wire.peer_id_str(record.author), grad))
-        if grads:
-            await handle.call(lambda: [handle.state.offer(a, g) for a, g in grads])
-        rows, handle.hashes_cursor, _ = await daemon.db(
-            daemon.store.records_since, hashes_topic(run_id), handle.hashes_cursor, _PAGE, 1 << 26
-        )
-        for row in rows:
-            record = wire.decode_record(row.blob)
-            announced = wire.decode_theta_hash(record.body)
-            if announced.run_id == run_id:
-                handle.state.announce(
-                    wire.peer_id_str(record.author), record.seq, announced.round, announced.sha256
-                )
-
     # -- the round clock --------------------------------------------------------------
 
     async def _drive(self, daemon: Daemon, handle: RunHandle) -> None:
@@ -242,144 +207,36 @@ class FinetuneService:
             await trio.sleep(max(0.0, (spec.start_ms + r * spec.round_ms - now_ms()) / 1000))
             pulls_now = pulled and r > 0 and r % spec.pull_every == 0
             if pulls_now:
-                await self._pull(daemon, handle)
-            await self._tail_run(daemon, handle)
+                await pull(daemon, handle)
+            await tail_run(daemon, handle)
             if r < spec.rounds and handle.state.participating:
                 codes = await handle.call(handle.state.my_codes, r)
                 if codes is not None:
                     body = wire.encode(wire.Grad.of(spec.run_id, r, codes))
                     # ValueError: already published before a restart (one record per round).
                     with contextlib.suppress(ValueError):
-                        await self._publish(daemon, handle, grads_topic(spec.run_id), body, r)
+                        await publish(daemon, handle, grads_topic(spec.run_id), body, r)
             else:
                 await handle.call(handle.state.advance_to, r)
             # Announce a checkpoint one round after it closed: late records have had time.
             # Pulling, at the first pull after that: peers then hash the same records.
-            if self._announces_at(spec, r):
+            if announces_at(spec, r):
                 unannounced.append(r - 1)
             if unannounced and (not pulled or pulls_now):
                 for due in unannounced:
-                    await self._announce(daemon, handle, due)
+                    await announce(daemon, handle, due)
                 unannounced.clear()
-                self._hashes_due.add(spec.run_id)  # the peers announced now too (same clock)
+                handle.hashes_due = True  # the peers announced now too (same clock)
         await trio.sleep(spec.round_ms / 1000)
         if pulled:
-            await self._pull(daemon, handle)
-        await self._tail_run(daemon, handle)
+            await pull(daemon, handle)
+        await tail_run(daemon, handle)
         await handle.call(handle.state.advance_to, spec.rounds)
         for due in unannounced:
-            await self._announce(daemon, handle, due)
-        await self._announce(daemon, handle, spec.rounds)
+            await announce(daemon, handle, due)
+        await announce(daemon, handle, spec.rounds)
         if pulled:
-            await self._pull_final_hashes(daemon, handle)
-
-    # -- pull transport -----------------------------------------------------------------
-
-    @staticmethod
-    def _announces_at(spec: wire.RunSpec, r: int) -> bool:
-        """Round r's start is when checkpoint r - 1 (if it is one) is announced."""
-        due = r - 1
-        return due > 0 and (due % spec.checkpoint_every == 0 or due == spec.rounds)
-
-    async def _pull(self, daemon: Daemon, handle: RunHandle) -> None:
-        """Pull the run's grads from every connected peer, and its hash announcements on the
-        first pull and after announcing (everyone announces at the same pull rounds)."""
-        run_id = handle.state.spec.run_id
-        topics = [grads_topic(run_id)]
-        if run_id in self._hashes_due or run_id not in self._hashes_pulled:
-            topics.append(hashes_topic(run_id))
-            self._hashes_due.discard(run_id)
-            self._hashes_pulled.add(run_id)
-        await self._pull_topics(daemon, handle, topics)
-
-    async def _pull_topics(self, daemon: Daemon, handle: RunHandle, topics: list[str]) -> None:
-        handle.state.pulls += 1
-        for peer in daemon.p2p.connected_peers():
-            for topic in topics:
-                try:
-                    await daemon.sync_topic(peer, topic)
-                except Exception as exc:  # a bad or gone peer must not stop the run
-                    daemon.p2p.log.info("pull of %s from %s failed: %s", topic, peer, exc)
-        await self._tail_run(daemon, handle)
-
-    async def _pull_final_hashes(self, daemon: Daemon, handle: RunHandle) -> None:
-        """After the last round: pull the final announcements of every peer we know in the
-        run (relayed ones too: not every member is connected to us) until they all hold our
-        hash (a late record moves a hash, and the repair path re-announces it), a round
-        apart, for a while; the daemon's sync loop covers anything later."""
-        state = handle.state
-        for _ in range(FINAL_PULLS):
-            await trio.sleep(state.spec.round_ms / 1000)
-            await self._pull_topics(daemon, handle, [hashes_topic(state.spec.run_id)])
-            members = set(daemon.p2p.connected_peers()).union(*state.announced.values())
-            final = state.announced.get(state.spec.rounds, {})
-            ours = await handle.call(self._hash_at, state, state.spec.rounds)
-            if all(final.get(p) == ours for p in members - {state.self_id}):
-                return
-
-    async def _publish(
-        self, daemon: Daemon, handle: RunHandle, topic: str, body: bytes, seq: int | None = None
-    ) -> None:
-        gossip = handle.state.spec.grads_by == "gossip"
-        await daemon.publish_local(topic, body, seq, gossip=gossip)
-        handle.state.gossiped += int(gossip)
-
-    def _hash_at(self, state: RunState, round_index: int) -> bytes | None:
-        if round_index == state.spec.rounds and state.replica.round == round_index:
-            state.replica.catch_up()
-            return bytes.fromhex(state.replica.sha256)
-        return state.checkpoint_hash(round_index)
-
-    async def _announce(self, daemon: Daemon, handle: RunHandle, round_index: int) -> None:
-        ours = await handle.call(self._hash_at, handle.state, round_index)
-        if ours is None:
-            return
-        handle.announced_ours = handle.announced_ours or {}
-        if handle.announced_ours.get(round_index) == ours:
-            return
-        handle.announced_ours[round_index] = ours
-        spec = handle.state.spec
-        body = wire.encode(wire.ThetaHash(wire.WIRE_VERSION, spec.run_id, round_index, ours))
-        await self._publish(daemon, handle, hashes_topic(spec.run_id), body)
-
-    async def _repair(self, daemon: Daemon, handle: RunHandle) -> None:
-        """Pull the records of peers that announced another hash; settle finality; adopt a
-        final checkpoint a pull could not reach; re-announce if our hash moved."""
-        state = handle.state
-        # Every checkpoint anyone announced, not only ours: after a restart we have announced
-        # nothing yet, and a stale announcement of ours from before the crash must be replaced.
-        rounds = set(handle.announced_ours or {}) | set(state.announced)
-        for round_index in sorted(r for r in rounds if r <= state.replica.round):
-            peers = await handle.call(self._disagreeing, state, round_index)
-            # Pulling, their re-announcements do not come by gossip either: pull them too.
-            topics = [grads_topic(state.spec.run_id)]
-            if state.spec.grads_by == "pull":
-                topics.append(hashes_topic(state.spec.run_id))
-            for peer in peers:
-                if peer in daemon.p2p.connected_peers():
-                    for topic in topics:
-                        try:
-                            await daemon.sync_topic(peer, topic)
-                        except Exception as exc:  # a bad or gone peer must not stop the run
-                            daemon.p2p.log.info("repair pull from %s failed: %s", peer, exc)
-            if peers:
-                await self._tail_run(daemon, handle)
-            verdict, holders = await handle.call(state.settle, round_index)
-            if verdict != "adopt":
-                handle.adopt_tries.pop(round_index, None)
-            else:
-                tries = handle.adopt_tries[round_index] = handle.adopt_tries.get(round_index, 0) + 1
-                # Pulls have had ADOPT_AFTER rounds of repair (a restarted node catches up in
-                # fewer): what is left are records of ours that the majority never held.
-                if tries >= ADOPT_AFTER:
-                    await adopt_final_checkpoint(daemon, handle, round_index, holders)
-            # Late records (pulled here or by the sync loop) may have moved our own hash.
-            await self._announce(daemon, handle, round_index)
-
-    def _disagreeing(self, state: RunState, round_index: int) -> list[str]:
-        ours = self._hash_at(state, round_index)
-        peers = state.announced.get(round_index, {})
-        return sorted(p for p, h in peers.items() if ours is not None and h != ours)
+            await pull_final_hashes(daemon, handle)
 
     # -- operator commands ---------------------------------------------------------------
 

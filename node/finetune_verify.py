@@ -27,7 +27,7 @@ def _records(store: Store, topic: str) -> list[wire.SignedRecord]:
 
 
 def verify_run(data_dir: Path, run_id: str) -> dict[str, Any]:
-    from node.finetune_service import grads_topic, hashes_topic
+    from node.finetune_exchange import grads_topic, hashes_topic
     from node.identity import load_or_create_identity
 
     try:
