@@ -44,18 +44,23 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
+async def records_after(
+    daemon: Daemon, topic: str, cursor: int
+) -> tuple[list[wire.SignedRecord], int]:
+    """The next page of ``topic``'s stored records after ``cursor``, and the new cursor."""
+    rows, cursor, _ = await daemon.db(
+        daemon.store.records_since, topic, cursor, RECORDS_PAGE, MAX_PAGE_BYTES
+    )
+    return [wire.decode_record(row.blob) for row in rows], cursor
+
+
 async def tail_run(daemon: Daemon, handle: RunHandle) -> None:
     run_id = handle.state.spec.run_id
-    rows, handle.grads_cursor, _ = await daemon.db(
-        daemon.store.records_since,
-        grads_topic(run_id),
-        handle.grads_cursor,
-        RECORDS_PAGE,
-        MAX_PAGE_BYTES,
+    records, handle.grads_cursor = await records_after(
+        daemon, grads_topic(run_id), handle.grads_cursor
     )
     grads = []
-    for row in rows:
-        record = wire.decode_record(row.blob)
+    for record in records:
         grad = wire.decode_grad(record.body)
         if grad.round != record.seq:  # seq = round keeps one record per (run, round, author)
             handle.state.refused += 1
@@ -63,15 +68,10 @@ async def tail_run(daemon: Daemon, handle: RunHandle) -> None:
         grads.append((wire.peer_id_str(record.author), grad))
     if grads:
         await handle.call(lambda: [handle.state.offer(a, g) for a, g in grads])
-    rows, handle.hashes_cursor, _ = await daemon.db(
-        daemon.store.records_since,
-        hashes_topic(run_id),
-        handle.hashes_cursor,
-        RECORDS_PAGE,
-        MAX_PAGE_BYTES,
+    records, handle.hashes_cursor = await records_after(
+        daemon, hashes_topic(run_id), handle.hashes_cursor
     )
-    for row in rows:
-        record = wire.decode_record(row.blob)
+    for record in records:
         announced = wire.decode_theta_hash(record.body)
         if announced.run_id == run_id:
             handle.state.announce(

@@ -41,8 +41,6 @@ from node.finetune_defaults import (
     DEFAULT_PULL_EVERY,
 )
 from node.finetune_exchange import (
-    MAX_PAGE_BYTES,
-    RECORDS_PAGE,
     announce,
     announces_at,
     grads_topic,
@@ -51,6 +49,7 @@ from node.finetune_exchange import (
     publish,
     pull,
     pull_final_hashes,
+    records_after,
     repair,
     tail_run,
 )
@@ -119,15 +118,8 @@ class FinetuneService:
     # -- following the store ------------------------------------------------------------
 
     async def _tail_specs(self, daemon: Daemon) -> None:
-        rows, self._runs_cursor, _ = await daemon.db(
-            daemon.store.records_since,
-            wire.RUNS_TOPIC,
-            self._runs_cursor,
-            RECORDS_PAGE,
-            MAX_PAGE_BYTES,
-        )
-        for row in rows:
-            record = wire.decode_record(row.blob)
+        records, self._runs_cursor = await records_after(daemon, wire.RUNS_TOPIC, self._runs_cursor)
+        for record in records:
             spec = wire.decode_run_spec(record.body)
             key = (record.ts_ms, record.author)
             known = self.specs.get(spec.run_id)
