@@ -8,13 +8,12 @@ import msgspec
 
 from node.wire.base import (
     Finite,
+    LimitedDecoder,
     Sha256,
     Uint63,
     WireError,
     WireMessage,
-    decode_limited,
     register_body,
-    typed_decoder,
 )
 from node.wire.records import SignedRecord, check_record
 
@@ -100,71 +99,36 @@ class PromptReply(WireMessage, frozen=True):
     record: SignedRecord | None
 
 
-_CLOUD_HELLO_DECODER = typed_decoder(CloudHello)
-
-
-_MODEL_REQUEST_DECODER = typed_decoder(ModelRequest)
-
-
-_MODEL_BLOB_DECODER = typed_decoder(ModelBlob)
-
-
-_IMAGE_UPLOAD_DECODER = typed_decoder(ImageUpload)
-
-
-_UPLOAD_ACK_DECODER = typed_decoder(UploadAck)
-
-
-_PROMPT_DECODER = typed_decoder(Prompt)
-
-
-_PROMPT_REQUEST_DECODER = typed_decoder(PromptRequest)
-
-
-_PROMPT_REPLY_DECODER = typed_decoder(PromptReply)
-
-
-def decode_cloud_hello(data: bytes) -> CloudHello:
-    return decode_limited(_CLOUD_HELLO_DECODER, data, 128, "CloudHello")
-
-
-def decode_model_request(data: bytes) -> ModelRequest:
-    return decode_limited(_MODEL_REQUEST_DECODER, data, 64, "ModelRequest")
-
-
-def decode_model_blob(data: bytes) -> ModelBlob:
-    return decode_limited(_MODEL_BLOB_DECODER, data, MAX_MODEL_BYTES + 256, "ModelBlob")
-
-
-def decode_image_upload(data: bytes) -> ImageUpload:
-    limit = MAX_UPLOAD_BYTES + 9 * MAX_UPLOAD_IMAGES + 256
-    upload = decode_limited(_IMAGE_UPLOAD_DECODER, data, limit, "ImageUpload")
+def _check_upload(upload: ImageUpload) -> None:
     if len(upload.images) != len(upload.scores) * upload.side * upload.side:
         raise WireError("ImageUpload: image bytes do not match scores × side²")
-    return upload
 
 
-def decode_upload_ack(data: bytes) -> UploadAck:
-    return decode_limited(_UPLOAD_ACK_DECODER, data, 64, "UploadAck")
-
-
-def decode_prompt(data: bytes) -> Prompt:
-    return decode_limited(_PROMPT_DECODER, data, MAX_PROMPT_BYTES + 512, "Prompt")
-
-
-def decode_prompt_request(data: bytes) -> PromptRequest:
-    return decode_limited(_PROMPT_REQUEST_DECODER, data, 64, "PromptRequest")
-
-
-def decode_prompt_reply(data: bytes) -> PromptReply:
-    """A reply whose record, if any, is signed, of topic ``adapt/prompts``, with a Prompt body."""
-    reply = decode_limited(_PROMPT_REPLY_DECODER, data, MAX_PROMPT_REPLY_BYTES, "PromptReply")
+def _check_prompt_reply(reply: PromptReply) -> None:
+    """A reply's record, if any, is signed, of topic ``adapt/prompts``, with a Prompt body."""
     if reply.record is not None:
         if reply.record.topic != PROMPTS_TOPIC:
             raise WireError(f"PromptReply: record of topic {reply.record.topic!r}")
         check_record(reply.record)
-    return reply
 
+
+decode_cloud_hello = LimitedDecoder(CloudHello, 128)
+
+decode_model_request = LimitedDecoder(ModelRequest, 64)
+
+decode_model_blob = LimitedDecoder(ModelBlob, MAX_MODEL_BYTES + 256)
+
+decode_image_upload = LimitedDecoder(
+    ImageUpload, MAX_UPLOAD_BYTES + 9 * MAX_UPLOAD_IMAGES + 256, _check_upload
+)
+
+decode_upload_ack = LimitedDecoder(UploadAck, 64)
+
+decode_prompt = LimitedDecoder(Prompt, MAX_PROMPT_BYTES + 512)
+
+decode_prompt_request = LimitedDecoder(PromptRequest, 64)
+
+decode_prompt_reply = LimitedDecoder(PromptReply, MAX_PROMPT_REPLY_BYTES, _check_prompt_reply)
 
 register_body(CLOUDS_TOPIC, decode_cloud_hello)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import msgspec
 
@@ -96,6 +96,27 @@ def typed_decoder(cls: type[S]) -> msgspec.msgpack.Decoder[S]:
     decoder = msgspec.msgpack.Decoder(cls)
     _DECODERS[cls] = decoder
     return decoder
+
+
+class LimitedDecoder(Generic[S]):
+    """Decodes one message type, refusing anything over ``max_bytes`` before decoding it
+    (WireError for any bad input); ``check`` adds what field constraints cannot say.
+    Registered for ``encode``'s self-check. Callers may pass a tighter or looser limit."""
+
+    def __init__(
+        self, cls: type[S], max_bytes: int, check: Callable[[S], None] | None = None
+    ) -> None:
+        self.decoder = typed_decoder(cls)
+        self.max_bytes = max_bytes
+        self.what = cls.__name__
+        self.check = check
+
+    def __call__(self, data: bytes, max_bytes: int | None = None) -> S:
+        limit = self.max_bytes if max_bytes is None else max_bytes
+        message = decode_limited(self.decoder, data, limit, self.what)
+        if self.check is not None:
+            self.check(message)
+        return message
 
 
 def encode(obj: msgspec.Struct) -> bytes:

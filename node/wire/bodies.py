@@ -10,10 +10,9 @@ from node.wire.base import (
     MAX_ITEM_ID_CHARS,
     Finite,
     ItemId,
+    LimitedDecoder,
     WireMessage,
-    decode_limited,
     register_body,
-    typed_decoder,
 )
 
 MAX_NOTE_CHARS = 1024
@@ -63,19 +62,9 @@ class Click(WireMessage, frozen=True):
     position: Annotated[int, msgspec.Meta(ge=0, le=MAX_CLICK_POSITION)] = 0
 
 
-_NOTE_DECODER = typed_decoder(Note)
+decode_note = LimitedDecoder(Note, MAX_NOTE_BYTES)
 
-
-_CLICK_DECODER = typed_decoder(Click)
-
-
-def decode_note(data: bytes) -> Note:
-    return decode_limited(_NOTE_DECODER, data, MAX_NOTE_BYTES, "Note")
-
-
-def decode_click(data: bytes) -> Click:
-    return decode_limited(_CLICK_DECODER, data, MAX_CLICK_BYTES, "Click")
-
+decode_click = LimitedDecoder(Click, MAX_CLICK_BYTES)
 
 register_body(NOTES_TOPIC, decode_note)
 

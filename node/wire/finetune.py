@@ -9,13 +9,12 @@ import msgspec
 
 from node.wire.base import (
     WIRE_VERSION,
+    LimitedDecoder,
     Sha256,
     Uint63,
     WireError,
     WireMessage,
-    decode_limited,
     register_body,
-    typed_decoder,
 )
 
 RUNS_TOPIC = "finetune/runs"
@@ -145,44 +144,22 @@ class CheckpointBlob(WireMessage, frozen=True):
     window: Annotated[list[WindowKey], msgspec.Meta(max_length=MAX_WINDOW_KEYS)]
 
 
-_RUN_SPEC_DECODER = typed_decoder(RunSpec)
-
-
-_GRAD_DECODER = typed_decoder(Grad)
-
-
-_THETA_HASH_DECODER = typed_decoder(ThetaHash)
-
-
-_CHECKPOINT_REQUEST_DECODER = typed_decoder(CheckpointRequest)
-
-
-_CHECKPOINT_BLOB_DECODER = typed_decoder(CheckpointBlob)
-
-
-def decode_run_spec(data: bytes) -> RunSpec:
-    return decode_limited(_RUN_SPEC_DECODER, data, 512, "RunSpec")
-
-
-def decode_grad(data: bytes) -> Grad:
-    grad = decode_limited(_GRAD_DECODER, data, 128 + MAX_PROBES, "Grad")
+def _check_grad(grad: Grad) -> None:
     if 0x80 in grad.codes:
         raise WireError("Grad: code -128 (codes are within ±127)")
-    return grad
 
 
-def decode_theta_hash(data: bytes) -> ThetaHash:
-    return decode_limited(_THETA_HASH_DECODER, data, 160, "ThetaHash")
+decode_run_spec = LimitedDecoder(RunSpec, 512)
 
+decode_grad = LimitedDecoder(Grad, 128 + MAX_PROBES, _check_grad)
 
-def decode_checkpoint_request(data: bytes) -> CheckpointRequest:
-    return decode_limited(_CHECKPOINT_REQUEST_DECODER, data, 128, "CheckpointRequest")
+decode_theta_hash = LimitedDecoder(ThetaHash, 160)
 
+decode_checkpoint_request = LimitedDecoder(CheckpointRequest, 128)
 
-def decode_checkpoint_blob(data: bytes) -> CheckpointBlob:
-    limit = MAX_CHECKPOINT_BYTES + MAX_WINDOW_KEYS * 160 + 256
-    return decode_limited(_CHECKPOINT_BLOB_DECODER, data, limit, "CheckpointBlob")
-
+decode_checkpoint_blob = LimitedDecoder(
+    CheckpointBlob, MAX_CHECKPOINT_BYTES + MAX_WINDOW_KEYS * 160 + 256
+)
 
 register_body(RUNS_TOPIC, decode_run_spec)
 

@@ -14,15 +14,14 @@ from node.wire.base import (
     WIRE_VERSION,
     AuthorKey,
     Body,
+    LimitedDecoder,
     Signature,
     Topic,
     Uint63,
     WireError,
     WireMessage,
     decode_body,
-    decode_limited,
     encode,
-    typed_decoder,
 )
 
 MAX_RECORD_BYTES = 60 * 1024  # a full body plus topic, keys and framing (~260 bytes)
@@ -62,18 +61,9 @@ class RecordBatch(WireMessage, frozen=True):
     records: Annotated[list[SignedRecord], msgspec.Meta(min_length=1, max_length=MAX_BATCH_RECORDS)]
 
 
-_RECORD_DECODER = typed_decoder(SignedRecord)
+decode_record = LimitedDecoder(SignedRecord, MAX_RECORD_BYTES)
 
-
-_BATCH_DECODER = typed_decoder(RecordBatch)
-
-
-def decode_record(data: bytes) -> SignedRecord:
-    return decode_limited(_RECORD_DECODER, data, MAX_RECORD_BYTES, "SignedRecord")
-
-
-def decode_record_batch(data: bytes, max_bytes: int = MAX_BATCH_BYTES) -> RecordBatch:
-    return decode_limited(_BATCH_DECODER, data, max_bytes, "RecordBatch")
+decode_record_batch = LimitedDecoder(RecordBatch, MAX_BATCH_BYTES)
 
 
 def record_signing_bytes(

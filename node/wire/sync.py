@@ -11,13 +11,12 @@ from node.wire.base import (
     WIRE_VERSION,
     AuthorKey,
     Body,
+    LimitedDecoder,
     Signature,
     Topic,
     Uint63,
     WireError,
     WireMessage,
-    decode_limited,
-    typed_decoder,
 )
 from node.wire.records import SignedRecord
 
@@ -123,41 +122,8 @@ class PackedSyncResponse(WireMessage, frozen=True):
     more: bool
 
 
-_SYNC_REQUEST_DECODER = typed_decoder(SyncRequest)
-
-
-_SYNC_RESPONSE_DECODER = typed_decoder(SyncResponse)
-
-
-_PACKED_SYNC_RESPONSE_DECODER = typed_decoder(PackedSyncResponse)
-
-
-_SAMPLE_REQUEST_DECODER = typed_decoder(SampleRequest)
-
-
-_SYNC_HEADS_REQUEST_DECODER = typed_decoder(SyncHeadsRequest)
-
-
-_SYNC_HEADS_RESPONSE_DECODER = typed_decoder(SyncHeadsResponse)
-
-
-def decode_sync_request(data: bytes) -> SyncRequest:
-    return decode_limited(_SYNC_REQUEST_DECODER, data, MAX_SYNC_REQUEST_BYTES, "SyncRequest")
-
-
-def decode_sample_request(data: bytes) -> SampleRequest:
-    return decode_limited(_SAMPLE_REQUEST_DECODER, data, MAX_SAMPLE_REQUEST_BYTES, "SampleRequest")
-
-
-def decode_sync_response(data: bytes, max_bytes: int = MAX_SYNC_RESPONSE_BYTES) -> SyncResponse:
-    return decode_limited(_SYNC_RESPONSE_DECODER, data, max_bytes, "SyncResponse")
-
-
-def decode_packed_sync_response(
-    data: bytes, max_bytes: int = MAX_SYNC_RESPONSE_BYTES
-) -> PackedSyncResponse:
-    """A packed response whose author indices and times all resolve (WireError otherwise)."""
-    packed = decode_limited(_PACKED_SYNC_RESPONSE_DECODER, data, max_bytes, "PackedSyncResponse")
+def _check_packed(packed: PackedSyncResponse) -> None:
+    """Every author index and time of a packed response resolves."""
     n_authors = len(packed.authors)
     latest = 2**63 - 1 - packed.base_ts_ms
     for record in packed.records:
@@ -165,7 +131,17 @@ def decode_packed_sync_response(
             raise WireError(f"PackedSyncResponse: author index {record.author} of {n_authors}")
         if record.ts_offset_ms > latest:
             raise WireError("PackedSyncResponse: a record time overflows")
-    return packed
+
+
+decode_sync_request = LimitedDecoder(SyncRequest, MAX_SYNC_REQUEST_BYTES)
+
+decode_sample_request = LimitedDecoder(SampleRequest, MAX_SAMPLE_REQUEST_BYTES)
+
+decode_sync_response = LimitedDecoder(SyncResponse, MAX_SYNC_RESPONSE_BYTES)
+
+decode_packed_sync_response = LimitedDecoder(
+    PackedSyncResponse, MAX_SYNC_RESPONSE_BYTES, _check_packed
+)
 
 
 def pack_sync_response(response: SyncResponse, topic: str) -> PackedSyncResponse:
@@ -198,13 +174,6 @@ def unpack_sync_response(packed: PackedSyncResponse) -> SyncResponse:
     return SyncResponse(WIRE_VERSION, records, packed.next_cursor, packed.more)
 
 
-def decode_sync_heads_request(data: bytes) -> SyncHeadsRequest:
-    return decode_limited(
-        _SYNC_HEADS_REQUEST_DECODER, data, MAX_HEADS_REQUEST_BYTES, "SyncHeadsRequest"
-    )
+decode_sync_heads_request = LimitedDecoder(SyncHeadsRequest, MAX_HEADS_REQUEST_BYTES)
 
-
-def decode_sync_heads_response(data: bytes) -> SyncHeadsResponse:
-    return decode_limited(
-        _SYNC_HEADS_RESPONSE_DECODER, data, MAX_HEADS_TOPICS * 9 + 64, "SyncHeadsResponse"
-    )
+decode_sync_heads_response = LimitedDecoder(SyncHeadsResponse, MAX_HEADS_TOPICS * 9 + 64)

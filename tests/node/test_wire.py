@@ -574,28 +574,24 @@ class _SpyDecoder:
 
 
 @pytest.mark.parametrize(
-    ("decoder_name", "decode", "limit"),
+    ("decode", "limit"),
     [
-        ("_RECORD_DECODER", wire.decode_record, MAX_RECORD_BYTES),
-        ("_BATCH_DECODER", wire.decode_record_batch, MAX_BATCH_BYTES),
-        ("_SYNC_REQUEST_DECODER", wire.decode_sync_request, wire.MAX_SYNC_REQUEST_BYTES),
-        ("_SYNC_RESPONSE_DECODER", wire.decode_sync_response, wire.MAX_SYNC_RESPONSE_BYTES),
-        (
-            "_PACKED_SYNC_RESPONSE_DECODER",
-            wire.decode_packed_sync_response,
-            wire.MAX_SYNC_RESPONSE_BYTES,
-        ),
-        ("_NOTE_DECODER", wire.decode_note, wire.MAX_NOTE_BYTES),
+        (wire.decode_record, MAX_RECORD_BYTES),
+        (wire.decode_record_batch, MAX_BATCH_BYTES),
+        (wire.decode_sync_request, wire.MAX_SYNC_REQUEST_BYTES),
+        (wire.decode_sync_response, wire.MAX_SYNC_RESPONSE_BYTES),
+        (wire.decode_packed_sync_response, wire.MAX_SYNC_RESPONSE_BYTES),
+        (wire.decode_sample_request, wire.MAX_SAMPLE_REQUEST_BYTES),
+        (wire.decode_note, wire.MAX_NOTE_BYTES),
+        (wire.decode_grad, 128 + wire.MAX_PROBES),
     ],
+    ids=lambda value: getattr(value, "what", None),
 )
 def test_oversize_input_is_refused_before_decoding(
-    monkeypatch: pytest.MonkeyPatch,
-    decoder_name: str,
-    decode: Callable[[bytes], object],
-    limit: int,
+    monkeypatch: pytest.MonkeyPatch, decode: wire.LimitedDecoder[Any], limit: int
 ) -> None:
     spy = _SpyDecoder()
-    monkeypatch.setattr(sys.modules[decode.__module__], decoder_name, spy)
+    monkeypatch.setattr(decode, "decoder", spy)
     with pytest.raises(WireError, match="exceeds the limit"):
         decode(bytes(limit + 1))
     assert spy.calls == 0
