@@ -125,6 +125,13 @@ class Swarm:
         self.stop()
 
 
+def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """``byteswarm ARGS`` in a fresh interpreter, output captured (for tests and scripts)."""
+    return subprocess.run(
+        [sys.executable, "-m", "node", *args], capture_output=True, text=True, timeout=timeout
+    )
+
+
 def note_count(swarm: Swarm, data_dir: Path) -> int:
     status = swarm.status(data_dir)
     return int(status["records"].get("byteswarm/notes", 0)) if status else 0

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,15 +10,10 @@ import pytest
 from node.cli import send_control
 from node.finetune_task import export_encoder_file
 from node.swarm import Swarm, finetune_run
+from node.swarm import run_cli as bs
 
 pytestmark = [pytest.mark.integration, pytest.mark.network]
 RUN = "pulled-run"
-
-
-def bs(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "node", *args], capture_output=True, text=True, timeout=120
-    )
 
 
 def test_three_daemons_pulling_every_k_rounds_agree_and_gossip_no_run_record(

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +12,7 @@ import pytest
 from node.cli import send_control
 from node.finetune_task import export_encoder_file
 from node.swarm import Swarm, finetune_run, service_status
+from node.swarm import run_cli as bs
 
 pytestmark = [pytest.mark.integration, pytest.mark.network]
 RUN = "tiny-run"
@@ -29,12 +28,6 @@ def _brief(run: dict[str, Any]) -> dict[str, Any]:
         r: (c["sha256"][:8], len(c["agree"]), len(c["disagree"]))
         for r, c in run.get("checkpoints", {}).items()
     }
-
-
-def bs(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "node", *args], capture_output=True, text=True, timeout=120
-    )
 
 
 def test_three_daemons_a_late_joiner_and_a_crash_agree_on_every_checkpoint(

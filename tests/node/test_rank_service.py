@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -29,7 +28,7 @@ from node.rank_records import (
 )
 from node.rank_tail import open_tail
 from node.store import RecordRow, Store
-from node.swarm import Swarm
+from node.swarm import Swarm, run_cli
 
 CATALOGUE = [
     {"id": "a1", "title": "Kind of Blue", "artist": "Miles Davis", "tags": ["jazz"]},
@@ -45,9 +44,7 @@ def write_catalogue(path: Path, rows: list[dict[str, object]] | None = None) -> 
 
 
 def bs(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "node", *args], capture_output=True, text=True, timeout=60
-    )
+    return run_cli(*args, timeout=60)
 
 
 @pytest.mark.parametrize(
