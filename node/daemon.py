@@ -214,12 +214,7 @@ class Daemon:
             ]
             request = wire.SyncRequest(wire.WIRE_VERSION, topic, cursor, 256, held)
             response = await self.p2p.sync_from(peer, request)
-            valid = await trio.to_thread.run_sync(_verified, topic, response.records)
-            if len(valid) != len(response.records):
-                log.warning(
-                    "peer %s sent %d invalid sync records", peer, len(response.records) - len(valid)
-                )
-            new += await self.ingest(valid, peer)
+            new += await self._ingest_checked(peer, topic, response.records, "sync")
             if response.next_cursor <= cursor and response.more:
                 raise P2PError(f"peer {peer} sent a non-advancing cursor")
             # The cursor moves only after the records are committed: a crash re-pulls.
@@ -233,7 +228,7 @@ class Daemon:
         request = wire.decode_sample_request(data)
         if request.topic not in self.topics:
             raise wire.WireError(f"unknown topic {request.topic!r}")
-        limit = min(request.limit, self.config.sync.max_records)
+        limit = request.limit  # at most MAX_SYNC_LIMIT (1,024), and bounded in bytes below
         budget = self.config.sync.max_response_bytes - 4096
         rows = await self.db(self.store.newest_records, request.topic, limit, budget)
         records = [wire.decode_record(row.blob) for row in rows]
@@ -250,9 +245,15 @@ class Daemon:
         if packed.topic != topic or len(packed.records) > limit:
             raise wire.WireError(f"asked for {limit} records of {topic!r}, got another answer")
         records = wire.unpack_sync_response(packed).records
+        return await self._ingest_checked(peer, topic, records, "sample")
+
+    async def _ingest_checked(
+        self, peer: str, topic: str, records: list[wire.SignedRecord], what: str
+    ) -> int:
+        """Store the records ``peer`` answered with that verify for ``topic``; count new ones."""
         valid = await trio.to_thread.run_sync(_verified, topic, records)
         if len(valid) != len(records):
-            log.warning("peer %s sent %d invalid sample records", peer, len(records) - len(valid))
+            log.warning("peer %s sent %d invalid %s records", peer, len(records) - len(valid), what)
         return await self.ingest(valid, peer)
 
     async def _serve_heads(self, data: bytes, peer: str) -> bytes:

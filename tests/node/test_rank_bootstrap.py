@@ -97,3 +97,20 @@ def test_a_new_node_takes_the_newest_rows_of_one_peer_and_checks_them(tmp_path: 
     finally:
         old.store.close()
         new.store.close()
+
+
+def test_a_sample_may_be_larger_than_one_sync_page(tmp_path: Path) -> None:
+    records = _clicks(Identity.generate(), 300)
+    old, new = _daemon(tmp_path / "old"), _daemon(tmp_path / "new")
+    old.store.insert_records(_rows(records), "local")
+    assert old.config.sync.max_records < 290  # a sync page is smaller than this sample
+
+    async def main() -> None:
+        new.p2p.request = _answer_from(old)  # type: ignore[method-assign]
+        assert await new.sample_topic("old", wire.CLICKS_TOPIC, 290) == 290
+
+    try:
+        trio.run(main)
+    finally:
+        old.store.close()
+        new.store.close()
