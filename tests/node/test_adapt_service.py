@@ -91,12 +91,15 @@ def test_a_device_and_a_cloud_complete_upload_prompt_round_trips(tmp_path: Path)
         assert (device / "adapt" / f"device-{FAMILY}.onnx").exists()
         assert 0 < status["uplink_bytes_per_sample"] < 256
         device_id = swarm.address(device).rsplit("/p2p/", 1)[1]
-        served = swarm.wait_for(
-            lambda: adapt_status(cloud).get("devices"), 30, "the cloud's status"
+        # The cloud writes its status once a second, so the snapshot that shows the device
+        # may predate the prompt fetches the device already reported: wait for both.
+        cloud_status = swarm.wait_for(
+            lambda: (s := adapt_status(cloud)).get("prompt_bytes_served", 0) > 0 and s,
+            30,
+            "the cloud's status to count the prompts it served",
         )
-        assert list(served) == [device_id]
+        assert list(cloud_status["devices"]) == [device_id]
         # Prompts go to their device by request/response only: no node stores or relays one.
-        assert adapt_status(cloud)["prompt_bytes_served"] > 0
         for d in (cloud, device, bystander):
             with Store.open(d / STORE_FILE, readonly=True) as store:
                 assert store.records_since(wire.PROMPTS_TOPIC, 0, 10, 1 << 20)[0] == []
