@@ -6,7 +6,7 @@ the row's seq, a millisecond timestamp, the Click body the service writes and a 
 signature field. The signature is a zero placeholder: every Ed25519 signature is 64 bytes, so
 the encoded size is the same as a real one (signing 20k rows a run would only cost time).
 
-A pull is measured as the daemon runs it (``Daemon.sync_topic`` / ``Store.records_since``):
+A pull is measured as the daemon runs it (``Catchup.pull`` / ``Store.records_since``):
 from the asker's cursor, pages of at most 256 rows the asker lacks, read from at most
 ``scan`` rows of the responder's log (``SYNC_SCAN_ROWS``; until this session a page ended
 after 256 rows *read*, held ones included: ``WireAccount(scan=256)``), each page one
@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from models.rank.rows import ClickRow
 from node import wire
-from node.daemon import SYNC_SCAN_ROWS
+from node.catchup import SYNC_SCAN_ROWS
 from node.rank_records import compact_click
 
 SIM_EPOCH_MS = 1_764_000_000_000

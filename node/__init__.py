@@ -12,6 +12,8 @@
 - ``p2p.py``             — the hardened libp2p host: Noise, gossipsub, pacing, sync, reconnect.
 - ``framing.py``         — length-prefixed frames on streams; records packed into batches.
 - ``daemon.py``          — the trio nursery that ties p2p, store, control and services together.
+- ``catchup.py``         — sync pulls, heads checks that back off while peers are quiet, samples.
+- ``backoff.py``         — a delay that doubles while nothing happens, reset when something does.
 - ``services.py``        — which services a node runs.
 - ``cli.py``             — the ``byteswarm`` command line.
 - ``rank_records.py``    — catalogue items and click records; ``rank_tail.py`` — the index

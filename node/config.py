@@ -63,7 +63,11 @@ class SyncConfig:
     """Request/response catch-up over the stored record log."""
 
     interval: float = 5.0
-    """Seconds between catch-up pulls from each connected peer."""
+    """Seconds between heads checks of each connected peer while the swarm is active."""
+    idle_max_interval: float = 60.0
+    """While a peer is quiet the delay between its heads checks doubles, up to this many
+    seconds (never below ``interval``: a longer ``interval`` alone means no backoff); a new
+    record, or a check that finds one, drops it back to ``interval``."""
     max_records: int = 256
     """Records returned by one sync response."""
     max_response_bytes: int = 512 * 1024
@@ -240,6 +244,7 @@ def _check(config: NodeConfig) -> None:
         ),
         "gossip.max_batch_records": config.gossip.max_batch_records,
         "sync.interval": config.sync.interval,
+        "sync.idle_max_interval": config.sync.idle_max_interval,
         "sync.max_records": config.sync.max_records,
         "sync.timeout": config.sync.timeout,
         "peer_limits.rate": config.peer_limits.rate,

@@ -19,6 +19,7 @@ from typing import Any, Protocol, TypeVar
 import trio
 
 from node import wire
+from node.catchup import Catchup
 from node.config import STORE_FILE, NodeConfig
 from node.identity import Identity, load_or_create_identity
 from node.p2p import P2PError, P2PNode
@@ -28,10 +29,6 @@ NOTES_TOPIC = "byteswarm/notes"
 T = TypeVar("T")
 
 log = logging.getLogger("byteswarm.daemon")
-HEADS_PROTOCOL = "/byteswarm/sync-heads/1.0.0"
-SAMPLE_PROTOCOL = "/byteswarm/sample/1.0.0"
-SYNC_SCAN_ROWS = 8192
-"""Rows a sync answer may read past (most of them held by the asker) before it replies."""
 
 
 class Service(Protocol):
@@ -60,19 +57,16 @@ class Daemon:
         for service in self.services:
             topics.extend(service.topics)
         self.topics = list(dict.fromkeys(topics))
+        self.catchup = Catchup(self)
         self.p2p = P2PNode(
             config,
             self.identity,
             on_records=self.ingest,
-            serve_sync=self._serve_sync,
+            serve_sync=self.catchup.serve_sync,
             log=logging.getLogger("byteswarm.p2p"),
         )
         self._started = time.time()
-        self._cursors: dict[tuple[str, str], int] = {}
         self._stored_counts: dict[str, int] = {}
-        self.service_pulled: set[str] = set()
-        """Topics a service pulls on its own schedule for now: the sync loop still pulls them
-        from a newly connected peer, but leaves them out of its periodic rounds."""
 
     @property
     def peer_id(self) -> str:
@@ -94,9 +88,8 @@ class Daemon:
                 await self._write_status()
                 nursery.start_soon(self._status_loop)
                 nursery.start_soon(self._control_loop)
-                self.p2p.handle(HEADS_PROTOCOL, self._serve_heads, wire.MAX_HEADS_REQUEST_BYTES)
-                self.p2p.handle(SAMPLE_PROTOCOL, self._serve_sample, wire.MAX_SAMPLE_REQUEST_BYTES)
-                nursery.start_soon(self._sync_loop)
+                self.catchup.register()
+                nursery.start_soon(self.catchup.run)
                 for service in self.services:
                     nursery.start_soon(self._supervise, service)
                 task_status.started()
@@ -140,6 +133,9 @@ class Daemon:
         if not rows:
             return 0
         fresh = await self.db(self._insert_relayed, rows, source)
+        for row, new in zip(rows, fresh, strict=True):
+            if new:
+                self.catchup.saw_new(row.topic)
         return sum(fresh)
 
     def _insert_relayed(self, rows: list[RecordRow], source: str) -> list[bool]:
@@ -179,146 +175,6 @@ class Daemon:
         if gossip:
             self.p2p.publish(record)
         return record
-
-    async def _serve_sync(self, request: wire.SyncRequest, peer: str) -> wire.SyncResponse:
-        if request.topic not in self.topics:
-            raise wire.WireError(f"unknown topic {request.topic!r}")
-        limit = min(request.limit, self.config.sync.max_records)
-        budget = self.config.sync.max_response_bytes - 4096
-        skip = {h.author: (h.first, h.last) for h in request.held}
-        rows, next_cursor, more = await self.db(
-            self.store.records_since,
-            request.topic,
-            request.cursor,
-            limit,
-            budget,
-            skip,
-            SYNC_SCAN_ROWS,
-        )
-        records = [wire.decode_record(row.blob) for row in rows]
-        return wire.SyncResponse(wire.WIRE_VERSION, records, next_cursor, more)
-
-    async def sync_topic(self, peer: str, topic: str) -> int:
-        """Pull every record of ``topic`` that ``peer`` stored after our cursor."""
-        new = 0
-        more = True
-        while more:
-            cursor = self._cursors.get((peer, topic))
-            if cursor is None:  # read once; afterwards the cache is the truth
-                cursor = await self.db(self.store.get_cursor, peer, topic)
-            held = [
-                wire.HeldRange(wire.WIRE_VERSION, author, first, last)
-                for author, first, last in await self.db(
-                    self.store.held_ranges, topic, wire.MAX_SYNC_HELD_RANGES
-                )
-            ]
-            request = wire.SyncRequest(wire.WIRE_VERSION, topic, cursor, 256, held)
-            response = await self.p2p.sync_from(peer, request)
-            new += await self._ingest_checked(peer, topic, response.records, "sync")
-            if response.next_cursor <= cursor and response.more:
-                raise P2PError(f"peer {peer} sent a non-advancing cursor")
-            # The cursor moves only after the records are committed: a crash re-pulls.
-            if response.next_cursor != cursor:
-                await self.db(self.store.set_cursor, peer, topic, response.next_cursor)
-            self._cursors[(peer, topic)] = response.next_cursor
-            more = response.more
-        return new
-
-    async def _serve_sample(self, data: bytes, peer: str) -> bytes:
-        request = wire.decode_sample_request(data)
-        if request.topic not in self.topics:
-            raise wire.WireError(f"unknown topic {request.topic!r}")
-        limit = request.limit  # at most MAX_SYNC_LIMIT (1,024), and bounded in bytes below
-        budget = self.config.sync.max_response_bytes - 4096
-        rows = await self.db(self.store.newest_records, request.topic, limit, budget)
-        records = [wire.decode_record(row.blob) for row in rows]
-        response = wire.SyncResponse(wire.WIRE_VERSION, records, 0, False)
-        return wire.encode(wire.pack_sync_response(response, request.topic))
-
-    async def sample_topic(self, peer: str, topic: str, limit: int) -> int:
-        """Take ``peer``'s newest ``limit`` records of ``topic`` (checked like any sync
-        answer) without touching the sync cursor; returns how many were new."""
-        request = wire.encode(wire.SampleRequest(wire.WIRE_VERSION, topic, limit))
-        max_bytes = self.config.sync.max_response_bytes
-        data = await self.p2p.request(peer, SAMPLE_PROTOCOL, request, max_bytes)
-        packed = wire.decode_packed_sync_response(data, max_bytes)
-        if packed.topic != topic or len(packed.records) > limit:
-            raise wire.WireError(f"asked for {limit} records of {topic!r}, got another answer")
-        records = wire.unpack_sync_response(packed).records
-        return await self._ingest_checked(peer, topic, records, "sample")
-
-    async def _ingest_checked(
-        self, peer: str, topic: str, records: list[wire.SignedRecord], what: str
-    ) -> int:
-        """Store the records ``peer`` answered with that verify for ``topic``; count new ones."""
-        valid = await trio.to_thread.run_sync(_verified, topic, records)
-        if len(valid) != len(records):
-            log.warning("peer %s sent %d invalid %s records", peer, len(records) - len(valid), what)
-        return await self.ingest(valid, peer)
-
-    async def _serve_heads(self, data: bytes, peer: str) -> bytes:
-        request = wire.decode_sync_heads_request(data)
-        kept = [t for t in request.topics if t in self.topics]
-        heads = await self.db(self.store.heads, kept)
-        return wire.encode(
-            wire.SyncHeadsResponse(wire.WIRE_VERSION, [heads.get(t, 0) for t in request.topics])
-        )
-
-    async def _topics_behind(self, peer: str) -> list[str]:
-        """Our topics whose log at ``peer`` goes past our cursor there (all, if it cannot say)."""
-        topics = [t for t in self.topics if t not in self.service_pulled]
-        behind: list[str] = []
-        for start in range(0, len(topics), wire.MAX_HEADS_TOPICS):
-            part = topics[start : start + wire.MAX_HEADS_TOPICS]
-            request = wire.encode(wire.SyncHeadsRequest(wire.WIRE_VERSION, part))
-            try:
-                data = await self.p2p.request(peer, HEADS_PROTOCOL, request, 1024)
-                heads = wire.decode_sync_heads_response(data).heads
-            except (P2PError, wire.WireError) as exc:
-                log.info("sync heads from %s failed (%s): pulling every topic", peer, exc)
-                return topics
-            if len(heads) != len(part):
-                return topics
-            for topic, head in zip(part, heads, strict=True):
-                cursor = self._cursors.get((peer, topic))
-                if cursor is None:
-                    cursor = await self.db(self.store.get_cursor, peer, topic)
-                    self._cursors[(peer, topic)] = cursor
-                if head > cursor:
-                    behind.append(topic)
-        return behind
-
-    async def _sync_loop(self) -> None:
-        last_full = 0.0
-        known: set[str] = set()
-        while True:
-            peers = set(self.p2p.connected_peers())
-            due = trio.current_time() - last_full >= self.config.sync.interval
-            targets = peers if due else peers - known
-            if due:
-                last_full = trio.current_time()
-            for peer in targets:
-                if peer not in known:
-                    addrs = self.p2p.peer_addrs(peer)
-                    await self.db(self.store.upsert_peer, peer, addrs, True, "connect")
-                    await self.db(self.store.add_event, "peer", f"connected to {peer}")
-                # A new peer: pull everything; later rounds ask for heads first (one exchange).
-                topics = await self._topics_behind(peer) if peer in known else list(self.topics)
-                for topic in topics:
-                    try:
-                        new = await self.sync_topic(peer, topic)
-                        if new:
-                            log.info("caught up %d records of %s from %s", new, topic, peer)
-                    except (P2PError, wire.WireError) as exc:
-                        log.info("sync of %s from %s failed: %s", topic, peer, exc)
-                        break
-            for gone in known - peers:
-                await self.db(
-                    self.store.upsert_peer, gone, self.p2p.peer_addrs(gone), False, "connect"
-                )
-                await self.db(self.store.add_event, "peer", f"disconnected from {gone}")
-            known = peers
-            await trio.sleep(0.25)
 
     # -- operator control and status ------------------------------------------------
 
@@ -391,17 +247,3 @@ class Daemon:
             heavy_modules=sorted(m for m in ("torch", "textual") if m in sys.modules),
         )
         return status
-
-
-def _verified(topic: str, records: list[wire.SignedRecord]) -> list[wire.SignedRecord]:
-    """Records relayed by a third party count only with their author's valid signature."""
-    valid = []
-    for record in records:
-        try:
-            if record.topic != topic:
-                raise wire.WireError("topic mismatch")
-            wire.check_record(record)
-        except wire.WireError:
-            continue
-        valid.append(record)
-    return valid

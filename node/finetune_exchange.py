@@ -104,7 +104,7 @@ async def pull_topics(daemon: Daemon, handle: RunHandle, topics: list[str]) -> N
     for peer in daemon.p2p.connected_peers():
         for topic in topics:
             try:
-                await daemon.sync_topic(peer, topic)
+                await daemon.catchup.pull(peer, topic)
             except Exception as exc:  # a bad or gone peer must not stop the run
                 daemon.p2p.log.info("pull of %s from %s failed: %s", topic, peer, exc)
     await tail_run(daemon, handle)
@@ -171,7 +171,7 @@ async def repair(daemon: Daemon, handle: RunHandle) -> None:
             if peer in daemon.p2p.connected_peers():
                 for topic in topics:
                     try:
-                        await daemon.sync_topic(peer, topic)
+                        await daemon.catchup.pull(peer, topic)
                     except Exception as exc:  # a bad or gone peer must not stop the run
                         daemon.p2p.log.info("repair pull from %s failed: %s", peer, exc)
         if peers:

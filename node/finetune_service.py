@@ -181,12 +181,12 @@ class FinetuneService:
         # sync loop's periodic pulls of them would only add exchanges (~0.9 kB each).
         own = {grads_topic(spec.run_id), hashes_topic(spec.run_id)}
         if spec.grads_by == "pull":
-            daemon.service_pulled |= own
+            daemon.catchup.service_pulled |= own
         try:
             with handle.scope:
                 await self._drive(daemon, handle)
         finally:
-            daemon.service_pulled -= own
+            daemon.catchup.service_pulled -= own
 
     # -- the round clock --------------------------------------------------------------
 

@@ -4,7 +4,9 @@ Click rows are SignedRecords on ``rank/clicks`` (author-signed, so any peer may 
 them; ``UNIQUE(topic, author, seq)`` deduplicates). The G-Rank pull gossip is our sync
 protocol: after each local query the node pulls the rows it has not yet received from one
 random connected peer (the responder's per-requester cursor is our stored sync cursor),
-and it pulls again every ``pull_interval`` seconds when idle. Searching needs no network.
+and it pulls again ``pull_interval`` seconds after that when idle, doubling the wait after
+each pull that brought nothing, up to ``sync.idle_max_interval`` (an exchange costs ~0.7 kB
+whatever it carries). Searching needs no network.
 
 A node that holds no one else's clicks bootstraps, as in the paper, with a sample of one
 peer's rows: the newest ``BOOTSTRAP_ROWS`` (``/byteswarm/sample/1.0.0``), the ones a decayed
@@ -22,6 +24,7 @@ import trio
 
 from models.rank.config import RankConfig
 from node import wire
+from node.backoff import Backoff
 from node.p2p import P2PError
 from node.rank_records import RankError, holds_others_clicks, make_click
 from node.rank_tail import DEFAULT_PRESET, IndexTail, open_tail
@@ -54,10 +57,17 @@ class RankService:
         async with trio.open_nursery() as nursery:
             nursery.start_soon(self._refresher, daemon)
             nursery.start_soon(self._bootstrap, daemon)
+            idle = Backoff(self.pull_interval, self._longest_wait(daemon))
             while True:
-                with trio.move_on_after(self.pull_interval):
+                with trio.move_on_after(idle.delay):
                     await self._pull_wait.receive()
-                await self._pull_one(daemon)
+                if await self._pull_one(daemon):
+                    idle.reset()
+                else:
+                    idle.lengthen()
+
+    def _longest_wait(self, daemon: Daemon) -> float:
+        return max(self.pull_interval, daemon.config.sync.idle_max_interval)
 
     async def _refresher(self, daemon: Daemon) -> None:
         # Searches refresh on demand; this only keeps the index warm (the CLI may write
@@ -69,6 +79,7 @@ class RankService:
 
     async def _bootstrap(self, daemon: Daemon) -> None:
         author = daemon.identity.public_key
+        later = Backoff(self.pull_interval, self._longest_wait(daemon))
         while not await daemon.db(holds_others_clicks, daemon.store, author):
             peers = daemon.p2p.connected_peers()
             if not peers:
@@ -76,26 +87,30 @@ class RankService:
                 continue
             peer = self._rng.choice(peers)
             try:
-                new = await daemon.sample_topic(peer, wire.CLICKS_TOPIC, BOOTSTRAP_ROWS)
+                new = await daemon.catchup.sample(peer, wire.CLICKS_TOPIC, BOOTSTRAP_ROWS)
             except (P2PError, wire.WireError) as exc:
                 daemon.p2p.log.info("rank bootstrap from %s failed: %s", peer, exc)
-                await trio.sleep(self.pull_interval)
+                await trio.sleep(later.delay)
+                later.lengthen()
                 continue
             if new:
                 message = f"bootstrapped with {new} of {peer}'s newest click rows"
                 await daemon.db(daemon.store.add_event, "rank", message)
             else:  # the peer has no clicks either (or sync brought them first): look later
-                await trio.sleep(self.pull_interval)
+                await trio.sleep(later.delay)
+                later.lengthen()
 
-    async def _pull_one(self, daemon: Daemon) -> None:
+    async def _pull_one(self, daemon: Daemon) -> int:
+        """Pull clicks from one random connected peer; how many were new."""
         peers = daemon.p2p.connected_peers()
         if not peers:
-            return
+            return 0
         peer = self._rng.choice(peers)
         try:
-            await daemon.sync_topic(peer, wire.CLICKS_TOPIC)
+            return await daemon.catchup.pull(peer, wire.CLICKS_TOPIC)
         except (wire.WireError, Exception) as exc:  # one bad peer must not stop the service
             daemon.p2p.log.info("rank pull from %s failed: %s", peer, exc)
+            return 0
 
     async def on_control(self, command: str, args: dict[str, Any]) -> dict[str, Any] | None:
         daemon, tail = self._daemon, self._tail

@@ -10,8 +10,9 @@ import pytest
 import trio
 
 from node import wire
+from node.catchup import SAMPLE_PROTOCOL
 from node.config import load_config
-from node.daemon import SAMPLE_PROTOCOL, Daemon
+from node.daemon import Daemon
 from node.identity import Identity
 from node.rank_records import compact_click, holds_others_clicks
 from node.rank_service import RankService
@@ -56,7 +57,7 @@ def _answer_from(peer: Daemon, tamper: Any = None, limit: int | None = None) -> 
         assert protocol == SAMPLE_PROTOCOL
         if limit is not None:
             data = wire.encode(wire.SampleRequest(wire.WIRE_VERSION, wire.CLICKS_TOPIC, limit))
-        answer = await peer._serve_sample(data, "asker")
+        answer = await peer.catchup.serve_sample(data, "asker")
         return tamper(answer) if tamper else answer
 
     return request
@@ -78,19 +79,19 @@ def test_a_new_node_takes_the_newest_rows_of_one_peer_and_checks_them(tmp_path: 
     async def main() -> None:
         assert not await new.db(holds_others_clicks, new.store, new.identity.public_key)
         new.p2p.request = _answer_from(old, forge)  # type: ignore[method-assign]
-        assert await new.sample_topic("old", wire.CLICKS_TOPIC, 5) == 0  # bad signature
+        assert await new.catchup.sample("old", wire.CLICKS_TOPIC, 5) == 0  # bad signature
         new.p2p.request = _answer_from(old)  # type: ignore[method-assign]
-        assert await new.sample_topic("old", wire.CLICKS_TOPIC, 5) == 5
-        assert await new.sample_topic("old", wire.CLICKS_TOPIC, 5) == 0  # replays add nothing
+        assert await new.catchup.sample("old", wire.CLICKS_TOPIC, 5) == 5
+        assert await new.catchup.sample("old", wire.CLICKS_TOPIC, 5) == 0  # replays add nothing
         assert await new.db(holds_others_clicks, new.store, new.identity.public_key)
         held = await new.db(new.store.newest_records, wire.CLICKS_TOPIC, 100, 10**6)
         assert sorted(r.seq for r in held) == list(range(35, 40))
         new.p2p.request = _answer_from(old, limit=5)  # type: ignore[method-assign]
         with pytest.raises(wire.WireError, match="got another answer"):
-            await new.sample_topic("old", wire.CLICKS_TOPIC, 4)  # it answers with 5
+            await new.catchup.sample("old", wire.CLICKS_TOPIC, 4)  # it answers with 5
         new.p2p.request = _answer_from(old)  # type: ignore[method-assign]
         with pytest.raises(wire.WireError, match="unknown topic"):
-            await new.sample_topic("old", "byteswarm/elsewhere", 5)
+            await new.catchup.sample("old", "byteswarm/elsewhere", 5)
 
     try:
         trio.run(main)
@@ -107,7 +108,7 @@ def test_a_sample_may_be_larger_than_one_sync_page(tmp_path: Path) -> None:
 
     async def main() -> None:
         new.p2p.request = _answer_from(old)  # type: ignore[method-assign]
-        assert await new.sample_topic("old", wire.CLICKS_TOPIC, 290) == 290
+        assert await new.catchup.sample("old", wire.CLICKS_TOPIC, 290) == 290
 
     try:
         trio.run(main)

@@ -13,8 +13,8 @@ import pytest
 from models.rank.config import BYTESWARM, BYTESWARM_V2, RankConfig
 from models.rank.rows import Item
 from node import wire
+from node.catchup import _verified
 from node.cli import send_control
-from node.daemon import _verified
 from node.identity import Identity
 from node.rank_records import (
     MAX_CLOCK_SKEW_MS,
