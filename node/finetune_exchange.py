@@ -99,9 +99,12 @@ async def pull(daemon: Daemon, handle: RunHandle) -> None:
     await pull_topics(daemon, handle, topics)
 
 
-async def pull_topics(daemon: Daemon, handle: RunHandle, topics: list[str]) -> None:
+async def pull_topics(
+    daemon: Daemon, handle: RunHandle, topics: list[str], peers: list[str] | None = None
+) -> None:
+    """Pull ``topics`` from ``peers`` (default: every connected peer), then tail the run."""
     handle.state.pulls += 1
-    for peer in daemon.p2p.connected_peers():
+    for peer in daemon.p2p.connected_peers() if peers is None else peers:
         for topic in topics:
             try:
                 await daemon.catchup.pull(peer, topic)
@@ -116,14 +119,23 @@ async def pull_final_hashes(daemon: Daemon, handle: RunHandle) -> None:
     hash (a late record moves a hash, and the repair path re-announces it), a round
     apart, for a while; the daemon's sync loop covers anything later."""
     state = handle.state
+    waiting: list[str] | None = None  # the first time: every connected peer
     for _ in range(FINAL_PULLS):
         await trio.sleep(state.spec.round_ms / 1000)
-        await pull_topics(daemon, handle, [hashes_topic(state.spec.run_id)])
-        members = set(daemon.p2p.connected_peers()).union(*state.announced.values())
+        await pull_topics(daemon, handle, [hashes_topic(state.spec.run_id)], waiting)
+        connected = daemon.p2p.connected_peers()
+        members = set(connected).union(*state.announced.values()) - {state.self_id}
         final = state.announced.get(state.spec.rounds, {})
         ours = await handle.call(hash_at, state, state.spec.rounds)
-        if all(final.get(p) == ours for p in members - {state.self_id}):
+        missing = {p for p in members if final.get(p) != ours}
+        if not missing:
             return
+        # Ask again only the connected peers that have not announced our hash yet (each
+        # pull is an exchange of ~0.7 kB); a member we only hear of through relays makes
+        # us ask everyone, since any of them may relay it.
+        waiting = [p for p in connected if p in missing]
+        if not waiting or missing - set(connected):
+            waiting = None
 
 
 async def publish(
