@@ -10,6 +10,7 @@
 - ``migrations.py``      — ordered schema migrations (PRAGMA user_version).
 - ``ratelimit.py``       — per-peer token buckets, run before any signature check.
 - ``p2p.py``             — the hardened libp2p host: Noise, gossipsub, pacing, sync, reconnect.
+- ``rpc.py``             — bounded request/response over one kept channel stream per peer.
 - ``framing.py``         — length-prefixed frames on streams; records packed into batches.
 - ``daemon.py``          — the trio nursery that ties p2p, store, control and services together.
 - ``catchup.py``         — sync pulls, heads checks that back off while peers are quiet, samples.

@@ -10,7 +10,6 @@ queue; request/response reads are bounded; shutdown stops the seen-message sweep
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
@@ -35,9 +34,10 @@ from libp2p.tools.anyio_service import background_trio_service
 
 from node import wire
 from node.config import NodeConfig
-from node.framing import pack_batches, read_frame, write_frame
+from node.framing import pack_batches
 from node.identity import Identity
 from node.ratelimit import TokenBuckets
+from node.rpc import RequestError, RequestHandler, Requests
 
 SYNC_PROTOCOL = "/byteswarm/sync/2.0.0"
 """2.0.0: responses are PackedSyncResponse (1.0.0 sent SyncResponse); a 1.0.0 node fails to
@@ -45,7 +45,6 @@ negotiate the protocol instead of misreading the bytes."""
 
 RecordsHandler = Callable[[list[wire.SignedRecord], str], Awaitable[object]]
 SyncServer = Callable[[wire.SyncRequest, str], Awaitable[wire.SyncResponse]]
-RequestHandler = Callable[[bytes, str], Awaitable[bytes]]
 
 
 class P2PError(RuntimeError):
@@ -103,6 +102,7 @@ class P2PNode:
         )
         self.buckets = TokenBuckets(config.peer_limits.rate, config.peer_limits.burst)
         self.counters: Counter[str] = Counter()
+        self.requests = Requests(self.host, self.buckets, self.counters, config.sync.timeout, log)
         self._outbox_send, self._outbox_recv = trio.open_memory_channel[wire.SignedRecord](100_000)
         self._topics: list[str] = []
         self._nursery: trio.Nursery | None = None
@@ -329,49 +329,17 @@ class P2PNode:
     # -- request/response --------------------------------------------------------------
 
     def handle(self, protocol: str, handler: RequestHandler, max_request_bytes: int) -> None:
-        """Serve ``protocol``: one length-prefixed request, one length-prefixed response.
-
-        The requester's token bucket is charged before the request is read; reads are
-        bounded; a handler error is logged and the stream closed, never propagated.
-        """
-        counter = protocol.strip("/").replace("/", "_")
-
-        async def on_stream(stream: Any) -> None:
-            peer = stream.muxed_conn.peer_id.to_base58()
-            try:
-                with trio.fail_after(self.config.sync.timeout):
-                    if not self.buckets.take(peer, 1.0):
-                        self.counters["rejected_rate"] += 1
-                        return
-                    request = await read_frame(stream, max_request_bytes)
-                    await write_frame(stream, await handler(request, peer))
-                    self.counters[f"{counter}_served"] += 1
-            except Exception as exc:  # a bad peer must never take the handler down
-                self.counters[f"{counter}_errors"] += 1
-                self.log.info("%s request from %s failed: %r", protocol, peer, exc)
-            finally:
-                with contextlib.suppress(Exception):
-                    await stream.close()
-
-        self.host.set_stream_handler(TProtocol(protocol), on_stream)
+        """Serve ``protocol`` (on its own streams and over request channels: rpc.py)."""
+        self.requests.handle(protocol, handler, max_request_bytes)
 
     async def request(
         self, peer_id: str, protocol: str, data: bytes, max_response_bytes: int
     ) -> bytes:
         """Send one request to ``peer_id`` and return its (size-checked) response bytes."""
         try:
-            with trio.fail_after(self.config.sync.timeout):
-                stream = await self.host.new_stream(ID.from_base58(peer_id), [TProtocol(protocol)])
-                try:
-                    await write_frame(stream, data)
-                    return await read_frame(stream, max_response_bytes)
-                finally:
-                    with contextlib.suppress(Exception):
-                        await stream.close()
-        except wire.WireError:
-            raise
-        except Exception as exc:
-            raise P2PError(f"{protocol} request to {peer_id} failed: {exc!r}") from exc
+            return await self.requests.request(peer_id, protocol, data, max_response_bytes)
+        except RequestError as exc:
+            raise P2PError(str(exc)) from exc
 
     async def sync_from(self, peer_id: str, request: wire.SyncRequest) -> wire.SyncResponse:
         """Ask ``peer_id`` for the stored records of a topic after a cursor."""
