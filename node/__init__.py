@@ -9,7 +9,8 @@
 - ``store_rows.py``      — the store's row dataclasses and errors.
 - ``migrations.py``      — ordered schema migrations (PRAGMA user_version).
 - ``ratelimit.py``       — per-peer token buckets, run before any signature check.
-- ``p2p.py``             — the hardened libp2p host: Noise, gossipsub, pacing, sync, reconnect.
+- ``p2p.py``             — the hardened libp2p host: Noise, gossipsub setup, sync, reconnect.
+- ``gossip.py``          — record topics on gossipsub: validated batches in, paced batches out.
 - ``rpc.py``             — bounded request/response over one kept channel stream per peer.
 - ``framing.py``         — length-prefixed frames on streams; records packed into batches.
 - ``daemon.py``          — the trio nursery that ties p2p, store, control and services together.

@@ -1,11 +1,12 @@
-"""The libp2p host, hardened: the only module that touches libp2p networking.
+"""The libp2p host, hardened; with gossip.py and rpc.py the only modules that touch libp2p.
 
 What py-libp2p 0.8.x gets wrong by default and what we do instead (DESIGN.md §2):
 Noise is the only security transport offered (the default also accepts plaintext); the
 gossipsub heartbeat is 1 s (default 120 s); mesh degrees and the spam limit are explicit;
 eclipse protection is off because every peer on one machine shares an IP; topic
-validators are wrapped so they can never raise; publishes go through a paced, batching
-queue; request/response reads are bounded; shutdown stops the seen-message sweeper thread.
+validators are wrapped so they can never raise and publishes go through a paced, batching
+queue (gossip.py); request/response reads are bounded and ride one kept stream per peer
+(rpc.py); shutdown stops the seen-message sweeper thread.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from libp2p.tools.anyio_service import background_trio_service
 
 from node import wire
 from node.config import NodeConfig
-from node.framing import pack_batches
+from node.gossip import Gossip, PublishError, RecordsHandler
 from node.identity import Identity
 from node.ratelimit import TokenBuckets
 from node.rpc import RequestError, RequestHandler, Requests
@@ -43,7 +44,6 @@ SYNC_PROTOCOL = "/byteswarm/sync/2.0.0"
 """2.0.0: responses are PackedSyncResponse (1.0.0 sent SyncResponse); a 1.0.0 node fails to
 negotiate the protocol instead of misreading the bytes."""
 
-RecordsHandler = Callable[[list[wire.SignedRecord], str], Awaitable[object]]
 SyncServer = Callable[[wire.SyncRequest, str], Awaitable[wire.SyncResponse]]
 
 
@@ -73,7 +73,6 @@ class P2PNode:
     ) -> None:
         self.config = config
         self.log = log
-        self._on_records = on_records
         self._serve_sync = serve_sync
         key_pair = create_new_key_pair(identity.seed)
         noise = NoiseTransport(key_pair, noise_privkey=create_x25519_key_pair().private_key)
@@ -103,12 +102,10 @@ class P2PNode:
         self.buckets = TokenBuckets(config.peer_limits.rate, config.peer_limits.burst)
         self.counters: Counter[str] = Counter()
         self.requests = Requests(self.host, self.buckets, self.counters, config.sync.timeout, log)
-        self._outbox_send, self._outbox_recv = trio.open_memory_channel[wire.SignedRecord](100_000)
-        self._topics: list[str] = []
+        self.gossip = Gossip(
+            self.pubsub, config, self.buckets, self.counters, self.peer_id, on_records, log
+        )
         self._nursery: trio.Nursery | None = None
-        self._inbox_send, self._inbox_recv = trio.open_memory_channel[
-            tuple[list[wire.SignedRecord], str]
-        ](10_000)
 
     # -- lifecycle -----------------------------------------------------------------
 
@@ -132,8 +129,8 @@ class P2PNode:
                 self._nursery = nursery
                 for topic in topics:
                     await self._join(topic, nursery)
-                nursery.start_soon(self._publisher)
-                nursery.start_soon(self._ingester)
+                nursery.start_soon(self.gossip.publisher)
+                nursery.start_soon(self.gossip.ingester)
                 nursery.start_soon(self._reconnector)
                 task_status.started()
                 await trio.sleep_forever()
@@ -153,7 +150,7 @@ class P2PNode:
 
     async def join(self, topic: str) -> None:
         """Join another topic while running (services open per-run topics)."""
-        if topic in self._topics:
+        if topic in self.gossip.topics:
             return
         if self._nursery is None:
             raise P2PError("the host is not running")
@@ -163,117 +160,14 @@ class P2PNode:
             raise P2PError(f"cannot join {topic}: {exc}") from exc
 
     async def _join(self, topic: str, nursery: trio.Nursery) -> None:
-        self.pubsub.set_topic_validator(topic, self._make_validator(topic), False)
-        subscription = await self.pubsub.subscribe(topic)
-        self._topics.append(topic)
-        nursery.start_soon(self._reader, topic, subscription)
-
-    # -- inbound gossip --------------------------------------------------------------
-
-    def _make_validator(self, topic: str) -> Callable[[ID, Any], bool]:
-        def validate(forwarder: ID, msg: Any) -> bool:
-            try:
-                return self._validate(topic, forwarder, msg)
-            except Exception as exc:  # a raising validator would kill the pubsub service
-                self.counters["rejected_validator_error"] += 1
-                self.log.warning("validator error on %s: %r", topic, exc)
-                return False
-
-        return validate
-
-    def _validate(self, topic: str, forwarder: ID, msg: Any) -> bool:
-        sender = forwarder.to_base58()
-        if not self.buckets.take(sender, 1.0):
-            self.counters["rejected_rate"] += 1
-            return False
-        data: bytes = msg.data
-        try:
-            batch = wire.decode_record_batch(data, max_bytes=self.config.gossip.max_message_bytes)
-            if not self.buckets.take(sender, float(len(batch.records))):
-                self.counters["rejected_rate"] += 1
-                return False
-            origin = bytes(msg.from_id)
-            for record in batch.records:
-                if record.topic != topic:
-                    raise wire.WireError(f"record topic {record.topic!r} on {topic!r}")
-                if wire.peer_id_from_author(record.author) != origin:
-                    raise wire.WireError("record author is not the message signer")
-                wire.check_record(record)
-        except wire.WireError as exc:
-            self.counters["rejected_invalid"] += 1
-            self.log.info("rejected gossip on %s from %s: %s", topic, sender, exc)
-            return False
-        return True
-
-    async def _reader(self, topic: str, subscription: Any) -> None:
-        while True:
-            msg = await subscription.get()
-            origin = ID(msg.from_id).to_base58()
-            if origin == self.peer_id:
-                continue
-            try:
-                batch = wire.decode_record_batch(msg.data, self.config.gossip.max_message_bytes)
-            except wire.WireError:  # validated already; only a library bug gets here
-                self.counters["rejected_invalid"] += 1
-                continue
-            self.counters["gossip_messages_in"] += 1
-            self.counters["gossip_records_in"] += len(batch.records)
-            await self._inbox_send.send((list(batch.records), origin))
-
-    async def _ingester(self) -> None:
-        """Hand received records to the node in batches: one store commit for many messages.
-
-        Readers only decode and queue, so subscriptions never back up (py-libp2p drops
-        silently when they do) and the store's single thread is not hit once per message.
-        """
-        while True:
-            records, origin = await self._inbox_recv.receive()
-            sources = {origin}
-            while len(records) < 4096:
-                try:
-                    more, more_origin = self._inbox_recv.receive_nowait()
-                except trio.WouldBlock:
-                    break
-                records.extend(more)
-                sources.add(more_origin)
-            started = trio.current_time()
-            await self._on_records(records, origin if len(sources) == 1 else "gossip")
-            self.counters["gossip_ingest_ms"] += int(1000 * (trio.current_time() - started))
-            self.counters["gossip_ingest_batches"] += 1
-
-    # -- outbound gossip -------------------------------------------------------------
+        await self.gossip.join(topic, nursery)
 
     def publish(self, record: wire.SignedRecord) -> None:
         """Queue a record for the paced publisher; raises P2PError when the queue is full."""
-        if record.topic not in self._topics:
-            raise P2PError(f"not joined to topic {record.topic!r}")
         try:
-            self._outbox_send.send_nowait(record)
-        except trio.WouldBlock as exc:
-            raise P2PError("publish queue is full") from exc
-
-    async def _publisher(self) -> None:
-        """Send queued records as batches, one publish per interval (never a tight loop)."""
-        g = self.config.gossip
-        while True:
-            first = await self._outbox_recv.receive()
-            pending = [first]
-            while len(pending) < g.max_batch_records * 16:
-                try:
-                    pending.append(self._outbox_recv.receive_nowait())
-                except trio.WouldBlock:
-                    break
-            for payload in pack_batches(pending, g.max_batch_records, g.max_message_bytes):
-                topic = payload[0]
-                started = trio.current_time()
-                await self.pubsub.publish(topic, payload[1])
-                self.counters["gossip_messages_out"] += 1
-                self.counters["gossip_publish_ms"] += int(1000 * (trio.current_time() - started))
-                self.counters["gossip_outbox_max"] = max(
-                    self.counters["gossip_outbox_max"],
-                    self._outbox_recv.statistics().current_buffer_used,
-                )
-                await trio.sleep(g.publish_interval)
+            self.gossip.publish(record)
+        except PublishError as exc:
+            raise P2PError(str(exc)) from exc
 
     # -- peers -----------------------------------------------------------------------
 
@@ -364,6 +258,6 @@ class P2PNode:
             "peer_id": self.peer_id,
             "listen_addrs": self.listen_addrs(),
             "connected_peers": self.connected_peers(),
-            "topics": {t: len(mesh.get(t, ())) for t in self._topics},
+            "topics": {t: len(mesh.get(t, ())) for t in self.gossip.topics},
             "counters": dict(self.counters),
         }
