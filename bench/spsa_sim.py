@@ -2,7 +2,9 @@
 
 Honest peers' forwards for a round run as one batched torch forward (each row its own
 θ ± εz; only biases and LayerNorm weights differ, so the matrices are shared). Byte modes
-go through the real ``Replica``; the fp32 baseline through ``float_round_update``.
+go through the real ``Replica``; the fp32 baseline through ``float_round_update``. With
+``pull_every`` K > 1 each peer computes its codes on its own stale view of θ (the daemon's
+pull transport, spsa_views.py) while the shared replica applies every record.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import torch
 
+from bench.spsa_views import PeerViews
 from models.spsa.codes import CODE_MAX, ScaleRule, encode, encode_sign
 from models.spsa.engine import Record, RoundState, float_round_update, perturbed, record_direction
 from models.spsa.layout import ParamLayout
@@ -72,6 +75,9 @@ class SimConfig:
     """Screen out authors that keep saturating (RunConfig.screen = ScreenRule())."""
     probes: int = 1
     """Projected gradients per peer per round (RunConfig.probes), each on its own batch."""
+    pull_every: int = 1
+    """K: peers see the others' records only every K rounds (the daemon's pull transport)
+    and compute codes on that stale θ and scale; 1: every record at once (synchronous)."""
 
     @property
     def schedule(self) -> LearningRateSchedule:
@@ -148,12 +154,15 @@ def projected_gradients(
     authors: list[str],
     batches: list[list[PolarityBatch]],
     eps: float,
+    thetas: list[np.ndarray] | None = None,
 ) -> list[list[float]]:
-    """Each author's projected gradient per probe (probe j on its j-th batch)."""
+    """Each author's projected gradient per probe (probe j on its j-th batch), at ``theta``
+    or, given ``thetas``, each author at its own θ."""
     plus, minus, flat = [], [], []
-    for author, mine in zip(authors, batches, strict=True):
+    at = thetas if thetas is not None else [theta] * len(authors)
+    for author, mine, own in zip(authors, batches, at, strict=True):
         for probe, batch in enumerate(mine):
-            a, b = perturbed(theta, record_direction(state, author, theta.size, probe), eps)
+            a, b = perturbed(own, record_direction(state, author, own.size, probe), eps)
             plus.append(a)
             minus.append(b)
             flat.append(batch)
@@ -168,6 +177,7 @@ def projected_gradients(
 
 
 def simulate(task: Task, config: SimConfig) -> SimResult:
+    _check_pull_every(config)
     honest = config.peers - config.byzantine
     authors = [f"peer{p}" for p in range(config.peers)]
     mode = "shared" if config.method == "shared" else "independent"
@@ -187,6 +197,7 @@ def simulate(task: Task, config: SimConfig) -> SimResult:
         config.probes,
     )
     replica = Replica(run, task.layout, task.theta0)
+    views = PeerViews(replica, authors, config.pull_every) if config.pull_every > 1 else None
     theta = task.theta0.copy()  # the fp32 baseline's θ
     attack_rng = np.random.default_rng([config.seed, 999])
     curve = [(0, accuracy(task, task.theta0, task.test[:256]))]
@@ -202,6 +213,8 @@ def simulate(task: Task, config: SimConfig) -> SimResult:
             state = replica.state()
         current = theta if config.method == "fp32" else replica.theta
         computed = config.peers if _attackers_compute(config, mode, r) else honest
+        if views is not None:
+            views.begin_round()
         grads = projected_gradients(
             task,
             current,
@@ -209,20 +222,28 @@ def simulate(task: Task, config: SimConfig) -> SimResult:
             authors[:computed],
             peer_batches(task, config, r, computed),
             config.epsilon,
+            views.thetas() if views is not None else None,
         )
         if config.method == "fp32":
             theta = float_round_update(theta, dict(zip(authors, grads, strict=False)), state)
         else:
-            codes = [_codes(config.method, mine, state.scale) for mine in grads]
+            scales = views.scales() if views is not None else [state.scale] * len(grads)
+            codes = [_codes(config.method, mine, s) for mine, s in zip(grads, scales, strict=True)]
             honest_codes = [c for mine in codes[:honest] if mine is not None for c in mine]
             saturated[0] += sum(abs(c) >= CODE_MAX for c in honest_codes)
             saturated[1] += len(honest_codes)
             if r >= config.attack_from:
                 codes[honest:] = attack_codes(config, mode, codes, r, attack_rng)
-            for author, mine in zip(authors, codes, strict=False):
-                if mine is not None:
-                    replica.offer(Record(run.run_id, r, author, mine))
+            records = {
+                author: Record(run.run_id, r, author, mine)
+                for author, mine in zip(authors, codes, strict=False)
+                if mine is not None
+            }
+            for record in records.values():
+                replica.offer(record)
             replica.close_round()
+            if views is not None:
+                views.close_round(records)
             excluded = replica.excluded(r)
             honest_excluded |= excluded & set(authors[:honest])
             byzantine_excluded_rounds += len(excluded - set(authors[:honest]))
@@ -241,6 +262,16 @@ def simulate(task: Task, config: SimConfig) -> SimResult:
         byzantine_excluded_rounds / max(1, config.byzantine * config.rounds),
         saturated[0] / max(1, saturated[1]),
     )
+
+
+def _check_pull_every(config: SimConfig) -> None:
+    if config.pull_every < 1:
+        raise ValueError("pull_every must be at least 1")
+    if config.pull_every > 1 and (config.method == "fp32" or config.byzantine or config.screen):
+        raise ValueError(
+            "pull_every > 1 (stale views) supports the byte methods without Byzantine peers "
+            "or screening"
+        )
 
 
 def _codes(method: str, grads: list[float], scale: float) -> tuple[int, ...] | None:

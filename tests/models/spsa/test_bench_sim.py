@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 import bench.spsa_sim as sim
+from bench.spsa_views import PeerViews, pulls_at
 from models.spsa.bert import TINY, Weights
+from models.spsa.codes import ScaleRule
 from models.spsa.directions import direction
-from models.spsa.engine import FloatArray, RoundState, float_round_update
+from models.spsa.engine import FloatArray, Record, RoundState, float_round_update
 from models.spsa.layout import ParamLayout
 from models.spsa.polarity import WordTokenizer
-from models.spsa.replica import theta_sha256
+from models.spsa.replica import Replica, RunConfig, theta_sha256
 from models.spsa.torch_backend import TorchEncoder
 
 WORDS = [("good", 1), ("awful", 0), ("happy", 1), ("tragedy", 0), ("nice", 1), ("hate", 0)]
@@ -112,3 +115,112 @@ def test_fp32_baseline_follows_the_schedule(
     )
     sim.simulate(_tiny_task(tiny, tokenizer), config)
     assert rates == [1.0, 0.75, 0.5, 0.25]
+
+
+def test_pull_every_one_is_the_synchronous_run(
+    tiny: tuple[ParamLayout, Weights], tokenizer: WordTokenizer
+) -> None:
+    task = _tiny_task(tiny, tokenizer)
+    config = sim.SimConfig("independent", peers=3, rounds=6, batch=2, probes=2, eval_every=99)
+    before = sim.simulate(task, config)  # the field left at its default
+    synchronous = sim.simulate(task, replace(config, pull_every=1))
+    stale = sim.simulate(task, replace(config, pull_every=4))
+    assert synchronous.final_sha256 == before.final_sha256
+    assert synchronous.accuracy == before.accuracy
+    assert stale.final_sha256 != before.final_sha256  # the views are really used
+
+
+def test_stale_views_equal_the_shared_replica_only_at_pull_rounds(
+    tiny: tuple[ParamLayout, Weights], tokenizer: WordTokenizer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[tuple[int, list[bool]]] = []
+    view_scales: list[list[float]] = []
+    quantised_with: list[float] = []
+
+    class Spy(PeerViews):
+        def begin_round(self) -> None:
+            super().begin_round()
+            shared = self.shared
+            same = [
+                np.array_equal(self.theta(a), shared.theta)
+                and self.state(a).scale == shared.state().scale
+                for a in self.authors
+            ]
+            seen.append((shared.round, same))
+            view_scales.append(self.scales())
+
+    def codes_spy(method: str, grads: list[float], scale: float) -> tuple[int, ...] | None:
+        quantised_with.append(scale)
+        return original_codes(method, grads, scale)
+
+    original_codes = sim._codes
+    monkeypatch.setattr(sim, "PeerViews", Spy)
+    monkeypatch.setattr(sim, "_codes", codes_spy)
+    config = sim.SimConfig("independent", peers=3, rounds=9, batch=2, pull_every=4, eval_every=99)
+    sim.simulate(_tiny_task(tiny, tokenizer), config)
+    assert [r for r, _ in seen] == list(range(9))
+    for r, same in seen:
+        assert all(same) if r % 4 == 0 else not any(same), r
+    # each peer quantises with its own view's scale
+    assert quantised_with == [s for scales in view_scales for s in scales]
+    assert len(set(quantised_with[3 * 3 : 3 * 4])) == 3  # round 3: three views, three scales
+
+
+@pytest.mark.parametrize("pull_every", [1, 3, 8])
+def test_views_are_what_a_pulling_node_sees_and_all_end_on_one_theta(
+    tiny: tuple[ParamLayout, Weights], pull_every: int
+) -> None:
+    layout, weights = tiny
+    theta0 = layout.flatten(weights)
+    run = RunConfig("views", "independent", 0.5, 1e-3, ScaleRule(0.05), 5, probes=2)
+    authors = ["a", "b", "c"]
+    rng = np.random.default_rng(pull_every)
+    rounds = 20
+    records = {
+        (r, a): Record("views", r, a, tuple(int(c) for c in rng.integers(-127, 128, 2)))
+        for r in range(rounds)
+        for a in authors
+    }
+    shared = Replica(run, layout, theta0)
+    views = PeerViews(shared, authors, pull_every)
+    # a node as the daemon runs it: its own record at once, the others' at each pull
+    nodes = {a: Replica(run, layout, theta0) for a in authors}
+    for r in range(rounds + 1):
+        views.begin_round()
+        for me, node in nodes.items():
+            if pulls_at(r, pull_every) or r == rounds:
+                for (k, author), record in records.items():
+                    if k < r and author != me:
+                        node.offer(record)
+            node.catch_up()
+            if r < rounds:
+                assert np.array_equal(node.theta, views.theta(me)), (r, me)
+                assert node.state().scale == views.state(me).scale, (r, me)
+        if r == rounds:
+            break
+        mine = {a: records[r, a] for a in authors}
+        for a, node in nodes.items():
+            node.offer(mine[a])
+            node.close_round()
+            shared.offer(mine[a])
+        shared.close_round()
+        views.close_round(mine)
+    replayed = Replica.replay(run, layout, theta0, records.values(), rounds)
+    assert {theta_sha256(n.theta) for n in nodes.values()} == {replayed.sha256, shared.sha256}
+    assert replayed.sha256 == shared.sha256
+    if pull_every > 1:
+        assert views.max_divergence() > 0  # they end stale: only a pull brings them back
+
+
+def test_stale_views_refuse_byzantine_screened_and_fp32_runs(
+    tiny: tuple[ParamLayout, Weights], tokenizer: WordTokenizer
+) -> None:
+    task = _tiny_task(tiny, tokenizer)
+    for config in (
+        sim.SimConfig("fp32", pull_every=8),
+        sim.SimConfig("shared", byzantine=1, pull_every=8),
+        sim.SimConfig("shared", screen=True, pull_every=8),
+        sim.SimConfig("independent", pull_every=0),
+    ):
+        with pytest.raises(ValueError, match="pull_every"):
+            sim.simulate(task, config)
