@@ -7,8 +7,6 @@ take ``--json``. Errors are one line on stderr and exit code 2, never a tracebac
 from __future__ import annotations
 
 import json
-import logging
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -67,121 +65,6 @@ def _emit(data: Any, as_json: bool, text: str) -> None:
 @click.version_option(package_name="byteswarm")
 def cli() -> None:
     """byteswarm: learn together on edge devices, without a central server."""
-
-
-@cli.command()
-@data_dir_option
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="TOML config file (every key optional; unknown keys are an error).",
-)
-@click.option(
-    "--listen",
-    multiple=True,
-    metavar="MULTIADDR",
-    help="Address to listen on, e.g. /ip4/0.0.0.0/tcp/4001 (repeatable).",
-)
-@click.option(
-    "--bootstrap",
-    multiple=True,
-    metavar="MULTIADDR",
-    help="Peer to dial and keep connected, with /p2p/<peer id> (repeatable).",
-)
-@click.option(
-    "--role",
-    type=click.Choice(["device", "cloud"]),
-    default=None,
-    help="device: forward passes only; cloud: may run torch.",
-)
-@click.option(
-    "--log-level",
-    type=click.Choice(["debug", "info", "warning", "error"]),
-    default="info",
-    show_default=True,
-    help="Log verbosity on stderr.",
-)
-def run(
-    data_dir: Path | None,
-    config_path: Path | None,
-    listen: tuple[str, ...],
-    bootstrap: tuple[str, ...],
-    role: str | None,
-    log_level: str,
-) -> None:
-    """Run the headless node daemon until SIGINT/SIGTERM."""
-    from node.p2p import P2PError, parse_multiaddr
-
-    config = _config(
-        data_dir,
-        config_path,
-        listen=list(listen) or None,
-        bootstrap=list(bootstrap) or None,
-        role=role,
-    )
-    try:
-        for addr in (*config.listen, *config.bootstrap):
-            parse_multiaddr(addr)
-    except P2PError as exc:
-        raise UserError(str(exc)) from exc
-    for addr in config.bootstrap:
-        if "/p2p/" not in addr:
-            raise UserError(f"bootstrap address {addr!r} needs a /p2p/<peer id> part")
-    _setup_logging(log_level)
-    _run_daemon(config)
-
-
-def _setup_logging(level: str) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level.upper()),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    # libp2p logs through our handler, one level quieter: it is chatty at INFO.
-    libp2p_level = max(logging.WARNING, getattr(logging, level.upper()))
-    logging.getLogger("libp2p").setLevel(libp2p_level)
-
-
-def _run_daemon(config: NodeConfig) -> None:
-    import trio
-
-    from node.daemon import Daemon
-    from node.identity import IdentityError
-    from node.services import default_services
-    from node.store import StoreError
-
-    try:
-        config.data_dir.mkdir(parents=True, exist_ok=True)
-        probe = config.data_dir / ".write-test"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as exc:
-        raise UserError(f"data dir {config.data_dir} is not writable: {exc.strerror}") from exc
-    try:
-        daemon = Daemon(config, default_services(config))
-        trio.run(daemon.run)
-    except KeyboardInterrupt:
-        pass
-    except (Exception, BaseExceptionGroup) as exc:
-        cause = _leaf(exc, (IdentityError, StoreError, OSError))
-        if isinstance(cause, OSError):
-            listen = ", ".join(config.listen)
-            raise UserError(f"cannot listen on {listen}: {cause.strerror or cause}") from exc
-        if cause is not None:
-            raise UserError(str(cause)) from exc
-        raise
-
-
-def _leaf(exc: BaseException, kinds: tuple[type[BaseException], ...]) -> BaseException | None:
-    """The first exception of ``kinds`` inside (possibly nested) exception groups."""
-    if isinstance(exc, BaseExceptionGroup):
-        for inner in exc.exceptions:
-            found = _leaf(inner, kinds)
-            if found is not None:
-                return found
-        return None
-    return exc if isinstance(exc, kinds) else None
 
 
 def _read_status(store: Any) -> dict[str, Any] | None:
@@ -353,11 +236,15 @@ def publish(
 
 
 def _register_commands() -> None:
+    import node.adapt_cli
     import node.finetune_cli
-    import node.rank_cli  # noqa: F401  (registers search, click, items)
+    import node.rank_cli
+    import node.run_cli  # noqa: F401  (each registers its commands on ``cli``)
+    from export.cli import export  # imports no torch, onnx or onnxruntime until it runs
     from node.demo import demo
 
     cli.add_command(demo)
+    cli.add_command(export)
 
 
 _register_commands()

@@ -45,6 +45,13 @@ def test_every_command_has_help_and_is_in_the_readme() -> None:
         )
 
 
+def test_every_command_the_readme_lists_exists() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    listed = set(re.findall(r"^\| `byteswarm (\w+)` \|", readme, flags=re.MULTILINE))
+    assert {"run", "export", "adapt", "train", "demo"} <= listed  # the table is still there
+    assert listed <= {name for name, _ in all_commands()}
+
+
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "node", *args], capture_output=True, text=True, timeout=60, env=env
