@@ -7,13 +7,19 @@ python -m bench.spsa --part main --seed-list 1 --methods fp32 independent --json
 python -m bench.spsa --part byzantine --byz-modes shared+screen --attacks same random \
     --byz-fractions 0.3 0.45 --json b.json
 python -m bench.spsa --part byzantine --byz-modes shared+screen --screen-suspect-after 3 ...
+python -m bench.spsa --part byzantine --byz-modes shared+screen --attacks silent \
+    --byz-fractions 0 0.3 0.45 --json silent.json        (a perfect screen's counterfactual)
+python -m bench.spsa --part byzantine --byz-modes shared+screen --byz-peers 14 \
+    --byz-fractions 0 --json honest14.json
 python -m bench.spsa --merge a.json b.json ... --json all.json --plot all.png
 
 ``--merge`` joins "main" parts run separately (other seeds or methods, same config), the
 "byzantine" parts (other modes or attacks, same config) and takes extras from the last part.
-``--screen-suspect-after``, ``--screen-repeat-after``, ``--screen-chronic-after`` and
-``--screen-start-ignored`` screen with that ScreenRule field changed from the default rule
-(recorded as ``config.screen_rule``; parts with different rules do not merge). Listing 0
+``--screen-suspect-after``, ``--screen-repeat-after``, ``--screen-chronic-after``,
+``--screen-start-ignored`` and ``--screen-scale-skips-ignored`` screen with that ScreenRule
+field changed from the default rule (recorded as ``config.screen_rule``; parts with
+different rules do not merge). ``--attacks silent`` runs the Byzantine peers sending
+nothing (a perfect screen); ``--byz-peers`` changes the part's 20 peers. Listing 0
 in ``--byz-fractions`` runs the honest cell even when the headline attack (opposing) is not
 asked for.
 The main part's probes (8 a peer a round), η (3e-2, decaying linearly to 0.1·η) and batch
@@ -151,6 +157,19 @@ BYZANTINE_MODES = ("independent", "shared", "shared+screen")
 """Aggregations under attack; ``+screen`` sets RunConfig.screen (models/spsa/screening.py)."""
 ATTACKS = ("opposing", "same", "random")
 """Byzantine behaviours (bench/spsa_sim.attack_codes); the first is each mode's headline."""
+SILENT = "silent"
+"""Not an attack: the Byzantine peers send no record, what a perfect screen would leave
+(their honest peers keep the shards and batches of the attacked runs). Never counted as the
+worst attack in ``targets``."""
+
+
+def _with_silent(attack_codes: Callable[..., Any]) -> Callable[..., Any]:
+    def codes(config: SimConfig, *args: Any) -> list[tuple[int, ...] | None]:
+        if config.attack == SILENT:
+            return [None] * config.byzantine
+        return list(attack_codes(config, *args))
+
+    return codes
 
 
 def byzantine_key(mode: str, fraction: float, attack: str) -> str:
@@ -417,7 +436,10 @@ def main() -> None:
     parser.add_argument("--byz-rounds", type=int, default=None)
     parser.add_argument("--byz-modes", nargs="+", choices=BYZANTINE_MODES, default=BYZANTINE_MODES)
     parser.add_argument("--byz-fractions", type=float, nargs="+", default=None)
-    parser.add_argument("--attacks", nargs="+", choices=ATTACKS, default=None)
+    parser.add_argument("--attacks", nargs="+", choices=[*ATTACKS, SILENT], default=None)
+    parser.add_argument(
+        "--byz-peers", type=int, default=None, help="peers of the Byzantine part [20]"
+    )
     parser.add_argument(
         "--screen-suspect-after",
         type=int,
@@ -441,16 +463,24 @@ def main() -> None:
         action="store_true",
         help="screen with ScreenRule(start_ignored=True) (screening.py)",
     )
+    parser.add_argument(
+        "--screen-scale-skips-ignored",
+        action="store_true",
+        help="screen with ScreenRule(scale_skips_ignored=True) (screening.py, rules v3)",
+    )
     parser.add_argument("--json", type=Path, required=True)
     parser.add_argument("--plot", type=Path, default=None)
     parser.add_argument("--merge", type=Path, nargs="*", default=None)
     args = parser.parse_args()
     torch.set_num_threads(1)
+    if SILENT in (args.attacks or ()):  # simulate() calls the module's attack_codes
+        setattr(spsa_sim, "attack_codes", _with_silent(spsa_sim.attack_codes))  # noqa: B010
     asked = {
         "suspect_after": args.screen_suspect_after,
         "repeat_after": args.screen_repeat_after,
         "chronic_after": args.screen_chronic_after,
         "start_ignored": True if args.screen_start_ignored else None,
+        "scale_skips_ignored": True if args.screen_scale_skips_ignored else None,
     }
     screen_rule = replace(ScreenRule(), **{k: v for k, v in asked.items() if v is not None})
     if screen_rule != ScreenRule():
@@ -508,7 +538,7 @@ def main() -> None:
             decay_rounds=0,
             decay_floor=1.0,
             learning_rate=LEARNING_RATE_ONE_PROBE,
-            peers=20,
+            peers=args.byz_peers or 20,
             batch=2,
             rounds=args.byz_rounds or (8 if quick else 60),
         )

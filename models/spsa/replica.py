@@ -91,10 +91,15 @@ class RunConfig:
             default = spec.default if spec.default_factory is MISSING else spec.default_factory()
             if spec.name in _LATER_FIELDS and getattr(self, spec.name) == default:
                 del values[spec.name]
+        screen = values.get("screen")
+        for name in _LATER_SCREEN_FIELDS:  # the same for fields the screen rule gained later
+            if screen and screen.get(name) is False:
+                del screen[name]
         return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
 
 
 _LATER_FIELDS = ("schedule", "screen", "probes")
+_LATER_SCREEN_FIELDS = ("scale_skips_ignored",)
 
 
 @dataclass(frozen=True)
@@ -210,15 +215,20 @@ class Replica:
         self.round = r + 1
         rule = self.config.scale_rule
         first = max(0, self.round - rule.window)
-        recent = [
-            (self.scales[k], [code for rec in self.admitted(k) for code in rec.codes])
-            for k in range(first, self.round)
-        ]
+        screen = self.config.screen
+        left_out = screen.scale_left_out(r, self.round_codes) if screen else frozenset()
+        recent = [(self.scales[k], self._scale_codes(k, left_out)) for k in range(first, r + 1)]
         self.scales.append(rule.next_scale(self.scales[r], recent))
         if self.round % self.config.checkpoint_every == 0:
             self.checkpoints[self.round] = Checkpoint(
                 self.round, self.theta.copy(), tuple(self.scales)
             )
+
+    def _scale_codes(self, round_index: int, left_out: frozenset[str]) -> list[int]:
+        """A round's codes as the next scale reads them: the admitted records' codes, less
+        those of ``left_out`` (ScreenRule.scale_left_out)."""
+        admitted = self.admitted(round_index)
+        return [code for rec in admitted if rec.author not in left_out for code in rec.codes]
 
     def catch_up(self) -> None:
         """Replay from the last checkpoint at or before the earliest late record's round."""

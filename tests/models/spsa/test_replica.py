@@ -4,10 +4,11 @@ import random
 
 import numpy as np
 
-from models.spsa.codes import ScaleRule
+from models.spsa.codes import CODE_MAX, ScaleRule
 from models.spsa.engine import Record
 from models.spsa.layout import ParamLayout
 from models.spsa.replica import Checkpoint, Replica, RunConfig
+from models.spsa.screening import ScreenRule
 
 LAYOUT = ParamLayout("t1", (("w", (64,)), ("b", (36,))))
 THETA0 = np.linspace(-1, 1, LAYOUT.size, dtype=np.float32)
@@ -88,3 +89,44 @@ def test_checkpoint_bytes_round_trip_and_a_joiner_continues_identically() -> Non
             assert joiner.offer(record) is None
     joiner.run_to(12)
     assert joiner.sha256 == full.sha256
+
+
+def _suspect_log() -> list[Record]:
+    """6 peers; p0 saturates in rounds 15–23 (a repeater from 16) and again in 53, a suspect
+    there, so rules v3 drops its codes of rounds 51–53 from the scale of round 54, after
+    checkpoint 50: a joiner must judge round 53 as a full replica does."""
+    log = [r for r in _log(60, peers=6) if r.author != "p0"]
+    loud = {*range(15, 24), 53}
+    log += [Record("run-r", r, "p0", (CODE_MAX if r in loud else 40,)) for r in range(60)]
+    return log
+
+
+def test_rules_v3_replicas_agree_under_shuffled_order_and_from_a_checkpoint() -> None:
+    v3 = RunConfig(  # the scale window of 3 rounds keeps the check near the suspect's round
+        "run-r", "shared", 1e-2, 1e-3, ScaleRule(0.01, window=3), 10,
+        screen=ScreenRule(scale_skips_ignored=True),
+    )  # fmt: skip
+    v2 = RunConfig(
+        "run-r", "shared", 1e-2, 1e-3, ScaleRule(0.01, window=3), 10, screen=ScreenRule()
+    )
+    log = _suspect_log()
+    full = Replica.replay(v3, LAYOUT, THETA0, log, rounds=60)
+    assert v3.screen is not None and v3.screen.scale_left_out(53, full.round_codes) == {"p0"}
+    assert full.scales != Replica.replay(v2, LAYOUT, THETA0, log, 60).scales
+    shuffled = log.copy()
+    random.Random(2).shuffle(shuffled)
+    replica = Replica(v3, LAYOUT, THETA0)
+    for record in shuffled[: len(log) // 2]:
+        replica.offer(record)
+    replica.run_to(60)
+    for record in shuffled[len(log) // 2 :]:
+        assert replica.offer(record) is None
+    assert replica.checkpoint_hashes() == full.checkpoint_hashes()
+    assert replica.theta.tobytes() == full.theta.tobytes() and replica.scales == full.scales
+    checkpoint = Checkpoint.from_bytes(full.checkpoints[50].to_bytes(LAYOUT))
+    joiner = Replica.from_checkpoint(v3, LAYOUT, checkpoint)
+    for record in shuffled:
+        if record.round >= 50 - v3.history_rounds:
+            assert joiner.offer(record) is None
+    joiner.run_to(60)
+    assert joiner.scales == full.scales and joiner.sha256 == full.sha256

@@ -71,3 +71,13 @@ def test_old_configs_keep_their_digest_and_new_fields_change_it() -> None:
     screened = replace(BASE, screen=ScreenRule())
     probed = replace(BASE, probes=4)
     assert len({BASE.digest, scheduled.digest, screened.digest, probed.digest}) == 4
+    # rules v3's switch hashes only when on: screened runs keep their session 4 digest
+    before_v3 = asdict(screened)
+    del before_v3["screen"]["scale_skips_ignored"]
+    del before_v3["schedule"], before_v3["probes"]
+    assert (
+        screened.digest
+        == hashlib.sha256(json.dumps(before_v3, sort_keys=True).encode()).hexdigest()
+    )
+    v3 = replace(BASE, screen=ScreenRule(scale_skips_ignored=True))
+    assert v3.digest != screened.digest

@@ -216,14 +216,20 @@ def test_an_attacker_that_turns_late_gets_a_bounded_number_of_rounds() -> None:
     assert len(moved) <= RULE.suspect_after + 2  # ignored as a suspect long before exclusion
 
 
-def test_screening_is_order_independent_and_repairs_late_records_bit_identically() -> None:
+V3 = ScreenRule(window=40, strikes=10, scale_skips_ignored=True)
+
+
+@pytest.mark.parametrize("rule", [RULE, V3], ids=["v2", "v3"])
+def test_screening_is_order_independent_and_repairs_late_records_bit_identically(
+    rule: ScreenRule,
+) -> None:
     log = _honest_codes(60, seed=4)
     log += _attack("random", log)
-    reference = Replica.replay(_config(), LAYOUT, THETA0, log, 60)
+    reference = Replica.replay(_config(screen=rule), LAYOUT, THETA0, log, 60)
     shuffled = log.copy()
     random.Random(1).shuffle(shuffled)
     late, early = shuffled[: len(log) // 10], shuffled[len(log) // 10 :]
-    replica = Replica(_config(), LAYOUT, THETA0)
+    replica = Replica(_config(screen=rule), LAYOUT, THETA0)
     for record in early:
         replica.offer(record)
     replica.run_to(60)
@@ -235,20 +241,22 @@ def test_screening_is_order_independent_and_repairs_late_records_bit_identically
     assert [replica.excluded(r) for r in range(61)] == [reference.excluded(r) for r in range(61)]
 
 
-def test_a_joiner_from_a_checkpoint_screens_like_a_full_replica() -> None:
+@pytest.mark.parametrize("rule", [RULE, V3], ids=["v2", "v3"])
+def test_a_joiner_from_a_checkpoint_screens_like_a_full_replica(rule: ScreenRule) -> None:
     log = _honest_codes(70, seed=5)
     log += _attack("same", log)
-    full = Replica.replay(_config(), LAYOUT, THETA0, log, 70)
-    checkpoint = Replica.replay(_config(), LAYOUT, THETA0, log, 50).checkpoints[50]
-    joiner = Replica.from_checkpoint(_config(), LAYOUT, checkpoint)
-    history = 50 - _config().history_rounds
+    config = _config(screen=rule)
+    full = Replica.replay(config, LAYOUT, THETA0, log, 70)
+    checkpoint = Replica.replay(config, LAYOUT, THETA0, log, 50).checkpoints[50]
+    joiner = Replica.from_checkpoint(config, LAYOUT, checkpoint)
+    history = 50 - config.history_rounds
     assert joiner.offer(next(r for r in log if r.round == history - 1)) is not None
     for record in log:
         if record.round >= history:
             assert joiner.offer(record) is None
     joiner.run_to(70)
     assert joiner.excluded(60) == full.excluded(60) == set(BYZANTINE)
-    assert joiner.sha256 == full.sha256
+    assert joiner.sha256 == full.sha256 and joiner.scales == full.scales
 
 
 def test_a_joiner_holds_the_screening_window_of_every_round_the_next_scale_reads() -> None:
@@ -276,3 +284,28 @@ def test_start_ignored_drops_round_0_saturated_codes_only() -> None:
     assert rule.ignored(0, rounds) == rounds(0).saturated
     assert rule.struck(0, rounds) == frozenset()  # ignored, not a strike
     assert rule.ignored(1, rounds) == set(BYZANTINE) == ScreenRule().ignored(1, rounds)
+
+
+def test_scale_left_out_is_who_the_round_ignores_with_rules_v3_and_nobody_without() -> None:
+    rounds = _byzantine_table(12)
+    for r in range(12):
+        assert ScreenRule().scale_left_out(r, rounds) == frozenset()
+        assert V3.scale_left_out(r, rounds) == V3.ignored(r, rounds)
+    assert V3.scale_left_out(0, rounds) == frozenset()  # round 0 cannot tell them apart yet
+    assert V3.scale_left_out(1, rounds) == set(BYZANTINE)
+
+
+def test_rules_v3_scale_forgets_round_0_attackers_once_they_are_ignored() -> None:
+    honest = _honest_codes(20, seed=8)
+    log = honest + _attack("same", honest)
+    v2 = Replica.replay(_config(screen=RULE), LAYOUT, THETA0, log, 20)
+    v3 = Replica.replay(_config(screen=V3), LAYOUT, THETA0, log, 20)
+    rule = v3.config.scale_rule
+    assert v2.scales[:2] == v3.scales[:2]  # s_1 still reads round 0's attackers: not yet told
+    for r in range(2, 20):
+        window = range(max(0, r - rule.window), r)
+        honest_only = [(v3.scales[k], [h.codes[0] for h in honest if h.round == k]) for k in window]
+        assert v3.scales[r] == rule.next_scale(v3.scales[r - 1], honest_only)
+    # v2 reads round 0's attackers until round 0 leaves the window, and never after
+    assert all(v2.scales[r] > v3.scales[r] for r in range(2, rule.window + 1))
+    assert v2.scales[rule.window + 1 :] != v3.scales[rule.window + 1 :]
