@@ -39,10 +39,11 @@ from bench.spsa_sim import SimConfig, simulate
 from models.spsa.directions import self_check
 
 
-def base_config(quick: bool, prefix: int | None = None) -> SimConfig:
+def base_config(quick: bool, prefix: int | None = None, probes: int = PROBES) -> SimConfig:
     """bench.spsa's main part (``--part main --probes 8 --lr 3e-2 --decay-rounds 300
     --decay-floor 0.1``) for the ``independent`` method; ``prefix``: only its first rounds
-    (same schedule, so its curve must match the full run's up to there)."""
+    (same schedule, so its curve must match the full run's up to there); ``probes``: another
+    probe count with the same η schedule (64: what the wire bench meets 16 B with)."""
     rounds = 10 if quick else 300
     return SimConfig(
         "independent",
@@ -51,7 +52,7 @@ def base_config(quick: bool, prefix: int | None = None) -> SimConfig:
         batch=BATCH,
         learning_rate=LEARNING_RATE,
         eval_every=10 if quick else 50,
-        probes=2 if quick else PROBES,
+        probes=2 if quick else probes,
         decay_rounds=rounds,
         decay_floor=DECAY_FLOOR,
     )
@@ -160,6 +161,9 @@ def main() -> None:
         help="run only the first N rounds (schedule unchanged): a cheap check against the "
         "curve of a full bench.spsa run",
     )
+    parser.add_argument(
+        "--probes", type=int, default=PROBES, help="probes a peer a round (same η schedule)"
+    )
     parser.add_argument("--merge", type=Path, nargs="*", default=None, help="join these parts")
     parser.add_argument(
         "--reference-k1",
@@ -172,7 +176,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path, required=True)
     parser.add_argument("--plot", type=Path, default=None)
     args = parser.parse_args()
-    base = base_config(args.quick, args.rounds)
+    base = base_config(args.quick, args.rounds, args.probes)
     started = time.perf_counter()
     parts = [json.loads(p.read_text()) for p in args.merge or []]
     for path, part in zip(args.merge or [], parts, strict=True):
