@@ -1,0 +1,118 @@
+"""The SPSA bench's Byzantine part: each aggregation honest and under attack on 20 peers, the
+scale run read off its honest cells, and the merge of Byzantine parts run separately."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from bench.spsa_sim import SimConfig, Task, simulate
+from bench.spsa_task import summary
+
+LEARNING_RATE_ONE_PROBE = 5e-3
+"""η with one probe per peer per round (the Byzantine part), chosen on validation."""
+BYZANTINE_MODES = ("independent", "shared", "shared+screen")
+"""Aggregations under attack; ``+screen`` sets RunConfig.screen (models/spsa/screening.py)."""
+ATTACKS = ("opposing", "same", "random")
+"""Byzantine behaviours (bench/spsa_sim.attack_codes); the first is each mode's headline."""
+SILENT = "silent"
+"""Not an attack: the Byzantine peers send no record, what a perfect screen would leave
+(their honest peers keep the shards and batches of the attacked runs). Never counted as the
+worst attack in ``targets``."""
+
+
+def with_silent(attack_codes: Callable[..., Any]) -> Callable[..., Any]:
+    """``attack_codes`` that also knows SILENT (the CLI patches it into bench.spsa_sim)."""
+
+    def codes(config: SimConfig, *args: Any) -> list[tuple[int, ...] | None]:
+        if config.attack == SILENT:
+            return [None] * config.byzantine
+        return list(attack_codes(config, *args))
+
+    return codes
+
+
+def byzantine_key(mode: str, fraction: float, attack: str) -> str:
+    return f"{mode}@{fraction:.2f}" + ("" if attack == ATTACKS[0] else f":{attack}")
+
+
+def run_byzantine(
+    task: Task,
+    base: SimConfig,
+    seeds: list[int],
+    fractions: list[float],
+    modes: tuple[str, ...] = BYZANTINE_MODES,
+    attacks: tuple[str, ...] = ATTACKS,
+) -> dict[str, Any]:
+    """Each mode honest (when the headline attack is asked for) and at each fraction; the
+    unscreened modes see only the first attack asked for, the screened mode every one."""
+    out: dict[str, Any] = {"peers": base.peers, "rounds": base.rounds, "batch": base.batch}
+    for mode in modes:
+        method, screen = mode.split("+")[0], mode.endswith("+screen")
+        for fraction in [0.0, *(f for f in fractions if f)]:  # `--byz-fractions 0`: honest only
+            if fraction:
+                kinds = attacks if screen else attacks[:1]
+            else:  # nobody attacks: once, under the headline key (asked for or listed as 0)
+                kinds = ATTACKS[:1] if ATTACKS[0] in attacks or 0.0 in fractions else ()
+            for attack in kinds:
+                count = round(fraction * base.peers)
+                runs = []
+                for seed in seeds:
+                    config = replace(
+                        base,
+                        method=method,
+                        byzantine=count,
+                        seed=seed,
+                        attack=attack,
+                        screen=screen,
+                    )
+                    result = simulate(task, config)
+                    runs.append(result)
+                    print(
+                        f"byz {mode} {attack} {count}/{base.peers} seed={seed} "
+                        f"acc={result.accuracy:.4f} {result.seconds:.0f}s",
+                        flush=True,
+                    )
+                out[byzantine_key(mode, fraction, attack)] = {
+                    "byzantine": count,
+                    "attack": attack,
+                    **summary([r.accuracy for r in runs]),
+                    "seeds": seeds,
+                    "rounds_per_second": summary([r.rounds_per_second for r in runs]),
+                    "honest_ever_excluded": sorted(
+                        {a for r in runs for a in r.honest_ever_excluded}
+                    ),
+                    "byzantine_excluded_share": summary([r.byzantine_excluded_share for r in runs]),
+                    "honest_saturated_share": summary([r.honest_saturated_share for r in runs]),
+                }
+    return out
+
+
+def scale_run(byz: dict[str, Any]) -> dict[str, Any]:
+    """The 20-peer honest runs of the Byzantine part, as the scale run (accuracy, rounds/s)."""
+    out: dict[str, Any] = {"peers": byz["peers"], "rounds": byz["rounds"], "batch": byz["batch"]}
+    for mode in BYZANTINE_MODES:
+        entry = byz.get(byzantine_key(mode, 0.0, ATTACKS[0]))
+        if entry:
+            keys = ("mean", "std", "values", "seeds", "rounds_per_second")
+            out[mode] = {k: entry[k] for k in keys if k in entry}
+    return out
+
+
+def merge_byzantine(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """One "byzantine" section from parts that ran other modes with the same config."""
+    configs = {
+        json.dumps([p["config"]["byzantine"], p["config"].get("screen_rule")], sort_keys=True)
+        for p in parts
+    }
+    if len(configs) > 1:
+        raise ValueError("byzantine parts ran with different configs or screen rules")
+    out: dict[str, Any] = {}
+    for part in parts:
+        clash = set(out) & set(part["byzantine"]) - {"peers", "rounds", "batch"}
+        if clash:
+            raise ValueError(f"byzantine entries in more than one part: {sorted(clash)}")
+        out.update(part["byzantine"])
+    return out

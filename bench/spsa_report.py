@@ -1,0 +1,112 @@
+"""The SPSA bench's report: the targets checked on a result, its PNG plot, and one result
+merged from part JSONs run separately (``--merge``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bench.spsa_byzantine import ATTACKS, BYZANTINE_MODES, byzantine_key, merge_byzantine, scale_run
+from bench.spsa_methods import METHODS, merge_main
+
+
+def targets(result: dict[str, Any]) -> dict[str, Any]:
+    checks: dict[str, Any] = {}
+    main = result.get("main")
+    if main and "independent" in main:
+        checks["one_byte_independent_ge_0.917"] = main["independent"]["mean"] >= 0.917
+    byz = result.get("byzantine")
+    if byz:
+        # the worst attack that was run, against the mode's own honest run and (for the
+        # screened mode) against the unscreened honest run too: screening changes honest runs
+        for mode, honest_mode in (
+            ("shared", "shared"),
+            ("shared+screen", "shared+screen"),
+            ("shared+screen", "shared"),
+        ):
+            honest_key = byzantine_key(honest_mode, 0.0, ATTACKS[0])
+            for fraction, slack in ((0.30, 0.01), (0.45, 0.05)):
+                keys = [byzantine_key(mode, fraction, a) for a in ATTACKS]
+                worst = [byz[k]["mean"] for k in keys if k in byz]
+                if honest_key in byz and worst:
+                    loss = byz[honest_key]["mean"] - min(worst)
+                    name = f"{mode}_at_{fraction:.2f}_within_{slack}_of_{honest_mode}@0"
+                    checks[name] = loss <= slack
+    extras = result.get("extras")
+    if extras and "memory" in extras:
+        checks["spsa_peak_le_1.2x_forward"] = extras["memory"]["spsa_over_forward_peak"] <= 1.2
+    return checks
+
+
+def merge_parts(paths: list[Path]) -> dict[str, Any]:
+    """One result from part JSONs: the "main" parts joined (other seeds or methods, same
+    config), the "byzantine" parts joined (other modes or attacks, same config), extras from
+    the last part, targets checked again."""
+    parts = [json.loads(path.read_text()) for path in paths]
+    result: dict[str, Any] = {}
+    for loaded in parts:  # metadata from the first part, sections from the last
+        result = {**loaded, **result, **{k: v for k, v in loaded.items() if k == "extras"}}
+    byzantine_parts = [p for p in parts if "byzantine" in p]
+    if byzantine_parts:
+        result["byzantine"] = merge_byzantine(byzantine_parts)
+    if any("main" in p for p in parts):
+        result["main"] = merge_main(parts)
+        main_parts = [p for p in parts if "main" in p]
+        result["config"] = {**result.get("config", {}), "main": main_parts[0]["config"]["main"]}
+        result["seeds"] = sorted({r["seed"] for r in result["main"]["independent"]["runs"]})
+        result["main_dates"] = sorted(
+            {d for p in main_parts for d in p.get("main_dates", [p["date"]])}
+        )
+    for section, key in (("byzantine", "byzantine"), ("extras", "extras_base")):
+        owners = [p for p in parts if section in p]
+        if owners:  # the settings that section actually ran with
+            config = owners[-1]["config"]
+            result["config"][key] = config[section if section == "byzantine" else "main"]
+            result[f"{section}_date"] = owners[-1]["date"]
+            result[f"{section}_dates"] = sorted({p["date"] for p in owners})
+    if "byzantine" in result:
+        result["scale_20_peers"] = scale_run(result["byzantine"])
+    result["merged_from"] = [str(path) for path in paths]
+    result["targets"] = targets(result)
+    return result
+
+
+def plot(result: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    main = result.get("main", {})
+    for method in (*METHODS, "adam"):
+        if method in main:
+            curves = np.array([[acc for _, acc in run["curve"]] for run in main[method]["runs"]])
+            xs = [x for x, _ in main[method]["runs"][0]["curve"]]
+            axes[0].errorbar(xs, curves.mean(0), yerr=curves.std(0), label=method, capsize=2)
+    axes[0].set(xlabel="round", ylabel="accuracy (256 test words)", title="4 peers")
+    axes[0].legend()
+    byz = result.get("byzantine", {})
+    for method in BYZANTINE_MODES:
+        keys = sorted(k for k in byz if k.startswith(method + "@") and ":" not in k)
+        if keys:
+            xs = [float(k.split("@")[1]) for k in keys]
+            axes[1].errorbar(
+                xs,
+                [byz[k]["mean"] for k in keys],
+                yerr=[byz[k]["std"] for k in keys],
+                label=method,
+                marker="o",
+                capsize=2,
+            )
+    axes[1].set(
+        xlabel=f"Byzantine fraction (±127 every round, {ATTACKS[0]} attack)",
+        ylabel="test accuracy",
+        title=f"{byz.get('peers', '?')} peers",
+    )
+    axes[1].legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
