@@ -16,7 +16,8 @@ A channel frame is a length-prefixed request ``[len(protocol)] protocol data`` a
 ``[status] data``: 0 ok, 1 refused (the data is the reason), 2 rate limited. A handler's
 error is answered, not fatal to the channel; a framing error, a timeout or an oversize
 answer closes the channel (its bytes can no longer be trusted), and the next request opens
-another.
+another; a kept channel found broken (the peer reconnected) is replaced at once and the
+request sent again, once.
 """
 
 from __future__ import annotations
@@ -50,6 +51,10 @@ RequestHandler = Callable[[bytes, str], Awaitable[bytes]]
 
 class RequestError(RuntimeError):
     """A request failed: unreachable peer, refused, timed out, or a bad answer."""
+
+
+class ChannelLost(RequestError):
+    """The channel's stream broke (closed, reset, a dropped connection), not a slow peer."""
 
 
 @dataclass(frozen=True)
@@ -122,38 +127,47 @@ class Requests:
         self, peer_id: str, protocol: str, data: bytes, max_response_bytes: int
     ) -> bytes:
         """Send one request to ``peer_id`` and return its (size-checked) response bytes."""
-        channel = await self._channel(peer_id)
-        if channel is not None:
+        for _ in range(2):  # a kept channel found dead (the peer reconnected): one more
+            channel, fresh = await self._channel(peer_id)
+            if channel is None:
+                break
             with trio.move_on_after(self.timeout / 2) as waited:
                 await channel.lock.acquire()
-            if not waited.cancelled_caught:
-                try:
-                    return await self._over_channel(
-                        peer_id, channel, protocol, data, max_response_bytes
-                    )
-                finally:
-                    channel.lock.release()
+            if waited.cancelled_caught:
+                break
+            try:
+                return await self._over_channel(
+                    peer_id, channel, protocol, data, max_response_bytes
+                )
+            except ChannelLost:
+                if fresh:
+                    raise
+                self.counters["rpc_channels_lost"] += 1
+            finally:
+                channel.lock.release()
         # no channel, or it is busy with a long exchange: a stream of our own
         return await self._on_new_stream(peer_id, protocol, data, max_response_bytes)
 
-    async def _channel(self, peer_id: str) -> _Channel | None:
+    async def _channel(self, peer_id: str) -> tuple[_Channel | None, bool]:
+        """The peer's channel (opened now if need be, then ``fresh``), or None."""
         channel = self._channels.get(peer_id)
         if channel is not None:
-            return channel
+            return channel, False
         async with self._opening.setdefault(peer_id, trio.Lock()):
             channel = self._channels.get(peer_id)
-            if channel is None:
-                try:
-                    with trio.fail_after(self.timeout):
-                        stream = await self.host.new_stream(
-                            ID.from_base58(peer_id), [TProtocol(RPC_PROTOCOL)]
-                        )
-                except Exception as exc:  # an older node, or an unreachable one
-                    self.log.info("no request channel to %s: %r", peer_id, exc)
-                    return None
-                channel = self._channels[peer_id] = _Channel(stream)
-                self.counters["rpc_channels_opened"] += 1
-            return channel
+            if channel is not None:
+                return channel, False
+            try:
+                with trio.fail_after(self.timeout):
+                    stream = await self.host.new_stream(
+                        ID.from_base58(peer_id), [TProtocol(RPC_PROTOCOL)]
+                    )
+            except Exception as exc:  # an older node, or an unreachable one
+                self.log.info("no request channel to %s: %r", peer_id, exc)
+                return None, False
+            channel = self._channels[peer_id] = _Channel(stream)
+            self.counters["rpc_channels_opened"] += 1
+            return channel, True
 
     async def _over_channel(
         self, peer_id: str, channel: _Channel, protocol: str, data: bytes, max_bytes: int
@@ -170,7 +184,10 @@ class Requests:
                 raise
             if not isinstance(exc, Exception):
                 raise
-            raise RequestError(f"{protocol} request to {peer_id} failed: {exc!r}") from exc
+            failed = f"{protocol} request to {peer_id} failed: {exc!r}"
+            if isinstance(exc, trio.TooSlowError):
+                raise RequestError(failed) from exc
+            raise ChannelLost(failed) from exc
         if not answer:
             await self._close_channel(peer_id, channel)
             raise RequestError(f"{protocol} request to {peer_id}: empty answer")

@@ -120,3 +120,19 @@ def test_a_peer_without_channels_is_asked_on_a_stream_per_request(tmp_path: Path
             assert client.counters["rpc_channels_opened"] == 0
 
     trio.run(main)
+
+
+def test_a_kept_channel_found_broken_is_replaced_and_the_request_sent_again(
+    tmp_path: Path,
+) -> None:
+    async def main() -> None:
+        async with pair(tmp_path) as (server, client):
+            peer = server.peer_id
+            assert await client.request(peer, ECHO, b"a", 16) == b"aa"
+            # What a reconnect leaves behind: the kept stream is dead, nobody said so.
+            await client.requests._channels[peer].stream.reset()
+            assert await client.request(peer, ECHO, b"b", 16) == b"bb"
+            assert client.counters["rpc_channels_lost"] == 1
+            assert client.counters["rpc_channels_opened"] == 2
+
+    trio.run(main)
