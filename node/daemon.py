@@ -133,9 +133,8 @@ class Daemon:
         if not rows:
             return 0
         fresh = await self.db(self._insert_relayed, rows, source)
-        for row, new in zip(rows, fresh, strict=True):
-            if new:
-                self.catchup.saw_new(row.topic)
+        for topic in {row.topic for row, new in zip(rows, fresh, strict=True) if new}:
+            self.catchup.saw_new(topic)
         return sum(fresh)
 
     def _insert_relayed(self, rows: list[RecordRow], source: str) -> list[bool]:
