@@ -117,7 +117,7 @@ async def pull_final_hashes(daemon: Daemon, handle: RunHandle) -> None:
     """After the last round: pull the final announcements of every peer we know in the
     run (relayed ones too: not every member is connected to us) until they all hold our
     hash (a late record moves a hash, and the repair path re-announces it), a round
-    apart, for a while; the daemon's sync loop covers anything later."""
+    apart, for a while; the daemon's catch-up loop covers anything later."""
     state = handle.state
     waiting: list[str] | None = None  # the first time: every connected peer
     for _ in range(FINAL_PULLS):

@@ -14,7 +14,7 @@ pulls that peer's records and, if its own hash changes, announces again.
 Transport (``RunSpec.grads_by``): "gossip" publishes each record as it is made; "pull"
 commits the run's records (grads and hash announcements) without gossiping them and pulls
 both topics from every connected peer by sync every K = ``pull_every`` rounds (while it
-drives the run, the daemon's sync loop pulls them only from newly connected peers); a
+drives the run, the catch-up loop pulls them only from newly connected peers); a
 checkpoint is announced right after the first pull that follows it, so peers hash the same
 records. Each record crosses the wire once per receiver instead of once per gossip mesh
 edge, and one pull carries K rounds. The price: a node computes its codes on a θ that may
