@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +73,60 @@ def test_three_daemons_pulling_every_k_rounds_agree_and_gossip_no_run_record(
     shown = bs("train", "status", "--data-dir", str(first))
     assert shown.returncode == 0, shown.stderr
     assert f"records pulled every {pull_every} rounds" in shown.stdout
+
+
+def test_a_pulled_run_survives_a_crash_and_a_late_joiner(tmp_path: Path) -> None:
+    rounds, every, pull_every = 16, 4, 2
+    encoders = tmp_path / "encoders"
+    export_encoder_file("tiny", encoders)
+    ort_node = f'[finetune]\nbackend = "onnxruntime"\nencoder_dir = "{encoders}"\n'
+    with Swarm(tmp_path, sync_interval=60.0) as swarm:
+        dirs = swarm.start_star(3, ort_node)
+        first, boot = dirs[0], swarm.address(dirs[0])
+        args = {
+            "run_id": RUN,
+            "model": "tiny",
+            "mode": "shared",
+            "rounds": rounds,
+            "round_seconds": 1.0,
+            "checkpoint_every": every,
+            "delay_seconds": 3.0,
+            "probes": 2,
+            "grads_by": "pull",
+            "pull_every": pull_every,
+        }
+        send_control(first, "train_start", args, timeout=60)
+        swarm.wait_for(lambda: finetune_run(dirs[2], RUN).get("round", 0) >= 6, 60, "round 6")
+        swarm.procs[1].send_signal(signal.SIGKILL)  # a peer dies mid-run, records unpulled ...
+        swarm.procs[1].wait()
+        late = swarm.start(boot, config=ort_node)  # ... a new one joins late and replays
+        swarm.start(boot, data_dir=dirs[1], config=ort_node)  # the crashed one comes back
+        alive = [*dirs, late]
+
+        def settled() -> bool:
+            for d in alive:
+                run = finetune_run(d, RUN)
+                final = run.get("checkpoints", {}).get(str(rounds), {})
+                if run.get("round") != rounds or len(final.get("agree", [])) < len(alive):
+                    return False
+            return True
+
+        try:
+            swarm.wait_for(settled, 120, "every node to agree on the final θ")
+        except TimeoutError as exc:
+            states = {d.name: finetune_run(d, RUN) for d in alive}
+            raise AssertionError(f"{exc}: {states}") from exc
+        runs = [finetune_run(d, RUN) for d in alive]
+    assert len({r["sha256"] for r in runs}) == 1
+    start_hash = runs[0]["checkpoints"]["0"]["sha256"]
+    assert runs[0]["sha256"] != start_hash  # θ moved
+    for run in runs:
+        assert run["grads_by"] == "pull" and run["gossiped"] == 0
+        # The joiner holds the records of the rounds before it came, from the others' stores.
+        assert run["records"] >= 2 * rounds, run
+    result = bs("train", "verify", "--run", RUN, "--data-dir", str(late), "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json.loads(result.stdout)["sha256"] == runs[0]["sha256"]
 
 
 def test_train_start_refuses_a_pull_period_without_the_pull_transport(tmp_path: Path) -> None:
