@@ -22,6 +22,7 @@
   kept up to date with the store; ``rank_service.py`` — G-Rank in the daemon (pulls);
   ``rank_cli.py`` — search, click, items.
 - ``finetune_task.py``   — what a run trains here (torch or onnxruntime backend, data shard);
+  ``finetune_spec.py`` — a run's spec and its RunConfig;
   ``finetune_run.py`` — one SPSA run as a node holds it; ``finetune_finality.py`` — majority-
   final checkpoints and adopting one; ``finetune_checkpoints.py`` — serving and fetching
   them; ``finetune_service.py`` — run lifecycle and the round clock;

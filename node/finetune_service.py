@@ -53,7 +53,8 @@ from node.finetune_exchange import (
     repair,
     tail_run,
 )
-from node.finetune_run import RunState, new_spec, spec_differences
+from node.finetune_run import RunState
+from node.finetune_spec import new_spec, spec_differences
 from node.finetune_task import Backend, RunError
 
 if TYPE_CHECKING:

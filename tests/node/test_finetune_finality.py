@@ -7,7 +7,8 @@ from safetensors.numpy import load as load_tensors
 from safetensors.numpy import save as save_tensors
 
 from node import wire
-from node.finetune_run import RunState, new_spec
+from node.finetune_run import RunState
+from node.finetune_spec import new_spec
 
 PEERS = ("p1", "p2", "p3")
 

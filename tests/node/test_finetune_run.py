@@ -6,8 +6,9 @@ import msgspec
 import pytest
 
 from models.spsa.replica import RULES_VERSION
-from node.finetune_run import RunState, run_config
-from node.finetune_run import new_spec as spec_of
+from node.finetune_run import RunState
+from node.finetune_spec import new_spec as spec_of
+from node.finetune_spec import run_config
 from node.finetune_task import RunError
 
 
