@@ -55,3 +55,15 @@ def test_polarity_goldens_in_node(tiny_polarity_export: Exported) -> None:
     report = _node(out / "polarity.onnx", out / "polarity.golden")
     sets = report["sets"]
     assert isinstance(sets, dict) and sets["plain."]["scaled"] <= PARITY_TOLERANCE
+
+
+def test_ort_format_files_load_in_the_pinned_release(device_export: Exported) -> None:
+    # The converter is the Python package's (newer than the app's runtime); the ORT format
+    # is versioned, so check that the pinned release reads what it wrote.
+    for stem in ("device", "device.int8-dynamic"):
+        report = _node(device_export.out / f"{stem}.ort", device_export.out / "device.golden")
+        sets = report["sets"]
+        assert isinstance(sets, dict) and set(sets) == {"plain.", "prompted."}, report
+        assert all(r["top1_agree"] == r["rows"] for r in sets.values()), (stem, sets)
+        if stem == "device":
+            assert all(r["scaled"] <= PARITY_TOLERANCE for r in sets.values()), sets
