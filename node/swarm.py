@@ -153,3 +153,16 @@ def service_status(d: Path, key: str) -> dict[str, Any]:
 
 def finetune_run(d: Path, run_id: str) -> dict[str, Any]:
     return dict(service_status(d, "finetune").get("runs", {}).get(run_id, {}))
+
+
+def run_settled(dirs: list[Path], run_id: str, rounds: int, *, final: bool = False) -> bool:
+    """Every node is past the last round and sees every node agree on its checkpoint
+    (``final``: and a majority has closed the history at it)."""
+    for d in dirs:
+        run = finetune_run(d, run_id)
+        last = run.get("checkpoints", {}).get(str(rounds), {})
+        if run.get("round") != rounds or len(last.get("agree", [])) < len(dirs):
+            return False
+        if final and run.get("final_round") != rounds:
+            return False
+    return True

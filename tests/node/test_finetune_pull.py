@@ -11,53 +11,58 @@ import pytest
 
 from node.cli import send_control
 from node.finetune_task import export_encoder_file
-from node.swarm import Swarm, finetune_run
+from node.swarm import Swarm, finetune_run, run_settled
 from node.swarm import run_cli as bs
 
 pytestmark = [pytest.mark.integration, pytest.mark.network]
 RUN = "pulled-run"
 
 
+def _ort_node(tmp_path: Path) -> str:
+    encoders = tmp_path / "encoders"
+    export_encoder_file("tiny", encoders)
+    return f'[finetune]\nbackend = "onnxruntime"\nencoder_dir = "{encoders}"\n'
+
+
+def _pulled(rounds: int, every: int, pull_every: int, mode: str, delay: float) -> dict[str, Any]:
+    return {
+        "run_id": RUN,
+        "model": "tiny",
+        "mode": mode,
+        "rounds": rounds,
+        "round_seconds": 1.0,
+        "checkpoint_every": every,
+        "delay_seconds": delay,
+        "probes": 2,
+        "grads_by": "pull",
+        "pull_every": pull_every,
+    }
+
+
+def _settled_runs(swarm: Swarm, dirs: list[Path], rounds: int, timeout: float) -> list[Any]:
+    try:
+        swarm.wait_for(
+            lambda: run_settled(dirs, RUN, rounds), timeout, "every node to agree on the final θ"
+        )
+    except TimeoutError as exc:
+        states = {d.name: finetune_run(d, RUN) for d in dirs}
+        raise AssertionError(f"{exc}: {states}") from exc
+    return [finetune_run(d, RUN) for d in dirs]
+
+
 def test_three_daemons_pulling_every_k_rounds_agree_and_gossip_no_run_record(
     tmp_path: Path,
 ) -> None:
     rounds, every, pull_every = 8, 4, 2
-    encoders = tmp_path / "encoders"
-    export_encoder_file("tiny", encoders)
-    ort_node = f'[finetune]\nbackend = "onnxruntime"\nencoder_dir = "{encoders}"\n'
+    ort_node = _ort_node(tmp_path)
     # The sync loop checks peers once a minute only: records travel by the service's pulls.
     with Swarm(tmp_path, sync_interval=60.0) as swarm:
         # The others know only the first node: records reach them relayed by its store.
         dirs = swarm.start_star(3, ort_node)
         first = dirs[0]
-        args = {
-            "run_id": RUN,
-            "model": "tiny",
-            "mode": "independent",
-            "rounds": rounds,
-            "round_seconds": 1.0,
-            "checkpoint_every": every,
-            "delay_seconds": 2.0,
-            "probes": 2,
-            "grads_by": "pull",
-            "pull_every": pull_every,
-        }
+        args = _pulled(rounds, every, pull_every, "independent", delay=2.0)
         send_control(first, "train_start", args, timeout=60)
-
-        def settled() -> bool:
-            for d in dirs:
-                run = finetune_run(d, RUN)
-                final = run.get("checkpoints", {}).get(str(rounds), {})
-                if run.get("round") != rounds or len(final.get("agree", [])) < len(dirs):
-                    return False
-            return True
-
-        try:
-            swarm.wait_for(settled, 60, "every node to agree on the final θ")
-        except TimeoutError as exc:
-            states = {d.name: finetune_run(d, RUN) for d in dirs}
-            raise AssertionError(f"{exc}: {states}") from exc
-        runs = [finetune_run(d, RUN) for d in dirs]
+        runs = _settled_runs(swarm, dirs, rounds, 60)
         statuses: list[dict[str, Any]] = [swarm.status(d) or {} for d in dirs]
     assert len({r["sha256"] for r in runs}) == 1
     for run in runs:
@@ -77,24 +82,11 @@ def test_three_daemons_pulling_every_k_rounds_agree_and_gossip_no_run_record(
 
 def test_a_pulled_run_survives_a_crash_and_a_late_joiner(tmp_path: Path) -> None:
     rounds, every, pull_every = 16, 4, 2
-    encoders = tmp_path / "encoders"
-    export_encoder_file("tiny", encoders)
-    ort_node = f'[finetune]\nbackend = "onnxruntime"\nencoder_dir = "{encoders}"\n'
+    ort_node = _ort_node(tmp_path)
     with Swarm(tmp_path, sync_interval=60.0) as swarm:
         dirs = swarm.start_star(3, ort_node)
         first, boot = dirs[0], swarm.address(dirs[0])
-        args = {
-            "run_id": RUN,
-            "model": "tiny",
-            "mode": "shared",
-            "rounds": rounds,
-            "round_seconds": 1.0,
-            "checkpoint_every": every,
-            "delay_seconds": 3.0,
-            "probes": 2,
-            "grads_by": "pull",
-            "pull_every": pull_every,
-        }
+        args = _pulled(rounds, every, pull_every, "shared", delay=3.0)
         send_control(first, "train_start", args, timeout=60)
         swarm.wait_for(lambda: finetune_run(dirs[2], RUN).get("round", 0) >= 6, 60, "round 6")
         swarm.procs[1].send_signal(signal.SIGKILL)  # a peer dies mid-run, records unpulled ...
@@ -102,21 +94,7 @@ def test_a_pulled_run_survives_a_crash_and_a_late_joiner(tmp_path: Path) -> None
         late = swarm.start(boot, config=ort_node)  # ... a new one joins late and replays
         swarm.start(boot, data_dir=dirs[1], config=ort_node)  # the crashed one comes back
         alive = [*dirs, late]
-
-        def settled() -> bool:
-            for d in alive:
-                run = finetune_run(d, RUN)
-                final = run.get("checkpoints", {}).get(str(rounds), {})
-                if run.get("round") != rounds or len(final.get("agree", [])) < len(alive):
-                    return False
-            return True
-
-        try:
-            swarm.wait_for(settled, 120, "every node to agree on the final θ")
-        except TimeoutError as exc:
-            states = {d.name: finetune_run(d, RUN) for d in alive}
-            raise AssertionError(f"{exc}: {states}") from exc
-        runs = [finetune_run(d, RUN) for d in alive]
+        runs = _settled_runs(swarm, alive, rounds, 120)
     assert len({r["sha256"] for r in runs}) == 1
     start_hash = runs[0]["checkpoints"]["0"]["sha256"]
     assert runs[0]["sha256"] != start_hash  # θ moved

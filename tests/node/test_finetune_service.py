@@ -11,7 +11,7 @@ import pytest
 
 from node.cli import send_control
 from node.finetune_task import export_encoder_file
-from node.swarm import Swarm, finetune_run, service_status
+from node.swarm import Swarm, finetune_run, run_settled, service_status
 from node.swarm import run_cli as bs
 
 pytestmark = [pytest.mark.integration, pytest.mark.network]
@@ -63,18 +63,12 @@ def test_three_daemons_a_late_joiner_and_a_crash_agree_on_every_checkpoint(
         swarm.start(boot, data_dir=dirs[1], config=ort_node)  # the crashed one comes back
         alive = [*dirs, late]
 
-        def settled() -> bool:
-            for d in alive:
-                run = finetune_status(swarm, d)
-                final = run.get("checkpoints", {}).get(str(rounds), {})
-                if run.get("round") != rounds or len(final.get("agree", [])) < len(alive):
-                    return False
-                if run.get("final_round") != rounds:  # a majority agreed: history is closed
-                    return False
-            return True
-
-        try:
-            swarm.wait_for(settled, 90, "every node to agree on the final θ")
+        try:  # final: a majority agreed, the history is closed
+            swarm.wait_for(
+                lambda: run_settled(alive, RUN, rounds, final=True),
+                90,
+                "every node to agree on the final θ",
+            )
         except TimeoutError as exc:  # say where each node stands
             states = {d.name: _brief(finetune_status(swarm, d)) for d in alive}
             raise AssertionError(f"{exc}: {states}") from exc
