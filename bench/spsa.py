@@ -63,7 +63,7 @@ from bench.spsa_methods import (
     merge_main,
     run_main,
 )
-from bench.spsa_report import merge_parts, plot, targets
+from bench.spsa_report import check, merge_parts, plot, targets
 from bench.spsa_sim import SimConfig
 from bench.spsa_task import load_task, machine, summary
 from models.spsa.directions import self_check
@@ -247,7 +247,7 @@ def main() -> None:
             }
             seconds["extras"] = time.perf_counter() - started
         result["part_seconds"] = seconds
-        result["targets"] = targets(result)
+        check(result)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(result, indent=1))
     if args.plot:

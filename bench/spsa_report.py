@@ -41,6 +41,44 @@ def targets(result: dict[str, Any]) -> dict[str, Any]:
     return checks
 
 
+def check(result: dict[str, Any]) -> None:
+    """Writes the targets and, with a Byzantine part, its per-seed gaps into ``result``."""
+    result["targets"] = targets(result)
+    if "byzantine" in result:
+        result["byzantine_paired"] = paired_gaps(result["byzantine"])
+
+
+def paired_gaps(byz: dict[str, Any], mode: str = "shared+screen") -> dict[str, Any]:
+    """Each attacked cell of ``mode`` against its honest cell, seed by seed.
+
+    A run's accuracy moves ±1.5-3 points with the seed, and a perturbation in round 0 sends
+    a run on another trajectory, so a 1-point target is judged on the per-seed differences:
+    their mean, std and standard error (std / √n) say how well the seeds pin the gap.
+    """
+    honest = byz.get(byzantine_key(mode, 0.0, ATTACKS[0]))
+    if not honest:
+        return {}
+    by_seed = dict(zip(honest["seeds"], honest["values"], strict=True))
+    gaps: dict[str, Any] = {}
+    for key, cell in byz.items():
+        if not (isinstance(cell, dict) and key.startswith(f"{mode}@")) or cell is honest:
+            continue
+        pairs = [(s, v - by_seed[s]) for s, v in zip(cell["seeds"], cell["values"], strict=True)
+                 if s in by_seed]  # fmt: skip
+        if not pairs:
+            continue
+        diffs = np.asarray([d for _, d in pairs], dtype=np.float64)
+        std = float(diffs.std(ddof=1)) if len(diffs) > 1 else 0.0
+        gaps[key] = {
+            "seeds": [s for s, _ in pairs],
+            "gaps": diffs.tolist(),
+            "mean": float(diffs.mean()),
+            "std": std,
+            "sem": std / float(np.sqrt(len(diffs))),
+        }
+    return gaps
+
+
 def merge_parts(paths: list[Path]) -> dict[str, Any]:
     """One result from part JSONs: the "main" parts joined (other seeds or methods, same
     config), the "byzantine" parts joined (other modes or attacks, same config), extras from
@@ -70,7 +108,7 @@ def merge_parts(paths: list[Path]) -> dict[str, Any]:
     if "byzantine" in result:
         result["scale_20_peers"] = scale_run(result["byzantine"])
     result["merged_from"] = [str(path) for path in paths]
-    result["targets"] = targets(result)
+    check(result)
     return result
 
 
