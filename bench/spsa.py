@@ -14,7 +14,7 @@ python -m bench.spsa --part byzantine --byz-modes shared+screen --byz-peers 14 \
 python -m bench.spsa --merge a.json b.json ... --json all.json --plot all.png
 
 ``--merge`` joins "main" parts run separately (other seeds or methods, same config), the
-"byzantine" parts (other modes or attacks, same config) and takes extras from the last part.
+"byzantine" parts (other modes, attacks or seeds, same config) and takes extras from the last part.
 ``--screen-suspect-after``, ``--screen-repeat-after``, ``--screen-chronic-after``,
 ``--screen-start-ignored`` and ``--screen-scale-skips-ignored`` screen with that ScreenRule
 field changed from the default rule (recorded as ``config.screen_rule``; parts with

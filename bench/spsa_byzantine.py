@@ -101,8 +101,35 @@ def scale_run(byz: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+_PER_SEED = ("rounds_per_second", "byzantine_excluded_share", "honest_saturated_share")
+
+
+def _join_cells(key: str, a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    """One cell from two runs of it on other seeds (a seed in both must have the same
+    accuracy: the runs are deterministic, so a rerun that differs is another config)."""
+    if (a["byzantine"], a["attack"]) != (b["byzantine"], b["attack"]):
+        raise ValueError(f"{key}: parts disagree on the attackers")
+    runs: dict[int, tuple[float, dict[str, float]]] = {}
+    for cell in (a, b):
+        for i, seed in enumerate(cell["seeds"]):
+            extra = {name: cell[name]["values"][i] for name in _PER_SEED}
+            if seed in runs and runs[seed][0] != cell["values"][i]:
+                raise ValueError(f"{key}: seed {seed} ran in two parts with other results")
+            runs[seed] = (cell["values"][i], extra)
+    seeds = sorted(runs)
+    return {
+        "byzantine": a["byzantine"],
+        "attack": a["attack"],
+        **summary([runs[s][0] for s in seeds]),
+        "seeds": seeds,
+        **{name: summary([runs[s][1][name] for s in seeds]) for name in _PER_SEED},
+        "honest_ever_excluded": sorted({*a["honest_ever_excluded"], *b["honest_ever_excluded"]}),
+    }
+
+
 def merge_byzantine(parts: list[dict[str, Any]]) -> dict[str, Any]:
-    """One "byzantine" section from parts that ran other modes with the same config."""
+    """One "byzantine" section from parts that ran other modes, attacks or seeds with the
+    same config; a cell run in several parts joins their seeds."""
     configs = {
         json.dumps([p["config"]["byzantine"], p["config"].get("screen_rule")], sort_keys=True)
         for p in parts
@@ -111,8 +138,9 @@ def merge_byzantine(parts: list[dict[str, Any]]) -> dict[str, Any]:
         raise ValueError("byzantine parts ran with different configs or screen rules")
     out: dict[str, Any] = {}
     for part in parts:
-        clash = set(out) & set(part["byzantine"]) - {"peers", "rounds", "batch"}
-        if clash:
-            raise ValueError(f"byzantine entries in more than one part: {sorted(clash)}")
-        out.update(part["byzantine"])
+        for key, cell in part["byzantine"].items():
+            if key in ("peers", "rounds", "batch") or key not in out:
+                out[key] = cell
+            else:
+                out[key] = _join_cells(key, out[key], cell)
     return out

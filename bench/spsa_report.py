@@ -81,7 +81,7 @@ def paired_gaps(byz: dict[str, Any], mode: str = "shared+screen") -> dict[str, A
 
 def merge_parts(paths: list[Path]) -> dict[str, Any]:
     """One result from part JSONs: the "main" parts joined (other seeds or methods, same
-    config), the "byzantine" parts joined (other modes or attacks, same config), extras from
+    config), the "byzantine" parts joined (other modes, attacks or seeds, same config), extras from
     the last part, targets checked again."""
     parts = [json.loads(path.read_text()) for path in paths]
     result: dict[str, Any] = {}

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pytest
 
+from bench.spsa_byzantine import merge_byzantine
 from bench.spsa_report import paired_gaps
 
 
@@ -36,3 +38,33 @@ def test_gaps_pair_each_seed_with_its_own_honest_run() -> None:
 
 def test_no_honest_cell_no_gaps() -> None:
     assert paired_gaps({"shared+screen@0.30": _cell([0], [0.8])}) == {}
+
+
+def _part(seeds: list[int], values: list[float]) -> dict[str, Any]:
+    per_seed = {"values": [1.0] * len(seeds), "mean": 1.0, "std": 0.0}
+    cell = {
+        "byzantine": 6,
+        "attack": "same",
+        "values": values,
+        "seeds": seeds,
+        "honest_ever_excluded": [],
+        **{name: per_seed for name in ("rounds_per_second", "byzantine_excluded_share")},
+        "honest_saturated_share": per_seed,
+    }
+    return {
+        "config": {"byzantine": {"rounds": 300}},
+        "byzantine": {"peers": 20, "rounds": 300, "batch": 2, "shared+screen@0.30:same": cell},
+    }
+
+
+def test_a_cell_run_on_other_seeds_joins_them() -> None:
+    merged = merge_byzantine([_part([3, 4], [0.8, 0.9]), _part([0, 3], [0.7, 0.8])])
+    cell = merged["shared+screen@0.30:same"]
+    assert cell["seeds"] == [0, 3, 4] and cell["values"] == [0.7, 0.8, 0.9]
+    assert cell["mean"] == pytest.approx(0.8) and cell["std"] == pytest.approx(0.1)
+    assert cell["rounds_per_second"]["values"] == [1.0, 1.0, 1.0]
+
+
+def test_a_seed_rerun_with_another_result_is_refused() -> None:
+    with pytest.raises(ValueError, match="seed 3 ran in two parts"):
+        merge_byzantine([_part([3], [0.8]), _part([3], [0.81])])
