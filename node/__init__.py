@@ -5,6 +5,7 @@
 - ``wire.py``            — every message format (msgspec structs), limits, author signatures.
 - ``store.py``           — the SQLite store: records (the synced log), status, transactions.
 - ``store_operator.py``  — store tables for operators: peers, events, control rows, status.
+- ``store_sync.py``      — the record-log reads sync serves: pages, newest, heads, held ranges.
 - ``store_connect.py``   — opening the SQLite file with the right pragmas.
 - ``store_rows.py``      — the store's row dataclasses and errors.
 - ``migrations.py``      — ordered schema migrations (PRAGMA user_version).
