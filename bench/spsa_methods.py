@@ -7,7 +7,8 @@ import json
 from dataclasses import asdict, replace
 from typing import Any
 
-from bench.spsa_sim import SimConfig, Task, accuracy, adam_baseline, simulate
+from bench.spsa_adam import adam_baseline
+from bench.spsa_sim import SimConfig, Task, accuracy, simulate
 from bench.spsa_task import summary
 
 METHODS = ("fp32", "independent", "shared", "sign")

@@ -13,8 +13,8 @@ import time
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-import torch
 
+from bench.spsa_attacks import attack_codes, attackers_compute
 from bench.spsa_views import PeerViews
 from models.spsa.codes import CODE_MAX, ScaleRule, encode, encode_sign
 from models.spsa.engine import Record, RoundState, float_round_update, perturbed, record_direction
@@ -68,7 +68,7 @@ class SimConfig:
     """η decays linearly to ``decay_floor · η`` at this round (0: constant η)."""
     decay_floor: float = 1.0
     attack: str = "random"
-    """random | same | opposing: what the Byzantine peers send (see attack_codes)."""
+    """random | same | opposing: what the Byzantine peers send (see spsa_attacks.attack_codes)."""
     attack_from: int = 0
     """Byzantine peers behave honestly before this round."""
     screen: bool = False
@@ -108,15 +108,15 @@ def accuracy(task: Task, theta: np.ndarray, words: Words, chunk: int = 128) -> f
     return correct / len(words)
 
 
-def _pad_stack(arrays: list[np.ndarray]) -> np.ndarray:
+def pad_stack(arrays: list[np.ndarray]) -> np.ndarray:
     length = max(a.shape[1] for a in arrays)
     return np.stack([np.pad(a, ((0, 0), (0, length - a.shape[1]))) for a in arrays])
 
 
 def batched_losses(task: Task, thetas: np.ndarray, batches: list[PolarityBatch]) -> np.ndarray:
     """Loss of θ_k on batch_k for every k, in one forward for words and one for prompts."""
-    ids = _pad_stack([b.input_ids for b in batches])  # (K, B, T)
-    mask = _pad_stack([b.attention_mask for b in batches]).astype(np.float32)
+    ids = pad_stack([b.input_ids for b in batches])  # (K, B, T)
+    mask = pad_stack([b.attention_mask for b in batches]).astype(np.float32)
     words = task.encoder.embed_many(thetas, ids, mask)  # (K, B, H)
     p_ids = np.stack([b.prompt_ids for b in batches])
     p_mask = np.stack([b.prompt_mask for b in batches])
@@ -212,7 +212,7 @@ def simulate(task: Task, config: SimConfig) -> SimResult:
         else:
             state = replica.state()
         current = theta if config.method == "fp32" else replica.theta
-        computed = config.peers if _attackers_compute(config, mode, r) else honest
+        computed = config.peers if attackers_compute(config, mode, r) else honest
         if views is not None:
             views.begin_round()
         grads = projected_gradients(
@@ -280,73 +280,4 @@ def _codes(method: str, grads: list[float], scale: float) -> tuple[int, ...] | N
     return None if any(c is None for c in codes) else tuple(c for c in codes if c is not None)
 
 
-def _attackers_compute(config: SimConfig, mode: str, round_index: int) -> bool:
-    """Whether the Byzantine peers need their real projected gradients this round."""
-    if not config.byzantine:
-        return False
-    return round_index < config.attack_from or (
-        config.attack == "opposing" and mode == "independent"
-    )
-
-
-def attack_codes(
-    config: SimConfig,
-    mode: str,
-    codes: list[tuple[int, ...] | None],
-    round_index: int,
-    rng: np.random.Generator,
-) -> list[tuple[int, ...] | None]:
-    """What the Byzantine peers (the last ``config.byzantine``) send this round, every probe.
-
-    ``random``: each its own random ±max; ``same``: all +max every round (coordinated);
-    ``opposing``: all −sign(honest median)·max in ``shared`` mode (omniscient), and in
-    ``independent`` mode each −sign of its own true code (gradient ascent at full size).
-    """
-    top = 1 if config.method == "sign" else CODE_MAX
-    honest = config.peers - config.byzantine
-    probes = range(config.probes)
-    if config.attack == "random":
-        return [
-            tuple(int(rng.choice([-1, 1])) * top for _ in probes) for _ in range(config.byzantine)
-        ]
-    if config.attack == "same":
-        return [(top,) * config.probes] * config.byzantine
-    if mode == "shared":
-        honest_codes = [c for c in codes[:honest] if c is not None]
-        medians = [np.median([c[j] for c in honest_codes]) if honest_codes else 0 for j in probes]
-        return [tuple((-1 if m >= 0 else 1) * top for m in medians)] * config.byzantine
-    return [
-        tuple((-1 if (c[j] if c else 0) >= 0 else 1) * top for j in probes) for c in codes[honest:]
-    ]
-
-
-def adam_baseline(task: Task, config: SimConfig, learning_rate: float = 1e-3) -> SimResult:
-    """Backprop + Adam on the same subset and the same per-round data (all peers' batches)."""
-    theta = torch.from_numpy(task.theta0.copy()).requires_grad_(True)
-    optimizer = torch.optim.Adam([theta], lr=learning_rate)
-    curve = [(0, accuracy(task, task.theta0, task.test[:256]))]
-    started = time.perf_counter()
-    for r in range(config.rounds):
-        batches = [b for mine in peer_batches(task, config, r, config.peers) for b in mine]
-        ids_np = _pad_stack([b.input_ids for b in batches])  # (P, B, T)
-        mask_np = _pad_stack([b.attention_mask for b in batches]).astype(np.float32)
-        ids = torch.from_numpy(ids_np.reshape(1, -1, ids_np.shape[2]))  # (1, P*B, T)
-        mask = torch.from_numpy(mask_np.reshape(1, -1, mask_np.shape[2]))
-        labels = torch.from_numpy(np.concatenate([b.labels for b in batches]))
-        words = task.encoder.embed_tensor(theta[None], ids, mask)[0]
-        p = batches[0]
-        prompts = task.encoder.embed_tensor(
-            theta[None], torch.from_numpy(p.prompt_ids)[None], torch.from_numpy(p.prompt_mask)[None]
-        )[0]
-        loss = torch.nn.functional.cross_entropy(TEMPERATURE * words @ prompts.T, labels)
-        optimizer.zero_grad()
-        loss.backward()  # type: ignore[no-untyped-call]
-        optimizer.step()
-        if (r + 1) % config.eval_every == 0:
-            curve.append((r + 1, accuracy(task, theta.detach().numpy().copy(), task.test[:256])))
-    seconds = time.perf_counter() - started
-    final = theta.detach().numpy().copy()
-    return SimResult(accuracy(task, final, task.test), curve, seconds, config.rounds / seconds)
-
-
-__all__ = ["LABEL_PROMPTS"]
+__all__ = ["LABEL_PROMPTS", "attack_codes"]

@@ -24,7 +24,8 @@ from typing import Any
 import torch
 
 from bench.spsa import load_task, machine
-from bench.spsa_sim import SimConfig, Task, adam_baseline, simulate
+from bench.spsa_adam import adam_baseline
+from bench.spsa_sim import SimConfig, Task, simulate
 from models.spsa.polarity import split_words
 
 
