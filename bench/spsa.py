@@ -126,6 +126,18 @@ def main() -> None:
     )
     parser.add_argument("--decay-floor", type=float, default=None, help=f"[{DECAY_FLOOR}]")
     parser.add_argument("--byz-rounds", type=int, default=None)
+    parser.add_argument(
+        "--byz-lr",
+        type=float,
+        default=None,
+        help=f"η of the Byzantine part [{LEARNING_RATE_ONE_PROBE}]",
+    )
+    parser.add_argument(
+        "--byz-decay-floor",
+        type=float,
+        default=None,
+        help="η of the Byzantine part decays linearly to this × η by its last round [1: constant]",
+    )
     parser.add_argument("--byz-modes", nargs="+", choices=BYZANTINE_MODES, default=BYZANTINE_MODES)
     parser.add_argument("--byz-fractions", type=float, nargs="+", default=None)
     parser.add_argument("--attacks", nargs="+", choices=[*ATTACKS, SILENT], default=None)
@@ -197,17 +209,20 @@ def main() -> None:
             decay_rounds=rounds if args.decay_rounds is None else args.decay_rounds,
             decay_floor=DECAY_FLOOR if args.decay_floor is None else args.decay_floor,
         )
-        # the Byzantine part: 20 peers, the main part's η and schedule; 2 words each, so a
+        # the Byzantine part: 20 peers, one probe, its own η (constant unless --byz-decay-floor)
+        # and 2 words each, so a
         # round sees 40 words (main: 32) and 20 peers × 8 words (5× the compute) is not needed
+        byz_rounds = args.byz_rounds or (8 if quick else 60)
+        byz_floor = 1.0 if args.byz_decay_floor is None else args.byz_decay_floor
         byz = replace(
             base,
             probes=1,
-            decay_rounds=0,
-            decay_floor=1.0,
-            learning_rate=LEARNING_RATE_ONE_PROBE,
+            decay_rounds=byz_rounds if byz_floor < 1.0 else 0,
+            decay_floor=byz_floor,
+            learning_rate=args.byz_lr or LEARNING_RATE_ONE_PROBE,
             peers=args.byz_peers or 20,
             batch=2,
-            rounds=args.byz_rounds or (8 if quick else 60),
+            rounds=byz_rounds,
         )
         result = {
             "machine": machine(),
