@@ -210,8 +210,8 @@ def main() -> None:
             decay_floor=DECAY_FLOOR if args.decay_floor is None else args.decay_floor,
         )
         # the Byzantine part: 20 peers, one probe, its own η (constant unless --byz-decay-floor)
-        # and 2 words each, so a
-        # round sees 40 words (main: 32) and 20 peers × 8 words (5× the compute) is not needed
+        # and 2 words each, so a round sees 40 words (main: 32) and 20 peers × 8 words (5× the
+        # compute) is not needed
         byz_rounds = args.byz_rounds or (8 if quick else 60)
         byz_floor = 1.0 if args.byz_decay_floor is None else args.byz_decay_floor
         byz = replace(
