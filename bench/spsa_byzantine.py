@@ -86,6 +86,7 @@ def run_byzantine(
                     ),
                     "byzantine_excluded_share": summary([r.byzantine_excluded_share for r in runs]),
                     "honest_saturated_share": summary([r.honest_saturated_share for r in runs]),
+                    "byzantine_admitted_share": summary([r.byzantine_admitted_share for r in runs]),
                 }
     return out
 
@@ -101,7 +102,12 @@ def scale_run(byz: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-_PER_SEED = ("rounds_per_second", "byzantine_excluded_share", "honest_saturated_share")
+_PER_SEED = (
+    "rounds_per_second",
+    "byzantine_excluded_share",
+    "honest_saturated_share",
+    "byzantine_admitted_share",
+)
 
 
 def _join_cells(key: str, a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
@@ -112,7 +118,7 @@ def _join_cells(key: str, a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any
     runs: dict[int, tuple[float, dict[str, float]]] = {}
     for cell in (a, b):
         for i, seed in enumerate(cell["seeds"]):
-            extra = {name: cell[name]["values"][i] for name in _PER_SEED}
+            extra = {name: cell[name]["values"][i] for name in _PER_SEED if name in cell}
             if seed in runs and runs[seed][0] != cell["values"][i]:
                 raise ValueError(f"{key}: seed {seed} ran in two parts with other results")
             runs[seed] = (cell["values"][i], extra)
@@ -122,7 +128,11 @@ def _join_cells(key: str, a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any
         "attack": a["attack"],
         **summary([runs[s][0] for s in seeds]),
         "seeds": seeds,
-        **{name: summary([runs[s][1][name] for s in seeds]) for name in _PER_SEED},
+        **{  # a diagnostic older parts lack is left out
+            name: summary([runs[s][1][name] for s in seeds])
+            for name in _PER_SEED
+            if all(name in runs[s][1] for s in seeds)
+        },
         "honest_ever_excluded": sorted({*a["honest_ever_excluded"], *b["honest_ever_excluded"]}),
     }
 

@@ -96,6 +96,8 @@ class SimResult:
     """Share of (Byzantine peer, round) pairs in which screening excluded the peer."""
     honest_saturated_share: float = 0.0
     """Share of honest codes at ±127 (what screening must tolerate)."""
+    byzantine_admitted_share: float = 0.0
+    """Share of the Byzantine peers' records that moved θ (neither ignored nor excluded)."""
 
 
 def accuracy(task: Task, theta: np.ndarray, words: Words, chunk: int = 128) -> float:
@@ -202,7 +204,7 @@ def simulate(task: Task, config: SimConfig) -> SimResult:
     attack_rng = np.random.default_rng([config.seed, 999])
     curve = [(0, accuracy(task, task.theta0, task.test[:256]))]
     honest_excluded: set[str] = set()
-    byzantine_excluded_rounds = 0
+    byzantine_excluded_rounds = byzantine_admitted = byzantine_sent = 0
     saturated = [0, 0]  # honest codes at ±127, honest codes
     started = time.perf_counter()
     for r in range(config.rounds):
@@ -247,6 +249,9 @@ def simulate(task: Task, config: SimConfig) -> SimResult:
             excluded = replica.excluded(r)
             honest_excluded |= excluded & set(authors[:honest])
             byzantine_excluded_rounds += len(excluded - set(authors[:honest]))
+            moved = {rec.author for rec in replica.admitted(r)}
+            byzantine_admitted += len(moved - set(authors[:honest]))
+            byzantine_sent += sum(1 for a in records if a not in authors[:honest])
         if (r + 1) % config.eval_every == 0:
             now = theta if config.method == "fp32" else replica.theta
             curve.append((r + 1, accuracy(task, now, task.test[:256])))
@@ -261,6 +266,7 @@ def simulate(task: Task, config: SimConfig) -> SimResult:
         sorted(honest_excluded),
         byzantine_excluded_rounds / max(1, config.byzantine * config.rounds),
         saturated[0] / max(1, saturated[1]),
+        byzantine_admitted / max(1, byzantine_sent),
     )
 
 

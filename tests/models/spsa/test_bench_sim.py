@@ -96,6 +96,10 @@ def test_screened_run_excludes_saturating_peers_and_no_honest_one(
     result = sim.simulate(_tiny_task(tiny, tokenizer), config)
     assert result.honest_ever_excluded == []
     assert 0.3 < result.byzantine_excluded_share < 0.7  # out after ~10 of 30 rounds
+    # round 0 admits them (nothing vouches yet); from round 1 on they are repeaters
+    assert result.byzantine_admitted_share == pytest.approx(1 / 30)
+    unscreened = sim.simulate(_tiny_task(tiny, tokenizer), replace(config, screen=False))
+    assert unscreened.byzantine_admitted_share == 1.0
 
 
 def test_fp32_baseline_follows_the_schedule(
