@@ -138,6 +138,9 @@ def main() -> None:
         default=None,
         help="η of the Byzantine part decays linearly to this × η by its last round [1: constant]",
     )
+    parser.add_argument(
+        "--byz-batch", type=int, default=None, help="words per peer per round, Byzantine part [2]"
+    )
     parser.add_argument("--byz-modes", nargs="+", choices=BYZANTINE_MODES, default=BYZANTINE_MODES)
     parser.add_argument("--byz-fractions", type=float, nargs="+", default=None)
     parser.add_argument("--attacks", nargs="+", choices=[*ATTACKS, SILENT], default=None)
@@ -221,7 +224,7 @@ def main() -> None:
             decay_floor=byz_floor,
             learning_rate=args.byz_lr or LEARNING_RATE_ONE_PROBE,
             peers=args.byz_peers or 20,
-            batch=2,
+            batch=args.byz_batch or 2,
             rounds=byz_rounds,
         )
         result = {
