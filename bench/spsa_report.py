@@ -9,7 +9,14 @@ from typing import Any
 
 import numpy as np
 
-from bench.spsa_byzantine import ATTACKS, BYZANTINE_MODES, byzantine_key, merge_byzantine, scale_run
+from bench.spsa_byzantine import (
+    ATTACKS,
+    BYZANTINE_MODES,
+    SILENT,
+    byzantine_key,
+    merge_byzantine,
+    scale_run,
+)
 from bench.spsa_methods import METHODS, merge_main
 
 
@@ -112,39 +119,67 @@ def merge_parts(paths: list[Path]) -> dict[str, Any]:
     return result
 
 
+def _fraction(key: str) -> float:
+    return float(key.split("@")[1].split(":")[0])
+
+
 def plot(result: dict[str, Any], path: Path) -> None:
+    """The 4-peer curves (main part) and accuracy against the Byzantine fraction, one line
+    per mode and attack (each starting from its mode's honest cell); a part that was not run
+    gets no panel."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     main = result.get("main", {})
-    for method in (*METHODS, "adam"):
-        if method in main:
-            curves = np.array([[acc for _, acc in run["curve"]] for run in main[method]["runs"]])
-            xs = [x for x, _ in main[method]["runs"][0]["curve"]]
-            axes[0].errorbar(xs, curves.mean(0), yerr=curves.std(0), label=method, capsize=2)
-    axes[0].set(xlabel="round", ylabel="accuracy (256 test words)", title="4 peers")
-    axes[0].legend()
     byz = result.get("byzantine", {})
-    for method in BYZANTINE_MODES:
-        keys = sorted(k for k in byz if k.startswith(method + "@") and ":" not in k)
-        if keys:
-            xs = [float(k.split("@")[1]) for k in keys]
-            axes[1].errorbar(
-                xs,
-                [byz[k]["mean"] for k in keys],
-                yerr=[byz[k]["std"] for k in keys],
-                label=method,
-                marker="o",
-                capsize=2,
-            )
-    axes[1].set(
-        xlabel=f"Byzantine fraction (±127 every round, {ATTACKS[0]} attack)",
-        ylabel="test accuracy",
-        title=f"{byz.get('peers', '?')} peers",
-    )
-    axes[1].legend()
+    panels = [name for name, part in (("main", main), ("byzantine", byz)) if part]
+    fig, axes = plt.subplots(1, max(1, len(panels)), figsize=(5.5 * max(1, len(panels)), 4))
+    axis = dict(zip(panels, np.atleast_1d(axes), strict=False))
+    if "main" in axis:
+        for method in (*METHODS, "adam"):
+            if method in main:
+                runs = main[method]["runs"]
+                curves = np.array([[acc for _, acc in run["curve"]] for run in runs])
+                xs = [x for x, _ in runs[0]["curve"]]
+                axis["main"].errorbar(
+                    xs, curves.mean(0), yerr=curves.std(0), label=method, capsize=2
+                )
+        axis["main"].set(xlabel="round", ylabel="accuracy (256 test words)", title="4 peers")
+        axis["main"].legend()
+    if "byzantine" in axis:
+        ax = axis["byzantine"]
+        for mode in BYZANTINE_MODES:
+            for attack in (*ATTACKS, SILENT):
+                cells = sorted(
+                    (
+                        k
+                        for k in byz
+                        if k.startswith(f"{mode}@")
+                        and _fraction(k) > 0
+                        and k == byzantine_key(mode, _fraction(k), attack)
+                    ),
+                    key=_fraction,
+                )
+                honest = byzantine_key(mode, 0.0, ATTACKS[0])
+                keys = [k for k in (honest, *cells) if k in byz]
+                if len(keys) < 2:
+                    continue
+                ax.errorbar(
+                    [_fraction(k) for k in keys],
+                    [byz[k]["mean"] for k in keys],
+                    yerr=[byz[k]["std"] for k in keys],
+                    label=f"{mode}, {attack}",
+                    marker="o",
+                    capsize=2,
+                    linestyle="-" if attack == ATTACKS[0] else "--",
+                )
+        ax.set(
+            xlabel="Byzantine fraction (±127 every round)",
+            ylabel="test accuracy",
+            title=f"{byz.get('peers', '?')} peers, {byz.get('rounds', '?')} rounds",
+        )
+        ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
