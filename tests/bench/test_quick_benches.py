@@ -50,4 +50,6 @@ def test_spsa_quick_bench_runs_and_reports_baselines(tmp_path: Path) -> None:
     report = quick_report("spsa", tmp_path, timeout=900)
     assert {"zero_shot", "adam", "fp32", "independent", "shared", "sign"} <= set(report["main"])
     assert {"shared@0.00", "shared@0.30", "shared+screen@0.30"} <= set(report["byzantine"])
+    paired = report["byzantine_paired"]["shared+screen@0.30"]  # per-seed gap to honest
+    assert paired["seeds"] == report["byzantine"]["shared+screen@0.30"]["seeds"]
     assert report["extras"]["onnxruntime_alongside"]["checkpoint_hashes_equal"]
