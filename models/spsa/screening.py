@@ -50,6 +50,13 @@ and 82.2 (worst attack 81.3 and 82.1, honest 82.8), all within the ±3 seed spre
 rounds (seeds 0–2, same attack) the gaps shrink: honest 86.2, 84.9 at 30 % (silent 85.7),
 84.7 at 45 % (silent 84.3). ``scale_skips_ignored`` (rules v3 candidate) measured no gain.
 
+At the service's batch (8 words a peer a round; the grids above used 2) and 300 rounds the
+targets are met with this rule unchanged (bench/results/spsa_byzantine4_batch8.json): worst
+attack −0.36 ± 0.19 points at 30 % (same-sign, seeds 0–5, paired) and −0.60 ± 0.34 at 45 %
+(random, seeds 0–2); the attackers' records moved θ in round 0 only. With 2 words a peer
+the gap at 300 rounds was −2.1 / −2.5 and silent attackers did no better (−2.5 / −5.0):
+that gap was the 14 (or 11) honest codes' noisier median, not leakage through the screen.
+
 ``chronic_after`` (off by default) was the other candidate for the first hole: authors that
 saturated in at least that many of the window's rounds are left out of the minority test,
 and only they are struck. It closes the hole but leaves the first rounds open, and measured
