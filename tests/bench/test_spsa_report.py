@@ -40,16 +40,19 @@ def test_no_honest_cell_no_gaps() -> None:
     assert paired_gaps({"shared+screen@0.30": _cell([0], [0.8])}) == {}
 
 
-def _part(seeds: list[int], values: list[float]) -> dict[str, Any]:
+DIAGNOSTICS = ("rounds_per_second", "byzantine_excluded_share", "honest_saturated_share")
+
+
+def _part(seeds: list[int], values: list[float], *, admitted: bool = True) -> dict[str, Any]:
     per_seed = {"values": [1.0] * len(seeds), "mean": 1.0, "std": 0.0}
+    names = (*DIAGNOSTICS, "byzantine_admitted_share") if admitted else DIAGNOSTICS
     cell = {
         "byzantine": 6,
         "attack": "same",
         "values": values,
         "seeds": seeds,
         "honest_ever_excluded": [],
-        **{name: per_seed for name in ("rounds_per_second", "byzantine_excluded_share")},
-        "honest_saturated_share": per_seed,
+        **{name: per_seed for name in names},
     }
     return {
         "config": {"byzantine": {"rounds": 300}},
@@ -63,6 +66,14 @@ def test_a_cell_run_on_other_seeds_joins_them() -> None:
     assert cell["seeds"] == [0, 3, 4] and cell["values"] == [0.7, 0.8, 0.9]
     assert cell["mean"] == pytest.approx(0.8) and cell["std"] == pytest.approx(0.1)
     assert cell["rounds_per_second"]["values"] == [1.0, 1.0, 1.0]
+    assert cell["byzantine_admitted_share"]["values"] == [1.0, 1.0, 1.0]
+
+
+def test_a_diagnostic_an_older_part_lacks_is_left_out_of_the_join() -> None:
+    merged = merge_byzantine([_part([0], [0.8]), _part([1], [0.9], admitted=False)])
+    cell = merged["shared+screen@0.30:same"]
+    assert "byzantine_admitted_share" not in cell
+    assert cell["honest_saturated_share"]["values"] == [1.0, 1.0]
 
 
 def test_a_seed_rerun_with_another_result_is_refused() -> None:
