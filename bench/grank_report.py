@@ -81,6 +81,8 @@ PANELS = [
     ("paper", "distance", "network peers, any-slot swaps: mean node distance"),
     ("position", "ndcg", "position clicks: served nDCG@10"),
     ("position", "ndcg_shown", "position clicks: nDCG@10 of pages users saw"),
+    ("position_backdated", "ndcg", "position clicks, 10 backdated rows at 1,500: served nDCG@10"),
+    ("position_backdated", "half_life_s", "position clicks, backdated rows: half-life (s)"),
     ("targeted_sybil", "attack_top1", "targeted sybil: attacker item top-1"),
     ("mimicry", "attack_top1", "mimicry: attacker item top-1"),
     ("mimicry", "attack_top3", "mimicry: attacker item top-3"),
@@ -95,7 +97,7 @@ def write_plot(summary: dict[str, Any], path: str) -> None:
     import matplotlib.pyplot as plt
 
     curves = summary["curves"]
-    fig, axes = plt.subplots(3, 3, figsize=(16, 13))
+    fig, axes = plt.subplots(3, 4, figsize=(21, 13))
     for ax, (scenario, key, title) in zip(axes.flat, PANELS, strict=False):
         ax.set_title(title, fontsize=10)
         for method, entry in curves.get(scenario, {}).items():
@@ -106,6 +108,10 @@ def write_plot(summary: dict[str, Any], path: str) -> None:
         ax.set_xlabel("queries")
         if ax.lines:
             ax.legend(fontsize=7)
+        if key == "half_life_s" and ax.lines:
+            ax.set_yscale("log")
+    for ax in axes.flat[len(PANELS) : -1]:
+        ax.set_axis_off()
     ax = axes.flat[-1]
     found = [
         (scenario, method)

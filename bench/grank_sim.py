@@ -11,23 +11,25 @@ per-author prefixes, which is cheaper than filtering the cursor batch and gives 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 import msgspec
 import numpy as np
 
 from bench.grank_metrics import Evaluator, ndcg_at
+from bench.grank_node import SimNode, peer_id
 from bench.grank_wire import ENCODINGS, WireAccount
 from bench.grank_world import CLICK_MODELS, World, paper_world, realistic_world
-from models.rank.click_rate import ClickRate, drifted
 from models.rank.config import RankConfig
 from models.rank.index import RankIndex
-from models.rank.rows import ClickRow, Item
+from models.rank.rows import ClickRow
 from models.rank.wire_size import array_header_bytes, counters_bytes, row_bytes, rows_to_counters
 
 N_ATTACKERS = 10
+BACKDATE_S = 1e9
+"""How far back the ``backdated`` attack dates its one click per attacker."""
 MEASURE_EVERY = 25
 _ENCODER = msgspec.msgpack.Encoder()
 
@@ -39,7 +41,7 @@ class Scenario:
     """paper | realistic | scale (realistic with 5,000 items)."""
     clicks: str = "paper"
     attack: str = "none"
-    """none | targeted | inflation | sybil75 | mimicry."""
+    """none | targeted | inflation | sybil75 | mimicry | backdated."""
     gossip: str = "pull"
     n_nodes: int = 100
     n_queries: int = 10_000
@@ -62,76 +64,6 @@ def make_world(scenario: Scenario, seed: int) -> World:
     if scenario.world == "scale":
         return realistic_world(seed, n_items=5_000, n_tags=200)
     return realistic_world(seed)
-
-
-def peer_id(n: int) -> str:
-    """As long as a libp2p Ed25519 peer id, so byte counts are realistic."""
-    return f"12D3KooW{n:044d}"
-
-
-@dataclass
-class SimNode:
-    number: int
-    index: RankIndex
-    honest: bool = True
-    log: list[ClickRow] = field(default_factory=list)
-    by_author: dict[str, list[ClickRow]] = field(default_factory=dict)
-    cursors: dict[int, int] = field(default_factory=dict)
-    known: list[int] = field(default_factory=list)
-    raw: dict[str, dict[str, int]] = field(default_factory=dict)
-    """Raw click counts per query: kept only on evaluated nodes (the distance metric)."""
-    track_raw: bool = False
-    vector: dict[str, int] = field(default_factory=dict)
-    log_bytes: list[int] = field(default_factory=lambda: [0])
-    """log_bytes[n]: encoded bytes of log[:n], so a cursor response's size is one subtraction."""
-    preset: RankConfig | None = None
-    """The config asked for, when its half-life counts click rows: converted with the rate
-    this node has seen and rebuilt on drift, as the daemon's ``IndexTail`` does."""
-    items: Sequence[Item] = ()
-    rate: ClickRate = field(default_factory=ClickRate)
-    rebuilds: int = 0
-
-    def learn(self, other: int) -> None:
-        if other != self.number and other not in self.known:
-            self.known.append(other)
-
-    def missing_for(self, vector: dict[str, int]) -> list[ClickRow]:
-        """The rows a requester holding ``vector`` lacks (what any cursor batch adds to it)."""
-        missing: list[ClickRow] = []
-        for author, rows in self.by_author.items():
-            missing.extend(rows[vector.get(author, -1) + 1 :])
-        return missing
-
-    def receive(self, fresh: list[ClickRow], sizes: dict[tuple[str, int], int]) -> None:
-        """Store rows not held yet (callers pass only those) and feed them to the index;
-        ``sizes`` holds every row's encoded bytes."""
-        total = self.log_bytes[-1]
-        for row in fresh:
-            self.by_author.setdefault(row.author, []).append(row)
-            self.vector[row.author] = row.seq
-            total += sizes[(row.author, row.seq)]
-            self.log_bytes.append(total)
-            if self.track_raw:
-                counts = self.raw.setdefault(row.query, {})
-                counts[row.clicked] = counts.get(row.clicked, 0) + 1
-        self.log.extend(fresh)
-        if self.preset is None:
-            self.index.add_rows(fresh)
-            return
-        self.rate.observe(row.ts for row in fresh)
-        wanted = self.rate.config_for(self.preset)
-        if drifted(self.index.config, wanted):
-            self.index = RankIndex(self.index.self_id, wanted, self.items)
-            self.index.add_rows(self.log)
-            self.rebuilds += 1
-        else:
-            self.index.add_rows(fresh)
-
-    def cursor_bytes(self, start: int) -> int:
-        """Encoded bytes of the batch ``log[start:]`` (what the paper's cursor sends)."""
-        return (
-            array_header_bytes(len(self.log) - start) + self.log_bytes[-1] - self.log_bytes[start]
-        )
 
 
 class Simulation:
@@ -284,7 +216,13 @@ class Simulation:
         items = [item.id for item in self.world.items]
         for n in self.attackers:
             node = self.nodes[n]
-            if self.scenario.attack == "inflation":
+            if self.scenario.attack == "backdated":
+                # one ordinary click, dated ~32 years back: it stretches the span of a node's
+                # click times, which the rows-counted half-life is derived from
+                query = self.world.queries[int(self.rng_attack.integers(len(self.world.queries)))]
+                item = (self.world.matches[query] or items)[0]
+                spam = [(query, item)]
+            elif self.scenario.attack == "inflation":
                 spam = [
                     (
                         self.world.queries[int(self.rng_attack.integers(len(self.world.queries)))],
@@ -294,7 +232,8 @@ class Simulation:
                 ]
             else:
                 spam = [(self.target_query, self.target_item)] * 100
-            rows = [node.index.own_click(q, [i], i, float(step)) for q, i in spam]
+            when = float(step) - (BACKDATE_S if self.scenario.attack == "backdated" else 0.0)
+            rows = [node.index.own_click(q, [i], i, when) for q, i in spam]
             self._own(node, rows)
             if not self.mimics:
                 victim = self.honest[int(self.rng_attack.integers(len(self.honest)))]

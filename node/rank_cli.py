@@ -55,8 +55,9 @@ def _writable_store(data_dir: Path | None):  # type: ignore[no-untyped-def]
     "--explore/--no-explore",
     default=False,
     show_default=True,
-    help="Show the page a user would see: with probability explore_p (0.5) one result is "
-    "swapped with a lower one, so G-Rank learns about items it does not rank high yet.",
+    help="Show the page a user would see: with the preset's explore_p (1.0 in byteswarm_v2, "
+    "0.5 in byteswarm) one result is swapped with a lower one, so G-Rank learns about items "
+    "it does not rank high yet. Apps call this for every page they show.",
 )
 def search(data_dir: Path | None, as_json: bool, query: str, k: int, explore: bool) -> None:
     """Rank the local catalogue for QUERY with G-Rank (works with no network)."""

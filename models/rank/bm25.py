@@ -13,7 +13,10 @@ class Bm25Index:
     """An in-memory inverted index; ``search`` scores only items sharing a token with the query.
 
     Scores use the Okapi BM25 formula with ``idf = ln(1 + (N - df + 0.5) / (df + 0.5))``,
-    the variant that never goes negative (the same as SQLite FTS5's ``bm25()`` up to sign).
+    Lucene's variant, which never goes negative. SQLite FTS5's ``bm25()`` has the same term
+    frequency and length normalisation but ``idf = ln((N - df + 0.5) / (df + 0.5))`` floored
+    at 1e-6, which flattens every term found in half the items or more; the test against FTS5
+    (tests/models/rank/test_bm25_reference.py) checks both facts.
     """
 
     def __init__(self, k1: float = 1.2, b: float = 0.75) -> None:

@@ -108,7 +108,7 @@ weighted clicks, one vote per author and query split by them, an exploration swa
 simulated page. Not the default: with 25 % mimics in a 30-peer network the attacker's item
 reached honest top-1 in 35-70 % of checks (tuning seeds), against 1-33 % for the defaults."""
 BYTESWARM_V2 = replace(
-    BYTESWARM, author_cap="recent", half_life_s=1_000.0, half_life_rows=1_850.0, explore_p=1.0
+    BYTESWARM, author_cap="recent", half_life_s=250.0, half_life_rows=460.0, explore_p=1.0
 )
 """The daemon's default since session 4 (``[rank] preset``; bench/results/grank_v2*.json): one
 vote per (author, query, item) that decays from the author's latest click on it, a short
@@ -119,13 +119,13 @@ exploration gives about half of its nDCG gain over the defaults at full scale (m
 position under ``distinct``, open the mimicry hole. This keeps one bounded vote per author and
 takes its extra signal from recency.
 
-The half-life is counted in click rows (``half_life_rows`` = 1,850: a simulated node holds
-~1.85 click rows per network query at 10k queries, so the 1,000 s chosen on tuning seeds at 1
-query a second are ~1,850 rows) and turned into seconds with the click rate each node has
-seen (``models.rank.click_rate``), in the daemon and in the simulation alike;
-``half_life_s`` = 1,000 is only the start, before a node has a rate. Seeds 0-4, 100 peers x
-10k position clicks (bench/results/grank_v2_rows.json): served nDCG@10 0.886 +- 0.033 (the
-old defaults 0.798, ``BYTESWARM_IPS`` 0.857), 0.85 reached on 4 of 5 seeds."""
+The half-life is counted in click rows and turned into seconds with the click rate each node
+has seen (``models.rank.click_rate``), in the daemon and in the simulation alike;
+``half_life_s`` is only the start, before a node has a rate. ``half_life_rows`` = 460 (~250 s
+at the simulation's 1.85 rows a second) is the longest value within 0.005 of the best mean
+served nDCG@10 on tuning seeds 100-104 (bench/results/grank_tune_half_life.json: 1,850 rows
+0.897, 925 0.914, 460 0.931, 325 0.934, 230 0.927). Results on seeds 0-4 are in the README
+(bench/results/grank_v3.json)."""
 
 PRESETS: dict[str, RankConfig] = {"byteswarm": BYTESWARM, "byteswarm_v2": BYTESWARM_V2}
 """The configs a node's ``[rank] preset`` may name."""

@@ -53,3 +53,13 @@ def test_spsa_quick_bench_runs_and_reports_baselines(tmp_path: Path) -> None:
     paired = report["byzantine_paired"]["shared+screen@0.30"]  # per-seed gap to honest
     assert paired["seeds"] == report["byzantine"]["shared+screen@0.30"]["seeds"]
     assert report["extras"]["onnxruntime_alongside"]["checkpoint_hashes_equal"]
+
+
+def test_grank_serve_bench_times_the_store_backed_search_path(tmp_path: Path) -> None:
+    report = quick_report("grank_serve", tmp_path)
+    (run,) = report["runs"]
+    # every stored record reached the index: the initial rows, 10 a query, an own click every 10th
+    assert run["rows_indexed"] == 5_000 + 200 * 10 + 200 // 10
+    assert run["rebuilds_during_queries"] == 0  # a steady click rate never moves the half-life
+    assert len(run["serve_ms"]) == 200 and min(run["serve_ms"]) > 0
+    assert run["offline_cli_results"] > 0  # the offline CLI really ranked something

@@ -130,7 +130,9 @@ def test_a_half_life_in_rows_follows_the_click_rate_of_the_store(tmp_path: Path)
         import_items(store, parse_catalogue(write_catalogue(tmp_path / "c.jsonl").open(), "c"))
         alice = _store_clicks(store, seconds_apart=10.0, count=21)  # 0.1 click rows a second
         tail = open_tail(store, alice, BYTESWARM_V2)
-        assert tail.index.config.half_life_s == pytest.approx(1_850.0 * 10.0)
+        half_life_rows = BYTESWARM_V2.half_life_rows
+        assert half_life_rows is not None
+        assert tail.index.config.half_life_s == pytest.approx(half_life_rows * 10.0)
         assert tail.search("blue", 1)[0]["id"] == "a1"  # her clicks count after the rebuild
         fixed = open_tail(store, alice, BYTESWARM)  # a half-life in seconds stays as it is
         assert fixed.index.config.half_life_s == BYTESWARM.half_life_s
