@@ -97,14 +97,18 @@ def write_plot(summary: dict[str, Any], path: str) -> None:
     import matplotlib.pyplot as plt
 
     curves = summary["curves"]
+    # one colour per method in every panel
+    methods = sorted({method for entries in curves.values() for method in entries})
+    colors = {method: f"C{n % 10}" for n, method in enumerate(methods)}
     fig, axes = plt.subplots(3, 4, figsize=(21, 13))
     for ax, (scenario, key, title) in zip(axes.flat, PANELS, strict=False):
         ax.set_title(title, fontsize=10)
         for method, entry in curves.get(scenario, {}).items():
             if key in entry:
                 mean, std = np.array(entry[key]["mean"]), np.array(entry[key]["std"])
-                ax.plot(entry["x"], mean, label=method)
-                ax.fill_between(entry["x"], mean - std, mean + std, alpha=0.2)
+                color = colors[method]
+                ax.plot(entry["x"], mean, label=method, color=color)
+                ax.fill_between(entry["x"], mean - std, mean + std, alpha=0.2, color=color)
         ax.set_xlabel("queries")
         if ax.lines:
             ax.legend(fontsize=7)

@@ -19,7 +19,7 @@ from models.rank.config import BYTESWARM_V2, RankConfig
 from models.rank.index import RankIndex
 from models.rank.rows import Item
 from node import wire
-from node.rank_records import check_query, click_row
+from node.rank_records import MAX_CLOCK_SKEW_MS, check_query, click_row
 from node.store import Store
 
 _PAGE = 2048
@@ -99,8 +99,20 @@ class IndexTail:
         return out
 
 
+def stored_click_rate(store: Store, now_ms: int | None = None) -> ClickRate:
+    """The click rate of every click record in the store, from the ``ts_ms`` column alone
+    (capped as ``click_row`` caps it), without decoding a record."""
+    latest = int(time.time() * 1000 if now_ms is None else now_ms) + MAX_CLOCK_SKEW_MS
+    rate = ClickRate()
+    cursor = store.db.execute("SELECT ts_ms FROM records WHERE topic = ?", (wire.CLICKS_TOPIC,))
+    rate.observe(min(ts_ms, latest) / 1000.0 for (ts_ms,) in cursor)
+    return rate
+
+
 def open_tail(store: Store, self_id: str, config: RankConfig | None = None) -> IndexTail:
     preset = config or DEFAULT_PRESET
-    tail = IndexTail(RankIndex(self_id, preset), preset)
+    # the half-life the stored rows' rate gives, up front: loading them with the preset's
+    # starting half-life would rebuild at once and load everything twice
+    tail = IndexTail(RankIndex(self_id, stored_click_rate(store).config_for(preset)), preset)
     tail.refresh(store)
     return tail

@@ -3,6 +3,7 @@ records, author signatures and libp2p peer ids of author keys."""
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated
 
 import msgspec
@@ -120,6 +121,15 @@ def peer_id_from_author(author: bytes) -> bytes:
 
 def peer_id_str(author: bytes) -> str:
     """The base58btc text form of the peer id ("12D3KooW...")."""
+    if not isinstance(author, bytes):  # checked before the cache, which needs a hashable key
+        raise WireError("an Ed25519 public key is 32 bytes")
+    return _peer_id_text(author)
+
+
+@functools.lru_cache(maxsize=16_384)
+def _peer_id_text(author: bytes) -> str:
+    # base58 is quadratic big-int division: half the cost of loading 100k click rows was
+    # this, for a thousand distinct authors
     return _base58(peer_id_from_author(author))
 
 

@@ -26,7 +26,7 @@ from node.rank_records import (
     parse_catalogue,
     record_click_offline,
 )
-from node.rank_tail import open_tail
+from node.rank_tail import IndexTail, open_tail, stored_click_rate
 from node.store import RecordRow, Store
 from node.swarm import Swarm, run_cli
 
@@ -136,6 +136,26 @@ def test_a_half_life_in_rows_follows_the_click_rate_of_the_store(tmp_path: Path)
         assert tail.search("blue", 1)[0]["id"] == "a1"  # her clicks count after the rebuild
         fixed = open_tail(store, alice, BYTESWARM)  # a half-life in seconds stays as it is
         assert fixed.index.config.half_life_s == BYTESWARM.half_life_s
+
+
+def test_a_cold_start_loads_the_store_once_with_the_stored_rate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Store.open(tmp_path / "s.db") as store:
+        import_items(store, parse_catalogue(write_catalogue(tmp_path / "c.jsonl").open(), "c"))
+        alice = _store_clicks(store, seconds_apart=10.0, count=21)
+        loads = []
+        original = IndexTail._load
+
+        def counting_load(self: IndexTail, store: Store) -> int:
+            loads.append(1)
+            return original(self, store)
+
+        monkeypatch.setattr(IndexTail, "_load", counting_load)
+        tail = open_tail(store, alice, BYTESWARM_V2)
+        assert len(loads) == 1  # no rebuild straight after the first load
+        wanted = stored_click_rate(store).config_for(BYTESWARM_V2)
+        assert tail.index.config == wanted != BYTESWARM_V2
 
 
 def test_forged_and_foreign_rows_are_dropped_before_storage() -> None:
