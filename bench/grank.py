@@ -99,6 +99,17 @@ def main_grid() -> list[tuple[Scenario, list[str]]]:
             ),
             ["byteswarm", "byteswarm_v2"],
         ),
+        (
+            Scenario(
+                "position_inflation",
+                world="realistic",
+                clicks="position",
+                n_eval_nodes=10,
+                attack="inflation",
+                attack_at=1_500,
+            ),
+            ["byteswarm", "byteswarm_v2"],
+        ),
         (replace(attack, name="targeted_sybil", attack="targeted"), ATTACKED),
         (replace(attack, name="mimicry", attack="mimicry"), ATTACKED),
         (replace(attack, name="sybil75", attack="sybil75"), ATTACKED),

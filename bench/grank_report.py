@@ -83,6 +83,7 @@ PANELS = [
     ("position", "ndcg_shown", "position clicks: nDCG@10 of pages users saw"),
     ("position_backdated", "ndcg", "position clicks, 10 backdated rows at 1,500: served nDCG@10"),
     ("position_backdated", "half_life_s", "position clicks, backdated rows: half-life (s)"),
+    ("position_inflation", "ndcg", "position clicks, 10 x 1,000 spam clicks at 1,500: nDCG@10"),
     ("targeted_sybil", "attack_top1", "targeted sybil: attacker item top-1"),
     ("mimicry", "attack_top1", "mimicry: attacker item top-1"),
     ("mimicry", "attack_top3", "mimicry: attacker item top-3"),
