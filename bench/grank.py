@@ -49,6 +49,8 @@ METHODS: dict[str, RankConfig] = {
 }
 ALL = list(METHODS)
 PAPERS_AND_OURS = ["grank_paper_f0", "grank_paper_f1", "byteswarm"]
+HALF_LIFE_KINDS = ["byteswarm", "byteswarm_v2"]
+"""A half-life fixed in seconds and one counted in rows: the attacks on the click rate."""
 ATTACKED = ["grank_paper_f1", "byteswarm", "byteswarm_ips", "byteswarm_v2"]
 
 
@@ -71,6 +73,9 @@ def main_grid() -> list[tuple[Scenario, list[str]]]:
     """The headline comparisons at full scale (100 peers; 10k queries, 4k for the attacks)."""
     attack = Scenario("attack", n_queries=4_000, attack_at=1_500, n_eval_nodes=10)
     small = Scenario("small_mimicry", n_nodes=30, n_queries=1_200, n_eval_nodes=5, attack_at=400)
+    position = Scenario(
+        "position", world="realistic", clicks="position", n_eval_nodes=10, attack_at=1_500
+    )
     return [
         (paper_reproduction(), ["grank_paper_f0", "byteswarm"]),
         (
@@ -78,7 +83,7 @@ def main_grid() -> list[tuple[Scenario, list[str]]]:
             ["bm25", "grank_paper_f0", "byteswarm", "byteswarm_ips", "byteswarm_v2"],
         ),
         (
-            Scenario("position", world="realistic", clicks="position", n_eval_nodes=10),
+            position,
             [
                 "bm25",
                 "global_counts",
@@ -88,28 +93,8 @@ def main_grid() -> list[tuple[Scenario, list[str]]]:
                 "byteswarm_v2",
             ],
         ),
-        (
-            Scenario(
-                "position_backdated",
-                world="realistic",
-                clicks="position",
-                n_eval_nodes=10,
-                attack="backdated",
-                attack_at=1_500,
-            ),
-            ["byteswarm", "byteswarm_v2"],
-        ),
-        (
-            Scenario(
-                "position_inflation",
-                world="realistic",
-                clicks="position",
-                n_eval_nodes=10,
-                attack="inflation",
-                attack_at=1_500,
-            ),
-            ["byteswarm", "byteswarm_v2"],
-        ),
+        (replace(position, name="position_backdated", attack="backdated"), HALF_LIFE_KINDS),
+        (replace(position, name="position_inflation", attack="inflation"), HALF_LIFE_KINDS),
         (replace(attack, name="targeted_sybil", attack="targeted"), ATTACKED),
         (replace(attack, name="mimicry", attack="mimicry"), ATTACKED),
         (replace(attack, name="sybil75", attack="sybil75"), ATTACKED),
