@@ -1,4 +1,4 @@
-"""node.wire: round trips, limits, refusals, signatures, peer ids, golden bytes."""
+"""node.wire: round trips, limits, refusals, signatures, golden bytes (peer ids: elsewhere)."""
 
 from __future__ import annotations
 
@@ -690,47 +690,6 @@ def test_a_failing_body_decoder_becomes_wire_error() -> None:
 def test_oversize_body_is_refused_before_its_decoder_runs() -> None:
     with pytest.raises(WireError, match="body exceeds"):
         wire.decode_body("byteswarm/notes", bytes(MAX_BODY_BYTES + 1))
-
-
-# ---- peer ids ---------------------------------------------------------------------------
-
-
-def test_peer_id_layout_and_inverse() -> None:
-    author = _public(SEED_A)
-    peer_id = wire.peer_id_from_author(author)
-    assert peer_id == b"\x00\x24\x08\x01\x12\x20" + author
-    assert wire.author_from_peer_id(peer_id) == author
-    assert wire.peer_id_str(RFC8032_PUBLIC).startswith("12D3KooW")
-
-
-@pytest.mark.parametrize(
-    "peer_id",
-    [
-        b"",
-        b"\x00\x24\x08\x01\x12\x20" + bytes(31),
-        b"\x00\x24\x08\x01\x12\x20" + bytes(33),
-        b"\x00\x24\x08\x00\x12\x20" + bytes(32),  # RSA key type
-        b"\x12\x20" + bytes(36),  # sha2-256 multihash (keys too long to inline)
-    ],
-)
-def test_non_ed25519_peer_ids_are_refused(peer_id: bytes) -> None:
-    with pytest.raises(WireError):
-        wire.author_from_peer_id(peer_id)
-
-
-@settings(max_examples=30, deadline=None)
-@given(seed=st.binary(min_size=32, max_size=32))
-def test_peer_id_matches_libp2p(seed: bytes) -> None:
-    import base58
-    from libp2p.crypto.ed25519 import Ed25519PublicKey as Libp2pKey
-    from libp2p.peer.id import ID
-
-    author = _public(seed)
-    theirs = ID.from_pubkey(Libp2pKey.from_bytes(author))
-    assert wire.peer_id_str(author) == theirs.to_base58()
-    assert wire.peer_id_from_author(author) == theirs.to_bytes()
-    assert wire.author_from_peer_id(theirs.to_bytes()) == author
-    assert wire.peer_id_str(author) == base58.b58encode(theirs.to_bytes()).decode()
 
 
 def test_wire_imports_neither_libp2p_nor_trio() -> None:
