@@ -55,6 +55,12 @@ class RankConfig:
     """The same half-life counted in click rows instead of seconds, for a node whose traffic
     is not the simulation's (1 query a second): the service sets ``half_life_s`` to this
     over the click rate its store has seen (rows a second). None: ``half_life_s`` as is."""
+    vote_budget: float | None = None
+    """The most decayed vote weight an author may hold across all its (query, item) votes;
+    above it every vote of that author is scaled down to fit (the node's own never are).
+    Against click-log inflation: 1,000 distinct spam votes at once weigh like ``vote_budget``
+    votes, while an honest author holds about its clicks per half-life times 1.44. None: off
+    (the default; session 7 probes in NOTES.md)."""
     trust_floor: float = 0.05
     """Authors whose normalised similarity is below this get weight 0 (F included)."""
     popular_half_life_s: float | None = 86_400.0

@@ -34,8 +34,9 @@ class _QueryCounts:
         self.authors = array("q")
         self.values = array("d")
 
-    def add(self, item: int, author: int, weight: float, keep_max: bool = False) -> None:
-        """Add ``weight`` to the (item, author) slot, or keep the larger of the two."""
+    def add(self, item: int, author: int, weight: float, keep_max: bool = False) -> float:
+        """Add ``weight`` to the (item, author) slot, or keep the larger of the two; returns
+        how much the slot grew."""
         key = (item << _AUTHOR_BITS) | author
         slot = self.slots.get(key)
         if slot is None:
@@ -43,18 +44,23 @@ class _QueryCounts:
             self.items.append(item)
             self.authors.append(author)
             self.values.append(weight)
-        elif keep_max:
-            self.values[slot] = max(self.values[slot], weight)
-        else:
-            self.values[slot] += weight
+            return weight
+        before = self.values[slot]
+        self.values[slot] = max(before, weight) if keep_max else before + weight
+        return self.values[slot] - before
 
 
 class ClickCounters:
     """``query -> (item, author) -> decayed clicks``, scored against per-author weights."""
 
-    def __init__(self, half_life_s: float | None, cap: AuthorCap) -> None:
+    def __init__(
+        self, half_life_s: float | None, cap: AuthorCap, vote_budget: float | None = None
+    ) -> None:
         self._half_life = half_life_s
         self._cap = cap
+        self._budget = vote_budget
+        self._mass = array("d")
+        """Per author id, the sum of its slots' stored values (for ``vote_budget``)."""
         self._t_ref: float | None = None
         self._by_query: dict[str, _QueryCounts] = {}
         self.item_ids: dict[str, int] = {}
@@ -87,7 +93,12 @@ class ClickCounters:
         if counts is None:
             counts = self._by_query[query] = _QueryCounts()
         # stored units grow with time, so the largest is the author's latest click
-        counts.add(item_id, author_id, value, keep_max=self._cap == "recent")
+        grew = counts.add(item_id, author_id, value, keep_max=self._cap == "recent")
+        if self._budget is not None:
+            mass = self._mass
+            if author_id >= len(mass):
+                mass.extend([0.0] * (author_id + 1 - len(mass)))
+            mass[author_id] += grew
 
     def _rebase(self, ts: float) -> None:
         assert self._t_ref is not None and self._half_life is not None
@@ -95,6 +106,8 @@ class ClickCounters:
         for counts in self._by_query.values():
             values = np.frombuffer(counts.values, dtype=np.float64)  # (P,) a view: in place
             values *= factor
+        mass = np.frombuffer(self._mass, dtype=np.float64)  # (A,) a view: in place
+        mass *= factor
         self._t_ref = ts
 
     def _factor(self, now: float) -> float:
@@ -131,6 +144,14 @@ class ClickCounters:
                 out=np.zeros_like(values),
                 where=per_author[authors] > 0,
             )
+        if self._budget is not None and values.size:
+            # an author whose decayed votes, over every query, weigh more than the budget
+            # has all of them scaled down to it: a burst of many distinct votes at once
+            # counts like a few; the node's own votes (id 0) are never scaled
+            mass = np.frombuffer(self._mass, dtype=np.float64)[authors] * self._factor(now)
+            scale = np.minimum(1.0, self._budget / np.maximum(mass, 1e-300))  # (P,)
+            scale[authors == 0] = 1.0
+            values = values * scale
         return items, authors, values
 
     def item_name(self, item_id: int) -> str:

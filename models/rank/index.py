@@ -27,7 +27,7 @@ class RankIndex:
         self.config = config
         self._bm25 = Bm25Index(config.bm25_k1, config.bm25_b)
         self._bm25.add_items(items)
-        self._clicks = ClickCounters(config.half_life_s, config.author_cap)
+        self._clicks = ClickCounters(config.half_life_s, config.author_cap, config.vote_budget)
         self._popular = ClickCounters(config.popular_half_life_s, config.author_cap)
         self._popular_pending: list[tuple[str, int, float, float]] = []
         self._seen_keys: set[tuple[str, int]] = set()
