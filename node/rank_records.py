@@ -88,6 +88,11 @@ MAX_CLOCK_SKEW_MS = 5 * 60 * 1000
 """How far ahead of our clock a click's time may be; later times count as now + this."""
 
 
+def latest_click_ms(now_ms: int | None = None) -> int:
+    """The latest click time a node counts: now + ``MAX_CLOCK_SKEW_MS``."""
+    return int(time.time() * 1000 if now_ms is None else now_ms) + MAX_CLOCK_SKEW_MS
+
+
 def click_row(record: wire.SignedRecord, now_ms: int | None = None) -> ClickRow:
     """The model's row of a click record, old (page in ``shown``) or compact (``position``).
 
@@ -96,7 +101,7 @@ def click_row(record: wire.SignedRecord, now_ms: int | None = None) -> ClickRow:
     ``now_ms + MAX_CLOCK_SKEW_MS`` are capped there (the signed record is kept as it is).
     """
     click = wire.decode_click(record.body)
-    latest = int(time.time() * 1000 if now_ms is None else now_ms) + MAX_CLOCK_SKEW_MS
+    latest = latest_click_ms(now_ms)
     return ClickRow(
         wire.peer_id_str(record.author),
         record.seq,

@@ -19,7 +19,7 @@ from models.rank.config import BYTESWARM_V2, RankConfig
 from models.rank.index import RankIndex
 from models.rank.rows import Item
 from node import wire
-from node.rank_records import MAX_CLOCK_SKEW_MS, check_query, click_row
+from node.rank_records import check_query, click_row, latest_click_ms
 from node.store import Store
 
 _PAGE = 2048
@@ -102,7 +102,7 @@ class IndexTail:
 def stored_click_rate(store: Store, now_ms: int | None = None) -> ClickRate:
     """The click rate of every click record in the store, from the ``ts_ms`` column alone
     (capped as ``click_row`` caps it), without decoding a record."""
-    latest = int(time.time() * 1000 if now_ms is None else now_ms) + MAX_CLOCK_SKEW_MS
+    latest = latest_click_ms(now_ms)
     rate = ClickRate()
     cursor = store.db.execute("SELECT ts_ms FROM records WHERE topic = ?", (wire.CLICKS_TOPIC,))
     rate.observe(min(ts_ms, latest) / 1000.0 for (ts_ms,) in cursor)
