@@ -78,12 +78,22 @@ class SyncConfig:
 
 @dataclass(frozen=True)
 class PeerLimits:
-    """Per-peer token bucket that runs before any signature check."""
+    """Per-peer token bucket that runs before any signature check, and peer scores."""
 
     rate: float = 200.0
     """Records per second refilled per peer."""
     burst: float = 1000.0
     """Bucket capacity."""
+    graylist_score: float = -100.0
+    """Below this score a peer's gossip and requests are ignored (gossipsub v1.1 graylist)."""
+    ban_score: float = -400.0
+    """Below this score a peer is disconnected and refused for ``ban_seconds``."""
+    ban_seconds: float = 600.0
+    """How long a banned peer is refused."""
+    max_connections: int = 200
+    """Connections in all (inbound and outbound)."""
+    max_connections_per_peer: int = 2
+    """Connections one peer may hold to us at once."""
 
 
 @dataclass(frozen=True)
@@ -233,6 +243,17 @@ def _coerce(hint: Any, value: Any, key: str) -> Any:
     raise ConfigError(f"{key}: unsupported type")  # pragma: no cover
 
 
+def _check_peer_limits(limits: PeerLimits) -> None:
+    if not limits.ban_score < limits.graylist_score < 0:
+        raise ConfigError("peer_limits: need ban_score < graylist_score < 0")
+    if not 0 < limits.ban_seconds <= 7 * 86400:
+        raise ConfigError("peer_limits.ban_seconds: must be in (0, 604800]")
+    if not 1 <= limits.max_connections_per_peer <= limits.max_connections <= 10_000:
+        raise ConfigError(
+            "peer_limits: need 1 <= max_connections_per_peer <= max_connections <= 10000"
+        )
+
+
 def _check(config: NodeConfig) -> None:
     positive = {
         "status_interval": config.status_interval,
@@ -257,6 +278,7 @@ def _check(config: NodeConfig) -> None:
     for key, value in positive.items():
         if value <= 0:
             raise ConfigError(f"{key}: must be positive, got {value}")
+    _check_peer_limits(config.peer_limits)
     g = config.gossip
     if not 0 < g.degree_low <= g.degree <= g.degree_high:
         raise ConfigError(

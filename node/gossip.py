@@ -22,6 +22,7 @@ from libp2p.pubsub.pubsub import Pubsub
 from node import wire
 from node.config import NodeConfig
 from node.framing import pack_batches
+from node.peer_guard import PeerGuard
 from node.ratelimit import TokenBuckets
 
 RecordsHandler = Callable[[list[wire.SignedRecord], str], Awaitable[object]]
@@ -52,6 +53,8 @@ class Gossip:
         self._on_records = on_records
         self.log = log
         self.topics: list[str] = []
+        self.guard: PeerGuard | None = None
+        """Where rejections are counted against the forwarder (set by the host)."""
         self._outbox_send, self._outbox_recv = trio.open_memory_channel[wire.SignedRecord](100_000)
         self._inbox_send, self._inbox_recv = trio.open_memory_channel[
             tuple[list[wire.SignedRecord], str]
@@ -77,15 +80,15 @@ class Gossip:
         return validate
 
     def _validate(self, topic: str, forwarder: ID, msg: Any) -> bool:
+        # One token per message was charged before the signature check (pubsub_guard.py).
         sender = forwarder.to_base58()
-        if not self.buckets.take(sender, 1.0):
-            self.counters["rejected_rate"] += 1
-            return False
         data: bytes = msg.data
         try:
             batch = wire.decode_record_batch(data, max_bytes=self.config.gossip.max_message_bytes)
             if not self.buckets.take(sender, float(len(batch.records))):
                 self.counters["rejected_rate"] += 1
+                if self.guard is not None:
+                    self.guard.note_rate_reject(forwarder, topic)
                 return False
             origin = bytes(msg.from_id)
             for record in batch.records:
@@ -96,7 +99,9 @@ class Gossip:
                 wire.check_record(record)
         except wire.WireError as exc:
             self.counters["rejected_invalid"] += 1
-            self.log.info("rejected gossip on %s from %s: %s", topic, sender, exc)
+            if self.guard is not None:
+                self.guard.note_invalid(forwarder, "invalid_record")
+            self.log.debug("rejected gossip on %s from %s: %s", topic, sender, exc)
             return False
         return True
 

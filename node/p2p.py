@@ -25,7 +25,6 @@ from libp2p.custom_types import TProtocol
 from libp2p.peer.id import ID
 from libp2p.peer.peerinfo import info_from_p2p_addr
 from libp2p.pubsub.gossipsub import PROTOCOL_ID_V11, PROTOCOL_ID_V12, GossipSub
-from libp2p.pubsub.pubsub import Pubsub
 from libp2p.security.noise.transport import PROTOCOL_ID as NOISE_PROTOCOL_ID
 from libp2p.security.noise.transport import Transport as NoiseTransport
 from libp2p.stream_muxer.mplex.mplex import MPLEX_PROTOCOL_ID, Mplex
@@ -37,6 +36,8 @@ from node import wire
 from node.config import NodeConfig
 from node.gossip import Gossip, PublishError, RecordsHandler
 from node.identity import Identity
+from node.peer_guard import GuardLimits, PeerGuard
+from node.pubsub_guard import SupervisedPubsub
 from node.ratelimit import TokenBuckets
 from node.rpc import RequestError, RequestHandler, Requests
 
@@ -83,6 +84,11 @@ class P2PNode:
         )
         self.peer_id: str = self.host.get_id().to_base58()
         g = config.gossip
+        limits = config.peer_limits
+        self.guard = PeerGuard(
+            GuardLimits(limits.graylist_score, limits.ban_score, limits.ban_seconds),
+            logging.getLogger("byteswarm.peers"),
+        )
         self.gossipsub = GossipSub(
             protocols=[PROTOCOL_ID_V12, PROTOCOL_ID_V11],
             degree=g.degree,
@@ -92,19 +98,27 @@ class P2PNode:
             spam_protection_enabled=True,
             max_messages_per_topic_per_second=g.max_messages_per_topic_per_second,
             eclipse_protection_enabled=False,
+            score_params=self.guard.scorer.params,
         )
-        self.pubsub = Pubsub(
+        # gossipsub builds its own scorer; ours also knows rate-limit rejections apart
+        self.gossipsub.scorer = self.guard.scorer
+        self.buckets = TokenBuckets(config.peer_limits.rate, config.peer_limits.burst)
+        self.pubsub = SupervisedPubsub(
             self.host,
             self.gossipsub,
             strict_signing=True,
             max_inbound_rpc_size=g.max_message_bytes + 64 * 1024,
+            guard=self.guard,
+            buckets=self.buckets,
         )
-        self.buckets = TokenBuckets(config.peer_limits.rate, config.peer_limits.burst)
         self.counters: Counter[str] = Counter()
-        self.requests = Requests(self.host, self.buckets, self.counters, config.sync.timeout, log)
+        self.requests = Requests(
+            self.host, self.buckets, self.counters, config.sync.timeout, log, self.guard
+        )
         self.gossip = Gossip(
             self.pubsub, config, self.buckets, self.counters, self.peer_id, on_records, log
         )
+        self.gossip.guard = self.guard
         self._nursery: trio.Nursery | None = None
 
     # -- lifecycle -----------------------------------------------------------------
@@ -132,6 +146,7 @@ class P2PNode:
                 nursery.start_soon(self.gossip.publisher)
                 nursery.start_soon(self.gossip.ingester)
                 nursery.start_soon(self._reconnector)
+                nursery.start_soon(self._police)
                 task_status.started()
                 await trio.sleep_forever()
         finally:
@@ -220,6 +235,23 @@ class P2PNode:
                     self.log.info("bootstrap %s unreachable, retry in %.1fs: %s", addr, delay, exc)
             await trio.sleep(0.5)
 
+    async def _police(self) -> None:
+        """Disconnect peers whose score fell below the ban threshold (and keep them out)."""
+        while True:
+            await trio.sleep(0.5)
+            self.guard.topics = list(self.gossip.topics)
+            for peer in self.guard.police(self.connected_peers()):
+                pid = ID.from_base58(peer)
+                self.pubsub.blacklisted_peers.add(pid)
+                try:
+                    with trio.move_on_after(2):
+                        await self.host.disconnect(pid)
+                except Exception as exc:
+                    self.log.debug("disconnect %s failed: %r", peer, exc)
+            for pid in list(self.pubsub.blacklisted_peers):
+                if not self.guard.banned(pid.to_base58()):
+                    self.pubsub.blacklisted_peers.discard(pid)
+
     # -- request/response --------------------------------------------------------------
 
     def handle(self, protocol: str, handler: RequestHandler, max_request_bytes: int) -> None:
@@ -260,4 +292,5 @@ class P2PNode:
             "connected_peers": self.connected_peers(),
             "topics": {t: len(mesh.get(t, ())) for t in self.gossip.topics},
             "counters": dict(self.counters),
+            "peers": self.guard.status(),
         }

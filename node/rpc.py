@@ -36,6 +36,7 @@ from libp2p.peer.id import ID
 
 from node import wire
 from node.framing import FrameError, read_exactly, read_frame, write_frame
+from node.peer_guard import PeerGuard
 from node.ratelimit import TokenBuckets
 
 RPC_PROTOCOL = "/byteswarm/rpc/1.0.0"
@@ -80,8 +81,10 @@ class Requests:
         counters: Counter[str],
         timeout: float,
         log: logging.Logger,
+        guard: PeerGuard,
     ) -> None:
         self.host = host
+        self.guard = guard
         self.buckets = buckets
         self.counters = counters
         self.timeout = timeout
@@ -106,15 +109,20 @@ class Requests:
             peer = stream.muxed_conn.peer_id.to_base58()
             try:
                 with trio.fail_after(self.timeout):
+                    if self.guard.graylisted(peer):
+                        self.counters["rejected_graylisted"] += 1
+                        return
                     if not self.buckets.take(peer, 1.0):
                         self.counters["rejected_rate"] += 1
+                        self.guard.blame(peer, "rate_limited")
                         return
                     request = await read_frame(stream, max_request_bytes)
                     await write_frame(stream, await serve(request, peer))
                     self.counters[f"{handler.counter}_served"] += 1
             except Exception as exc:  # a bad peer must never take the handler down
                 self.counters[f"{handler.counter}_errors"] += 1
-                self.log.info("%s request from %s failed: %r", protocol, peer, exc)
+                self.guard.blame(peer, _cause(exc))
+                self.log.debug("%s request from %s failed: %r", protocol, peer, exc)
             finally:
                 with contextlib.suppress(Exception):
                     await stream.close()
@@ -229,7 +237,7 @@ class Requests:
 
     async def _serve_channel(self, stream: Any) -> None:
         peer = stream.muxed_conn.peer_id.to_base58()
-        if self._served_channels[peer] >= MAX_CHANNELS_PER_PEER:
+        if self._served_channels[peer] >= MAX_CHANNELS_PER_PEER or self.guard.graylisted(peer):
             with contextlib.suppress(Exception):
                 await stream.reset()
             return
@@ -247,7 +255,8 @@ class Requests:
                     status, body = await self._answer(frame, peer)
                     await write_frame(stream, bytes([status]) + body)
         except (FrameError, wire.WireError, trio.TooSlowError) as exc:
-            self.log.info("request channel from %s closed: %r", peer, exc)
+            self.guard.blame(peer, _cause(exc))
+            self.log.debug("request channel from %s closed: %r", peer, exc)
         except Exception as exc:  # a stream reset or a closed connection
             self.log.debug("request channel from %s ended: %r", peer, exc)
         finally:
@@ -263,20 +272,38 @@ class Requests:
         handler = self._handlers.get(protocol)
         if handler is None:
             return _refused(f"no handler for {protocol!r}")
+        if self.guard.graylisted(peer):
+            self.counters["rejected_graylisted"] += 1
+            return _refused("graylisted")
         if not self.buckets.take(peer, 1.0):
             self.counters["rejected_rate"] += 1
+            self.guard.blame(peer, "rate_limited")
             return RATE_LIMITED, b""
         if len(data) > handler.max_request_bytes:
             self.counters[f"{handler.counter}_errors"] += 1
+            self.guard.blame(peer, "oversize")
             return _refused(f"request over {handler.max_request_bytes} bytes")
         try:
             answer = await handler.serve(data, peer)
         except Exception as exc:  # a bad request must never take the channel down
             self.counters[f"{handler.counter}_errors"] += 1
-            self.log.info("%s request from %s failed: %r", protocol, peer, exc)
+            self.guard.blame(peer, _cause(exc))
+            self.log.debug("%s request from %s failed: %r", protocol, peer, exc)
             return _refused(repr(exc))
         self.counters[f"{handler.counter}_served"] += 1
         return OK, answer
+
+
+def _cause(exc: BaseException) -> str:
+    """The blame category of a failed exchange: the peer's bytes, or its stream.
+
+    Anything else (our own store or service failing) is not the peer's fault.
+    """
+    if isinstance(exc, wire.WireError):
+        return "protocol_error"
+    if isinstance(exc, FrameError | trio.TooSlowError):
+        return "request_error"
+    return "our_error"
 
 
 def _refused(reason: str) -> tuple[int, bytes]:
