@@ -8,6 +8,7 @@ from typing import Any
 
 from node import wire
 from node.config import STORE_FILE
+from node.finetune_log import Stored, grads_topic, hashes_topic, in_store_order, take
 from node.finetune_run import RunState
 from node.finetune_task import RunError
 from node.store import Store, StoreError
@@ -17,17 +18,16 @@ class VerifyError(RuntimeError):
     """The run or its log cannot be verified; the message says why."""
 
 
-def _records(store: Store, topic: str) -> list[wire.SignedRecord]:
-    out: list[wire.SignedRecord] = []
+def _records(store: Store, topic: str) -> list[Stored]:
+    out: list[Stored] = []
     cursor, more = 0, True
     while more:
         rows, cursor, more = store.records_since(topic, cursor, 4096, 1 << 26)
-        out.extend(wire.decode_record(r.blob) for r in rows)
+        out.extend((r.cursor, wire.decode_record(r.blob)) for r in rows)
     return out
 
 
 def verify_run(data_dir: Path, run_id: str) -> dict[str, Any]:
-    from node.finetune_exchange import grads_topic, hashes_topic
     from node.identity import load_or_create_identity
 
     try:
@@ -35,7 +35,7 @@ def verify_run(data_dir: Path, run_id: str) -> dict[str, Any]:
     except StoreError as exc:
         raise VerifyError(str(exc)) from exc
     with store:
-        specs = [wire.decode_run_spec(r.body) for r in _records(store, wire.RUNS_TOPIC)]
+        specs = [wire.decode_run_spec(r.body) for _, r in _records(store, wire.RUNS_TOPIC)]
         grads = _records(store, grads_topic(run_id))
         hashes = _records(store, hashes_topic(run_id))
     spec = next((s for s in specs if s.run_id == run_id), None)
@@ -46,16 +46,10 @@ def verify_run(data_dir: Path, run_id: str) -> dict[str, Any]:
         state = RunState.open(spec, self_id, backend="none")  # replay needs no forward
     except RunError as exc:
         raise VerifyError(str(exc)) from exc
-    for record in grads:
+    log = [record for _, record in in_store_order(grads, hashes)]
+    for record in log:
         wire.check_record(record)
-        grad = wire.decode_grad(record.body)
-        if grad.round == record.seq:
-            state.offer(wire.peer_id_str(record.author), grad)
-    for record in hashes:
-        announced = wire.decode_theta_hash(record.body)
-        state.announce(
-            wire.peer_id_str(record.author), record.seq, announced.round, announced.sha256
-        )
+    take(state, log, closed=False)  # the live replica's rule for which records count
     elapsed = (int(time.time() * 1000) - spec.start_ms) // spec.round_ms
     state.advance_to(max(0, min(spec.rounds, elapsed)))
     summary = state.summary()
