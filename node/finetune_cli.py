@@ -185,6 +185,8 @@ def verify(data_dir: Path | None, as_json: bool, run_id: str) -> None:
     except VerifyError as exc:
         raise UserError(str(exc)) from exc
     lines = [f"run {run_id}: replayed {report['records']} records to round {report['round']}"]
+    for r in report["adopted"]:  # as the live node did: its checkpoints before r are gone
+        lines.append(f"  rebuilt on final checkpoint {r}: the majority's θ, less a late record")
     for r, c in report["checkpoints"].items():
         lines.append(
             f"  checkpoint {r}: {c['sha256'][:16]} matches {len(c['agree'])} "

@@ -6,6 +6,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from models.spsa.replica import Checkpoint, Replica
+from node import finetune_finality as finality
 from node import wire
 from node.config import STORE_FILE
 from node.finetune_log import Stored, grads_topic, hashes_topic, in_store_order, take
@@ -25,6 +27,57 @@ def _records(store: Store, topic: str) -> list[Stored]:
         rows, cursor, more = store.records_since(topic, cursor, 4096, 1 << 26)
         out.extend((r.cursor, wire.decode_record(r.blob)) for r in rows)
     return out
+
+
+def majority_checkpoint(
+    state: RunState, checkpoint: int
+) -> tuple[Checkpoint, list[finality.WindowKey]] | None:
+    """The majority's θ at ``checkpoint`` and its window, rebuilt from our own records: the
+    first replay that leaves out one record of the rounds since our last agreed checkpoint
+    and gives the final hash.
+
+    What a live node in this place did: a record (its own, say) reached the others only
+    after they had declared ``checkpoint`` final without it, so it adopted their checkpoint
+    (``RunState.adopt``); offline, the log holds that θ's records, less the one refused.
+    """
+    replica, announced = state.replica, state.announced
+    final = finality.majority_hash(replica, checkpoint, announced.get(checkpoint, {}))
+    agreed = [
+        r
+        for r, c in replica.checkpoints.items()
+        if r < checkpoint
+        and finality.majority_hash(replica, r, announced.get(r, {})) == bytes.fromhex(c.sha256)
+    ]
+    if final is None or not agreed:
+        return None
+    floor = max(agreed)
+    first = floor - finality.history_rounds(replica)
+    held = [rec for r, by in replica.log.items() if first <= r < checkpoint for rec in by.values()]
+    for left_out in (rec for rec in held if rec.round >= floor):
+        trial = Replica.from_checkpoint(replica.config, replica.layout, replica.checkpoints[floor])
+        for record in held:
+            if record is not left_out:
+                trial.offer(record)
+        trial.run_to(checkpoint)
+        found = trial.checkpoints[checkpoint]
+        if bytes.fromhex(found.sha256) == final:
+            return found, finality.window_keys(trial, checkpoint)
+    return None
+
+
+def adopt_offline(state: RunState) -> list[int]:
+    """Adopt, as the live node did, each final checkpoint our replay misses by one record."""
+    adopted: list[int] = []
+    for r in sorted(state.announced):
+        if r > state.replica.round or state.settle(r)[0] != "adopt":
+            continue
+        found = majority_checkpoint(state, r)
+        if found is not None:
+            checkpoint, window = found
+            blob = checkpoint.to_bytes(state.replica.layout)
+            if state.adopt(r, blob, window) == "adopted":
+                adopted.append(r)
+    return adopted
 
 
 def verify_run(data_dir: Path, run_id: str) -> dict[str, Any]:
@@ -52,7 +105,9 @@ def verify_run(data_dir: Path, run_id: str) -> dict[str, Any]:
     take(state, log, closed=False)  # the live replica's rule for which records count
     elapsed = (int(time.time() * 1000) - spec.start_ms) // spec.round_ms
     state.advance_to(max(0, min(spec.rounds, elapsed)))
+    adopted = adopt_offline(state)
     summary = state.summary()
+    summary["adopted"] = adopted
     if state.replica.round == spec.rounds:  # the final hash is announced as round `rounds`
         final = state.announced.get(spec.rounds, {})
         summary["checkpoints"][str(spec.rounds)] = {

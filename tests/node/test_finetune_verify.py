@@ -83,9 +83,8 @@ class Live:
                 store.insert_records([row], "test")
 
 
-def test_verify_refuses_the_record_the_live_replica_refused_after_finality(
-    tmp_path: Path,
-) -> None:
+def late_record_run() -> Live:
+    """The report's run, seen from p1: p4's round-8 record arrives after finality."""
     live = Live()
     everyone = list(SEEDS)
     live.grads(range(5))
@@ -101,7 +100,13 @@ def test_verify_refuses_the_record_the_live_replica_refused_after_finality(
     live.grads(range(10, 15))
     live.announce(15, everyone, live.hash(15))
     assert live.state.final_round == 15 and live.state.refused == 1
+    return live
 
+
+def test_verify_refuses_the_record_the_live_replica_refused_after_finality(
+    tmp_path: Path,
+) -> None:
+    live = late_record_run()
     live.store(tmp_path / "node")
     report = verify_run(tmp_path / "node", RUN)
 
@@ -125,3 +130,24 @@ def test_the_service_takes_the_stored_log_by_the_same_rule() -> None:
     assert tailed.final_round == 10 and set(tailed.held_back) == {(8, IDS["p4"])}
     assert tailed.checkpoint_hash(10) == live.hash(10)
     assert (tailed.records, tailed.refused) == (live.state.records, live.state.refused)
+
+
+def test_verify_on_the_late_node_adopts_the_majority_checkpoint_as_it_did_live(
+    tmp_path: Path,
+) -> None:
+    live = late_record_run()
+    # p4's own store: its round-8 record came first (it committed it before it was
+    # killed), so its replay holds it before the others declare checkpoint 10 final.
+    late = next(i for i, r in enumerate(live.log) if r == grad(*LATE))
+    first_8 = next(
+        i for i, r in enumerate(live.log) if r.topic.startswith(wire.GRADS_TOPIC) and r.seq == 8
+    )
+    log = [*live.log[:first_8], live.log[late], *live.log[first_8:late], *live.log[late + 1 :]]
+    live.log = log
+    live.store(tmp_path / "p4")
+    report = verify_run(tmp_path / "p4", RUN)
+
+    assert report["adopted"] == [10] and report["rebuilt_on"] == 10
+    hashes = {r: c["sha256"] for r, c in report["checkpoints"].items()}
+    assert hashes == {str(r): live.hash(r).hex() for r in (10, 15)}
+    assert report["ok"] is True
