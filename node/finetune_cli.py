@@ -197,6 +197,32 @@ def verify(data_dir: Path | None, as_json: bool, run_id: str) -> None:
         raise SystemExit(1)
 
 
+@train.command("export")
+@data_dir_option
+@json_option
+@click.option("--run", "run_id", required=True, help="The run whose θ to export.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The safetensors file to write (θ as 'theta'; `byteswarm export --weights` reads it).",
+)
+def export_theta(data_dir: Path | None, as_json: bool, run_id: str, out: Path) -> None:
+    """Write a run's θ, replayed and verified from the stored log, as safetensors."""
+    from node.finetune_export import export_theta as write
+    from node.finetune_verify import VerifyError
+
+    config = _config(data_dir)
+    try:
+        result = write(config.data_dir, run_id, out)
+    except VerifyError as exc:
+        raise UserError(str(exc)) from exc
+    text = (
+        f"{result['path']}: θ of run {run_id} at round {result['round']}, sha256 {result['sha256']}"
+    )
+    _emit(result, as_json, text)
+
+
 @train.command("export-encoder")
 @json_option
 @click.option(

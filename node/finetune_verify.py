@@ -81,6 +81,12 @@ def adopt_offline(state: RunState) -> list[int]:
 
 
 def verify_run(data_dir: Path, run_id: str) -> dict[str, Any]:
+    """Replay a run's stored log as the live replica takes it; the report of every hash."""
+    return replayed(data_dir, run_id)[1]
+
+
+def replayed(data_dir: Path, run_id: str) -> tuple[RunState, dict[str, Any]]:
+    """The run's state rebuilt from the stored log alone, and its ``verify_run`` report."""
     from node.identity import load_or_create_identity
 
     try:
@@ -117,4 +123,4 @@ def verify_run(data_dir: Path, run_id: str) -> dict[str, Any]:
         }
     checked = [c for c in summary["checkpoints"].values() if c["agree"] or c["disagree"]]
     summary["ok"] = bool(checked) and all(not c["disagree"] for c in checked)
-    return summary
+    return state, summary
