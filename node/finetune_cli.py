@@ -185,6 +185,8 @@ def verify(data_dir: Path | None, as_json: bool, run_id: str) -> None:
     except VerifyError as exc:
         raise UserError(str(exc)) from exc
     lines = [f"run {run_id}: replayed {report['records']} records to round {report['round']}"]
+    for r in report["adopted"]:  # as the live node did: its checkpoints before r are gone
+        lines.append(f"  rebuilt on final checkpoint {r}: the majority's θ, less a late record")
     for r, c in report["checkpoints"].items():
         lines.append(
             f"  checkpoint {r}: {c['sha256'][:16]} matches {len(c['agree'])} "
@@ -193,6 +195,32 @@ def verify(data_dir: Path | None, as_json: bool, run_id: str) -> None:
     _emit(report, as_json, "\n".join(lines))
     if not report["ok"]:
         raise SystemExit(1)
+
+
+@train.command("export")
+@data_dir_option
+@json_option
+@click.option("--run", "run_id", required=True, help="The run whose θ to export.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The safetensors file to write (θ as 'theta'; `byteswarm export --weights` reads it).",
+)
+def export_theta(data_dir: Path | None, as_json: bool, run_id: str, out: Path) -> None:
+    """Write a run's θ, replayed and verified from the stored log, as safetensors."""
+    from node.finetune_export import export_theta as write
+    from node.finetune_verify import VerifyError
+
+    config = _config(data_dir)
+    try:
+        result = write(config.data_dir, run_id, out)
+    except VerifyError as exc:
+        raise UserError(str(exc)) from exc
+    text = (
+        f"{result['path']}: θ of run {run_id} at round {result['round']}, sha256 {result['sha256']}"
+    )
+    _emit(result, as_json, text)
 
 
 @train.command("export-encoder")

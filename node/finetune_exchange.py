@@ -18,6 +18,7 @@ import trio
 
 from node import wire
 from node.finetune_checkpoints import RunHandle, adopt_final_checkpoint
+from node.finetune_log import Stored, grads_topic, hashes_topic, in_store_order, take
 from node.finetune_run import RunState
 
 if TYPE_CHECKING:
@@ -32,51 +33,44 @@ ADOPT_AFTER = 5
 """Repair rounds (about a second each) of disagreeing with a final hash before adopting it."""
 
 
-def grads_topic(run_id: str) -> str:
-    return f"{wire.GRADS_TOPIC}/{run_id}"
-
-
-def hashes_topic(run_id: str) -> str:
-    return f"{wire.HASHES_TOPIC}/{run_id}"
-
-
 def now_ms() -> int:
     return int(time.time() * 1000)
+
+
+async def stored_after(daemon: Daemon, topic: str, cursor: int) -> tuple[list[Stored], int, bool]:
+    """The next page of ``topic``'s stored records after ``cursor`` with their cursors, the
+    new cursor, and whether more records follow."""
+    rows, cursor, more = await daemon.db(
+        daemon.store.records_since, topic, cursor, RECORDS_PAGE, MAX_PAGE_BYTES
+    )
+    return [(row.cursor, wire.decode_record(row.blob)) for row in rows], cursor, more
 
 
 async def records_after(
     daemon: Daemon, topic: str, cursor: int
 ) -> tuple[list[wire.SignedRecord], int]:
     """The next page of ``topic``'s stored records after ``cursor``, and the new cursor."""
-    rows, cursor, _ = await daemon.db(
-        daemon.store.records_since, topic, cursor, RECORDS_PAGE, MAX_PAGE_BYTES
-    )
-    return [wire.decode_record(row.blob) for row in rows], cursor
+    stored, cursor, _ = await stored_after(daemon, topic, cursor)
+    return [record for _, record in stored], cursor
 
 
 async def tail_run(daemon: Daemon, handle: RunHandle) -> None:
+    """Hand the run's newly stored records to the replica in store order (finetune_log)."""
     run_id = handle.state.spec.run_id
-    records, handle.grads_cursor = await records_after(
+    grads, grads_end, grads_more = await stored_after(
         daemon, grads_topic(run_id), handle.grads_cursor
     )
-    grads = []
-    for record in records:
-        grad = wire.decode_grad(record.body)
-        if grad.round != record.seq:  # seq = round keeps one record per (run, round, author)
-            handle.state.refused += 1
-            continue
-        grads.append((wire.peer_id_str(record.author), grad))
-    if grads:
-        await handle.call(lambda: [handle.state.offer(a, g) for a, g in grads])
-    records, handle.hashes_cursor = await records_after(
+    hashes, hashes_end, hashes_more = await stored_after(
         daemon, hashes_topic(run_id), handle.hashes_cursor
     )
-    for record in records:
-        announced = wire.decode_theta_hash(record.body)
-        if announced.run_id == run_id:
-            handle.state.announce(
-                wire.peer_id_str(record.author), record.seq, announced.round, announced.sha256
-            )
+    # A page cut short by its limit: take the other topic's records only up to where it
+    # stopped (the rest come with the next page), so store order holds across pages.
+    cut = [end for end, more in ((grads_end, grads_more), (hashes_end, hashes_more)) if more]
+    end = min(cut, default=max(grads_end, hashes_end))
+    log = [(c, r) for c, r in in_store_order(grads, hashes) if c <= end]
+    handle.grads_cursor, handle.hashes_cursor = min(grads_end, end), min(hashes_end, end)
+    if log:
+        await handle.call(take, handle.state, [record for _, record in log])
 
 
 # -- pull transport -----------------------------------------------------------------

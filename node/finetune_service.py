@@ -43,8 +43,6 @@ from node.finetune_defaults import (
 from node.finetune_exchange import (
     announce,
     announces_at,
-    grads_topic,
-    hashes_topic,
     now_ms,
     publish,
     pull,
@@ -53,6 +51,7 @@ from node.finetune_exchange import (
     repair,
     tail_run,
 )
+from node.finetune_log import grads_topic, hashes_topic
 from node.finetune_run import RunState
 from node.finetune_spec import new_spec, spec_differences
 from node.finetune_task import Backend, RunError

@@ -6,8 +6,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from models.spsa.replica import Checkpoint, Replica
+from node import finetune_finality as finality
 from node import wire
 from node.config import STORE_FILE
+from node.finetune_log import Stored, grads_topic, hashes_topic, in_store_order, take
 from node.finetune_run import RunState
 from node.finetune_task import RunError
 from node.store import Store, StoreError
@@ -17,17 +20,73 @@ class VerifyError(RuntimeError):
     """The run or its log cannot be verified; the message says why."""
 
 
-def _records(store: Store, topic: str) -> list[wire.SignedRecord]:
-    out: list[wire.SignedRecord] = []
+def _records(store: Store, topic: str) -> list[Stored]:
+    out: list[Stored] = []
     cursor, more = 0, True
     while more:
         rows, cursor, more = store.records_since(topic, cursor, 4096, 1 << 26)
-        out.extend(wire.decode_record(r.blob) for r in rows)
+        out.extend((r.cursor, wire.decode_record(r.blob)) for r in rows)
     return out
 
 
+def majority_checkpoint(
+    state: RunState, checkpoint: int
+) -> tuple[Checkpoint, list[finality.WindowKey]] | None:
+    """The majority's θ at ``checkpoint`` and its window, rebuilt from our own records: the
+    first replay that leaves out one record of the rounds since our last agreed checkpoint
+    and gives the final hash.
+
+    What a live node in this place did: a record (its own, say) reached the others only
+    after they had declared ``checkpoint`` final without it, so it adopted their checkpoint
+    (``RunState.adopt``); offline, the log holds that θ's records, less the one refused.
+    """
+    replica, announced = state.replica, state.announced
+    final = finality.majority_hash(replica, checkpoint, announced.get(checkpoint, {}))
+    agreed = [
+        r
+        for r, c in replica.checkpoints.items()
+        if r < checkpoint
+        and finality.majority_hash(replica, r, announced.get(r, {})) == bytes.fromhex(c.sha256)
+    ]
+    if final is None or not agreed:
+        return None
+    floor = max(agreed)
+    first = floor - finality.history_rounds(replica)
+    held = [rec for r, by in replica.log.items() if first <= r < checkpoint for rec in by.values()]
+    for left_out in (rec for rec in held if rec.round >= floor):
+        trial = Replica.from_checkpoint(replica.config, replica.layout, replica.checkpoints[floor])
+        for record in held:
+            if record is not left_out:
+                trial.offer(record)
+        trial.run_to(checkpoint)
+        found = trial.checkpoints[checkpoint]
+        if bytes.fromhex(found.sha256) == final:
+            return found, finality.window_keys(trial, checkpoint)
+    return None
+
+
+def adopt_offline(state: RunState) -> list[int]:
+    """Adopt, as the live node did, each final checkpoint our replay misses by one record."""
+    adopted: list[int] = []
+    for r in sorted(state.announced):
+        if r > state.replica.round or state.settle(r)[0] != "adopt":
+            continue
+        found = majority_checkpoint(state, r)
+        if found is not None:
+            checkpoint, window = found
+            blob = checkpoint.to_bytes(state.replica.layout)
+            if state.adopt(r, blob, window) == "adopted":
+                adopted.append(r)
+    return adopted
+
+
 def verify_run(data_dir: Path, run_id: str) -> dict[str, Any]:
-    from node.finetune_exchange import grads_topic, hashes_topic
+    """Replay a run's stored log as the live replica takes it; the report of every hash."""
+    return replayed(data_dir, run_id)[1]
+
+
+def replayed(data_dir: Path, run_id: str) -> tuple[RunState, dict[str, Any]]:
+    """The run's state rebuilt from the stored log alone, and its ``verify_run`` report."""
     from node.identity import load_or_create_identity
 
     try:
@@ -35,7 +94,7 @@ def verify_run(data_dir: Path, run_id: str) -> dict[str, Any]:
     except StoreError as exc:
         raise VerifyError(str(exc)) from exc
     with store:
-        specs = [wire.decode_run_spec(r.body) for r in _records(store, wire.RUNS_TOPIC)]
+        specs = [wire.decode_run_spec(r.body) for _, r in _records(store, wire.RUNS_TOPIC)]
         grads = _records(store, grads_topic(run_id))
         hashes = _records(store, hashes_topic(run_id))
     spec = next((s for s in specs if s.run_id == run_id), None)
@@ -46,19 +105,15 @@ def verify_run(data_dir: Path, run_id: str) -> dict[str, Any]:
         state = RunState.open(spec, self_id, backend="none")  # replay needs no forward
     except RunError as exc:
         raise VerifyError(str(exc)) from exc
-    for record in grads:
+    log = [record for _, record in in_store_order(grads, hashes)]
+    for record in log:
         wire.check_record(record)
-        grad = wire.decode_grad(record.body)
-        if grad.round == record.seq:
-            state.offer(wire.peer_id_str(record.author), grad)
-    for record in hashes:
-        announced = wire.decode_theta_hash(record.body)
-        state.announce(
-            wire.peer_id_str(record.author), record.seq, announced.round, announced.sha256
-        )
+    take(state, log, closed=False)  # the live replica's rule for which records count
     elapsed = (int(time.time() * 1000) - spec.start_ms) // spec.round_ms
     state.advance_to(max(0, min(spec.rounds, elapsed)))
+    adopted = adopt_offline(state)
     summary = state.summary()
+    summary["adopted"] = adopted
     if state.replica.round == spec.rounds:  # the final hash is announced as round `rounds`
         final = state.announced.get(spec.rounds, {})
         summary["checkpoints"][str(spec.rounds)] = {
@@ -68,4 +123,4 @@ def verify_run(data_dir: Path, run_id: str) -> dict[str, Any]:
         }
     checked = [c for c in summary["checkpoints"].values() if c["agree"] or c["disagree"]]
     summary["ok"] = bool(checked) and all(not c["disagree"] for c in checked)
-    return summary
+    return state, summary
