@@ -134,14 +134,11 @@ class Catchup:
         try:
             with trio.fail_after(timeout):
                 answer = await exchange()
-        except trio.TooSlowError as exc:
-            self.schedule.failed(peer, timed_out=True)
-            raise PeerTimeout(f"{peer} did not answer within {timeout} s") from exc
-        except (P2PError, wire.WireError) as exc:
+        except (trio.TooSlowError, P2PError, wire.WireError) as exc:
             slow = _timed_out(exc)
             self.schedule.failed(peer, timed_out=slow)
             if slow:
-                raise PeerTimeout(str(exc)) from exc
+                raise PeerTimeout(f"{peer} did not answer within {timeout} s") from exc
             raise
         self.schedule.answered(peer, trio.current_time())
         return answer
@@ -245,6 +242,9 @@ class Catchup:
                     log.info("caught up %d records of %s from %s", new, topic, peer)
         except PeerTimeout as exc:
             log.info("catch-up from %s stopped: %s", peer, exc)
+        except Exception:  # a peer's answer must never end the loop (DESIGN.md §9)
+            self.schedule.failed(peer, timed_out=False)
+            log.exception("catch-up from %s failed", peer)
         finally:
             self.schedule.finish(peer, trio.current_time(), found=found)
 
