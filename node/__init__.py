@@ -16,6 +16,7 @@
 - ``framing.py``         — length-prefixed frames on streams; records packed into batches.
 - ``daemon.py``          — the trio nursery that ties p2p, store, control and services together.
 - ``catchup.py``         — sync pulls, heads checks that back off while peers are quiet, samples.
+- ``pull_schedule.py``   — whom catch-up visits next, how many at once, per-peer failure counts.
 - ``backoff.py``         — a delay that doubles while nothing happens, reset when something does.
 - ``services.py``        — which services a node runs.
 - ``cli.py``             — the ``byteswarm`` command line; ``run_cli.py`` — ``byteswarm run``.

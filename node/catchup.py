@@ -6,6 +6,9 @@ exchange) and pulls only the topics that moved past our cursor there. A pull ans
 the records stored after the asker's cursor, minus the (author, seq) ranges the asker says
 it holds; the cursor moves only after the pulled records are committed, so a crash re-pulls.
 
+Peers are visited concurrently, each request under a deadline (``sync.timeout``); whom
+to visit when, and each peer's own failure backoff, is node/pull_schedule.py's business.
+
 Heads checks back off while a peer is quiet: the delay doubles after each check that found
 nothing to pull, from ``sync.interval`` up to ``sync.idle_max_interval``, and drops back to
 ``sync.interval`` when a check finds something or any new record of a topic this loop
@@ -17,14 +20,16 @@ a record whose gossip was lost in a quiet swarm arrives up to ``idle_max_interva
 
 from __future__ import annotations
 
+import functools
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import trio
 
 from node import wire
-from node.backoff import Backoff
 from node.p2p import P2PError
+from node.pull_schedule import PullSchedule
 
 if TYPE_CHECKING:
     from node.daemon import Daemon
@@ -34,6 +39,11 @@ HEADS_PROTOCOL = "/byteswarm/sync-heads/1.0.0"
 SAMPLE_PROTOCOL = "/byteswarm/sample/1.0.0"
 SYNC_SCAN_ROWS = 8192
 """Rows a sync answer may read past (most of them held by the asker) before it replies."""
+T = TypeVar("T")
+
+
+class PeerTimeout(P2PError):
+    """A peer did not answer a catch-up request within ``sync.timeout``."""
 
 
 class Catchup:
@@ -42,7 +52,7 @@ class Catchup:
     def __init__(self, daemon: Daemon) -> None:
         self.daemon = daemon
         self._cursors: dict[tuple[str, str], int] = {}
-        self._quiet: dict[str, Backoff] = {}
+        self.schedule = PullSchedule(daemon.config.sync)
         self.service_pulled: set[str] = set()
         """Topics a service pulls on its own schedule for now: the loop still pulls them
         from a newly connected peer, but leaves them out of its periodic rounds."""
@@ -57,8 +67,15 @@ class Catchup:
         """A new record of ``topic`` was stored: the swarm is not quiet, check every peer
         at the base interval again (unless a service pulls that topic itself)."""
         if topic not in self.service_pulled:
-            for backoff in self._quiet.values():
-                backoff.reset()
+            self.schedule.saw_new()
+
+    def penalties(self) -> dict[str, int]:
+        """Catch-up requests each peer let time out or answered with an error."""
+        return self.schedule.penalties()
+
+    def status(self) -> dict[str, Any]:
+        """The ``catchup`` section of the status document."""
+        return self.schedule.status(self.daemon.p2p.connected_peers())
 
     # -- serving ---------------------------------------------------------------------
 
@@ -110,6 +127,26 @@ class Catchup:
             self._cursors[(peer, topic)] = cursor
         return cursor
 
+    async def _ask(self, peer: str, exchange: Callable[[], Awaitable[T]]) -> T:
+        """One request to ``peer`` under the per-request deadline, counted for the peer."""
+        timeout = self.daemon.config.sync.timeout
+        self.schedule.asking(peer, trio.current_time())
+        try:
+            with trio.fail_after(timeout):
+                answer = await exchange()
+        except (trio.TooSlowError, P2PError, wire.WireError) as exc:
+            slow = _timed_out(exc)
+            self.schedule.failed(peer, timed_out=slow)
+            if slow:
+                raise PeerTimeout(f"{peer} did not answer within {timeout} s") from exc
+            raise
+        self.schedule.answered(peer, trio.current_time())
+        return answer
+
+    def _bad_answer(self, peer: str, message: str) -> P2PError:
+        self.schedule.failed(peer, timed_out=False)
+        return P2PError(message)
+
     async def pull(self, peer: str, topic: str) -> int:
         """Pull every record of ``topic`` that ``peer`` stored after our cursor; returns
         how many were new."""
@@ -125,10 +162,11 @@ class Catchup:
                 )
             ]
             request = wire.SyncRequest(wire.WIRE_VERSION, topic, cursor, 256, held)
-            response = await daemon.p2p.sync_from(peer, request)
+            ask = functools.partial(daemon.p2p.sync_from, peer, request)
+            response = await self._ask(peer, ask)
             new += await self._ingest_checked(peer, topic, response.records, "sync")
             if response.next_cursor <= cursor and response.more:
-                raise P2PError(f"peer {peer} sent a non-advancing cursor")
+                raise self._bad_answer(peer, f"peer {peer} sent a non-advancing cursor")
             if response.next_cursor != cursor:
                 await daemon.db(daemon.store.set_cursor, peer, topic, response.next_cursor)
             self._cursors[(peer, topic)] = response.next_cursor
@@ -141,9 +179,11 @@ class Catchup:
         daemon = self.daemon
         request = wire.encode(wire.SampleRequest(wire.WIRE_VERSION, topic, limit))
         max_bytes = daemon.config.sync.max_response_bytes
-        data = await daemon.p2p.request(peer, SAMPLE_PROTOCOL, request, max_bytes)
+        ask = functools.partial(daemon.p2p.request, peer, SAMPLE_PROTOCOL, request, max_bytes)
+        data = await self._ask(peer, ask)
         packed = wire.decode_packed_sync_response(data, max_bytes)
         if packed.topic != topic or len(packed.records) > limit:
+            self.schedule.failed(peer, timed_out=False)
             raise wire.WireError(f"asked for {limit} records of {topic!r}, got another answer")
         records = wire.unpack_sync_response(packed).records
         return await self._ingest_checked(peer, topic, records, "sample")
@@ -156,71 +196,92 @@ class Catchup:
             return 0
         valid = await trio.to_thread.run_sync(_verified, topic, records)
         if len(valid) != len(records):
+            self.schedule.failed(peer, timed_out=False)
             log.warning("peer %s sent %d invalid %s records", peer, len(records) - len(valid), what)
         return await self.daemon.ingest(valid, peer)
 
     async def topics_behind(self, peer: str) -> list[str]:
-        """Our topics whose log at ``peer`` goes past our cursor there (all, if it cannot say)."""
+        """Our topics whose log at ``peer`` goes past our cursor there (all, if it answers
+        with an error); raises PeerTimeout if it does not answer."""
         topics = [t for t in self.daemon.topics if t not in self.service_pulled]
         behind: list[str] = []
         for start in range(0, len(topics), wire.MAX_HEADS_TOPICS):
             part = topics[start : start + wire.MAX_HEADS_TOPICS]
             request = wire.encode(wire.SyncHeadsRequest(wire.WIRE_VERSION, part))
+            ask = functools.partial(self.daemon.p2p.request, peer, HEADS_PROTOCOL, request, 1024)
             try:
-                data = await self.daemon.p2p.request(peer, HEADS_PROTOCOL, request, 1024)
-                heads = wire.decode_sync_heads_response(data).heads
+                heads = wire.decode_sync_heads_response(await self._ask(peer, ask)).heads
+                if len(heads) != len(part):
+                    raise self._bad_answer(peer, f"{len(heads)} heads for {len(part)} topics")
+            except PeerTimeout:
+                raise
             except (P2PError, wire.WireError) as exc:
                 log.info("sync heads from %s failed (%s): pulling every topic", peer, exc)
-                return topics
-            if len(heads) != len(part):
                 return topics
             for topic, head in zip(part, heads, strict=True):
                 if head > await self._cursor(peer, topic):
                     behind.append(topic)
         return behind
 
-    async def run(self) -> None:
-        """Pull everything from each newly connected peer, then check each peer's heads
-        once its (backed-off) delay since the last check is up, and pull what moved."""
-        daemon = self.daemon
-        settings = daemon.config.sync
-        checked: dict[str, float] = {}
-        while True:
-            peers = set(daemon.p2p.connected_peers())
-            for peer in sorted(peers):
-                known = peer in checked
-                quiet = self._quiet.setdefault(
-                    peer,
-                    Backoff(settings.interval, max(settings.interval, settings.idle_max_interval)),
-                )
-                if known and trio.current_time() < checked[peer] + quiet.delay:
+    async def _visit(self, peer: str, known: bool) -> None:
+        """One round with ``peer``: every topic on the first visit since it connected,
+        afterwards the topics its heads say moved. A timeout ends the visit."""
+        found = not known
+        try:
+            topics = await self.topics_behind(peer) if known else list(self.daemon.topics)
+            found = found or bool(topics)
+            for topic in topics:
+                try:
+                    new = await self.pull(peer, topic)
+                except PeerTimeout:
+                    raise
+                except (P2PError, wire.WireError) as exc:
+                    log.info("sync of %s from %s failed: %s", topic, peer, exc)
                     continue
-                checked[peer] = trio.current_time()
-                if not known:
-                    addrs = daemon.p2p.peer_addrs(peer)
-                    await daemon.db(daemon.store.upsert_peer, peer, addrs, True, "connect")
-                    await daemon.db(daemon.store.add_event, "peer", f"connected to {peer}")
-                # A new peer: pull everything; later rounds ask for heads first (one exchange).
-                topics = await self.topics_behind(peer) if known else list(daemon.topics)
-                if known and not topics:
-                    quiet.lengthen()
-                else:
-                    quiet.reset()
-                for topic in topics:
-                    try:
-                        new = await self.pull(peer, topic)
-                        if new:
-                            log.info("caught up %d records of %s from %s", new, topic, peer)
-                    except (P2PError, wire.WireError) as exc:
-                        log.info("sync of %s from %s failed: %s", topic, peer, exc)
+                if new:
+                    log.info("caught up %d records of %s from %s", new, topic, peer)
+        except PeerTimeout as exc:
+            log.info("catch-up from %s stopped: %s", peer, exc)
+        except Exception:  # a peer's answer must never end the loop (DESIGN.md §9)
+            self.schedule.failed(peer, timed_out=False)
+            log.exception("catch-up from %s failed", peer)
+        finally:
+            self.schedule.finish(peer, trio.current_time(), found=found)
+
+    async def run(self) -> None:
+        """Visit each newly connected peer, then each peer whose (backed-off) delay is up,
+        best first, as many at once as the schedule has room for."""
+        daemon = self.daemon
+        schedule = self.schedule
+        connected: set[str] = set()
+        async with trio.open_nursery() as visits:
+            while True:
+                peers = set(daemon.p2p.connected_peers())
+                for peer in sorted(peers - connected):
+                    await self._record_peer(peer, True)
+                for gone in sorted(connected - peers):
+                    schedule.disconnected(gone)
+                    await self._record_peer(gone, False)
+                connected = peers
+                now = trio.current_time()
+                for peer in schedule.due(peers, now):
+                    if not schedule.has_room(now):
                         break
-            for gone in set(checked) - peers:
-                del checked[gone]
-                self._quiet.pop(gone, None)
-                addrs = daemon.p2p.peer_addrs(gone)
-                await daemon.db(daemon.store.upsert_peer, gone, addrs, False, "connect")
-                await daemon.db(daemon.store.add_event, "peer", f"disconnected from {gone}")
-            await trio.sleep(0.25)
+                    visits.start_soon(self._visit, peer, schedule.start(peer))
+                await trio.sleep(0.25)
+
+    async def _record_peer(self, peer: str, up: bool) -> None:
+        daemon = self.daemon
+        await daemon.db(daemon.store.upsert_peer, peer, daemon.p2p.peer_addrs(peer), up, "connect")
+        what = f"connected to {peer}" if up else f"disconnected from {peer}"
+        await daemon.db(daemon.store.add_event, "peer", what)
+
+
+def _timed_out(exc: BaseException | None) -> bool:
+    """Whether ``exc`` was caused by a deadline (rpc.py chains the TooSlowError)."""
+    while exc is not None and not isinstance(exc, trio.TooSlowError):
+        exc = exc.__cause__ or exc.__context__
+    return exc is not None
 
 
 def _verified(topic: str, records: list[wire.SignedRecord]) -> list[wire.SignedRecord]:

@@ -74,6 +74,13 @@ class SyncConfig:
     """Largest sync response we send or read."""
     timeout: float = 10.0
     """Seconds before a sync request is abandoned."""
+    max_in_flight: int = 6
+    """Peers catch-up asks at once; a peer that has not answered within ``stall_after``
+    seconds stops counting (its request runs on to ``timeout``; 4 × this many in all)."""
+    stall_after: float = 1.0
+    """Seconds after which an unanswered catch-up request frees its slot for another peer."""
+    failure_max_interval: float = 300.0
+    """Cap of a failing peer's own backoff (doubling from ``interval`` per failed visit)."""
 
 
 @dataclass(frozen=True)

@@ -242,6 +242,7 @@ class Daemon:
             uptime_s=round(time.time() - self._started, 1),
             records=self._stored_counts,
             services=[s.name for s in self.services],
+            catchup=self.catchup.status(),
             # A device node must never have loaded these (DESIGN.md §1); tests check it.
             heavy_modules=sorted(m for m in ("torch", "textual") if m in sys.modules),
         )

@@ -1,7 +1,8 @@
-"""The catch-up loop: which topics its heads checks cover, and how often it checks."""
+"""The catch-up loop: which topics its heads checks cover, how often, and who goes first."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from node.backoff import Backoff
 from node.catchup import HEADS_PROTOCOL
 from node.config import load_config
 from node.daemon import Daemon
+from node.p2p import P2PError
 
 
 def test_periodic_heads_skip_topics_a_service_pulls_itself(tmp_path: Path) -> None:
@@ -64,10 +66,12 @@ class QuietPeer:
         return wire.SyncResponse(wire.WIRE_VERSION, [], request.cursor, False)
 
 
-def _run_loop(tmp_path: Path, seconds: float, during: Any = None) -> QuietPeer:
+def _run_loop(
+    tmp_path: Path, seconds: float, during: Any = None, peer: QuietPeer | None = None
+) -> QuietPeer:
     config = load_config(None, data_dir=str(tmp_path))
     daemon = Daemon(config)
-    peer = QuietPeer()
+    peer = peer or QuietPeer()
     daemon.p2p = peer  # type: ignore[assignment]
 
     async def db(fn: Any, *args: Any) -> Any:  # in the trio thread: the mock clock's
@@ -132,3 +136,69 @@ def test_backoff_doubles_to_its_cap_and_resets() -> None:
     assert backoff.delay == 5.0
     with pytest.raises(ValueError, match="base <= cap"):
         Backoff(10.0, 5.0)
+
+
+class SilentCrowd(QuietPeer):
+    """One quiet honest peer behind 20 peers (whose ids sort first) that never answer."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.silent = [f"a-silent-{i:02}" for i in range(20)]
+        self.asked_silent: dict[str, list[float]] = {p: [] for p in self.silent}
+        self.waiting = self.most_waiting = 0
+
+    def connected_peers(self) -> list[str]:
+        return [*self.silent, "b-honest"]
+
+    async def _never(self, peer: str) -> None:
+        self.asked_silent[peer].append(trio.current_time())
+        self.waiting += 1
+        self.most_waiting = max(self.most_waiting, self.waiting)
+        try:
+            await trio.sleep(10.0)  # sync.timeout, as rpc.py's requests give up
+        finally:
+            self.waiting -= 1
+        raise P2PError(f"request to {peer} timed out") from trio.TooSlowError()
+
+    async def request(self, peer: str, protocol: str, data: bytes, max_bytes: int) -> bytes:
+        if peer != "b-honest":
+            await self._never(peer)
+        return await super().request(peer, protocol, data, max_bytes)
+
+    async def sync_from(self, peer: str, request: wire.SyncRequest) -> wire.SyncResponse:
+        if peer != "b-honest":
+            await self._never(peer)
+        self.heads_checks.append(trio.current_time())  # the first visit pulls: count it
+        return await super().sync_from(peer, request)
+
+
+def test_silent_peers_back_off_alone_and_the_honest_peer_keeps_its_pace(tmp_path: Path) -> None:
+    crowd = SilentCrowd()
+    checks: dict[str, Any] = {}
+
+    async def new_record_at_200(daemon: Daemon) -> None:
+        await trio.sleep_until(200.0)
+        checks["before"] = {p: len(t) for p, t in crowd.asked_silent.items()}
+        daemon.catchup.saw_new(wire.NOTES_TOPIC)
+        await trio.sleep_until(206.0)
+        checks["after"] = {p: len(t) for p, t in crowd.asked_silent.items()}
+        checks["penalties"] = daemon.catchup.penalties()
+        checks["status"] = daemon.catchup.status()
+
+    _run_loop(tmp_path, 400.0, new_record_at_200, crowd)
+    first = crowd.heads_checks[0]
+    assert first < 5.0  # 20 silent peers ahead of it by id held it ~200 s before issue 16
+    heads = [t for t in crowd.heads_checks if t > first + 1.0]  # the first visit's pulls
+    gaps = [b - a for a, b in itertools.pairwise(heads)]
+    assert [round(g / 5) * 5 for g in gaps[:3]] == [10, 20, 40]  # as if it were alone
+    assert any(200.0 <= t < 206.0 for t in heads)  # the new record: checked again at once
+    assert checks["after"] == checks["before"]  # ... and no silent peer asked sooner
+    for times in crowd.asked_silent.values():
+        waits = [b - a for a, b in itertools.pairwise(times)]
+        # asked, 10 s deadline, then 10, 20, 40, 80 ... s of its own backoff
+        assert waits[:3] == pytest.approx([20.0, 30.0, 50.0], abs=1.0)
+    assert crowd.most_waiting <= 24  # 4 × sync.max_in_flight
+    assert set(checks["penalties"]) == set(crowd.silent)
+    honest = checks["status"]["peers"]["b-honest"]
+    assert honest["timeouts"] == 0 and honest["last_success"] is not None
+    assert checks["status"]["peers"]["a-silent-00"]["timeouts"] >= 3
