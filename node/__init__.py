@@ -17,7 +17,7 @@
 - ``daemon.py``          — the trio nursery that ties p2p, store, control and services together.
 - ``catchup.py``         — sync pulls, heads checks that back off while peers are quiet, samples.
 - ``backoff.py``         — a delay that doubles while nothing happens, reset when something does.
-- ``services.py``        — which services a node runs.
+- ``services.py``        — which services a node runs; ``ml_logs.py`` — quiet torch/ONNX logs.
 - ``cli.py``             — the ``byteswarm`` command line; ``run_cli.py`` — ``byteswarm run``.
 - ``rank_records.py``    — catalogue items and click records; ``rank_tail.py`` — the index
   kept up to date with the store; ``rank_service.py`` — G-Rank in the daemon (pulls);

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -122,3 +124,31 @@ def test_a_learner_that_fell_behind_takes_every_queued_upload_at_once() -> None:
     assert list(merged["a"].scores) == [1, 3, 3]  # oldest first, nothing dropped
     assert list(merged["b"].scores) == [2, 4, 4, 4]
     assert merged["b"].images.shape == (4, 16, 16)
+
+
+QUIET_EXPORT = """
+import logging, sys
+logging.basicConfig(level=logging.INFO, stream=sys.stderr)
+from node.config import load_config
+from node.services import default_services
+default_services(load_config(None, data_dir=sys.argv[1], role="cloud"))
+from export.device import load_device
+from models.adapt.onnx_export import export_device_onnx
+from models.adapt.prompts import family_by_name
+export_device_onnx(load_device(None).fold(), family_by_name("filter_feature"))
+print("exported")
+"""
+
+
+def test_a_cloud_node_exports_its_device_model_without_library_noise(tmp_path: Path) -> None:
+    """The cloud loads torch and exports the device model: no onnxscript/onnx_ir INFO lines,
+    torchvision notices or torch FutureWarnings reach its log, even at --log-level info."""
+    result = subprocess.run(
+        [sys.executable, "-c", QUIET_EXPORT, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "exported"
+    assert result.stderr == ""
