@@ -30,7 +30,7 @@
   ``finetune_exchange.py`` — tailing, hash announcements, repair, the pull transport;
   ``finetune_verify.py`` — replay a stored log; ``finetune_cli.py`` — train.
 - ``adapt_device.py``    — adapt, device role; ``adapt_cloud.py`` — cloud role;
-  ``adapt_cli.py`` — adapt status.
+  ``adapt_budget.py`` — when adaptation may work; ``adapt_cli.py`` — adapt status, start, stop.
 - ``swarm.py``           — a local swarm of real daemons (demo, integration tests, bench).
 - ``demo.py``            — ``byteswarm demo``: the stages that run every service end to end.
 """
