@@ -18,7 +18,7 @@
 - ``catchup.py``         — sync pulls, heads checks that back off while peers are quiet, samples.
 - ``pull_schedule.py``   — whom catch-up visits next, how many at once, per-peer failure counts.
 - ``backoff.py``         — a delay that doubles while nothing happens, reset when something does.
-- ``services.py``        — which services a node runs.
+- ``services.py``        — which services a node runs; ``ml_logs.py`` — quiet torch/ONNX logs.
 - ``cli.py``             — the ``byteswarm`` command line; ``run_cli.py`` — ``byteswarm run``.
 - ``rank_records.py``    — catalogue items and click records; ``rank_tail.py`` — the index
   kept up to date with the store; ``rank_service.py`` — G-Rank in the daemon (pulls);
@@ -31,7 +31,7 @@
   ``finetune_exchange.py`` — tailing, hash announcements, repair, the pull transport;
   ``finetune_verify.py`` — replay a stored log; ``finetune_cli.py`` — train.
 - ``adapt_device.py``    — adapt, device role; ``adapt_cloud.py`` — cloud role;
-  ``adapt_cli.py`` — adapt status.
+  ``adapt_budget.py`` — when adaptation may work; ``adapt_cli.py`` — adapt status, start, stop.
 - ``swarm.py``           — a local swarm of real daemons (demo, integration tests, bench).
 - ``demo.py``            — ``byteswarm demo``: the stages that run every service end to end.
 """

@@ -1,11 +1,15 @@
-"""``byteswarm adapt status``: the adapt service as the node last reported it."""
+"""``byteswarm adapt status|start|stop``: the adapt service as the node last reported it,
+and the operator's switch for its work (``node/adapt_budget.py``)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from node.cli import _emit, _open_store, cli, data_dir_option, json_option
+import click
+
+from node.adapt_budget import START, STOP, describe
+from node.cli import UserError, _emit, _open_store, cli, data_dir_option, json_option, send_control
 
 
 @cli.group()
@@ -46,4 +50,52 @@ def status(data_dir: Path | None, as_json: bool) -> None:
         ]
     else:
         lines = [str(data.get("note"))]
+    if "budget" in data:
+        lines.insert(0, describe(data["budget"]))
     _emit(data, as_json, "\n".join(lines))
+
+
+def _control(data_dir: Path | None, command: str, args: dict[str, Any]) -> dict[str, Any]:
+    with _open_store(data_dir) as store:
+        found = store.read_status("node")
+    if not (found and found[1].get("running")):
+        raise UserError("no running node here; start one with: byteswarm run")
+    return send_control(data_dir, command, args)
+
+
+@adapt.command()
+@data_dir_option
+@json_option
+@click.option(
+    "--samples",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Stop after this many samples (device: images processed; cloud: images learned "
+    "from). Default: no sample limit.",
+)
+@click.option(
+    "--minutes",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Stop after this many minutes. Default: no time limit.",
+)
+def start(data_dir: Path | None, as_json: bool, samples: int | None, minutes: float | None) -> None:
+    """Start adaptation on the running node (device: predict and upload batches; cloud: load
+    torch and learn from uploads).
+
+    A node does no adaptation work until this is run: not on start-up, and not after a
+    restart (the start is not remembered). Without --samples or --minutes it runs until
+    `byteswarm adapt stop`; with them it stops by itself when either is spent. Starting
+    again replaces the budget. `byteswarm adapt status` shows what is left.
+    """
+    budget = _control(data_dir, START, {"samples": samples, "minutes": minutes})
+    _emit(budget, as_json, describe(budget))
+
+
+@adapt.command()
+@data_dir_option
+@json_option
+def stop(data_dir: Path | None, as_json: bool) -> None:
+    """Stop adaptation on the running node (a cloud keeps its models loaded)."""
+    budget = _control(data_dir, STOP, {})
+    _emit(budget, as_json, describe(budget))

@@ -7,7 +7,9 @@ as an ``adapt/prompts`` record addressed to the uploading device but never gossi
 upload's acknowledgement announces its version (a few bytes) and the device fetches the
 prompt itself over ``/byteswarm/adapt/prompt/1.0.0`` (announce small, fetch bulk), so a
 cloud serving many devices sends each prompt to its device only. One learner per device:
-each device sees its own stream.
+each device sees its own stream. It loads nothing (no torch) until ``byteswarm adapt
+start``, refuses uploads while idle, and stops learning when that start's budget of samples
+(images learned from) or minutes is spent (``node/adapt_budget.py``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import numpy as np
 import trio
 
 from node import wire
+from node.adapt_budget import AdaptBudget
 from node.config import AdaptConfig
 
 if TYPE_CHECKING:
@@ -87,14 +90,22 @@ class CloudAdapt:
     dropped: int = 0
     """Uploads acknowledged but not learned from: the queue was full."""
     note: str = "starting"
+    budget: AdaptBudget = field(default_factory=AdaptBudget)
+    _started: trio.Event = field(default_factory=trio.Event)
     _models: CloudModels | None = None
 
     async def run(self, daemon: Daemon) -> None:
-        self.note = "loading models (the first start trains the teacher: minutes)"
-        await daemon.db(daemon.store.write_status, "adapt", self.status())
-        self._models = await trio.to_thread.run_sync(
-            load_cloud_models, self.config.family, self.config.teacher_epochs
-        )
+        while self._models is None and not self.budget.allows():  # torch loads on start
+            self.note = f"idle: {self.budget.note}"
+            await daemon.db(daemon.store.write_status, "adapt", self.status())
+            with trio.move_on_after(1.0):
+                await self._started.wait()
+        if self._models is None:
+            self.note = "loading models (the first start trains the teacher: minutes)"
+            await daemon.db(daemon.store.write_status, "adapt", self.status())
+            self._models = await trio.to_thread.run_sync(
+                load_cloud_models, self.config.family, self.config.teacher_epochs
+            )
         self.note = "serving"
         daemon.p2p.handle(MODEL_PROTOCOL, self._serve_model, max_request_bytes=64)
         limit = wire.MAX_UPLOAD_BYTES + 9 * wire.MAX_UPLOAD_IMAGES + 256
@@ -106,6 +117,7 @@ class CloudAdapt:
         async with trio.open_nursery() as nursery:
             nursery.start_soon(self._learn, daemon, receive)
             while True:
+                self.note = "serving" if self.budget.allows() else f"idle: {self.budget.note}"
                 await daemon.db(daemon.store.write_status, "adapt", self.status())
                 await trio.sleep(1.0)
 
@@ -124,6 +136,7 @@ class CloudAdapt:
             "prompt_bytes_served": self.prompt_bytes,
             "refused": self.refused,
             "dropped": self.dropped,
+            "budget": self.budget.status(),
         }
 
     async def _serve_model(self, data: bytes, peer: str) -> bytes:
@@ -152,6 +165,9 @@ class CloudAdapt:
             if models is None or upload.model_sha256 != models.sha256 or upload.side != 16:
                 self.refused += 1
                 raise ValueError("upload for a device model this cloud does not hold")
+            if not self.budget.allows():
+                self.refused += 1
+                raise ValueError(f"adaptation is idle on this cloud: {self.budget.note}")
             images = np.frombuffer(upload.images, np.uint8).reshape(-1, 16, 16)
             scores = np.asarray(upload.scores, np.float32)
             try:  # learning takes longer than a request may wait: ack now, learn behind
@@ -171,7 +187,11 @@ class CloudAdapt:
         assert models is not None
         async for first in receive:
             for upload in _coalesced(first, receive):
+                if not self.budget.allows():  # stopped while these waited
+                    self.dropped += 1
+                    continue
                 await self._learn_one(daemon, models, upload)
+                self.budget.spend(len(upload.scores))
 
     async def _learn_one(self, daemon: Daemon, models: CloudModels, upload: Upload) -> None:
         """Label one (merged) upload, update that device's prompt and sign it for fetching."""
@@ -204,7 +224,10 @@ class CloudAdapt:
         )
 
     async def on_control(self, command: str, args: dict[str, Any]) -> dict[str, Any] | None:
-        return None
+        result = self.budget.on_control(command, args)
+        if self.budget.running:
+            self._started.set()
+        return result
 
 
 def _coalesced(first: Upload, receive: trio.MemoryReceiveChannel[Upload]) -> list[Upload]:

@@ -6,6 +6,8 @@ most uncertain fraction to its cloud, and, when the cloud acknowledges a newer p
 fetches it from the cloud over ``/byteswarm/adapt/prompt/1.0.0`` and applies it only if it
 is addressed to this device, signed by the paired cloud, and passes the validator (shape,
 dtype, hash, finite, norm bound, newer version); otherwise the last good prompt stays.
+It takes no batch until ``byteswarm adapt start``, and stops when that start's budget of
+samples or minutes is spent (``node/adapt_budget.py``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import numpy as np
 import trio
 
 from node import wire
+from node.adapt_budget import AdaptBudget
 from node.adapt_cloud import MODEL_PROTOCOL, PROMPT_PROTOCOL, UPLOAD_PROTOCOL
 from node.config import AdaptConfig
 
@@ -106,24 +109,30 @@ class DeviceAdapt:
     prompts_rejected: int = 0
     last_verdict: str = ""
     note: str = "starting"
+    budget: AdaptBudget = field(default_factory=AdaptBudget)
     _adapter: Any = None
     _clouds_cursor: int = 0
 
     async def run(self, daemon: Daemon) -> None:
         self._clouds_cursor = 0
-        try:
-            frames = await trio.to_thread.run_sync(camera, self.config)
-        except ImportError as exc:  # a device install without the simulated camera's data
-            self.note = f"no camera: {exc}"
-            await daemon.db(daemon.store.write_status, "adapt", self.status())
-            await trio.sleep_forever()
+        frames: Iterator[Any] | None = None
         while True:
             await daemon.db(daemon.store.write_status, "adapt", self.status())
             await trio.sleep(self.config.batch_interval)
+            if not self.budget.allows():  # no work until the operator starts it
+                self.note = f"idle: {self.budget.note}"
+                continue
             if not await self._paired(daemon):
                 continue
+            if frames is None:
+                try:
+                    frames = await trio.to_thread.run_sync(camera, self.config)
+                except ImportError as exc:  # a device install without the camera's data
+                    self.budget.stop(f"no camera: {exc}")
+                    continue
             batch = await trio.to_thread.run_sync(next, frames)
             await self._step(daemon, batch)
+            self.budget.spend(len(batch.labels))
 
     async def _paired(self, daemon: Daemon) -> bool:
         if not self.cloud:
@@ -237,10 +246,11 @@ class DeviceAdapt:
             "prompts_accepted": self.prompts_accepted,
             "prompts_rejected": self.prompts_rejected,
             "last_verdict": self.last_verdict,
+            "budget": self.budget.status(),
         }
 
     async def on_control(self, command: str, args: dict[str, Any]) -> dict[str, Any] | None:
-        return None
+        return self.budget.on_control(command, args)
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

@@ -81,8 +81,8 @@ class Catchup:
 
     async def serve_sync(self, request: wire.SyncRequest, peer: str) -> wire.SyncResponse:
         daemon = self.daemon
-        if request.topic not in daemon.topics:
-            raise wire.WireError(f"unknown topic {request.topic!r}")
+        if self._unfollowed(request.topic):
+            return wire.SyncResponse(wire.WIRE_VERSION, [], request.cursor, False)
         limit = min(request.limit, daemon.config.sync.max_records)
         budget = daemon.config.sync.max_response_bytes - 4096
         skip = {h.author: (h.first, h.last) for h in request.held}
@@ -101,14 +101,25 @@ class Catchup:
     async def serve_sample(self, data: bytes, peer: str) -> bytes:
         daemon = self.daemon
         request = wire.decode_sample_request(data)
-        if request.topic not in daemon.topics:
-            raise wire.WireError(f"unknown topic {request.topic!r}")
-        limit = request.limit  # at most MAX_SYNC_LIMIT (1,024), and bounded in bytes below
-        budget = daemon.config.sync.max_response_bytes - 4096
-        rows = await daemon.db(daemon.store.newest_records, request.topic, limit, budget)
+        if self._unfollowed(request.topic):
+            rows = []
+        else:
+            budget = daemon.config.sync.max_response_bytes - 4096
+            rows = await daemon.db(
+                daemon.store.newest_records, request.topic, request.limit, budget
+            )
+        # request.limit is at most MAX_SYNC_LIMIT (1,024), and the answer bounded in bytes
         records = [wire.decode_record(row.blob) for row in rows]
         response = wire.SyncResponse(wire.WIRE_VERSION, records, 0, False)
         return wire.encode(wire.pack_sync_response(response, request.topic))
+
+    def _unfollowed(self, topic: str) -> bool:
+        """A peer asked for a topic this node does not follow (a joiner pulls every topic
+        it follows from everyone): answered with nothing, counted, not an error."""
+        if topic in self.daemon.topics:
+            return False
+        self.daemon.p2p.counters["unfollowed_topic_requests"] += 1
+        return True
 
     async def serve_heads(self, data: bytes, peer: str) -> bytes:
         request = wire.decode_sync_heads_request(data)

@@ -130,6 +130,8 @@ class Daemon:
             for r in records
             if r.topic in self.topics
         ]
+        if len(rows) < len(records):  # a topic we do not follow: dropped quietly, counted
+            self.p2p.counters["unfollowed_topic_records"] += len(records) - len(rows)
         if not rows:
             return 0
         fresh = await self.db(self._insert_relayed, rows, source)

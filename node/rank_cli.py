@@ -8,6 +8,7 @@ With the daemon up, search and click go through it (warm index, pull after each 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -60,7 +61,11 @@ def _writable_store(data_dir: Path | None):  # type: ignore[no-untyped-def]
     "it does not rank high yet. Apps call this for every page they show.",
 )
 def search(data_dir: Path | None, as_json: bool, query: str, k: int, explore: bool) -> None:
-    """Rank the local catalogue for QUERY with G-Rank (works with no network)."""
+    """Rank the local catalogue for QUERY with G-Rank (works with no network).
+
+    When no item matches QUERY it says so and lists popular items under their own label,
+    never as results (--json then prints an empty list: it lists matches only).
+    """
     from models.rank.config import PRESETS
     from node.rank_records import RankError, check_query
     from node.rank_tail import open_tail
@@ -72,7 +77,7 @@ def search(data_dir: Path | None, as_json: bool, query: str, k: int, explore: bo
         raise UserError(str(exc)) from exc
     if _daemon_running(data_dir):
         args = {"query": query, "k": k, "explore": explore}
-        results = send_control(data_dir, "search", args)["results"]
+        answer = send_control(data_dir, "search", args)
     else:
         from node.identity import load_or_create_identity
 
@@ -80,9 +85,23 @@ def search(data_dir: Path | None, as_json: bool, query: str, k: int, explore: bo
         with _writable_store(data_dir) as store:
             preset = PRESETS[_config(data_dir).rank.preset]
             tail = open_tail(store, peer_id_str(identity.public_key), preset)
-            results = tail.search(query, k, explore)
-    text = "\n".join(f"{r['rank']:3}. {r['id']}  {r['title']} — {r['artist']}" for r in results)
-    _emit(results, as_json, text or "no results")
+            answer = tail.answer(query, k, explore)
+    results, popular = answer["results"], answer.get("popular", [])
+    _emit(results, as_json, _search_text(query, results, popular))
+
+
+def _search_text(query: str, results: list[dict[str, Any]], popular: list[dict[str, Any]]) -> str:
+    """The ranking, or, when nothing matches, that plainly, then popular items labelled as
+    such (the ranker's fallback is never shown as results; ``--json`` gives the matches)."""
+    lines = [f"{r['rank']:3}. {r['id']}  {r['title']} — {r['artist']}" for r in results]
+    if results:
+        return "\n".join(lines)
+    text = f"no items match {' '.join(query.split())!r}"
+    if popular:
+        text += "\npopular items (not matches):\n" + "\n".join(
+            f"   - {r['id']}  {r['title']} — {r['artist']}" for r in popular
+        )
+    return text
 
 
 @cli.command(name="click")

@@ -71,16 +71,30 @@ def parse_catalogue(lines: Iterable[str], source: str) -> list[Item]:
 
 
 def import_items(store: Store, items: list[Item]) -> int:
-    """Insert or replace ``items`` in one transaction (all or nothing)."""
-    sql = (
-        "INSERT INTO items (id, title, artist, tags, added_ms) VALUES (?, ?, ?, ?, ?)"
-        " ON CONFLICT (id) DO UPDATE SET title = excluded.title, artist = excluded.artist,"
-        " tags = excluded.tags, added_ms = excluded.added_ms"
-    )
+    """Insert or replace ``items`` in one transaction (all or nothing); returns how many.
+
+    A new or changed item gets a rowid above every rowid in the table, the catalogue's
+    version: ``IndexTail`` (a running daemon's index too) reads items past the last rowid it
+    saw, so it takes the new title on its next refresh. Unchanged items keep their row.
+    """
     now = int(time.time() * 1000)
     with store.transaction():
+        (top,) = store.db.execute("SELECT coalesce(max(rowid), 0) FROM items").fetchone()
+        next_rowid = int(top) + 1
         for item in items:
-            store.db.execute(sql, (item.id, item.title, item.artist, json.dumps(item.tags), now))
+            tags = json.dumps(item.tags)
+            held = store.db.execute(
+                "SELECT title, artist, tags FROM items WHERE id = ?", (item.id,)
+            ).fetchone()
+            if held is not None and tuple(held) == (item.title, item.artist, tags):
+                continue
+            store.db.execute("DELETE FROM items WHERE id = ?", (item.id,))
+            store.db.execute(
+                "INSERT INTO items (rowid, id, title, artist, tags, added_ms)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (next_rowid, item.id, item.title, item.artist, tags, now),
+            )
+            next_rowid += 1
     return len(items)
 
 

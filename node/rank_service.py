@@ -121,10 +121,10 @@ class RankService:
         if command == "search":
             await daemon.db(tail.refresh, daemon.store)
             query, k = str(args.get("query", "")), int(args.get("k", 10))
-            results = tail.search(query, k, bool(args.get("explore", False)))
+            answer = tail.answer(query, k, bool(args.get("explore", False)))
             with contextlib.suppress(trio.WouldBlock):
                 self._pull_now.send_nowait(None)  # G-Rank: pull after each local query
-            return {"query": args.get("query"), "results": results}
+            return {"query": args.get("query"), **answer}
         click = await daemon.db(
             make_click,
             daemon.store,

@@ -1,8 +1,10 @@
 """``IndexTail``: a node's G-Rank index kept up to date with its store.
 
 The rank service and the CLI's offline ``byteswarm search`` both rank through it: it tails
-the items table and the ``rank/clicks`` records (whoever wrote them: gossip, sync or the
-CLI), and converts a half-life counted in click rows with the rate the store has seen.
+the items table (past the last rowid seen: ``import_items`` gives a changed item a new,
+higher rowid, so a re-imported title reaches a running daemon's index) and the
+``rank/clicks`` records (whoever wrote them: gossip, sync or the CLI), and converts a
+half-life counted in click rows with the rate the store has seen.
 """
 
 from __future__ import annotations
@@ -80,23 +82,29 @@ class IndexTail:
         return added
 
     def search(self, query: str, k: int, explore: bool = False) -> list[dict[str, Any]]:
-        """The ranking for ``query``; ``explore`` shows a user's page with G-Rank's
-        exploration swap (probability ``explore_p``), so lower-ranked items get seen and
-        clicked; evaluation and scripts leave it off and get the served ranking."""
+        """The ranking for ``query`` (matches only: empty when nothing matches); ``explore``
+        shows a user's page with G-Rank's exploration swap (probability ``explore_p``), so
+        lower-ranked items get seen and clicked; evaluation and scripts leave it off and get
+        the served ranking."""
+        return self.answer(query, k, explore)["results"]
+
+    def answer(self, query: str, k: int, explore: bool = False) -> dict[str, list[dict[str, Any]]]:
+        """``{"results": matches, "popular": []}``, or, when no item matches ``query``,
+        ``{"results": [], "popular": ...}``: the ranker's fallback, popular items, which a
+        caller must show as such and never as results."""
         rng = np.random.default_rng() if explore else None
-        ranked = self.index.rank(check_query(query), k, explore_rng=rng)
-        out = []
-        for rank, item_id in enumerate(ranked, 1):
-            item = self.titles.get(item_id)
-            out.append(
-                {
-                    "rank": rank,
-                    "id": item_id,
-                    "title": item.title if item else "",
-                    "artist": item.artist if item else "",
-                }
-            )
-        return out
+        ranked, fallback = self.index.rank_or_popular(check_query(query), k, explore_rng=rng)
+        rows = [self._row(rank, item_id) for rank, item_id in enumerate(ranked, 1)]
+        return {"results": [] if fallback else rows, "popular": rows if fallback else []}
+
+    def _row(self, rank: int, item_id: str) -> dict[str, Any]:
+        item = self.titles.get(item_id)
+        return {
+            "rank": rank,
+            "id": item_id,
+            "title": item.title if item else "",
+            "artist": item.artist if item else "",
+        }
 
 
 def stored_click_rate(store: Store, now_ms: int | None = None) -> ClickRate:

@@ -7,6 +7,7 @@ from node.config import NodeConfig
 from node.daemon import Service
 from node.finetune_service import FinetuneService
 from node.finetune_task import Backend
+from node.ml_logs import quiet_ml_logs
 from node.rank_service import RankService
 
 
@@ -22,6 +23,8 @@ def default_services(config: NodeConfig) -> list[Service]:
     backend: Backend = "torch" if config.role == "cloud" else "onnxruntime"
     if finetune.backend != "auto":
         backend = finetune.backend
+    if config.role == "cloud" or backend == "torch":
+        quiet_ml_logs()  # before torch loads: its exporter's INFO lines are noise here
     services: list[Service] = [
         RankService(PRESETS[config.rank.preset]),
         FinetuneService(finetune.auto_join, backend, finetune.encoder_dir),

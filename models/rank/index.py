@@ -175,16 +175,24 @@ class RankIndex:
         A query with neither falls back to popular items. Passing ``explore_rng`` enables one
         swap with probability ``explore_p`` (a shown slot with any slot); evaluation passes None.
         """
+        return self.rank_or_popular(query, k, explore_rng)[0]
+
+    def rank_or_popular(
+        self, query: str, k: int | None = 10, explore_rng: np.random.Generator | None = None
+    ) -> tuple[list[str], bool]:
+        """``rank``'s answer and whether it is the popular fallback (nothing matched), so
+        a caller can show popular items as such and never as results."""
         normal = normalise_query(query)
         if not normal:
-            return []
+            return [], False
         meta = self._bm25.search(normal)
         clicks = self.click_scores(normal)
         matched = sorted(meta, key=lambda item: (-clicks.get(item, 0.0), -meta[item], item))
         click_only = [item for item in clicks if item not in meta and item in self._bm25]
         click_only.sort(key=lambda item: (-clicks[item], item))
         ranked = matched + click_only
-        if not ranked:
+        fallback = not ranked
+        if fallback:
             ranked = self.popular(k if k is not None else len(self._bm25))
         if (
             explore_rng is not None
@@ -194,7 +202,7 @@ class RankIndex:
             shown = len(ranked) if k is None else min(k, len(ranked))
             for _ in range(self.config.explore_swaps):
                 self._swap(ranked, shown, explore_rng)
-        return ranked if k is None else ranked[:k]
+        return (ranked if k is None else ranked[:k]), fallback
 
     def _swap(self, ranked: list[str], shown: int, rng: np.random.Generator) -> None:
         """One exploration swap in place, within ``explore_scope``."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +17,7 @@ from node.adapt_device import accept_prompt_record, make_adapter
 from node.config import STORE_FILE, AdaptConfig
 from node.identity import Identity
 from node.store import Store
-from node.swarm import Swarm, service_status
+from node.swarm import Swarm, run_cli, service_status
 
 FAMILY = "filter_feature"
 
@@ -78,6 +80,20 @@ def test_a_device_and_a_cloud_complete_upload_prompt_round_trips(tmp_path: Path)
         boot = swarm.address(cloud)
         device = swarm.start(boot, config="[adapt]\nbatch_interval = 0.3")
         bystander = swarm.start(boot, config="[adapt]\nenabled = false")
+        # Nothing adapts until an operator starts it: the cloud has not even loaded torch.
+        swarm.wait_for(
+            lambda: (
+                "idle" in adapt_status(cloud).get("note", "")
+                and "idle" in adapt_status(device).get("note", "")
+            ),
+            60,
+            "both adapt services to report idle",
+        )
+        assert "torch" not in (swarm.status(cloud) or {}).get("heavy_modules", ["?"])
+        assert adapt_status(device)["batches"] == 0
+        for d, budget in ((cloud, []), (device, ["--minutes", "30"])):
+            started = run_cli("adapt", "start", *budget, "--data-dir", str(d), timeout=60)
+            assert started.returncode == 0 and "adaptation running" in started.stdout
         status = swarm.wait_for(
             lambda: (s := adapt_status(device)).get("prompts_accepted", 0) >= 2 and s,
             400,
@@ -103,6 +119,12 @@ def test_a_device_and_a_cloud_complete_upload_prompt_round_trips(tmp_path: Path)
         for d in (cloud, device, bystander):
             with Store.open(d / STORE_FILE, readonly=True) as store:
                 assert store.records_since(wire.PROMPTS_TOPIC, 0, 10, 1 << 20)[0] == []
+        stopped = run_cli("adapt", "stop", "--data-dir", str(device), timeout=60)
+        assert "stopped by the operator" in stopped.stdout
+        swarm.wait_for(
+            lambda: "idle" in adapt_status(device).get("note", ""), 30, "the device to stop"
+        )
+        assert "torchvision" not in (cloud / "daemon.log").read_text(errors="replace")
 
 
 def test_a_learner_that_fell_behind_takes_every_queued_upload_at_once() -> None:
@@ -122,3 +144,31 @@ def test_a_learner_that_fell_behind_takes_every_queued_upload_at_once() -> None:
     assert list(merged["a"].scores) == [1, 3, 3]  # oldest first, nothing dropped
     assert list(merged["b"].scores) == [2, 4, 4, 4]
     assert merged["b"].images.shape == (4, 16, 16)
+
+
+QUIET_EXPORT = """
+import logging, sys
+logging.basicConfig(level=logging.INFO, stream=sys.stderr)
+from node.config import load_config
+from node.services import default_services
+default_services(load_config(None, data_dir=sys.argv[1], role="cloud"))
+from export.device import load_device
+from models.adapt.onnx_export import export_device_onnx
+from models.adapt.prompts import family_by_name
+export_device_onnx(load_device(None).fold(), family_by_name("filter_feature"))
+print("exported")
+"""
+
+
+def test_a_cloud_node_exports_its_device_model_without_library_noise(tmp_path: Path) -> None:
+    """The cloud loads torch and exports the device model: no onnxscript/onnx_ir INFO lines,
+    torchvision notices or torch FutureWarnings reach its log, even at --log-level info."""
+    result = subprocess.run(
+        [sys.executable, "-c", QUIET_EXPORT, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "exported"
+    assert result.stderr == ""

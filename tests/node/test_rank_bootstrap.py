@@ -90,8 +90,7 @@ def test_a_new_node_takes_the_newest_rows_of_one_peer_and_checks_them(tmp_path: 
         with pytest.raises(wire.WireError, match="got another answer"):
             await new.catchup.sample("old", wire.CLICKS_TOPIC, 4)  # it answers with 5
         new.p2p.request = _answer_from(old)  # type: ignore[method-assign]
-        with pytest.raises(wire.WireError, match="unknown topic"):
-            await new.catchup.sample("old", "byteswarm/elsewhere", 5)
+        assert await new.catchup.sample("old", "byteswarm/elsewhere", 5) == 0  # not followed
 
     try:
         trio.run(main)
@@ -115,3 +114,35 @@ def test_a_sample_may_be_larger_than_one_sync_page(tmp_path: Path) -> None:
     finally:
         old.store.close()
         new.store.close()
+
+
+def test_a_topic_the_node_does_not_follow_is_answered_empty_and_counted(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A joiner pulls every topic it follows from each peer; a peer that does not follow
+    one answers with nothing (no error, nothing logged) and counts it, and records of a
+    topic this node does not follow are dropped and counted the same way."""
+    alice = Identity.generate()
+    node = _daemon(tmp_path / "node")
+    elsewhere = "byteswarm/elsewhere"
+    note = wire.sign_record(
+        alice.seed, elsewhere, 0, 1, wire.encode(wire.Note(wire.WIRE_VERSION, "x", 1.0))
+    )
+
+    async def main() -> None:
+        ask = wire.SyncRequest(wire.WIRE_VERSION, elsewhere, 7, 256, [])
+        answer = await node.catchup.serve_sync(ask, "joiner")
+        assert (answer.records, answer.next_cursor, answer.more) == ([], 7, False)
+        sample = wire.encode(wire.SampleRequest(wire.WIRE_VERSION, elsewhere, 5))
+        packed = wire.decode_packed_sync_response(await node.catchup.serve_sample(sample, "j"))
+        assert packed.records == []
+        assert await node.ingest([note], "joiner") == 0
+
+    try:
+        with caplog.at_level("DEBUG"):
+            trio.run(main)
+    finally:
+        node.store.close()
+    assert node.p2p.counters["unfollowed_topic_requests"] == 2
+    assert node.p2p.counters["unfollowed_topic_records"] == 1
+    assert not [r for r in caplog.records if "unknown topic" in r.getMessage()]

@@ -254,3 +254,57 @@ def test_clicks_on_one_node_change_the_ranking_served_on_another(tmp_path: Path)
         for _ in range(3):
             send_control(clicker, "click", {"query": "blue", "item": target})
         swarm.wait_for(lambda: top(searcher) == target, 30, "the click to change the ranking")
+
+
+def test_a_reimported_title_replaces_the_old_one_in_a_live_index(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "s.db") as store:
+        import_items(store, parse_catalogue(write_catalogue(tmp_path / "c.jsonl").open(), "c"))
+        tail = open_tail(store, "me", BYTESWARM_V2)
+        assert tail.search("train", 1)[0]["title"] == "Blue Train"
+        renamed = [{**r, "title": "Blue Train (Mono)"} if r["id"] == "a2" else r for r in CATALOGUE]
+        path = write_catalogue(tmp_path / "renamed.jsonl", renamed)
+        import_items(store, parse_catalogue(path.open(), "renamed"))
+        tail.refresh(store)
+        assert [r["title"] for r in tail.search("mono", 3)] == ["Blue Train (Mono)"]
+        import_items(store, parse_catalogue(path.open(), "renamed"))  # the same again
+        assert tail.refresh(store) == 0 and len(tail.search("blue", 10)) == 3
+
+
+def test_a_query_that_matches_nothing_says_so_and_labels_popular_items(tmp_path: Path) -> None:
+    data = str(tmp_path / "d")
+    catalogue = str(write_catalogue(tmp_path / "c.jsonl"))
+    assert bs("items", "import", catalogue, "--data-dir", data).returncode == 0
+    assert bs("click", "blue", "a2", "--data-dir", data).returncode == 0
+    result = bs("search", "zzzz", "--data-dir", data)
+    assert result.returncode == 0
+    first, *rest = result.stdout.splitlines()
+    assert first == "no items match 'zzzz'"
+    assert rest[0].startswith("popular") and "Blue Train" in rest[1]
+    assert json.loads(bs("search", "zzzz", "--json", "--data-dir", data).stdout) == []
+    assert "no items match" not in bs("search", "blue", "--data-dir", data).stdout
+
+
+@pytest.mark.integration
+@pytest.mark.network
+def test_a_running_daemon_serves_a_reimported_catalogue(tmp_path: Path) -> None:
+    with Swarm(tmp_path / "swarm") as swarm:
+        d = swarm.start(config="[adapt]\nenabled = false")
+        swarm.address(d)
+        data = str(d)
+        assert (
+            bs(
+                "items", "import", str(write_catalogue(tmp_path / "c.jsonl")), "--data-dir", data
+            ).returncode
+            == 0
+        )
+        assert "Blue Train" in bs("search", "train", "--data-dir", data).stdout
+        renamed = [{**r, "title": "Blue Train (Mono)"} if r["id"] == "a2" else r for r in CATALOGUE]
+        path = write_catalogue(tmp_path / "renamed.jsonl", renamed)
+        assert (
+            bs("items", "import", str(path), "--data-dir", data).stdout.strip()
+            == "imported 4 items"
+        )
+        assert "Blue Train (Mono)" in bs("search", "train", "--data-dir", data).stdout
+        assert bs("click", "blue", "a3", "--data-dir", data).returncode == 0
+        none = bs("search", "zzzz", "--data-dir", data).stdout.splitlines()
+        assert none[0] == "no items match 'zzzz'" and "Blue Lines" in none[2]
