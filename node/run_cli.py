@@ -14,6 +14,7 @@ import click
 
 from node.cli import UserError, _config, cli, data_dir_option
 from node.config import NodeConfig
+from node.lock import DataDirLock, LockHeld
 
 
 @cli.command()
@@ -105,6 +106,13 @@ def _run_daemon(config: NodeConfig) -> None:
         probe.unlink()
     except OSError as exc:
         raise UserError(f"data dir {config.data_dir} is not writable: {exc.strerror}") from exc
+    lock = DataDirLock(config.data_dir)
+    try:
+        lock.acquire()  # before the identity, the store or the event log is touched
+    except LockHeld as exc:
+        raise UserError(str(exc)) from exc
+    except OSError as exc:
+        raise UserError(f"cannot lock {lock.path}: {exc.strerror}") from exc
     try:
         daemon = Daemon(config, default_services(config))
         trio.run(daemon.run)
@@ -118,6 +126,8 @@ def _run_daemon(config: NodeConfig) -> None:
         if cause is not None:
             raise UserError(str(cause)) from exc
         raise
+    finally:
+        lock.release()
 
 
 def _leaf(exc: BaseException, kinds: tuple[type[BaseException], ...]) -> BaseException | None:
