@@ -96,6 +96,7 @@ def _run_daemon(config: NodeConfig) -> None:
 
     from node.daemon import Daemon
     from node.identity import IdentityError
+    from node.listen_check import ListenError, check_listen_addrs
     from node.services import default_services
     from node.store import StoreError
 
@@ -114,10 +115,13 @@ def _run_daemon(config: NodeConfig) -> None:
     except OSError as exc:
         raise UserError(f"cannot lock {lock.path}: {exc.strerror}") from exc
     try:
+        check_listen_addrs(config.listen)
         daemon = Daemon(config, default_services(config))
         trio.run(daemon.run)
     except KeyboardInterrupt:
         pass
+    except ListenError as exc:
+        raise UserError(str(exc)) from exc
     except (Exception, BaseExceptionGroup) as exc:
         cause = _leaf(exc, (IdentityError, StoreError, OSError))
         if isinstance(cause, OSError):
