@@ -5,7 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from node.cli import _emit, _open_store, cli, data_dir_option, json_option
+from node.cli import cli
+from node.cli_support import (
+    data_dir_option,
+    emit,
+    json_option,
+    open_store,
+)
 
 
 @cli.group()
@@ -18,7 +24,7 @@ def adapt() -> None:
 @json_option
 def status(data_dir: Path | None, as_json: bool) -> None:
     """Uploads, prompt version, recent accuracy and uncertainty, bytes on the wire."""
-    with _open_store(data_dir) as store:
+    with open_store(data_dir) as store:
         found = store.read_status("adapt")
     data: dict[str, Any] = (
         found[1] if found else {"role": None, "note": "the adapt service has not reported"}
@@ -46,4 +52,4 @@ def status(data_dir: Path | None, as_json: bool) -> None:
         ]
     else:
         lines = [str(data.get("note"))]
-    _emit(data, as_json, "\n".join(lines))
+    emit(data, as_json, "\n".join(lines))

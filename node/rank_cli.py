@@ -11,33 +11,33 @@ from pathlib import Path
 
 import click
 
-from node.cli import (
+from node.cli import cli
+from node.cli_support import (
     UserError,
-    _config,
-    _emit,
-    _open_store,
-    _read_status,
-    cli,
+    cli_config,
     data_dir_option,
+    emit,
     json_option,
-    send_control,
+    open_store,
+    read_status,
 )
 from node.config import STORE_FILE
+from node.control_client import send_control
 
 
 def _daemon_running(data_dir: Path | None) -> bool:
-    config = _config(data_dir)
+    config = cli_config(data_dir)
     if not (config.data_dir / STORE_FILE).exists():
         return False
-    with _open_store(data_dir) as store:
-        status = _read_status(store)
+    with open_store(data_dir) as store:
+        status = read_status(store, config.data_dir)
     return bool(status and status["running"])
 
 
 def _writable_store(data_dir: Path | None):  # type: ignore[no-untyped-def]
     from node.store import Store, StoreError
 
-    config = _config(data_dir)
+    config = cli_config(data_dir)
     try:
         return Store.open(config.data_dir / STORE_FILE)
     except StoreError as exc:
@@ -76,13 +76,13 @@ def search(data_dir: Path | None, as_json: bool, query: str, k: int, explore: bo
     else:
         from node.identity import load_or_create_identity
 
-        identity = load_or_create_identity(_config(data_dir).data_dir)
+        identity = load_or_create_identity(cli_config(data_dir).data_dir)
         with _writable_store(data_dir) as store:
-            preset = PRESETS[_config(data_dir).rank.preset]
+            preset = PRESETS[cli_config(data_dir).rank.preset]
             tail = open_tail(store, peer_id_str(identity.public_key), preset)
             results = tail.search(query, k, explore)
     text = "\n".join(f"{r['rank']:3}. {r['id']}  {r['title']} — {r['artist']}" for r in results)
-    _emit(results, as_json, text or "no results")
+    emit(results, as_json, text or "no results")
 
 
 @cli.command(name="click")
@@ -108,7 +108,7 @@ def click_(
     else:
         from node.identity import load_or_create_identity
 
-        identity = load_or_create_identity(_config(data_dir).data_dir)
+        identity = load_or_create_identity(cli_config(data_dir).data_dir)
         with _writable_store(data_dir) as store:
             try:
                 row = make_click(store, query, item, list(shown))
@@ -116,7 +116,7 @@ def click_(
                 raise UserError(str(exc)) from exc
             seq = record_click_offline(store, identity.seed, identity.public_key, row)
         result = {"seq": seq, "query": row.query, "item": item}
-    _emit(result, as_json, f"click #{result['seq']}: {result['query']!r} -> {result['item']}")
+    emit(result, as_json, f"click #{result['seq']}: {result['query']!r} -> {result['item']}")
 
 
 @cli.group()
@@ -138,4 +138,4 @@ def import_(data_dir: Path | None, as_json: bool, file: Path) -> None:
         raise UserError(str(exc)) from exc
     with _writable_store(data_dir) as store:
         count = import_items(store, catalogue)
-    _emit({"imported": count}, as_json, f"imported {count} items")
+    emit({"imported": count}, as_json, f"imported {count} items")

@@ -12,7 +12,12 @@ from pathlib import Path
 
 import click
 
-from node.cli import UserError, _config, cli, data_dir_option
+from node.cli import cli
+from node.cli_support import (
+    UserError,
+    cli_config,
+    data_dir_option,
+)
 from node.config import NodeConfig
 from node.lock import DataDirLock, LockHeld
 
@@ -61,7 +66,7 @@ def run(
     """Run the headless node daemon until SIGINT/SIGTERM."""
     from node.p2p import P2PError, parse_multiaddr
 
-    config = _config(
+    config = cli_config(
         data_dir,
         config_path,
         listen=list(listen) or None,
