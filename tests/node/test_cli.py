@@ -136,3 +136,19 @@ def test_status_without_a_node(tmp_path: Path) -> None:
 def test_publish_refuses_nan(tmp_path: Path) -> None:
     result = run_cli("publish", "hello", "--value", "nan", "--data-dir", str(tmp_path))
     assert_one_line_error(result, "finite")
+
+
+def test_data_dir_under_a_file_is_one_line_for_every_command(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    under = str(blocker / "sub")
+    for args in (["click", "blue", "t1"], ["search", "blue"], ["publish", "x"], ["notes"]):
+        assert_one_line_error(run_cli(*args, "--data-dir", under), "is a file")
+
+
+def test_nan_status_interval_is_refused_before_the_daemon_starts(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text("status_interval = nan\n")
+    result = run_cli("run", "--data-dir", str(tmp_path / "d"), "--config", str(config))
+    assert_one_line_error(result, "status_interval: must be a finite number")
+    assert not (tmp_path / "d").exists()
