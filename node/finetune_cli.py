@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,12 @@ from node.finetune_defaults import (
     DEFAULT_PULL_EVERY,
 )
 from node.wire.finetune import MAX_PULL_EVERY
+
+
+def _finite_positive(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    if not math.isfinite(value) or value <= 0:
+        raise UserError(f"{param.opts[0]} must be a finite number > 0")
+    return value
 
 
 @cli.group()
@@ -68,12 +75,18 @@ def train() -> None:
     "--lr",
     "learning_rate",
     type=float,
+    callback=_finite_positive,
     default=DEFAULT_LEARNING_RATE,
     show_default=True,
     help="η (chosen on a validation split with the default probes and decay: bench/spsa_tune).",
 )
 @click.option(
-    "--epsilon", type=float, default=1e-3, show_default=True, help="SPSA perturbation size."
+    "--epsilon",
+    type=float,
+    callback=_finite_positive,
+    default=1e-3,
+    show_default=True,
+    help="SPSA perturbation size.",
 )
 @click.option(
     "--batch",

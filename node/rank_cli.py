@@ -102,6 +102,7 @@ def click_(
     """Record that ITEM was clicked for QUERY (a signed click row)."""
     from node.rank_records import RankError, make_click, record_click_offline
 
+    _check_shown(data_dir, item, shown)
     args = {"query": query, "item": item, "shown": list(shown)}
     if _daemon_running(data_dir):
         result = send_control(data_dir, "click", args)
@@ -117,6 +118,33 @@ def click_(
             seq = record_click_offline(store, identity.seed, identity.public_key, row)
         result = {"seq": seq, "query": row.query, "item": item}
     emit(result, as_json, f"click #{result['seq']}: {result['query']!r} -> {result['item']}")
+
+
+def _check_shown(data_dir: Path | None, item: str, shown: tuple[str, ...]) -> None:
+    """--shown is the page the click was on, in rank order: catalogue items, each once,
+    the clicked one among them."""
+    from node.wire.bodies import MAX_SHOWN
+
+    if not shown:
+        return
+    if len(shown) > MAX_SHOWN:
+        raise UserError(f"--shown: at most {MAX_SHOWN} items")
+    twice = sorted({i for i in shown if shown.count(i) > 1})
+    if twice:
+        raise UserError(f"--shown lists {twice[0]!r} more than once")
+    if item not in shown:
+        raise UserError(f"--shown must include the clicked item {item!r} (the page it was on)")
+    config = cli_config(data_dir)
+    known: set[str] = set()
+    if (config.data_dir / STORE_FILE).exists():
+        with open_store(data_dir) as store:
+            marks = ",".join("?" * len(shown))
+            sql = f"SELECT id FROM items WHERE id IN ({marks})"
+            known = {row[0] for row in store.db.execute(sql, shown)}
+    unknown = [i for i in shown if i not in known]
+    if unknown:
+        hint = "import a catalogue with: byteswarm items import"
+        raise UserError(f"--shown: unknown item {unknown[0]!r} ({hint})")
 
 
 @cli.group()
