@@ -69,7 +69,7 @@ def status_text(data: dict[str, Any]) -> str:
         ("peers", f"{len(data.get('connected_peers', []))} connected"),
         ("topics", ", ".join(f"{t} (mesh {n})" for t, n in topics.items()) or "-"),
         ("records", _pairs(data.get("records", {}))),
-        ("store", _size(float(data.get("store_bytes", 0)))),
+        ("store", _size(float(data["store_bytes"])) if "store_bytes" in data else "-"),
         ("services", ", ".join(data.get("services", [])) or "-"),
         ("counters", _pairs(data.get("counters", {}))),
     ]
@@ -99,7 +99,14 @@ def status(data_dir: Path | None, as_json: bool) -> None:
 @cli.command(name="id")
 @data_dir_option
 @json_option
-def id_(data_dir: Path | None, as_json: bool) -> None:
+@click.option(
+    "--wait",
+    type=click.FloatRange(0, 600),
+    default=ID_WAIT_S,
+    show_default=True,
+    help="Seconds to wait for a node that is just starting.",
+)
+def id_(data_dir: Path | None, as_json: bool, wait: float) -> None:
     """Print this node's peer id and (if running) its listen addresses.
 
     Right after ``byteswarm run &`` it waits a few seconds for the node to start."""
@@ -108,7 +115,7 @@ def id_(data_dir: Path | None, as_json: bool) -> None:
 
     config = cli_config(data_dir)
     key_path = config.data_dir / KEY_FILE
-    deadline = time.monotonic() + ID_WAIT_S
+    deadline = time.monotonic() + wait
     while not key_path.exists():  # the node may be starting this moment
         if time.monotonic() >= deadline:
             raise UserError(f"no identity at {key_path}; start the node once with: byteswarm run")
@@ -168,13 +175,28 @@ def stop(data_dir: Path | None, as_json: bool, timeout: float) -> None:
         pass  # it exited meanwhile
     except PermissionError as exc:
         raise UserError(f"cannot signal the node (pid {pid}): {exc.strerror}") from exc
-    while node_pid(config.data_dir) is not None:
+    while node_pid(config.data_dir) is not None or _alive(pid):
         if time.monotonic() >= deadline:
             raise UserError(f"the node (pid {pid}) did not stop within {timeout:g} s")
         time.sleep(0.1)
     emit(
         {"stopped": True, "pid": pid}, as_json, f"stopped the node in {config.data_dir} (pid {pid})"
     )
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` still runs (a zombie waiting for its parent to reap it does not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rpartition(")")[2].split()[0] != "Z"
 
 
 @cli.command()
