@@ -35,6 +35,15 @@ def _ir_note(opset: int) -> str:
         return "IR ?"
 
 
+def _check_out_dir(out_dir: Path) -> None:
+    """One line, before any heavy import, if --out is (or sits under) a file."""
+    for part in (out_dir, *out_dir.parents):
+        if part.exists():
+            if not part.is_dir():
+                raise ExportFailed(f"--out {out_dir}: {part} is a file, not a directory")
+            return
+
+
 @click.command("export", help=HELP)
 @click.option("--model", "model_name", type=click.Choice(["device", "polarity"]), required=True)
 @click.option(
@@ -71,6 +80,7 @@ def export(
 
     if android and model_name != "device":
         raise ExportFailed("--android ships the device model only")
+    _check_out_dir(out_dir)
     try:
         import torch
 
@@ -95,6 +105,9 @@ def export(
                 log(f"copied {path}")
     except ExportError as exc:
         raise ExportFailed(str(exc)) from None
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        raise ExportFailed(f"{where}{exc.strerror or exc}") from None
     for variant in report.variants:
         click.echo(f"{out_dir / variant.file}  {variant.size_bytes} bytes  {variant.variant}")
     if report.rejected:

@@ -140,7 +140,7 @@ def export_model(
     if options.int8 is not None:
         log(f"quantizing int8 {options.int8}")
         q_model = quantize(onnx.load_model_from_string(fp32_blob), options.int8,
-                           spec.calibration, spec.quantize_exclude_inputs)  # fmt: skip
+                           spec.calibration, spec.quantize_exclude_inputs, batched)  # fmt: skip
         q_blob = finalize(q_model, spec, f"int8-{options.int8}")
         verify_bytes(q_blob, "int8 variant")
         agree = runtime.agreement(runtime.session(q_blob), fp32, spec.heldout, batched)

@@ -9,7 +9,9 @@ from typing import Any
 import click
 
 from node.adapt_budget import START, STOP, describe
-from node.cli import UserError, _emit, _open_store, cli, data_dir_option, json_option, send_control
+from node.cli import cli
+from node.cli_support import UserError, data_dir_option, emit, json_option, open_store
+from node.control_client import send_control
 
 
 @cli.group()
@@ -22,7 +24,7 @@ def adapt() -> None:
 @json_option
 def status(data_dir: Path | None, as_json: bool) -> None:
     """Uploads, prompt version, recent accuracy and uncertainty, bytes on the wire."""
-    with _open_store(data_dir) as store:
+    with open_store(data_dir) as store:
         found = store.read_status("adapt")
     data: dict[str, Any] = (
         found[1] if found else {"role": None, "note": "the adapt service has not reported"}
@@ -52,11 +54,11 @@ def status(data_dir: Path | None, as_json: bool) -> None:
         lines = [str(data.get("note"))]
     if "budget" in data:
         lines.insert(0, describe(data["budget"]))
-    _emit(data, as_json, "\n".join(lines))
+    emit(data, as_json, "\n".join(lines))
 
 
 def _control(data_dir: Path | None, command: str, args: dict[str, Any]) -> dict[str, Any]:
-    with _open_store(data_dir) as store:
+    with open_store(data_dir) as store:
         found = store.read_status("node")
     if not (found and found[1].get("running")):
         raise UserError("no running node here; start one with: byteswarm run")
@@ -89,7 +91,7 @@ def start(data_dir: Path | None, as_json: bool, samples: int | None, minutes: fl
     again replaces the budget. `byteswarm adapt status` shows what is left.
     """
     budget = _control(data_dir, START, {"samples": samples, "minutes": minutes})
-    _emit(budget, as_json, describe(budget))
+    emit(budget, as_json, describe(budget))
 
 
 @adapt.command()
@@ -98,4 +100,4 @@ def start(data_dir: Path | None, as_json: bool, samples: int | None, minutes: fl
 def stop(data_dir: Path | None, as_json: bool) -> None:
     """Stop adaptation on the running node (a cloud keeps its models loaded)."""
     budget = _control(data_dir, STOP, {})
-    _emit(budget, as_json, describe(budget))
+    emit(budget, as_json, describe(budget))

@@ -7,6 +7,7 @@ and values of the wrong type are errors that name the offending key.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import tomllib
 import types
@@ -238,6 +239,8 @@ def _coerce(hint: Any, value: Any, key: str) -> Any:
     if hint is float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ConfigError(f"{key}: expected a number, got {value!r}")
+        if not math.isfinite(value):
+            raise ConfigError(f"{key}: must be a finite number, got {value!r}")
         return float(value)
     if hint is int:
         if isinstance(value, bool) or not isinstance(value, int):
@@ -261,27 +264,36 @@ def _check_peer_limits(limits: PeerLimits) -> None:
         )
 
 
+DURATION_WORDS = ("interval", "timeout", "backoff")
+"""A number field whose name holds one of these is a duration in seconds: it must be > 0."""
+
+
+def duration_fields(section: Any, prefix: str) -> dict[str, float]:
+    """Every duration field of ``section`` and its sub-tables, by dotted key."""
+    found: dict[str, float] = {}
+    for f in dataclasses.fields(section):
+        value = getattr(section, f.name)
+        if dataclasses.is_dataclass(value):
+            found.update(duration_fields(value, f"{prefix}{f.name}."))
+        elif isinstance(value, int | float) and any(w in f.name for w in DURATION_WORDS):
+            found[prefix + f.name] = float(value)
+    return found
+
+
 def _check(config: NodeConfig) -> None:
-    positive = {
-        "status_interval": config.status_interval,
-        "reconnect_max_backoff": config.reconnect_max_backoff,
-        "gossip.heartbeat_interval": config.gossip.heartbeat_interval,
-        "gossip.publish_interval": config.gossip.publish_interval,
+    positive = {  # besides every duration (``duration_fields``)
         "gossip.max_messages_per_topic_per_second": (
             config.gossip.max_messages_per_topic_per_second
         ),
         "gossip.max_batch_records": config.gossip.max_batch_records,
-        "sync.interval": config.sync.interval,
-        "sync.idle_max_interval": config.sync.idle_max_interval,
         "sync.max_records": config.sync.max_records,
-        "sync.timeout": config.sync.timeout,
         "peer_limits.rate": config.peer_limits.rate,
         "peer_limits.burst": config.peer_limits.burst,
-        "adapt.batch_interval": config.adapt.batch_interval,
         "adapt.batch_size": config.adapt.batch_size,
         "adapt.norm_bound": config.adapt.norm_bound,
         "adapt.teacher_epochs": config.adapt.teacher_epochs,
     }
+    positive.update(duration_fields(config, ""))
     for key, value in positive.items():
         if value <= 0:
             raise ConfigError(f"{key}: must be positive, got {value}")

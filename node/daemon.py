@@ -181,14 +181,18 @@ class Daemon:
 
     async def _control_loop(self) -> None:
         while True:
-            for row in await self.db(self.store.claim_control):
+            # One row at a time: a row waiting behind a slow one can still expire or be
+            # cancelled by its caller until the moment it starts.
+            claimed = await self.db(self.store.claim_control, 1)
+            for row in claimed:
                 try:
                     result = await self.handle_control(row.command, row.args)
                     await self.db(self.store.finish_control, row.id, True, result)
                 except Exception as exc:
                     log.info("control %s failed: %s", row.command, exc)
                     await self.db(self.store.finish_control, row.id, False, {"error": str(exc)})
-            await trio.sleep(0.25)  # every poll is a store round trip in the one store thread
+            if not claimed:
+                await trio.sleep(0.25)  # every poll is a store round trip in the store thread
 
     async def handle_control(self, command: str, args: dict[str, Any]) -> dict[str, Any]:
         if command == "publish":

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
 import click
 
-from node.cli import (
+from node.cli import cli
+from node.cli_support import (
     UserError,
-    _config,
-    _emit,
-    _open_store,
-    cli,
+    cli_config,
     data_dir_option,
+    emit,
     json_option,
-    send_control,
+    open_store,
 )
+from node.control_client import send_control
 from node.finetune_defaults import (
     DEFAULT_DECAY_FLOOR,
     DEFAULT_LEARNING_RATE,
@@ -24,6 +25,12 @@ from node.finetune_defaults import (
     DEFAULT_PULL_EVERY,
 )
 from node.wire.finetune import MAX_PULL_EVERY
+
+
+def _finite_positive(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    if not math.isfinite(value) or value <= 0:
+        raise UserError(f"{param.opts[0]} must be a finite number > 0")
+    return value
 
 
 @cli.group()
@@ -68,12 +75,18 @@ def train() -> None:
     "--lr",
     "learning_rate",
     type=float,
+    callback=_finite_positive,
     default=DEFAULT_LEARNING_RATE,
     show_default=True,
     help="η (chosen on a validation split with the default probes and decay: bench/spsa_tune).",
 )
 @click.option(
-    "--epsilon", type=float, default=1e-3, show_default=True, help="SPSA perturbation size."
+    "--epsilon",
+    type=float,
+    callback=_finite_positive,
+    default=1e-3,
+    show_default=True,
+    help="SPSA perturbation size.",
 )
 @click.option(
     "--batch",
@@ -125,7 +138,7 @@ def start(data_dir: Path | None, as_json: bool, run_id: str, **kw: Any) -> None:
         raise click.UsageError("--pull-every needs --grads-by pull")
     result = send_control(data_dir, "train_start", {"run_id": run_id, **kw}, timeout=120)
     note = " (already announced)" if result.get("existing") else ""
-    _emit(result, as_json, f"run {run_id} starts at {result['start_ms']}{note}")
+    emit(result, as_json, f"run {run_id} starts at {result['start_ms']}{note}")
 
 
 @train.command()
@@ -133,7 +146,7 @@ def start(data_dir: Path | None, as_json: bool, run_id: str, **kw: Any) -> None:
 @json_option
 def status(data_dir: Path | None, as_json: bool) -> None:
     """Show each run: round, θ hash, records, and which peers agree at each checkpoint."""
-    with _open_store(data_dir) as store:
+    with open_store(data_dir) as store:
         found = store.read_status("finetune")
     data = found[1] if found else {"runs": {}, "failed": {}}
     lines = [f"forward passes on {data['backend']}"] if data.get("backend") else []
@@ -152,7 +165,7 @@ def status(data_dir: Path | None, as_json: bool) -> None:
             )
     for run_id, reason in data.get("failed", {}).items():
         lines.append(f"{run_id}: not joined: {reason}")
-    _emit(data, as_json, "\n".join(lines) or "no runs")
+    emit(data, as_json, "\n".join(lines) or "no runs")
 
 
 def _transport(run: dict[str, Any]) -> str:
@@ -168,7 +181,7 @@ def _transport(run: dict[str, Any]) -> str:
 def stop(data_dir: Path | None, as_json: bool, run_id: str) -> None:
     """Stop contributing to a run (the node keeps following it)."""
     result = send_control(data_dir, "train_stop", {"run_id": run_id})
-    _emit(result, as_json, f"stopped contributing to {run_id}")
+    emit(result, as_json, f"stopped contributing to {run_id}")
 
 
 @train.command()
@@ -179,7 +192,7 @@ def verify(data_dir: Path | None, as_json: bool, run_id: str) -> None:
     """Replay the stored record log from the initial weights and check announced hashes."""
     from node.finetune_verify import VerifyError, verify_run
 
-    config = _config(data_dir)
+    config = cli_config(data_dir)
     try:
         report = verify_run(config.data_dir, run_id)
     except VerifyError as exc:
@@ -192,7 +205,7 @@ def verify(data_dir: Path | None, as_json: bool, run_id: str) -> None:
             f"  checkpoint {r}: {c['sha256'][:16]} matches {len(c['agree'])} "
             f"announcement(s), differs from {len(c['disagree'])}"
         )
-    _emit(report, as_json, "\n".join(lines))
+    emit(report, as_json, "\n".join(lines))
     if not report["ok"]:
         raise SystemExit(1)
 
@@ -212,7 +225,7 @@ def export_theta(data_dir: Path | None, as_json: bool, run_id: str, out: Path) -
     from node.finetune_export import export_theta as write
     from node.finetune_verify import VerifyError
 
-    config = _config(data_dir)
+    config = cli_config(data_dir)
     try:
         result = write(config.data_dir, run_id, out)
     except VerifyError as exc:
@@ -220,7 +233,7 @@ def export_theta(data_dir: Path | None, as_json: bool, run_id: str, out: Path) -
     text = (
         f"{result['path']}: θ of run {run_id} at round {result['round']}, sha256 {result['sha256']}"
     )
-    _emit(result, as_json, text)
+    emit(result, as_json, text)
 
 
 @train.command("export-encoder")
@@ -252,7 +265,7 @@ def export_encoder(as_json: bool, model: str, folder: Path | None) -> None:
     except ImportError as exc:
         raise UserError("exporting needs torch: pip install 'byteswarm[cloud]'") from exc
     path = export_encoder_file(model, folder or default_encoder_dir())
-    _emit(
+    emit(
         {"model": model, "path": str(path), "bytes": path.stat().st_size},
         as_json,
         f"{model} encoder: {path} ({path.stat().st_size} bytes)",

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 import trio
 
 from node import wire
+from node.encoder_check import missing_encoder
 from node.finetune_checkpoints import CHECKPOINT_PROTOCOL, RunHandle, checkpoint_server
 from node.finetune_defaults import (
     DEFAULT_DECAY_FLOOR,
@@ -251,6 +252,11 @@ class FinetuneService:
 
     async def _start(self, daemon: Daemon, args: dict[str, Any]) -> dict[str, Any]:
         model = str(args.get("model", "tiny"))
+        missing = await trio.to_thread.run_sync(  # checked before anything is announced
+            lambda: missing_encoder(model, self.backend, self.encoder_dir)
+        )
+        if missing is not None:
+            raise RunError(missing)
         spec = await trio.to_thread.run_sync(
             lambda: new_spec(
                 run_id=str(args["run_id"]),

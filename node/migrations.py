@@ -99,7 +99,44 @@ def m003_rank_items(db: Database) -> None:
     )
 
 
-MIGRATIONS: list[Migration] = [m001_core_tables, m002_sync_cursors, m003_rank_items]
+LEGACY_CONTROL_TTL_MS = 120_000
+"""The longest an older CLI waited for a control row (``train start``); m004 gives rows
+written before it that deadline, so a row its caller gave up on never runs."""
+
+
+def m004_control_deadlines(db: Database) -> None:
+    """Control rows get a deadline (``expires_ms``) and two end states: ``expired`` (the
+    daemon found the deadline passed) and ``cancelled`` (the caller gave up). SQLite cannot
+    change a CHECK constraint in place, so the table is rebuilt (ids kept)."""
+    statements = [
+        """CREATE TABLE control_v4 (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            ts_ms INTEGER NOT NULL,
+            command TEXT NOT NULL,
+            args TEXT NOT NULL DEFAULT '{}',
+            status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN
+                ('pending', 'running', 'done', 'failed', 'expired', 'cancelled')),
+            result TEXT,
+            done_ms INTEGER,
+            expires_ms INTEGER NOT NULL
+        )""",
+        "INSERT INTO control_v4 (id, ts_ms, command, args, status, result, done_ms, expires_ms)"
+        " SELECT id, ts_ms, command, args, status, result, done_ms,"
+        f" ts_ms + {LEGACY_CONTROL_TTL_MS:d} FROM control",
+        "DROP TABLE control",
+        "ALTER TABLE control_v4 RENAME TO control",
+        "CREATE INDEX control_status_id ON control (status, id)",
+    ]
+    for sql in statements:
+        db.execute(sql)
+
+
+MIGRATIONS: list[Migration] = [
+    m001_core_tables,
+    m002_sync_cursors,
+    m003_rank_items,
+    m004_control_deadlines,
+]
 """Append-only: position i holds the migration that takes the schema from version i to i+1."""
 
 
@@ -168,6 +205,7 @@ __all__ = [
     "m001_core_tables",
     "m002_sync_cursors",
     "m003_rank_items",
+    "m004_control_deadlines",
     "migrate",
     "schema_version",
 ]

@@ -12,33 +12,33 @@ from typing import Any
 
 import click
 
-from node.cli import (
+from node.cli import cli
+from node.cli_support import (
     UserError,
-    _config,
-    _emit,
-    _open_store,
-    _read_status,
-    cli,
+    cli_config,
     data_dir_option,
+    emit,
     json_option,
-    send_control,
+    open_store,
+    read_status,
 )
 from node.config import STORE_FILE
+from node.control_client import send_control
 
 
 def _daemon_running(data_dir: Path | None) -> bool:
-    config = _config(data_dir)
+    config = cli_config(data_dir)
     if not (config.data_dir / STORE_FILE).exists():
         return False
-    with _open_store(data_dir) as store:
-        status = _read_status(store)
+    with open_store(data_dir) as store:
+        status = read_status(store, config.data_dir)
     return bool(status and status["running"])
 
 
 def _writable_store(data_dir: Path | None):  # type: ignore[no-untyped-def]
     from node.store import Store, StoreError
 
-    config = _config(data_dir)
+    config = cli_config(data_dir)
     try:
         return Store.open(config.data_dir / STORE_FILE)
     except StoreError as exc:
@@ -81,13 +81,13 @@ def search(data_dir: Path | None, as_json: bool, query: str, k: int, explore: bo
     else:
         from node.identity import load_or_create_identity
 
-        identity = load_or_create_identity(_config(data_dir).data_dir)
+        identity = load_or_create_identity(cli_config(data_dir).data_dir)
         with _writable_store(data_dir) as store:
-            preset = PRESETS[_config(data_dir).rank.preset]
+            preset = PRESETS[cli_config(data_dir).rank.preset]
             tail = open_tail(store, peer_id_str(identity.public_key), preset)
             answer = tail.answer(query, k, explore)
     results, popular = answer["results"], answer.get("popular", [])
-    _emit(results, as_json, _search_text(query, results, popular))
+    emit(results, as_json, _search_text(query, results, popular))
 
 
 def _search_text(query: str, results: list[dict[str, Any]], popular: list[dict[str, Any]]) -> str:
@@ -121,13 +121,14 @@ def click_(
     """Record that ITEM was clicked for QUERY (a signed click row)."""
     from node.rank_records import RankError, make_click, record_click_offline
 
+    _check_shown(data_dir, item, shown)
     args = {"query": query, "item": item, "shown": list(shown)}
     if _daemon_running(data_dir):
         result = send_control(data_dir, "click", args)
     else:
         from node.identity import load_or_create_identity
 
-        identity = load_or_create_identity(_config(data_dir).data_dir)
+        identity = load_or_create_identity(cli_config(data_dir).data_dir)
         with _writable_store(data_dir) as store:
             try:
                 row = make_click(store, query, item, list(shown))
@@ -135,7 +136,34 @@ def click_(
                 raise UserError(str(exc)) from exc
             seq = record_click_offline(store, identity.seed, identity.public_key, row)
         result = {"seq": seq, "query": row.query, "item": item}
-    _emit(result, as_json, f"click #{result['seq']}: {result['query']!r} -> {result['item']}")
+    emit(result, as_json, f"click #{result['seq']}: {result['query']!r} -> {result['item']}")
+
+
+def _check_shown(data_dir: Path | None, item: str, shown: tuple[str, ...]) -> None:
+    """--shown is the page the click was on, in rank order: catalogue items, each once,
+    the clicked one among them."""
+    from node.wire.bodies import MAX_SHOWN
+
+    if not shown:
+        return
+    if len(shown) > MAX_SHOWN:
+        raise UserError(f"--shown: at most {MAX_SHOWN} items")
+    twice = sorted({i for i in shown if shown.count(i) > 1})
+    if twice:
+        raise UserError(f"--shown lists {twice[0]!r} more than once")
+    if item not in shown:
+        raise UserError(f"--shown must include the clicked item {item!r} (the page it was on)")
+    config = cli_config(data_dir)
+    known: set[str] = set()
+    if (config.data_dir / STORE_FILE).exists():
+        with open_store(data_dir) as store:
+            marks = ",".join("?" * len(shown))
+            sql = f"SELECT id FROM items WHERE id IN ({marks})"
+            known = {row[0] for row in store.db.execute(sql, shown)}
+    unknown = [i for i in shown if i not in known]
+    if unknown:
+        hint = "import a catalogue with: byteswarm items import"
+        raise UserError(f"--shown: unknown item {unknown[0]!r} ({hint})")
 
 
 @cli.group()
@@ -157,4 +185,4 @@ def import_(data_dir: Path | None, as_json: bool, file: Path) -> None:
         raise UserError(str(exc)) from exc
     with _writable_store(data_dir) as store:
         count = import_items(store, catalogue)
-    _emit({"imported": count}, as_json, f"imported {count} items")
+    emit({"imported": count}, as_json, f"imported {count} items")

@@ -12,8 +12,14 @@ from pathlib import Path
 
 import click
 
-from node.cli import UserError, _config, cli, data_dir_option
+from node.cli import cli
+from node.cli_support import (
+    UserError,
+    cli_config,
+    data_dir_option,
+)
 from node.config import NodeConfig
+from node.lock import DataDirLock, LockHeld
 
 
 @cli.command()
@@ -60,7 +66,7 @@ def run(
     """Run the headless node daemon until SIGINT/SIGTERM."""
     from node.p2p import P2PError, parse_multiaddr
 
-    config = _config(
+    config = cli_config(
         data_dir,
         config_path,
         listen=list(listen) or None,
@@ -95,6 +101,7 @@ def _run_daemon(config: NodeConfig) -> None:
 
     from node.daemon import Daemon
     from node.identity import IdentityError
+    from node.listen_check import ListenError, check_listen_addrs
     from node.services import default_services
     from node.store import StoreError
 
@@ -105,11 +112,21 @@ def _run_daemon(config: NodeConfig) -> None:
         probe.unlink()
     except OSError as exc:
         raise UserError(f"data dir {config.data_dir} is not writable: {exc.strerror}") from exc
+    lock = DataDirLock(config.data_dir)
     try:
+        lock.acquire()  # before the identity, the store or the event log is touched
+    except LockHeld as exc:
+        raise UserError(str(exc)) from exc
+    except OSError as exc:
+        raise UserError(f"cannot lock {lock.path}: {exc.strerror}") from exc
+    try:
+        check_listen_addrs(config.listen)
         daemon = Daemon(config, default_services(config))
         trio.run(daemon.run)
     except KeyboardInterrupt:
         pass
+    except ListenError as exc:
+        raise UserError(str(exc)) from exc
     except (Exception, BaseExceptionGroup) as exc:
         cause = _leaf(exc, (IdentityError, StoreError, OSError))
         if isinstance(cause, OSError):
@@ -118,6 +135,8 @@ def _run_daemon(config: NodeConfig) -> None:
         if cause is not None:
             raise UserError(str(cause)) from exc
         raise
+    finally:
+        lock.release()
 
 
 def _leaf(exc: BaseException, kinds: tuple[type[BaseException], ...]) -> BaseException | None:

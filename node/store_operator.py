@@ -15,7 +15,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from node.store_rows import (
+    CONTROL_CANCELLED,
     CONTROL_DONE,
+    CONTROL_EXPIRED,
     CONTROL_FAILED,
     CONTROL_PENDING,
     CONTROL_RUNNING,
@@ -28,7 +30,10 @@ from node.store_rows import (
     loads_json_object,
 )
 
-_CONTROL_COLUMNS = "id, ts_ms, command, args, status, result, done_ms"
+_CONTROL_COLUMNS = "id, ts_ms, command, args, status, result, done_ms, expires_ms"
+DEFAULT_CONTROL_TTL_MS = 60_000
+"""How long a control row waits for the daemon unless its caller says otherwise."""
+EXPIRED_RESULT = '{"error":"expired: the caller gave up before the node ran it"}'
 
 
 class OperatorTables:
@@ -97,18 +102,35 @@ class OperatorTables:
 
     # control: operator commands, written by the TUI/CLI and consumed by the daemon
 
-    def enqueue_control(self, command: str, args: dict[str, Any] | None = None) -> int:
-        sql = "INSERT INTO control (ts_ms, command, args, status) VALUES (?, ?, ?, ?)"
+    def enqueue_control(
+        self,
+        command: str,
+        args: dict[str, Any] | None = None,
+        *,
+        ttl_ms: int = DEFAULT_CONTROL_TTL_MS,
+    ) -> int:
+        """Queue ``command``; the daemon never starts it later than ``ttl_ms`` from now."""
+        sql = (
+            "INSERT INTO control (ts_ms, command, args, status, expires_ms) VALUES (?, ?, ?, ?, ?)"
+        )
+        now = self._clock()
         with self.transaction():
-            params = (self._clock(), command, dumps_json(args or {}), CONTROL_PENDING)
+            params = (now, command, dumps_json(args or {}), CONTROL_PENDING, now + ttl_ms)
             new_id = self._conn.execute(sql, params).lastrowid
         assert new_id is not None
         return new_id
 
     def claim_control(self, limit: int = 16) -> list[ControlRow]:
-        """Move up to ``limit`` pending commands to running, oldest first, atomically."""
+        """Mark pending commands past their deadline expired, then move up to ``limit``
+        pending ones to running, oldest first, atomically."""
         select = f"SELECT {_CONTROL_COLUMNS} FROM control WHERE status = ? ORDER BY id LIMIT ?"
+        expire = (
+            "UPDATE control SET status = ?, result = ?, done_ms = ?"
+            " WHERE status = ? AND expires_ms <= ?"
+        )
+        now = self._clock()
         with self.transaction():
+            self._conn.execute(expire, (CONTROL_EXPIRED, EXPIRED_RESULT, now, CONTROL_PENDING, now))
             claimed = [
                 control_row_from_sql(row)
                 for row in self._conn.execute(select, (CONTROL_PENDING, limit)).fetchall()
@@ -118,6 +140,15 @@ class OperatorTables:
                     "UPDATE control SET status = ? WHERE id = ?", (CONTROL_RUNNING, row.id)
                 )
         return [dataclasses.replace(row, status=CONTROL_RUNNING) for row in claimed]
+
+    def cancel_control(self, control_id: int) -> ControlRow | None:
+        """The caller gives up: a pending row becomes cancelled and never runs. Returns the
+        row as it is now (already running or finished rows are left as they are)."""
+        sql = "UPDATE control SET status = ?, done_ms = ? WHERE id = ? AND status = ?"
+        with self.transaction():
+            params = (CONTROL_CANCELLED, self._clock(), control_id, CONTROL_PENDING)
+            self._conn.execute(sql, params)
+            return self.get_control(control_id)
 
     def finish_control(
         self, control_id: int, ok: bool, result: dict[str, Any] | None = None

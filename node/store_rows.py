@@ -14,7 +14,19 @@ CONTROL_PENDING = "pending"
 CONTROL_RUNNING = "running"
 CONTROL_DONE = "done"
 CONTROL_FAILED = "failed"
-CONTROL_STATUSES = (CONTROL_PENDING, CONTROL_RUNNING, CONTROL_DONE, CONTROL_FAILED)
+CONTROL_EXPIRED = "expired"
+"""The daemon found the row's deadline passed before it could run it."""
+CONTROL_CANCELLED = "cancelled"
+"""The caller gave up (timeout, Ctrl-C) before the daemon started it."""
+CONTROL_STATUSES = (
+    CONTROL_PENDING,
+    CONTROL_RUNNING,
+    CONTROL_DONE,
+    CONTROL_FAILED,
+    CONTROL_EXPIRED,
+    CONTROL_CANCELLED,
+)
+CONTROL_FINISHED = (CONTROL_DONE, CONTROL_FAILED, CONTROL_EXPIRED, CONTROL_CANCELLED)
 
 LOCAL_SOURCE = "local"
 """``source`` of records this node authored itself (otherwise the peer id it came from)."""
@@ -83,6 +95,8 @@ class ControlRow:
     status: str
     result: dict[str, Any] | None
     done_ms: int | None = None
+    expires_ms: int | None = None
+    """When the command stops being wanted: the daemon never starts it after this."""
 
 
 def dumps_json(value: Any) -> str:
@@ -97,6 +111,7 @@ def loads_json_object(text: str) -> dict[str, Any]:
 
 
 def control_row_from_sql(row: tuple[Any, ...]) -> ControlRow:
-    id_, ts_ms, command, args, status, result, done_ms = row
+    id_, ts_ms, command, args, status, result, done_ms, expires_ms = row
     parsed = None if result is None else json.loads(result)
-    return ControlRow(id_, ts_ms, command, loads_json_object(args), status, parsed, done_ms)
+    args_dict = loads_json_object(args)
+    return ControlRow(id_, ts_ms, command, args_dict, status, parsed, done_ms, expires_ms)

@@ -56,3 +56,12 @@ def test_device_export_with_given_weights(tmp_path: Path, weights_cache: Path) -
     assert result.exit_code == 0, result.output
     assert str(tmp_path / "device.onnx") in result.output
     assert load_contract(tmp_path / "device.onnx").get("prompt.family") == "additive"
+
+
+def test_out_under_a_file_is_a_one_line_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = CliRunner().invoke(export, ["--model", "device", "--out", str(blocker / "o")])
+    assert result.exit_code == 2 and result.exception is not None
+    assert isinstance(result.exception, SystemExit)  # not an OSError traceback
+    assert f"{blocker} is a file, not a directory" in result.output.strip().splitlines()[-1]

@@ -109,6 +109,25 @@ def test_port_in_use(tmp_path: Path) -> None:
     assert_one_line_error(result, "cannot listen")
 
 
+@pytest.mark.network
+def test_port_held_with_reuseport_is_refused(tmp_path: Path) -> None:
+    # py-libp2p's listener sets SO_REUSEPORT, so a port another daemon holds binds again.
+    with socket.socket() as busy:
+        busy.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = run_cli(
+            "run", "--data-dir", str(tmp_path), "--listen", f"/ip4/127.0.0.1/tcp/{port}"
+        )
+    assert_one_line_error(result, f"cannot listen on /ip4/127.0.0.1/tcp/{port}")
+
+
+def test_udp_listen_is_not_supported(tmp_path: Path) -> None:
+    result = run_cli("run", "--data-dir", str(tmp_path), "--listen", "/ip4/127.0.0.1/udp/0/quic-v1")
+    assert_one_line_error(result, "UDP/QUIC is not supported")
+
+
 def test_status_without_a_node(tmp_path: Path) -> None:
     assert_one_line_error(run_cli("status", "--data-dir", str(tmp_path)), "byteswarm run")
     assert_one_line_error(run_cli("id", "--data-dir", str(tmp_path)), "byteswarm run")
@@ -117,3 +136,19 @@ def test_status_without_a_node(tmp_path: Path) -> None:
 def test_publish_refuses_nan(tmp_path: Path) -> None:
     result = run_cli("publish", "hello", "--value", "nan", "--data-dir", str(tmp_path))
     assert_one_line_error(result, "finite")
+
+
+def test_data_dir_under_a_file_is_one_line_for_every_command(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    under = str(blocker / "sub")
+    for args in (["click", "blue", "t1"], ["search", "blue"], ["publish", "x"], ["notes"]):
+        assert_one_line_error(run_cli(*args, "--data-dir", under), "is a file")
+
+
+def test_nan_status_interval_is_refused_before_the_daemon_starts(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text("status_interval = nan\n")
+    result = run_cli("run", "--data-dir", str(tmp_path / "d"), "--config", str(config))
+    assert_one_line_error(result, "status_interval: must be a finite number")
+    assert not (tmp_path / "d").exists()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from models.rank.config import PRESETS
-from node.config import DATA_DIR_ENV, ConfigError, NodeConfig, load_config
+from node.config import DATA_DIR_ENV, ConfigError, NodeConfig, duration_fields, load_config
 from node.rank_tail import DEFAULT_PRESET
 
 
@@ -96,3 +97,26 @@ def test_rank_table_names_a_preset(tmp_path: Path) -> None:
     assert load_config(path).rank.preset == "byteswarm"
     with pytest.raises(ConfigError, match=r"rank\.preset"):
         load_config(write(tmp_path, '[rank]\npreset = "fastest"\n'))
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("status_interval = nan\n", "status_interval"),
+        ("status_interval = inf\n", "status_interval"),
+        ("[sync]\ninterval = nan\n", "sync.interval"),
+        ("[peer_limits]\nburst = -inf\n", "peer_limits.burst"),
+        ("[adapt]\nupload_fraction = nan\n", "adapt.upload_fraction"),
+    ],
+)
+def test_every_float_must_be_finite(tmp_path: Path, text: str, key: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(key) + ": must be a finite"):
+        load_config(write(tmp_path, text))
+
+
+@pytest.mark.parametrize("key", sorted(duration_fields(NodeConfig(), "")))
+def test_every_duration_must_be_positive(tmp_path: Path, key: str) -> None:
+    table, _, name = key.rpartition(".")
+    text = f"[{table}]\n{name} = 0\n" if table else f"{name} = 0\n"
+    with pytest.raises(ConfigError, match=re.escape(key) + ": must be positive"):
+        load_config(write(tmp_path, text))
