@@ -114,3 +114,19 @@ class Attacker:
 
     def connected(self) -> bool:
         return self.victim in self.host.get_connected_peers()
+
+
+def bad_signature_rpc(from_id: bytes, topic: str, data: bytes, count: int) -> bytes:
+    """One pubsub RPC frame publishing ``count`` messages whose libp2p signature is wrong."""
+    from libp2p.pubsub.pb import rpc_pb2
+
+    rpc = rpc_pb2.RPC()
+    for i in range(count):
+        msg = rpc.publish.add()
+        msg.from_id = from_id
+        msg.data = data
+        msg.seqno = i.to_bytes(8, "big")
+        msg.topicIDs.append(topic)
+        msg.signature = bytes(64)
+    body = rpc.SerializeToString()
+    return varint(len(body)) + body

@@ -155,6 +155,14 @@ class FinetuneConfig:
 
 
 @dataclass(frozen=True)
+class MetricsConfig:
+    """The opt-in Prometheus endpoint."""
+
+    listen: str = ""
+    """``host:port`` to serve ``/metrics`` on (e.g. ``127.0.0.1:9464``); empty: off."""
+
+
+@dataclass(frozen=True)
 class NodeConfig:
     """The whole node configuration."""
 
@@ -178,6 +186,7 @@ class NodeConfig:
     adapt: AdaptConfig = field(default_factory=AdaptConfig)
     finetune: FinetuneConfig = field(default_factory=FinetuneConfig)
     rank: RankSettings = field(default_factory=RankSettings)
+    metrics: MetricsConfig = field(default_factory=MetricsConfig)
 
 
 def load_config(path: Path | None = None, **overrides: Any) -> NodeConfig:
@@ -253,6 +262,14 @@ def _coerce(hint: Any, value: Any, key: str) -> Any:
     raise ConfigError(f"{key}: unsupported type")  # pragma: no cover
 
 
+def _check_metrics(metrics: MetricsConfig) -> None:
+    if not metrics.listen:
+        return
+    host, sep, port = metrics.listen.rpartition(":")
+    if not (sep and host and port.isdigit() and 0 < int(port) < 65536):
+        raise ConfigError(f"metrics.listen: expected host:port, got {metrics.listen!r}")
+
+
 def _check_peer_limits(limits: PeerLimits) -> None:
     if not limits.ban_score < limits.graylist_score < 0:
         raise ConfigError("peer_limits: need ban_score < graylist_score < 0")
@@ -298,6 +315,7 @@ def _check(config: NodeConfig) -> None:
         if value <= 0:
             raise ConfigError(f"{key}: must be positive, got {value}")
     _check_peer_limits(config.peer_limits)
+    _check_metrics(config.metrics)
     g = config.gossip
     if not 0 < g.degree_low <= g.degree <= g.degree_high:
         raise ConfigError(

@@ -36,7 +36,7 @@ from node import wire
 from node.config import NodeConfig
 from node.gossip import Gossip, PublishError, RecordsHandler
 from node.identity import Identity
-from node.peer_guard import GuardLimits, PeerGuard
+from node.peer_guard import GuardLimits, PeerGuard, connection_caps
 from node.pubsub_guard import SupervisedPubsub
 from node.ratelimit import TokenBuckets
 from node.rpc import RequestError, RequestHandler, Requests
@@ -81,6 +81,8 @@ class P2PNode:
             key_pair=key_pair,
             sec_opt={NOISE_PROTOCOL_ID: noise},
             muxer_opt={TProtocol(YAMUX_PROTOCOL_ID): Yamux, MPLEX_PROTOCOL_ID: Mplex},
+            connection_config=connection_caps(config),
+            enable_metrics=bool(config.metrics.listen),
         )
         self.peer_id: str = self.host.get_id().to_base58()
         g = config.gossip
@@ -147,6 +149,13 @@ class P2PNode:
                 nursery.start_soon(self.gossip.ingester)
                 nursery.start_soon(self._reconnector)
                 nursery.start_soon(self._police)
+                if self.config.metrics.listen:
+                    from node.metrics import serve_metrics
+
+                    events = self.host.get_metrics_recv_channel()
+                    nursery.start_soon(
+                        serve_metrics, self.config.metrics.listen, self.status, events
+                    )
                 task_status.started()
                 await trio.sleep_forever()
         finally:

@@ -22,8 +22,11 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from libp2p.network.config import ConnectionConfig
 from libp2p.peer.id import ID
 from libp2p.pubsub.score import PeerScorer, ScoreParams, TopicScoreParams
+
+from node.config import NodeConfig
 
 WEIGHTS: dict[str, float] = {
     "bad_signature": 10.0,
@@ -32,6 +35,7 @@ WEIGHTS: dict[str, float] = {
     "request_error": 5.0,
     "oversize": 25.0,
     "our_error": 0.0,
+    "while_graylisted": 2.0,
 }
 """Behaviour penalty per rejection, by cause (P5 units: one point of score each)."""
 
@@ -200,3 +204,16 @@ class PeerGuard:
 
 def _causes(causes: Counter[str]) -> str:
     return ", ".join(f"{n} {cause}" for cause, n in causes.most_common())
+
+
+def connection_caps(config: NodeConfig) -> ConnectionConfig:
+    """py-libp2p's connection manager held to ``[peer_limits]`` (its default is 300 in all,
+    3 per peer); inbound slots are ``max_connections - min_connections``."""
+    cap = config.peer_limits.max_connections
+    return ConnectionConfig(
+        max_connections=cap,
+        max_connections_per_peer=config.peer_limits.max_connections_per_peer,
+        high_watermark=cap,
+        low_watermark=min(100, cap // 2),
+        min_connections=min(50, cap // 4),
+    )

@@ -40,6 +40,7 @@ class SupervisedPubsub(Pubsub):
     async def stream_handler(self, stream: Any) -> None:
         peer = _peer_of(stream)
         if peer and self.guard.graylisted(peer):
+            self.guard.blame(peer, "while_graylisted")  # persisting leads to a ban
             with contextlib.suppress(Exception):
                 await stream.reset()
             return
@@ -58,7 +59,7 @@ class SupervisedPubsub(Pubsub):
             forwarder = msg_forwarder.to_base58()
             if forwarder != self.my_id.to_base58():
                 if self.guard.graylisted(forwarder):
-                    self.guard.totals["graylisted_dropped"] += 1
+                    self.guard.blame(forwarder, "while_graylisted")
                     return
                 if not self.buckets.take(forwarder, 1.0):
                     self.guard.blame(forwarder, "rate_limited")
