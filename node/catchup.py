@@ -148,6 +148,9 @@ class Catchup:
         except (trio.TooSlowError, P2PError, wire.WireError) as exc:
             slow = _timed_out(exc)
             self.schedule.failed(peer, timed_out=slow)
+            guard = getattr(self.daemon.p2p, "guard", None)  # absent in a fake host
+            if guard is not None and (slow or isinstance(exc, wire.WireError)):
+                guard.blame(peer, "timeout" if slow else "protocol_error")  # slow is not honest
             if slow:
                 raise PeerTimeout(f"{peer} did not answer within {timeout} s") from exc
             raise

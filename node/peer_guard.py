@@ -36,6 +36,7 @@ WEIGHTS: dict[str, float] = {
     "oversize": 25.0,
     "our_error": 0.0,
     "while_graylisted": 2.0,
+    "timeout": 2.0,
 }
 """Behaviour penalty per rejection, by cause (P5 units: one point of score each)."""
 
