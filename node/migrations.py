@@ -99,7 +99,17 @@ def m003_rank_items(db: Database) -> None:
     )
 
 
-MIGRATIONS: list[Migration] = [m001_core_tables, m002_sync_cursors, m003_rank_items]
+def m004_records_age_index(db: Database) -> None:
+    """Per-topic age of records (``node.store_limits.AGE_EXPR``), for retention sweeps."""
+    db.execute("CREATE INDEX records_topic_age ON records (topic, min(ts_ms, received_ms))")
+
+
+MIGRATIONS: list[Migration] = [
+    m001_core_tables,
+    m002_sync_cursors,
+    m003_rank_items,
+    m004_records_age_index,
+]
 """Append-only: position i holds the migration that takes the schema from version i to i+1."""
 
 
@@ -168,6 +178,7 @@ __all__ = [
     "m001_core_tables",
     "m002_sync_cursors",
     "m003_rank_items",
+    "m004_records_age_index",
     "migrate",
     "schema_version",
 ]
