@@ -161,6 +161,9 @@ class StoreGuard:
                     if now >= next_probe:
                         next_probe = now + self.settings.probe_interval
                         await self._probe(daemon)
+                elif await trio.to_thread.run_sync(self.health.low_on_space):
+                    self.on_full()
+                    next_probe = now + self.settings.probe_interval
                 else:
                     await daemon.db(self.health.measure, daemon.store)
                     if now >= next_sweep:

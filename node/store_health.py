@@ -6,7 +6,9 @@ reads, refuses publishes and relayed records (counted), and probes for space eve
 the disk fills, so the bookkeeping the node still does while full (status, events, the
 answer to an operator's refused command, WAL checkpoints) has room; it is written again
 when space returns, and before the store opens at start it is deleted too, so a node
-restarted on a full disk can open its store.
+restarted on a full disk can open its store. The disk counts as full when a write fails
+or when less than ``PROBE_BYTES`` is free; it has space again once a probe finds room for
+the reserve and a 64 KiB insert (hysteresis: the freed reserve alone is not enough).
 """
 
 from __future__ import annotations
@@ -81,6 +83,11 @@ class StoreHealth:
         was_full, self.full = self.full, True
         self.release_reserve()
         return not was_full
+
+    def low_on_space(self) -> bool:
+        """Whether the disk is (nearly) full even though no write has failed yet: then
+        other writers (the CLI's control rows) may already fail, so free the reserve."""
+        return shutil.disk_usage(self.data_dir).free < PROBE_BYTES
 
     def measure(self, store: Store) -> None:
         """Update the live size and the ceiling state (store thread)."""
