@@ -60,10 +60,12 @@ class StoragePolicy:
         return None if retention is None else now_ms - retention
 
     def admit(
-        self, store: Store, rows: Sequence[RecordRow], now_ms: int
+        self, store: Store, rows: Sequence[RecordRow]
     ) -> tuple[list[RecordRow], Counter[str]]:
-        """The rows to insert (in order) and the refused ones counted by cause: ``expired``
-        (older than retention on arrival) or ``quota`` (the author holds its quota)."""
+        """The rows to insert (in order) and the refused ones counted by cause (``quota``:
+        the author holds its quota). Retention is the sweeper's alone: records dated past
+        it are stored and swept at the next sweep, so a peer's clock or a test's dates
+        never make ingest and sweeping disagree."""
         refused: Counter[str] = Counter()
         held: dict[str, dict[bytes, int]] = {}
         kept: list[RecordRow] = []
@@ -73,10 +75,6 @@ class StoragePolicy:
                 kept.append(row)
                 continue
             limits = self.limits(row.topic)
-            cutoff = self.cutoff(row.topic, now_ms)
-            if cutoff is not None and min(row.ts_ms, now_ms) < cutoff:
-                refused["expired"] += 1
-                continue
             if limits.per_author is not None:
                 counts = held.get(row.topic)
                 if counts is None:

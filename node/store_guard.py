@@ -101,7 +101,7 @@ class StoreGuard:
             own = [r for r in rows if bytes(r.author) == self.policy.own_author]
             health.refused["ceiling"] += len(rows) - len(own)
             rows = own
-        kept, refused = self.policy.admit(store, rows, wall_clock_ms())
+        kept, refused = self.policy.admit(store, rows)
         health.refused.update(refused)
         if not kept:
             return kept, []
@@ -149,7 +149,7 @@ class StoreGuard:
 
     async def run(self, daemon: Daemon) -> None:
         now = trio.current_time()
-        next_probe = next_sweep = now
+        next_probe, next_sweep = now, now + self.settings.sweep_interval
         next_save = next_loss = now + SAVE_INTERVAL
         while True:
             for level, message in self._news:

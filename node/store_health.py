@@ -42,7 +42,7 @@ class StoreHealth:
         self.over_ceiling = False
         self.live_bytes = 0
         self.refused: Counter[str] = Counter()
-        """Records refused by cause: full, ceiling, quota, expired, publish_full."""
+        """Records refused by cause: full, ceiling, quota, publish_full."""
         self.swept = 0
 
     @property
