@@ -17,6 +17,8 @@ from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 import platformdirs
 
+from node.store_config import StoreConfig
+
 Role = Literal["device", "cloud"]
 DATA_DIR_ENV = "BYTESWARM_DATA_DIR"
 STORE_FILE = "node.db"
@@ -187,6 +189,7 @@ class NodeConfig:
     finetune: FinetuneConfig = field(default_factory=FinetuneConfig)
     rank: RankSettings = field(default_factory=RankSettings)
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
+    store: StoreConfig = field(default_factory=StoreConfig)
 
 
 def load_config(path: Path | None = None, **overrides: Any) -> NodeConfig:

@@ -14,7 +14,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
 import trio
 
@@ -23,7 +23,8 @@ from node.catchup import Catchup
 from node.config import STORE_FILE, NodeConfig
 from node.identity import Identity, load_or_create_identity
 from node.p2p import P2PError, P2PNode
-from node.store import RecordRow, Store
+from node.store import RecordRow, StoreFullError
+from node.store_guard import StoreGuard
 
 NOTES_TOPIC = "byteswarm/notes"
 T = TypeVar("T")
@@ -51,17 +52,19 @@ class Daemon:
         self.config = config
         self.services = list(services)
         self.identity: Identity = load_or_create_identity(config.data_dir)
-        self.store = Store.open(config.data_dir / STORE_FILE)
         self._db_limiter = trio.CapacityLimiter(1)
         topics = [NOTES_TOPIC, *config.topics]
         for service in self.services:
             topics.extend(service.topics)
         self.topics = list(dict.fromkeys(topics))
+        # Bounds, a full disk, a damaged or lost store: node/store_guard.py.
+        self.guard = StoreGuard(config, self.identity.public_key)
+        self.store = self.guard.open_store(config.data_dir / STORE_FILE, self.topics)
         self.catchup = Catchup(self)
         self.p2p = P2PNode(
             config,
             self.identity,
-            on_records=self.ingest,
+            on_records=self._ingest_gossip,
             serve_sync=self.catchup.serve_sync,
             log=logging.getLogger("byteswarm.p2p"),
         )
@@ -72,9 +75,18 @@ class Daemon:
     def peer_id(self) -> str:
         return self.p2p.peer_id
 
-    async def db(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run a store call in the single store thread."""
-        return await trio.to_thread.run_sync(functools.partial(fn, *args), limiter=self._db_limiter)
+    async def db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a store call in the single store thread. A full disk turns the node read-only
+        (``StoreFullError``); bookkeeping writes then fail quietly (``StoreGuard.fallback``)."""
+        call = functools.partial(fn, *args, **kwargs)
+        try:
+            return await trio.to_thread.run_sync(call, limiter=self._db_limiter)
+        except StoreFullError:
+            self.guard.on_full()
+            quiet, stand_in = self.guard.fallback(self.store, fn)
+            if quiet:
+                return cast(T, stand_in)
+            raise
 
     # -- lifecycle -----------------------------------------------------------------
 
@@ -88,8 +100,9 @@ class Daemon:
                 await self._write_status()
                 nursery.start_soon(self._status_loop)
                 nursery.start_soon(self._control_loop)
+                nursery.start_soon(self.guard.run, self)
                 self.catchup.register()
-                nursery.start_soon(self.catchup.run)
+                nursery.start_soon(self._supervised, "catchup", self.catchup.run)
                 for service in self.services:
                     nursery.start_soon(self._supervise, service)
                 task_status.started()
@@ -98,19 +111,23 @@ class Daemon:
                 try:
                     await self.db(self.store.add_event, "stop", "node stopped")
                     await self.db(self.store.write_status, "node", self._status(running=False))
+                    await self.guard.close()
                 finally:
                     await self.db(self.store.close)
 
     async def _supervise(self, service: Service) -> None:
-        """Run a service; a crash is logged and the service restarted, never the node."""
+        await self._supervised(service.name, functools.partial(service.run, self))
+
+    async def _supervised(self, name: str, run: Callable[[], Any]) -> None:
+        """Run a task; a crash is logged and the task restarted, never the node."""
         delay = 1.0
         while True:
             try:
-                await service.run(self)
+                await run()
                 return
             except Exception as exc:
-                log.exception("service %s crashed; restarting in %.0f s", service.name, delay)
-                await self.db(self.store.add_event, "service", f"{service.name} crashed: {exc!r}")
+                log.exception("%s crashed; restarting in %.0f s", name, delay)
+                await self.db(self.store.add_event, "service", f"{name} crashed: {exc!r}")
             await trio.sleep(delay)
             delay = min(delay * 2, 60.0)
 
@@ -134,15 +151,16 @@ class Daemon:
             self.p2p.counters["unfollowed_topic_records"] += len(records) - len(rows)
         if not rows:
             return 0
-        fresh = await self.db(self._insert_relayed, rows, source)
-        for topic in {row.topic for row, new in zip(rows, fresh, strict=True) if new}:
+        kept, fresh = await self.db(self.guard.insert_relayed, self.store, rows, source)
+        for topic in {row.topic for row, new in zip(kept, fresh, strict=True) if new}:
             self.catchup.saw_new(topic)
         return sum(fresh)
 
-    def _insert_relayed(self, rows: list[RecordRow], source: str) -> list[bool]:
-        # Records from peers are acknowledged to nobody and can be pulled again: no fsync.
-        with self.store.relaxed():
-            return self.store.insert_records(rows, source)
+    async def _ingest_gossip(self, records: list[wire.SignedRecord], source: str) -> int:
+        try:
+            return await self.ingest(records, source)
+        except StoreFullError:  # dropped and counted; sync brings them once space returns
+            return 0
 
     async def join_topic(self, topic: str) -> None:
         """Gossip on, store and sync one more topic from now on."""
@@ -158,11 +176,14 @@ class Daemon:
         if topic not in self.topics:
             raise P2PError(f"not joined to topic {topic!r}")
         wire.decode_body(topic, body)  # never publish what our peers would reject
+        floor = self.guard.before_publish(topic)  # full, or a lost store: refused
 
         def commit() -> wire.SignedRecord:
             with self.store.transaction():
                 number = (
-                    self.store.next_seq(topic, self.identity.public_key) if seq is None else seq
+                    max(floor, self.store.next_seq(topic, self.identity.public_key))
+                    if seq is None
+                    else seq
                 )
                 record = wire.sign_record(
                     self.identity.seed, topic, number, int(time.time() * 1000), body
@@ -173,6 +194,7 @@ class Daemon:
             return record
 
         record = await self.db(commit)
+        await self.guard.published(topic, record.seq)
         if gossip:
             self.p2p.publish(record)
         return record
@@ -252,4 +274,5 @@ class Daemon:
             # A device node must never have loaded these (DESIGN.md §1); tests check it.
             heavy_modules=sorted(m for m in ("torch", "textual") if m in sys.modules),
         )
+        status.update(self.guard.status())
         return status

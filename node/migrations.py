@@ -131,11 +131,17 @@ def m004_control_deadlines(db: Database) -> None:
         db.execute(sql)
 
 
+def m005_records_age_index(db: Database) -> None:
+    """Per-topic age of records (``node.store_limits.AGE_EXPR``), for retention sweeps."""
+    db.execute("CREATE INDEX records_topic_age ON records (topic, min(ts_ms, received_ms))")
+
+
 MIGRATIONS: list[Migration] = [
     m001_core_tables,
     m002_sync_cursors,
     m003_rank_items,
     m004_control_deadlines,
+    m005_records_age_index,
 ]
 """Append-only: position i holds the migration that takes the schema from version i to i+1."""
 
@@ -206,6 +212,7 @@ __all__ = [
     "m002_sync_cursors",
     "m003_rank_items",
     "m004_control_deadlines",
+    "m005_records_age_index",
     "migrate",
     "schema_version",
 ]

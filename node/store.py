@@ -19,7 +19,8 @@ from types import TracebackType
 from sqlite_utils import Database
 
 from node.migrations import check_version, latest_version, migrate, schema_version
-from node.store_connect import connect_readonly, connect_writable
+from node.store_connect import connect_readonly, connect_writable, damaged
+from node.store_limits import LimitQueries
 from node.store_operator import OperatorTables
 from node.store_rows import (
     LOCAL_SOURCE,
@@ -29,6 +30,8 @@ from node.store_rows import (
     RecordRow,
     StoredRecord,
     StoreError,
+    StoreFullError,
+    is_disk_full,
 )
 from node.store_sync import SyncQueries
 
@@ -41,7 +44,7 @@ def wall_clock_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-class Store(OperatorTables, SyncQueries):
+class Store(OperatorTables, SyncQueries, LimitQueries):
     """The node's SQLite database. Use from one thread at a time."""
 
     def __init__(
@@ -81,6 +84,11 @@ class Store(OperatorTables, SyncQueries):
         except StoreError as exc:
             conn.close()
             raise StoreError(f"store {path}: {exc}") from exc
+        except sqlite3.DatabaseError as exc:  # a damaged file fails its first read
+            conn.close()
+            if isinstance(exc, sqlite3.OperationalError):  # locked, full, I/O: not damage
+                raise StoreError(f"cannot open store {path}: {exc}") from exc
+            raise damaged(path, exc) from exc
         except BaseException:
             conn.close()
             raise
@@ -125,14 +133,34 @@ class Store(OperatorTables, SyncQueries):
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
+            if is_disk_full(exc):
+                raise self._full(exc) from exc
             raise StoreError(f"store {self.path} is busy: {exc}") from exc
         try:
             yield
             conn.execute("COMMIT")
-        except BaseException:
+        except BaseException as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
+            if is_disk_full(exc) and not isinstance(exc, StoreFullError):
+                raise self._full(exc) from exc
             raise
+
+    def _full(self, exc: BaseException) -> StoreFullError:
+        return StoreFullError(
+            f"store {self.path} is full ({exc}): the node serves reads and refuses writes"
+            " until space is freed on its disk"
+        )
+
+    def check_integrity(self) -> None:
+        """``PRAGMA quick_check``; a damaged file raises a one-line StoreError saying what
+        to do (the daemon runs this at start)."""
+        try:
+            rows = self._conn.execute("PRAGMA quick_check").fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise damaged(self.path, exc) from exc
+        if rows != [("ok",)]:
+            raise damaged(self.path, "; ".join(str(row[0]) for row in rows[:3]))
 
     @contextlib.contextmanager
     def relaxed(self) -> Iterator[None]:
@@ -227,6 +255,7 @@ __all__ = [
     "RecordRow",
     "Store",
     "StoreError",
+    "StoreFullError",
     "StoredRecord",
     "wall_clock_ms",
 ]

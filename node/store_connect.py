@@ -40,11 +40,22 @@ def connect_writable(path: Path) -> sqlite3.Connection:
         conn.execute("PRAGMA foreign_keys = ON")
     except sqlite3.DatabaseError as exc:
         conn.close()
-        raise StoreError(f"cannot open store {path}: {exc}") from exc
+        if isinstance(exc, sqlite3.OperationalError):  # locked, full, I/O: not damage
+            raise StoreError(f"cannot open store {path}: {exc}") from exc
+        raise damaged(path, exc) from exc
     except BaseException:
         conn.close()
         raise
     return conn
+
+
+def damaged(path: Path, problem: object) -> StoreError:
+    """The one-line error for a store file SQLite cannot read back."""
+    what = " ".join(str(problem).split())
+    return StoreError(
+        f"cannot open store {path}: it is damaged ({what}); move it aside (mv {path}"
+        f" {path}.damaged) and restart: the node re-syncs its records from peers"
+    )
 
 
 def connect_readonly(path: Path) -> sqlite3.Connection:

@@ -6,7 +6,9 @@ connection logic, and so ``store.py`` stays one noun: the database.
 
 from __future__ import annotations
 
+import errno
 import json
+import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +36,24 @@ LOCAL_SOURCE = "local"
 
 class StoreError(RuntimeError):
     """The store cannot do what was asked; the message is one line an operator can act on."""
+
+
+class StoreFullError(StoreError):
+    """A write failed for lack of space (SQLITE_FULL or ENOSPC): the node turns read-only."""
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether ``exc`` means the database or its disk is full (or wraps such an error)."""
+    if isinstance(exc, StoreFullError):
+        return True
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    if isinstance(exc, sqlite3.Error):
+        code = getattr(exc, "sqlite_errorcode", None)  # extended code: the low byte is primary
+        return (code is not None and code & 0xFF == sqlite3.SQLITE_FULL) or (
+            "database or disk is full" in str(exc)
+        )
+    return False
 
 
 @dataclass(frozen=True)
