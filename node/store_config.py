@@ -56,7 +56,7 @@ class StoreConfig:
                 raise ConfigError(f"store.{name}: must be positive")
         for name in ("sweep_interval", "probe_interval"):
             if not 0 < getattr(self, name) < math.inf:
-                raise ConfigError(f"store.{name}: must be a positive number")
+                raise ConfigError(f"store.{name}: must be positive and finite")
         for name in ("notes_retention_days", "clicks_retention_days", "other_retention_days"):
             if not 0 <= getattr(self, name) < math.inf:
                 raise ConfigError(f"store.{name}: must be a number >= 0 (0: keep forever)")
