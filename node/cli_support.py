@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -36,7 +37,20 @@ data_dir_option = click.option(
     default=None,
     help=f"Node data directory (identity key, store). Env: {DATA_DIR_ENV}.",
 )
+F = TypeVar("F", bound=Callable[..., Any])
+
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+
+
+def limit_option(what: str) -> Callable[[F], F]:
+    """``--limit``: how many of ``what`` a listing shows (20 by default)."""
+    return click.option(
+        "--limit",
+        default=20,
+        show_default=True,
+        type=click.IntRange(1, 10_000),
+        help=f"How many {what} to show.",
+    )
 
 
 def cli_config(data_dir: Path | None, config_path: Path | None = None, **kw: Any) -> NodeConfig:

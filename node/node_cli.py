@@ -22,6 +22,7 @@ from node.cli_support import (
     data_dir_option,
     emit,
     json_option,
+    limit_option,
     no_node_error,
     node_pid,
     open_store,
@@ -224,13 +225,7 @@ def peers(data_dir: Path | None, as_json: bool) -> None:
 @cli.command()
 @data_dir_option
 @json_option
-@click.option(
-    "--limit",
-    default=20,
-    show_default=True,
-    type=click.IntRange(1, 10_000),
-    help="How many events to show.",
-)
+@limit_option("events")
 def events(data_dir: Path | None, as_json: bool, limit: int) -> None:
     """Show the node's most recent events, newest first."""
     with open_store(data_dir) as store:

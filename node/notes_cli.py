@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from node.cli import cli
-from node.cli_support import UserError, data_dir_option, emit, json_option, open_store
+from node.cli_support import UserError, data_dir_option, emit, json_option, limit_option, open_store
 from node.control_client import send_control
 from node.wire.bodies import NOTES_TOPIC
 
@@ -59,13 +59,7 @@ def publish(
 @cli.command()
 @data_dir_option
 @json_option
-@click.option(
-    "--limit",
-    default=20,
-    show_default=True,
-    type=click.IntRange(1, 10_000),
-    help="How many notes to show.",
-)
+@limit_option("notes")
 def notes(data_dir: Path | None, as_json: bool, limit: int) -> None:
     """Show the notes in the store (this node's and its peers'), newest first."""
     from node import wire
