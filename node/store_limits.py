@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 AGE_EXPR = "min(ts_ms, received_ms)"
 """A record's age counts from the earlier of its claimed time and its arrival, so an author
-dating rows in the future cannot keep them past retention. Indexed per topic (migration 4):
+dating rows in the future cannot keep them past retention. Indexed per topic (migration 5):
 queries must spell it exactly like this for SQLite to use the index."""
 
 
