@@ -54,6 +54,17 @@ class PolarityScorer(nn.Module):
         return self.temperature * (words[0] @ self.label_embeddings.T)  # (B, 2)
 
 
+def _trained_model(weights: Path) -> str | None:
+    """The model a ``byteswarm train export`` file names in its metadata, if any."""
+    from safetensors import safe_open
+
+    try:
+        with safe_open(str(weights), "np") as f:
+            return (f.metadata() or {}).get("model")
+    except Exception:  # read above already; metadata is a hint only
+        return None
+
+
 def load_theta(weights: Path | None, layout: ParamLayout, base: Weights) -> np.ndarray:
     """θ from a finetune checkpoint (safetensors with a ``theta`` tensor) or the base model."""
     if weights is None:
@@ -65,7 +76,11 @@ def load_theta(weights: Path | None, layout: ParamLayout, base: Weights) -> np.n
     except Exception as exc:  # a missing key or a file that is not safetensors
         raise ExportError(f"{weights}: not a finetune checkpoint with 'theta' ({exc})") from None
     if theta.shape != (layout.size,):
-        raise ExportError(f"{weights}: θ has shape {theta.shape}, the layout needs {layout.size}")
+        model = _trained_model(weights)
+        why = f" (run of model {model!r}; export takes a minilm run's θ)" if model else ""
+        raise ExportError(
+            f"{weights}: θ has shape {theta.shape}, the layout needs {layout.size}{why}"
+        )
     return theta
 
 

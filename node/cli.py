@@ -13,6 +13,7 @@ import click
 
 from node.cli_support import UserError
 from node.control_client import send_control
+from node.store_rows import StoreError
 
 __all__ = ["UserError", "cli", "main", "send_control"]
 
@@ -41,10 +42,14 @@ _register_commands()
 
 
 def main() -> None:
-    """Console-script entry point: a path or OS error nobody caught is still one line."""
+    """Console-script entry point: a path, OS or store error nobody caught is still one
+    line."""
     try:
         cli(prog_name="byteswarm")
     except OSError as exc:  # click re-raises every OSError but a broken pipe
         where = f"{exc.filename}: " if exc.filename else ""
         click.echo(f"error: {where}{exc.strerror or exc}", err=True)
+        sys.exit(2)
+    except StoreError as exc:  # a store error is a one-line message (full, busy, damaged)
+        click.echo(f"error: {exc}", err=True)
         sys.exit(2)
