@@ -125,9 +125,15 @@ def click_(
     data_dir: Path | None, as_json: bool, query: str, item: str, shown: tuple[str, ...]
 ) -> None:
     """Record that ITEM was clicked for QUERY (a signed click row)."""
-    from node.rank_records import RankError, make_click, record_click_offline
+    from node.rank_records import RankError, check_query, make_click, record_click_offline
 
+    try:  # bad input creates nothing: no identity, no store
+        check_query(query)
+    except RankError as exc:
+        raise UserError(str(exc)) from exc
     _check_shown(data_dir, item, shown)
+    if not (cli_config(data_dir).data_dir / STORE_FILE).exists():
+        raise UserError(f"unknown item {item!r} (import a catalogue with: byteswarm items import)")
     args = {"query": query, "item": item, "shown": list(shown)}
     if _daemon_running(data_dir):
         result = send_control(data_dir, "click", args)
