@@ -12,7 +12,6 @@ from click.testing import CliRunner
 from sqlite_utils import Database
 
 from node.cli import cli, main
-
 from node.cli_support import UserError
 from node.config import STORE_FILE
 from node.control_client import send_control
@@ -20,7 +19,7 @@ from node.lock import DataDirLock
 from node.migrations import LEGACY_CONTROL_TTL_MS, MIGRATIONS, migrate
 from node.store import Store, StoreError
 from tests.node.test_cli import assert_one_line_error, run_cli
-from tests.node.test_store_full import _fill, _tmpfs
+from tests.node.test_store_full import fill_up, tmpfs
 
 
 class SteppedClock:
@@ -114,14 +113,14 @@ def test_a_full_disk_while_queueing_is_one_line_not_a_traceback(
 
 @pytest.mark.integration
 def test_the_cli_on_a_really_full_disk_is_one_line(tmp_path: Path) -> None:
-    with _tmpfs(tmp_path / "mnt", "1m") as mnt:
+    with tmpfs(tmp_path / "mnt", "1m") as mnt:
         data_dir = mnt / "node"
         data_dir.mkdir()
         Store.open(data_dir / STORE_FILE).close()
         catalogue = tmp_path / "c.jsonl"
         catalogue.write_text('{"id": "t1", "title": "Blue"}\n')
         with DataDirLock(data_dir):
-            filler = _fill(mnt)
+            filler = fill_up(mnt)
             for args in (
                 ["publish", "x"],
                 ["click", "blue", "t1"],

@@ -81,7 +81,7 @@ def refused(*args: str | Path, needle: str, within: float = AT_ONCE_S) -> str:
     where = f"byteswarm {' '.join(map(str, args))}: {result.stderr}"
     assert result.returncode == 2, where
     assert "Traceback" not in result.stderr, where
-    last = result.stderr.strip().splitlines()[-1]
+    last = (result.stderr.strip().splitlines() or [""])[-1]
     assert last.lower().startswith("error: ") and needle in last, where
     assert took < within, f"{where} took {took:.1f} s"
     return last
@@ -191,6 +191,17 @@ def test_a_new_users_hour(tmp_path: Path, hour: Hour) -> None:
         refused("publish", "while down", "--data-dir", victim, needle="no node is running")
         time.sleep(hour.down_s)
         swarm.start(addr, data_dir=victim, config=config)  # `byteswarm run` again, same dir
+        # right after the restart, id waits for the new process (not the dead one's snapshot)
+        back = ok("id", "--wait", "60", "--data-dir", victim).split()
+        restarted = swarm.wait_for(
+            lambda: (
+                (swarm.status(victim) or {}).get("pid") == swarm.procs[2].pid
+                and swarm.status(victim)
+            ),
+            30,
+            "the restarted node's first snapshot",
+        )
+        assert back[1:] == [f"{x}/p2p/{back[0]}" for x in restarted["listen_addrs"]], back
         try:
             swarm.wait_for(
                 lambda: run_settled(dirs, "r1", hour.rounds, final=True),
