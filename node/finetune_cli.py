@@ -171,7 +171,8 @@ def _starts(start_ms: int) -> str:
 @data_dir_option
 @json_option
 def status(data_dir: Path | None, as_json: bool) -> None:
-    """Show each run: round, θ hash, records, and which peers agree at each checkpoint."""
+    """Show each run: its state (training, done), round, records, and at each checkpoint
+    the θ hash, which peers agree, and loss and accuracy on held-out words where known."""
     with open_store(data_dir) as store:
         found = store.read_status("finetune")
     data = found[1] if found else {"runs": {}, "failed": {}}
@@ -185,9 +186,14 @@ def status(data_dir: Path | None, as_json: bool) -> None:
             f"final checkpoint {run.get('final_round', 0)}"
         )
         for r, c in sorted(run["checkpoints"].items(), key=lambda rc: int(rc[0])):
+            scored = (
+                f" loss {c['loss']:.3f} accuracy {100 * c['accuracy']:.1f} %"
+                if "accuracy" in c
+                else ""
+            )
             lines.append(
                 f"  checkpoint {r}: {c['sha256'][:16]} agree {len(c['agree'])} "
-                f"disagree {len(c['disagree'])}"
+                f"disagree {len(c['disagree'])}{scored}"
             )
     for run_id, reason in data.get("failed", {}).items():
         lines.append(f"{run_id}: not joined: {reason}")
