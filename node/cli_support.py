@@ -47,7 +47,7 @@ class FiniteRange(click.FloatRange):
     """``click.FloatRange`` that also refuses NaN and infinity (NaN compares false with
     every bound, so a plain FloatRange lets it through)."""
 
-    name = "finite float range"
+    name = "float range"  # the metavar stays FLOAT RANGE
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         number = super().convert(value, param, ctx)

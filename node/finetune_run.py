@@ -229,7 +229,7 @@ class RunState:
         return len(todo)
 
     def summary(self) -> dict[str, Any]:
-        checkpoints = {}
+        checkpoints: dict[str, dict[str, Any]] = {}
         for r in sorted(self.replica.checkpoints):
             ours = self.replica.checkpoints[r].sha256
             peers = self.announced.get(r, {})
