@@ -94,6 +94,10 @@ def _setup_logging(level: str) -> None:
     # libp2p logs through our handler, one level quieter: it is chatty at INFO.
     libp2p_level = max(logging.WARNING, getattr(logging, level.upper()))
     logging.getLogger("libp2p").setLevel(libp2p_level)
+    if level != "debug":
+        from node.libp2p_logs import one_line_libp2p_logs
+
+        one_line_libp2p_logs()
 
 
 def _run_daemon(config: NodeConfig) -> None:

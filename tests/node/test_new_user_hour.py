@@ -240,6 +240,9 @@ def test_a_new_users_hour(tmp_path: Path, hour: Hour) -> None:
         assert ok("status", "--data-dir", a).startswith("node      stopped")
         refused("stop", "--data-dir", a, needle="no node is running")
 
+    for d in dirs:  # no daemon hit a traceback or a wire error on the way
+        log = (d / "daemon.log").read_text(errors="replace")
+        assert "Traceback" not in log and "WireError" not in log, f"{d.name}:\n{log[-3000:]}"
     # what the CLI gave up on before the first daemon never ran
     for d in dirs:
         assert "early bird" not in ok("notes", "--limit", "1000", "--data-dir", d)
