@@ -1,10 +1,14 @@
-"""One line per py-libp2p log record in a daemon's log (below ``--log-level debug``).
+"""py-libp2p's log records in the daemon's log: our format, one line each.
 
-py-libp2p logs some failures it has already handled with a traceback: ``[ADDCONN_FAIL]``
-embeds one in its message, others pass ``exc_info``. An operator can act on neither, and a
-connection that arrives while the node shuts down ("Cannot schedule task after service has
-stopped") is no failure at all. The filter keeps the first line and the exception's repr,
-and drops the shutdown race; at ``--log-level debug`` nothing is filtered.
+Importing libp2p detaches its logger (``propagate = False``, no handler, unless
+``LIBP2P_DEBUG`` is set), so its warnings reached stderr through Python's last-resort
+handler: no time, no logger name. ``route_libp2p_logs`` sends them through our handler
+again, one level quieter than ours (it is chatty at INFO). Some failures py-libp2p has
+already handled are logged with a traceback (``[ADDCONN_FAIL]`` embeds one in its message,
+others pass ``exc_info``): an operator can act on neither, and a connection that arrives
+while the node shuts down ("Cannot schedule task after service has stopped") is no failure
+at all. The filter keeps the first line and the exception's repr and drops the shutdown
+race; at ``--log-level debug`` nothing is filtered.
 """
 
 from __future__ import annotations
@@ -31,6 +35,18 @@ class OneLineLibp2pRecords(logging.Filter):
             record.msg, record.args = first, None
             record.exc_info = record.exc_text = None
         return True
+
+
+def route_libp2p_logs(level: int) -> None:
+    """After libp2p is imported: its records go through the root logger's handlers at
+    ``level`` or WARNING, whichever is higher, one line each unless ``level`` is DEBUG."""
+    libp2p = logging.getLogger("libp2p")
+    if libp2p.handlers:  # LIBP2P_DEBUG: py-libp2p writes its own log
+        return
+    libp2p.propagate = True
+    libp2p.setLevel(max(logging.WARNING, level))
+    if level > logging.DEBUG:
+        one_line_libp2p_logs()
 
 
 def one_line_libp2p_logs(root: logging.Logger | None = None) -> None:

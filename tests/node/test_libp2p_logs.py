@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+import subprocess
 import sys
 
 from node.libp2p_logs import one_line_libp2p_logs
@@ -62,3 +63,26 @@ def test_the_shutdown_race_is_dropped_and_our_records_are_left_alone() -> None:
     text = out.getvalue()
     assert "ADDCONN_FAIL" not in text
     assert text.startswith("WARNING byteswarm.daemon: two\nlines\nTraceback")
+
+
+def test_a_daemon_logs_libp2p_records_in_its_format_after_libp2p_detached_its_logger() -> None:
+    script = """
+import logging
+from node.run_cli import _setup_logging
+_setup_logging("info")
+import libp2p  # its import sets propagate = False on the "libp2p" logger
+from node.libp2p_logs import route_libp2p_logs
+route_libp2p_logs(logging.INFO)
+swarm = logging.getLogger("libp2p.network.swarm")
+swarm.info("chatty")
+swarm.warning("[ADDCONN_FAIL] for %s: %r\\n%s", "p1", ValueError("v"), "Traceback ...")
+swarm.warning("for %s: %r", "p2", RuntimeError("Cannot schedule task after service has stopped"))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].endswith(
+        " WARNING libp2p.network.swarm: [ADDCONN_FAIL] for p1: ValueError('v')"
+    )
