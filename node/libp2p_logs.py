@@ -8,7 +8,7 @@ already handled are logged with a traceback (``[ADDCONN_FAIL]`` embeds one in it
 others pass ``exc_info``): an operator can act on neither, and a connection that arrives
 while the node shuts down ("Cannot schedule task after service has stopped") is no failure
 at all. The filter keeps the first line and the exception's repr and drops the shutdown
-race; at ``--log-level debug`` nothing is filtered.
+race; at ``--log-level debug`` nothing is cut or dropped.
 """
 
 from __future__ import annotations
@@ -20,10 +20,20 @@ SHUTDOWN_RACE = "after service has stopped"
 
 
 class OneLineLibp2pRecords(logging.Filter):
-    """Handler filter: ``libp2p.*`` records as one line; the shutdown race dropped."""
+    """Handler filter: ``libp2p.*`` records below ``level`` dropped (a module may set its
+    own logger's level: the auto-connector logs at INFO whatever ``libp2p``'s level is),
+    the shutdown race dropped, the others as one line (at DEBUG: as logged)."""
+
+    def __init__(self, level: int = logging.WARNING) -> None:
+        super().__init__()
+        self.level = level
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not record.name.startswith("libp2p"):
+            return True
+        if record.levelno < self.level:
+            return False
+        if self.level <= logging.DEBUG:
             return True
         text = record.getMessage()
         if record.exc_info and record.exc_info[1] is not None:
@@ -45,11 +55,10 @@ def route_libp2p_logs(level: int) -> None:
         return
     libp2p.propagate = True
     libp2p.setLevel(max(logging.WARNING, level))
-    if level > logging.DEBUG:
-        one_line_libp2p_logs()
+    one_line_libp2p_logs(level=max(logging.WARNING, level) if level > logging.DEBUG else level)
 
 
-def one_line_libp2p_logs(root: logging.Logger | None = None) -> None:
+def one_line_libp2p_logs(root: logging.Logger | None = None, level: int = logging.WARNING) -> None:
     """Install the filter on the root logger's handlers (``logging.basicConfig``'s)."""
     for handler in (root or logging.getLogger()).handlers:
-        handler.addFilter(OneLineLibp2pRecords())
+        handler.addFilter(OneLineLibp2pRecords(level))

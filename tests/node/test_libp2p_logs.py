@@ -75,6 +75,7 @@ from node.libp2p_logs import route_libp2p_logs
 route_libp2p_logs(logging.INFO)
 swarm = logging.getLogger("libp2p.network.swarm")
 swarm.info("chatty")
+logging.getLogger("libp2p.network.auto_connector").info("sets its own level to INFO")
 swarm.warning("[ADDCONN_FAIL] for %s: %r\\n%s", "p1", ValueError("v"), "Traceback ...")
 swarm.warning("for %s: %r", "p2", RuntimeError("Cannot schedule task after service has stopped"))
 """
