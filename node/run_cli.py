@@ -97,13 +97,13 @@ def _run_daemon(config: NodeConfig, log_level: str) -> None:
     import trio
 
     from node.daemon import Daemon  # imports libp2p, which detaches its logger
-    from node.libp2p_logs import route_libp2p_logs
-
-    route_libp2p_logs(getattr(logging, log_level.upper()))
     from node.identity import IdentityError
+    from node.libp2p_logs import route_libp2p_logs
     from node.listen_check import ListenError, check_listen_addrs
     from node.services import default_services
     from node.store import StoreError
+
+    route_libp2p_logs(getattr(logging, log_level.upper()))
 
     try:
         config.data_dir.mkdir(parents=True, exist_ok=True)
