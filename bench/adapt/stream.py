@@ -1,7 +1,7 @@
 """Cloud-device prompt adaptation on a continual digits corruption stream (issue 5).
 
-    python -m bench.adapt --quick --json out.json            # CI smoke, <= 2 min
-    python -m bench.adapt --json bench/results/adapt.json --plot bench/results/adapt.png
+    python -m bench.adapt.stream --quick --json out.json            # CI smoke, <= 2 min
+    python -m bench.adapt.stream --json bench/results/adapt.json --plot bench/results/adapt.png
 
 Every method sees the same stream in the same run, per seed; mean ± std over seeds.
 """
@@ -24,14 +24,8 @@ from typing import Any
 
 import torch
 
-from bench.adapt_report import aggregate, check_targets
-from bench.adapt_runs import (
-    LoopSpec,
-    run_loop,
-    run_reference,
-    run_source,
-    run_teacher_everywhere,
-)
+from bench.adapt.report import aggregate, check_targets
+from bench.adapt.runs import LoopSpec, run_loop, run_reference, run_source, run_teacher_everywhere
 from models.adapt.cloud import CloudConfig, cloud_preset
 from models.adapt.digits import load_digit_splits
 from models.adapt.onnx_export import export_device_onnx
@@ -41,7 +35,7 @@ from models.adapt.stream import StreamConfig, materialise
 from models.adapt.training import TrainConfig, device_model, teacher_model
 
 # additive prompt (the paper-like family), chosen on the validation stream of
-# bench/adapt_tune.py (validation split, training seeds 10/11; results in
+# bench/adapt/tune.py (validation split, training seeds 10/11; results in
 # bench/results/adapt_tune.json): the teacher normalised with the upload buffer's BN
 # statistics gives hard labels; a new domain is noticed from the uploads' image statistics
 # (it fired exactly at the 7 domain changes) and restarts the prompt and buffer; a
@@ -222,7 +216,8 @@ def main(argv: list[str] | None = None) -> int:
     summary = aggregate(per_seed)
     report: dict[str, Any] = {
         "bench": "adapt",
-        "command": "python -m bench.adapt " + " ".join(sys.argv[1:] if argv is None else argv),
+        "command": "python -m bench.adapt.stream "
+        + " ".join(sys.argv[1:] if argv is None else argv),
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "machine": {
             "platform": platform.platform(),
@@ -249,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report, indent=2, default=float) + "\n")
     if args.plot is not None:
-        from bench.adapt_plot import plot
+        from bench.adapt.plot import plot
 
         plot(report, args.plot)
     for line in report["targets"]["lines"]:

@@ -1,6 +1,6 @@
 """Choose cloud-learner and selection settings on a validation stream, never the test one.
 
-    python -m bench.adapt_tune --group additive --json bench/results/adapt_tune_additive.json
+    python -m bench.adapt.tune --group additive --json bench/results/adapt_tune_additive.json
 
 The validation stream is built from the validation split (197 images, each shown twice per
 domain with fresh corruption noise), never from the stream pool the bench reports on, and the
@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from bench.adapt_runs import LoopSpec, run_loop, run_source
+from bench.adapt.runs import LoopSpec, run_loop, run_source
 from models.adapt.cloud import CloudConfig
 from models.adapt.digits import load_digit_splits
 from models.adapt.onnx_export import export_device_onnx

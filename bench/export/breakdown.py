@@ -1,9 +1,9 @@
 """Where a batch-1 device inference spends its time, torch eager vs onnxruntime (issue 6).
 
-python -m bench.onnx_breakdown --json bench/results/onnx_breakdown.json
+python -m bench.export.breakdown --json bench/results/onnx_breakdown.json
 
 Device fp32 (default weights: seed 0), one image, zero prompt, one thread. Every path runs
-interleaved with the others in rounds (bench.onnx._interleaved_ms: median of individually
+interleaved with the others in rounds (bench.export.timing.interleaved_ms: median of individually
 timed calls), so contention from other processes hits all alike. Paths:
 torch eager and its separate ops; onnxruntime through ``session.run`` (with and without
 output names), the IOBinding runner (export.bound_runner, copies in and out), a bare
@@ -28,7 +28,7 @@ import torch
 import torch.nn.functional as F
 from onnx import TensorProto, helper
 
-from bench.onnx import _interleaved_ms, _machine
+from bench.export.timing import interleaved_ms, machine
 from export import onnx_file
 from export.bound_runner import BoundDeviceRunner, cpu_session
 from models.adapt.nets import FoldedDeviceCNN
@@ -114,14 +114,14 @@ def main() -> None:
             ),
             "ort bare IOBinding, Identity graph": _bare(_identity_session(), {"image": image}),
         }
-        repeats = [_interleaved_ms(calls, ROUNDS, CALLS) for _ in range(REPEATS)]
+        repeats = [interleaved_ms(calls, ROUNDS, CALLS) for _ in range(REPEATS)]
     torch_key = "torch eager (bench call)"
     micro = {k: [round(1e3 * ms[k], 3) for ms in repeats] for k in calls}
     ratio = {k: [round(ms[torch_key] / ms[k], 3) for ms in repeats] for k in calls}
     result = {
         "bench": "onnx_breakdown",
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": _machine(),
+        "machine": machine(),
         "threads": 1,
         "rounds_x_calls": [ROUNDS, CALLS],
         "repeats": "each list: one value per repeat of the whole interleaved measurement",

@@ -1,17 +1,18 @@
 """ONNX export bench (issue 6): per model and variant, file size, parity, int8 agreement,
 onnxruntime vs torch eager latency (batch 1 and 64, one thread, same run) and session load.
 
-python -m bench.onnx --json bench/results/onnx.json --plot bench/results/onnx.png
-python -m bench.onnx --quick --json /tmp/onnx_quick.json      (device only, 1 seed)
-python -m bench.onnx --device-only --json run2.json   (3 seeds, no polarity)
-python -m bench.onnx --merge run1.json run2.json run3.json --json onnx.json --plot onnx.png
+python -m bench.export.variants --json bench/results/onnx.json --plot bench/results/onnx.png
+python -m bench.export.variants --quick --json /tmp/onnx_quick.json      (device only, 1 seed)
+python -m bench.export.variants --device-only --json run2.json   (3 seeds, no polarity)
+python -m bench.export.variants --merge run1.json run2.json run3.json --json onnx.json \
+    --plot onnx.png
 
 Device: the CNN trained with seeds 0, 1, 2 (models.adapt.training, cached), additive prompt
 as a graph input (zero prompt in the timings). Polarity: zero-shot all-MiniLM-L6-v2 (one
 model; its latencies are repeated over 3 timing rounds). int8 variants are measured even
 when the export command would refuse them (agreement < 99 %): ``accepted`` says which.
 Latency paths, interleaved per call in rounds: torch eager, ``session.run(None, feeds)`` and
-the IOBinding runner (export.bound_runner; ``*_bound`` keys). bench/onnx_breakdown.py
+the IOBinding runner (export.bound_runner; ``*_bound`` keys). bench/export/breakdown.py
 splits a batch-1 device call further.
 Run as a module (``python -m``): a script named onnx.py would shadow the onnx package.
 """
@@ -20,21 +21,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import onnx
-import onnxruntime as ort
 import torch
 from numpy.typing import NDArray
 
+from bench.export.timing import interleaved_ms, machine
 from export import runtime, versions
 from export.bound_runner import BoundSession, cpu_session
 from export.pipeline import AGREEMENT_FLOOR, ExportOptions, export_model, finalize
@@ -52,27 +51,6 @@ TIMING_NOTE = (
     " session.run(None, feeds), bound = export.bound_runner.BoundSession (copy in, copy out);"
     f" rounds x calls: device {DEVICE_TIMING}, polarity {POLARITY_TIMING} x 3 timing rounds"
 )
-
-
-def _interleaved_ms(
-    calls: dict[str, Callable[[], object]], rounds: int, block: int
-) -> dict[str, float]:
-    """Median milliseconds per call of each path. Each round runs every path for ``block``
-    individually timed calls, so contention from other processes on the shared cores hits
-    all paths alike; the median over all calls drops the preempted ones."""
-    times: dict[str, list[float]] = {name: [] for name in calls}
-    for fn in calls.values():  # warm-up: first-run allocations, bindings, caches
-        for _ in range(max(3, block // 5)):
-            fn()
-    clock = time.perf_counter
-    for _ in range(rounds):
-        for name, fn in calls.items():
-            out = times[name]
-            for _ in range(block):
-                start = clock()
-                fn()
-                out.append(clock() - start)
-    return {name: 1e3 * statistics.median(values) for name, values in times.items()}
 
 
 def _batch(spec: ModelSpec, size: int) -> Feeds:
@@ -113,7 +91,7 @@ def _latencies(spec: ModelSpec, blob: bytes, rounds: int, block: int) -> dict[st
             return bound(*arrays)
 
         with torch.inference_mode():
-            ms = _interleaved_ms(
+            ms = interleaved_ms(
                 {"torch_eager": eager_call, "onnxruntime": run_call, "bound": bound_call},
                 rounds, block,
             )  # fmt: skip
@@ -124,7 +102,7 @@ def _latencies(spec: ModelSpec, blob: bytes, rounds: int, block: int) -> dict[st
             "onnxruntime_bound_ms": ms["bound"],
             "speedup_bound": ms["torch_eager"] / ms["bound"],
         }
-    load = _interleaved_ms({"load": lambda: runtime.session(blob)}, 1, 5)
+    load = interleaved_ms({"load": lambda: runtime.session(blob)}, 1, 5)
     result["session_load_ms"] = load["load"]
     return result
 
@@ -192,21 +170,6 @@ def _aggregate(runs: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
         agg["session_load_ms"] = _summary([t["session_load_ms"] for t in timings])
         out.append(agg)
     return out
-
-
-def _machine() -> dict[str, str]:
-    cpu = platform.processor() or ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "platform": platform.platform(), "cpu": cpu, "python": platform.python_version(),
-        "torch": torch.__version__, "onnxruntime": ort.__version__, "onnx": onnx.__version__,
-    }  # fmt: skip
 
 
 def _plot(result: dict[str, Any], path: Path) -> None:
@@ -313,7 +276,7 @@ def main() -> None:
     result = {
         "bench": "onnx",
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": _machine(),
+        "machine": machine(),
         "threads": 1,
         "timing": TIMING_NOTE,
         "opset": versions.DEFAULT_OPSET,

@@ -7,7 +7,9 @@ import time
 import numpy as np
 import torch
 
-from bench.spsa_sim import SimConfig, SimResult, Task, accuracy, pad_stack, peer_batches
+from bench.finetune.config import SimConfig
+from bench.finetune.sim import SimResult, accuracy, pad_stack, peer_batches
+from bench.finetune.task import Task
 from models.spsa.polarity import TEMPERATURE
 
 

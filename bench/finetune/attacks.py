@@ -1,4 +1,4 @@
-"""What the SPSA bench's Byzantine peers send (bench/spsa_sim.py calls it each round)."""
+"""What the SPSA bench's Byzantine peers send (bench/finetune/sim.py calls it each round)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 from models.spsa.codes import CODE_MAX
 
 if TYPE_CHECKING:
-    from bench.spsa_sim import SimConfig
+    from bench.finetune.config import SimConfig
 
 
 def attackers_compute(config: SimConfig, mode: str, round_index: int) -> bool:

@@ -8,15 +8,16 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from bench.spsa_sim import SimConfig, Task, simulate
-from bench.spsa_task import summary
+from bench.finetune.config import SimConfig
+from bench.finetune.sim import simulate
+from bench.finetune.task import Task, summary
 
 LEARNING_RATE_ONE_PROBE = 5e-3
 """η with one probe per peer per round (the Byzantine part), chosen on validation."""
 BYZANTINE_MODES = ("independent", "shared", "shared+screen")
 """Aggregations under attack; ``+screen`` sets RunConfig.screen (models/spsa/screening.py)."""
 ATTACKS = ("opposing", "same", "random")
-"""Byzantine behaviours (bench/spsa_sim.attack_codes); the first is each mode's headline."""
+"""Byzantine behaviours (bench/finetune/sim.attack_codes); the first is each mode's headline."""
 SILENT = "silent"
 """Not an attack: the Byzantine peers send no record, what a perfect screen would leave
 (their honest peers keep the shards and batches of the attacked runs). Never counted as the
@@ -24,7 +25,7 @@ worst attack in ``targets``."""
 
 
 def with_silent(attack_codes: Callable[..., Any]) -> Callable[..., Any]:
-    """``attack_codes`` that also knows SILENT (the CLI patches it into bench.spsa_sim)."""
+    """``attack_codes`` that also knows SILENT (the CLI patches it into bench.finetune.sim)."""
 
     def codes(config: SimConfig, *args: Any) -> list[tuple[int, ...] | None]:
         if config.attack == SILENT:

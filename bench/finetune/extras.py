@@ -1,5 +1,5 @@
 """The SPSA bench's extras: peak memory of SPSA and Adam against a forward pass
-(bench/spsa_memory.py in subprocesses), and an onnxruntime peer alongside torch peers."""
+(bench/finetune/memory.py in subprocesses), and an onnxruntime peer alongside torch peers."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from bench.spsa_sim import SimConfig, Task, accuracy, peer_batches
+from bench.finetune.config import SimConfig
+from bench.finetune.sim import accuracy, peer_batches
+from bench.finetune.task import Task
 from models.spsa.bert import load_minilm
 from models.spsa.codes import ScaleRule, encode
 from models.spsa.engine import Record, projected_gradient, record_direction
@@ -95,7 +97,7 @@ def run_memory() -> dict[str, Any]:
     out = {}
     for what in ("forward", "spsa", "adam"):
         done = subprocess.run(
-            [sys.executable, "-m", "bench.spsa_memory", what],
+            [sys.executable, "-m", "bench.finetune.memory", what],
             capture_output=True,
             text=True,
             check=True,

@@ -1,15 +1,15 @@
 """Peak RSS of one forward, one SPSA step and one Adam step, each in a fresh process.
 
-``python -m bench.spsa_memory forward|spsa|adam`` prints JSON {baseline_mib, peak_mib}:
+``python -m bench.finetune.memory forward|spsa|adam`` prints JSON {baseline_mib, peak_mib}:
 RSS after loading the model and one warm-up forward, and the peak RSS during the operation
 (the kernel's high-water mark is reset after the warm-up).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import resource
-import sys
 
 import torch
 
@@ -94,4 +94,6 @@ def main(what: str, batch_size: int = 32) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("what", choices=("forward", "spsa", "adam"))
+    main(parser.parse_args().what)

@@ -7,9 +7,10 @@ import json
 from dataclasses import asdict, replace
 from typing import Any
 
-from bench.spsa_adam import adam_baseline
-from bench.spsa_sim import SimConfig, Task, accuracy, simulate
-from bench.spsa_task import summary
+from bench.finetune.adam import adam_baseline
+from bench.finetune.config import SimConfig
+from bench.finetune.sim import accuracy, simulate
+from bench.finetune.task import Task, summary
 
 METHODS = ("fp32", "independent", "shared", "sign")
 PROBES = 8

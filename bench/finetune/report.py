@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.spsa_byzantine import (
+from bench.finetune.byzantine import (
     ATTACKS,
     BYZANTINE_MODES,
     SILENT,
@@ -17,7 +17,7 @@ from bench.spsa_byzantine import (
     merge_byzantine,
     scale_run,
 )
-from bench.spsa_methods import METHODS, merge_main
+from bench.finetune.methods import METHODS, merge_main
 
 
 def targets(result: dict[str, Any]) -> dict[str, Any]:

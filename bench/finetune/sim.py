@@ -4,7 +4,7 @@ Honest peers' forwards for a round run as one batched torch forward (each row it
 θ ± εz; only biases and LayerNorm weights differ, so the matrices are shared). Byte modes
 go through the real ``Replica``; the fp32 baseline through ``float_round_update``. With
 ``pull_every`` K > 1 each peer computes its codes on its own stale view of θ (the daemon's
-pull transport, spsa_views.py) while the shared replica applies every record.
+pull transport, bench/finetune/views.py) while the shared replica applies every record.
 """
 
 from __future__ import annotations
@@ -14,74 +14,24 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from bench.spsa_attacks import attack_codes, attackers_compute
-from bench.spsa_views import PeerViews
+from bench.finetune.attacks import attack_codes, attackers_compute
+from bench.finetune.config import SimConfig
+from bench.finetune.task import Task, Words
+from bench.finetune.views import PeerViews
 from models.spsa.codes import CODE_MAX, ScaleRule, encode, encode_sign
 from models.spsa.engine import Record, RoundState, float_round_update, perturbed, record_direction
-from models.spsa.layout import ParamLayout
 from models.spsa.polarity import (
     LABEL_PROMPTS,
     TEMPERATURE,
     PolarityBatch,
     PolarityLoss,
-    WordTokenizer,
     cross_entropy,
     make_batch,
     polarity_logits,
     shard,
 )
 from models.spsa.replica import Replica, RunConfig, theta_sha256
-from models.spsa.schedule import LearningRateSchedule
 from models.spsa.screening import ScreenRule
-from models.spsa.torch_backend import TorchEncoder
-
-Words = list[tuple[str, int]]
-
-
-@dataclass
-class Task:
-    encoder: TorchEncoder
-    layout: ParamLayout
-    theta0: np.ndarray
-    tokenizer: WordTokenizer
-    train: Words
-    test: Words
-
-
-@dataclass(frozen=True)
-class SimConfig:
-    method: str  # fp32 | independent | shared | sign
-    peers: int = 4
-    byzantine: int = 0
-    rounds: int = 300
-    batch: int = 8
-    learning_rate: float = 1e-3
-    epsilon: float = 1e-3
-    initial_scale: float = 0.05
-    """s_0 of the byte modes (later scales follow the rule: median |g| / 32)."""
-    sign_scale: float = 1.0
-    """The sign-only baseline's fixed step per ±1: about a median |g| (measured ~1 here)."""
-    seed: int = 0
-    eval_every: int = 50
-    warmup_rounds: int = 0
-    decay_rounds: int = 0
-    """η decays linearly to ``decay_floor · η`` at this round (0: constant η)."""
-    decay_floor: float = 1.0
-    attack: str = "random"
-    """random | same | opposing: what the Byzantine peers send (see spsa_attacks.attack_codes)."""
-    attack_from: int = 0
-    """Byzantine peers behave honestly before this round."""
-    screen: bool = False
-    """Screen out authors that keep saturating (RunConfig.screen = ScreenRule())."""
-    probes: int = 1
-    """Projected gradients per peer per round (RunConfig.probes), each on its own batch."""
-    pull_every: int = 1
-    """K: peers see the others' records only every K rounds (the daemon's pull transport)
-    and compute codes on that stale θ and scale; 1: every record at once (synchronous)."""
-
-    @property
-    def schedule(self) -> LearningRateSchedule:
-        return LearningRateSchedule(self.warmup_rounds, self.decay_rounds, self.decay_floor)
 
 
 @dataclass

@@ -1,17 +1,18 @@
 """One-byte SPSA bench (issue 4): MiniLM-L6 bitfit subset on VADER word polarity.
 
-python -m bench.spsa --quick --json out.json
-python -m bench.spsa --json bench/results/spsa.json --plot bench/results/spsa.png
-python -m bench.spsa --part main|byzantine|extras ...   (run the parts in parallel)
-python -m bench.spsa --part main --seed-list 1 --methods fp32 independent --json m1.json
-python -m bench.spsa --part byzantine --byz-modes shared+screen --attacks same random \
+python -m bench.finetune.spsa --quick --json out.json
+python -m bench.finetune.spsa --json bench/results/spsa.json --plot bench/results/spsa.png
+python -m bench.finetune.spsa --part main|byzantine|extras ...   (run the parts in parallel)
+python -m bench.finetune.spsa --part main --seed-list 1 --methods fp32 independent --json m1.json
+python -m bench.finetune.spsa --part byzantine --byz-modes shared+screen --attacks same random \
     --byz-fractions 0.3 0.45 --json b.json
-python -m bench.spsa --part byzantine --byz-modes shared+screen --screen-suspect-after 3 ...
-python -m bench.spsa --part byzantine --byz-modes shared+screen --attacks silent \
+python -m bench.finetune.spsa --part byzantine --byz-modes shared+screen \
+    --screen-suspect-after 3 ...
+python -m bench.finetune.spsa --part byzantine --byz-modes shared+screen --attacks silent \
     --byz-fractions 0 0.3 0.45 --json silent.json        (a perfect screen's counterfactual)
-python -m bench.spsa --part byzantine --byz-modes shared+screen --byz-peers 14 \
+python -m bench.finetune.spsa --part byzantine --byz-modes shared+screen --byz-peers 14 \
     --byz-fractions 0 --json honest14.json
-python -m bench.spsa --merge a.json b.json ... --json all.json --plot all.png
+python -m bench.finetune.spsa --merge a.json b.json ... --json all.json --plot all.png
 
 ``--merge`` joins "main" parts run separately (other seeds or methods, same config), the
 "byzantine" parts (other modes, attacks or seeds, same config) and takes extras from the last part.
@@ -23,7 +24,7 @@ nothing (a perfect screen); ``--byz-peers`` changes the part's 20 peers. Listing
 in ``--byz-fractions`` runs the honest cell even when the headline attack (opposing) is not
 asked for.
 The main part's probes (8 a peer a round), η (3e-2, decaying linearly to 0.1·η) and batch
-were picked on a validation part of the training split (``spsa_tune.py``;
+were picked on a validation part of the training split (``bench/finetune/tune.py``;
 ``spsa_tune_probes.json``); the Byzantine part keeps one probe and a constant 5e-3 (session 2).
 """
 
@@ -40,63 +41,30 @@ from typing import Any
 
 import torch
 
-from bench import spsa_sim
-from bench.spsa_byzantine import (
+from bench.finetune import sim
+from bench.finetune.byzantine import (
     ATTACKS,
     BYZANTINE_MODES,
     LEARNING_RATE_ONE_PROBE,
     SILENT,
-    byzantine_key,
-    merge_byzantine,
     run_byzantine,
     scale_run,
     with_silent,
 )
-from bench.spsa_extras import run_memory, run_ort_alongside
-from bench.spsa_methods import (
-    ADAM_LEARNING_RATE,
+from bench.finetune.config import SimConfig
+from bench.finetune.extras import run_memory, run_ort_alongside
+from bench.finetune.methods import (
     BATCH,
     DECAY_FLOOR,
     LEARNING_RATE,
     METHODS,
     PROBES,
-    merge_main,
     run_main,
 )
-from bench.spsa_report import check, merge_parts, plot, targets
-from bench.spsa_sim import SimConfig
-from bench.spsa_task import load_task, machine, summary
+from bench.finetune.report import check, merge_parts, plot
+from bench.finetune.task import load_task, machine
 from models.spsa.directions import self_check
 from models.spsa.screening import ScreenRule
-
-__all__ = [
-    "ADAM_LEARNING_RATE",
-    "ATTACKS",
-    "BATCH",
-    "BYZANTINE_MODES",
-    "DECAY_FLOOR",
-    "LEARNING_RATE",
-    "LEARNING_RATE_ONE_PROBE",
-    "METHODS",
-    "PROBES",
-    "SILENT",
-    "byzantine_key",
-    "load_task",
-    "machine",
-    "main",
-    "merge_byzantine",
-    "merge_main",
-    "merge_parts",
-    "plot",
-    "run_byzantine",
-    "run_main",
-    "run_memory",
-    "run_ort_alongside",
-    "scale_run",
-    "summary",
-    "targets",
-]
-"""Re-exported: what spsa_tune and spsa_stale import, and every name bench.spsa defined before."""
 
 
 def main() -> None:
@@ -181,7 +149,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)
     if SILENT in (args.attacks or ()):  # simulate() calls the module's attack_codes
-        setattr(spsa_sim, "attack_codes", with_silent(spsa_sim.attack_codes))  # noqa: B010
+        setattr(sim, "attack_codes", with_silent(sim.attack_codes))  # noqa: B010
     asked = {
         "suspect_after": args.screen_suspect_after,
         "repeat_after": args.screen_repeat_after,
@@ -192,7 +160,7 @@ def main() -> None:
     screen_rule = replace(ScreenRule(), **{k: v for k, v in asked.items() if v is not None})
     if screen_rule != ScreenRule():
         # simulate() builds ScreenRule() itself; SimConfig.screen is only an on/off switch
-        setattr(spsa_sim, "ScreenRule", lambda: screen_rule)  # noqa: B010
+        setattr(sim, "ScreenRule", lambda: screen_rule)  # noqa: B010
     if args.merge:
         result: dict[str, Any] = merge_parts(args.merge)
     else:
@@ -230,7 +198,7 @@ def main() -> None:
         result = {
             "machine": machine(),
             "date": datetime.now(UTC).isoformat(timespec="seconds"),
-            "command": " ".join(sys.argv),
+            "command": " ".join(["python -m bench.finetune.spsa", *sys.argv[1:]]),
             "quick": quick,
             "seeds": seeds,
             "config": {

@@ -1,21 +1,21 @@
 """What the pull transport's stale θ costs (issue 4): one-byte ``independent`` SPSA, K varied.
 
-python -m bench.spsa_stale --pull-every 1 8 32 --seeds 0 1 2 \
+python -m bench.finetune.stale --pull-every 1 8 32 --seeds 0 1 2 \
     --json bench/results/spsa_stale.json --plot bench/results/spsa_stale.png
-python -m bench.spsa_stale --quick --json /tmp/stale.json        (smoke: 10 rounds, 2 probes)
-python -m bench.spsa_stale --pull-every 32 --seeds 1 --json part.json   (one cell)
-python -m bench.spsa_stale --pull-every 1 --seeds 0 --rounds 50 --json k1_prefix.json
-    (the first 50 rounds only: its round-50 curve point must equal bench.spsa's for seed 0)
-python -m bench.spsa_stale --merge part*.json \
+python -m bench.finetune.stale --quick --json /tmp/stale.json        (smoke: 10 rounds, 2 probes)
+python -m bench.finetune.stale --pull-every 32 --seeds 1 --json part.json   (one cell)
+python -m bench.finetune.stale --pull-every 1 --seeds 0 --rounds 50 --json k1_prefix.json
+    (the first 50 rounds only: its round-50 curve point must equal bench.finetune.spsa's for seed 0)
+python -m bench.finetune.stale --merge part*.json \
     --reference-k1 bench/results/spsa_main_p8_seed{0,1,2}.json \
     --json bench/results/spsa_stale.json --plot bench/results/spsa_stale.png
 
 With ``pull_every`` K a node computes round r's codes on a θ holding everyone's records for
 the rounds before K·⌊r/K⌋ and only its own after that, quantising with that view's scale
-(bench/spsa_views.py); the shared replica, which every node reaches after its pulls, applies
-every record. K = 1 is the synchronous bench. The setting is bench/spsa.py's main part
+(bench/finetune/views.py); the shared replica, which every node reaches after its pulls, applies
+every record. K = 1 is the synchronous bench. The setting is bench/finetune/spsa.py's main part
 (4 peers, 300 rounds, 8 probes, η 3e-2 decaying linearly to 0.1·η, batch 8): the same seed
-gives the same K = 1 numbers as ``bench.spsa --part main``. ``--reference-k1`` takes the
+gives the same K = 1 numbers as ``bench.finetune.spsa --part main``. ``--reference-k1`` takes the
 K = 1 runs from those JSONs instead of running every seed again: the merged parts must hold
 a K = 1 rerun of at least one of their seeds, and it must reproduce that entry bit for bit.
 """
@@ -34,13 +34,15 @@ from typing import Any
 
 import torch
 
-from bench.spsa import BATCH, DECAY_FLOOR, LEARNING_RATE, PROBES, load_task, machine, summary
-from bench.spsa_sim import SimConfig, simulate
+from bench.finetune.config import SimConfig
+from bench.finetune.methods import BATCH, DECAY_FLOOR, LEARNING_RATE, PROBES
+from bench.finetune.sim import simulate
+from bench.finetune.task import load_task, machine, summary
 from models.spsa.directions import self_check
 
 
 def base_config(quick: bool, prefix: int | None = None, probes: int = PROBES) -> SimConfig:
-    """bench.spsa's main part (``--part main --probes 8 --lr 3e-2 --decay-rounds 300
+    """bench.finetune.spsa's main part (``--part main --probes 8 --lr 3e-2 --decay-rounds 300
     --decay-floor 0.1``) for the ``independent`` method; ``prefix``: only its first rounds
     (same schedule, so its curve must match the full run's up to there); ``probes``: another
     probe count with the same η schedule (64: what the wire bench meets 16 B with)."""
@@ -81,8 +83,9 @@ def _same_setting(config: dict[str, Any], base: SimConfig) -> bool:
 def with_reference_k1(
     runs: list[dict[str, Any]], paths: list[Path], base: SimConfig
 ) -> tuple[list[dict[str, Any]], list[int]]:
-    """``runs`` with the K = 1 runs taken from bench.spsa main-part JSONs of the same setting,
-    and the seeds whose K = 1 rerun here reproduced them bit for bit (at least one must)."""
+    """``runs`` with the K = 1 runs taken from bench.finetune.spsa main-part JSONs of the same
+    setting, and the seeds whose K = 1 rerun here reproduced them bit for bit (at least one
+    must)."""
     reference = []
     for path in paths:
         report = json.loads(path.read_text())
@@ -159,7 +162,7 @@ def main() -> None:
         type=int,
         default=None,
         help="run only the first N rounds (schedule unchanged): a cheap check against the "
-        "curve of a full bench.spsa run",
+        "curve of a full bench.finetune.spsa run",
     )
     parser.add_argument(
         "--probes", type=int, default=PROBES, help="probes a peer a round (same η schedule)"
@@ -170,7 +173,7 @@ def main() -> None:
         type=Path,
         nargs="*",
         default=None,
-        help="take the K=1 runs from these bench.spsa main-part JSONs",
+        help="take the K=1 runs from these bench.finetune.spsa main-part JSONs",
     )
     parser.add_argument("--note", action="append", default=[], help="add a note to the JSON")
     parser.add_argument("--json", type=Path, required=True)
@@ -192,7 +195,7 @@ def main() -> None:
     result = {
         "machine": machine(),
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": " ".join(sys.argv),
+        "command": " ".join(["python -m bench.finetune.stale", *sys.argv[1:]]),
         "quick": args.quick,
         "config": asdict(base) | {"pull_every": "varied (K)", "seed": "per run"},
         "notes": [note for part in parts for note in part.get("notes", [])] + args.note,

@@ -6,15 +6,28 @@ from __future__ import annotations
 import os
 import platform
 import statistics
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import torch
 
-from bench.spsa_sim import Task
 from models.spsa.bert import load_minilm, minilm_dir
-from models.spsa.layout import bitfit_layout
+from models.spsa.layout import ParamLayout, bitfit_layout
 from models.spsa.polarity import WordTokenizer, split_words, vader_words
 from models.spsa.torch_backend import TorchEncoder
+
+Words = list[tuple[str, int]]
+
+
+@dataclass
+class Task:
+    encoder: TorchEncoder
+    layout: ParamLayout
+    theta0: np.ndarray
+    tokenizer: WordTokenizer
+    train: Words
+    test: Words
 
 
 def load_task(test_limit: int | None) -> Task:

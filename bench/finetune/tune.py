@@ -3,7 +3,7 @@
 The test split is never touched: the training words are split again (80 % fit, 20 %
 validation, seed 1) and each probe trains on the fit part and scores the validation part.
 
-python -m bench.spsa_tune --json bench/results/spsa_tune.json \
+python -m bench.finetune.tune --json bench/results/spsa_tune.json \
     independent:3e-3:8:300:0 independent:1e-2:8:300:0 sign:5e-3:8:300:0:1.0 ...
 
 A probe is ``method:learning_rate:batch_per_peer:rounds:seed[:scale][:field=value ...]`` where
@@ -23,9 +23,10 @@ from typing import Any
 
 import torch
 
-from bench.spsa import load_task, machine
-from bench.spsa_adam import adam_baseline
-from bench.spsa_sim import SimConfig, Task, simulate
+from bench.finetune.adam import adam_baseline
+from bench.finetune.config import SimConfig
+from bench.finetune.sim import simulate
+from bench.finetune.task import Task, load_task, machine
 from models.spsa.polarity import split_words
 
 

@@ -1,10 +1,10 @@
 """Wire bytes per one-byte projected gradient, counted at the sockets of real daemons.
 
-``python -m bench.spsa_wire --peers 4 --rounds 60 --seeds 0 1 2 --json out.json``
-``python -m bench.spsa_wire --probes 8 ...`` (eight one-byte gradients per record)
-``python -m bench.spsa_wire --grads-by pull --pull-every 8 --probes 64 ...`` (the run's
+``python -m bench.finetune.wire --peers 4 --rounds 60 --seeds 0 1 2 --json out.json``
+``python -m bench.finetune.wire --probes 8 ...`` (eight one-byte gradients per record)
+``python -m bench.finetune.wire --grads-by pull --pull-every 8 --probes 64 ...`` (the run's
 records are not gossiped but pulled by sync from every peer every 8 rounds)
-``python -m bench.spsa_wire --merge a.json b.json --json out.json`` (one report, a summary
+``python -m bench.finetune.wire --merge a.json b.json --json out.json`` (one report, a summary
 per configuration, from invocations run one at a time)
 
 Starts N ``byteswarm run`` device nodes (tiny model, onnxruntime backend: what a phone
@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.gossip import socket_bytes_sent, write_report
+from bench.runtime.measure import socket_bytes_sent, write_report
 from node import wire
 from node.cli import send_control
 from node.finetune_task import export_encoder_file
@@ -249,7 +249,14 @@ def main() -> None:
         "target_bytes_per_gradient": 16,
         "dense_fp32_gradient_bytes": 31_104 * 4,
     }
-    write_report("spsa_wire", runs, {"round_seconds", "sync_interval_s"}, extra, args.json)
+    write_report(
+        "spsa_wire",
+        "bench.finetune.wire",
+        runs,
+        {"round_seconds", "sync_interval_s"},
+        extra,
+        args.json,
+    )
 
 
 if __name__ == "__main__":

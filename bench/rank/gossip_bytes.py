@@ -1,12 +1,12 @@
 """G-Rank gossip bytes in the daemon's own encoding, at full scale, and nothing else.
 
-    python -m bench.grank_bytes --json bench/results/grank_bytes.json \
+    python -m bench.rank.gossip_bytes --json bench/results/grank_bytes.json \
         --plot bench/results/grank_bytes.png
 
-Runs the ``position`` scenario of ``bench.grank --main`` (100 peers, 10k queries, position
+Runs the ``position`` scenario of ``bench.rank.grank --main`` (100 peers, 10k queries, position
 clicks on the realistic world) for ``byteswarm`` and ``grank_paper_f0``, seeds 0-4, one
-process: the same simulation as the headline grid (``bench.grank.run_one``), so its nDCG
-curves match that grid's too. Per pull, ``bench.grank_wire`` encodes with ``node.wire`` the
+process: the same simulation as the headline grid (``bench.rank.grank.run_one``), so its nDCG
+curves match that grid's too. Per pull, ``bench.rank.wire`` encodes with ``node.wire`` the
 SyncRequests and responses of the daemon's paged sync, in the daemon's old format
 (``v1_full``), today's (``packed_compact``) and the two steps between.
 """
@@ -25,9 +25,9 @@ from typing import Any
 
 import numpy as np
 
-from bench.grank import main_grid, run_one
-from bench.grank_report import summarise
-from bench.grank_wire import DAEMON_PAGE_ROWS, ENCODINGS
+from bench.rank.grank import main_grid, run_one
+from bench.rank.report import summarise
+from bench.rank.wire import DAEMON_PAGE_ROWS, ENCODINGS
 from node.catchup import SYNC_SCAN_ROWS
 
 METHODS = ["byteswarm", "grank_paper_f0"]
@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> None:
     summary = summarise(runs)
     last_1000 = window_table(runs)
     output = {
-        "command": "python -m bench.grank_bytes "
+        "command": "python -m bench.rank.gossip_bytes "
         + " ".join(argv if argv is not None else sys.argv[1:]),
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cpus, py {platform.python_version()}",
@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> None:
             "in the last 100 queries (every 25th query), then mean ± std over seeds. wire_* = "
             "sum of len(node.wire.encode(...)) over the pull's pages as the daemon pages it "
             f"(at most {DAEMON_PAGE_ROWS} rows the asker lacks per page, read from at most "
-            f"{SYNC_SCAN_ROWS} rows of the responder's log; bench/grank_wire.py); "
+            f"{SYNC_SCAN_ROWS} rows of the responder's log; bench/rank/wire.py); "
             "wire_request_bytes = daemon_pages x "
             "the encoded SyncRequest (held ranges of every author). vector_bytes and "
             "response_bytes are the older models.rank.wire_size estimates of one response "

@@ -1,10 +1,10 @@
 """G-Rank bench: paper reproduction, served-ranking quality, attacks, bytes and latency.
 
-    python -m bench.grank --quick --json out.json
-    python -m bench.grank --main --workers 2 --json bench/results/grank.json \
+    python -m bench.rank.grank --quick --json out.json
+    python -m bench.rank.grank --main --workers 2 --json bench/results/grank.json \
         --plot bench/results/grank.png          # headline grid, 5 seeds, ~15 CPU-minutes
-    python -m bench.grank --main --only position --seeds 1 --first-seed 3 --json part.json
-    python -m bench.grank --merge part*.json --json all.json --plot all.png --note "..."
+    python -m bench.rank.grank --main --only position --seeds 1 --first-seed 3 --json part.json
+    python -m bench.rank.grank --merge part*.json --json all.json --plot all.png --note "..."
 
 Every method runs on the same seeded worlds, query streams and click draws (common random
 numbers); the simulated nodes run ``models.rank.RankIndex``, the code the daemon serves.
@@ -24,9 +24,9 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import replace
 from typing import Any
 
-from bench.grank_latency import measure_latency
-from bench.grank_report import format_table, summarise, write_plot
-from bench.grank_sim import Scenario, Simulation
+from bench.rank.latency import measure_latency
+from bench.rank.report import format_table, summarise, write_plot
+from bench.rank.sim import Scenario, Simulation
 from models.rank.config import (
     BM25_ONLY,
     BYTESWARM,
@@ -254,7 +254,8 @@ def main(argv: list[str] | None = None) -> None:
     tasks = [(s, m, seed) for seed in seeds for s, methods in grid for m in methods]
     started = time.time()
     header = {
-        "command": "python -m bench.grank " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "command": "python -m bench.rank.grank "
+        + " ".join(argv if argv is not None else sys.argv[1:]),
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cpus, py {platform.python_version()}",
         "seeds": seeds,

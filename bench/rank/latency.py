@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.grank_world import realistic_world
+from bench.rank.world import realistic_world
 from models.rank.config import RankConfig
 from models.rank.index import RankIndex
 from models.rank.rows import ClickRow
@@ -75,7 +75,7 @@ def measure_latency(
 
 
 def main() -> None:
-    """``python -m bench.grank_latency --json bench/results/grank_latency.json``"""
+    """``python -m bench.rank.latency --json bench/results/grank_latency.json``"""
     import argparse
     import datetime
     import json

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from bench.grank_world import World
+from bench.rank.world import World
 from models.rank.index import RankIndex
 from models.rank.rows import ClickRow
 

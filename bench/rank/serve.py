@@ -1,9 +1,9 @@
 """``byteswarm search`` on a real store: the rank service's serving path with 100k click rows.
 
-    python -m bench.grank_serve --json bench/results/grank_serve.json \
+    python -m bench.rank.serve --json bench/results/grank_serve.json \
         --plot bench/results/grank_serve.png
 
-``bench.grank_latency`` times ``RankIndex.rank`` alone. This times what a search costs the
+``bench.rank.latency`` times ``RankIndex.rank`` alone. This times what a search costs the
 node: a SQLite store (``node.store.Store``) holding a 5,000-item catalogue and ``--rows``
 signed click records from ``--authors`` authors, and per query the daemon's own two steps,
 ``IndexTail.refresh`` (read and decode the records that arrived since the last query) and
@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.grank_world import World, realistic_world
+from bench.rank.world import World, realistic_world
 from node import wire
 from node.config import STORE_FILE
 from node.rank_records import compact_click, import_items
@@ -202,7 +202,7 @@ def main(argv: list[str] | None = None) -> None:
         "std": float(np.std([t for r in runs for t in r["offline_cli_s"]])),
     }
     result = {
-        "command": "python -m bench.grank_serve "
+        "command": "python -m bench.rank.serve "
         + " ".join(argv if argv is not None else sys.argv[1:]),
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cpus, py {platform.python_version()}",

@@ -18,10 +18,10 @@ from typing import Any
 import msgspec
 import numpy as np
 
-from bench.grank_metrics import Evaluator, ndcg_at
-from bench.grank_node import SimNode, peer_id
-from bench.grank_wire import ENCODINGS, WireAccount
-from bench.grank_world import CLICK_MODELS, World, paper_world, realistic_world
+from bench.rank.metrics import Evaluator, ndcg_at
+from bench.rank.peer import SimNode, peer_id
+from bench.rank.wire import ENCODINGS, WireAccount
+from bench.rank.world import CLICK_MODELS, World, paper_world, realistic_world
 from models.rank.config import RankConfig
 from models.rank.index import RankIndex
 from models.rank.rows import ClickRow
@@ -138,7 +138,7 @@ class Simulation:
         bytes are counted) answered with only the rows the requester lacks; and the latter as
         compact counters. All three leave the requester with the same rows. These three are
         ``models.rank.wire_size`` estimates; ``self.wire`` measures the version-vector pull in
-        the daemon's own encoding (``bench.grank_wire``), the headline.
+        the daemon's own encoding (``bench.rank.wire``), the headline.
         """
         cursor_start = source.cursors.get(target.number, 0)
         source.cursors[target.number] = len(source.log)

@@ -1,17 +1,17 @@
 """Sweep one knob of the default rank preset on tuning seeds (never the reported seeds 0-4).
 
-    python -m bench.grank_tune --half-life-rows 460 650 925 1300 1850 \
+    python -m bench.rank.tune --half-life-rows 460 650 925 1300 1850 \
         --seeds 100 101 102 103 104 --json bench/results/grank_tune_half_life.json
 
 Each value runs ``byteswarm_v2`` with that ``half_life_rows`` (crossed with any
 ``--vote-budget`` values) on the headline position scenario (100 peers, 10k queries) and on
 the 30-peer mimicry check, so a value that buys nDCG by opening the mimicry hole shows up in
-the same table; ``--scenarios`` picks other ``bench.grank`` scenarios:
+the same table; ``--scenarios`` picks other ``bench.rank.grank`` scenarios:
 
-    python -m bench.grank_tune --half-life-rows 460 --vote-budget none 10 20 \
+    python -m bench.rank.tune --half-life-rows 460 --vote-budget none 10 20 \
         --scenarios position position_inflation --seeds 100 101 102 \
         --json bench/results/grank_tune_vote_budget.json Everything else is
-``bench.grank``'s: the same worlds, query streams and click draws for every value.
+``bench.rank.grank``'s: the same worlds, query streams and click draws for every value.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from bench.grank import main_grid
-from bench.grank_sim import Scenario, Simulation
+from bench.rank.grank import main_grid
+from bench.rank.sim import Scenario, Simulation
 from models.rank.config import BYTESWARM_V2
 
 SCENARIOS = ("position", "small_mimicry")
@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> None:
         help="RankConfig.vote_budget values to cross with --half-life-rows ('none': off)",
     )
     parser.add_argument(
-        "--scenarios", nargs="+", default=list(SCENARIOS), help="bench.grank scenario names"
+        "--scenarios", nargs="+", default=list(SCENARIOS), help="bench.rank.grank scenario names"
     )
     parser.add_argument("--seeds", type=int, nargs="+", default=[100, 101, 102, 103, 104])
     parser.add_argument("--workers", type=int, default=2)
@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> None:
         rows = list(pool.map(run_value, *zip(*tasks, strict=True)))
     table = summarise(rows)
     out = {
-        "command": "python -m bench.grank_tune "
+        "command": "python -m bench.rank.tune "
         + " ".join(argv if argv is not None else sys.argv[1:]),
         "wall_s": time.time() - started,
         "rows": rows,

@@ -1,8 +1,8 @@
-"""Attacks on a real local daemon: ``python -m bench.faults [--quick] [--out PATH]``.
+"""Attacks on a real local daemon: ``python -m bench.runtime.faults [--quick] [--out PATH]``.
 
 For each case a fresh victim (a ``byteswarm run`` process from ``node/swarm.py``) and one
 honest daemon connected to it are started; the attackers run in this process (trio,
-``bench/attacker.py``). During a fixed window the bench measures on the victim: whether it
+``bench/runtime/attacker.py``). During a fixed window the bench measures on the victim: whether it
 exited, CPU % of one core and peak RSS (``/proc``), the latency of ``publish`` control
 commands on the victim (queued in its store and acknowledged by the daemon), the delivery
 time of notes the honest node publishes (author commit to victim commit, one clock), and
@@ -33,8 +33,8 @@ from typing import Any
 import numpy as np
 import trio
 
-from bench.attacker import Attacker, bad_signature_rpc, payloads
-from bench.gossip import cpu_seconds
+from bench.runtime.attacker import Attacker, bad_signature_rpc, payloads
+from bench.runtime.measure import cpu_seconds
 from node.cli import send_control
 from node.swarm import Swarm
 
@@ -431,7 +431,7 @@ def main() -> None:
             "cpu_count": os.cpu_count(),
             "python": platform.python_version(),
         },
-        "command": " ".join(["python -m bench.faults", *sys.argv[1:]]),
+        "command": " ".join(["python -m bench.runtime.faults", *sys.argv[1:]]),
         "window_s": seconds,
         "publishes_per_window": PUBLISHES,
         "seeds": "attacker keys are random (os.urandom); junk payload seeds 0..n by round",

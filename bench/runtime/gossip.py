@@ -1,4 +1,6 @@
-"""Gossip throughput of real local daemons: ``python -m bench.gossip --peers 10 --seconds 30``.
+"""Gossip throughput of real local daemons.
+
+    python -m bench.runtime.gossip --peers 10 --seconds 30
 
 Starts N ``byteswarm run`` processes on 127.0.0.1 (each bootstraps off node0 and one
 random earlier node), has every node publish signed notes at ``--rate`` per second for
@@ -13,12 +15,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import random
-import re
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import threading
@@ -28,31 +26,11 @@ from typing import Any
 
 import numpy as np
 
+from bench.runtime.measure import cpu_seconds, socket_bytes_sent, write_report
 from node.cli import send_control
 from node.swarm import Swarm, note_count
 
 NOTES = "byteswarm/notes"
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def socket_bytes_sent(pids: set[int]) -> int:
-    """Sum of tcp_info bytes_sent over every TCP socket the given processes own."""
-    out = subprocess.run(["ss", "-tinpH"], capture_output=True, text=True, check=True).stdout
-    total = 0
-    owner: int | None = None
-    for line in out.splitlines():
-        if not line.startswith("\t") and not line.startswith(" "):
-            match = re.search(r"pid=(\d+)", line)
-            owner = int(match.group(1)) if match else None
-            continue
-        if owner in pids:
-            match = re.search(r"bytes_sent:(\d+)", line)
-            total += int(match.group(1)) if match else 0
-    return total
 
 
 def latencies_ms(data_dir: Path) -> list[int]:
@@ -144,39 +122,6 @@ def run(peers: int, seconds: float, rate: float, seed: int) -> dict[str, Any]:
     }
 
 
-def write_report(
-    bench: str,
-    runs: list[dict[str, Any]],
-    settings: set[str],
-    extra: dict[str, Any],
-    path: Path | None,
-) -> None:
-    """Print (and write to ``path``) the runs with mean ± std of every measured float;
-    ``settings`` are float keys that were set, not measured."""
-    keys = [k for k, v in runs[0].items() if isinstance(v, float) and k not in settings]
-    summary = {
-        k: {
-            "mean": float(np.mean([r[k] for r in runs])),
-            "std": float(np.std([r[k] for r in runs])),
-        }
-        for k in keys
-    }
-    result = {
-        "bench": bench,
-        "date": time.strftime("%Y-%m-%d"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
-        "command": " ".join([f"python -m bench.{bench}", *sys.argv[1:]]),
-        **extra,
-        "runs": runs,
-        "summary": summary,
-    }
-    text = json.dumps(result, indent=2)
-    if path:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text + "\n")
-    print(text)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--peers", type=int, default=10)
@@ -193,7 +138,7 @@ def main() -> None:
         )
         runs.append(run(args.peers, args.seconds, args.rate, seed))
         print(json.dumps(runs[-1]), file=sys.stderr)
-    write_report("gossip", runs, {"seconds"}, {}, args.json)
+    write_report("gossip", "bench.runtime.gossip", runs, {"seconds"}, {}, args.json)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""bench/spsa_report.py: attacked cells are judged seed by seed against the honest cell."""
+"""bench/finetune/report.py: attacked cells are judged seed by seed against the honest cell."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from bench.spsa_byzantine import merge_byzantine
-from bench.spsa_report import paired_gaps
+from bench.finetune.byzantine import merge_byzantine
+from bench.finetune.report import paired_gaps
 
 
 def _cell(seeds: list[int], values: list[float]) -> dict[str, object]:

@@ -1,4 +1,4 @@
-"""The bench's simulated peers (bench/spsa_sim.py) on the tiny model: the baselines are fair."""
+"""The bench's simulated peers (bench/finetune/sim.py) on the tiny model: the baselines are fair."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-import bench.spsa_sim as sim
-from bench.spsa_views import PeerViews, pulls_at
+import bench.finetune.sim as sim
+from bench.finetune.config import SimConfig
+from bench.finetune.task import Task
+from bench.finetune.views import PeerViews, pulls_at
 from models.spsa.bert import TINY, Weights
 from models.spsa.codes import ScaleRule
 from models.spsa.directions import direction
@@ -29,7 +31,7 @@ def test_fp32_baseline_draws_fresh_directions_every_round(
     # searched a 2-dimensional subspace here (4-dimensional in the bench) and lagged far behind
     layout, weights = tiny
     theta0 = layout.flatten(weights)
-    task = sim.Task(TorchEncoder(TINY, layout, weights), layout, theta0, tokenizer, WORDS, WORDS)
+    task = Task(TorchEncoder(TINY, layout, weights), layout, theta0, tokenizer, WORDS, WORDS)
     seen: list[tuple[int, FloatArray]] = []
 
     def spy(
@@ -40,7 +42,7 @@ def test_fp32_baseline_draws_fresh_directions_every_round(
         return out
 
     monkeypatch.setattr(sim, "float_round_update", spy)
-    config = sim.SimConfig("fp32", peers=2, rounds=4, batch=2, learning_rate=1.0, eval_every=10)
+    config = SimConfig("fp32", peers=2, rounds=4, batch=2, learning_rate=1.0, eval_every=10)
     result = sim.simulate(task, config)
     assert [r for r, _ in seen] == [0, 1, 2, 3]
     final = seen[-1][1]
@@ -52,38 +54,16 @@ def test_fp32_baseline_draws_fresh_directions_every_round(
     assert outside > 0.3
 
 
-def _tiny_task(tiny: tuple[ParamLayout, Weights], tokenizer: WordTokenizer) -> sim.Task:
+def _tiny_task(tiny: tuple[ParamLayout, Weights], tokenizer: WordTokenizer) -> Task:
     layout, weights = tiny
     encoder = TorchEncoder(TINY, layout, weights)
-    return sim.Task(encoder, layout, layout.flatten(weights), tokenizer, WORDS * 4, WORDS)
-
-
-def test_attack_codes_follow_their_definitions() -> None:
-    rng = np.random.default_rng(0)
-    # 3 honest (probe medians 5 and -2), 2 Byzantine; two probes a record
-    codes: list[tuple[int, ...] | None] = [(5, -2), (9, -7), (-3, 4), (40, 1), (-60, -2)]
-
-    def attack(method: str, mode: str, kind: str) -> list[tuple[int, ...] | None]:
-        config = sim.SimConfig(method, peers=5, byzantine=2, attack=kind, probes=2)
-        return sim.attack_codes(config, mode, codes, 0, rng)
-
-    assert attack("shared", "shared", "opposing") == [(-127, 127), (-127, 127)]
-    # independent: each attacker's own codes flipped
-    assert attack("independent", "independent", "opposing") == [(-127, -127), (127, 127)]
-    assert attack("sign", "independent", "same") == [(1, 1), (1, 1)]
-    randoms = [
-        c
-        for _ in range(10)
-        for codes_ in attack("shared", "shared", "random")
-        for c in codes_ or ()
-    ]
-    assert {abs(c) for c in randoms} == {127} and len(set(randoms)) == 2
+    return Task(encoder, layout, layout.flatten(weights), tokenizer, WORDS * 4, WORDS)
 
 
 def test_screened_run_excludes_saturating_peers_and_no_honest_one(
     tiny: tuple[ParamLayout, Weights], tokenizer: WordTokenizer
 ) -> None:
-    config = sim.SimConfig(
+    config = SimConfig(
         "shared",
         peers=6,
         byzantine=2,
@@ -114,7 +94,7 @@ def test_fp32_baseline_follows_the_schedule(
         return float_round_update(theta, grads, state)
 
     monkeypatch.setattr(sim, "float_round_update", spy)
-    config = sim.SimConfig(
+    config = SimConfig(
         "fp32", peers=2, rounds=4, batch=2, learning_rate=1.0, decay_rounds=4, decay_floor=0.0
     )
     sim.simulate(_tiny_task(tiny, tokenizer), config)
@@ -125,7 +105,7 @@ def test_pull_every_one_is_the_synchronous_run(
     tiny: tuple[ParamLayout, Weights], tokenizer: WordTokenizer
 ) -> None:
     task = _tiny_task(tiny, tokenizer)
-    config = sim.SimConfig("independent", peers=3, rounds=6, batch=2, probes=2, eval_every=99)
+    config = SimConfig("independent", peers=3, rounds=6, batch=2, probes=2, eval_every=99)
     before = sim.simulate(task, config)  # the field left at its default
     synchronous = sim.simulate(task, replace(config, pull_every=1))
     stale = sim.simulate(task, replace(config, pull_every=4))
@@ -160,7 +140,7 @@ def test_stale_views_equal_the_shared_replica_only_at_pull_rounds(
     original_codes = sim._codes
     monkeypatch.setattr(sim, "PeerViews", Spy)
     monkeypatch.setattr(sim, "_codes", codes_spy)
-    config = sim.SimConfig("independent", peers=3, rounds=9, batch=2, pull_every=4, eval_every=99)
+    config = SimConfig("independent", peers=3, rounds=9, batch=2, pull_every=4, eval_every=99)
     sim.simulate(_tiny_task(tiny, tokenizer), config)
     assert [r for r, _ in seen] == list(range(9))
     for r, same in seen:
@@ -221,10 +201,10 @@ def test_stale_views_refuse_byzantine_screened_and_fp32_runs(
 ) -> None:
     task = _tiny_task(tiny, tokenizer)
     for config in (
-        sim.SimConfig("fp32", pull_every=8),
-        sim.SimConfig("shared", byzantine=1, pull_every=8),
-        sim.SimConfig("shared", screen=True, pull_every=8),
-        sim.SimConfig("independent", pull_every=0),
+        SimConfig("fp32", pull_every=8),
+        SimConfig("shared", byzantine=1, pull_every=8),
+        SimConfig("shared", screen=True, pull_every=8),
+        SimConfig("independent", pull_every=0),
     ):
         with pytest.raises(ValueError, match="pull_every"):
             sim.simulate(task, config)

@@ -1,4 +1,4 @@
-"""bench/spsa_stale.py: the table pairs seeds with K = 1, and its smoke run reports every K."""
+"""bench/finetune/stale.py: the table pairs seeds with K = 1, and its smoke run reports every K."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.spsa_stale import base_config, tabulate, with_reference_k1
+from bench.finetune.stale import base_config, tabulate, with_reference_k1
 
 
 def test_differences_to_k1_are_paired_by_seed() -> None:
@@ -31,7 +31,7 @@ def test_differences_to_k1_are_paired_by_seed() -> None:
 
 def _main_part(path: Path, rounds: int, runs: list[dict[str, object]]) -> Path:
     config = asdict(replace(base_config(quick=False), rounds=rounds))
-    del config["pull_every"]  # bench.spsa's JSONs predate the field
+    del config["pull_every"]  # bench.finetune.spsa's JSONs predate the field
     report = {"config": {"main": config}, "main": {"independent": {"runs": runs}}}
     path.write_text(json.dumps(report))
     return path
@@ -64,7 +64,7 @@ def test_quick_run_reports_each_k_and_seed(tmp_path: Path) -> None:
     out = tmp_path / "stale.json"
     args = ["--quick", "--pull-every", "1", "3", "--seeds", "0", "--json", str(out)]
     done = subprocess.run(
-        [sys.executable, "-m", "bench.spsa_stale", *args],
+        [sys.executable, "-m", "bench.finetune.stale", *args],
         capture_output=True,
         text=True,
         timeout=300,

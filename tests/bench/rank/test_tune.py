@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.grank_tune import main, summarise
+from bench.rank.tune import main, summarise
 
 
 def test_the_reported_seeds_are_refused() -> None:

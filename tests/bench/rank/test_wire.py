@@ -1,14 +1,8 @@
-"""bench.grank_wire: a simulated pull costs what the daemon's own messages cost."""
+"""bench.rank.wire: a simulated pull costs what the daemon's own messages cost."""
 
 from __future__ import annotations
 
-from bench.grank_wire import (
-    DAEMON_PAGE_ROWS,
-    ENCODINGS,
-    WireAccount,
-    old_click_body,
-    sim_author_key,
-)
+from bench.rank.wire import DAEMON_PAGE_ROWS, ENCODINGS, WireAccount, old_click_body, sim_author_key
 from models.rank.rows import ClickRow
 from node import wire
 from node.rank_records import click_row
