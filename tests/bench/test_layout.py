@@ -108,7 +108,9 @@ def test_every_package_is_a_service_with_a_docstring_map_and_no_code() -> None:
 
 def test_tests_mirror_the_packages() -> None:
     here = Path(__file__).parent
-    assert all((here / service / "__init__.py").is_file() for service in SERVICES)
+    for service in SERVICES:
+        assert (here / service / "__init__.py").is_file(), service
+        assert list((here / service).glob("test_*.py")), f"no tests for bench/{service}/"
 
 
 def named_commands() -> set[str]:
