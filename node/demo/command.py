@@ -174,7 +174,7 @@ def demo(peers: int, quick: bool, out: Path, keep: bool, seed: int, as_json: boo
     }
     t0 = time.monotonic()
     swarm = Swarm(out / "nodes")
-    run = Demo(swarm, progress, out, seed, sizes)
+    run = Demo(swarm, progress, out, seed, sizes, quick=quick)
     from node.demo import adapt_stage, export_stage, finetune_stage, rank_stage
 
     try:

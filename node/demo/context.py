@@ -41,6 +41,7 @@ class Demo:
     boot: str = ""
     devices: list[Path] = field(default_factory=list)
     cloud: Path | None = None
+    quick: bool = False
     stopped: set[Path] = field(default_factory=set)
     """Daemons stopped on purpose (the finetune restart): not a failure while stopped."""
 

@@ -34,21 +34,36 @@ def run(demo: Demo, finetune: dict[str, Any]) -> dict[str, Any]:
         demo.progress.line(
             f"θ of {finetune['run_id']} replayed and written: {_rel(demo, theta_file)}"
         )
-        demo.progress.tick("exporting the finetuned polarity model (tiny BERT) to ONNX")
-        report = export_model(polarity_spec(theta_file, tiny=True), models / "polarity")
+        report = demo.progress.busy(
+            lambda: export_model(polarity_spec(theta_file, tiny=True), models / "polarity"),
+            "the finetuned polarity model (tiny BERT) to ONNX and back",
+        )
         result["theta_sha256"] = written["sha256"]
         result["models"]["polarity"] = _summary(demo, models / "polarity", report)
+    if demo.quick:
+        _print(demo, result)
+        demo.progress.line(
+            "device model: not exported in --quick (byteswarm export --model device)"
+        )
+        result["seconds"] = round(time.monotonic() - t0, 2)
+        return result
     family = load_config(demo.devices[0] / "config.toml", data_dir=demo.devices[0]).adapt.family
-    demo.progress.tick(f"exporting the device model ({family} prompt inputs) to ONNX")
-    report = export_model(device_spec(None, family), models / "device", ExportOptions())
+    report = demo.progress.busy(
+        lambda: export_model(device_spec(None, family), models / "device", ExportOptions()),
+        f"the device model ({family} prompt inputs) to ONNX and back",
+    )
     result["models"]["device"] = _summary(demo, models / "device", report)
+    _print(demo, result)
+    result["seconds"] = round(time.monotonic() - t0, 2)
+    return result
+
+
+def _print(demo: Demo, result: dict[str, Any]) -> None:
     for name, m in result["models"].items():
         demo.progress.line(
             f"{name}: {m['file']} ({m['bytes']:,} B), onnxruntime vs torch max |diff| "
             f"{m['parity_max_abs']:.1e}, contract {m['contract']}"
         )
-    result["seconds"] = round(time.monotonic() - t0, 2)
-    return result
 
 
 def _summary(demo: Demo, folder: Path, report: Any) -> dict[str, Any]:

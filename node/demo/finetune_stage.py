@@ -71,7 +71,9 @@ def run(demo: Demo) -> dict[str, Any]:
 
     swarm, progress, rounds = demo.swarm, demo.progress, demo.sizes.finetune_rounds
     # The devices train on onnxruntime, from the encoder exported here (torch, once).
-    export_encoder_file("tiny", default_encoder_dir())
+    progress.busy(
+        lambda: export_encoder_file("tiny", default_encoder_dir()), "the ONNX encoder (torch, once)"
+    )
     run_id = f"demo-seed{demo.seed}"
     args = {
         "run_id": run_id,

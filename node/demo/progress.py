@@ -95,6 +95,15 @@ class Progress:
             self.tick(f"waiting for {what} ({elapsed:.0f} s){extra}")
             time.sleep(poll)
 
+    def busy(self, work: Callable[[], T], what: str) -> T:
+        """``work()`` in a thread while the tick says ``what`` (exports block for seconds)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(1) as pool:
+            future = pool.submit(work)
+            self.wait(future.done, 3600, what)
+            return future.result()
+
     def close(self) -> None:
         if self._pending and self.tty:
             self.stream.write("\r\033[K")
