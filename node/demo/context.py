@@ -18,7 +18,8 @@ class Sizes:
     rank_users: int
     """Users (one search, its clicks) per device per round."""
     finetune_rounds: int
-    """SPSA rounds of the shared run (one second each)."""
+    """SPSA rounds of the shared run (one second each); a multiple of 5, the checkpoint
+    period, so that the last round has a checkpoint to agree on."""
     adapt_batches: int
     """Camera batches each device runs through adaptation."""
     teacher_epochs: int
@@ -26,7 +27,7 @@ class Sizes:
 
 
 DEFAULT = Sizes(
-    rank_rounds=8, rank_users=8, finetune_rounds=24, adapt_batches=24, teacher_epochs=10
+    rank_rounds=8, rank_users=8, finetune_rounds=25, adapt_batches=24, teacher_epochs=10
 )
 QUICK = Sizes(rank_rounds=3, rank_users=6, finetune_rounds=10, adapt_batches=6, teacher_epochs=3)
 

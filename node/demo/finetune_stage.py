@@ -31,6 +31,9 @@ def grad_bytes(d: Path, run_id: str) -> tuple[int, int]:
     return int(count), int(size)
 
 
+CHECKPOINT_EVERY = 5
+"""Rounds between θ checkpoints; the run's last round must be one (``Sizes``)."""
+
 VERIFY = [sys.executable, "-m", "node", "train", "verify"]
 
 
@@ -81,7 +84,7 @@ def run(demo: Demo) -> dict[str, Any]:
         "mode": "shared",
         "rounds": rounds,
         "round_seconds": 1.0,
-        "checkpoint_every": 5,
+        "checkpoint_every": CHECKPOINT_EVERY,
         "delay_seconds": 2.0,
         "learning_rate": 1e-3 * (1 + demo.seed % 3),
     }

@@ -84,3 +84,11 @@ def test_quick_demo_report_follows_the_seed(tmp_path: Path) -> None:
     assert a["rank"]["ndcg_end"] != b["rank"]["ndcg_end"]
     assert a["finetune"]["sha256"] != b["finetune"]["sha256"]
     assert a["adapt"]["domains"] != b["adapt"]["domains"]
+
+
+def test_sizes_end_on_a_checkpoint() -> None:
+    from node.demo.context import DEFAULT, QUICK
+    from node.demo.finetune_stage import CHECKPOINT_EVERY
+
+    for sizes in (DEFAULT, QUICK):
+        assert sizes.finetune_rounds % CHECKPOINT_EVERY == 0
