@@ -13,7 +13,7 @@ import resource
 
 import torch
 
-from models.spsa.bert import load_minilm, minilm_dir
+from models.spsa.bert import load_minilm, tokenizer_path
 from models.spsa.directions import direction
 from models.spsa.engine import projected_gradient
 from models.spsa.layout import bitfit_layout
@@ -49,9 +49,7 @@ def main(what: str, batch_size: int = 32) -> None:
     encoder = TorchEncoder(config, layout, weights)
     task = PolarityLoss(encoder)
     theta = layout.flatten(weights)
-    batch = make_batch(
-        WordTokenizer(minilm_dir() / "tokenizer.json"), split_words(vader_words())[0][:batch_size]
-    )
+    batch = make_batch(WordTokenizer(tokenizer_path()), split_words(vader_words())[0][:batch_size])
     task.loss(theta, batch)  # warm-up: allocator pools exist before the baseline
     baseline = _rss_mib()
     _reset_peak()

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from models.spsa.bert import load_minilm, minilm_dir
+from models.spsa.bert import load_minilm, tokenizer_path
 from models.spsa.layout import ParamLayout, bitfit_layout
 from models.spsa.polarity import WordTokenizer, split_words, vader_words
 from models.spsa.torch_backend import TorchEncoder
@@ -34,7 +34,7 @@ def load_task(test_limit: int | None) -> Task:
     config, weights = load_minilm()
     layout = bitfit_layout({n: w.shape for n, w in weights.items()})
     train, test = split_words(vader_words(1.0), test_fraction=0.2, seed=0)
-    tokenizer = WordTokenizer(minilm_dir() / "tokenizer.json")
+    tokenizer = WordTokenizer(tokenizer_path())
     return Task(
         TorchEncoder(config, layout, weights),
         layout,
