@@ -18,7 +18,7 @@ from torch import Tensor, nn
 from export.errors import ExportError
 from export.spec import Feeds, ModelSpec
 from export.weights import tensors_sha256
-from models.spsa.bert import TINY, BertConfig, Weights, load_minilm, minilm_dir, tiny_weights
+from models.spsa.bert import TINY, BertConfig, Weights, load_minilm, tiny_weights, tokenizer_path
 from models.spsa.layout import ParamLayout, bitfit_layout
 from models.spsa.polarity import (
     LABEL_PROMPTS,
@@ -96,7 +96,7 @@ def polarity_spec(weights: Path | None = None, tiny: bool = False) -> ModelSpec:
     layout = bitfit_layout({n: w.shape for n, w in base.items()})
     theta = load_theta(weights, layout, base)
     encoder = TorchEncoder(config, layout, base)
-    tokenizer_json = minilm_dir() / "tokenizer.json"
+    tokenizer_json = tokenizer_path()
     tokenizer = WordTokenizer(tokenizer_json)
     prompt_ids, prompt_mask = tokenizer.encode(list(LABEL_PROMPTS))
     with torch.inference_mode():

@@ -32,7 +32,7 @@ def _register_commands() -> None:
     import node.rank_cli
     import node.run_cli  # noqa: F401  (each registers its commands on ``cli``)
     from export.cli import export  # imports no torch, onnx or onnxruntime until it runs
-    from node.demo import demo
+    from node.demo.command import demo
 
     cli.add_command(demo)
     cli.add_command(export)
