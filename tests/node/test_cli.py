@@ -162,7 +162,7 @@ BAD_INPUT: dict[str, list[str]] = {
     "adapt status": ["--data-dir {dir}", "--data-dir {under}"],
     "adapt stop": ["--data-dir {dir}", "--data-dir {under}"],
     "click": ["'' t1", "blue t1 --shown t2", "blue t1 --data-dir {under}"],
-    "demo": ["--peers 1", "--notes nan", "--adapt-batches -1"],
+    "demo": ["--peers 1", "--peers nan", "--seed -1"],
     "events": ["--limit 0", "--data-dir {dir}", "--data-dir {under}"],
     "export": ["--model nope --out {dir}/o", "--model device --out {under}/o"],
     "id": ["--wait nan", "--wait 0 --data-dir {dir}", "--data-dir {under}"],
