@@ -1,4 +1,4 @@
-"""A hostile peer on the same stack as ``node/p2p.py``: what tests and ``bench/faults.py``
+"""A hostile peer on the same stack as ``node/net/host.py``: what tests and ``bench/faults.py``
 send at a node to check that nothing a peer sends can take it down.
 
 It speaks noise + yamux/mplex like an honest node, then writes raw bytes on any protocol
@@ -44,7 +44,7 @@ def varint(n: int) -> bytes:
 
 
 def u32(n: int) -> bytes:
-    """Our own streams' 4-byte big-endian length prefix (node/framing.py)."""
+    """Our own streams' 4-byte big-endian length prefix (node/net/framing.py)."""
     return n.to_bytes(4, "big")
 
 

@@ -28,8 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from node.cli import send_control
-from node.swarm import Swarm, note_count
+from node.cli.control import send_control
+from node.cli.swarm import Swarm, note_count
 
 NOTES = "byteswarm/notes"
 

@@ -28,7 +28,7 @@ import numpy as np
 from bench.grank import main_grid, run_one
 from bench.grank_report import summarise
 from bench.grank_wire import DAEMON_PAGE_ROWS, ENCODINGS
-from node.catchup import SYNC_SCAN_ROWS
+from node.runtime.catchup import SYNC_SCAN_ROWS
 
 METHODS = ["byteswarm", "grank_paper_f0"]
 KEYS = [

@@ -11,7 +11,7 @@ from bench.grank_wire import (
 )
 from models.rank.rows import ClickRow
 from node import wire
-from node.rank_records import click_row
+from node.rank.records import click_row
 
 PAGE = ("i1", "i2", "i3", "i4")
 
