@@ -1,6 +1,6 @@
 """The libp2p host, hardened; with gossip.py and rpc.py the only modules that touch libp2p.
 
-What py-libp2p 0.8.x gets wrong by default and what we do instead (DESIGN.md §2):
+What py-libp2p 0.8.x gets wrong by default and what we do instead (docs/architecture.md §9):
 Noise is the only security transport offered (the default also accepts plaintext); the
 gossipsub heartbeat is 1 s (default 120 s); mesh degrees and the spam limit are explicit;
 eclipse protection is off because every peer on one machine shares an IP; topic

@@ -268,7 +268,7 @@ class Catchup:
                     log.info("caught up %d records of %s from %s", new, topic, peer)
         except PeerTimeout as exc:
             log.info("catch-up from %s stopped: %s", peer, exc)
-        except Exception:  # a peer's answer must never end the loop (DESIGN.md §9)
+        except Exception:  # a peer's answer must never end the loop (docs/architecture.md §8)
             self.schedule.failed(peer, timed_out=False)
             log.exception("catch-up from %s failed", peer)
         finally:

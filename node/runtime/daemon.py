@@ -271,7 +271,7 @@ class Daemon:
             records=self._stored_counts,
             services=[s.name for s in self.services],
             catchup=self.catchup.status(),
-            # A device node must never have loaded these (DESIGN.md §1); tests check it.
+            # A device node must never have loaded these (docs/architecture.md §1); tests check it.
             heavy_modules=sorted(m for m in ("torch", "textual") if m in sys.modules),
         )
         status.update(self.guard.status())

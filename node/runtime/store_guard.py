@@ -1,5 +1,5 @@
 """The daemon's store bounds at work: admission of relayed records, publish checks, the
-space probe, the retention sweeper and the publish mark (DESIGN.md §9, "Bounded").
+space probe, the retention sweeper and the publish mark (docs/architecture.md §8, "Bounded").
 
 - Relayed records pass ``admit``: dropped (counted) while the disk is full, refused above
   the ceiling, refused past an author's quota or retention (``node.store.quota``).

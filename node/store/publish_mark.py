@@ -1,7 +1,7 @@
 """``published.json``: the highest seq this identity has published per topic, kept next to
 its key so that a lost or emptied store cannot make the node publish those seqs again.
 
-A record's (author, topic, seq) must stay unique across the network (DESIGN.md §9). The
+A record's (author, topic, seq) must stay unique across the network (docs/architecture.md §8). The
 store alone cannot promise that: a 0-byte or replaced ``node.db`` next to a used identity
 would start every topic at seq 0 again. The mark is written (atomically, fsynced) the first
 time the node publishes on a topic, then lazily (``SAVE_INTERVAL``) and at shutdown, so it

@@ -1,4 +1,4 @@
-"""A headless device node never loads textual or torch (DESIGN.md §1)."""
+"""A headless device node never loads textual or torch (docs/architecture.md §1)."""
 
 from __future__ import annotations
 
