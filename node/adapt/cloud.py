@@ -15,9 +15,8 @@ start``, refuses uploads while idle, and stops learning when that start's budget
 from __future__ import annotations
 
 import hashlib
-import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import trio
@@ -25,9 +24,7 @@ import trio
 from node import wire
 from node.adapt.budget import AdaptBudget
 from node.config.settings import AdaptConfig
-
-if TYPE_CHECKING:
-    from node.runtime.daemon import Daemon
+from node.runtime.context import NodeContext
 
 MODEL_PROTOCOL = "/byteswarm/adapt/model/1.0.0"
 UPLOAD_PROTOCOL = "/byteswarm/adapt/upload/1.0.0"
@@ -94,31 +91,31 @@ class CloudAdapt:
     _started: trio.Event = field(default_factory=trio.Event)
     _models: CloudModels | None = None
 
-    async def run(self, daemon: Daemon) -> None:
+    async def run(self, node: NodeContext) -> None:
         while self._models is None and not self.budget.allows():  # torch loads on start
             self.note = f"idle: {self.budget.note}"
-            await daemon.db(daemon.store.write_status, "adapt", self.status())
+            await node.report("adapt", self.status())
             with trio.move_on_after(1.0):
                 await self._started.wait()
         if self._models is None:
             self.note = "loading models (the first start trains the teacher: minutes)"
-            await daemon.db(daemon.store.write_status, "adapt", self.status())
+            await node.report("adapt", self.status())
             self._models = await trio.to_thread.run_sync(
                 load_cloud_models, self.config.family, self.config.teacher_epochs
             )
         self.note = "serving"
-        daemon.p2p.handle(MODEL_PROTOCOL, self._serve_model, max_request_bytes=64)
+        node.handle(MODEL_PROTOCOL, self._serve_model, max_request_bytes=64)
         limit = wire.MAX_UPLOAD_BYTES + 9 * wire.MAX_UPLOAD_IMAGES + 256
         send, receive = trio.open_memory_channel[Upload](UPLOAD_QUEUE)
-        daemon.p2p.handle(UPLOAD_PROTOCOL, self._make_upload_handler(send), limit)
-        daemon.p2p.handle(PROMPT_PROTOCOL, self._serve_prompt, max_request_bytes=64)
+        node.handle(UPLOAD_PROTOCOL, self._make_upload_handler(send), limit)
+        node.handle(PROMPT_PROTOCOL, self._serve_prompt, max_request_bytes=64)
         hello = wire.CloudHello(wire.WIRE_VERSION, [self.config.family])
-        await daemon.publish_local(wire.CLOUDS_TOPIC, wire.encode(hello))
+        await node.publish_local(wire.CLOUDS_TOPIC, wire.encode(hello))
         async with trio.open_nursery() as nursery:
-            nursery.start_soon(self._learn, daemon, receive)
+            nursery.start_soon(self._learn, node, receive)
             while True:
                 self.note = "serving" if self.budget.allows() else f"idle: {self.budget.note}"
-                await daemon.db(daemon.store.write_status, "adapt", self.status())
+                await node.report("adapt", self.status())
                 await trio.sleep(1.0)
 
     def status(self) -> dict[str, Any]:
@@ -181,7 +178,7 @@ class CloudAdapt:
 
         return on_upload
 
-    async def _learn(self, daemon: Daemon, receive: trio.MemoryReceiveChannel[Upload]) -> None:
+    async def _learn(self, node: NodeContext, receive: trio.MemoryReceiveChannel[Upload]) -> None:
         """Learn from queued uploads, everything queued at once when the learner is behind."""
         models = self._models
         assert models is not None
@@ -190,10 +187,10 @@ class CloudAdapt:
                 if not self.budget.allows():  # stopped while these waited
                     self.dropped += 1
                     continue
-                await self._learn_one(daemon, models, upload)
+                await self._learn_one(node, models, upload)
                 self.budget.spend(len(upload.scores))
 
-    async def _learn_one(self, daemon: Daemon, models: CloudModels, upload: Upload) -> None:
+    async def _learn_one(self, node: NodeContext, models: CloudModels, upload: Upload) -> None:
         """Label one (merged) upload, update that device's prompt and sign it for fetching."""
         learner = self.learners.get(upload.device)
         if learner is None:
@@ -215,12 +212,8 @@ class CloudAdapt:
             payload.data,
             bytes.fromhex(payload.sha256),
         )
-        self.prompts[upload.device] = wire.sign_record(
-            daemon.identity.seed,
-            wire.PROMPTS_TOPIC,
-            payload.version,
-            int(time.time() * 1000),
-            wire.encode(prompt),
+        self.prompts[upload.device] = node.sign(
+            wire.PROMPTS_TOPIC, payload.version, wire.encode(prompt)
         )
 
     async def on_control(self, command: str, args: dict[str, Any]) -> dict[str, Any] | None:

@@ -18,7 +18,7 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import trio
@@ -27,9 +27,7 @@ from node import wire
 from node.adapt.budget import AdaptBudget
 from node.adapt.cloud import MODEL_PROTOCOL, PROMPT_PROTOCOL, UPLOAD_PROTOCOL
 from node.config.settings import AdaptConfig
-
-if TYPE_CHECKING:
-    from node.runtime.daemon import Daemon
+from node.runtime.context import NodeContext
 
 
 def accept_prompt_record(adapter: Any, record: wire.SignedRecord, me: str) -> tuple[bool, str]:
@@ -113,16 +111,16 @@ class DeviceAdapt:
     _adapter: Any = None
     _clouds_cursor: int = 0
 
-    async def run(self, daemon: Daemon) -> None:
+    async def run(self, node: NodeContext) -> None:
         self._clouds_cursor = 0
         frames: Iterator[Any] | None = None
         while True:
-            await daemon.db(daemon.store.write_status, "adapt", self.status())
+            await node.report("adapt", self.status())
             await trio.sleep(self.config.batch_interval)
             if not self.budget.allows():  # no work until the operator starts it
                 self.note = f"idle: {self.budget.note}"
                 continue
-            if not await self._paired(daemon):
+            if not await self._paired(node):
                 continue
             if frames is None:
                 try:
@@ -131,40 +129,40 @@ class DeviceAdapt:
                     self.budget.stop(f"no camera: {exc}")
                     continue
             batch = await trio.to_thread.run_sync(next, frames)
-            await self._step(daemon, batch)
+            await self._step(node, batch)
             self.budget.spend(len(batch.labels))
 
-    async def _paired(self, daemon: Daemon) -> bool:
+    async def _paired(self, node: NodeContext) -> bool:
         if not self.cloud:
-            self.cloud = self.config.cloud_peer or await self._latest_cloud(daemon)
+            self.cloud = self.config.cloud_peer or await self._latest_cloud(node)
         if not self.cloud:
             self.note = "waiting for a cloud (set adapt.cloud_peer or connect to one)"
             return False
-        if self.cloud not in daemon.p2p.connected_peers():
+        if self.cloud not in node.connected_peers():
             self.note = f"cloud {self.cloud} not connected"
             return False
         if self._adapter is None:
-            model = await self._model(daemon)
+            model = await self._model(node)
             self._adapter = await trio.to_thread.run_sync(
                 make_adapter, model, self.config, self.cloud
             )
         self.note = "running"
         return True
 
-    async def _latest_cloud(self, daemon: Daemon) -> str:
-        rows, self._clouds_cursor, _ = await daemon.db(
-            daemon.store.records_since, wire.CLOUDS_TOPIC, 0, 1024, 1 << 20
+    async def _latest_cloud(self, node: NodeContext) -> str:
+        rows, self._clouds_cursor, _ = await node.db(
+            node.store.records_since, wire.CLOUDS_TOPIC, 0, 1024, 1 << 20
         )
-        connected = set(daemon.p2p.connected_peers())
+        connected = set(node.connected_peers())
         authors = [wire.peer_id_str(wire.decode_record(r.blob).author) for r in rows]
         return next((a for a in reversed(authors) if a in connected), "")
 
-    async def _model(self, daemon: Daemon) -> bytes:
+    async def _model(self, node: NodeContext) -> bytes:
         """The device model: from the data dir, else fetched once from the paired cloud."""
-        path = daemon.config.data_dir / "adapt" / f"device-{self.config.family}.onnx"
+        path = node.config.data_dir / "adapt" / f"device-{self.config.family}.onnx"
         if not path.exists():
             request = wire.encode(wire.ModelRequest(wire.WIRE_VERSION, self.config.family))
-            data = await daemon.p2p.request(
+            data = await node.request(
                 self.cloud, MODEL_PROTOCOL, request, wire.MAX_MODEL_BYTES + 1024
             )
             blob = wire.decode_model_blob(data)
@@ -176,7 +174,7 @@ class DeviceAdapt:
         self.model_sha256 = hashlib.sha256(model).digest()
         return model
 
-    async def _step(self, daemon: Daemon, batch: Any) -> None:
+    async def _step(self, node: NodeContext, batch: Any) -> None:
         outcome = await trio.to_thread.run_sync(self._adapter.process, batch.images)
         hits = int((outcome.predictions == batch.labels).sum())
         self.batches += 1
@@ -195,7 +193,7 @@ class DeviceAdapt:
         )
         data = wire.encode(upload)
         try:
-            reply = await daemon.p2p.request(self.cloud, UPLOAD_PROTOCOL, data, 64)
+            reply = await node.request(self.cloud, UPLOAD_PROTOCOL, data, 64)
         except Exception as exc:  # the cloud is best effort: keep predicting
             self.note = f"upload failed: {exc}"
             return
@@ -203,13 +201,13 @@ class DeviceAdapt:
         self.uplink_bytes += len(data)
         ack = wire.decode_upload_ack(reply)
         if ack.prompt_version > max(self._adapter.validator.version, 0):
-            await self._fetch_prompt(daemon)
+            await self._fetch_prompt(node)
 
-    async def _fetch_prompt(self, daemon: Daemon) -> None:
+    async def _fetch_prompt(self, node: NodeContext) -> None:
         version = max(self._adapter.validator.version, 0)  # -1 before the first prompt
         request = wire.encode(wire.PromptRequest(wire.WIRE_VERSION, self.config.family, version))
         try:
-            data = await daemon.p2p.request(
+            data = await node.request(
                 self.cloud, PROMPT_PROTOCOL, request, wire.MAX_PROMPT_REPLY_BYTES
             )
             reply = wire.decode_prompt_reply(data)  # checks the record's signature
@@ -219,7 +217,7 @@ class DeviceAdapt:
         self.downlink_bytes += len(data)
         if reply.record is None:
             return
-        applied, reason = accept_prompt_record(self._adapter, reply.record, daemon.peer_id)
+        applied, reason = accept_prompt_record(self._adapter, reply.record, node.peer_id)
         self.prompts_accepted += applied
         self.prompts_rejected += not applied
         self.last_verdict = reason

@@ -8,7 +8,7 @@ from node.config.settings import NodeConfig
 from node.finetune.service import FinetuneService
 from node.finetune.task import Backend
 from node.rank.service import RankService
-from node.runtime.daemon import Service
+from node.runtime.context import Service
 
 
 def default_services(config: NodeConfig) -> list[Service]:

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import trio
 
 from node import wire
 from node.finetune.run import RunState
-
-if TYPE_CHECKING:
-    from node.runtime.daemon import Daemon
+from node.runtime.context import NodeContext
 
 CHECKPOINT_PROTOCOL = "/byteswarm/finetune/checkpoint/1.0.0"
 
@@ -45,21 +43,21 @@ class RunHandle:
 
 
 async def adopt_final_checkpoint(
-    daemon: Daemon, handle: RunHandle, round_index: int, holders: list[str]
+    node: NodeContext, handle: RunHandle, round_index: int, holders: list[str]
 ) -> None:
     """Fetch a final checkpoint from a peer that holds it and rebuild our replica on it."""
     run_id = handle.state.spec.run_id
     request = wire.encode(wire.CheckpointRequest(wire.WIRE_VERSION, run_id, round_index))
     for peer in holders:
-        if peer not in daemon.p2p.connected_peers():
+        if peer not in node.connected_peers():
             continue
         try:
-            data = await daemon.p2p.request(
+            data = await node.request(
                 peer, CHECKPOINT_PROTOCOL, request, wire.MAX_CHECKPOINT_BYTES + (1 << 20)
             )
             blob = wire.decode_checkpoint_blob(data)
         except Exception as exc:  # a bad or gone peer: try the next holder
-            daemon.p2p.log.info("checkpoint fetch from %s failed: %s", peer, exc)
+            node.log.info("checkpoint fetch from %s failed: %s", peer, exc)
             continue
         if blob.run_id != run_id or blob.round != round_index:
             continue
@@ -68,8 +66,7 @@ async def adopt_final_checkpoint(
             outcome = await handle.call(handle.state.adopt, round_index, blob.tensors, window)
         except (ValueError, KeyError) as exc:  # unreadable tensors
             outcome = f"unreadable checkpoint: {exc}"
-        await daemon.db(
-            daemon.store.add_event,
+        await node.emit(
             "finetune",
             f"run {run_id}: checkpoint {round_index} from {peer}: {outcome}",
         )

@@ -12,7 +12,6 @@ committed without gossip and pulled from every connected peer every ``pull_every
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
 
 import trio
 
@@ -20,9 +19,7 @@ from node import wire
 from node.finetune.checkpoints import RunHandle, adopt_final_checkpoint
 from node.finetune.log import Stored, grads_topic, hashes_topic, in_store_order, take
 from node.finetune.run import RunState
-
-if TYPE_CHECKING:
-    from node.runtime.daemon import Daemon
+from node.runtime.context import NodeContext
 
 RECORDS_PAGE = 4096
 """Records read from the store per call while tailing a topic."""
@@ -37,31 +34,33 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
-async def stored_after(daemon: Daemon, topic: str, cursor: int) -> tuple[list[Stored], int, bool]:
+async def stored_after(
+    node: NodeContext, topic: str, cursor: int
+) -> tuple[list[Stored], int, bool]:
     """The next page of ``topic``'s stored records after ``cursor`` with their cursors, the
     new cursor, and whether more records follow."""
-    rows, cursor, more = await daemon.db(
-        daemon.store.records_since, topic, cursor, RECORDS_PAGE, MAX_PAGE_BYTES
+    rows, cursor, more = await node.db(
+        node.store.records_since, topic, cursor, RECORDS_PAGE, MAX_PAGE_BYTES
     )
     return [(row.cursor, wire.decode_record(row.blob)) for row in rows], cursor, more
 
 
 async def records_after(
-    daemon: Daemon, topic: str, cursor: int
+    node: NodeContext, topic: str, cursor: int
 ) -> tuple[list[wire.SignedRecord], int]:
     """The next page of ``topic``'s stored records after ``cursor``, and the new cursor."""
-    stored, cursor, _ = await stored_after(daemon, topic, cursor)
+    stored, cursor, _ = await stored_after(node, topic, cursor)
     return [record for _, record in stored], cursor
 
 
-async def tail_run(daemon: Daemon, handle: RunHandle) -> None:
+async def tail_run(node: NodeContext, handle: RunHandle) -> None:
     """Hand the run's newly stored records to the replica in store order (``log.py``)."""
     run_id = handle.state.spec.run_id
     grads, grads_end, grads_more = await stored_after(
-        daemon, grads_topic(run_id), handle.grads_cursor
+        node, grads_topic(run_id), handle.grads_cursor
     )
     hashes, hashes_end, hashes_more = await stored_after(
-        daemon, hashes_topic(run_id), handle.hashes_cursor
+        node, hashes_topic(run_id), handle.hashes_cursor
     )
     # A page cut short by its limit: take the other topic's records only up to where it
     # stopped (the rest come with the next page), so store order holds across pages.
@@ -82,7 +81,7 @@ def announces_at(spec: wire.RunSpec, r: int) -> bool:
     return due > 0 and (due % spec.checkpoint_every == 0 or due == spec.rounds)
 
 
-async def pull(daemon: Daemon, handle: RunHandle) -> None:
+async def pull(node: NodeContext, handle: RunHandle) -> None:
     """Pull the run's grads from every connected peer, and its hash announcements on the
     first pull and after announcing (everyone announces at the same pull rounds)."""
     run_id = handle.state.spec.run_id
@@ -90,24 +89,24 @@ async def pull(daemon: Daemon, handle: RunHandle) -> None:
     if handle.hashes_due or not handle.hashes_pulled:
         topics.append(hashes_topic(run_id))
         handle.hashes_due, handle.hashes_pulled = False, True
-    await pull_topics(daemon, handle, topics)
+    await pull_topics(node, handle, topics)
 
 
 async def pull_topics(
-    daemon: Daemon, handle: RunHandle, topics: list[str], peers: list[str] | None = None
+    node: NodeContext, handle: RunHandle, topics: list[str], peers: list[str] | None = None
 ) -> None:
     """Pull ``topics`` from ``peers`` (default: every connected peer), then tail the run."""
     handle.state.pulls += 1
-    for peer in daemon.p2p.connected_peers() if peers is None else peers:
+    for peer in node.connected_peers() if peers is None else peers:
         for topic in topics:
             try:
-                await daemon.catchup.pull(peer, topic)
+                await node.pull(peer, topic)
             except Exception as exc:  # a bad or gone peer must not stop the run
-                daemon.p2p.log.info("pull of %s from %s failed: %s", topic, peer, exc)
-    await tail_run(daemon, handle)
+                node.log.info("pull of %s from %s failed: %s", topic, peer, exc)
+    await tail_run(node, handle)
 
 
-async def pull_final_hashes(daemon: Daemon, handle: RunHandle) -> None:
+async def pull_final_hashes(node: NodeContext, handle: RunHandle) -> None:
     """After the last round: pull the final announcements of every peer we know in the
     run (relayed ones too: not every member is connected to us) until they all hold our
     hash (a late record moves a hash, and the repair path re-announces it), a round
@@ -116,8 +115,8 @@ async def pull_final_hashes(daemon: Daemon, handle: RunHandle) -> None:
     waiting: list[str] | None = None  # the first time: every connected peer
     for _ in range(FINAL_PULLS):
         await trio.sleep(state.spec.round_ms / 1000)
-        await pull_topics(daemon, handle, [hashes_topic(state.spec.run_id)], waiting)
-        connected = daemon.p2p.connected_peers()
+        await pull_topics(node, handle, [hashes_topic(state.spec.run_id)], waiting)
+        connected = node.connected_peers()
         members = set(connected).union(*state.announced.values()) - {state.self_id}
         final = state.announced.get(state.spec.rounds, {})
         ours = await handle.call(hash_at, state, state.spec.rounds)
@@ -133,10 +132,10 @@ async def pull_final_hashes(daemon: Daemon, handle: RunHandle) -> None:
 
 
 async def publish(
-    daemon: Daemon, handle: RunHandle, topic: str, body: bytes, seq: int | None = None
+    node: NodeContext, handle: RunHandle, topic: str, body: bytes, seq: int | None = None
 ) -> None:
     gossip = handle.state.spec.grads_by == "gossip"
-    await daemon.publish_local(topic, body, seq, gossip=gossip)
+    await node.publish_local(topic, body, seq, gossip=gossip)
     handle.state.gossiped += int(gossip)
 
 
@@ -147,7 +146,7 @@ def hash_at(state: RunState, round_index: int) -> bytes | None:
     return state.checkpoint_hash(round_index)
 
 
-async def announce(daemon: Daemon, handle: RunHandle, round_index: int) -> None:
+async def announce(node: NodeContext, handle: RunHandle, round_index: int) -> None:
     ours = await handle.call(hash_at, handle.state, round_index)
     if ours is None:
         return
@@ -157,10 +156,10 @@ async def announce(daemon: Daemon, handle: RunHandle, round_index: int) -> None:
     handle.announced_ours[round_index] = ours
     spec = handle.state.spec
     body = wire.encode(wire.ThetaHash(wire.WIRE_VERSION, spec.run_id, round_index, ours))
-    await publish(daemon, handle, hashes_topic(spec.run_id), body)
+    await publish(node, handle, hashes_topic(spec.run_id), body)
 
 
-async def repair(daemon: Daemon, handle: RunHandle) -> None:
+async def repair(node: NodeContext, handle: RunHandle) -> None:
     """Pull the records of peers that announced another hash; settle finality; adopt a
     final checkpoint a pull could not reach; re-announce if our hash moved."""
     state = handle.state
@@ -174,14 +173,14 @@ async def repair(daemon: Daemon, handle: RunHandle) -> None:
         if state.spec.grads_by == "pull":
             topics.append(hashes_topic(state.spec.run_id))
         for peer in peers:
-            if peer in daemon.p2p.connected_peers():
+            if peer in node.connected_peers():
                 for topic in topics:
                     try:
-                        await daemon.catchup.pull(peer, topic)
+                        await node.pull(peer, topic)
                     except Exception as exc:  # a bad or gone peer must not stop the run
-                        daemon.p2p.log.info("repair pull from %s failed: %s", peer, exc)
+                        node.log.info("repair pull from %s failed: %s", peer, exc)
         if peers:
-            await tail_run(daemon, handle)
+            await tail_run(node, handle)
         verdict, holders = await handle.call(state.settle, round_index)
         if verdict != "adopt":
             handle.adopt_tries.pop(round_index, None)
@@ -190,9 +189,9 @@ async def repair(daemon: Daemon, handle: RunHandle) -> None:
             # Pulls have had ADOPT_AFTER rounds of repair (a restarted node catches up in
             # fewer): what is left are records of ours that the majority never held.
             if tries >= ADOPT_AFTER:
-                await adopt_final_checkpoint(daemon, handle, round_index, holders)
+                await adopt_final_checkpoint(node, handle, round_index, holders)
         # Late records (pulled here or by the sync loop) may have moved our own hash.
-        await announce(daemon, handle, round_index)
+        await announce(node, handle, round_index)
 
 
 def disagreeing(state: RunState, round_index: int) -> list[str]:

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import trio
 
@@ -56,9 +56,7 @@ from node.finetune.log import grads_topic, hashes_topic
 from node.finetune.run import RunState
 from node.finetune.spec import new_spec, spec_differences
 from node.finetune.task import Backend, RunError
-
-if TYPE_CHECKING:
-    from node.runtime.daemon import Daemon
+from node.runtime.context import NodeContext
 
 SpecKey = tuple[int, bytes]
 """(announcement time in ms, author key) of a RunSpec record: the earliest wins a conflict."""
@@ -84,13 +82,13 @@ class FinetuneService:
         self._spec_keys: dict[str, SpecKey] = {}
         self.failed: dict[str, str] = {}
         self._runs_cursor = 0
-        self._daemon: Daemon | None = None
+        self._node: NodeContext | None = None
         self._nursery: trio.Nursery | None = None
         self._starting: set[str] = set()
 
-    async def run(self, daemon: Daemon) -> None:
-        self._daemon = daemon
-        daemon.p2p.handle(
+    async def run(self, node: NodeContext) -> None:
+        self._node = node
+        node.handle(
             CHECKPOINT_PROTOCOL, checkpoint_server(lambda: self.runs), max_request_bytes=128
         )
         self.runs, self.specs, self._runs_cursor = {}, {}, 0  # a restart rebuilds from the store
@@ -99,13 +97,13 @@ class FinetuneService:
         async with trio.open_nursery() as nursery:
             self._nursery = nursery
             while True:
-                await self._tail_specs(daemon)
+                await self._tail_specs(node)
                 for handle in list(self.runs.values()):
-                    await tail_run(daemon, handle)
-                    await repair(daemon, handle)
+                    await tail_run(node, handle)
+                    await repair(node, handle)
                 status = self.status()
                 if status != last_status:
-                    await daemon.db(daemon.store.write_status, "finetune", status)
+                    await node.report("finetune", status)
                     last_status = status
                 await trio.sleep(1.0)
 
@@ -118,22 +116,22 @@ class FinetuneService:
 
     # -- following the store ------------------------------------------------------------
 
-    async def _tail_specs(self, daemon: Daemon) -> None:
-        records, self._runs_cursor = await records_after(daemon, wire.RUNS_TOPIC, self._runs_cursor)
+    async def _tail_specs(self, node: NodeContext) -> None:
+        records, self._runs_cursor = await records_after(node, wire.RUNS_TOPIC, self._runs_cursor)
         for record in records:
             spec = wire.decode_run_spec(record.body)
             key = (record.ts_ms, record.author)
             known = self.specs.get(spec.run_id)
             if known is not None:
                 if spec != known:
-                    await self._conflict(daemon, spec, key)
+                    await self._conflict(node, spec, key)
                 continue
             self.specs[spec.run_id] = spec
             self._spec_keys[spec.run_id] = key
             if self.auto_join or spec.run_id in self._starting:
-                await self._open(daemon, spec)
+                await self._open(node, spec)
 
-    async def _conflict(self, daemon: Daemon, spec: wire.RunSpec, key: SpecKey) -> None:
+    async def _conflict(self, node: NodeContext, spec: wire.RunSpec, key: SpecKey) -> None:
         """Two announcements of one run id that differ (two starters raced): every node keeps
         the earliest (announcement time, then author key), switching before the run starts;
         a node already training on the other one keeps it and logs the conflict."""
@@ -142,7 +140,7 @@ class FinetuneService:
             return
         if now_ms() >= known.start_ms:
             note = f"run {run_id}: an earlier, different announcement came after the start"
-            await daemon.db(daemon.store.add_event, "finetune", note)
+            await node.emit("finetune", note)
             return
         handle = self.runs.pop(run_id, None)
         if handle is not None:
@@ -151,47 +149,41 @@ class FinetuneService:
         self.failed.pop(run_id, None)
         differs = ", ".join(f for f in spec_differences(known, spec) if f != "start_ms")
         note = f"run {run_id}: took the earlier announcement (it differs in {differs})"
-        await daemon.db(daemon.store.add_event, "finetune", note)
+        await node.emit("finetune", note)
         if self.auto_join or run_id in self._starting:
-            await self._open(daemon, spec)
+            await self._open(node, spec)
 
-    async def _open(self, daemon: Daemon, spec: wire.RunSpec) -> None:
+    async def _open(self, node: NodeContext, spec: wire.RunSpec) -> None:
         try:
             state = await trio.to_thread.run_sync(
-                lambda: RunState.open(spec, daemon.peer_id, None, self.backend, self.encoder_dir)
+                lambda: RunState.open(spec, node.peer_id, None, self.backend, self.encoder_dir)
             )
         except (RunError, ImportError, OSError) as exc:
             self.failed[spec.run_id] = str(exc)
-            await daemon.db(
-                daemon.store.add_event,
+            await node.emit(
                 "finetune",
                 f"cannot join {spec.run_id}: {exc}",
             )
             return
         handle = RunHandle(state, trio.CapacityLimiter(1))
         self.runs[spec.run_id] = handle
-        await daemon.join_topic(grads_topic(spec.run_id))
-        await daemon.join_topic(hashes_topic(spec.run_id))
-        await daemon.db(daemon.store.add_event, "finetune", f"joined run {spec.run_id}")
+        await node.join_topic(grads_topic(spec.run_id))
+        await node.join_topic(hashes_topic(spec.run_id))
+        await node.emit("finetune", f"joined run {spec.run_id}")
         assert self._nursery is not None
-        self._nursery.start_soon(self._drive_until_cancelled, daemon, handle)
+        self._nursery.start_soon(self._drive_until_cancelled, node, handle)
 
-    async def _drive_until_cancelled(self, daemon: Daemon, handle: RunHandle) -> None:
+    async def _drive_until_cancelled(self, node: NodeContext, handle: RunHandle) -> None:
         spec = handle.state.spec
         # Pulling, the service pulls the run's topics itself while it drives the run; the
         # sync loop's periodic pulls of them would only add exchanges (~0.9 kB each).
         own = {grads_topic(spec.run_id), hashes_topic(spec.run_id)}
-        if spec.grads_by == "pull":
-            daemon.catchup.service_pulled |= own
-        try:
-            with handle.scope:
-                await self._drive(daemon, handle)
-        finally:
-            daemon.catchup.service_pulled -= own
+        with node.pulling_itself(own if spec.grads_by == "pull" else set()), handle.scope:
+            await self._drive(node, handle)
 
     # -- the round clock --------------------------------------------------------------
 
-    async def _drive(self, daemon: Daemon, handle: RunHandle) -> None:
+    async def _drive(self, node: NodeContext, handle: RunHandle) -> None:
         spec = handle.state.spec
         first = max(0, (now_ms() - spec.start_ms) // spec.round_ms)
         pulled = spec.grads_by == "pull"
@@ -200,15 +192,15 @@ class FinetuneService:
             await trio.sleep(max(0.0, (spec.start_ms + r * spec.round_ms - now_ms()) / 1000))
             pulls_now = pulled and r > 0 and r % spec.pull_every == 0
             if pulls_now:
-                await pull(daemon, handle)
-            await tail_run(daemon, handle)
+                await pull(node, handle)
+            await tail_run(node, handle)
             if r < spec.rounds and handle.state.participating:
                 codes = await handle.call(handle.state.my_codes, r)
                 if codes is not None:
                     body = wire.encode(wire.Grad.of(spec.run_id, r, codes))
                     # ValueError: already published before a restart (one record per round).
                     with contextlib.suppress(ValueError):
-                        await publish(daemon, handle, grads_topic(spec.run_id), body, r)
+                        await publish(node, handle, grads_topic(spec.run_id), body, r)
             else:
                 await handle.call(handle.state.advance_to, r)
             # Announce a checkpoint one round after it closed: late records have had time.
@@ -217,30 +209,30 @@ class FinetuneService:
                 unannounced.append(r - 1)
             if unannounced and (not pulled or pulls_now):
                 for due in unannounced:
-                    await announce(daemon, handle, due)
+                    await announce(node, handle, due)
                 unannounced.clear()
                 handle.hashes_due = True  # the peers announced now too (same clock)
         await trio.sleep(spec.round_ms / 1000)
         if pulled:
-            await pull(daemon, handle)
-        await tail_run(daemon, handle)
+            await pull(node, handle)
+        await tail_run(node, handle)
         await handle.call(handle.state.advance_to, spec.rounds)
         for due in unannounced:
-            await announce(daemon, handle, due)
-        await announce(daemon, handle, spec.rounds)
+            await announce(node, handle, due)
+        await announce(node, handle, spec.rounds)
         if pulled:
-            await pull_final_hashes(daemon, handle)
+            await pull_final_hashes(node, handle)
 
     # -- operator commands ---------------------------------------------------------------
 
     async def on_control(self, command: str, args: dict[str, Any]) -> dict[str, Any] | None:
-        daemon = self._daemon
+        node = self._node
         if not command.startswith("train_"):
             return None
-        if daemon is None:
+        if node is None:
             raise RunError("the finetune service is still starting")
         if command == "train_start":
-            return await self._start(daemon, args)
+            return await self._start(node, args)
         run_id = str(args.get("run_id", ""))
         handle = self.runs.get(run_id)
         if handle is None:
@@ -250,7 +242,7 @@ class FinetuneService:
             return {"run_id": run_id, "participating": False}
         raise RunError(f"unknown command {command!r}")
 
-    async def _start(self, daemon: Daemon, args: dict[str, Any]) -> dict[str, Any]:
+    async def _start(self, node: NodeContext, args: dict[str, Any]) -> dict[str, Any]:
         model = str(args.get("model", "tiny"))
         missing = await trio.to_thread.run_sync(  # checked before anything is announced
             lambda: missing_encoder(model, self.backend, self.encoder_dir)
@@ -285,5 +277,5 @@ class FinetuneService:
                 raise RunError(f"run {spec.run_id} exists with different {', '.join(fields)}")
             return {"run_id": spec.run_id, "start_ms": known.start_ms, "existing": True}
         self._starting.add(spec.run_id)
-        await daemon.publish_local(wire.RUNS_TOPIC, wire.encode(spec))
+        await node.publish_local(wire.RUNS_TOPIC, wire.encode(spec))
         return {"run_id": spec.run_id, "start_ms": spec.start_ms, "existing": False}

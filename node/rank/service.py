@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import random
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import trio
 
@@ -28,10 +28,7 @@ from node.net.host import P2PError
 from node.rank.index import DEFAULT_PRESET, IndexTail, open_tail
 from node.rank.records import RankError, holds_others_clicks, make_click
 from node.runtime.backoff import Backoff
-
-if TYPE_CHECKING:
-    from node.runtime.daemon import Daemon
-
+from node.runtime.context import NodeContext
 
 BOOTSTRAP_ROWS = 1024
 """Rows a new node asks one peer for (half a ``byteswarm_v2`` half-life; ~120 kB)."""
@@ -46,92 +43,92 @@ class RankService:
     def __init__(self, config: RankConfig | None = None, pull_interval: float = 10.0) -> None:
         self.rank_config = config or DEFAULT_PRESET
         self.pull_interval = pull_interval
-        self._daemon: Daemon | None = None
+        self._node: NodeContext | None = None
         self._tail: IndexTail | None = None
         self._pull_now, self._pull_wait = trio.open_memory_channel[None](1)
         self._rng = random.Random()
 
-    async def run(self, daemon: Daemon) -> None:
-        self._daemon = daemon
-        self._tail = await daemon.db(open_tail, daemon.store, daemon.peer_id, self.rank_config)
+    async def run(self, node: NodeContext) -> None:
+        self._node = node
+        self._tail = await node.db(open_tail, node.store, node.peer_id, self.rank_config)
         async with trio.open_nursery() as nursery:
-            nursery.start_soon(self._refresher, daemon)
-            nursery.start_soon(self._bootstrap, daemon)
-            idle = Backoff(self.pull_interval, self._longest_wait(daemon))
+            nursery.start_soon(self._refresher, node)
+            nursery.start_soon(self._bootstrap, node)
+            idle = Backoff(self.pull_interval, self._longest_wait(node))
             while True:
                 with trio.move_on_after(idle.delay):
                     await self._pull_wait.receive()
-                if await self._pull_one(daemon):
+                if await self._pull_one(node):
                     idle.reset()
                 else:
                     idle.lengthen()
 
-    def _longest_wait(self, daemon: Daemon) -> float:
-        return max(self.pull_interval, daemon.config.sync.idle_max_interval)
+    def _longest_wait(self, node: NodeContext) -> float:
+        return max(self.pull_interval, node.config.sync.idle_max_interval)
 
-    async def _refresher(self, daemon: Daemon) -> None:
+    async def _refresher(self, node: NodeContext) -> None:
         # Searches refresh on demand; this only keeps the index warm (the CLI may write
         # items and clicks straight into the store), so it need not run often.
         while True:
             await trio.sleep(2.0)
             assert self._tail is not None
-            await daemon.db(self._tail.refresh, daemon.store)
+            await node.db(self._tail.refresh, node.store)
 
-    async def _bootstrap(self, daemon: Daemon) -> None:
-        author = daemon.identity.public_key
-        later = Backoff(self.pull_interval, self._longest_wait(daemon))
-        while not await daemon.db(holds_others_clicks, daemon.store, author):
-            peers = daemon.p2p.connected_peers()
+    async def _bootstrap(self, node: NodeContext) -> None:
+        author = node.author
+        later = Backoff(self.pull_interval, self._longest_wait(node))
+        while not await node.db(holds_others_clicks, node.store, author):
+            peers = node.connected_peers()
             if not peers:
                 await trio.sleep(0.5)
                 continue
             peer = self._rng.choice(peers)
             try:
-                new = await daemon.catchup.sample(peer, wire.CLICKS_TOPIC, BOOTSTRAP_ROWS)
+                new = await node.sample(peer, wire.CLICKS_TOPIC, BOOTSTRAP_ROWS)
             except (P2PError, wire.WireError) as exc:
-                daemon.p2p.log.info("rank bootstrap from %s failed: %s", peer, exc)
+                node.log.info("rank bootstrap from %s failed: %s", peer, exc)
                 await trio.sleep(later.delay)
                 later.lengthen()
                 continue
             if new:
                 message = f"bootstrapped with {new} of {peer}'s newest click rows"
-                await daemon.db(daemon.store.add_event, "rank", message)
+                await node.emit("rank", message)
             else:  # the peer has no clicks either (or sync brought them first): look later
                 await trio.sleep(later.delay)
                 later.lengthen()
 
-    async def _pull_one(self, daemon: Daemon) -> int:
+    async def _pull_one(self, node: NodeContext) -> int:
         """Pull clicks from one random connected peer; how many were new."""
-        peers = daemon.p2p.connected_peers()
+        peers = node.connected_peers()
         if not peers:
             return 0
         peer = self._rng.choice(peers)
         try:
-            return await daemon.catchup.pull(peer, wire.CLICKS_TOPIC)
+            return await node.pull(peer, wire.CLICKS_TOPIC)
         except (wire.WireError, Exception) as exc:  # one bad peer must not stop the service
-            daemon.p2p.log.info("rank pull from %s failed: %s", peer, exc)
+            node.log.info("rank pull from %s failed: %s", peer, exc)
             return 0
 
     async def on_control(self, command: str, args: dict[str, Any]) -> dict[str, Any] | None:
-        daemon, tail = self._daemon, self._tail
+        node, tail = self._node, self._tail
         if command not in ("search", "click"):
             return None
-        if daemon is None or tail is None:
+        if node is None or tail is None:
             raise RankError("the rank service is still starting")
         if command == "search":
-            await daemon.db(tail.refresh, daemon.store)
+            await node.db(tail.refresh, node.store)
             query, k = str(args.get("query", "")), int(args.get("k", 10))
             answer = tail.answer(query, k, bool(args.get("explore", False)))
             with contextlib.suppress(trio.WouldBlock):
                 self._pull_now.send_nowait(None)  # G-Rank: pull after each local query
             return {"query": args.get("query"), **answer}
-        click = await daemon.db(
+        click = await node.db(
             make_click,
-            daemon.store,
+            node.store,
             str(args.get("query", "")),
             str(args.get("item", "")),
             [str(s) for s in args.get("shown", [])],
         )
-        record = await daemon.publish_local(wire.CLICKS_TOPIC, wire.encode(click))
-        await daemon.db(tail.refresh, daemon.store)
+        record = await node.publish_local(wire.CLICKS_TOPIC, wire.encode(click))
+        await node.db(tail.refresh, node.store)
         return {"seq": record.seq, "query": click.query, "item": click.clicked}

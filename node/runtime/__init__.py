@@ -1,6 +1,8 @@
 """The runtime: the daemon process that ties the host, the store, operator control and the
 services together, and what services may ask of it.
 
+- ``context.py``       — the seam: ``Service``, and ``NodeContext``, what a service may ask of
+  its node (the daemon implements it; tests pass a fake).
 - ``daemon.py``        — ``Daemon``: one trio nursery; the store thread, ingest, publishing,
   the control loop, status snapshots, supervised services.
 - ``catchup.py``       — sync pulls, heads checks that back off while peers are quiet, samples.

@@ -7,14 +7,15 @@ blocks on fsync. Records are acknowledged (to an operator or a peer) only after 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import os
 import signal
 import sys
 import time
-from collections.abc import Callable, Sequence
-from typing import Any, Protocol, TypeVar, cast
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar, cast
 
 import trio
 
@@ -22,31 +23,22 @@ from node import wire
 from node.config.settings import STORE_FILE, NodeConfig
 from node.net.host import P2PError, P2PNode
 from node.net.identity import Identity, load_or_create_identity
+from node.net.rpc import RequestHandler
 from node.runtime.catchup import Catchup
+from node.runtime.context import Service
 from node.runtime.store_guard import StoreGuard
 from node.store.database import RecordRow, StoreFullError
+from node.wire import NOTES_TOPIC
 
-NOTES_TOPIC = "byteswarm/notes"
 T = TypeVar("T")
 
 log = logging.getLogger("byteswarm.daemon")
 
 
-class Service(Protocol):
-    """A slot the service issues (rank, finetune, adapt) fill."""
-
-    name: str
-    topics: tuple[str, ...]
-
-    async def run(self, daemon: Daemon) -> None: ...
-
-    async def on_control(self, command: str, args: dict[str, Any]) -> dict[str, Any] | None:
-        """Handle a control command, or return None if it is not this service's."""
-        ...
-
-
 class Daemon:
-    """A running node. ``run()`` returns after SIGINT/SIGTERM or cancellation."""
+    """A running node. ``run()`` returns after SIGINT/SIGTERM or cancellation.
+
+    It is the ``NodeContext`` its services receive (node/runtime/context.py)."""
 
     def __init__(self, config: NodeConfig, services: Sequence[Service] = ()) -> None:
         self.config = config
@@ -74,6 +66,50 @@ class Daemon:
     @property
     def peer_id(self) -> str:
         return self.p2p.peer_id
+
+    # -- the NodeContext services receive (the rest: db, join_topic, publish_local) ----
+
+    @property
+    def author(self) -> bytes:
+        return self.identity.public_key
+
+    @property
+    def log(self) -> logging.Logger:
+        return self.p2p.log
+
+    def sign(self, topic: str, seq: int, body: bytes) -> wire.SignedRecord:
+        return wire.sign_record(self.identity.seed, topic, seq, int(time.time() * 1000), body)
+
+    def connected_peers(self) -> list[str]:
+        return self.p2p.connected_peers()
+
+    async def request(
+        self, peer: str, protocol: str, data: bytes, max_response_bytes: int
+    ) -> bytes:
+        return await self.p2p.request(peer, protocol, data, max_response_bytes)
+
+    def handle(self, protocol: str, handler: RequestHandler, max_request_bytes: int) -> None:
+        self.p2p.handle(protocol, handler, max_request_bytes)
+
+    async def pull(self, peer: str, topic: str) -> int:
+        return await self.catchup.pull(peer, topic)
+
+    async def sample(self, peer: str, topic: str, limit: int) -> int:
+        return await self.catchup.sample(peer, topic, limit)
+
+    @contextlib.contextmanager
+    def pulling_itself(self, topics: set[str]) -> Iterator[None]:
+        self.catchup.service_pulled |= topics
+        try:
+            yield
+        finally:
+            self.catchup.service_pulled -= topics
+
+    async def emit(self, kind: str, message: str) -> None:
+        await self.db(self.store.add_event, kind, message)
+
+    async def report(self, section: str, status: dict[str, Any]) -> None:
+        await self.db(self.store.write_status, section, status)
 
     async def db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a store call in the single store thread. A full disk turns the node read-only
