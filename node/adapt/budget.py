@@ -2,7 +2,7 @@
 
 Adaptation costs CPU and memory (a device predicts and uploads a batch every
 ``batch_interval``; a cloud loads torch, ~750 MB, and learns from every upload), so it does
-nothing until ``byteswarm adapt start`` (control row ``adapt_start``). A start may carry a
+nothing until ``byteswarm adapt start`` (control command ``AdaptStart``). A start may carry a
 budget of samples (a device counts the images it processes, a cloud the images it learns
 from) and/or minutes; adaptation stops by itself when either is spent, or at
 ``byteswarm adapt stop``. The budget lives in the daemon's memory: a restarted node is idle
@@ -16,8 +16,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-START, STOP = "adapt_start", "adapt_stop"
-"""The control commands (``byteswarm adapt start|stop``)."""
+from node.wire.control import AdaptStart, AdaptStop, decode_command
 
 NOT_STARTED = "not started (byteswarm adapt start)"
 
@@ -83,15 +82,12 @@ class AdaptBudget:
         }
 
     def on_control(self, command: str, args: dict[str, Any]) -> dict[str, Any] | None:
-        """``adapt_start`` ({"samples", "minutes"}, both optional) or ``adapt_stop``: the
-        budget's status after it; None for any other command."""
-        if command == START:
-            samples, minutes = args.get("samples"), args.get("minutes")
-            self.start(
-                None if samples is None else int(samples),
-                None if minutes is None else float(minutes),
-            )
-        elif command == STOP:
+        """``AdaptStart`` (samples and minutes, both optional) or ``AdaptStop``: the budget's
+        status after it; None for any other command."""
+        if command == AdaptStart.command:
+            start = decode_command(AdaptStart, args)
+            self.start(start.samples, start.minutes)
+        elif command == AdaptStop.command:
             self.stop()
         else:
             return None

@@ -8,9 +8,10 @@ from typing import Any
 
 import click
 
-from node.adapt.budget import START, STOP, describe
+from node.adapt.budget import describe
 from node.cli.common import UserError, data_dir_option, emit, json_option, open_store
-from node.cli.control import send_control
+from node.cli.control import send_command
+from node.wire.control import AdaptStart, AdaptStop
 
 
 @click.group()
@@ -56,12 +57,12 @@ def status(data_dir: Path | None, as_json: bool) -> None:
     emit(data, as_json, "\n".join(lines))
 
 
-def _control(data_dir: Path | None, command: str, args: dict[str, Any]) -> dict[str, Any]:
+def _control(data_dir: Path | None, command: AdaptStart | AdaptStop) -> dict[str, Any]:
     with open_store(data_dir) as store:
         found = store.read_status("node")
     if not (found and found[1].get("running")):
         raise UserError("no running node here; start one with: byteswarm run")
-    return send_control(data_dir, command, args)
+    return send_command(data_dir, command)
 
 
 @adapt.command()
@@ -89,7 +90,7 @@ def start(data_dir: Path | None, as_json: bool, samples: int | None, minutes: fl
     `byteswarm adapt stop`; with them it stops by itself when either is spent. Starting
     again replaces the budget. `byteswarm adapt status` shows what is left.
     """
-    budget = _control(data_dir, START, {"samples": samples, "minutes": minutes})
+    budget = _control(data_dir, AdaptStart(samples=samples, minutes=minutes))
     emit(budget, as_json, describe(budget))
 
 
@@ -98,5 +99,5 @@ def start(data_dir: Path | None, as_json: bool, samples: int | None, minutes: fl
 @json_option
 def stop(data_dir: Path | None, as_json: bool) -> None:
     """Stop adaptation on the running node (a cloud keeps its models loaded)."""
-    budget = _control(data_dir, STOP, {})
+    budget = _control(data_dir, AdaptStop())
     emit(budget, as_json, describe(budget))

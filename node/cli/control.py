@@ -23,6 +23,7 @@ from node.store.rows import (
     CONTROL_RUNNING,
     ControlRow,
 )
+from node.wire.control import Command, command_args
 
 POLL_S = 0.05
 LIVENESS_EVERY_S = 1.0
@@ -94,3 +95,8 @@ def _result(row: ControlRow) -> dict[str, Any]:
     if row.status in (CONTROL_EXPIRED, CONTROL_CANCELLED):
         raise UserError(f"{row.command} was {row.status} before the node ran it")
     return dict(row.result or {})
+
+
+def send_command(data_dir: Path | None, command: Command, timeout: float = 10.0) -> dict[str, Any]:
+    """``send_control`` for a typed command (node/wire/control.py)."""
+    return send_control(data_dir, command.command, command_args(command), timeout)

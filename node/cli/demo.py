@@ -149,14 +149,14 @@ def stage_finetune(swarm: Swarm, summary: dict[str, Any], rounds: int = 8) -> No
 
 def stage_adapt(swarm: Swarm, boot: str, summary: dict[str, Any], batches: int) -> None:
     """A cloud node (torch) adapts a prompt for a frozen onnxruntime device under shift."""
-    from node.adapt.budget import START
     from node.cli.control import send_control
+    from node.wire.control import AdaptStart
 
     cloud = swarm.start(boot, config='role = "cloud"\n[adapt]\nteacher_epochs = 10')
     device = swarm.dirs[0]  # every non-cloud node runs the device side; node0 pairs first
     swarm.address(cloud)
     for d in (cloud, device):  # adaptation does nothing until started (byteswarm adapt start)
-        send_control(d, START, {})
+        send_control(d, AdaptStart.command, {})
     click.echo("adapt: cloud starting (its first start trains a small teacher)", err=True)
     t = time.monotonic()
     status = swarm.wait_for(

@@ -9,8 +9,9 @@ from pathlib import Path
 import click
 
 from node.cli.common import UserError, data_dir_option, emit, json_option, limit_option, open_store
-from node.cli.control import send_control
+from node.cli.control import send_command
 from node.wire.bodies import NOTES_TOPIC
+from node.wire.control import Publish
 
 MAX_NOTES_BYTES = 64 * 1024 * 1024
 """Enough for any --limit: a note record is well under 2 KB."""
@@ -50,8 +51,8 @@ def publish(
     if len(text) > 1000:
         raise UserError("the note text is longer than 1000 characters")
     timeout = 10.0 + (count / rate if rate > 0 else count * 0.05)
-    args = {"text": text, "value": value, "count": count, "rate": rate}
-    result = send_control(data_dir, "publish", args, timeout=timeout)
+    command = Publish(text=text, value=value, count=count, rate=rate)
+    result = send_command(data_dir, command, timeout=timeout)
     emit(result, as_json, f"published {count} note(s) on {result['topic']} from #{result['seq']}")
 
 

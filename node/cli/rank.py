@@ -21,8 +21,9 @@ from node.cli.common import (
     open_store,
     read_status,
 )
-from node.cli.control import send_control
+from node.cli.control import send_command
 from node.config.settings import STORE_FILE
+from node.wire.control import Click, Search, default_of
 
 
 def _daemon_running(data_dir: Path | None) -> bool:
@@ -49,7 +50,12 @@ def _writable_store(data_dir: Path | None):  # type: ignore[no-untyped-def]
 @json_option
 @click.argument("query")
 @click.option(
-    "-k", "k", type=click.IntRange(1, 1000), default=10, show_default=True, help="How many results."
+    "-k",
+    "k",
+    type=click.IntRange(1, 1000),
+    default=default_of(Search, "k"),
+    show_default=True,
+    help="How many results.",
 )
 @click.option(
     "--explore/--no-explore",
@@ -75,8 +81,7 @@ def search(data_dir: Path | None, as_json: bool, query: str, k: int, explore: bo
     except RankError as exc:
         raise UserError(str(exc)) from exc
     if _daemon_running(data_dir):
-        args = {"query": query, "k": k, "explore": explore}
-        answer = send_control(data_dir, "search", args)
+        answer = send_command(data_dir, Search(query=query, k=k, explore=explore))
     else:
         from node.net.identity import load_or_create_identity
 
@@ -121,9 +126,8 @@ def click_(
     from node.rank.records import RankError, make_click, record_click_offline
 
     _check_shown(data_dir, item, shown)
-    args = {"query": query, "item": item, "shown": list(shown)}
     if _daemon_running(data_dir):
-        result = send_control(data_dir, "click", args)
+        result = send_command(data_dir, Click(query=query, item=item, shown=list(shown)))
     else:
         from node.net.identity import load_or_create_identity
 

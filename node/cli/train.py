@@ -9,14 +9,11 @@ from typing import Any
 import click
 
 from node.cli.common import UserError, cli_config, data_dir_option, emit, json_option, open_store
-from node.cli.control import send_control
-from node.finetune.defaults import (
-    DEFAULT_DECAY_FLOOR,
-    DEFAULT_LEARNING_RATE,
-    DEFAULT_PROBES,
-    DEFAULT_PULL_EVERY,
-)
+from node.cli.control import send_command
+from node.wire.control import TrainStart, TrainStop, default_of
 from node.wire.finetune import MAX_PULL_EVERY
+
+DEFAULT_PULL_EVERY = default_of(TrainStart, "pull_every")
 
 
 def _finite_positive(ctx: click.Context, param: click.Parameter, value: float) -> float:
@@ -37,29 +34,34 @@ def train() -> None:
 @click.option(
     "--model",
     type=click.Choice(["tiny", "minilm"]),
-    default="tiny",
+    default=default_of(TrainStart, "model"),
     show_default=True,
     help="tiny: a random BERT twin (fast, for tests); minilm: all-MiniLM-L6-v2.",
 )
 @click.option(
     "--mode",
     type=click.Choice(["independent", "shared"]),
-    default="shared",
+    default=default_of(TrainStart, "mode"),
     show_default=True,
     help="Own direction per peer, or one per round with median.",
 )
-@click.option("--rounds", type=click.IntRange(1, 1_000_000), default=100, show_default=True)
+@click.option(
+    "--rounds",
+    type=click.IntRange(1, 1_000_000),
+    default=default_of(TrainStart, "rounds"),
+    show_default=True,
+)
 @click.option(
     "--round-seconds",
     type=click.FloatRange(0.1, 3600),
-    default=2.0,
+    default=default_of(TrainStart, "round_seconds"),
     show_default=True,
     help="Wall-clock length of a round.",
 )
 @click.option(
     "--checkpoint-every",
     type=click.IntRange(1, 10_000),
-    default=10,
+    default=default_of(TrainStart, "checkpoint_every"),
     show_default=True,
     help="Announce SHA-256(θ) every C rounds.",
 )
@@ -68,7 +70,7 @@ def train() -> None:
     "learning_rate",
     type=float,
     callback=_finite_positive,
-    default=DEFAULT_LEARNING_RATE,
+    default=default_of(TrainStart, "learning_rate"),
     show_default=True,
     help="η (chosen on a validation split with the default probes and decay: bench/spsa_tune).",
 )
@@ -76,28 +78,28 @@ def train() -> None:
     "--epsilon",
     type=float,
     callback=_finite_positive,
-    default=1e-3,
+    default=default_of(TrainStart, "epsilon"),
     show_default=True,
     help="SPSA perturbation size.",
 )
 @click.option(
     "--batch",
     type=click.IntRange(1, 256),
-    default=8,
+    default=default_of(TrainStart, "batch"),
     show_default=True,
     help="Words per peer per round.",
 )
 @click.option(
     "--probes",
     type=click.IntRange(1, 64),
-    default=DEFAULT_PROBES,
+    default=default_of(TrainStart, "probes"),
     show_default=True,
     help="Projected gradients per peer per round, one byte and one fresh batch each.",
 )
 @click.option(
     "--decay-floor",
     type=click.FloatRange(0.0, 1.0),
-    default=DEFAULT_DECAY_FLOOR,
+    default=default_of(TrainStart, "decay_floor"),
     show_default=True,
     help="η falls linearly to this fraction of --lr by the last round (1: constant).",
 )
@@ -110,7 +112,7 @@ def train() -> None:
 @click.option(
     "--grads-by",
     type=click.Choice(["gossip", "pull"]),
-    default="gossip",
+    default=default_of(TrainStart, "grads_by"),
     show_default=True,
     help="How the run's records travel: gossiped as made, or pulled by sync from every peer "
     "every --pull-every rounds (fewer wire bytes; a peer's codes then use a θ that may "
@@ -128,7 +130,7 @@ def start(data_dir: Path | None, as_json: bool, run_id: str, **kw: Any) -> None:
         kw["pull_every"] = DEFAULT_PULL_EVERY
     elif kw["grads_by"] != "pull":
         raise click.UsageError("--pull-every needs --grads-by pull")
-    result = send_control(data_dir, "train_start", {"run_id": run_id, **kw}, timeout=120)
+    result = send_command(data_dir, TrainStart(run_id=run_id, **kw), timeout=120)
     note = " (already announced)" if result.get("existing") else ""
     emit(result, as_json, f"run {run_id} starts at {result['start_ms']}{note}")
 
@@ -172,7 +174,7 @@ def _transport(run: dict[str, Any]) -> str:
 @click.option("--run", "run_id", required=True, help="The run to stop taking part in.")
 def stop(data_dir: Path | None, as_json: bool, run_id: str) -> None:
     """Stop contributing to a run (the node keeps following it)."""
-    result = send_control(data_dir, "train_stop", {"run_id": run_id})
+    result = send_command(data_dir, TrainStop(run_id=run_id))
     emit(result, as_json, f"stopped contributing to {run_id}")
 
 

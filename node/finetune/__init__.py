@@ -1,7 +1,7 @@
 """``finetune``: one-byte SPSA runs (``models.spsa``) shared between peers.
 
-- ``defaults.py``      — what a run uses when its starter says nothing.
-- ``spec.py``          — a run's ``RunSpec`` and the ``RunConfig`` every node derives from it.
+- ``spec.py``          — a run's ``RunSpec`` (from a ``TrainStart`` command) and the
+  ``RunConfig`` every node derives from it.
 - ``task.py``          — what a run trains here: weights, layout, backend, data shard.
 - ``encoder_check.py`` — whether this node can train a model (its ONNX encoder is there).
 - ``run.py``           — ``RunState``: one run as a node holds it (replica, task, hashes).

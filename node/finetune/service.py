@@ -34,12 +34,6 @@ import trio
 
 from node import wire
 from node.finetune.checkpoints import CHECKPOINT_PROTOCOL, RunHandle, checkpoint_server
-from node.finetune.defaults import (
-    DEFAULT_DECAY_FLOOR,
-    DEFAULT_LEARNING_RATE,
-    DEFAULT_PROBES,
-    DEFAULT_PULL_EVERY,
-)
 from node.finetune.encoder_check import missing_encoder
 from node.finetune.exchange import (
     announce,
@@ -57,6 +51,7 @@ from node.finetune.run import RunState
 from node.finetune.spec import new_spec, spec_differences
 from node.finetune.task import Backend, RunError
 from node.runtime.context import NodeContext
+from node.wire.control import TrainStart, TrainStop, decode_command
 
 SpecKey = tuple[int, bytes]
 """(announcement time in ms, author key) of a RunSpec record: the earliest wins a conflict."""
@@ -231,44 +226,25 @@ class FinetuneService:
             return None
         if node is None:
             raise RunError("the finetune service is still starting")
-        if command == "train_start":
-            return await self._start(node, args)
-        run_id = str(args.get("run_id", ""))
+        if command == TrainStart.command:
+            return await self._start(node, decode_command(TrainStart, args))
+        run_id = decode_command(TrainStop, args).run_id
         handle = self.runs.get(run_id)
         if handle is None:
             raise RunError(f"unknown run {run_id!r}")
-        if command == "train_stop":
+        if command == TrainStop.command:
             handle.state.participating = False
             return {"run_id": run_id, "participating": False}
         raise RunError(f"unknown command {command!r}")
 
-    async def _start(self, node: NodeContext, args: dict[str, Any]) -> dict[str, Any]:
-        model = str(args.get("model", "tiny"))
+    async def _start(self, node: NodeContext, command: TrainStart) -> dict[str, Any]:
         missing = await trio.to_thread.run_sync(  # checked before anything is announced
-            lambda: missing_encoder(model, self.backend, self.encoder_dir)
+            lambda: missing_encoder(command.model, self.backend, self.encoder_dir)
         )
         if missing is not None:
             raise RunError(missing)
-        spec = await trio.to_thread.run_sync(
-            lambda: new_spec(
-                run_id=str(args["run_id"]),
-                model=model,
-                mode=str(args.get("mode", "shared")),
-                rounds=int(args.get("rounds", 100)),
-                round_ms=int(float(args.get("round_seconds", 2.0)) * 1000),
-                start_ms=now_ms() + int(float(args.get("delay_seconds", 3.0)) * 1000),
-                learning_rate=float(args.get("learning_rate", DEFAULT_LEARNING_RATE)),
-                epsilon=float(args.get("epsilon", 1e-3)),
-                initial_scale=float(args.get("initial_scale", 0.05)),
-                checkpoint_every=int(args.get("checkpoint_every", 10)),
-                batch=int(args.get("batch", 8)),
-                screen=None if args.get("screen") is None else bool(args["screen"]),
-                probes=int(args.get("probes", DEFAULT_PROBES)),
-                decay_floor=float(args.get("decay_floor", DEFAULT_DECAY_FLOOR)),
-                grads_by=str(args.get("grads_by", "gossip")),
-                pull_every=int(args.get("pull_every", DEFAULT_PULL_EVERY)),
-            )
-        )
+        start_ms = now_ms() + int(command.delay_seconds * 1000)
+        spec = await trio.to_thread.run_sync(lambda: new_spec(command, start_ms))
         known = self.specs.get(spec.run_id)
         if known is not None:
             fields = spec_differences(known, spec)

@@ -17,6 +17,7 @@ from models.spsa.schedule import LearningRateSchedule
 from models.spsa.screening import ScreenRule
 from node import wire
 from node.finetune.task import RunError, initial_theta
+from node.wire.control import TrainStart
 from node.wire.finetune import MAX_PULL_EVERY
 
 
@@ -48,29 +49,15 @@ def spec_differences(a: wire.RunSpec, b: wire.RunSpec) -> list[str]:
     return [n for n in names if getattr(a, n) != getattr(b, n)]
 
 
-def new_spec(
-    run_id: str,
-    model: str,
-    mode: str,
-    rounds: int,
-    round_ms: int,
-    start_ms: int,
-    learning_rate: float,
-    epsilon: float,
-    initial_scale: float,
-    checkpoint_every: int,
-    batch: int,
-    screen: bool | None = None,
-    probes: int = 1,
-    decay_floor: float = 1.0,
-    grads_by: str = "gossip",
-    pull_every: int = 8,
-) -> wire.RunSpec:
-    """A validated RunSpec; RunError names what is wrong.
+def new_spec(command: TrainStart, start_ms: int) -> wire.RunSpec:
+    """The RunSpec ``train start`` asked for, starting at ``start_ms``, validated; RunError
+    names what is wrong. Its defaults are ``TrainStart``'s (node/wire/control.py).
 
-    ``screen`` defaults to on in shared mode (it exists for the shared median's attackers).
+    ``screen`` None is on in shared mode (it exists for the shared median's attackers).
     ``grads_by``/``pull_every``: the run's transport (gossip, or sync pulls every K rounds).
     """
+    model, mode, screen = command.model, command.mode, command.screen
+    grads_by, pull_every = command.grads_by, command.pull_every
     if model not in ("tiny", "minilm"):
         raise RunError(f"unknown model {model!r}")
     if mode not in ("independent", "shared"):
@@ -83,22 +70,22 @@ def new_spec(
         raise RunError(f"pull_every must be 1..{MAX_PULL_EVERY} rounds, not {pull_every}")
     layout, theta0 = initial_theta(model)
     fields: dict[str, Any] = {
-        "run_id": run_id,
+        "run_id": command.run_id,
         "model": model,
         "mode": mode,
-        "learning_rate": learning_rate,
-        "epsilon": epsilon,
-        "initial_scale": initial_scale,
-        "rounds": rounds,
-        "round_ms": round_ms,
+        "learning_rate": command.learning_rate,
+        "epsilon": command.epsilon,
+        "initial_scale": command.initial_scale,
+        "rounds": command.rounds,
+        "round_ms": int(command.round_seconds * 1000),
         "start_ms": start_ms,
-        "checkpoint_every": checkpoint_every,
-        "batch": batch,
+        "checkpoint_every": command.checkpoint_every,
+        "batch": command.batch,
         "theta0_sha256": theta_digest(theta0),
         "layout_digest": layout.digest,
         "screen": mode == "shared" if screen is None else screen,
-        "probes": probes,
-        "decay_floor": decay_floor,
+        "probes": command.probes,
+        "decay_floor": command.decay_floor,
         "rules": RULES_VERSION,
         "grads_by": grads_by,
         "pull_every": pull_every,

@@ -29,6 +29,7 @@ from node.rank.index import DEFAULT_PRESET, IndexTail, open_tail
 from node.rank.records import RankError, holds_others_clicks, make_click
 from node.runtime.backoff import Backoff
 from node.runtime.context import NodeContext
+from node.wire.control import Click, Search, decode_command
 
 BOOTSTRAP_ROWS = 1024
 """Rows a new node asks one peer for (half a ``byteswarm_v2`` half-life; ~120 kB)."""
@@ -111,24 +112,19 @@ class RankService:
 
     async def on_control(self, command: str, args: dict[str, Any]) -> dict[str, Any] | None:
         node, tail = self._node, self._tail
-        if command not in ("search", "click"):
+        if command not in (Search.command, Click.command):
             return None
         if node is None or tail is None:
             raise RankError("the rank service is still starting")
-        if command == "search":
+        if command == Search.command:
+            search = decode_command(Search, args)
             await node.db(tail.refresh, node.store)
-            query, k = str(args.get("query", "")), int(args.get("k", 10))
-            answer = tail.answer(query, k, bool(args.get("explore", False)))
+            answer = tail.answer(search.query, search.k, search.explore)
             with contextlib.suppress(trio.WouldBlock):
                 self._pull_now.send_nowait(None)  # G-Rank: pull after each local query
-            return {"query": args.get("query"), **answer}
-        click = await node.db(
-            make_click,
-            node.store,
-            str(args.get("query", "")),
-            str(args.get("item", "")),
-            [str(s) for s in args.get("shown", [])],
-        )
+            return {"query": search.query, **answer}
+        asked = decode_command(Click, args)
+        click = await node.db(make_click, node.store, asked.query, asked.item, asked.shown)
         record = await node.publish_local(wire.CLICKS_TOPIC, wire.encode(click))
         await node.db(tail.refresh, node.store)
         return {"seq": record.seq, "query": click.query, "item": click.clicked}

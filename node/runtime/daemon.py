@@ -29,6 +29,7 @@ from node.runtime.context import Service
 from node.runtime.store_guard import StoreGuard
 from node.store.database import RecordRow, StoreFullError
 from node.wire import NOTES_TOPIC
+from node.wire.control import Connect, Publish, decode_command
 
 T = TypeVar("T")
 
@@ -253,25 +254,19 @@ class Daemon:
                 await trio.sleep(0.25)  # every poll is a store round trip in the store thread
 
     async def handle_control(self, command: str, args: dict[str, Any]) -> dict[str, Any]:
-        if command == "publish":
-            return await self._publish_notes(
-                str(args.get("text", "")),
-                float(args.get("value", 0.0)),
-                int(args.get("count", 1)),
-                float(args.get("rate", 0.0)),
-            )
-        if command == "connect":
-            return {"peer_id": await self.p2p.connect(str(args["addr"]))}
+        if command == Publish.command:
+            return await self._publish_notes(decode_command(Publish, args))
+        if command == Connect.command:
+            return {"peer_id": await self.p2p.connect(decode_command(Connect, args).addr)}
         for service in self.services:
             result = await service.on_control(command, args)
             if result is not None:
                 return result
         raise ValueError(f"unknown control command {command!r}")
 
-    async def _publish_notes(
-        self, text: str, value: float, count: int, rate: float
-    ) -> dict[str, Any]:
+    async def _publish_notes(self, command: Publish) -> dict[str, Any]:
         """Publish ``count`` notes, ``rate`` per second (0: as fast as commits allow)."""
+        text, value, count, rate = command.text, command.value, command.count, command.rate
         if not 1 <= count <= 1_000_000:
             raise ValueError("count must be between 1 and 1,000,000")
         first_seq = -1

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from node.adapt.budget import START, STOP, AdaptBudget, describe
+from node.adapt.budget import AdaptBudget, describe
 from node.cli.swarm import run_cli
+from node.wire.control import AdaptStart, AdaptStop
 
 
 def test_nothing_runs_until_started_and_a_sample_budget_stops_it() -> None:
@@ -36,18 +37,18 @@ def test_a_minute_budget_stops_it_and_status_shows_the_time_left() -> None:
 def test_control_rows_start_replace_and_stop_the_budget() -> None:
     budget = AdaptBudget()
     assert budget.on_control("search", {}) is None
-    started = budget.on_control(START, {"samples": None, "minutes": None})
+    started = budget.on_control(AdaptStart.command, {"samples": None, "minutes": None})
     assert started is not None and started["running"] and started["samples_limit"] is None
     budget.spend(10)
-    again = budget.on_control(START, {"samples": 5})
+    again = budget.on_control(AdaptStart.command, {"samples": 5})
     assert again is not None and (again["samples"], again["samples_limit"]) == (0, 5)
-    stopped = budget.on_control(STOP, {})
+    stopped = budget.on_control(AdaptStop.command, {})
     assert stopped is not None and not stopped["running"]
     assert describe(stopped) == "adaptation idle: stopped by the operator"
     with pytest.raises(ValueError, match="--samples"):
-        budget.on_control(START, {"samples": 0})
+        budget.on_control(AdaptStart.command, {"samples": 0})
     with pytest.raises(ValueError, match="--minutes"):
-        budget.on_control(START, {"minutes": float("nan")})
+        budget.on_control(AdaptStart.command, {"minutes": float("nan")})
 
 
 def test_adapt_start_without_a_running_node_is_a_one_line_error(tmp_path: Path) -> None:

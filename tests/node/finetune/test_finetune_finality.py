@@ -9,12 +9,27 @@ from safetensors.numpy import save as save_tensors
 from node import wire
 from node.finetune.run import RunState
 from node.finetune.spec import new_spec
+from node.wire.control import TrainStart
 
 PEERS = ("p1", "p2", "p3")
 
 
 def state(self_id: str) -> RunState:
-    spec = new_spec("fin", "tiny", "independent", 20, 1000, 0, 5e-3, 1e-3, 0.05, 5, 4)
+    command = TrainStart(
+        run_id="fin",
+        rounds=20,
+        model="tiny",
+        mode="independent",
+        round_seconds=1.0,
+        learning_rate=5e-3,
+        epsilon=1e-3,
+        initial_scale=0.05,
+        checkpoint_every=5,
+        batch=4,
+        probes=1,
+        decay_floor=1.0,
+    )
+    spec = new_spec(command, start_ms=0)
     return RunState.open(spec, self_id, backend="none")  # replay only: records by hand
 
 

@@ -7,9 +7,42 @@ import pytest
 
 from models.spsa.replica import RULES_VERSION
 from node.finetune.run import RunState
-from node.finetune.spec import new_spec as spec_of
-from node.finetune.spec import run_config
+from node.finetune.spec import new_spec, run_config
 from node.finetune.task import RunError
+from node.wire import RunSpec
+from node.wire.control import TrainStart
+
+
+def spec_of(
+    run_id: str,
+    model: str,
+    mode: str,
+    rounds: int,
+    round_ms: int,
+    start_ms: int,
+    learning_rate: float,
+    epsilon: float,
+    initial_scale: float,
+    checkpoint_every: int,
+    batch: int,
+    **kw: object,
+) -> RunSpec:
+    """The spec of a ``TrainStart`` with these fields; one probe and no decay unless ``kw``
+    says otherwise."""
+    command = TrainStart(
+        run_id=run_id,
+        model=model,
+        mode=mode,
+        rounds=rounds,
+        round_seconds=round_ms / 1000,
+        learning_rate=learning_rate,
+        epsilon=epsilon,
+        initial_scale=initial_scale,
+        checkpoint_every=checkpoint_every,
+        batch=batch,
+        **{"probes": 1, "decay_floor": 1.0, **kw},  # type: ignore[arg-type]
+    )
+    return new_spec(command, start_ms)
 
 
 def test_screening_is_on_in_shared_mode_by_default_and_refused_in_independent_mode() -> None:

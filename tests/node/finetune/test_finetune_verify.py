@@ -20,6 +20,7 @@ from node.finetune.verify import verify_run
 from node.net.identity import Identity
 from node.store.database import Store
 from node.store.rows import RecordRow
+from node.wire.control import TrainStart
 
 RUN = "late"
 SEEDS = {f"p{i}": bytes([i]) * 32 for i in range(1, 5)}
@@ -28,7 +29,21 @@ LATE = (8, "p4")
 
 
 def spec() -> wire.RunSpec:
-    return new_spec(RUN, "tiny", "independent", 15, 1000, 0, 5e-3, 1e-3, 0.05, 5, 4)
+    command = TrainStart(
+        run_id=RUN,
+        rounds=15,
+        model="tiny",
+        mode="independent",
+        round_seconds=1.0,
+        learning_rate=5e-3,
+        epsilon=1e-3,
+        initial_scale=0.05,
+        checkpoint_every=5,
+        batch=4,
+        probes=1,
+        decay_floor=1.0,
+    )
+    return new_spec(command, start_ms=0)
 
 
 def signed(name: str, topic: str, seq: int, body: bytes) -> wire.SignedRecord:
