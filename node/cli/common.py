@@ -76,18 +76,30 @@ def check_dir_path(path: Path) -> None:
         # a part that does not exist: its parent decides
 
 
-def open_store(data_dir: Path | None) -> Any:
-    """The node's store, read-only; UserError if there is none."""
+def open_store(data_dir: Path | None, *, writable: bool = False) -> Any:
+    """The node's store, the one way a command opens it: read-only (UserError if there is
+    none), or ``writable`` (created if there is none; the offline rank commands and the
+    control table). UserError if it cannot be opened."""
     from node.store.database import Store, StoreError
 
     config = cli_config(data_dir)
     path = config.data_dir / STORE_FILE
-    if not path.exists():
+    if not writable and not path.exists():
         raise UserError(f"no node store at {path}; start one with: byteswarm run")
     try:
-        return Store.open(path, readonly=True)
+        return Store.open(path, readonly=not writable)
     except StoreError as exc:
         raise UserError(str(exc)) from exc
+
+
+def node_running(data_dir: Path | None) -> bool:
+    """Whether a node runs in the data dir and has said so (a fresh status snapshot)."""
+    config = cli_config(data_dir)
+    if not (config.data_dir / STORE_FILE).exists():
+        return False
+    with open_store(data_dir) as store:
+        status = read_status(store, config.data_dir)
+    return bool(status and status["running"])
 
 
 def emit(data: Any, as_json: bool, text: str) -> None:

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from node.cli.common import UserError, cli_config, no_node_error, node_pid
+from node.cli.common import UserError, cli_config, no_node_error, node_pid, open_store
 from node.config.settings import STORE_FILE
 from node.store.rows import (
     CONTROL_CANCELLED,
@@ -34,16 +34,11 @@ def send_control(
     data_dir: Path | None, command: str, args: dict[str, Any], timeout: float = 10.0
 ) -> dict[str, Any]:
     """Queue an operator command for the running daemon and wait for its result."""
-    from node.store.database import Store, StoreError
-
     config = cli_config(data_dir)
     path = config.data_dir / STORE_FILE
     if node_pid(config.data_dir) is None or not path.exists():
         raise no_node_error(config.data_dir)
-    try:
-        store = Store.open(path)
-    except StoreError as exc:
-        raise UserError(str(exc)) from exc
+    store = open_store(data_dir, writable=True)
     with store:
         control_id = store.enqueue_control(command, args, ttl_ms=int(timeout * 1000))
         try:

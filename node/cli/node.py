@@ -1,7 +1,7 @@
 """``byteswarm status``, ``id``, ``stop``, ``peers`` and ``events``: the node process as an
 operator sees it.
 
-Whether a node is running is the data dir's lock (``node.runtime.lock``), not only the status
+Whether a node is running is the data dir's lock (``node.lock``), not only the status
 row: a daemon killed mid-run leaves a snapshot that still says "running".
 """
 

@@ -18,31 +18,12 @@ from node.cli.common import (
     data_dir_option,
     emit,
     json_option,
+    node_running,
     open_store,
-    read_status,
 )
 from node.cli.control import send_command
 from node.config.settings import STORE_FILE
 from node.wire.control import Click, Search, default_of
-
-
-def _daemon_running(data_dir: Path | None) -> bool:
-    config = cli_config(data_dir)
-    if not (config.data_dir / STORE_FILE).exists():
-        return False
-    with open_store(data_dir) as store:
-        status = read_status(store, config.data_dir)
-    return bool(status and status["running"])
-
-
-def _writable_store(data_dir: Path | None):  # type: ignore[no-untyped-def]
-    from node.store.database import Store, StoreError
-
-    config = cli_config(data_dir)
-    try:
-        return Store.open(config.data_dir / STORE_FILE)
-    except StoreError as exc:
-        raise UserError(str(exc)) from exc
 
 
 @click.command()
@@ -80,13 +61,13 @@ def search(data_dir: Path | None, as_json: bool, query: str, k: int, explore: bo
         check_query(query)
     except RankError as exc:
         raise UserError(str(exc)) from exc
-    if _daemon_running(data_dir):
+    if node_running(data_dir):
         answer = send_command(data_dir, Search(query=query, k=k, explore=explore))
     else:
         from node.net.identity import load_or_create_identity
 
         identity = load_or_create_identity(cli_config(data_dir).data_dir)
-        with _writable_store(data_dir) as store:
+        with open_store(data_dir, writable=True) as store:
             preset = PRESETS[cli_config(data_dir).rank.preset]
             tail = open_tail(store, peer_id_str(identity.public_key), preset)
             answer = tail.answer(query, k, explore)
@@ -126,13 +107,13 @@ def click_(
     from node.rank.records import RankError, make_click, record_click_offline
 
     _check_shown(data_dir, item, shown)
-    if _daemon_running(data_dir):
+    if node_running(data_dir):
         result = send_command(data_dir, Click(query=query, item=item, shown=list(shown)))
     else:
         from node.net.identity import load_or_create_identity
 
         identity = load_or_create_identity(cli_config(data_dir).data_dir)
-        with _writable_store(data_dir) as store:
+        with open_store(data_dir, writable=True) as store:
             try:
                 row = make_click(store, query, item, list(shown))
             except RankError as exc:
@@ -186,6 +167,6 @@ def import_(data_dir: Path | None, as_json: bool, file: Path) -> None:
         catalogue = catalogue_from_file(file)
     except RankError as exc:
         raise UserError(str(exc)) from exc
-    with _writable_store(data_dir) as store:
+    with open_store(data_dir, writable=True) as store:
         count = import_items(store, catalogue)
     emit({"imported": count}, as_json, f"imported {count} items")

@@ -98,12 +98,18 @@ async def pull_topics(
     """Pull ``topics`` from ``peers`` (default: every connected peer), then tail the run."""
     handle.state.pulls += 1
     for peer in node.connected_peers() if peers is None else peers:
-        for topic in topics:
-            try:
-                await node.pull(peer, topic)
-            except Exception as exc:  # a bad or gone peer must not stop the run
-                node.log.info("pull of %s from %s failed: %s", topic, peer, exc)
+        await pull_from(node, peer, topics, "pull")
     await tail_run(node, handle)
+
+
+async def pull_from(node: NodeContext, peer: str, topics: list[str], why: str) -> None:
+    """Pull each of ``topics`` from ``peer``; a failure is logged (a bad or gone peer must
+    not stop the run)."""
+    for topic in topics:
+        try:
+            await node.pull(peer, topic)
+        except Exception as exc:
+            node.log.info("%s of %s from %s failed: %s", why, topic, peer, exc)
 
 
 async def pull_final_hashes(node: NodeContext, handle: RunHandle) -> None:
@@ -174,11 +180,7 @@ async def repair(node: NodeContext, handle: RunHandle) -> None:
             topics.append(hashes_topic(state.spec.run_id))
         for peer in peers:
             if peer in node.connected_peers():
-                for topic in topics:
-                    try:
-                        await node.pull(peer, topic)
-                    except Exception as exc:  # a bad or gone peer must not stop the run
-                        node.log.info("repair pull from %s failed: %s", peer, exc)
+                await pull_from(node, peer, topics, "repair pull")
         if peers:
             await tail_run(node, handle)
         verdict, holders = await handle.call(state.settle, round_index)

@@ -16,10 +16,10 @@ import numpy as np
 
 from models.spsa.engine import Record, peer_record
 from models.spsa.polarity import PolarityBatch, make_batch
-from models.spsa.replica import RULES_VERSION, Checkpoint, Replica
+from models.spsa.replica import RULES_VERSION, Checkpoint, Replica, theta_digest
 from node import wire
 from node.finetune import finality
-from node.finetune.spec import run_config, theta_digest
+from node.finetune.spec import run_config
 from node.finetune.task import Backend, RunError, Task, build_task
 
 MAX_HELD_BACK = 4096

@@ -1,4 +1,4 @@
-"""A finetune run's spec: building and validating a RunSpec, its RunConfig, θ's digest.
+"""A finetune run's spec: building and validating a RunSpec, and its RunConfig.
 
 Every node derives the same RunConfig from the same spec (``run_config``), so what a run
 is and how its replicas step is fixed by the signed announcement alone.
@@ -6,23 +6,16 @@ is and how its replicas step is fixed by the signed announcement alone.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
-import numpy as np
-
 from models.spsa.codes import ScaleRule
-from models.spsa.replica import RULES_VERSION, RunConfig
+from models.spsa.replica import RULES_VERSION, RunConfig, theta_digest
 from models.spsa.schedule import LearningRateSchedule
 from models.spsa.screening import ScreenRule
 from node import wire
 from node.finetune.task import RunError, initial_theta
 from node.wire.control import TrainStart
 from node.wire.finetune import MAX_PULL_EVERY
-
-
-def theta_digest(theta: np.ndarray) -> bytes:
-    return hashlib.sha256(np.ascontiguousarray(theta, dtype="<f4").tobytes()).digest()
 
 
 def run_config(spec: wire.RunSpec) -> RunConfig:

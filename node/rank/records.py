@@ -12,17 +12,13 @@ import json
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from models.rank.rows import ClickRow, Item
 from node import wire
-from node.store.database import RecordRow, Store
-
-if TYPE_CHECKING:
-    pass
+from node.store.database import Store
+from node.store.own import commit_own
 
 MAX_QUERY_CHARS = wire.MAX_QUERY_CHARS
-_PAGE = 2048
 
 
 class RankError(ValueError):
@@ -154,13 +150,7 @@ def holds_others_clicks(store: Store, author: bytes) -> bool:
 
 def record_click_offline(store: Store, seed: bytes, author: bytes, click: wire.Click) -> int:
     """Sign and commit a click without a running daemon; it spreads when peers pull."""
-    body = wire.encode(click)
-    with store.transaction():
-        seq = store.next_seq(wire.CLICKS_TOPIC, author)
-        record = wire.sign_record(seed, wire.CLICKS_TOPIC, seq, int(time.time() * 1000), body)
-        row = RecordRow(record.topic, record.author, seq, record.ts_ms, wire.encode(record))
-        store.insert_records([row], "local")
-    return seq
+    return commit_own(store, seed, author, wire.CLICKS_TOPIC, wire.encode(click)).seq
 
 
 def catalogue_from_file(path: Path) -> list[Item]:

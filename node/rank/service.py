@@ -106,7 +106,7 @@ class RankService:
         peer = self._rng.choice(peers)
         try:
             return await node.pull(peer, wire.CLICKS_TOPIC)
-        except (wire.WireError, Exception) as exc:  # one bad peer must not stop the service
+        except Exception as exc:  # one bad peer must not stop the service
             node.log.info("rank pull from %s failed: %s", peer, exc)
             return 0
 

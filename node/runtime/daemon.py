@@ -28,6 +28,7 @@ from node.runtime.catchup import Catchup
 from node.runtime.context import Service
 from node.runtime.store_guard import StoreGuard
 from node.store.database import RecordRow, StoreFullError
+from node.store.own import commit_own
 from node.wire import NOTES_TOPIC
 from node.wire.control import Connect, Publish, decode_command
 
@@ -214,23 +215,8 @@ class Daemon:
             raise P2PError(f"not joined to topic {topic!r}")
         wire.decode_body(topic, body)  # never publish what our peers would reject
         floor = self.guard.before_publish(topic)  # full, or a lost store: refused
-
-        def commit() -> wire.SignedRecord:
-            with self.store.transaction():
-                number = (
-                    max(floor, self.store.next_seq(topic, self.identity.public_key))
-                    if seq is None
-                    else seq
-                )
-                record = wire.sign_record(
-                    self.identity.seed, topic, number, int(time.time() * 1000), body
-                )
-                row = RecordRow(topic, record.author, number, record.ts_ms, wire.encode(record))
-                if not self.store.insert_records([row], "local")[0]:
-                    raise ValueError(f"{topic} #{number} was already published")
-            return record
-
-        record = await self.db(commit)
+        seed, author = self.identity.seed, self.identity.public_key
+        record = await self.db(commit_own, self.store, seed, author, topic, body, seq, floor)
         await self.guard.published(topic, record.seq)
         if gossip:
             self.p2p.publish(record)

@@ -1,6 +1,6 @@
 """The data-dir lock: one daemon per data directory.
 
-``byteswarm run`` takes an exclusive ``flock`` on ``node.runtime.lock`` in the data dir before it
+``byteswarm run`` takes an exclusive ``flock`` on ``node.lock`` in the data dir before it
 touches the identity, the store or the event log, writes its pid into the file and holds the
 lock for the life of the process (the kernel drops it when the process dies, even by
 SIGKILL, so a stale file never blocks a restart). The CLI asks the same file whether a node
@@ -14,7 +14,7 @@ import os
 import time
 from pathlib import Path
 
-LOCK_FILE = "node.runtime.lock"
+LOCK_FILE = "node.lock"
 """The lock file's name inside a node's data dir."""
 PROBE_RETRIES = 10
 

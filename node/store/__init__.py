@@ -6,6 +6,7 @@ One writer (the daemon's store thread), ``BEGIN IMMEDIATE`` transactions, WAL; r
 - ``database.py``     — ``Store``: opening, transactions, the record log, cursors, status.
 - ``connect.py``      — opening the SQLite file with the right pragmas; one-line errors.
 - ``rows.py``         — the row dataclasses the store hands out and takes in; its errors.
+- ``own.py``          — our own records: signed and committed in one transaction.
 - ``migrations.py``   — ordered schema migrations (``PRAGMA user_version``).
 - ``sync.py``         — the reads sync serves: pages after a cursor, newest, heads, held ranges.
 - ``operator.py``     — operator tables: peers, the event log, control rows, status documents.

@@ -1,4 +1,4 @@
-"""One daemon per data dir: ``node.runtime.lock`` is held for the daemon's life, names its pid."""
+"""One daemon per data dir: ``node.lock`` is held for the daemon's life and names its pid."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 
 from node.config.settings import STORE_FILE
 from node.runtime.lock import LOCK_FILE, DataDirLock, LockHeld, holder
-from node.store.database import Store
+from node.store.database import Store, StoreError
 from tests.node.cli.test_cli import assert_one_line_error, run_cli
 
 
@@ -42,9 +42,12 @@ def wait_running(data_dir: Path, proc: subprocess.Popen[bytes], timeout: float =
     while time.monotonic() < deadline:
         assert proc.poll() is None, "the daemon exited"
         if (data_dir / STORE_FILE).exists():
-            with Store.open(data_dir / STORE_FILE, readonly=True) as store:
-                if store.read_status("node") is not None:
-                    return
+            try:
+                with Store.open(data_dir / STORE_FILE, readonly=True) as store:
+                    if store.read_status("node") is not None:
+                        return
+            except StoreError:  # being created and migrated by the starting daemon
+                pass
         time.sleep(0.2)
     raise TimeoutError("daemon did not start")
 
