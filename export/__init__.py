@@ -1,4 +1,4 @@
-"""byteswarm export: torch -> ONNX/ORT with a model contract (DESIGN.md §7).
+"""byteswarm export: torch -> ONNX/ORT with a model contract (docs/architecture.md §7).
 
 - ``cli.py``         — the ``byteswarm export`` click command (imports torch only when run).
 - ``errors.py``      — ExportError (bad request) and ModelRefused (a file that is not ours).

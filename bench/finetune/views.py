@@ -2,7 +2,7 @@
 
 With ``pull_every = K`` a node commits its own record every round and pulls the other
 peers' records only at rounds r with r % K == 0 (r > 0), before computing its codes for r
-(node/finetune_service.py ``_drive``). So when it computes round r's codes its replica holds
+(node/finetune/service.py ``_drive``). So when it computes round r's codes its replica holds
 everyone's records for the rounds before r0 = K·⌊r/K⌋ and only its own for r0..r−1, which it
 closed with that record alone; its scale s_r comes from that same partial log.
 

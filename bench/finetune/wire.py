@@ -33,9 +33,9 @@ import numpy as np
 
 from bench.runtime.measure import socket_bytes_sent, write_report
 from node import wire
-from node.cli import send_control
-from node.finetune_task import export_encoder_file
-from node.swarm import Swarm, finetune_run
+from node.cli.control import send_control
+from node.cli.swarm import Swarm, finetune_run
+from node.finetune.task import export_encoder_file
 
 
 def signed_record_bytes(code: int = -57, probes: int = 1) -> int:

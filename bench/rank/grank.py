@@ -55,9 +55,9 @@ ATTACKED = ["grank_paper_f1", "byteswarm", "byteswarm_ips", "byteswarm_v2"]
 
 
 def paper_reproduction(n_nodes: int = 100, n_queries: int = 10_000) -> Scenario:
-    """The paper's setup point by point (DESIGN.md §4): pull from a random *known* peer (peers
-    are learned through gossip), exploration swaps two results on the page, and the distance
-    averaged over every honest node (the paper reads "0 for all nodes")."""
+    """The paper's setup point by point (docs/architecture.md §5): pull from a random *known*
+    peer (peers are learned through gossip), exploration swaps two results on the page, and the
+    distance averaged over every honest node (the paper reads "0 for all nodes")."""
     return Scenario(
         "paper_repro",
         n_nodes=n_nodes,

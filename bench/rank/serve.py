@@ -4,7 +4,7 @@
         --plot bench/results/grank_serve.png
 
 ``bench.rank.latency`` times ``RankIndex.rank`` alone. This times what a search costs the
-node: a SQLite store (``node.store.Store``) holding a 5,000-item catalogue and ``--rows``
+node: a SQLite store (``node.store.database.Store``) holding a 5,000-item catalogue and ``--rows``
 signed click records from ``--authors`` authors, and per query the daemon's own two steps,
 ``IndexTail.refresh`` (read and decode the records that arrived since the last query) and
 ``IndexTail.search``. Between queries 10 records arrive, as gossip would bring them, and every
@@ -32,11 +32,11 @@ import numpy as np
 
 from bench.rank.world import World, realistic_world
 from node import wire
-from node.config import STORE_FILE
-from node.rank_records import compact_click, import_items
-from node.rank_tail import open_tail
-from node.store import Store
-from node.store_rows import RecordRow
+from node.config.settings import STORE_FILE
+from node.rank.index import open_tail
+from node.rank.records import compact_click, import_items
+from node.store.database import Store
+from node.store.rows import RecordRow
 
 GOSSIP_ROWS_PER_QUERY = 10
 

@@ -1,11 +1,12 @@
 """The G-Rank network simulation: peers issue queries, click, and pull (or push) gossip.
 
 Every node runs ``models.rank.RankIndex``, the code the daemon serves. Gossip follows
-DESIGN.md §4: after its query a node pulls from one random known peer; the responder sends
-the rows (own and relayed) logged since this requester's last pull (per-requester cursor); the
-puller learns the responder and the responder learns the puller. The store keeps one copy of
-each (author, seq), so the simulation hands the index only rows it lacks (computed from
-per-author prefixes, which is cheaper than filtering the cursor batch and gives the same state).
+docs/architecture.md §5: after its query a node pulls from one random known peer; the
+responder sends the rows (own and relayed) logged since this requester's last pull
+(per-requester cursor); the puller learns the responder and the responder learns the puller.
+The store keeps one copy of each (author, seq), so the simulation hands the index only rows
+it lacks (computed from per-author prefixes, which is cheaper than filtering the cursor batch
+and gives the same state).
 """
 
 from __future__ import annotations

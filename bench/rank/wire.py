@@ -31,8 +31,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from models.rank.rows import ClickRow
 from node import wire
-from node.catchup import SYNC_SCAN_ROWS
-from node.rank_records import compact_click
+from node.rank.records import compact_click
+from node.runtime.catchup import SYNC_SCAN_ROWS
 
 SIM_EPOCH_MS = 1_764_000_000_000
 """Step 0 of a simulation, in Unix milliseconds (late 2025): real timestamps need 8 bytes."""

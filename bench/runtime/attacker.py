@@ -1,5 +1,5 @@
-"""A hostile peer on the same stack as ``node/p2p.py``: what tests and ``bench/runtime/faults.py``
-send at a node to check that nothing a peer sends can take it down.
+"""A hostile peer on the same stack as ``node/net/host.py``: what tests and
+``bench/runtime/faults.py`` send at a node to check that nothing a peer sends can take it down.
 
 It speaks noise + yamux/mplex like an honest node, then writes raw bytes on any protocol
 the victim accepts: junk frames, truncated frames, oversize length prefixes, streams that
@@ -44,7 +44,7 @@ def varint(n: int) -> bytes:
 
 
 def u32(n: int) -> bytes:
-    """Our own streams' 4-byte big-endian length prefix (node/framing.py)."""
+    """Our own streams' 4-byte big-endian length prefix (node/net/framing.py)."""
     return n.to_bytes(4, "big")
 
 

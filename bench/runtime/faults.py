@@ -1,6 +1,6 @@
 """Attacks on a real local daemon: ``python -m bench.runtime.faults [--quick] [--out PATH]``.
 
-For each case a fresh victim (a ``byteswarm run`` process from ``node/swarm.py``) and one
+For each case a fresh victim (a ``byteswarm run`` process from ``node/cli/swarm.py``) and one
 honest daemon connected to it are started; the attackers run in this process (trio,
 ``bench/runtime/attacker.py``). During a fixed window the bench measures on the victim: whether it
 exited, CPU % of one core and peak RSS (``/proc``), the latency of ``publish`` control
@@ -35,8 +35,8 @@ import trio
 
 from bench.runtime.attacker import Attacker, bad_signature_rpc, payloads
 from bench.runtime.measure import cpu_seconds
-from node.cli import send_control
-from node.swarm import Swarm
+from node.cli.control import send_control
+from node.cli.swarm import Swarm
 
 NOTES = "byteswarm/notes"
 GRAYLIST = -100.0
@@ -161,8 +161,8 @@ async def attack_bad_signature(addr: str, case: Case, seconds: float) -> None:
 async def attack_garbage_gossip(addr: str, case: Case, seconds: float, root: Path) -> None:
     """A correctly signed host (an in-process daemon without its own validator)
     publishing records the victim's validator rejects."""
-    from node.config import load_config
-    from node.daemon import Daemon
+    from node.config.settings import load_config
+    from node.runtime.daemon import Daemon
 
     n = 0
     while True:

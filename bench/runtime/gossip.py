@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 
 from bench.runtime.measure import cpu_seconds, socket_bytes_sent, write_report
-from node.cli import send_control
-from node.swarm import Swarm, note_count
+from node.cli.control import send_control
+from node.cli.swarm import Swarm, note_count
 
 NOTES = "byteswarm/notes"
 

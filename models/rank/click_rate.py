@@ -5,7 +5,7 @@ A half-life in seconds means something different on a busy network and a quiet o
 rows does not. ``RankConfig.half_life_rows`` is carried to seconds with the rate of the
 rows a node holds (robust to rows dated far off: ``ClickRate``), and the index is rebuilt
 when that rate has moved the half-life by more than ``REBUILD_DRIFT`` (decayed counters
-cannot change half-life in place). The daemon (``node/rank_service.py``) and the
+cannot change half-life in place). The daemon (``node/rank/service.py``) and the
 simulation (``bench/rank/sim.py``) both use this, so the bench measures what a node runs.
 """
 

@@ -1,4 +1,4 @@
-"""One-byte SPSA finetuning with shared randomness (DESIGN.md §5).
+"""One-byte SPSA finetuning with shared randomness (docs/architecture.md §5).
 
 - ``layout.py``        — ParamLayout: the versioned canonical order of the trainable tensors.
 - ``directions.py``    — Rademacher directions from a keyed splitmix64 counter hash; self_check.

@@ -42,9 +42,15 @@ from a checkpoint keeps scale window + screen window rounds before it (v1 kept t
 of the two, so a joiner could screen a round the next scale reads differently)."""
 
 
+def theta_digest(theta: FloatArray) -> bytes:
+    """SHA-256 of θ's little-endian float32 bytes: the hash peers announce (and a run's
+    spec names for its initial weights)."""
+    return hashlib.sha256(np.ascontiguousarray(theta, dtype="<f4").tobytes()).digest()
+
+
 def theta_sha256(theta: FloatArray) -> str:
-    """SHA-256 of θ's little-endian float32 bytes: the hash peers announce."""
-    return hashlib.sha256(np.ascontiguousarray(theta, dtype="<f4").tobytes()).hexdigest()
+    """``theta_digest`` as hex text: how a replica reports its hash."""
+    return theta_digest(theta).hex()
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""A headless device node never loads textual or torch (DESIGN.md §1)."""
+"""A headless device node never loads textual or torch (docs/architecture.md §1)."""
 
 from __future__ import annotations
 
@@ -21,8 +21,9 @@ def loaded_modules(code: str) -> set[str]:
 @pytest.mark.parametrize(
     "code",
     [
-        "import node.daemon, node.p2p, node.store, node.wire, node.services",
-        "import sys\nfrom node.cli import main\nsys.argv=['byteswarm','run','--help']\n"
+        "import node.runtime.daemon, node.net.host, node.store.database, node.wire\n"
+        "import node.cli.services",
+        "import sys\nfrom node.cli.app import main\nsys.argv=['byteswarm','run','--help']\n"
         "try:\n    main()\nexcept SystemExit:\n    pass",
     ],
 )

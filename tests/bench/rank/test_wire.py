@@ -5,7 +5,7 @@ from __future__ import annotations
 from bench.rank.wire import DAEMON_PAGE_ROWS, ENCODINGS, WireAccount, old_click_body, sim_author_key
 from models.rank.rows import ClickRow
 from node import wire
-from node.rank_records import click_row
+from node.rank.records import click_row
 
 PAGE = ("i1", "i2", "i3", "i4")
 

@@ -69,7 +69,7 @@ def test_a_flood_dated_five_minutes_ahead_leaves_the_half_life_where_it_was() ->
     rate = ClickRate()
     rate.observe([float(t) for t in range(5_000)])
     before = rate.config_for(BYTESWARM_V2)
-    rate.observe([5_300.0] * 2_048)  # the future cap of node.rank_records.click_row
+    rate.observe([5_300.0] * 2_048)  # the future cap of node.rank.records.click_row
     assert not drifted(before, rate.config_for(BYTESWARM_V2))
 
 

@@ -1,0 +1,261 @@
+"""The device side of ``adapt``: a frozen ONNX model, uncertain uploads, validated prompts.
+
+No torch: the device runs the model in onnxruntime (models.adapt.runner) and never takes a
+backward pass. Per batch of its (simulated) camera it predicts first, then uploads the
+most uncertain fraction to its cloud, and, when the cloud acknowledges a newer prompt,
+fetches it from the cloud over ``/byteswarm/adapt/prompt/1.0.0`` and applies it only if it
+is addressed to this device, signed by the paired cloud, and passes the validator (shape,
+dtype, hash, finite, norm bound, newer version); otherwise the last good prompt stays.
+It takes no batch until ``byteswarm adapt start``, and stops when that start's budget of
+samples or minutes is spent (``node/adapt/budget.py``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import trio
+
+from node import wire
+from node.adapt.budget import AdaptBudget
+from node.adapt.cloud import MODEL_PROTOCOL, PROMPT_PROTOCOL, UPLOAD_PROTOCOL
+from node.config.settings import AdaptConfig
+from node.runtime.context import NodeContext
+
+
+def accept_prompt_record(adapter: Any, record: wire.SignedRecord, me: str) -> tuple[bool, str]:
+    """Offer one ``adapt/prompts`` record to the device; (applied, reason)."""
+    from models.adapt.payload import PromptPayload
+
+    prompt = wire.decode_prompt(record.body)
+    if prompt.device != me:
+        return False, "addressed to another device"
+    if prompt.prompt_version <= adapter.validator.version:
+        return False, "superseded"  # gossip and sync may deliver versions out of order
+    payload = PromptPayload(
+        prompt.family,
+        int(prompt.prompt_version),
+        prompt.data,
+        prompt.sha256.hex(),
+        signer=wire.peer_id_str(record.author),
+    )
+    verdict = adapter.offer_prompt(payload)
+    return bool(verdict.accepted), str(verdict.reason)
+
+
+def make_adapter(model: bytes, config: AdaptConfig, cloud: str) -> Any:
+    from models.adapt.device import DeviceAdapter
+    from models.adapt.prompts import family_by_name
+    from models.adapt.runner import DeviceRunner
+    from models.adapt.validator import PromptValidator
+
+    validator = PromptValidator(
+        family_by_name(config.family),
+        config.norm_bound,
+        signer_check=lambda payload: payload.signer == cloud,
+    )
+    return DeviceAdapter(
+        DeviceRunner(model),
+        validator,
+        config.measure,
+        config.upload_fraction,
+        seed=config.stream_seed,
+    )
+
+
+def camera(config: AdaptConfig) -> Iterator[Any]:
+    """The simulated camera: the digits corruption stream, looping, never reset."""
+    from models.adapt.digits import load_digit_splits
+    from models.adapt.stream import StreamConfig, domain_stream
+
+    splits = load_digit_splits()
+    stream = StreamConfig(severity=config.severity, batch_size=config.batch_size)
+    lap = 0
+    while True:
+        yield from domain_stream(
+            splits.stream_images, splits.stream_labels, stream, config.stream_seed + lap
+        )
+        lap += 1
+
+
+@dataclass
+class DeviceAdapt:
+    """The device service."""
+
+    config: AdaptConfig
+    name: str = "adapt"
+    topics: tuple[str, ...] = (wire.CLOUDS_TOPIC,)
+    cloud: str = ""
+    model_sha256: bytes = b""
+    batches: int = 0
+    samples: int = 0
+    correct: int = 0
+    recent: deque[float] = field(default_factory=lambda: deque(maxlen=10))
+    uncertainty: deque[float] = field(default_factory=lambda: deque(maxlen=10))
+    domain: str = ""
+    uploads: int = 0
+    uplink_bytes: int = 0
+    downlink_bytes: int = 0
+    prompts_accepted: int = 0
+    prompts_rejected: int = 0
+    last_verdict: str = ""
+    note: str = "starting"
+    budget: AdaptBudget = field(default_factory=AdaptBudget)
+    _adapter: Any = None
+    _clouds_cursor: int = 0
+
+    async def run(self, node: NodeContext) -> None:
+        self._clouds_cursor = 0
+        frames: Iterator[Any] | None = None
+        while True:
+            await node.report("adapt", self.status())
+            await trio.sleep(self.config.batch_interval)
+            if not self.budget.allows():  # no work until the operator starts it
+                self.note = f"idle: {self.budget.note}"
+                continue
+            if not await self._paired(node):
+                continue
+            if frames is None:
+                try:
+                    frames = await trio.to_thread.run_sync(camera, self.config)
+                except ImportError as exc:  # a device install without the camera's data
+                    self.budget.stop(f"no camera: {exc}")
+                    continue
+            batch = await trio.to_thread.run_sync(next, frames)
+            await self._step(node, batch)
+            self.budget.spend(len(batch.labels))
+
+    async def _paired(self, node: NodeContext) -> bool:
+        if not self.cloud:
+            self.cloud = self.config.cloud_peer or await self._latest_cloud(node)
+        if not self.cloud:
+            self.note = "waiting for a cloud (set adapt.cloud_peer or connect to one)"
+            return False
+        if self.cloud not in node.connected_peers():
+            self.note = f"cloud {self.cloud} not connected"
+            return False
+        if self._adapter is None:
+            model = await self._model(node)
+            self._adapter = await trio.to_thread.run_sync(
+                make_adapter, model, self.config, self.cloud
+            )
+        self.note = "running"
+        return True
+
+    async def _latest_cloud(self, node: NodeContext) -> str:
+        rows, self._clouds_cursor, _ = await node.db(
+            node.store.records_since, wire.CLOUDS_TOPIC, 0, 1024, 1 << 20
+        )
+        connected = set(node.connected_peers())
+        authors = [wire.peer_id_str(wire.decode_record(r.blob).author) for r in rows]
+        return next((a for a in reversed(authors) if a in connected), "")
+
+    async def _model(self, node: NodeContext) -> bytes:
+        """The device model: from the data dir, else fetched once from the paired cloud."""
+        path = node.config.data_dir / "adapt" / f"device-{self.config.family}.onnx"
+        if not path.exists():
+            request = wire.encode(wire.ModelRequest(wire.WIRE_VERSION, self.config.family))
+            data = await node.request(
+                self.cloud, MODEL_PROTOCOL, request, wire.MAX_MODEL_BYTES + 1024
+            )
+            blob = wire.decode_model_blob(data)
+            if hashlib.sha256(blob.onnx).digest() != blob.sha256:
+                raise ValueError("the cloud's device model does not match its hash")
+            self.downlink_bytes += len(data)
+            _write_atomically(path, blob.onnx)
+        model = path.read_bytes()
+        self.model_sha256 = hashlib.sha256(model).digest()
+        return model
+
+    async def _step(self, node: NodeContext, batch: Any) -> None:
+        outcome = await trio.to_thread.run_sync(self._adapter.process, batch.images)
+        hits = int((outcome.predictions == batch.labels).sum())
+        self.batches += 1
+        self.samples += len(batch.labels)
+        self.correct += hits
+        self.recent.append(hits / len(batch.labels))
+        if len(outcome.upload_scores):
+            self.uncertainty.append(float(np.mean(outcome.upload_scores)))
+        self.domain = batch.domain
+        upload = wire.ImageUpload(
+            wire.WIRE_VERSION,
+            self.model_sha256,
+            16,
+            outcome.upload_images.tobytes(),
+            [float(s) for s in outcome.upload_scores],
+        )
+        data = wire.encode(upload)
+        try:
+            reply = await node.request(self.cloud, UPLOAD_PROTOCOL, data, 64)
+        except Exception as exc:  # the cloud is best effort: keep predicting
+            self.note = f"upload failed: {exc}"
+            return
+        self.uploads += len(upload.scores)
+        self.uplink_bytes += len(data)
+        ack = wire.decode_upload_ack(reply)
+        if ack.prompt_version > max(self._adapter.validator.version, 0):
+            await self._fetch_prompt(node)
+
+    async def _fetch_prompt(self, node: NodeContext) -> None:
+        version = max(self._adapter.validator.version, 0)  # -1 before the first prompt
+        request = wire.encode(wire.PromptRequest(wire.WIRE_VERSION, self.config.family, version))
+        try:
+            data = await node.request(
+                self.cloud, PROMPT_PROTOCOL, request, wire.MAX_PROMPT_REPLY_BYTES
+            )
+            reply = wire.decode_prompt_reply(data)  # checks the record's signature
+        except Exception as exc:  # a bad or gone cloud: keep the last good prompt
+            self.last_verdict = f"prompt fetch failed: {exc}"
+            return
+        self.downlink_bytes += len(data)
+        if reply.record is None:
+            return
+        applied, reason = accept_prompt_record(self._adapter, reply.record, node.peer_id)
+        self.prompts_accepted += applied
+        self.prompts_rejected += not applied
+        self.last_verdict = reason
+
+    def status(self) -> dict[str, Any]:
+        version = self._adapter.validator.version if self._adapter is not None else -1
+        return {
+            "role": "device",
+            "cloud": self.cloud,
+            "note": self.note,
+            "family": self.config.family,
+            "measure": self.config.measure,
+            "model_sha256": self.model_sha256.hex(),
+            "batches": self.batches,
+            "samples": self.samples,
+            "accuracy": self.correct / self.samples if self.samples else None,
+            "accuracy_recent": float(np.mean(self.recent)) if self.recent else None,
+            "domain": self.domain,
+            "uncertainty_recent": float(np.mean(self.uncertainty)) if self.uncertainty else None,
+            "uploads": self.uploads,
+            "uplink_bytes_per_sample": self.uplink_bytes / self.samples if self.samples else 0.0,
+            "downlink_bytes": self.downlink_bytes,
+            "prompt_version": version,
+            "prompts_accepted": self.prompts_accepted,
+            "prompts_rejected": self.prompts_rejected,
+            "last_verdict": self.last_verdict,
+            "budget": self.budget.status(),
+        }
+
+    async def on_control(self, command: str, args: dict[str, Any]) -> dict[str, Any] | None:
+        return self.budget.on_control(command, args)
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)

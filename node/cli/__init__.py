@@ -1,0 +1,15 @@
+"""The ``byteswarm`` command line, the top floor: nothing below imports it.
+
+- ``app.py``      — the top-level group: registers every command, ``main``.
+- ``common.py``   — what every command shares: one-line errors, options, config, store.
+- ``control.py``  — queue an operator command for the running daemon and wait for it.
+- ``run.py``      — ``byteswarm run``: the headless daemon.
+- ``services.py`` — which services a node runs; ``ml_logs.py`` — quiet torch/ONNX logs.
+- ``node.py``     — ``status``, ``id``, ``stop``, ``peers``, ``events``.
+- ``notes.py``    — ``publish``, ``notes``.
+- ``rank.py``     — ``search``, ``click``, ``items import``.
+- ``train.py``    — ``train start|status|stop|verify|export|export-encoder``.
+- ``adapt.py``    — ``adapt status|start|stop``.
+- ``demo/``       — ``byteswarm demo``: every service end to end on a local swarm, a report.
+- ``swarm.py``    — a local swarm of real ``byteswarm run`` processes (demo, tests, bench).
+"""

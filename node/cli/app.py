@@ -1,0 +1,63 @@
+"""The ``byteswarm`` command line: the top-level group, the commands it registers, ``main``.
+
+Every command takes ``--data-dir`` (or ``BYTESWARM_DATA_DIR``); commands that print data
+take ``--json``. Errors are one line on stderr and exit code 2, never a traceback (see
+``node.cli.common``). The commands live in one module per command group; this module
+imports them and registers each on the group, and nothing imports this module back.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from export.cli import export  # imports no torch, onnx or onnxruntime until it runs
+from node.cli.adapt import adapt
+from node.cli.demo.command import demo
+from node.cli.node import events, id_, peers, status, stop
+from node.cli.notes import notes, publish
+from node.cli.rank import click_, items, search
+from node.cli.run import run
+from node.cli.train import train
+from node.store.rows import StoreError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="byteswarm")
+def cli() -> None:
+    """byteswarm: learn together on edge devices, without a central server."""
+
+
+for command in (
+    run,
+    status,
+    id_,
+    stop,
+    peers,
+    events,
+    publish,
+    notes,
+    search,
+    click_,
+    items,
+    train,
+    adapt,
+    demo,
+    export,
+):
+    cli.add_command(command)
+
+
+def main() -> None:
+    """Console-script entry point: a path, OS or store error nobody caught is still one
+    line."""
+    try:
+        cli(prog_name="byteswarm")
+    except OSError as exc:  # click re-raises every OSError but a broken pipe
+        where = f"{exc.filename}: " if exc.filename else ""
+        click.echo(f"error: {where}{exc.strerror or exc}", err=True)
+        sys.exit(2)
+    except StoreError as exc:  # a store error is a one-line message (full, busy, damaged)
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)

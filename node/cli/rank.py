@@ -1,0 +1,184 @@
+"""``byteswarm search``, ``click`` and ``items import``: the rank service's commands.
+
+Each works with the daemon down: search builds the index from the local store, click signs
+and commits the row itself (peers pull it later), import writes the catalogue directly.
+With the daemon up, search and click go through it (warm index, pull after each query).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from node.cli.common import (
+    UserError,
+    cli_config,
+    data_dir_option,
+    emit,
+    json_option,
+    node_running,
+    open_store,
+)
+from node.cli.control import send_command
+from node.config.settings import STORE_FILE
+from node.wire.control import Click, Search, default_of
+
+
+@click.command()
+@data_dir_option
+@json_option
+@click.argument("query")
+@click.option(
+    "-k",
+    "k",
+    type=click.IntRange(1, 1000),
+    default=default_of(Search, "k"),
+    show_default=True,
+    help="How many results.",
+)
+@click.option(
+    "--explore/--no-explore",
+    default=False,
+    show_default=True,
+    help="Show the page a user would see: with the preset's explore_p (1.0 in byteswarm_v2, "
+    "0.5 in byteswarm) one result is swapped with a lower one, so G-Rank learns about items "
+    "it does not rank high yet; the swapped results are marked *. Apps call this for every "
+    "page they show.",
+)
+def search(data_dir: Path | None, as_json: bool, query: str, k: int, explore: bool) -> None:
+    """Rank the local catalogue for QUERY with G-Rank (works with no network).
+
+    When no item matches QUERY it says so and lists popular items under their own label,
+    never as results (--json then prints an empty list: it lists matches only).
+    """
+    from models.rank.config import PRESETS
+    from node.rank.index import open_tail
+    from node.rank.records import RankError, check_query
+    from node.wire import peer_id_str
+
+    try:
+        check_query(query)
+    except RankError as exc:
+        raise UserError(str(exc)) from exc
+    if node_running(data_dir):
+        answer = send_command(data_dir, Search(query=query, k=k, explore=explore))
+    else:
+        from node.net.identity import load_or_create_identity
+
+        identity = load_or_create_identity(cli_config(data_dir).data_dir)
+        with open_store(data_dir, writable=True) as store:
+            preset = PRESETS[cli_config(data_dir).rank.preset]
+            tail = open_tail(store, peer_id_str(identity.public_key), preset)
+            answer = tail.answer(query, k, explore)
+    results, popular = answer["results"], answer.get("popular", [])
+    emit(results, as_json, _search_text(query, results, popular))
+
+
+def _search_text(query: str, results: list[dict[str, Any]], popular: list[dict[str, Any]]) -> str:
+    """The ranking, or, when nothing matches, that plainly, then popular items labelled as
+    such (the ranker's fallback is never shown as results; ``--json`` gives the matches)."""
+    lines = [
+        f"{r['rank']:3}.{'*' if r.get('explored') else ' '}{r['id']}  {r['title']} — {r['artist']}"
+        for r in results
+    ]
+    if any(r.get("explored") for r in results):
+        lines.append("  * swapped in to explore: not where the ranking puts it")
+    if results:
+        return "\n".join(lines)
+    text = f"no items match {' '.join(query.split())!r}"
+    if popular:
+        text += "\npopular items (not matches):\n" + "\n".join(
+            f"   - {r['id']}  {r['title']} — {r['artist']}" for r in popular
+        )
+    return text
+
+
+@click.command(name="click")
+@data_dir_option
+@json_option
+@click.argument("query")
+@click.argument("item")
+@click.option(
+    "--shown",
+    multiple=True,
+    metavar="ITEM",
+    help="An item that was shown with the click (repeatable, in rank order).",
+)
+def click_(
+    data_dir: Path | None, as_json: bool, query: str, item: str, shown: tuple[str, ...]
+) -> None:
+    """Record that ITEM was clicked for QUERY (a signed click row)."""
+    from node.rank.records import RankError, check_query, make_click, record_click_offline
+
+    try:  # bad input creates nothing: no identity, no store
+        check_query(query)
+    except RankError as exc:
+        raise UserError(str(exc)) from exc
+    _check_shown(data_dir, item, shown)
+    if not (cli_config(data_dir).data_dir / STORE_FILE).exists():
+        raise UserError(f"unknown item {item!r} (import a catalogue with: byteswarm items import)")
+    if node_running(data_dir):
+        result = send_command(data_dir, Click(query=query, item=item, shown=list(shown)))
+    else:
+        from node.net.identity import load_or_create_identity
+
+        identity = load_or_create_identity(cli_config(data_dir).data_dir)
+        with open_store(data_dir, writable=True) as store:
+            try:
+                row = make_click(store, query, item, list(shown))
+            except RankError as exc:
+                raise UserError(str(exc)) from exc
+            seq = record_click_offline(store, identity.seed, identity.public_key, row)
+        result = {"seq": seq, "query": row.query, "item": item}
+    emit(result, as_json, f"click #{result['seq']}: {result['query']!r} -> {result['item']}")
+
+
+def _check_shown(data_dir: Path | None, item: str, shown: tuple[str, ...]) -> None:
+    """--shown is the page the click was on, in rank order: catalogue items, each once,
+    the clicked one among them."""
+    from node.wire.bodies import MAX_SHOWN
+
+    if not shown:
+        return
+    if len(shown) > MAX_SHOWN:
+        raise UserError(f"--shown: at most {MAX_SHOWN} items")
+    twice = sorted({i for i in shown if shown.count(i) > 1})
+    if twice:
+        raise UserError(f"--shown lists {twice[0]!r} more than once")
+    if item not in shown:
+        raise UserError(f"--shown must include the clicked item {item!r} (the page it was on)")
+    config = cli_config(data_dir)
+    known: set[str] = set()
+    if (config.data_dir / STORE_FILE).exists():
+        with open_store(data_dir) as store:
+            marks = ",".join("?" * len(shown))
+            sql = f"SELECT id FROM items WHERE id IN ({marks})"
+            known = {row[0] for row in store.db.execute(sql, shown)}
+    unknown = [i for i in shown if i not in known]
+    if unknown:
+        hint = "import a catalogue with: byteswarm items import"
+        raise UserError(f"--shown: unknown item {unknown[0]!r} ({hint})")
+
+
+@click.group()
+def items() -> None:
+    """Manage the local catalogue that rank searches."""
+
+
+@items.command(name="import")
+@data_dir_option
+@json_option
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def import_(data_dir: Path | None, as_json: bool, file: Path) -> None:
+    """Load a JSONL catalogue ({"id", "title", "artist", "tags"} per line), all or nothing."""
+    from node.rank.records import RankError, catalogue_from_file, import_items
+
+    try:
+        catalogue = catalogue_from_file(file)
+    except RankError as exc:
+        raise UserError(str(exc)) from exc
+    with open_store(data_dir, writable=True) as store:
+        count = import_items(store, catalogue)
+    emit({"imported": count}, as_json, f"imported {count} items")

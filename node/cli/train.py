@@ -1,0 +1,314 @@
+"""``byteswarm train start|status|stop|verify``: the finetune service's commands."""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from node.cli.common import (
+    FiniteRange,
+    UserError,
+    cli_config,
+    data_dir_option,
+    emit,
+    json_option,
+    open_store,
+)
+from node.cli.control import send_command
+from node.wire.control import TrainStart, TrainStop, default_of
+from node.wire.finetune import MAX_PULL_EVERY
+
+DEFAULT_PULL_EVERY = default_of(TrainStart, "pull_every")
+
+RUN_ID = re.compile(r"[a-z0-9][a-z0-9-]*")
+"""What a run id may be (``node.wire.finetune.RunId``)."""
+
+
+def _finite_positive(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    if not math.isfinite(value) or value <= 0:
+        raise UserError(f"{param.opts[0]} must be a finite number > 0")
+    return value
+
+
+@click.group()
+def train() -> None:
+    """One-byte SPSA finetuning runs shared with peers."""
+
+
+def _run_id(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    if not RUN_ID.fullmatch(value) or len(value) > 64:
+        raise click.BadParameter(
+            f"{value!r}: use 1-64 lower-case letters, digits and '-', not starting with '-'"
+        )
+    return value
+
+
+@train.command()
+@data_dir_option
+@json_option
+@click.option(
+    "--run",
+    "run_id",
+    required=True,
+    callback=_run_id,
+    help="Run id (1-64 lower-case letters, digits, -).",
+)
+@click.option(
+    "--model",
+    type=click.Choice(["tiny", "minilm"]),
+    default=default_of(TrainStart, "model"),
+    show_default=True,
+    help="tiny: a random BERT twin (fast, for tests); minilm: all-MiniLM-L6-v2.",
+)
+@click.option(
+    "--mode",
+    type=click.Choice(["independent", "shared"]),
+    default=default_of(TrainStart, "mode"),
+    show_default=True,
+    help="Own direction per peer, or one per round with median.",
+)
+@click.option(
+    "--rounds",
+    type=click.IntRange(1, 1_000_000),
+    default=default_of(TrainStart, "rounds"),
+    show_default=True,
+)
+@click.option(
+    "--round-seconds",
+    type=FiniteRange(0.1, 3600),
+    default=default_of(TrainStart, "round_seconds"),
+    show_default=True,
+    help="Wall-clock length of a round.",
+)
+@click.option(
+    "--checkpoint-every",
+    type=click.IntRange(1, 10_000),
+    default=default_of(TrainStart, "checkpoint_every"),
+    show_default=True,
+    help="Announce SHA-256(θ) every C rounds.",
+)
+@click.option(
+    "--lr",
+    "learning_rate",
+    type=float,
+    callback=_finite_positive,
+    default=default_of(TrainStart, "learning_rate"),
+    show_default=True,
+    help="η (chosen on a validation split with the default probes and decay: bench/spsa_tune).",
+)
+@click.option(
+    "--epsilon",
+    type=float,
+    callback=_finite_positive,
+    default=default_of(TrainStart, "epsilon"),
+    show_default=True,
+    help="SPSA perturbation size.",
+)
+@click.option(
+    "--batch",
+    type=click.IntRange(1, 256),
+    default=default_of(TrainStart, "batch"),
+    show_default=True,
+    help="Words per peer per round.",
+)
+@click.option(
+    "--probes",
+    type=click.IntRange(1, 64),
+    default=default_of(TrainStart, "probes"),
+    show_default=True,
+    help="Projected gradients per peer per round, one byte and one fresh batch each.",
+)
+@click.option(
+    "--decay-floor",
+    type=FiniteRange(0.0, 1.0),
+    default=default_of(TrainStart, "decay_floor"),
+    show_default=True,
+    help="η falls linearly to this fraction of --lr by the last round (1: constant).",
+)
+@click.option(
+    "--screen/--no-screen",
+    default=None,
+    help="Shared mode: exclude authors that keep sending saturated codes [default: on in "
+    "shared mode, off in independent mode].",
+)
+@click.option(
+    "--grads-by",
+    type=click.Choice(["gossip", "pull"]),
+    default=default_of(TrainStart, "grads_by"),
+    show_default=True,
+    help="How the run's records travel: gossiped as made, or pulled by sync from every peer "
+    "every --pull-every rounds (fewer wire bytes; a peer's codes then use a θ that may "
+    "lack up to --pull-every rounds of the others' records).",
+)
+@click.option(
+    "--pull-every",
+    type=click.IntRange(1, MAX_PULL_EVERY),
+    default=None,
+    help=f"With --grads-by pull: rounds between pulls [default: {DEFAULT_PULL_EVERY}].",
+)
+def start(data_dir: Path | None, as_json: bool, run_id: str, **kw: Any) -> None:
+    """Announce a run; every peer that has the same initial weights joins it."""
+    if kw["pull_every"] is None:
+        kw["pull_every"] = DEFAULT_PULL_EVERY
+    elif kw["grads_by"] != "pull":
+        raise click.UsageError("--pull-every needs --grads-by pull")
+    result = send_command(data_dir, TrainStart(run_id=run_id, **kw), timeout=120)
+    note = " (already announced)" if result.get("existing") else ""
+    emit(result, as_json, f"run {run_id} {_starts(result['start_ms'])}{note}")
+
+
+def _starts(start_ms: int) -> str:
+    at = time.strftime("%H:%M:%S", time.localtime(start_ms / 1000))
+    wait = start_ms / 1000 - time.time()
+    return f"starts at {at} (in {wait:.0f} s)" if wait >= 0.5 else f"started at {at}"
+
+
+@train.command()
+@data_dir_option
+@json_option
+def status(data_dir: Path | None, as_json: bool) -> None:
+    """Show each run: its state (training, done), round, records, and at each checkpoint
+    the θ hash, which peers agree, and loss and accuracy on held-out words where known."""
+    with open_store(data_dir) as store:
+        found = store.read_status("finetune")
+    data = found[1] if found else {"runs": {}, "failed": {}}
+    lines = [f"forward passes on {data['backend']}"] if data.get("backend") else []
+    for run_id, run in data.get("runs", {}).items():
+        lines.append(
+            f"{run_id}: {_state(run)}, round {run['round']}/{run['rounds']} ({run['mode']}, "
+            f"{run['model']}, {run.get('probes', 1)} byte(s) a record, "
+            f"{_transport(run)}) "
+            f"records {run['records']} refused {run['refused']} "
+            f"final checkpoint {run.get('final_round', 0)}"
+        )
+        for r, c in sorted(run["checkpoints"].items(), key=lambda rc: int(rc[0])):
+            scored = (
+                f" loss {c['loss']:.3f} accuracy {100 * c['accuracy']:.1f} %"
+                if "accuracy" in c
+                else ""
+            )
+            lines.append(
+                f"  checkpoint {r}: {c['sha256'][:16]} agree {len(c['agree'])} "
+                f"disagree {len(c['disagree'])}{scored}"
+            )
+    for run_id, reason in data.get("failed", {}).items():
+        lines.append(f"{run_id}: not joined: {reason}")
+    emit(data, as_json, "\n".join(lines) or "no runs")
+
+
+def _state(run: dict[str, Any]) -> str:
+    """done: the last round is trained and final (a majority closed it); else training."""
+    if run["round"] >= run["rounds"] and run.get("final_round", 0) >= run["rounds"]:
+        return "done"
+    if run["round"] >= run["rounds"]:
+        return "trained, not final yet"
+    return "training" if run.get("participating", True) else "following (not contributing)"
+
+
+def _transport(run: dict[str, Any]) -> str:
+    if run.get("grads_by") == "pull":
+        return f"records pulled every {run['pull_every']} rounds"
+    return "records gossiped"
+
+
+@train.command()
+@data_dir_option
+@json_option
+@click.option("--run", "run_id", required=True, help="The run to stop taking part in.")
+def stop(data_dir: Path | None, as_json: bool, run_id: str) -> None:
+    """Stop contributing to a run (the node keeps following it)."""
+    result = send_command(data_dir, TrainStop(run_id=run_id))
+    emit(result, as_json, f"stopped contributing to {run_id}")
+
+
+@train.command()
+@data_dir_option
+@json_option
+@click.option("--run", "run_id", required=True, help="The run to verify.")
+def verify(data_dir: Path | None, as_json: bool, run_id: str) -> None:
+    """Replay the stored record log from the initial weights and check announced hashes."""
+    from node.finetune.verify import VerifyError, verify_run
+
+    config = cli_config(data_dir)
+    try:
+        report = verify_run(config.data_dir, run_id)
+    except VerifyError as exc:
+        raise UserError(str(exc)) from exc
+    lines = [f"run {run_id}: replayed {report['records']} records to round {report['round']}"]
+    for r in report["adopted"]:  # as the live node did: its checkpoints before r are gone
+        lines.append(f"  rebuilt on final checkpoint {r}: the majority's θ, less a late record")
+    for r, c in report["checkpoints"].items():
+        lines.append(
+            f"  checkpoint {r}: {c['sha256'][:16]} matches {len(c['agree'])} "
+            f"announcement(s), differs from {len(c['disagree'])}"
+        )
+    emit(report, as_json, "\n".join(lines))
+    if not report["ok"]:
+        raise SystemExit(1)
+
+
+@train.command("export")
+@data_dir_option
+@json_option
+@click.option("--run", "run_id", required=True, help="The run whose θ to export.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The safetensors file to write (θ as 'theta'; `byteswarm export --weights` reads it).",
+)
+def export_theta(data_dir: Path | None, as_json: bool, run_id: str, out: Path) -> None:
+    """Write a run's θ, replayed and verified from the stored log, as safetensors."""
+    from node.finetune.export import export_theta as write
+    from node.finetune.verify import VerifyError
+
+    config = cli_config(data_dir)
+    try:
+        result = write(config.data_dir, run_id, out)
+    except VerifyError as exc:
+        raise UserError(str(exc)) from exc
+    text = (
+        f"{result['path']}: θ of run {run_id} at round {result['round']}, sha256 {result['sha256']}"
+    )
+    emit(result, as_json, text)
+
+
+@train.command("export-encoder")
+@json_option
+@click.option(
+    "--model",
+    type=click.Choice(["tiny", "minilm"]),
+    default="minilm",
+    show_default=True,
+    help="Whose encoder to export.",
+)
+@click.option(
+    "--dir",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where to write it (a device's [finetune] encoder_dir); default: the user cache.",
+)
+def export_encoder(as_json: bool, model: str, folder: Path | None) -> None:
+    """Export the ONNX encoder (θ as an input) that lets a node without torch train.
+
+    Needs torch (here, not on the device). The file is named by a digest of the weights,
+    so a device finds it by the same name; copy it into the device's encoder_dir.
+    """
+    from node.finetune.task import default_encoder_dir, export_encoder_file
+
+    try:
+        import torch  # noqa: F401
+    except ImportError as exc:
+        raise UserError("exporting needs torch: pip install 'byteswarm[cloud]'") from exc
+    path = export_encoder_file(model, folder or default_encoder_dir())
+    emit(
+        {"model": model, "path": str(path), "bytes": path.stat().st_size},
+        as_json,
+        f"{model} encoder: {path} ({path.stat().st_size} bytes)",
+    )

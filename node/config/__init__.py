@@ -1,0 +1,9 @@
+"""The node's configuration: a TOML file mapped onto frozen dataclasses, every field with a
+default (``byteswarm run`` needs no file), unknown keys and bad values an error that names
+the key.
+
+- ``settings.py`` — ``NodeConfig`` and its sections (gossip, sync, peer limits, the
+  services'), ``load_config``, the checks; the data dir and store file names.
+- ``store.py``    — ``[store]``: quotas, retention, the ceiling, full-disk handling.
+- ``errors.py``   — ``ConfigError``, raised by every section's checks.
+"""

@@ -1,0 +1,15 @@
+"""The runtime: the daemon process that ties the host, the store, operator control and the
+services together, and what services may ask of it.
+
+- ``context.py``       — the seam: ``Service``, and ``NodeContext``, what a service may ask of
+  its node (the daemon implements it; tests pass a fake).
+- ``daemon.py``        — ``Daemon``: one trio nursery; the store thread, ingest, publishing,
+  the control loop, status snapshots, supervised services.
+- ``catchup.py``       — sync pulls, heads checks that back off while peers are quiet, samples.
+- ``pull_schedule.py`` — whom catch-up visits next, how many at once, per-peer failures.
+- ``backoff.py``       — a delay that doubles while nothing happens, reset when something does.
+- ``store_guard.py``   — the store's bounds at work: admission, publish checks, space probe,
+  retention sweeper, publish mark.
+- ``lock.py``          — the data-dir lock: one daemon per data directory.
+- ``listen_check.py``  — a taken listen port is an error before the host starts.
+"""

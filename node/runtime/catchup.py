@@ -1,0 +1,324 @@
+"""Catch-up over request/response from the store: sync pulls, heads checks, samples.
+
+Gossip is best effort; this is how a node gets what it missed. On connect a node pulls
+every topic from the new peer; afterwards it asks each peer for its topics' heads (one
+exchange) and pulls only the topics that moved past our cursor there. A pull answers with
+the records stored after the asker's cursor, minus the (author, seq) ranges the asker says
+it holds; the cursor moves only after the pulled records are committed, so a crash re-pulls.
+
+Peers are visited concurrently, each request under a deadline (``sync.timeout``); whom
+to visit when, and each peer's own failure backoff, is node/runtime/pull_schedule.py's business.
+
+Heads checks back off while a peer is quiet: the delay doubles after each check that found
+nothing to pull, from ``sync.interval`` up to ``sync.idle_max_interval``, and drops back to
+``sync.interval`` when a check finds something or any new record of a topic this loop
+covers arrives (by gossip or from any peer). Every exchange costs ~0.7 kB at the sockets
+whatever it carries (a yamux stream, multistream-select, Noise frames), so a node that is
+idle in an idle swarm pays it every minute per peer instead of every few seconds. The price:
+a record whose gossip was lost in a quiet swarm arrives up to ``idle_max_interval`` late.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol, TypeVar
+
+import trio
+
+from node import wire
+from node.config.settings import NodeConfig
+from node.net.host import P2PError, P2PNode
+from node.runtime.pull_schedule import PullSchedule
+from node.store.database import Store
+
+log = logging.getLogger("byteswarm.daemon")
+HEADS_PROTOCOL = "/byteswarm/sync-heads/1.0.0"
+SAMPLE_PROTOCOL = "/byteswarm/sample/1.0.0"
+SYNC_SCAN_ROWS = 8192
+"""Rows a sync answer may read past (most of them held by the asker) before it replies."""
+T = TypeVar("T")
+
+
+class CatchupHost(Protocol):
+    """What catch-up needs of the daemon it runs in (``node.runtime.daemon.Daemon``)."""
+
+    config: NodeConfig
+    p2p: P2PNode
+    store: Store
+    topics: list[str]
+
+    async def db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T: ...
+
+    async def ingest(self, records: list[wire.SignedRecord], source: str) -> int: ...
+
+
+class PeerTimeout(P2PError):
+    """A peer did not answer a catch-up request within ``sync.timeout``."""
+
+
+class Catchup:
+    """One node's catch-up: serves its peers' pulls and pulls from them."""
+
+    def __init__(self, daemon: CatchupHost) -> None:
+        self.daemon = daemon
+        self._cursors: dict[tuple[str, str], int] = {}
+        self.schedule = PullSchedule(daemon.config.sync)
+        self.service_pulled: set[str] = set()
+        """Topics a service pulls on its own schedule for now: the loop still pulls them
+        from a newly connected peer, but leaves them out of its periodic rounds."""
+
+    def register(self) -> None:
+        """Answer heads and sample requests (sync requests reach ``serve_sync`` via p2p)."""
+        p2p = self.daemon.p2p
+        p2p.handle(HEADS_PROTOCOL, self.serve_heads, wire.MAX_HEADS_REQUEST_BYTES)
+        p2p.handle(SAMPLE_PROTOCOL, self.serve_sample, wire.MAX_SAMPLE_REQUEST_BYTES)
+
+    def saw_new(self, topic: str) -> None:
+        """A new record of ``topic`` was stored: the swarm is not quiet, check every peer
+        at the base interval again (unless a service pulls that topic itself)."""
+        if topic not in self.service_pulled:
+            self.schedule.saw_new()
+
+    def penalties(self) -> dict[str, int]:
+        """Catch-up requests each peer let time out or answered with an error."""
+        return self.schedule.penalties()
+
+    def status(self) -> dict[str, Any]:
+        """The ``catchup`` section of the status document."""
+        return self.schedule.status(self.daemon.p2p.connected_peers())
+
+    # -- serving ---------------------------------------------------------------------
+
+    async def serve_sync(self, request: wire.SyncRequest, peer: str) -> wire.SyncResponse:
+        daemon = self.daemon
+        if self._unfollowed(request.topic):
+            return wire.SyncResponse(wire.WIRE_VERSION, [], request.cursor, False)
+        limit = min(request.limit, daemon.config.sync.max_records)
+        budget = daemon.config.sync.max_response_bytes - 4096
+        skip = {h.author: (h.first, h.last) for h in request.held}
+        rows, next_cursor, more = await daemon.db(
+            daemon.store.records_since,
+            request.topic,
+            request.cursor,
+            limit,
+            budget,
+            skip,
+            SYNC_SCAN_ROWS,
+        )
+        records = [wire.decode_record(row.blob) for row in rows]
+        return wire.SyncResponse(wire.WIRE_VERSION, records, next_cursor, more)
+
+    async def serve_sample(self, data: bytes, peer: str) -> bytes:
+        daemon = self.daemon
+        request = wire.decode_sample_request(data)
+        if self._unfollowed(request.topic):
+            rows = []
+        else:
+            budget = daemon.config.sync.max_response_bytes - 4096
+            rows = await daemon.db(
+                daemon.store.newest_records, request.topic, request.limit, budget
+            )
+        # request.limit is at most MAX_SYNC_LIMIT (1,024), and the answer bounded in bytes
+        records = [wire.decode_record(row.blob) for row in rows]
+        response = wire.SyncResponse(wire.WIRE_VERSION, records, 0, False)
+        return wire.encode(wire.pack_sync_response(response, request.topic))
+
+    def _unfollowed(self, topic: str) -> bool:
+        """A peer asked for a topic this node does not follow (a joiner pulls every topic
+        it follows from everyone): answered with nothing, counted, not an error."""
+        if topic in self.daemon.topics:
+            return False
+        self.daemon.p2p.counters["unfollowed_topic_requests"] += 1
+        return True
+
+    async def serve_heads(self, data: bytes, peer: str) -> bytes:
+        request = wire.decode_sync_heads_request(data)
+        kept = [t for t in request.topics if t in self.daemon.topics]
+        heads = await self.daemon.db(self.daemon.store.heads, kept)
+        return wire.encode(
+            wire.SyncHeadsResponse(wire.WIRE_VERSION, [heads.get(t, 0) for t in request.topics])
+        )
+
+    # -- pulling ---------------------------------------------------------------------
+
+    async def _cursor(self, peer: str, topic: str) -> int:
+        cursor = self._cursors.get((peer, topic))
+        if cursor is None:  # read once; afterwards the cache is the truth
+            cursor = await self.daemon.db(self.daemon.store.get_cursor, peer, topic)
+            self._cursors[(peer, topic)] = cursor
+        return cursor
+
+    async def _ask(self, peer: str, exchange: Callable[[], Awaitable[T]]) -> T:
+        """One request to ``peer`` under the per-request deadline, counted for the peer."""
+        timeout = self.daemon.config.sync.timeout
+        self.schedule.asking(peer, trio.current_time())
+        try:
+            with trio.fail_after(timeout):
+                answer = await exchange()
+        except (trio.TooSlowError, P2PError, wire.WireError) as exc:
+            slow = _timed_out(exc)
+            self.schedule.failed(peer, timed_out=slow)
+            guard = getattr(self.daemon.p2p, "guard", None)  # absent in a fake host
+            if guard is not None and (slow or isinstance(exc, wire.WireError)):
+                guard.blame(peer, "timeout" if slow else "protocol_error")  # slow is not honest
+            if slow:
+                raise PeerTimeout(f"{peer} did not answer within {timeout} s") from exc
+            raise
+        self.schedule.answered(peer, trio.current_time())
+        return answer
+
+    def _bad_answer(self, peer: str, message: str) -> P2PError:
+        self.schedule.failed(peer, timed_out=False)
+        return P2PError(message)
+
+    async def pull(self, peer: str, topic: str) -> int:
+        """Pull every record of ``topic`` that ``peer`` stored after our cursor; returns
+        how many were new."""
+        daemon = self.daemon
+        new = 0
+        more = True
+        while more:
+            cursor = await self._cursor(peer, topic)
+            held = [
+                wire.HeldRange(wire.WIRE_VERSION, author, first, last)
+                for author, first, last in await daemon.db(
+                    daemon.store.held_ranges, topic, wire.MAX_SYNC_HELD_RANGES
+                )
+            ]
+            request = wire.SyncRequest(wire.WIRE_VERSION, topic, cursor, 256, held)
+            ask = functools.partial(daemon.p2p.sync_from, peer, request)
+            response = await self._ask(peer, ask)
+            new += await self._ingest_checked(peer, topic, response.records, "sync")
+            if response.next_cursor <= cursor and response.more:
+                raise self._bad_answer(peer, f"peer {peer} sent a non-advancing cursor")
+            if response.next_cursor != cursor:
+                await daemon.db(daemon.store.set_cursor, peer, topic, response.next_cursor)
+            self._cursors[(peer, topic)] = response.next_cursor
+            more = response.more
+        return new
+
+    async def sample(self, peer: str, topic: str, limit: int) -> int:
+        """Take ``peer``'s newest ``limit`` records of ``topic`` (checked like any sync
+        answer) without touching the sync cursor; returns how many were new."""
+        daemon = self.daemon
+        request = wire.encode(wire.SampleRequest(wire.WIRE_VERSION, topic, limit))
+        max_bytes = daemon.config.sync.max_response_bytes
+        ask = functools.partial(daemon.p2p.request, peer, SAMPLE_PROTOCOL, request, max_bytes)
+        data = await self._ask(peer, ask)
+        packed = wire.decode_packed_sync_response(data, max_bytes)
+        if packed.topic != topic or len(packed.records) > limit:
+            self.schedule.failed(peer, timed_out=False)
+            raise wire.WireError(f"asked for {limit} records of {topic!r}, got another answer")
+        records = wire.unpack_sync_response(packed).records
+        return await self._ingest_checked(peer, topic, records, "sample")
+
+    async def _ingest_checked(
+        self, peer: str, topic: str, records: list[wire.SignedRecord], what: str
+    ) -> int:
+        """Store the records ``peer`` answered with that verify for ``topic``; count new ones."""
+        if not records:  # most idle answers: no thread hop
+            return 0
+        valid = await trio.to_thread.run_sync(verified_records, topic, records)
+        if len(valid) != len(records):
+            self.schedule.failed(peer, timed_out=False)
+            log.warning("peer %s sent %d invalid %s records", peer, len(records) - len(valid), what)
+        return await self.daemon.ingest(valid, peer)
+
+    async def topics_behind(self, peer: str) -> list[str]:
+        """Our topics whose log at ``peer`` goes past our cursor there (all, if it answers
+        with an error); raises PeerTimeout if it does not answer."""
+        topics = [t for t in self.daemon.topics if t not in self.service_pulled]
+        behind: list[str] = []
+        for start in range(0, len(topics), wire.MAX_HEADS_TOPICS):
+            part = topics[start : start + wire.MAX_HEADS_TOPICS]
+            request = wire.encode(wire.SyncHeadsRequest(wire.WIRE_VERSION, part))
+            ask = functools.partial(self.daemon.p2p.request, peer, HEADS_PROTOCOL, request, 1024)
+            try:
+                heads = wire.decode_sync_heads_response(await self._ask(peer, ask)).heads
+                if len(heads) != len(part):
+                    raise self._bad_answer(peer, f"{len(heads)} heads for {len(part)} topics")
+            except PeerTimeout:
+                raise
+            except (P2PError, wire.WireError) as exc:
+                log.info("sync heads from %s failed (%s): pulling every topic", peer, exc)
+                return topics
+            for topic, head in zip(part, heads, strict=True):
+                if head > await self._cursor(peer, topic):
+                    behind.append(topic)
+        return behind
+
+    async def _visit(self, peer: str, known: bool) -> None:
+        """One round with ``peer``: every topic on the first visit since it connected,
+        afterwards the topics its heads say moved. A timeout ends the visit."""
+        found = not known
+        try:
+            topics = await self.topics_behind(peer) if known else list(self.daemon.topics)
+            found = found or bool(topics)
+            for topic in topics:
+                try:
+                    new = await self.pull(peer, topic)
+                except PeerTimeout:
+                    raise
+                except (P2PError, wire.WireError) as exc:
+                    log.info("sync of %s from %s failed: %s", topic, peer, exc)
+                    continue
+                if new:
+                    log.info("caught up %d records of %s from %s", new, topic, peer)
+        except PeerTimeout as exc:
+            log.info("catch-up from %s stopped: %s", peer, exc)
+        except Exception:  # a peer's answer must never end the loop (docs/architecture.md §8)
+            self.schedule.failed(peer, timed_out=False)
+            log.exception("catch-up from %s failed", peer)
+        finally:
+            self.schedule.finish(peer, trio.current_time(), found=found)
+
+    async def run(self) -> None:
+        """Visit each newly connected peer, then each peer whose (backed-off) delay is up,
+        best first, as many at once as the schedule has room for."""
+        daemon = self.daemon
+        schedule = self.schedule
+        connected: set[str] = set()
+        async with trio.open_nursery() as visits:
+            while True:
+                peers = set(daemon.p2p.connected_peers())
+                for peer in sorted(peers - connected):
+                    await self._record_peer(peer, True)
+                for gone in sorted(connected - peers):
+                    schedule.disconnected(gone)
+                    await self._record_peer(gone, False)
+                connected = peers
+                now = trio.current_time()
+                for peer in schedule.due(peers, now):
+                    if not schedule.has_room(now):
+                        break
+                    visits.start_soon(self._visit, peer, schedule.start(peer))
+                await trio.sleep(0.25)
+
+    async def _record_peer(self, peer: str, up: bool) -> None:
+        daemon = self.daemon
+        await daemon.db(daemon.store.upsert_peer, peer, daemon.p2p.peer_addrs(peer), up, "connect")
+        what = f"connected to {peer}" if up else f"disconnected from {peer}"
+        await daemon.db(daemon.store.add_event, "peer", what)
+
+
+def _timed_out(exc: BaseException | None) -> bool:
+    """Whether ``exc`` was caused by a deadline (rpc.py chains the TooSlowError)."""
+    while exc is not None and not isinstance(exc, trio.TooSlowError):
+        exc = exc.__cause__ or exc.__context__
+    return exc is not None
+
+
+def verified_records(topic: str, records: list[wire.SignedRecord]) -> list[wire.SignedRecord]:
+    """Records relayed by a third party count only with their author's valid signature."""
+    valid = []
+    for record in records:
+        try:
+            if record.topic != topic:
+                raise wire.WireError("topic mismatch")
+            wire.check_record(record)
+        except wire.WireError:
+            continue
+        valid.append(record)
+    return valid

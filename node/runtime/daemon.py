@@ -1,0 +1,295 @@
+"""The daemon: one trio nursery running p2p, the store writer, control, sync and services.
+
+SQLite is the single source of truth: every store call runs in one worker thread, one at a
+time (a capacity limiter of 1), so there is exactly one writer and the trio loop never
+blocks on fsync. Records are acknowledged (to an operator or a peer) only after commit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import logging
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar, cast
+
+import trio
+
+from node import wire
+from node.config.settings import STORE_FILE, NodeConfig
+from node.net.host import P2PError, P2PNode
+from node.net.identity import Identity, load_or_create_identity
+from node.net.rpc import RequestHandler
+from node.runtime.catchup import Catchup
+from node.runtime.context import Service
+from node.runtime.store_guard import StoreGuard
+from node.store.database import RecordRow, StoreFullError
+from node.store.own import commit_own
+from node.wire import NOTES_TOPIC
+from node.wire.control import Connect, Publish, decode_command
+
+T = TypeVar("T")
+
+log = logging.getLogger("byteswarm.daemon")
+
+
+class Daemon:
+    """A running node. ``run()`` returns after SIGINT/SIGTERM or cancellation.
+
+    It is the ``NodeContext`` its services receive (node/runtime/context.py)."""
+
+    def __init__(self, config: NodeConfig, services: Sequence[Service] = ()) -> None:
+        self.config = config
+        self.services = list(services)
+        self.identity: Identity = load_or_create_identity(config.data_dir)
+        self._db_limiter = trio.CapacityLimiter(1)
+        topics = [NOTES_TOPIC, *config.topics]
+        for service in self.services:
+            topics.extend(service.topics)
+        self.topics = list(dict.fromkeys(topics))
+        # Bounds, a full disk, a damaged or lost store: node/runtime/store_guard.py.
+        self.guard = StoreGuard(config, self.identity.public_key)
+        self.store = self.guard.open_store(config.data_dir / STORE_FILE, self.topics)
+        self.catchup = Catchup(self)
+        self.p2p = P2PNode(
+            config,
+            self.identity,
+            on_records=self._ingest_gossip,
+            serve_sync=self.catchup.serve_sync,
+            log=logging.getLogger("byteswarm.p2p"),
+        )
+        self._started = time.time()
+        self._stored_counts: dict[str, int] = {}
+
+    @property
+    def peer_id(self) -> str:
+        return self.p2p.peer_id
+
+    # -- the NodeContext services receive (the rest: db, join_topic, publish_local) ----
+
+    @property
+    def author(self) -> bytes:
+        return self.identity.public_key
+
+    @property
+    def log(self) -> logging.Logger:
+        return self.p2p.log
+
+    def sign(self, topic: str, seq: int, body: bytes) -> wire.SignedRecord:
+        return wire.sign_record(self.identity.seed, topic, seq, int(time.time() * 1000), body)
+
+    def connected_peers(self) -> list[str]:
+        return self.p2p.connected_peers()
+
+    async def request(
+        self, peer: str, protocol: str, data: bytes, max_response_bytes: int
+    ) -> bytes:
+        return await self.p2p.request(peer, protocol, data, max_response_bytes)
+
+    def handle(self, protocol: str, handler: RequestHandler, max_request_bytes: int) -> None:
+        self.p2p.handle(protocol, handler, max_request_bytes)
+
+    async def pull(self, peer: str, topic: str) -> int:
+        return await self.catchup.pull(peer, topic)
+
+    async def sample(self, peer: str, topic: str, limit: int) -> int:
+        return await self.catchup.sample(peer, topic, limit)
+
+    @contextlib.contextmanager
+    def pulling_itself(self, topics: set[str]) -> Iterator[None]:
+        self.catchup.service_pulled |= topics
+        try:
+            yield
+        finally:
+            self.catchup.service_pulled -= topics
+
+    async def emit(self, kind: str, message: str) -> None:
+        await self.db(self.store.add_event, kind, message)
+
+    async def report(self, section: str, status: dict[str, Any]) -> None:
+        await self.db(self.store.write_status, section, status)
+
+    async def db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a store call in the single store thread. A full disk turns the node read-only
+        (``StoreFullError``); bookkeeping writes then fail quietly (``StoreGuard.fallback``)."""
+        call = functools.partial(fn, *args, **kwargs)
+        try:
+            return await trio.to_thread.run_sync(call, limiter=self._db_limiter)
+        except StoreFullError:
+            self.guard.on_full()
+            quiet, stand_in = self.guard.fallback(self.store, fn)
+            if quiet:
+                return cast(T, stand_in)
+            raise
+
+    # -- lifecycle -----------------------------------------------------------------
+
+    async def run(self, *, task_status: Any = trio.TASK_STATUS_IGNORED) -> None:
+        try:
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(self._signals, nursery.cancel_scope)
+                await nursery.start(functools.partial(self.p2p.serve, self.topics))
+                await self.db(self.store.add_event, "start", f"node {self.peer_id} started")
+                log.info("peer id %s listening on %s", self.peer_id, self.p2p.listen_addrs())
+                await self._write_status()
+                nursery.start_soon(self._status_loop)
+                nursery.start_soon(self._control_loop)
+                nursery.start_soon(self.guard.run, self)
+                self.catchup.register()
+                nursery.start_soon(self._supervised, "catchup", self.catchup.run)
+                for service in self.services:
+                    nursery.start_soon(self._supervise, service)
+                task_status.started()
+        finally:
+            with trio.CancelScope(shield=True):
+                try:
+                    await self.db(self.store.add_event, "stop", "node stopped")
+                    await self.db(self.store.write_status, "node", self._status(running=False))
+                    await self.guard.close()
+                finally:
+                    await self.db(self.store.close)
+
+    async def _supervise(self, service: Service) -> None:
+        await self._supervised(service.name, functools.partial(service.run, self))
+
+    async def _supervised(self, name: str, run: Callable[[], Any]) -> None:
+        """Run a task; a crash is logged and the task restarted, never the node."""
+        delay = 1.0
+        while True:
+            try:
+                await run()
+                return
+            except Exception as exc:
+                log.exception("%s crashed; restarting in %.0f s", name, delay)
+                await self.db(self.store.add_event, "service", f"{name} crashed: {exc!r}")
+            await trio.sleep(delay)
+            delay = min(delay * 2, 60.0)
+
+    async def _signals(self, scope: trio.CancelScope) -> None:
+        with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+            async for signum in signals:
+                log.info("received %s, shutting down", signal.Signals(signum).name)
+                scope.cancel()
+                return
+
+    # -- records -------------------------------------------------------------------
+
+    async def ingest(self, records: list[wire.SignedRecord], source: str) -> int:
+        """Store verified records; returns how many were new (the rest are replays)."""
+        rows = [
+            RecordRow(r.topic, r.author, r.seq, r.ts_ms, wire.encode(r))
+            for r in records
+            if r.topic in self.topics
+        ]
+        if len(rows) < len(records):  # a topic we do not follow: dropped quietly, counted
+            self.p2p.counters["unfollowed_topic_records"] += len(records) - len(rows)
+        if not rows:
+            return 0
+        kept, fresh = await self.db(self.guard.insert_relayed, self.store, rows, source)
+        for topic in {row.topic for row, new in zip(kept, fresh, strict=True) if new}:
+            self.catchup.saw_new(topic)
+        return sum(fresh)
+
+    async def _ingest_gossip(self, records: list[wire.SignedRecord], source: str) -> int:
+        try:
+            return await self.ingest(records, source)
+        except StoreFullError:  # dropped and counted; sync brings them once space returns
+            return 0
+
+    async def join_topic(self, topic: str) -> None:
+        """Gossip on, store and sync one more topic from now on."""
+        if topic not in self.topics:
+            await self.p2p.join(topic)
+            self.topics.append(topic)
+
+    async def publish_local(
+        self, topic: str, body: bytes, seq: int | None = None, *, gossip: bool = True
+    ) -> wire.SignedRecord:
+        """Sign a record as this node, commit it, then gossip it (unless ``gossip`` is False:
+        then peers get it only by pulling, e.g. a finetune run whose records travel by sync)."""
+        if topic not in self.topics:
+            raise P2PError(f"not joined to topic {topic!r}")
+        wire.decode_body(topic, body)  # never publish what our peers would reject
+        floor = self.guard.before_publish(topic)  # full, or a lost store: refused
+        seed, author = self.identity.seed, self.identity.public_key
+        record = await self.db(commit_own, self.store, seed, author, topic, body, seq, floor)
+        await self.guard.published(topic, record.seq)
+        if gossip:
+            self.p2p.publish(record)
+        return record
+
+    # -- operator control and status ------------------------------------------------
+
+    async def _control_loop(self) -> None:
+        while True:
+            # One row at a time: a row waiting behind a slow one can still expire or be
+            # cancelled by its caller until the moment it starts.
+            claimed = await self.db(self.store.claim_control, 1)
+            for row in claimed:
+                try:
+                    result = await self.handle_control(row.command, row.args)
+                    await self.db(self.store.finish_control, row.id, True, result)
+                except Exception as exc:
+                    log.info("control %s failed: %s", row.command, exc)
+                    await self.db(self.store.finish_control, row.id, False, {"error": str(exc)})
+            if not claimed:
+                await trio.sleep(0.25)  # every poll is a store round trip in the store thread
+
+    async def handle_control(self, command: str, args: dict[str, Any]) -> dict[str, Any]:
+        if command == Publish.command:
+            return await self._publish_notes(decode_command(Publish, args))
+        if command == Connect.command:
+            return {"peer_id": await self.p2p.connect(decode_command(Connect, args).addr)}
+        for service in self.services:
+            result = await service.on_control(command, args)
+            if result is not None:
+                return result
+        raise ValueError(f"unknown control command {command!r}")
+
+    async def _publish_notes(self, command: Publish) -> dict[str, Any]:
+        """Publish ``count`` notes, ``rate`` per second (0: as fast as commits allow)."""
+        text, value, count, rate = command.text, command.value, command.count, command.rate
+        if not 1 <= count <= 1_000_000:
+            raise ValueError("count must be between 1 and 1,000,000")
+        first_seq = -1
+        start = trio.current_time()
+        for i in range(count):
+            note = wire.Note(wire.WIRE_VERSION, text if count == 1 else f"{text} {i}", value)
+            record = await self.publish_local(NOTES_TOPIC, wire.encode(note))
+            first_seq = record.seq if first_seq < 0 else first_seq
+            if rate > 0:
+                await trio.sleep_until(start + (i + 1) / rate)
+        return {"topic": NOTES_TOPIC, "seq": first_seq, "count": count}
+
+    async def _status_loop(self) -> None:
+        while True:
+            await trio.sleep(self.config.status_interval)
+            await self._write_status()
+
+    async def _write_status(self) -> None:
+        self._stored_counts = await self.db(self.store.topics)
+        size = await self.db(self.store.size_bytes)
+        status = self._status(running=True)
+        status["store_bytes"] = size
+        await self.db(self.store.write_status, "node", status)
+
+    def _status(self, *, running: bool) -> dict[str, Any]:
+        status = self.p2p.status()
+        status.update(
+            running=running,
+            pid=os.getpid(),
+            role=self.config.role,
+            data_dir=str(self.config.data_dir),
+            uptime_s=round(time.time() - self._started, 1),
+            records=self._stored_counts,
+            services=[s.name for s in self.services],
+            catchup=self.catchup.status(),
+            # A device node must never have loaded these (docs/architecture.md §1); tests check it.
+            heavy_modules=sorted(m for m in ("torch", "textual") if m in sys.modules),
+        )
+        status.update(self.guard.status())
+        return status
