@@ -4,19 +4,21 @@ A control row holds a command name and its arguments as a JSON object; each comm
 struct here with its defaults in this one place. The CLI (and next the TUI) builds one and
 queues ``command_args(cmd)`` under ``cmd.command``; the daemon and the services decode the
 row's arguments into the same struct (``decode_command``: missing keys take the defaults,
-unknown keys are ignored, numbers given as strings are converted as before). Plain data:
+unknown keys and NaN/infinity are refused, numbers given as strings are converted). Plain data:
 importing this module loads msgspec only.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any, ClassVar, TypeVar
 
 import msgspec
 
 
-class Command(msgspec.Struct, kw_only=True, frozen=True):
-    """An operator command; ``command`` is its name in the control table."""
+class Command(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    """An operator command; ``command`` is its name in the control table. A row with a key
+    the command does not have, or a number that is NaN or infinite, is refused."""
 
     command: ClassVar[str]
 
@@ -27,9 +29,14 @@ C = TypeVar("C", bound=Command)
 def decode_command(cls: type[C], args: dict[str, Any]) -> C:
     """The command ``args`` describe; ValueError names a bad or missing argument."""
     try:
-        return msgspec.convert(args, cls, strict=False)
+        command = msgspec.convert(args, cls, strict=False)
     except msgspec.ValidationError as exc:
         raise ValueError(f"{cls.command}: {exc}") from exc
+    for name in command.__struct_fields__:
+        value = getattr(command, name)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"{cls.command}: {name} must be a finite number, not {value}")
+    return command
 
 
 def command_args(command: Command) -> dict[str, Any]:

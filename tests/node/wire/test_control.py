@@ -37,9 +37,16 @@ def test_a_row_round_trips(cls: type[Command]) -> None:
     assert decode_command(cls, command_args(command)) == command
 
 
-def test_missing_arguments_take_the_defaults_and_unknown_ones_are_ignored() -> None:
-    command = decode_command(TrainStart, {"run_id": "r1", "rounds": "12", "colour": "red"})
+def test_missing_arguments_take_the_defaults_and_unknown_or_non_finite_ones_are_refused() -> None:
+    command = decode_command(TrainStart, {"run_id": "r1", "rounds": "12"})
     assert command.rounds == 12 and command.probes == 8 and command.decay_floor == 0.1
+    with pytest.raises(ValueError, match="colour"):
+        decode_command(TrainStart, {"run_id": "r1", "colour": "red"})
+    for bad in ("nan", float("inf"), float("-inf")):
+        with pytest.raises(ValueError, match="learning_rate must be a finite number"):
+            decode_command(TrainStart, {"run_id": "r1", "learning_rate": bad})
+        with pytest.raises(ValueError, match="rate must be a finite number"):
+            decode_command(control.Publish, {"rate": bad})
     with pytest.raises(ValueError, match=r"train_start: .*run_id"):
         decode_command(TrainStart, {})
     with pytest.raises(ValueError, match="search: Expected `int`"):
