@@ -15,6 +15,9 @@
 - ``rpc.py``             — bounded request/response over one kept channel stream per peer.
 - ``framing.py``         — length-prefixed frames on streams; records packed into batches.
 - ``daemon.py``          — the trio nursery that ties p2p, store, control and services together.
+- ``control_client.py``  — the CLI's side of the control table: queue a command, wait for it;
+  ``control_socket.py`` — the data dir's unix socket that makes it immediate (caller's side);
+  ``control_wake.py`` — the daemon's side of that socket.
 - ``catchup.py``         — sync pulls, heads checks that back off while peers are quiet, samples.
 - ``pull_schedule.py``   — whom catch-up visits next, how many at once, per-peer failure counts.
 - ``backoff.py``         — a delay that doubles while nothing happens, reset when something does.

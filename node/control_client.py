@@ -14,6 +14,7 @@ from typing import Any
 
 from node.cli_support import UserError, cli_config, no_node_error, node_pid
 from node.config import STORE_FILE
+from node.control_socket import WakeClient
 from node.store_rows import (
     CONTROL_CANCELLED,
     CONTROL_DONE,
@@ -43,10 +44,12 @@ def send_control(
         store = Store.open(path)
     except StoreError as exc:
         raise UserError(str(exc)) from exc
-    with store:
+    # Connected before the row exists, so the pass that finishes it is reported to us.
+    with store, WakeClient.connect(config.data_dir) as wake:
         control_id = store.enqueue_control(command, args, ttl_ms=int(timeout * 1000))
+        wake.poke()
         try:
-            row = _wait(store, control_id, config.data_dir, timeout)
+            row = _wait(store, wake, control_id, config.data_dir, timeout)
         except KeyboardInterrupt:
             _give_up(store, control_id)
             raise UserError(f"interrupted; {command} was cancelled and will not run") from None
@@ -60,8 +63,11 @@ def send_control(
     return _result(row)
 
 
-def _wait(store: Any, control_id: int, data_dir: Path, timeout: float) -> ControlRow | None:
-    """The finished row, or None at the deadline."""
+def _wait(
+    store: Any, wake: WakeClient, control_id: int, data_dir: Path, timeout: float
+) -> ControlRow | None:
+    """The finished row, or None at the deadline. Looks at the row whenever the daemon
+    ends a pass over the table; without the control socket, every ``POLL_S``."""
     deadline = time.monotonic() + timeout
     next_check = time.monotonic() + LIVENESS_EVERY_S
     while time.monotonic() < deadline:
@@ -73,7 +79,11 @@ def _wait(store: Any, control_id: int, data_dir: Path, timeout: float) -> Contro
             if node_pid(data_dir) is None:
                 _give_up(store, control_id)
                 raise UserError(f"the node in {data_dir} stopped before it answered")
-        time.sleep(POLL_S)
+        remaining = min(deadline, next_check) - time.monotonic()
+        if wake.connected:
+            wake.wait(remaining)
+        else:
+            time.sleep(min(POLL_S, max(remaining, 0.0)))
     return None
 
 

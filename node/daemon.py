@@ -21,6 +21,7 @@ import trio
 from node import wire
 from node.catchup import Catchup
 from node.config import STORE_FILE, NodeConfig
+from node.control_wake import ControlWake
 from node.identity import Identity, load_or_create_identity
 from node.p2p import P2PError, P2PNode
 from node.store import RecordRow, StoreFullError
@@ -68,6 +69,7 @@ class Daemon:
             serve_sync=self.catchup.serve_sync,
             log=logging.getLogger("byteswarm.p2p"),
         )
+        self.control_wake = ControlWake(config.data_dir, config.control_poll_interval)
         self._started = time.time()
         self._stored_counts: dict[str, int] = {}
 
@@ -99,6 +101,7 @@ class Daemon:
                 log.info("peer id %s listening on %s", self.peer_id, self.p2p.listen_addrs())
                 await self._write_status()
                 nursery.start_soon(self._status_loop)
+                await nursery.start(self.control_wake.serve)
                 nursery.start_soon(self._control_loop)
                 nursery.start_soon(self.guard.run, self)
                 self.catchup.register()
@@ -213,8 +216,11 @@ class Daemon:
                 except Exception as exc:
                     log.info("control %s failed: %s", row.command, exc)
                     await self.db(self.store.finish_control, row.id, False, {"error": str(exc)})
+            self.control_wake.passed()  # callers waiting on the socket look at their rows
             if not claimed:
-                await trio.sleep(0.25)  # every poll is a store round trip in the store thread
+                # A caller's poke through the control socket ends the wait at once; else
+                # poll (every poll is a store round trip in the store thread).
+                await self.control_wake.wait()
 
     async def handle_control(self, command: str, args: dict[str, Any]) -> dict[str, Any]:
         if command == "publish":
@@ -271,6 +277,7 @@ class Daemon:
             records=self._stored_counts,
             services=[s.name for s in self.services],
             catchup=self.catchup.status(),
+            control=self.control_wake.status(),
             # A device node must never have loaded these (DESIGN.md §1); tests check it.
             heavy_modules=sorted(m for m in ("torch", "textual") if m in sys.modules),
         )
