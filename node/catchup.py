@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import trio
 
 from node import wire
-from node.p2p import P2PError
+from node.p2p import P2PError, ProtocolUnsupported
 from node.pull_schedule import PullSchedule
 
 if TYPE_CHECKING:
@@ -247,7 +247,7 @@ class Catchup:
             for topic in topics:
                 try:
                     new = await self.pull(peer, topic)
-                except PeerTimeout:
+                except (PeerTimeout, ProtocolUnsupported):
                     raise
                 except (P2PError, wire.WireError) as exc:
                     log.info("sync of %s from %s failed: %s", topic, peer, exc)
@@ -256,6 +256,9 @@ class Catchup:
                     log.info("caught up %d records of %s from %s", new, topic, peer)
         except PeerTimeout as exc:
             log.info("catch-up from %s stopped: %s", peer, exc)
+        except ProtocolUnsupported:  # not a byteswarm node: asked again only much later
+            self.schedule.refused(peer)
+            log.debug("catch-up: %s does not serve sync", peer)
         except Exception:  # a peer's answer must never end the loop (DESIGN.md §9)
             self.schedule.failed(peer, timed_out=False)
             log.exception("catch-up from %s failed", peer)
