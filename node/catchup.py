@@ -274,11 +274,9 @@ class Catchup:
         async with trio.open_nursery() as visits:
             while True:
                 peers = set(daemon.p2p.connected_peers())
-                for peer in sorted(peers - connected):
-                    await self._record_peer(peer, True)
-                for gone in sorted(connected - peers):
+                for gone in connected - peers:
                     schedule.disconnected(gone)
-                    await self._record_peer(gone, False)
+                await self._record_peers(sorted(peers - connected), sorted(connected - peers))
                 connected = peers
                 now = trio.current_time()
                 for peer in schedule.due(peers, now):
@@ -287,11 +285,11 @@ class Catchup:
                     visits.start_soon(self._visit, peer, schedule.start(peer))
                 await trio.sleep(0.25)
 
-    async def _record_peer(self, peer: str, up: bool) -> None:
-        daemon = self.daemon
-        await daemon.db(daemon.store.upsert_peer, peer, daemon.p2p.peer_addrs(peer), up, "connect")
-        what = f"connected to {peer}" if up else f"disconnected from {peer}"
-        await daemon.db(daemon.store.add_event, "peer", what)
+    async def _record_peers(self, up: list[str], gone: list[str]) -> None:
+        if up or gone:
+            addrs = self.daemon.p2p.peer_addrs
+            changes = [(p, addrs(p), True) for p in up] + [(p, addrs(p), False) for p in gone]
+            await self.daemon.db(self.daemon.store.record_peers, changes, "connect")
 
 
 def _timed_out(exc: BaseException | None) -> bool:

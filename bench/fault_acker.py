@@ -1,0 +1,40 @@
+"""The operator during an attack: ``python -m bench.fault_acker DATA_DIR COUNT SECONDS``.
+
+Publishes ``COUNT`` notes on the node in ``DATA_DIR``, one every ``SECONDS / COUNT``, each
+through ``send_control`` as ``byteswarm publish`` does, and prints one JSON object: the
+acknowledge latency of each (ms) and the failures. It runs in its own process so that the
+attackers in ``bench/faults.py``'s process (and their hold on its GIL) are not timed, nor
+the imports of its first call (a ``byteswarm publish`` pays them at start-up).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+from node.cli import send_control
+
+
+def main() -> None:
+    data_dir, count, seconds = Path(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+    import node.store  # noqa: F401  (what send_control imports on first use: not timed)
+
+    acks: list[float] = []
+    failures: list[str] = []
+    start = time.monotonic()
+    for i in range(count):
+        time.sleep(max(0.0, start + i * seconds / count - time.monotonic()))
+        began = time.monotonic()
+        try:
+            send_control(data_dir, "publish", {"text": "ack", "value": 1.0}, timeout=10.0)
+        except Exception as exc:
+            failures.append(str(exc))
+            continue
+        acks.append(round(1000 * (time.monotonic() - began), 2))
+    print(json.dumps({"acks_ms": acks, "failures": failures}))
+
+
+if __name__ == "__main__":
+    main()
