@@ -39,6 +39,8 @@ HEADS_PROTOCOL = "/byteswarm/sync-heads/1.0.0"
 SAMPLE_PROTOCOL = "/byteswarm/sample/1.0.0"
 SYNC_SCAN_ROWS = 8192
 """Rows a sync answer may read past (most of them held by the asker) before it replies."""
+HELD_RANGES_TTL = 1.0
+"""Seconds one read of a topic's held ranges serves every pull (see ``_held_ranges``)."""
 T = TypeVar("T")
 
 
@@ -51,7 +53,9 @@ class Catchup:
 
     def __init__(self, daemon: Daemon) -> None:
         self.daemon = daemon
-        self._cursors: dict[tuple[str, str], int] = {}
+        self._cursors: dict[tuple[str, str], int] | None = None
+        """Every (peer, topic) cursor, read from the store once, then kept here."""
+        self._held: dict[str, tuple[float, list[wire.HeldRange]]] = {}
         self.schedule = PullSchedule(daemon.config.sync)
         self.service_pulled: set[str] = set()
         """Topics a service pulls on its own schedule for now: the loop still pulls them
@@ -132,11 +136,26 @@ class Catchup:
     # -- pulling ---------------------------------------------------------------------
 
     async def _cursor(self, peer: str, topic: str) -> int:
-        cursor = self._cursors.get((peer, topic))
-        if cursor is None:  # read once; afterwards the cache is the truth
-            cursor = await self.daemon.db(self.daemon.store.get_cursor, peer, topic)
-            self._cursors[(peer, topic)] = cursor
-        return cursor
+        # Read all at once: a burst of new peers must not queue one store call per peer
+        # and topic ahead of an operator's commands in the single store thread.
+        if self._cursors is None:
+            loaded = await self.daemon.db(self.daemon.store.all_cursors)
+            if self._cursors is None:  # another visit may have loaded (and moved) them
+                self._cursors = loaded
+        return self._cursors.get((peer, topic), 0)
+
+    async def _held_ranges(self, topic: str) -> list[wire.HeldRange]:
+        """What we hold of ``topic``, shared by the pulls of one second: a stale answer
+        only makes a peer send records we already have (dropped as replays)."""
+        now = trio.current_time()
+        cached = self._held.get(topic)
+        if cached is None or now - cached[0] >= HELD_RANGES_TTL:
+            rows = await self.daemon.db(
+                self.daemon.store.held_ranges, topic, wire.MAX_SYNC_HELD_RANGES
+            )
+            held = [wire.HeldRange(wire.WIRE_VERSION, a, first, last) for a, first, last in rows]
+            cached = self._held[topic] = (now, held)
+        return cached[1]
 
     async def _ask(self, peer: str, exchange: Callable[[], Awaitable[T]]) -> T:
         """One request to ``peer`` under the per-request deadline, counted for the peer."""
@@ -169,12 +188,7 @@ class Catchup:
         more = True
         while more:
             cursor = await self._cursor(peer, topic)
-            held = [
-                wire.HeldRange(wire.WIRE_VERSION, author, first, last)
-                for author, first, last in await daemon.db(
-                    daemon.store.held_ranges, topic, wire.MAX_SYNC_HELD_RANGES
-                )
-            ]
+            held = await self._held_ranges(topic)
             request = wire.SyncRequest(wire.WIRE_VERSION, topic, cursor, 256, held)
             ask = functools.partial(daemon.p2p.sync_from, peer, request)
             response = await self._ask(peer, ask)
@@ -183,7 +197,8 @@ class Catchup:
                 raise self._bad_answer(peer, f"peer {peer} sent a non-advancing cursor")
             if response.next_cursor != cursor:
                 await daemon.db(daemon.store.set_cursor, peer, topic, response.next_cursor)
-            self._cursors[(peer, topic)] = response.next_cursor
+            if self._cursors is not None:
+                self._cursors[(peer, topic)] = response.next_cursor
             more = response.more
         return new
 
