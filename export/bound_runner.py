@@ -1,6 +1,6 @@
 """Torch-free onnxruntime for shipped models: tuned CPU session options and an IOBinding runner.
 
-Measured for the device CNN at batch 1, one thread (bench/onnx_breakdown.py): its graph runs
+Measured for the device CNN at batch 1, one thread (bench/export/breakdown.py): its graph runs
 in ~7 µs, onnxruntime's own per-call cost is ~2.6 µs (an Identity graph), and
 ``InferenceSession.run`` adds ~3.5 µs of Python-side work (input validation, wrapping each
 array in an OrtValue, allocating the output). The runner binds preallocated buffers once per

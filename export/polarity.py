@@ -18,7 +18,7 @@ from torch import Tensor, nn
 from export.errors import ExportError
 from export.spec import Feeds, ModelSpec
 from export.weights import tensors_sha256
-from models.spsa.bert import TINY, BertConfig, Weights, load_minilm, minilm_dir, tiny_weights
+from models.spsa.bert import TINY, BertConfig, Weights, load_minilm, tiny_weights, tokenizer_path
 from models.spsa.layout import ParamLayout, bitfit_layout
 from models.spsa.polarity import (
     LABEL_PROMPTS,
@@ -54,6 +54,17 @@ class PolarityScorer(nn.Module):
         return self.temperature * (words[0] @ self.label_embeddings.T)  # (B, 2)
 
 
+def _trained_model(weights: Path) -> str | None:
+    """The model a ``byteswarm train export`` file names in its metadata, if any."""
+    from safetensors import safe_open
+
+    try:
+        with safe_open(str(weights), "np") as f:
+            return (f.metadata() or {}).get("model")
+    except Exception:  # read above already; metadata is a hint only
+        return None
+
+
 def load_theta(weights: Path | None, layout: ParamLayout, base: Weights) -> np.ndarray:
     """θ from a finetune checkpoint (safetensors with a ``theta`` tensor) or the base model."""
     if weights is None:
@@ -65,7 +76,11 @@ def load_theta(weights: Path | None, layout: ParamLayout, base: Weights) -> np.n
     except Exception as exc:  # a missing key or a file that is not safetensors
         raise ExportError(f"{weights}: not a finetune checkpoint with 'theta' ({exc})") from None
     if theta.shape != (layout.size,):
-        raise ExportError(f"{weights}: θ has shape {theta.shape}, the layout needs {layout.size}")
+        model = _trained_model(weights)
+        why = f" (run of model {model!r}; export takes a minilm run's θ)" if model else ""
+        raise ExportError(
+            f"{weights}: θ has shape {theta.shape}, the layout needs {layout.size}{why}"
+        )
     return theta
 
 
@@ -81,7 +96,7 @@ def polarity_spec(weights: Path | None = None, tiny: bool = False) -> ModelSpec:
     layout = bitfit_layout({n: w.shape for n, w in base.items()})
     theta = load_theta(weights, layout, base)
     encoder = TorchEncoder(config, layout, base)
-    tokenizer_json = minilm_dir() / "tokenizer.json"
+    tokenizer_json = tokenizer_path()
     tokenizer = WordTokenizer(tokenizer_json)
     prompt_ids, prompt_mask = tokenizer.encode(list(LABEL_PROMPTS))
     with torch.inference_mode():

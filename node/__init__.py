@@ -21,7 +21,8 @@
 - ``catchup.py``         — sync pulls, heads checks that back off while peers are quiet, samples.
 - ``pull_schedule.py``   — whom catch-up visits next, how many at once, per-peer failure counts.
 - ``backoff.py``         — a delay that doubles while nothing happens, reset when something does.
-- ``services.py``        — which services a node runs; ``ml_logs.py`` — quiet torch/ONNX logs.
+- ``services.py``        — which services a node runs; ``ml_logs.py`` — quiet torch/ONNX logs;
+  ``libp2p_logs.py`` — py-libp2p's records one line each in the daemon's log.
 - ``cli.py``             — the ``byteswarm`` command line; ``run_cli.py`` — ``byteswarm run``.
 - ``rank_records.py``    — catalogue items and click records; ``rank_tail.py`` — the index
   kept up to date with the store; ``rank_service.py`` — G-Rank in the daemon (pulls);

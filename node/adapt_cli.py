@@ -10,7 +10,7 @@ import click
 
 from node.adapt_budget import START, STOP, describe
 from node.cli import cli
-from node.cli_support import UserError, data_dir_option, emit, json_option, open_store
+from node.cli_support import FiniteRange, data_dir_option, emit, json_option, open_store
 from node.control_client import send_control
 
 
@@ -30,14 +30,16 @@ def status(data_dir: Path | None, as_json: bool) -> None:
         found[1] if found else {"role": None, "note": "the adapt service has not reported"}
     )
     if data.get("role") == "device":
-        acc = data.get("accuracy_recent")
+        acc, unc = data.get("accuracy_recent"), data.get("uncertainty_recent")
+        version = data["prompt_version"]
         lines = [
             f"device paired with {data['cloud'] or '-'} ({data['note']})",
-            f"batches {data['batches']}, samples {data['samples']}, domain {data['domain']}",
-            f"accuracy recent {acc if acc is None else round(100 * acc, 1)} %, "
-            f"uncertainty of uploads {data.get('uncertainty_recent')}",
+            f"batches {data['batches']}, samples {data['samples']}, domain {data['domain'] or '-'}",
+            f"accuracy recent {'-' if acc is None else f'{100 * acc:.1f} %'}, "
+            f"uncertainty of uploads {'-' if unc is None else f'{unc:.3f}'}",
             f"uploads {data['uploads']} ({data['uplink_bytes_per_sample']:.1f} B/sample up), "
-            f"prompt v{data['prompt_version']} (accepted {data['prompts_accepted']}, "
+            f"prompt {'none yet' if version < 0 else f'v{version}'} "
+            f"(accepted {data['prompts_accepted']}, "
             f"rejected {data['prompts_rejected']}: {data['last_verdict'] or '-'})",
         ]
     elif data.get("role") == "cloud":
@@ -57,14 +59,6 @@ def status(data_dir: Path | None, as_json: bool) -> None:
     emit(data, as_json, "\n".join(lines))
 
 
-def _control(data_dir: Path | None, command: str, args: dict[str, Any]) -> dict[str, Any]:
-    with open_store(data_dir) as store:
-        found = store.read_status("node")
-    if not (found and found[1].get("running")):
-        raise UserError("no running node here; start one with: byteswarm run")
-    return send_control(data_dir, command, args)
-
-
 @adapt.command()
 @data_dir_option
 @json_option
@@ -77,7 +71,7 @@ def _control(data_dir: Path | None, command: str, args: dict[str, Any]) -> dict[
 )
 @click.option(
     "--minutes",
-    type=click.FloatRange(min=0, min_open=True),
+    type=FiniteRange(min=0, min_open=True),
     default=None,
     help="Stop after this many minutes. Default: no time limit.",
 )
@@ -90,7 +84,7 @@ def start(data_dir: Path | None, as_json: bool, samples: int | None, minutes: fl
     `byteswarm adapt stop`; with them it stops by itself when either is spent. Starting
     again replaces the budget. `byteswarm adapt status` shows what is left.
     """
-    budget = _control(data_dir, START, {"samples": samples, "minutes": minutes})
+    budget = send_control(data_dir, START, {"samples": samples, "minutes": minutes})
     emit(budget, as_json, describe(budget))
 
 
@@ -99,5 +93,5 @@ def start(data_dir: Path | None, as_json: bool, samples: int | None, minutes: fl
 @json_option
 def stop(data_dir: Path | None, as_json: bool) -> None:
     """Stop adaptation on the running node (a cloud keeps its models loaded)."""
-    budget = _control(data_dir, STOP, {})
+    budget = send_control(data_dir, STOP, {})
     emit(budget, as_json, describe(budget))

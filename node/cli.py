@@ -13,6 +13,7 @@ import click
 
 from node.cli_support import UserError
 from node.control_client import send_control
+from node.store_rows import StoreError
 
 __all__ = ["UserError", "cli", "main", "send_control"]
 
@@ -31,7 +32,7 @@ def _register_commands() -> None:
     import node.rank_cli
     import node.run_cli  # noqa: F401  (each registers its commands on ``cli``)
     from export.cli import export  # imports no torch, onnx or onnxruntime until it runs
-    from node.demo import demo
+    from node.demo.command import demo
 
     cli.add_command(demo)
     cli.add_command(export)
@@ -41,10 +42,14 @@ _register_commands()
 
 
 def main() -> None:
-    """Console-script entry point: a path or OS error nobody caught is still one line."""
+    """Console-script entry point: a path, OS or store error nobody caught is still one
+    line."""
     try:
         cli(prog_name="byteswarm")
     except OSError as exc:  # click re-raises every OSError but a broken pipe
         where = f"{exc.filename}: " if exc.filename else ""
         click.echo(f"error: {where}{exc.strerror or exc}", err=True)
+        sys.exit(2)
+    except StoreError as exc:  # a store error is a one-line message (full, busy, damaged)
+        click.echo(f"error: {exc}", err=True)
         sys.exit(2)

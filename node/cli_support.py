@@ -7,6 +7,7 @@ Errors are one line on stderr and exit code 2, never a traceback.
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -40,6 +41,19 @@ data_dir_option = click.option(
 F = TypeVar("F", bound=Callable[..., Any])
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+
+
+class FiniteRange(click.FloatRange):
+    """``click.FloatRange`` that also refuses NaN and infinity (NaN compares false with
+    every bound, so a plain FloatRange lets it through)."""
+
+    name = "float range"  # the metavar stays FLOAT RANGE
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return number
 
 
 def limit_option(what: str) -> Callable[[F], F]:
@@ -107,8 +121,9 @@ def no_node_error(data_dir: Path) -> UserError:
 
 def read_status(store: Any, data_dir: Path | None = None) -> dict[str, Any] | None:
     """The node's last status snapshot with ``age_s`` and ``running``: running means a
-    fresh snapshot that says so and, if ``data_dir`` is given, a live process holding the
-    data dir's lock (a daemon killed mid-run leaves a snapshot that still says running)."""
+    fresh snapshot that says so and, if ``data_dir`` is given, written by the live process
+    holding the data dir's lock (a daemon killed mid-run leaves a snapshot that still says
+    running)."""
     found = store.read_status("node")
     if found is None:
         return None
@@ -116,7 +131,10 @@ def read_status(store: Any, data_dir: Path | None = None) -> dict[str, Any] | No
     data = dict(data)
     data["age_s"] = round(time.time() - ts_ms / 1000, 1)
     running = bool(data.get("running")) and data["age_s"] < STALE_AFTER_S
-    if data_dir is not None and node_pid(data_dir) is None:
-        running = False
+    if data_dir is not None:
+        pid = node_pid(data_dir)
+        # a restarted node holds the lock before it writes its first snapshot
+        if pid is None or (pid and data.get("pid", pid) != pid):
+            running = False
     data["running"] = running
     return data

@@ -8,6 +8,8 @@ caller is told at once instead of waiting.
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 import time
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ from node.store_rows import (
     CONTROL_PENDING,
     CONTROL_RUNNING,
     ControlRow,
+    StoreError,
 )
 
 POLL_S = 0.05
@@ -34,33 +37,48 @@ def send_control(
     data_dir: Path | None, command: str, args: dict[str, Any], timeout: float = 10.0
 ) -> dict[str, Any]:
     """Queue an operator command for the running daemon and wait for its result."""
-    from node.store import Store, StoreError
+    from node.store import Store
 
     config = cli_config(data_dir)
     path = config.data_dir / STORE_FILE
     if node_pid(config.data_dir) is None or not path.exists():
         raise no_node_error(config.data_dir)
     try:
-        store = Store.open(path)
-    except StoreError as exc:
-        raise UserError(str(exc)) from exc
-    # Connected before the row exists, so the pass that finishes it is reported to us.
-    with store, WakeClient.connect(config.data_dir) as wake:
-        control_id = store.enqueue_control(command, args, ttl_ms=int(timeout * 1000))
-        wake.poke()
-        try:
-            row = _wait(store, wake, control_id, config.data_dir, timeout)
-        except KeyboardInterrupt:
-            _give_up(store, control_id)
-            raise UserError(f"interrupted; {command} was cancelled and will not run") from None
-        if row is None:
-            row = _give_up(store, control_id)
-        if row is None:
-            raise UserError(
-                f"the node did not answer within {timeout:g} s; {command} was cancelled"
-                " and will not run"
-            )
+        # Connected before the row exists, so the pass that finishes it is reported to us.
+        with Store.open(path) as store, WakeClient.connect(config.data_dir) as wake:
+            row = _queue_and_wait(store, wake, config.data_dir, command, args, timeout)
+    except (StoreError, sqlite3.OperationalError) as exc:  # full disk, I/O error, locked
+        raise UserError(f"{command}: {exc}") from None
     return _result(row)
+
+
+def _queue_and_wait(
+    store: Any,
+    wake: WakeClient,
+    data_dir: Path,
+    command: str,
+    args: dict[str, Any],
+    timeout: float,
+) -> ControlRow:
+    control_id = store.enqueue_control(command, args, ttl_ms=int(timeout * 1000))
+    wake.poke()
+    try:
+        row = _wait(store, wake, control_id, data_dir, timeout)
+    except KeyboardInterrupt:
+        _give_up(store, control_id)
+        raise UserError(f"interrupted; {command} was cancelled and will not run") from None
+    except (StoreError, sqlite3.OperationalError):
+        with contextlib.suppress(StoreError, sqlite3.OperationalError):  # it must not run later
+            _give_up(store, control_id)
+        raise
+    if row is None:
+        row = _give_up(store, control_id)
+    if row is None:
+        raise UserError(
+            f"the node did not answer within {timeout:g} s; {command} was cancelled"
+            " and will not run"
+        )
+    return row
 
 
 def _wait(

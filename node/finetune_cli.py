@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +12,7 @@ import click
 
 from node.cli import cli
 from node.cli_support import (
+    FiniteRange,
     UserError,
     cli_config,
     data_dir_option,
@@ -26,6 +29,9 @@ from node.finetune_defaults import (
 )
 from node.wire.finetune import MAX_PULL_EVERY
 
+RUN_ID = re.compile(r"[a-z0-9][a-z0-9-]*")
+"""What a run id may be (``node.wire.finetune.RunId``)."""
+
 
 def _finite_positive(ctx: click.Context, param: click.Parameter, value: float) -> float:
     if not math.isfinite(value) or value <= 0:
@@ -38,10 +44,24 @@ def train() -> None:
     """One-byte SPSA finetuning runs shared with peers."""
 
 
+def _run_id(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    if not RUN_ID.fullmatch(value) or len(value) > 64:
+        raise click.BadParameter(
+            f"{value!r}: use 1-64 lower-case letters, digits and '-', not starting with '-'"
+        )
+    return value
+
+
 @train.command()
 @data_dir_option
 @json_option
-@click.option("--run", "run_id", required=True, help="Run id (lower-case letters, digits, -).")
+@click.option(
+    "--run",
+    "run_id",
+    required=True,
+    callback=_run_id,
+    help="Run id (1-64 lower-case letters, digits, -).",
+)
 @click.option(
     "--model",
     type=click.Choice(["tiny", "minilm"]),
@@ -59,7 +79,7 @@ def train() -> None:
 @click.option("--rounds", type=click.IntRange(1, 1_000_000), default=100, show_default=True)
 @click.option(
     "--round-seconds",
-    type=click.FloatRange(0.1, 3600),
+    type=FiniteRange(0.1, 3600),
     default=2.0,
     show_default=True,
     help="Wall-clock length of a round.",
@@ -104,7 +124,7 @@ def train() -> None:
 )
 @click.option(
     "--decay-floor",
-    type=click.FloatRange(0.0, 1.0),
+    type=FiniteRange(0.0, 1.0),
     default=DEFAULT_DECAY_FLOOR,
     show_default=True,
     help="η falls linearly to this fraction of --lr by the last round (1: constant).",
@@ -138,34 +158,55 @@ def start(data_dir: Path | None, as_json: bool, run_id: str, **kw: Any) -> None:
         raise click.UsageError("--pull-every needs --grads-by pull")
     result = send_control(data_dir, "train_start", {"run_id": run_id, **kw}, timeout=120)
     note = " (already announced)" if result.get("existing") else ""
-    emit(result, as_json, f"run {run_id} starts at {result['start_ms']}{note}")
+    emit(result, as_json, f"run {run_id} {_starts(result['start_ms'])}{note}")
+
+
+def _starts(start_ms: int) -> str:
+    at = time.strftime("%H:%M:%S", time.localtime(start_ms / 1000))
+    wait = start_ms / 1000 - time.time()
+    return f"starts at {at} (in {wait:.0f} s)" if wait >= 0.5 else f"started at {at}"
 
 
 @train.command()
 @data_dir_option
 @json_option
 def status(data_dir: Path | None, as_json: bool) -> None:
-    """Show each run: round, θ hash, records, and which peers agree at each checkpoint."""
+    """Show each run: its state (training, done), round, records, and at each checkpoint
+    the θ hash, which peers agree, and loss and accuracy on held-out words where known."""
     with open_store(data_dir) as store:
         found = store.read_status("finetune")
     data = found[1] if found else {"runs": {}, "failed": {}}
     lines = [f"forward passes on {data['backend']}"] if data.get("backend") else []
     for run_id, run in data.get("runs", {}).items():
         lines.append(
-            f"{run_id}: round {run['round']}/{run['rounds']} ({run['mode']}, "
+            f"{run_id}: {_state(run)}, round {run['round']}/{run['rounds']} ({run['mode']}, "
             f"{run['model']}, {run.get('probes', 1)} byte(s) a record, "
             f"{_transport(run)}) "
             f"records {run['records']} refused {run['refused']} "
             f"final checkpoint {run.get('final_round', 0)}"
         )
-        for r, c in run["checkpoints"].items():
+        for r, c in sorted(run["checkpoints"].items(), key=lambda rc: int(rc[0])):
+            scored = (
+                f" loss {c['loss']:.3f} accuracy {100 * c['accuracy']:.1f} %"
+                if "accuracy" in c
+                else ""
+            )
             lines.append(
                 f"  checkpoint {r}: {c['sha256'][:16]} agree {len(c['agree'])} "
-                f"disagree {len(c['disagree'])}"
+                f"disagree {len(c['disagree'])}{scored}"
             )
     for run_id, reason in data.get("failed", {}).items():
         lines.append(f"{run_id}: not joined: {reason}")
     emit(data, as_json, "\n".join(lines) or "no runs")
+
+
+def _state(run: dict[str, Any]) -> str:
+    """done: the last round is trained and final (a majority closed it); else training."""
+    if run["round"] >= run["rounds"] and run.get("final_round", 0) >= run["rounds"]:
+        return "done"
+    if run["round"] >= run["rounds"]:
+        return "trained, not final yet"
+    return "training" if run.get("participating", True) else "following (not contributing)"
 
 
 def _transport(run: dict[str, Any]) -> str:

@@ -23,6 +23,8 @@ from node.finetune_spec import run_config, theta_digest
 from node.finetune_task import Backend, RunError, Task, build_task
 
 MAX_HELD_BACK = 4096
+SCORE_WORDS = 256
+"""Held-out words each checkpoint is scored on (loss and accuracy in ``train status``)."""
 
 
 @dataclass
@@ -50,6 +52,8 @@ class RunState:
     """Records of ours (grads and hash announcements) handed to gossip."""
     pulls: int = 0
     """Scheduled pulls of the run's records from every peer (pull transport)."""
+    scores: dict[int, tuple[str, float, float]] = field(default_factory=dict)
+    """Checkpoint round -> (its θ hash, loss, accuracy) on this node's held-out words."""
 
     def announce(self, peer: str, seq: int, round_index: int, sha256: bytes) -> None:
         """Hold a peer's announced hash; its latest announcement (highest seq) wins."""
@@ -205,12 +209,27 @@ class RunState:
             self.rebuilt_on = round_index
         return why
 
-    def accuracy(self, limit: int = 256) -> float:
-        batch = make_batch(self.task.tokenizer, self.task.test[:limit])
-        return float(self.task.loss.accuracy(self.replica.theta, batch))
+    def score_checkpoints(self, limit: int = SCORE_WORDS) -> int:
+        """Loss and accuracy of each checkpoint not scored yet (or rebuilt since), on the
+        first ``limit`` held-out words; how many were scored. A node that cannot run the
+        model (replay only) scores nothing."""
+        if self.task.loss is None:
+            return 0
+        todo = [
+            (r, c)
+            for r, c in self.replica.checkpoints.items()
+            if self.scores.get(r, ("",))[0] != c.sha256
+        ]
+        if todo:
+            batch = make_batch(self.task.tokenizer, self.task.test[:limit])
+            for r, c in todo:
+                loss = float(self.task.loss.loss(c.theta, batch))
+                accuracy = float(self.task.loss.accuracy(c.theta, batch))
+                self.scores[r] = (c.sha256, loss, accuracy)
+        return len(todo)
 
     def summary(self) -> dict[str, Any]:
-        checkpoints = {}
+        checkpoints: dict[str, dict[str, Any]] = {}
         for r in sorted(self.replica.checkpoints):
             ours = self.replica.checkpoints[r].sha256
             peers = self.announced.get(r, {})
@@ -219,6 +238,9 @@ class RunState:
                 "agree": sorted(p for p, h in peers.items() if h.hex() == ours),
                 "disagree": sorted(p for p, h in peers.items() if h.hex() != ours),
             }
+            scored = self.scores.get(r)
+            if scored is not None and scored[0] == ours:
+                checkpoints[str(r)] |= {"loss": scored[1], "accuracy": scored[2]}
         return {
             "run_id": self.spec.run_id,
             "model": self.spec.model,

@@ -103,6 +103,7 @@ class FinetuneService:
                 for handle in list(self.runs.values()):
                     await tail_run(daemon, handle)
                     await repair(daemon, handle)
+                    await handle.call(handle.state.score_checkpoints)
                 status = self.status()
                 if status != last_status:
                     await daemon.db(daemon.store.write_status, "finetune", status)

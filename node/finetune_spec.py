@@ -7,6 +7,7 @@ is and how its replicas step is fixed by the signed announcement alone.
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 
 import numpy as np
@@ -107,4 +108,15 @@ def new_spec(
         spec = wire.RunSpec(wire.WIRE_VERSION, **fields)
         return wire.decode_run_spec(wire.encode(spec))
     except (wire.WireError, TypeError) as exc:
-        raise RunError(f"bad run parameters: {exc}") from exc
+        raise RunError(f"bad run parameters: {_named(str(exc))}") from exc
+
+
+def _named(message: str) -> str:
+    """The decoder's message with its array index (RunSpec travels as an array) replaced
+    by the field's name: ``... - at `$[4]``` becomes ``learning_rate: ...``."""
+    found = re.search(r" - at `\$\[(\d+)\]`$", message)
+    fields = wire.RunSpec.__struct_fields__
+    if found is None or int(found[1]) >= len(fields):
+        return message
+    text = message[: found.start()].removeprefix("RunSpec: ")
+    return f"{fields[int(found[1])]}: {text}"

@@ -82,7 +82,7 @@ def build_task(
     The onnxruntime backend imports neither torch nor the exporter: it needs the encoder
     file that ``byteswarm train export-encoder`` wrote for exactly these weights.
     """
-    from models.spsa.bert import minilm_dir
+    from models.spsa.bert import tokenizer_path
 
     config, weights = load_weights(model)
     layout = bitfit_layout({name: w.shape for name, w in weights.items()})
@@ -102,7 +102,7 @@ def build_task(
         from models.spsa.torch_backend import TorchEncoder
 
         encoder = TorchEncoder(config, layout, weights)
-    tokenizer = WordTokenizer(minilm_dir() / "tokenizer.json")
+    tokenizer = WordTokenizer(tokenizer_path())
     train, test = split_words(vader_words())
     shard = int(hashlib.blake2b(self_id.encode(), digest_size=8).hexdigest(), 16) % SHARDS
     words = [w for i, w in enumerate(train) if i % SHARDS == shard]

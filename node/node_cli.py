@@ -17,6 +17,7 @@ import click
 
 from node.cli import cli
 from node.cli_support import (
+    FiniteRange,
     UserError,
     cli_config,
     data_dir_option,
@@ -89,11 +90,12 @@ def status(data_dir: Path | None, as_json: bool) -> None:
         return
     with open_store(data_dir) as store:
         data = read_status(store, config.data_dir)
-    if data is None:
-        if pid is None:
-            raise UserError("the node has not written a status yet")
+    if data is None and pid is None:
+        raise UserError("the node has not written a status yet")
+    if pid is not None and (data is None or data.get("pid", pid) != pid):
         emit({"running": True, "pid": pid}, as_json, f"node      starting (pid {pid})")
         return
+    assert data is not None
     emit(data, as_json, status_text(data))
 
 
@@ -102,10 +104,10 @@ def status(data_dir: Path | None, as_json: bool) -> None:
 @json_option
 @click.option(
     "--wait",
-    type=click.FloatRange(0, 600),
+    type=FiniteRange(0, 600),
     default=ID_WAIT_S,
     show_default=True,
-    help="Seconds to wait for a node that is just starting.",
+    help="Seconds to wait for a node that is just starting (0: print at once).",
 )
 def id_(data_dir: Path | None, as_json: bool, wait: float) -> None:
     """Print this node's peer id and (if running) its listen addresses.
@@ -128,22 +130,24 @@ def id_(data_dir: Path | None, as_json: bool, wait: float) -> None:
     peer = peer_id_str(identity.public_key)
     addrs = _listen_addrs(config.data_dir, deadline)
     addrs = [a if "/p2p/" in a else f"{a}/p2p/{peer}" for a in addrs]
+    if not addrs and not as_json:
+        click.echo(f"({config.data_dir}: no node running, so no addresses)", err=True)
     emit({"peer_id": peer, "listen_addrs": addrs}, as_json, "\n".join([peer, *addrs]))
 
 
 def _listen_addrs(data_dir: Path, deadline: float) -> list[str]:
-    """The running node's listen addresses (waiting until ``deadline`` for a starting one),
-    or [] if no node runs."""
+    """The running node's listen addresses, waiting until ``deadline`` for a starting one
+    (a restarted node has its identity already but takes a moment to lock the data dir),
+    or [] if none runs by then."""
     while True:
-        if node_pid(data_dir) is None:
-            return []
-        if (data_dir / STORE_FILE).exists():
+        pid = node_pid(data_dir)
+        if pid and (data_dir / STORE_FILE).exists():
             try:
                 with open_store(data_dir) as store:
                     data = read_status(store, data_dir)
             except UserError:  # being created or migrated by the starting node
                 data = None
-            if data and data["running"]:
+            if data and data["running"]:  # this process's snapshot (read_status checks)
                 return list(data["listen_addrs"])
         if time.monotonic() >= deadline:
             return []
@@ -155,7 +159,7 @@ def _listen_addrs(data_dir: Path, deadline: float) -> list[str]:
 @json_option
 @click.option(
     "--timeout",
-    type=click.FloatRange(0.1, 3600),
+    type=FiniteRange(0.1, 3600),
     default=30.0,
     show_default=True,
     help="Seconds to wait for the node to exit.",

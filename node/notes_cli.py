@@ -9,7 +9,15 @@ from pathlib import Path
 import click
 
 from node.cli import cli
-from node.cli_support import UserError, data_dir_option, emit, json_option, limit_option, open_store
+from node.cli_support import (
+    FiniteRange,
+    UserError,
+    data_dir_option,
+    emit,
+    json_option,
+    limit_option,
+    open_store,
+)
 from node.control_client import send_control
 from node.wire.bodies import NOTES_TOPIC
 
@@ -37,7 +45,7 @@ MAX_NOTES_BYTES = 64 * 1024 * 1024
 )
 @click.option(
     "--rate",
-    type=click.FloatRange(0, 100_000),
+    type=FiniteRange(0, 100_000),
     default=0.0,
     show_default=True,
     help="Notes per second with --count (0: as fast as commits allow).",
@@ -48,6 +56,8 @@ def publish(
     """Publish signed notes on byteswarm/notes through the running node."""
     if not math.isfinite(value):
         raise UserError("--value must be a finite number")
+    if not text.strip():
+        raise UserError("the note text is empty")
     if len(text) > 1000:
         raise UserError("the note text is longer than 1000 characters")
     timeout = 10.0 + (count / rate if rate > 0 else count * 0.05)

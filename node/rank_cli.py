@@ -58,7 +58,8 @@ def _writable_store(data_dir: Path | None):  # type: ignore[no-untyped-def]
     show_default=True,
     help="Show the page a user would see: with the preset's explore_p (1.0 in byteswarm_v2, "
     "0.5 in byteswarm) one result is swapped with a lower one, so G-Rank learns about items "
-    "it does not rank high yet. Apps call this for every page they show.",
+    "it does not rank high yet; the swapped results are marked *. Apps call this for every "
+    "page they show.",
 )
 def search(data_dir: Path | None, as_json: bool, query: str, k: int, explore: bool) -> None:
     """Rank the local catalogue for QUERY with G-Rank (works with no network).
@@ -93,7 +94,12 @@ def search(data_dir: Path | None, as_json: bool, query: str, k: int, explore: bo
 def _search_text(query: str, results: list[dict[str, Any]], popular: list[dict[str, Any]]) -> str:
     """The ranking, or, when nothing matches, that plainly, then popular items labelled as
     such (the ranker's fallback is never shown as results; ``--json`` gives the matches)."""
-    lines = [f"{r['rank']:3}. {r['id']}  {r['title']} — {r['artist']}" for r in results]
+    lines = [
+        f"{r['rank']:3}.{'*' if r.get('explored') else ' '}{r['id']}  {r['title']} — {r['artist']}"
+        for r in results
+    ]
+    if any(r.get("explored") for r in results):
+        lines.append("  * swapped in to explore: not where the ranking puts it")
     if results:
         return "\n".join(lines)
     text = f"no items match {' '.join(query.split())!r}"
@@ -119,9 +125,15 @@ def click_(
     data_dir: Path | None, as_json: bool, query: str, item: str, shown: tuple[str, ...]
 ) -> None:
     """Record that ITEM was clicked for QUERY (a signed click row)."""
-    from node.rank_records import RankError, make_click, record_click_offline
+    from node.rank_records import RankError, check_query, make_click, record_click_offline
 
+    try:  # bad input creates nothing: no identity, no store
+        check_query(query)
+    except RankError as exc:
+        raise UserError(str(exc)) from exc
     _check_shown(data_dir, item, shown)
+    if not (cli_config(data_dir).data_dir / STORE_FILE).exists():
+        raise UserError(f"unknown item {item!r} (import a catalogue with: byteswarm items import)")
     args = {"query": query, "item": item, "shown": list(shown)}
     if _daemon_running(data_dir):
         result = send_control(data_dir, "click", args)

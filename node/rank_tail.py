@@ -91,10 +91,16 @@ class IndexTail:
     def answer(self, query: str, k: int, explore: bool = False) -> dict[str, list[dict[str, Any]]]:
         """``{"results": matches, "popular": []}``, or, when no item matches ``query``,
         ``{"results": [], "popular": ...}``: the ranker's fallback, popular items, which a
-        caller must show as such and never as results."""
+        caller must show as such and never as results. With ``explore`` every row says
+        whether exploration put it there (``explored``)."""
+        query = check_query(query)
         rng = np.random.default_rng() if explore else None
-        ranked, fallback = self.index.rank_or_popular(check_query(query), k, explore_rng=rng)
+        ranked, fallback = self.index.rank_or_popular(query, k, explore_rng=rng)
         rows = [self._row(rank, item_id) for rank, item_id in enumerate(ranked, 1)]
+        if explore:  # mark what the swap moved: rows not at their place in the served ranking
+            served = self.index.rank_or_popular(query, k)[0]
+            for row, place in zip(rows, served, strict=True):
+                row["explored"] = row["id"] != place
         return {"results": [] if fallback else rows, "popular": rows if fallback else []}
 
     def _row(self, rank: int, item_id: str) -> dict[str, Any]:

@@ -87,7 +87,7 @@ def run(
         if "/p2p/" not in addr:
             raise UserError(f"bootstrap address {addr!r} needs a /p2p/<peer id> part")
     _setup_logging(log_level)
-    _run_daemon(config)
+    _run_daemon(config, log_level)
 
 
 def _setup_logging(level: str) -> None:
@@ -96,19 +96,19 @@ def _setup_logging(level: str) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    # libp2p logs through our handler, one level quieter: it is chatty at INFO.
-    libp2p_level = max(logging.WARNING, getattr(logging, level.upper()))
-    logging.getLogger("libp2p").setLevel(libp2p_level)
 
 
-def _run_daemon(config: NodeConfig) -> None:
+def _run_daemon(config: NodeConfig, log_level: str) -> None:
     import trio
 
-    from node.daemon import Daemon
+    from node.daemon import Daemon  # imports libp2p, which detaches its logger
     from node.identity import IdentityError
+    from node.libp2p_logs import route_libp2p_logs
     from node.listen_check import ListenError, check_listen_addrs
     from node.services import default_services
     from node.store import StoreError
+
+    route_libp2p_logs(getattr(logging, log_level.upper()))
 
     try:
         config.data_dir.mkdir(parents=True, exist_ok=True)

@@ -28,8 +28,10 @@ class Swarm:
         bootstrap: str | Sequence[str] | None = None,
         data_dir: Path | None = None,
         config: str = "",
+        listen: str | None = None,
     ) -> Path:
-        """Start a daemon in a new data dir (or restart one in ``data_dir``)."""
+        """Start a daemon in a new data dir (or restart one in ``data_dir``), on an
+        ephemeral loopback port unless ``listen`` names one."""
         data_dir = data_dir or self.root / f"node{len(self.dirs)}"
         data_dir.mkdir(parents=True, exist_ok=True)
         path = data_dir / "config.toml"
@@ -50,6 +52,8 @@ class Swarm:
         ]
         for addr in [bootstrap] if isinstance(bootstrap, str) else bootstrap or []:
             cmd += ["--bootstrap", addr]
+        if listen is not None:
+            cmd += ["--listen", listen]
         with (data_dir / "daemon.log").open("ab") as log:
             proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
         if data_dir in self.dirs:

@@ -227,7 +227,7 @@ def cloud_preset(family: str) -> CloudConfig:
     """The cloud settings chosen on the bench's validation stream for a prompt family.
 
     additive: hard teacher labels on a buffer-normalised teacher, restart on an input shift,
-    a smooth prompt (bench/adapt_tune.py); filter_feature: session 1's loss-based reset.
+    a smooth prompt (bench/adapt/tune.py); filter_feature: session 1's loss-based reset.
     """
     if family == "additive":
         return CloudConfig(

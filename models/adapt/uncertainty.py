@@ -3,7 +3,7 @@
 Selections: the top fraction; half top, half random ("mix"); the top of each predicted
 class in turn ("class_balanced"); a draw without replacement with probability ∝ score
 ("sample"). The most uncertain samples alone are a biased picture of the domain (see
-bench/adapt.py's diagnostics), which the other three correct in different ways.
+bench/adapt/stream.py's diagnostics), which the other three correct in different ways.
 
 Measures: predictive entropy (no extra pass), test-time-augmentation variance (one extra
 pass per shifted view), MC channel dropout (extra passes with random channel masks fed

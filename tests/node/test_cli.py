@@ -152,3 +152,75 @@ def test_nan_status_interval_is_refused_before_the_daemon_starts(tmp_path: Path)
     result = run_cli("run", "--data-dir", str(tmp_path / "d"), "--config", str(config))
     assert_one_line_error(result, "status_interval: must be a finite number")
     assert not (tmp_path / "d").exists()
+
+
+# Bad input for every command, none needing a node: each must exit 2 with one error line.
+# ``{file}`` is a regular file, ``{dir}`` an empty data dir, ``{under}`` a path under a file.
+BAD_INPUT: dict[str, list[str]] = {
+    "adapt": ["nope"],
+    "adapt start": ["--minutes nan", "--samples 0", "--data-dir {dir}", "--data-dir {under}"],
+    "adapt status": ["--data-dir {dir}", "--data-dir {under}"],
+    "adapt stop": ["--data-dir {dir}", "--data-dir {under}"],
+    "click": ["'' t1", "blue t1 --shown t2", "blue t1 --data-dir {under}"],
+    "demo": ["--peers 1", "--peers nan", "--seed -1"],
+    "events": ["--limit 0", "--data-dir {dir}", "--data-dir {under}"],
+    "export": ["--model nope --out {dir}/o", "--model device --out {under}/o"],
+    "id": ["--wait nan", "--wait 0 --data-dir {dir}", "--data-dir {under}"],
+    "items": ["nope"],
+    "items import": ["{dir}/missing.jsonl", "{file}", "{file} --data-dir {under}"],
+    "notes": ["--limit 0", "--data-dir {dir}", "--data-dir {under}"],
+    "peers": ["--data-dir {dir}", "--data-dir {under}"],
+    "publish": ["''", "x --rate nan", "x --value inf", "x --count 0", "x --data-dir {dir}"],
+    "run": [
+        "--role nope --data-dir {dir}",
+        "--listen junk --data-dir {dir}",
+        "--config {dir}/missing.toml --data-dir {dir}",
+        "--data-dir {under}",
+    ],
+    "search": ["''", "blue -k 0", "blue --data-dir {under}"],
+    "status": ["--data-dir {dir}", "--data-dir {under}"],
+    "stop": ["--timeout nan", "--data-dir {dir}", "--data-dir {under}"],
+    "train": ["nope"],
+    "train export": ["--run r --out {dir}/t.st --data-dir {dir}", "--run r --out {dir}/t.st"],
+    "train export-encoder": ["--model nope"],
+    "train start": [
+        "--run R_BAD --data-dir {dir}",
+        "--run r --round-seconds nan --data-dir {dir}",
+        "--run r --lr nan --data-dir {dir}",
+        "--run r --decay-floor nan --data-dir {dir}",
+        "--run r --pull-every 3 --data-dir {dir}",
+        "--run r --data-dir {dir}",
+    ],
+    "train status": ["--data-dir {dir}", "--data-dir {under}"],
+    "train stop": ["--run r --data-dir {dir}", "--run r --data-dir {under}"],
+    "train verify": ["--run r --data-dir {dir}", "--run r --data-dir {under}"],
+}
+
+
+def test_every_command_refuses_bad_input_with_one_line_and_exit_2(tmp_path: Path) -> None:
+    import shlex
+
+    assert set(BAD_INPUT) == {name for name, _ in all_commands()}, "a command without a case"
+    paths = {"file": tmp_path / "f.txt", "dir": tmp_path / "d", "under": tmp_path / "f.txt/sub"}
+    paths["file"].write_text("not a catalogue\n")
+    paths["dir"].mkdir()
+    runner = CliRunner()
+    for name, cases in BAD_INPUT.items():
+        assert runner.invoke(cli, [*name.split(), "--help"]).exit_code == 0, name
+        for case in cases:
+            args = [*name.split(), *shlex.split(case.format(**paths))]
+            if "--data-dir" not in args and "data_dir" in _params(name):
+                args += ["--data-dir", str(paths["dir"])]
+            result = runner.invoke(cli, args, env={"BYTESWARM_DATA_DIR": None})
+            where = f"byteswarm {' '.join(args)}:\n{result.output}"
+            assert result.exit_code == 2, where
+            assert isinstance(result.exception, SystemExit), (where, result.exception)
+            lines = result.stderr.strip().splitlines()
+            assert lines and lines[-1].lower().startswith("error: "), where
+            assert not result.stdout.strip(), where
+            assert not any(paths["dir"].iterdir()), f"{where}\nleft {list(paths['dir'].iterdir())}"
+
+
+def _params(name: str) -> set[str]:
+    command = dict(all_commands())[name]
+    return {p.name for p in command.params if p.name}

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import sqlite3
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from sqlite_utils import Database
 
+from node.cli import cli, main
 from node.cli_support import UserError
 from node.config import STORE_FILE
 from node.control_client import send_control
@@ -15,6 +19,7 @@ from node.lock import DataDirLock
 from node.migrations import LEGACY_CONTROL_TTL_MS, MIGRATIONS, migrate
 from node.store import Store, StoreError
 from tests.node.test_cli import assert_one_line_error, run_cli
+from tests.node.test_store_full import fill_up, tmpfs
 
 
 class SteppedClock:
@@ -88,3 +93,54 @@ def test_a_row_the_cli_gave_up_on_never_runs(tmp_path: Path) -> None:
         assert store.claim_control() == []  # the daemon that starts later skips it
         row = store.get_control(1)
         assert row is not None and row.status == "cancelled"
+
+
+def test_a_full_disk_while_queueing_is_one_line_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full(store: Store, *args: Any, **kw: Any) -> int:
+        raise store._full(sqlite3.OperationalError("database or disk is full"))
+
+    Store.open(tmp_path / STORE_FILE).close()
+    monkeypatch.setattr(Store, "enqueue_control", full)
+    with DataDirLock(tmp_path):  # "a daemon" runs here
+        result = CliRunner().invoke(cli, ["publish", "x", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit)  # not a StoreFullError traceback
+    assert result.stderr.splitlines() == [result.stderr.strip()]
+    assert result.stderr.startswith("error: publish: store ") and "is full" in result.stderr
+
+
+@pytest.mark.integration
+def test_the_cli_on_a_really_full_disk_is_one_line(tmp_path: Path) -> None:
+    with tmpfs(tmp_path / "mnt", "1m") as mnt:
+        data_dir = mnt / "node"
+        data_dir.mkdir()
+        Store.open(data_dir / STORE_FILE).close()
+        catalogue = tmp_path / "c.jsonl"
+        catalogue.write_text('{"id": "t1", "title": "Blue"}\n')
+        with DataDirLock(data_dir):
+            filler = fill_up(mnt)
+            for args in (
+                ["publish", "x"],
+                ["click", "blue", "t1"],
+                ["items", "import", str(catalogue)],
+            ):
+                result = run_cli(*args, "--data-dir", str(data_dir))
+                assert_one_line_error(result, "full")
+            filler.unlink()
+
+
+def test_a_store_error_nobody_caught_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def damaged(*args: Any, **kw: Any) -> None:
+        raise StoreError("store x is damaged: restore it")
+
+    monkeypatch.setattr(Store, "recent_events", damaged)
+    Store.open(tmp_path / STORE_FILE).close()
+    monkeypatch.setattr(sys, "argv", ["byteswarm", "events", "--data-dir", str(tmp_path)])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err == "error: store x is damaged: restore it\n"

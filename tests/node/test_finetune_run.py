@@ -54,3 +54,23 @@ def test_the_transport_is_validated_and_leaves_the_run_config_digest_alone() -> 
     for bad in (0, 10_001):
         with pytest.raises(RunError, match=f"pull_every must be 1..10000 rounds, not {bad}"):
             spec_of(*args, grads_by="pull", pull_every=bad)
+
+
+def test_a_bad_parameter_is_named_by_its_field_not_its_wire_index() -> None:
+    args = ("r", "tiny", "shared", 20, 1000, 0, 5e-3, 1e-3, 0.05, 5, 4)
+    with pytest.raises(RunError, match=r"^bad run parameters: learning_rate: Expected `float` > 0"):
+        spec_of(*args[:6], float("nan"), *args[7:])
+    with pytest.raises(RunError, match=r"^bad run parameters: run_id: Expected `str` matching"):
+        spec_of("R_BAD", *args[1:])
+
+
+def test_each_checkpoint_is_scored_once_on_held_out_words() -> None:
+    spec = spec_of("r", "tiny", "shared", 20, 1000, 0, 5e-3, 1e-3, 0.05, 5, 4)
+    state = RunState.open(spec, "me", backend="torch")
+    assert state.score_checkpoints() == 1  # checkpoint 0: the initial weights
+    assert state.score_checkpoints() == 0
+    start = state.summary()["checkpoints"]["0"]
+    assert 0.0 <= start["accuracy"] <= 1.0 and start["loss"] > 0
+    replay_only = RunState.open(spec, "me", backend="none")  # cannot run the model
+    assert replay_only.score_checkpoints() == 0
+    assert "accuracy" not in replay_only.summary()["checkpoints"]["0"]

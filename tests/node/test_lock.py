@@ -13,7 +13,7 @@ import pytest
 
 from node.config import STORE_FILE
 from node.lock import LOCK_FILE, DataDirLock, LockHeld, holder
-from node.store import Store
+from node.store import Store, StoreError
 from tests.node.test_cli import assert_one_line_error, run_cli
 
 
@@ -42,9 +42,12 @@ def wait_running(data_dir: Path, proc: subprocess.Popen[bytes], timeout: float =
     while time.monotonic() < deadline:
         assert proc.poll() is None, "the daemon exited"
         if (data_dir / STORE_FILE).exists():
-            with Store.open(data_dir / STORE_FILE, readonly=True) as store:
-                if store.read_status("node") is not None:
-                    return
+            try:
+                with Store.open(data_dir / STORE_FILE, readonly=True) as store:
+                    if store.read_status("node") is not None:
+                        return
+            except StoreError:  # created, not migrated yet: the daemon is still starting
+                pass
         time.sleep(0.2)
     raise TimeoutError("daemon did not start")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import trio
 
-from bench.attacker import Attacker, bad_signature_rpc, payloads
+from bench.runtime.attacker import Attacker, bad_signature_rpc, payloads
 from node.config import load_config
 from node.daemon import NOTES_TOPIC, Daemon
 from node.services import default_services

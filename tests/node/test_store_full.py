@@ -105,7 +105,7 @@ def test_a_full_store_keeps_the_daemon_up_and_writes_resume(tmp_path: Path) -> N
 
 
 @contextlib.contextmanager
-def _tmpfs(where: Path, size: str) -> Iterator[Path]:
+def tmpfs(where: Path, size: str) -> Iterator[Path]:
     where.mkdir()
     if os.geteuid() != 0 or shutil.which("mount") is None:
         pytest.skip("mounting a tmpfs needs root and mount(8)")
@@ -120,7 +120,7 @@ def _tmpfs(where: Path, size: str) -> Iterator[Path]:
         subprocess.run(["umount", "-l", str(where)], check=False)
 
 
-def _fill(where: Path) -> Path:
+def fill_up(where: Path) -> Path:
     """Fill the filesystem to the last byte with one file."""
     filler = where / "filler"
     fd = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
@@ -168,14 +168,14 @@ def _wait_for(check: Any, timeout: float) -> None:
 
 @pytest.mark.integration
 def test_a_real_daemon_on_a_full_tmpfs_stays_up_and_resumes(tmp_path: Path) -> None:
-    with _tmpfs(tmp_path / "mnt", "2m") as mnt:
+    with tmpfs(tmp_path / "mnt", "2m") as mnt:
         data_dir = mnt / "node"
         proc = _start(data_dir, tmp_path)
         try:
             _wait_for(lambda: _node_status(data_dir).get("running") is True, 60)
             assert _cli(data_dir, "publish", "before", "--count", "5").returncode == 0
             acked = 5
-            filler = _fill(mnt)
+            filler = fill_up(mnt)
             _wait_for(lambda: _node_status(data_dir).get("store") == "full", 30)
             out = _cli(data_dir, "publish", "while full")
             assert out.returncode == 2, out.stderr
@@ -190,7 +190,7 @@ def test_a_real_daemon_on_a_full_tmpfs_stays_up_and_resumes(tmp_path: Path) -> N
             # a restart while full must not crash, and loses nothing acknowledged
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=60)
-            filler = _fill(mnt)
+            filler = fill_up(mnt)
             proc = _start(data_dir, tmp_path)
             _wait_for(lambda: _node_status(data_dir).get("store") == "full", 60)
             assert proc.poll() is None

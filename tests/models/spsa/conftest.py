@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from models.spsa.bert import TINY, Weights, minilm_dir, tiny_weights
+from models.spsa.bert import TINY, Weights, tiny_weights, tokenizer_path
 from models.spsa.layout import ParamLayout, bitfit_layout
 from models.spsa.polarity import PolarityBatch, WordTokenizer, make_batch
 
@@ -23,7 +23,7 @@ def tiny() -> tuple[ParamLayout, Weights]:
 
 @pytest.fixture(scope="session")
 def tokenizer() -> WordTokenizer:
-    return WordTokenizer(minilm_dir() / "tokenizer.json")
+    return WordTokenizer(tokenizer_path())
 
 
 @pytest.fixture(scope="session")

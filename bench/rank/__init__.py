@@ -1,0 +1,22 @@
+"""G-Rank search ranking benches (``models.rank``, the daemon's rank service).
+
+Commands (``python -m bench.rank.<name>``):
+
+- ``grank.py`` — the headline grid: paper reproduction, served-ranking quality, attacks,
+  bytes and latency, over seeded scenarios (``results/grank*.json``).
+- ``gossip_bytes.py`` — the gossip bytes of the position scenario in the daemon's own
+  encoding, at full scale (``results/grank_bytes.json``).
+- ``latency.py`` — ``rank()`` latency with a 100k-row store (``results/grank_latency.json``).
+- ``serve.py`` — ``byteswarm search`` on a real SQLite store (``results/grank_serve.json``).
+- ``tune.py`` — one knob of the default preset swept on tuning seeds
+  (``results/grank_tune_*.json``).
+
+Pieces:
+
+- ``sim.py`` — the network simulation: peers query, click and pull (or push) gossip.
+- ``world.py`` — seeded catalogues, query streams and click models.
+- ``peer.py`` — one simulated peer: its click log, known peers and ``RankIndex``.
+- ``metrics.py`` — what is measured on the honest peers (distance, nDCG, MRR, attacks).
+- ``wire.py`` — what a pull costs in ``node.wire`` encoding.
+- ``report.py`` — mean ± std over seeds, milestones, the PNG curves.
+"""

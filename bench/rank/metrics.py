@@ -1,0 +1,134 @@
+"""What the G-Rank bench measures on the honest nodes it evaluates.
+
+- ``distance``: the paper's mean node distance — per query term, the summed rank displacement
+  (Spearman footrule over the whole catalogue, ties by id) between the node's local
+  click-count ranking (raw counts of every row in its store, attackers' included) and the
+  ranking by all honest clicks; averaged over terms with honest clicks, then over nodes.
+- ``ndcg``/``mrr``/``p1`` of the served top 10 (no exploration), over issued queries weighted
+  by how often users issue them; ``ndcg_uniform`` weights each issued query the same;
+  ``ndcg_unseen`` covers queries nobody issued. MRR and P@1 count grade 2 as relevant.
+- ``attack_top1``/``attack_top3``: share of evaluated nodes serving the attacker's item at
+  rank 1 / within the top 3 for the attacked query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+import numpy as np
+
+from bench.rank.world import World
+from models.rank.index import RankIndex
+from models.rank.rows import ClickRow
+
+
+class EvaluatedNode(Protocol):
+    index: RankIndex
+    raw: dict[str, dict[str, int]]
+
+
+def ndcg_at(ranking: Sequence[str], grades: Mapping[str, int], k: int = 10) -> float:
+    gains = np.array([2.0 ** grades.get(item, 0) - 1.0 for item in ranking[:k]])
+    discounts = 1.0 / np.log2(np.arange(2, k + 2))
+    ideal = np.sort(np.array([2.0**g - 1.0 for g in grades.values()]))[::-1][:k]
+    best = float(ideal @ discounts[: len(ideal)])
+    return float(gains @ discounts[: len(gains)]) / best if best > 0 else 0.0
+
+
+def reciprocal_rank(ranking: Sequence[str], grades: Mapping[str, int]) -> float:
+    for r, item in enumerate(ranking, start=1):
+        if grades.get(item, 0) == 2:
+            return 1.0 / r
+    return 0.0
+
+
+class Evaluator:
+    def __init__(
+        self, world: World, target_query: str, target_item: str, with_distance: bool = True
+    ) -> None:
+        self.world = world
+        self.target = (target_query, target_item)
+        self.position = {item.id: n for n, item in enumerate(world.items)}
+        self.honest_counts: dict[str, np.ndarray] = {}
+        self.with_distance = with_distance and len(world.items) <= 1_000
+
+    def count_honest(self, rows: Sequence[ClickRow]) -> None:
+        for row in rows:
+            counts = self.honest_counts.setdefault(row.query, np.zeros(len(self.world.items)))
+            counts[self.position[row.clicked]] += 1.0
+
+    def _positions(self, scores: np.ndarray) -> np.ndarray:
+        order = np.lexsort((np.arange(len(scores)), -scores))
+        positions = np.empty(len(scores), dtype=np.int64)
+        positions[order] = np.arange(len(scores))
+        return positions
+
+    def _vector(self, counts: Mapping[str, float]) -> np.ndarray:
+        vector = np.zeros(len(self.world.items))
+        for item, value in counts.items():
+            vector[self.position[item]] = value
+        return vector
+
+    def distance(self, node: EvaluatedNode, truth: Mapping[str, np.ndarray]) -> float:
+        """The paper's node distance: mean over terms of the summed rank displacement."""
+        return float(
+            np.mean(
+                [
+                    np.abs(self._positions(self._vector(node.raw.get(q, {}))) - t).sum()
+                    for q, t in truth.items()
+                ]
+            )
+        )
+
+    def evaluate(
+        self,
+        nodes: Sequence[EvaluatedNode],
+        distance_nodes: Sequence[EvaluatedNode] | None = None,
+    ) -> dict[str, Any]:
+        """Metrics averaged over ``nodes``; the distance over ``distance_nodes`` (default
+        ``nodes``), whose maximum is reported too (the paper's "0 for all nodes")."""
+        world = self.world
+        truth = {q: self._positions(c) for q, c in self.honest_counts.items()}
+        per_node: dict[str, list[float]] = {}
+        extra: dict[str, float] = {}
+        if self.with_distance and truth:
+            distances = [self.distance(node, truth) for node in (distance_nodes or nodes)]
+            extra = {"distance": float(np.mean(distances)), "distance_max": max(distances)}
+        for node in nodes:
+            values: dict[str, float] = {}
+            rankings = {q: node.index.rank(q, k=10) for q in world.queries}
+            grades = world.grades
+            weights = world.query_p
+            values["ndcg"] = float(
+                sum(
+                    w * ndcg_at(rankings[q], grades[q])
+                    for q, w in zip(world.queries, weights, strict=True)
+                )
+            )
+            values["ndcg_uniform"] = float(
+                np.mean([ndcg_at(rankings[q], grades[q]) for q in world.queries])
+            )
+            values["mrr"] = float(
+                sum(
+                    w * reciprocal_rank(rankings[q], grades[q])
+                    for q, w in zip(world.queries, weights, strict=True)
+                )
+            )
+            values["p1"] = float(
+                sum(
+                    w * (grades[q].get(rankings[q][0], 0) == 2 if rankings[q] else 0.0)
+                    for q, w in zip(world.queries, weights, strict=True)
+                )
+            )
+            if world.unseen:
+                values["ndcg_unseen"] = float(
+                    np.mean([ndcg_at(node.index.rank(q, k=10), grades[q]) for q in world.unseen])
+                )
+            query, item = self.target
+            top3 = rankings[query][:3]
+            values["attack_top1"] = float(bool(top3) and top3[0] == item)
+            values["attack_top3"] = float(item in top3)
+            for key, value in values.items():
+                per_node.setdefault(key, []).append(value)
+        return {**extra, **{key: float(np.mean(v)) for key, v in per_node.items()}}
