@@ -4,12 +4,15 @@ Commands (``python -m bench.runtime.<name>``):
 
 - ``gossip.py`` — gossip throughput, delivery, latency, CPU and wire bytes per record
   (``results/gossip.json``).
-- ``faults.py`` — attacks on a daemon: junk frames, floods, stalled streams, many identities
-  (``results/faults*.json``).
+- ``faults.py`` — attacks on a daemon: junk frames, floods (invalid and valid), slow Sybils,
+  stalled streams, many identities, each run several times (``results/faults*.json``).
+- ``faults_report.py`` — those runs as mean ± std: the summary, the README table, the PNG.
+- ``fault_acker.py`` — the operator during an attack: timed publishes from a process of its own.
 
 Pieces:
 
 - ``attacker.py`` — a hostile peer on the daemon's own stack (also used by tests).
+- ``fault_attacks.py`` — the attacks ``faults.py`` runs, one coroutine each.
 - ``measure.py`` — a process's CPU seconds, its sockets' bytes sent, the JSON report; shared
   with ``bench/finetune/wire.py``.
 """

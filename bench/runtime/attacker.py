@@ -3,7 +3,7 @@
 
 It speaks noise + yamux/mplex like an honest node, then writes raw bytes on any protocol
 the victim accepts: junk frames, truncated frames, oversize length prefixes, streams that
-stall after a partial frame.
+stall after a partial frame; or it accepts the victim's requests and never answers.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from libp2p import new_host
 from libp2p.crypto.ed25519 import create_new_key_pair
 from libp2p.crypto.x25519 import create_new_key_pair as create_x25519_key_pair
 from libp2p.custom_types import TProtocol
+from libp2p.peer.id import ID
 from libp2p.peer.peerinfo import info_from_p2p_addr
 from libp2p.security.noise.transport import PROTOCOL_ID as NOISE_PROTOCOL_ID
 from libp2p.security.noise.transport import Transport as NoiseTransport
@@ -62,11 +63,38 @@ def payloads(protocol: str, seed: int = 0) -> dict[str, bytes]:
     }
 
 
+SILENT_PROTOCOLS = (
+    "/byteswarm/rpc/1.0.0",
+    "/byteswarm/sync/2.0.0",
+    "/byteswarm/sync-heads/1.0.0",
+    "/byteswarm/sample/1.0.0",
+)
+"""What a slow Sybil accepts and never answers: every request catch-up sends."""
+
+
+def keys_below(count: int, peer_id: str) -> list[Any]:
+    """Ed25519 key pairs whose peer ids sort before ``peer_id``: ids are cheap to grind,
+    so any order by id is an order the attacker picks."""
+    keys = []
+    while len(keys) < count:
+        key_pair = create_new_key_pair()
+        if ID.from_pubkey(key_pair.public_key).to_base58() < peer_id:
+            keys.append(key_pair)
+    return keys
+
+
+async def _read_and_never_answer(stream: Any) -> None:
+    """Read whatever comes (so the asker's writes succeed) and never write a byte."""
+    with contextlib.suppress(Exception):
+        while await stream.read(65536):
+            pass
+
+
 class Attacker:
     """A libp2p host under the attacker's control, connected to one victim."""
 
-    def __init__(self) -> None:
-        key_pair = create_new_key_pair()
+    def __init__(self, key_pair: Any = None) -> None:
+        key_pair = key_pair or create_new_key_pair()
         noise = NoiseTransport(key_pair, noise_privkey=create_x25519_key_pair().private_key)
         self.host: Any = new_host(
             key_pair=key_pair,
@@ -111,6 +139,12 @@ class Attacker:
         except Exception:
             return None
         return stream
+
+    def silent(self) -> Attacker:
+        """Accept every byteswarm request and never answer (a slow Sybil)."""
+        for protocol in SILENT_PROTOCOLS:
+            self.host.set_stream_handler(TProtocol(protocol), _read_and_never_answer)
+        return self
 
     def connected(self) -> bool:
         return self.victim in self.host.get_connected_peers()

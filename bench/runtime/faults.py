@@ -1,25 +1,29 @@
-"""Attacks on a real local daemon: ``python -m bench.runtime.faults [--quick] [--out PATH]``.
+"""Attacks on a real local daemon: ``python -m bench.runtime.faults [--runs 3] [--out PATH]``.
 
 For each case a fresh victim (a ``byteswarm run`` process from ``node/cli/swarm.py``) and one
 honest daemon connected to it are started; the attackers run in this process (trio,
-``bench/runtime/attacker.py``). During a fixed window the bench measures on the victim: whether it
-exited, CPU % of one core and peak RSS (``/proc``), the latency of ``publish`` control
-commands on the victim (queued in its store and acknowledged by the daemon), the delivery
-time of notes the honest node publishes (author commit to victim commit, one clock), and
-when the victim's peer guard first scored an attacker below the graylist (-100) and banned
-it (from the status document the victim writes every 0.5 s).
+``bench/runtime/fault_attacks.py``). During a fixed window the bench measures on the victim:
+whether it exited, CPU % of one core (over the window and over its second half, when the
+attackers are connected and penalised) and peak RSS (``/proc``), the latency of
+``publish`` control commands on the victim (queued in its store and acknowledged by the
+daemon; sent by ``bench/runtime/fault_acker.py`` in a process of its own, as an operator's CLI
+would be), the delivery time of notes the honest node publishes (author commit to victim
+commit, one clock), when the victim's peer guard first scored an attacker below the
+graylist (-100) and banned it (from the status document the victim writes every 0.5 s),
+and how many records by attacker identities the victim stored.
 
 Cases: baseline; junk frames on every protocol the victim accepts; a bad-libp2p-signature
-pubsub flood; a correctly signed garbage-gossip flood (an in-process daemon with its own
-validator removed); 200 stalled streams; 100 identities connecting. The flooders come back
-under a fresh identity when the victim drops them, as a real attacker would.
-Writes JSON and a PNG (victim CPU % and publish p99 per case) beside it.
+pubsub flood; a correctly signed garbage-gossip flood; a valid-note flood from one identity
+(the victim's notes quota set to 1,000 so the cap shows within the window); 20 slow
+Sybils next to an honest late joiner (catch-up time of its 50 notes); 200 stalled streams;
+100 identities connecting. Every case runs ``--runs`` times, interleaved (run 1 of every
+case, then run 2, ...); ``bench/runtime/faults_report.py`` turns the runs into mean ± std, the
+table and the PNG.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import platform
@@ -27,33 +31,38 @@ import sqlite3
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import trio
 
-from bench.runtime.attacker import Attacker, bad_signature_rpc, payloads
+from bench.runtime import fault_attacks as attacks
+from bench.runtime.fault_attacks import NOTES, Case, LateJoiner
+from bench.runtime.faults_report import plot, summarise, table
 from bench.runtime.measure import cpu_seconds
+from node import wire
 from node.cli.control import send_control
 from node.cli.swarm import Swarm
 
-NOTES = "byteswarm/notes"
 GRAYLIST = -100.0
-KNOWN_PROTOCOLS = (
-    "/meshsub/1.2.0",
-    "/meshsub/1.1.0",
-    "/byteswarm/rpc/1.0.0",
-    "/byteswarm/sync/2.0.0",
-    "/byteswarm/sync-heads/1.0.0",
-    "/byteswarm/sample/1.0.0",
-    "/byteswarm/finetune/checkpoint/1.0.0",
-    "/ipfs/id/1.0.0",
-    "/ipfs/id/push/1.0.0",
-)
-STALL_PROTOCOLS = ("/byteswarm/rpc/1.0.0", "/byteswarm/sync/2.0.0")
 CONFIG = "status_interval = 0.5"
+QUOTA = 1000
+"""``[store] notes_per_author`` of the valid-flood victim (default 10,000)."""
 PUBLISHES = 20
+CASES = (
+    "baseline",
+    "junk_frames",
+    "bad_signature_flood",
+    "garbage_gossip_flood",
+    "valid_note_flood",
+    "slow_sybils_20",
+    "stalled_streams_200",
+    "identities_100",
+)
+LONGER = {"slow_sybils_20": 10.0}
+"""Seconds added to a case's window (the Sybils connect first, then catch-up is timed)."""
 
 
 def rss_mb(pid: int) -> float:
@@ -63,224 +72,99 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def delivery_ms(data_dir: Path, since_ms: int) -> list[int]:
-    """Author-commit to victim-commit delay of every note that reached the victim from a
-    peer (the honest node: the attackers' records are invalid and never stored)."""
+def delivery_ms(data_dir: Path, since_ms: int, author_id: str) -> list[int]:
+    """Author-commit to victim-commit delay of every note by ``author_id`` (the honest
+    node) that reached the victim from a peer since ``since_ms`` (one clock)."""
     db = sqlite3.connect(f"file:{data_dir / 'node.db'}?mode=ro", uri=True, timeout=5)
     try:
         rows = db.execute(
-            "SELECT received_ms - ts_ms FROM records"
+            "SELECT author, received_ms - ts_ms FROM records"
             " WHERE topic = ? AND source != 'local' AND ts_ms >= ?",
             (NOTES, since_ms),
         ).fetchall()
     finally:
         db.close()
-    return [int(r[0]) for r in rows]
+    return [int(delay) for author, delay in rows if wire.peer_id_str(bytes(author)) == author_id]
 
 
-class Case:
-    """What one attack did: identities used, frames sent, the attackers' peer ids."""
-
-    def __init__(self) -> None:
-        self.ids: set[str] = set()
-        self.counts: dict[str, int] = {}
-        self.accepted: list[str] | None = None
-
-    def add(self, key: str, n: int = 1) -> None:
-        self.counts[key] = self.counts.get(key, 0) + n
-
-
-@contextlib.asynccontextmanager
-async def _connected(addr: str, case: Case) -> Any:
-    """An attacker under a new identity, connected to the victim (None if refused)."""
-    attacker = Attacker()
-    case.ids.add(attacker.peer_id)
-    case.add("identities")
-    async with contextlib.AsyncExitStack() as stack:
-        try:
-            connected: Attacker | None = await stack.enter_async_context(attacker.running(addr))
-        except Exception:
-            case.add("connect_failures")
-            connected = None
-        yield connected
+def attacker_rows(data_dir: Path, ids: set[str]) -> tuple[int, int]:
+    """(records, bytes) the victim stored whose author is one of the attackers' peer ids."""
+    db = sqlite3.connect(f"file:{data_dir / 'node.db'}?mode=ro", uri=True, timeout=5)
+    try:
+        rows = db.execute(
+            "SELECT author, count(*), sum(length(blob)) FROM records"
+            " WHERE source != 'local' GROUP BY author"
+        ).fetchall()
+    finally:
+        db.close()
+    mine = [(n, size) for author, n, size in rows if wire.peer_id_str(bytes(author)) in ids]
+    return sum(n for n, _ in mine), sum(size for _, size in mine)
 
 
-async def attack_junk(addr: str, case: Case, seconds: float) -> None:
-    """Every malformed payload on every accepted protocol, round after round."""
-    accepted: list[str] = []
-    async with _connected(addr, case) as probe:
-        if probe is None:
-            return
-        for protocol in KNOWN_PROTOCOLS:
-            data = payloads(protocol)["junk"]
-            if await probe.send(protocol, data, linger=0.05):
-                accepted.append(protocol)
-    case.counts["accepted_protocols"] = len(accepted)
-    case.accepted = accepted
-    seed = 0
-    while True:
-        async with _connected(addr, case) as attacker:
-            if attacker is None:
-                await trio.sleep(0.2)
-                continue
-            while attacker.connected():
-                seed += 1
-                for protocol in accepted:
-                    for data in payloads(protocol, seed).values():
-                        if await attacker.send(protocol, data, linger=0.02):
-                            case.add("frames_sent")
-                        else:
-                            case.add("streams_refused")
-                await trio.sleep(0)
-
-
-async def attack_bad_signature(addr: str, case: Case, seconds: float) -> None:
-    """Frames of 50 messages with a zero libp2p signature, stream reopened when reset."""
-    while True:
-        async with _connected(addr, case) as attacker:
-            if attacker is None:
-                await trio.sleep(0.2)
-                continue
-            frame = bad_signature_rpc(attacker.host.get_id().to_bytes(), NOTES, b"\x92\x01\x90", 50)
-            stream = None
-            while attacker.connected():
-                if stream is None:
-                    stream = await attacker.stall("/meshsub/1.1.0", b"")
-                    case.add("streams_opened")
-                    if stream is None:
-                        await trio.sleep(0.05)
-                        continue
-                try:
-                    await stream.write(frame)
-                    case.add("frames_sent")
-                except Exception:
-                    stream = None
-                await trio.sleep(0.01)
-
-
-async def attack_garbage_gossip(addr: str, case: Case, seconds: float, root: Path) -> None:
-    """A correctly signed host (an in-process daemon without its own validator)
-    publishing records the victim's validator rejects."""
-    from node.config.settings import load_config
-    from node.runtime.daemon import Daemon
-
-    n = 0
-    while True:
-        case.add("identities")
-        rogue = Daemon(load_config(None, data_dir=str(root / f"rogue{len(case.ids)}")))
-        case.ids.add(rogue.peer_id)
-        async with trio.open_nursery() as nursery:
-            await nursery.start(rogue.run)
-            try:
-                await rogue.p2p.connect(addr)
-            except Exception:
-                case.add("connect_failures")
-            rogue.p2p.pubsub.remove_topic_validator(NOTES)
-            victim = addr.rsplit("/p2p/", 1)[1]
-            with trio.move_on_after(10):
-                while victim not in [
-                    p.to_base58() for p in rogue.p2p.gossipsub.mesh.get(NOTES, ())
-                ]:
-                    await trio.sleep(0.1)
-            while victim in [p.to_base58() for p in rogue.p2p.host.get_connected_peers()]:
-                try:
-                    await rogue.p2p.pubsub.publish(NOTES, b"\xc1junk%d" % n)
-                    case.add("frames_sent")
-                except Exception:
-                    case.add("publish_errors")
-                n += 1
-                await trio.sleep(0.02)
-            nursery.cancel_scope.cancel()
-        await trio.sleep(0.2)
-
-
-async def attack_stalled(addr: str, case: Case, seconds: float, streams: int = 200) -> None:
-    """``streams`` streams on the rpc/sync protocols, each left after a partial frame."""
-    async with _connected(addr, case) as attacker:
-        if attacker is None:
-            return
-        held = []
-        for i in range(streams):
-            protocol = STALL_PROTOCOLS[i % len(STALL_PROTOCOLS)]
-            stream = await attacker.stall(protocol, payloads(protocol, i)["truncated"])
-            if stream is None:
-                case.add("streams_refused")
-            else:
-                held.append(stream)
-                case.add("streams_opened")
-        await trio.sleep_forever()
-
-
-async def attack_identities(addr: str, case: Case, seconds: float, count: int = 100) -> None:
-    """``count`` distinct hosts connecting and staying connected."""
-
-    async def one() -> None:
-        async with _connected(addr, case) as attacker:
-            if attacker is not None:
-                case.add("connected")
-                await trio.sleep_forever()
-
-    async with trio.open_nursery() as nursery:
-        for _ in range(count):
-            nursery.start_soon(one)
-            await trio.sleep(0.01)
+def _pct(values: list[float], q: float) -> float | None:
+    return round(float(np.percentile(values, q)), 1) if values else None
 
 
 async def measure(
-    swarm: Swarm, victim: Path, honest: Path, seconds: float, attack: Any, case: Case
+    swarm: Swarm,
+    victim: Path,
+    honest: Path,
+    seconds: float,
+    attack: Callable[[], Awaitable[None]] | None,
+    case: Case,
 ) -> dict[str, Any]:
     proc = swarm.procs[0]
     pid = proc.pid
     acks: list[float] = []
     ack_failures = 0
     rss: list[float] = []
+    cpu: list[tuple[float, float]] = []
+    stored: list[tuple[float, int]] = []
     penalised: dict[str, float] = {}
     banned: dict[str, float] = {}
+    last_status: dict[str, Any] = {}
     honest_published = 0
+    honest_id = swarm.address(honest).rsplit("/p2p/", 1)[1]
     t0 = time.monotonic()
     t0_ms = int(time.time() * 1000)
-    cpu0 = cpu_seconds(pid)
-    cpu1 = cpu0
-
-    def publish_one() -> float | None:
-        start = time.monotonic()
-        try:
-            send_control(victim, "publish", {"text": "ack", "value": 1.0}, timeout=10.0)
-        except Exception:
-            return None
-        return time.monotonic() - start
+    cpu.append((0.0, cpu_seconds(pid)))
 
     async def acker() -> None:
         nonlocal ack_failures
-        for i in range(PUBLISHES):
-            await trio.sleep_until(t0 + i * seconds / PUBLISHES)
-            took = await trio.to_thread.run_sync(publish_one)
-            if took is None:
-                ack_failures += 1
-            else:
-                acks.append(took * 1000)
+        cmd = [sys.executable, "-m", "bench.runtime.fault_acker", str(victim), str(PUBLISHES)]
+        done = await trio.run_process([*cmd, str(seconds)], capture_stdout=True, check=False)
+        try:
+            report = json.loads(done.stdout.decode().strip().splitlines()[-1])
+        except (ValueError, IndexError):
+            ack_failures = PUBLISHES
+            return
+        acks.extend(report["acks_ms"])
+        ack_failures = len(report["failures"])
 
     def honest_publish() -> None:
         nonlocal honest_published
         rate = PUBLISHES / seconds
-        with contextlib.suppress(Exception):
+        try:
             send_control(
                 honest,
                 "publish",
                 {"text": "honest", "value": 1.0, "count": PUBLISHES, "rate": rate},
                 timeout=seconds + 30,
             )
-            honest_published = PUBLISHES
+        except Exception:
+            return
+        honest_published = PUBLISHES
 
     async def watcher() -> None:
-        nonlocal cpu1
+        nonlocal last_status
         while time.monotonic() - t0 < seconds:
             if proc.poll() is not None:
                 return
-            rss.append(rss_mb(pid))
-            cpu1 = cpu_seconds(pid)
-            status = await trio.to_thread.run_sync(swarm.status, victim)
             now = time.monotonic() - t0
+            rss.append(rss_mb(pid))
+            cpu.append((now, cpu_seconds(pid)))
+            status = await trio.to_thread.run_sync(swarm.status, victim)
+            last_status = status or last_status
             for peer, info in ((status or {}).get("peers", {}).get("peers", {})).items():
                 if peer not in case.ids:
                     continue
@@ -288,6 +172,9 @@ async def measure(
                     penalised.setdefault(peer, now)
                 if info.get("banned"):
                     banned.setdefault(peer, now)
+            if case.ids:
+                rows, _ = await trio.to_thread.run_sync(attacker_rows, victim, set(case.ids))
+                stored.append((round(now, 1), rows))
             await trio.sleep(0.5)
 
     async with trio.open_nursery() as nursery:
@@ -301,19 +188,20 @@ async def measure(
     window = time.monotonic() - t0
     crashed = proc.poll() is not None
     if not crashed:
-        cpu1 = cpu_seconds(pid)
+        cpu.append((window, cpu_seconds(pid)))
     # the measurement window is ``seconds``; acks that ran past it extend it honestly
-    cpu_pct = 100 * (cpu1 - cpu0) / max(window, 1e-9)
+    cpu_pct = 100 * (cpu[-1][1] - cpu[0][1]) / max(cpu[-1][0], 1e-9)
+    half = [(t, c) for t, c in cpu if t >= seconds / 2]
+    late_pct = 100 * (half[-1][1] - half[0][1]) / max(half[-1][0] - half[0][0], 1e-9)
     # give the last honest notes a moment (sync interval 1 s) before reading the store
     deadline = time.monotonic() + 5
     delays: list[int] = []
     while time.monotonic() < deadline:
-        delays = delivery_ms(victim, t0_ms)
+        delays = delivery_ms(victim, t0_ms, honest_id)
         if len(delays) >= honest_published:
             break
         time.sleep(0.25)
-    acks_arr = np.array(acks) if acks else np.array([np.nan])
-    delays_arr = np.array(delays, dtype=np.float64) if delays else np.array([np.nan])
+    rows, size = attacker_rows(victim, case.ids) if case.ids else (0, 0)
     first_pen = min(penalised.values()) if penalised else None
     first_ban = min(banned.values()) if banned else None
     return {
@@ -321,29 +209,54 @@ async def measure(
         "exit_code": proc.returncode,
         "window_s": round(window, 2),
         "cpu_pct": round(cpu_pct, 1),
+        "cpu_pct_second_half": round(late_pct, 1),
         "rss_mb_peak": round(max(rss), 1) if rss else None,
         "rss_mb_end": round(rss[-1], 1) if rss else None,
-        "ack_ms_p50": round(float(np.percentile(acks_arr, 50)), 1),
-        "ack_ms_p99": round(float(np.percentile(acks_arr, 99)), 1),
+        "ack_ms_p50": _pct(acks, 50),
+        "ack_ms_p99": _pct(acks, 99),
         "acks": len(acks),
+        "acks_ms": [round(a, 1) for a in acks],
         "ack_failures": ack_failures,
         "honest_published": honest_published,
         "honest_delivered": len(delays),
-        "delivery_ms_p50": round(float(np.percentile(delays_arr, 50)), 1),
-        "delivery_ms_p99": round(float(np.percentile(delays_arr, 99)), 1),
+        "delivery_ms_p50": _pct([float(d) for d in delays], 50),
+        "delivery_ms_p99": _pct([float(d) for d in delays], 99),
         "attacker_identities": len(case.ids),
         "penalised_identities": len(penalised),
         "banned_identities": len(banned),
         "penalised_after_s": None if first_pen is None else round(first_pen, 1),
         "banned_after_s": None if first_ban is None else round(first_ban, 1),
+        "attacker_rows_stored": rows,
+        "attacker_kb_stored": round(size / 1024, 1),
+        "attacker_rows_series": stored if any(n for _, n in stored) else [],
+        "store_refused": last_status.get("store_refused", {}),
         "attack": dict(case.counts),
+        **{k: v for k, v in case.extra.items() if k != "author"},
     }
+
+
+def _late_joiner(swarm: Swarm) -> LateJoiner:
+    """Start a node connected to nobody and publish its notes there (setup, untimed)."""
+    late = swarm.start(config=CONFIG)
+    addr = swarm.address(late)
+    send_control(late, "publish", {"text": "late", "count": attacks.LATE_NOTES}, timeout=60)
+    published = time.monotonic()
+    db = sqlite3.connect(f"file:{late / 'node.db'}?mode=ro", uri=True, timeout=5)
+    try:
+        (author,) = db.execute("SELECT author FROM records WHERE source = 'local'").fetchone()
+    finally:
+        db.close()
+    return LateJoiner(late, addr, addr.rsplit("/p2p/", 1)[1], bytes(author), published)
 
 
 def run_case(name: str, seconds: float, root: Path) -> dict[str, Any]:
     case = Case()
-    with Swarm(root / name, sync_interval=1.0) as swarm:
-        victim = swarm.start(config=CONFIG)
+    config = CONFIG
+    if name == "valid_note_flood":
+        config += f"\n[store]\nnotes_per_author = {QUOTA}"
+    seconds += LONGER.get(name, 0.0)
+    with Swarm(root, sync_interval=1.0) as swarm:
+        victim = swarm.start(config=config)
         addr = swarm.address(victim)
         honest = swarm.start(addr, config=CONFIG)
         swarm.wait_for(
@@ -351,77 +264,51 @@ def run_case(name: str, seconds: float, root: Path) -> dict[str, Any]:
             60,
             "the victim's gossip mesh with the honest node",
         )
+        late = _late_joiner(swarm) if name == "slow_sybils_20" else None
         time.sleep(1.0)
-        attacks = {
+        makers: dict[str, Callable[[], Awaitable[None]] | None] = {
             "baseline": None,
-            "junk_frames": lambda: attack_junk(addr, case, seconds),
-            "bad_signature_flood": lambda: attack_bad_signature(addr, case, seconds),
-            "garbage_gossip_flood": lambda: attack_garbage_gossip(addr, case, seconds, root / name),
-            "stalled_streams_200": lambda: attack_stalled(addr, case, seconds),
-            "identities_100": lambda: attack_identities(addr, case, seconds),
+            "junk_frames": lambda: attacks.junk(addr, case),
+            "bad_signature_flood": lambda: attacks.bad_signature(addr, case),
+            "garbage_gossip_flood": lambda: attacks.garbage_gossip(addr, case, root),
+            "valid_note_flood": lambda: attacks.valid_notes(addr, case, root),
+            "slow_sybils_20": lambda: attacks.slow_sybils(addr, case, victim, late),  # type: ignore[arg-type]
+            "stalled_streams_200": lambda: attacks.stalled(addr, case),
+            "identities_100": lambda: attacks.identities(addr, case),
         }
-        maker = attacks[name]
 
         async def main() -> dict[str, Any]:
-            attack = None if maker is None else maker
-            return await measure(swarm, victim, honest, seconds, attack, case)
+            return await measure(swarm, victim, honest, seconds, makers[name], case)
 
         result = trio.run(main)
         if case.accepted is not None:
             result["accepted_protocols"] = case.accepted
+        if name == "valid_note_flood":
+            result["quota"] = QUOTA
         if result["crashed"]:
             result["log_tail"] = (victim / "daemon.log").read_text(errors="replace")[-2000:]
     return {"case": name, **result}
-
-
-CASES = (
-    "baseline",
-    "junk_frames",
-    "bad_signature_flood",
-    "garbage_gossip_flood",
-    "stalled_streams_200",
-    "identities_100",
-)
-
-
-def plot(results: list[dict[str, Any]], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    names = [r["case"] for r in results]
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.5))
-    ax1.bar(names, [r["cpu_pct"] for r in results], color="tab:red")
-    ax1.set_ylabel("victim CPU, % of one core")
-    ax1.set_title("victim CPU during the window")
-    ax2.bar(names, [r["ack_ms_p99"] for r in results], color="tab:blue")
-    ax2.set_ylabel("publish acknowledge p99, ms")
-    ax2.set_title("operator publish latency on the victim")
-    for ax in (ax1, ax2):
-        ax.tick_params(axis="x", rotation=30)
-        for label in ax.get_xticklabels():
-            label.set_horizontalalignment("right")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="5 s windows instead of 15 s")
     parser.add_argument("--seconds", type=float, default=None)
+    parser.add_argument("--runs", type=int, default=3, help="runs of every case (interleaved)")
     parser.add_argument("--cases", nargs="+", default=list(CASES), choices=CASES)
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
     seconds = args.seconds or (5.0 if args.quick else 15.0)
     out = args.out or Path(f"bench/results/faults{'_quick' if args.quick else ''}.json")
-    root = Path(tempfile.mkdtemp(prefix="byteswarm-faults-"))
+    root = Path(tempfile.mkdtemp(prefix="bsw-faults-"))
     results = []
-    for name in args.cases:
-        print(f"{name}: {seconds:g} s window", file=sys.stderr)
-        results.append(run_case(name, seconds, root))
-        print(json.dumps(results[-1]), file=sys.stderr)
+    for run in range(args.runs):
+        for name in args.cases:
+            print(f"run {run}: {name}: {seconds:g} s window", file=sys.stderr)
+            result = {"run": run, **run_case(name, seconds, root / f"{name}-{run}")}
+            results.append(result)
+            print(json.dumps(result), file=sys.stderr)
+    summary = summarise(results)
     report = {
         "bench": "faults",
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
@@ -430,25 +317,33 @@ def main() -> None:
             "machine": platform.machine(),
             "cpu_count": os.cpu_count(),
             "python": platform.python_version(),
+            "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
         },
         "command": " ".join(["python -m bench.runtime.faults", *sys.argv[1:]]),
         "window_s": seconds,
+        "runs": args.runs,
         "publishes_per_window": PUBLISHES,
-        "seeds": "attacker keys are random (os.urandom); junk payload seeds 0..n by round",
-        "notes": (
-            "one victim + one honest daemon per case, fresh data dirs; CPU is the victim's"
-            " user+sys time over the window; penalised = victim's guard score below -100;"
-            " flooders reconnect under a new identity when dropped; the attackers run in the"
-            " bench process on the same 2 cores as the victim; the victim polls its control"
-            " table every 0.25 s, so ~250 ms is the publish-acknowledge floor; penalty times"
-            " are sampled from the status document the victim writes every 0.5 s"
+        "seeds": (
+            "runs are numbered 0..runs-1 ('run' in each result); attacker keys are random"
+            " (os.urandom); junk payload seeds 0..n by round"
         ),
+        "notes": (
+            "one victim + one honest daemon per case and run, fresh data dirs; CPU is the"
+            " victim's user+sys time over the window (and over its second half); penalised"
+            " = victim's guard score below -100; flooders reconnect under a new identity"
+            " when dropped; the attackers run in the bench process on the same 2 cores as"
+            " the victim; a publish ack is `send_control` end to end (open the store, queue"
+            " the row, poke the control socket, read the finished row); penalty times are"
+            " sampled from the status document the victim writes every 0.5 s"
+        ),
+        "summary": summary,
+        "table": table(summary),
         "cases": results,
     }
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n")
-    plot(results, out.with_suffix(".png"))
-    print(json.dumps(report, indent=2))
+    plot(results, summary, out.with_suffix(".png"))
+    print(report["table"])
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from typing import Any
 
 from node.cli.common import UserError, cli_config, no_node_error, node_pid
 from node.config.settings import STORE_FILE
+from node.runtime.control_socket import WakeClient
 from node.store.rows import (
     CONTROL_CANCELLED,
     CONTROL_DONE,
@@ -44,19 +45,26 @@ def send_control(
     if node_pid(config.data_dir) is None or not path.exists():
         raise no_node_error(config.data_dir)
     try:
-        with Store.open(path) as store:
-            row = _queue_and_wait(store, config.data_dir, command, args, timeout)
+        # Connected before the row exists, so the pass that finishes it is reported to us.
+        with Store.open(path) as store, WakeClient.connect(config.data_dir) as wake:
+            row = _queue_and_wait(store, wake, config.data_dir, command, args, timeout)
     except (StoreError, sqlite3.OperationalError) as exc:  # full disk, I/O error, locked
         raise UserError(f"{command}: {exc}") from None
     return _result(row)
 
 
 def _queue_and_wait(
-    store: Any, data_dir: Path, command: str, args: dict[str, Any], timeout: float
+    store: Any,
+    wake: WakeClient,
+    data_dir: Path,
+    command: str,
+    args: dict[str, Any],
+    timeout: float,
 ) -> ControlRow:
     control_id = store.enqueue_control(command, args, ttl_ms=int(timeout * 1000))
+    wake.poke()
     try:
-        row = _wait(store, control_id, data_dir, timeout)
+        row = _wait(store, wake, control_id, data_dir, timeout)
     except KeyboardInterrupt:
         _give_up(store, control_id)
         raise UserError(f"interrupted; {command} was cancelled and will not run") from None
@@ -74,8 +82,11 @@ def _queue_and_wait(
     return row
 
 
-def _wait(store: Any, control_id: int, data_dir: Path, timeout: float) -> ControlRow | None:
-    """The finished row, or None at the deadline."""
+def _wait(
+    store: Any, wake: WakeClient, control_id: int, data_dir: Path, timeout: float
+) -> ControlRow | None:
+    """The finished row, or None at the deadline. Looks at the row whenever the daemon
+    ends a pass over the table; without the control socket, every ``POLL_S``."""
     deadline = time.monotonic() + timeout
     next_check = time.monotonic() + LIVENESS_EVERY_S
     while time.monotonic() < deadline:
@@ -87,7 +98,11 @@ def _wait(store: Any, control_id: int, data_dir: Path, timeout: float) -> Contro
             if node_pid(data_dir) is None:
                 _give_up(store, control_id)
                 raise UserError(f"the node in {data_dir} stopped before it answered")
-        time.sleep(POLL_S)
+        remaining = min(deadline, next_check) - time.monotonic()
+        if wake.connected:
+            wake.wait(remaining)
+        else:
+            time.sleep(min(POLL_S, max(remaining, 0.0)))
     return None
 
 

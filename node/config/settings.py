@@ -177,6 +177,11 @@ class NodeConfig:
     """Gossip topics joined at start (services add their own)."""
     status_interval: float = 1.0
     """Seconds between status snapshots written to the store."""
+    control_poll_interval: float = 0.25
+    """Seconds between two looks at the control table when no caller wakes the daemon
+    through the data dir's control socket (``node/runtime/control_socket.py``): a command queued by
+    a caller that cannot reach the socket (a data-dir path too long for a socket address,
+    a filesystem without sockets) waits up to this long."""
     reconnect_max_backoff: float = 30.0
     """Longest wait between two dials of a lost bootstrap peer."""
     gossip: GossipConfig = field(default_factory=GossipConfig)

@@ -39,7 +39,7 @@ from node.net.identity import Identity
 from node.net.peer_guard import GuardLimits, PeerGuard, connection_caps
 from node.net.pubsub_guard import SupervisedPubsub
 from node.net.ratelimit import TokenBuckets
-from node.net.rpc import RequestError, RequestHandler, Requests
+from node.net.rpc import ProtocolRefused, RequestError, RequestHandler, Requests
 
 SYNC_PROTOCOL = "/byteswarm/sync/2.0.0"
 """2.0.0: responses are PackedSyncResponse (1.0.0 sent SyncResponse); a 1.0.0 node fails to
@@ -50,6 +50,10 @@ SyncServer = Callable[[wire.SyncRequest, str], Awaitable[wire.SyncResponse]]
 
 class P2PError(RuntimeError):
     """A network operation failed (bad address, dial error, protocol violation)."""
+
+
+class ProtocolUnsupported(P2PError):
+    """The peer does not speak the protocol asked for (it is not a byteswarm node)."""
 
 
 def parse_multiaddr(text: str) -> multiaddr.Multiaddr:
@@ -273,6 +277,8 @@ class P2PNode:
         """Send one request to ``peer_id`` and return its (size-checked) response bytes."""
         try:
             return await self.requests.request(peer_id, protocol, data, max_response_bytes)
+        except ProtocolRefused as exc:
+            raise ProtocolUnsupported(str(exc)) from exc
         except RequestError as exc:
             raise P2PError(str(exc)) from exc
 

@@ -33,6 +33,7 @@ from typing import Any
 import trio
 from libp2p.custom_types import TProtocol
 from libp2p.peer.id import ID
+from libp2p.protocol_muxer.exceptions import MultiselectClientError, ProtocolNotSupportedError
 
 from node import wire
 from node.net.framing import FrameError, read_exactly, read_frame, write_frame
@@ -56,6 +57,11 @@ class RequestError(RuntimeError):
 
 class ChannelLost(RequestError):
     """The channel's stream broke (closed, reset, a dropped connection), not a slow peer."""
+
+
+class ProtocolRefused(RequestError):
+    """The peer does not speak the protocol: multistream-select answered "na" (a libp2p
+    host that is not a byteswarm node, or one too old for this protocol)."""
 
 
 @dataclass(frozen=True)
@@ -231,7 +237,10 @@ class Requests:
         except wire.WireError:
             raise
         except Exception as exc:
-            raise RequestError(f"{protocol} request to {peer_id} failed: {exc!r}") from exc
+            failed = f"{protocol} request to {peer_id} failed: {exc!r}"
+            if _not_supported(exc):
+                raise ProtocolRefused(failed) from exc
+            raise RequestError(failed) from exc
 
     # -- answering over channels ---------------------------------------------------------
 
@@ -304,6 +313,19 @@ def _cause(exc: BaseException) -> str:
     if isinstance(exc, FrameError | trio.TooSlowError):
         return "request_error"
     return "our_error"
+
+
+def _not_supported(exc: BaseException | None) -> bool:
+    """Whether a failed ``new_stream`` was the peer refusing every protocol offered.
+    py-libp2p 0.8 raises a plain MultiselectClientError for that, told apart from a
+    negotiation timeout or a broken stream only by its message."""
+    while exc is not None:
+        if isinstance(exc, ProtocolNotSupportedError):
+            return True
+        if isinstance(exc, MultiselectClientError):
+            return str(exc).startswith("protocols not supported")
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _refused(reason: str) -> tuple[int, bytes]:

@@ -12,4 +12,6 @@ services together, and what services may ask of it.
   retention sweeper, publish mark.
 - ``lock.py``          — the data-dir lock: one daemon per data directory.
 - ``listen_check.py``  — a taken listen port is an error before the host starts.
+- ``control_socket.py`` — the control socket's contract and the caller's side (stdlib only).
+- ``control_wake.py``  — the daemon's side: wake the control loop when a row is queued.
 """

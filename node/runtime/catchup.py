@@ -29,7 +29,7 @@ import trio
 
 from node import wire
 from node.config.settings import NodeConfig
-from node.net.host import P2PError, P2PNode
+from node.net.host import P2PError, P2PNode, ProtocolUnsupported
 from node.runtime.pull_schedule import PullSchedule
 from node.store.database import Store
 
@@ -38,6 +38,8 @@ HEADS_PROTOCOL = "/byteswarm/sync-heads/1.0.0"
 SAMPLE_PROTOCOL = "/byteswarm/sample/1.0.0"
 SYNC_SCAN_ROWS = 8192
 """Rows a sync answer may read past (most of them held by the asker) before it replies."""
+HELD_RANGES_TTL = 1.0
+"""Seconds one read of a topic's held ranges serves every pull (see ``_held_ranges``)."""
 T = TypeVar("T")
 
 
@@ -63,7 +65,9 @@ class Catchup:
 
     def __init__(self, daemon: CatchupHost) -> None:
         self.daemon = daemon
-        self._cursors: dict[tuple[str, str], int] = {}
+        self._cursors: dict[tuple[str, str], int] | None = None
+        """Every (peer, topic) cursor, read from the store once, then kept here."""
+        self._held: dict[str, tuple[float, list[wire.HeldRange]]] = {}
         self.schedule = PullSchedule(daemon.config.sync)
         self.service_pulled: set[str] = set()
         """Topics a service pulls on its own schedule for now: the loop still pulls them
@@ -144,11 +148,26 @@ class Catchup:
     # -- pulling ---------------------------------------------------------------------
 
     async def _cursor(self, peer: str, topic: str) -> int:
-        cursor = self._cursors.get((peer, topic))
-        if cursor is None:  # read once; afterwards the cache is the truth
-            cursor = await self.daemon.db(self.daemon.store.get_cursor, peer, topic)
-            self._cursors[(peer, topic)] = cursor
-        return cursor
+        # Read all at once: a burst of new peers must not queue one store call per peer
+        # and topic ahead of an operator's commands in the single store thread.
+        if self._cursors is None:
+            loaded = await self.daemon.db(self.daemon.store.all_cursors)
+            if self._cursors is None:  # another visit may have loaded (and moved) them
+                self._cursors = loaded
+        return self._cursors.get((peer, topic), 0)
+
+    async def _held_ranges(self, topic: str) -> list[wire.HeldRange]:
+        """What we hold of ``topic``, shared by the pulls of one second: a stale answer
+        only makes a peer send records we already have (dropped as replays)."""
+        now = trio.current_time()
+        cached = self._held.get(topic)
+        if cached is None or now - cached[0] >= HELD_RANGES_TTL:
+            rows = await self.daemon.db(
+                self.daemon.store.held_ranges, topic, wire.MAX_SYNC_HELD_RANGES
+            )
+            held = [wire.HeldRange(wire.WIRE_VERSION, a, first, last) for a, first, last in rows]
+            cached = self._held[topic] = (now, held)
+        return cached[1]
 
     async def _ask(self, peer: str, exchange: Callable[[], Awaitable[T]]) -> T:
         """One request to ``peer`` under the per-request deadline, counted for the peer."""
@@ -181,12 +200,7 @@ class Catchup:
         more = True
         while more:
             cursor = await self._cursor(peer, topic)
-            held = [
-                wire.HeldRange(wire.WIRE_VERSION, author, first, last)
-                for author, first, last in await daemon.db(
-                    daemon.store.held_ranges, topic, wire.MAX_SYNC_HELD_RANGES
-                )
-            ]
+            held = await self._held_ranges(topic)
             request = wire.SyncRequest(wire.WIRE_VERSION, topic, cursor, 256, held)
             ask = functools.partial(daemon.p2p.sync_from, peer, request)
             response = await self._ask(peer, ask)
@@ -195,7 +209,8 @@ class Catchup:
                 raise self._bad_answer(peer, f"peer {peer} sent a non-advancing cursor")
             if response.next_cursor != cursor:
                 await daemon.db(daemon.store.set_cursor, peer, topic, response.next_cursor)
-            self._cursors[(peer, topic)] = response.next_cursor
+            if self._cursors is not None:
+                self._cursors[(peer, topic)] = response.next_cursor
             more = response.more
         return new
 
@@ -259,7 +274,7 @@ class Catchup:
             for topic in topics:
                 try:
                     new = await self.pull(peer, topic)
-                except PeerTimeout:
+                except (PeerTimeout, ProtocolUnsupported):
                     raise
                 except (P2PError, wire.WireError) as exc:
                     log.info("sync of %s from %s failed: %s", topic, peer, exc)
@@ -268,6 +283,9 @@ class Catchup:
                     log.info("caught up %d records of %s from %s", new, topic, peer)
         except PeerTimeout as exc:
             log.info("catch-up from %s stopped: %s", peer, exc)
+        except ProtocolUnsupported:  # not a byteswarm node: asked again only much later
+            self.schedule.refused(peer)
+            log.debug("catch-up: %s does not serve sync", peer)
         except Exception:  # a peer's answer must never end the loop (docs/architecture.md §8)
             self.schedule.failed(peer, timed_out=False)
             log.exception("catch-up from %s failed", peer)
@@ -283,11 +301,9 @@ class Catchup:
         async with trio.open_nursery() as visits:
             while True:
                 peers = set(daemon.p2p.connected_peers())
-                for peer in sorted(peers - connected):
-                    await self._record_peer(peer, True)
-                for gone in sorted(connected - peers):
+                for gone in connected - peers:
                     schedule.disconnected(gone)
-                    await self._record_peer(gone, False)
+                await self._record_peers(sorted(peers - connected), sorted(connected - peers))
                 connected = peers
                 now = trio.current_time()
                 for peer in schedule.due(peers, now):
@@ -296,11 +312,11 @@ class Catchup:
                     visits.start_soon(self._visit, peer, schedule.start(peer))
                 await trio.sleep(0.25)
 
-    async def _record_peer(self, peer: str, up: bool) -> None:
-        daemon = self.daemon
-        await daemon.db(daemon.store.upsert_peer, peer, daemon.p2p.peer_addrs(peer), up, "connect")
-        what = f"connected to {peer}" if up else f"disconnected from {peer}"
-        await daemon.db(daemon.store.add_event, "peer", what)
+    async def _record_peers(self, up: list[str], gone: list[str]) -> None:
+        if up or gone:
+            addrs = self.daemon.p2p.peer_addrs
+            changes = [(p, addrs(p), True) for p in up] + [(p, addrs(p), False) for p in gone]
+            await self.daemon.db(self.daemon.store.record_peers, changes, "connect")
 
 
 def _timed_out(exc: BaseException | None) -> bool:

@@ -26,6 +26,7 @@ from node.net.identity import Identity, load_or_create_identity
 from node.net.rpc import RequestHandler
 from node.runtime.catchup import Catchup
 from node.runtime.context import Service
+from node.runtime.control_wake import ControlWake
 from node.runtime.store_guard import StoreGuard
 from node.store.database import RecordRow, StoreFullError
 from node.store.own import commit_own
@@ -62,6 +63,7 @@ class Daemon:
             serve_sync=self.catchup.serve_sync,
             log=logging.getLogger("byteswarm.p2p"),
         )
+        self.control_wake = ControlWake(config.data_dir, config.control_poll_interval)
         self._started = time.time()
         self._stored_counts: dict[str, int] = {}
 
@@ -137,6 +139,7 @@ class Daemon:
                 log.info("peer id %s listening on %s", self.peer_id, self.p2p.listen_addrs())
                 await self._write_status()
                 nursery.start_soon(self._status_loop)
+                await nursery.start(self.control_wake.serve)
                 nursery.start_soon(self._control_loop)
                 nursery.start_soon(self.guard.run, self)
                 self.catchup.register()
@@ -236,8 +239,11 @@ class Daemon:
                 except Exception as exc:
                     log.info("control %s failed: %s", row.command, exc)
                     await self.db(self.store.finish_control, row.id, False, {"error": str(exc)})
+            self.control_wake.passed()  # callers waiting on the socket look at their rows
             if not claimed:
-                await trio.sleep(0.25)  # every poll is a store round trip in the store thread
+                # A caller's poke through the control socket ends the wait at once; else
+                # poll (every poll is a store round trip in the store thread).
+                await self.control_wake.wait()
 
     async def handle_control(self, command: str, args: dict[str, Any]) -> dict[str, Any]:
         if command == Publish.command:
@@ -288,6 +294,7 @@ class Daemon:
             records=self._stored_counts,
             services=[s.name for s in self.services],
             catchup=self.catchup.status(),
+            control=self.control_wake.status(),
             # A device node must never have loaded these (docs/architecture.md §1); tests check it.
             heavy_modules=sorted(m for m in ("torch", "textual") if m in sys.modules),
         )

@@ -10,8 +10,9 @@ that accept requests and never answer cannot hold every slot. At most
 Each peer has two backoffs of its own. *Quiet*: the delay between checks doubles from
 ``sync.interval`` to ``sync.idle_max_interval`` while its checks find nothing, and any new
 record of a covered topic brings every peer's back (``saw_new``). *Failing*: a visit that
-timed out or met an error doubles that peer's delay up to ``sync.failure_max_interval``;
-only an answered visit resets it, and nothing another peer does touches it. Due peers are
+timed out or met an error doubles that peer's delay up to ``sync.failure_max_interval``
+(a peer that refuses the sync protocol goes there at once); only an answered visit resets
+it, and nothing another peer does touches it. Due peers are
 asked in this order: not failing before failing, then the one that answered most recently
 first, then peers never answered, in random order (a peer id is cheap to grind, so an
 order by id is an order an attacker picks).
@@ -144,6 +145,15 @@ class PullSchedule:
             state.timeouts += 1
         else:
             state.errors += 1
+        if state.visiting:
+            state.visit_failed = True
+
+    def refused(self, peer: str) -> None:
+        """``peer`` does not speak the sync protocol (a libp2p host, not a byteswarm
+        node): the visit fails and the next waits the longest failure backoff, so such a
+        peer costs one visit per connection, not one per doubling of its delay."""
+        state = self.peer(peer)
+        state.failing.delay = state.failing.cap
         if state.visiting:
             state.visit_failed = True
 

@@ -39,7 +39,13 @@ class GuardHost(Protocol):
 
 
 log = logging.getLogger("byteswarm.store")
-BEST_EFFORT = {"write_status": None, "add_event": None, "upsert_peer": None, "finish_control": None}
+BEST_EFFORT = {
+    "write_status": None,
+    "add_event": None,
+    "upsert_peer": None,
+    "record_peers": None,
+    "finish_control": None,
+}
 """Store calls that may fail while the disk is full without failing their caller (their
 result, when a write is lost, is the value given); ``claim_control`` yields no rows."""
 LOSS_CHECK_INTERVAL = 10.0

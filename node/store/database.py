@@ -232,6 +232,11 @@ class Store(OperatorTables, SyncQueries, LimitQueries):
         row = self._conn.execute(sql, (peer_id, topic)).fetchone()
         return int(row[0]) if row else 0
 
+    def all_cursors(self) -> dict[tuple[str, str], int]:
+        """Every stored cursor by (peer id, topic): catch-up reads them once."""
+        rows = self._conn.execute("SELECT peer_id, topic, cursor FROM sync_cursors")
+        return {(str(peer), str(topic)): int(cursor) for peer, topic, cursor in rows}
+
     def set_cursor(self, peer_id: str, topic: str, cursor: int) -> None:
         sql = (
             "INSERT INTO sync_cursors (peer_id, topic, cursor, updated_ms) VALUES (?, ?, ?, ?)"

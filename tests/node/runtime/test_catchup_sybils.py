@@ -19,6 +19,7 @@ from libp2p.security.noise.transport import Transport as NoiseTransport
 from libp2p.stream_muxer.yamux.yamux import PROTOCOL_ID as YAMUX_PROTOCOL_ID
 from libp2p.stream_muxer.yamux.yamux import Yamux
 
+from bench.runtime.attacker import Attacker
 from node import wire
 from node.config.settings import load_config
 from node.net.host import SYNC_PROTOCOL, parse_multiaddr
@@ -104,5 +105,32 @@ def test_silent_sybils_cannot_starve_catch_up_from_an_honest_peer(tmp_path: Path
                 assert penalties.get(honest.peer_id, 0) == 0
                 nursery.cancel_scope.cancel()
         return took
+
+    trio.run(main)
+
+
+def test_hosts_that_are_not_byteswarm_nodes_are_asked_once_per_connection(
+    tmp_path: Path,
+) -> None:
+    """Plain libp2p hosts refuse the sync protocol: one failed request each, then the
+    longest failure backoff (they cost the victim ~17 % of a core per 100 while catch-up
+    kept asking them at its doubling delays)."""
+    victim = Daemon(load_config(None, data_dir=str(tmp_path / "victim"), sync={"interval": 0.1}))
+
+    async def main() -> None:
+        async with trio.open_nursery() as nursery:
+            await nursery.start(victim.run)
+            addr = f"{victim.p2p.listen_addrs()[0]}/p2p/{victim.peer_id}"
+            async with AsyncExitStack() as stack:
+                hosts = [
+                    await stack.enter_async_context(Attacker().running(addr)) for _ in range(3)
+                ]
+                await trio.sleep(3.0)  # ~5 doublings of a 0.1 s delay
+                peers = victim.catchup.status()["peers"]
+                for host in hosts:
+                    state = peers[host.peer_id]
+                    assert state["errors"] == 1, state
+                    assert state["backoff_s"] == victim.config.sync.failure_max_interval
+            nursery.cancel_scope.cancel()
 
     trio.run(main)

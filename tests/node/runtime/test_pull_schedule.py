@@ -56,3 +56,16 @@ def test_stalled_visits_free_their_slots_up_to_a_cap_on_all_visits() -> None:
             started += 1
     assert started == 2 * MAX_VISITS_PER_SLOT == schedule.in_flight()
     assert not schedule.has_room(100.0)
+
+
+def test_a_peer_that_refuses_sync_waits_the_longest_failure_backoff_at_once() -> None:
+    schedule = PullSchedule(SyncConfig(interval=1.0, failure_max_interval=300.0))
+    schedule.start("not-a-node")
+    schedule.asking("not-a-node", 0.0)
+    schedule.failed("not-a-node", timed_out=False)
+    schedule.refused("not-a-node")
+    schedule.finish("not-a-node", 0.0, found=False)
+    assert schedule.due(["not-a-node"], 299.0) == []
+    assert schedule.due(["not-a-node"], 300.0) == ["not-a-node"]
+    schedule.disconnected("not-a-node")  # a new connection gets its visit at once
+    assert schedule.due(["not-a-node"], 1.0) == ["not-a-node"]

@@ -94,8 +94,12 @@ def test_a_full_store_keeps_the_daemon_up_and_writes_resume(tmp_path: Path) -> N
             status, result = await _control(path, "publish", {"text": "after"})
             assert status == "done", result
             assert result["seq"] == held
-            events = await daemon.db(daemon.store.recent_events, 50)
-            assert any("space returned" in e.message for e in events)
+            with trio.fail_after(10):  # the guard's loop writes its news on its next turn
+                while not any(
+                    "space returned" in e.message
+                    for e in await daemon.db(daemon.store.recent_events, 50)
+                ):
+                    await trio.sleep(0.1)
             nursery.cancel_scope.cancel()
 
     trio.run(main)
