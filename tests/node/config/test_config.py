@@ -121,3 +121,27 @@ def test_every_duration_must_be_positive(tmp_path: Path, key: str) -> None:
     text = f"[{table}]\n{name} = 0\n" if table else f"{name} = 0\n"
     with pytest.raises(ConfigError, match=re.escape(key) + ": must be positive"):
         load_config(write(tmp_path, text))
+
+
+def test_the_command_reference_names_every_config_key() -> None:
+    """docs/commands.md lists every key a config file may hold (a new key must be named)."""
+    import dataclasses
+    from pathlib import Path
+
+    from node.config.settings import NodeConfig
+
+    text = (Path(__file__).parents[3] / "docs" / "commands.md").read_text()
+    missing = []
+    for field in dataclasses.fields(NodeConfig):
+        factory = field.default_factory
+        if factory is not dataclasses.MISSING and dataclasses.is_dataclass(factory):
+            if f"`[{field.name}]`" not in text:
+                missing.append(f"[{field.name}]")
+            missing += [
+                f"{field.name}.{f.name}"
+                for f in dataclasses.fields(factory)
+                if f"`{f.name}`" not in text
+            ]
+        elif f"`{field.name}`" not in text:
+            missing.append(field.name)
+    assert not missing, f"docs/commands.md does not name: {missing}"
