@@ -109,10 +109,16 @@ class DeviceAdapt:
     note: str = "starting"
     budget: AdaptBudget = field(default_factory=AdaptBudget)
     _adapter: Any = None
-    _clouds_cursor: int = 0
+    _clouds: dict[str, None] = field(default_factory=dict)
+    """Authors of ``adapt/clouds`` records, the one that announced itself last at the end."""
 
     async def run(self, node: NodeContext) -> None:
-        self._clouds_cursor = 0
+        self._clouds = {}
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(self._follow_clouds, node)
+            await self._batches(node)
+
+    async def _batches(self, node: NodeContext) -> None:
         frames: Iterator[Any] | None = None
         while True:
             await node.report("adapt", self.status())
@@ -149,13 +155,18 @@ class DeviceAdapt:
         self.note = "running"
         return True
 
+    async def _follow_clouds(self, node: NodeContext) -> None:
+        """Note each cloud announcement as it is committed (by gossip or sync)."""
+        async for batch in node.tail(wire.CLOUDS_TOPIC, every=self.config.batch_interval):
+            for row in batch:
+                author = wire.peer_id_str(wire.decode_record(row.blob).author)
+                self._clouds.pop(author, None)
+                self._clouds[author] = None
+
     async def _latest_cloud(self, node: NodeContext) -> str:
-        rows, self._clouds_cursor, _ = await node.db(
-            node.store.records_since, wire.CLOUDS_TOPIC, 0, 1024, 1 << 20
-        )
+        """The connected cloud that announced itself last, or "" when none is connected."""
         connected = set(node.connected_peers())
-        authors = [wire.peer_id_str(wire.decode_record(r.blob).author) for r in rows]
-        return next((a for a in reversed(authors) if a in connected), "")
+        return next((a for a in reversed(self._clouds) if a in connected), "")
 
     async def _model(self, node: NodeContext) -> bytes:
         """The device model: from the data dir, else fetched once from the paired cloud."""

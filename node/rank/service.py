@@ -35,6 +35,10 @@ BOOTSTRAP_ROWS = 1024
 """Rows a new node asks one peer for (half a ``byteswarm_v2`` half-life; ~120 kB)."""
 
 
+REFRESH_EVERY = 2.0
+"""Seconds within which the index notices clicks another process (the CLI) wrote."""
+
+
 class RankService:
     """The daemon slot for G-Rank."""
 
@@ -68,11 +72,13 @@ class RankService:
         return max(self.pull_interval, node.config.sync.idle_max_interval)
 
     async def _refresher(self, node: NodeContext) -> None:
-        # Searches refresh on demand; this only keeps the index warm (the CLI may write
-        # items and clicks straight into the store), so it need not run often.
-        while True:
-            await trio.sleep(2.0)
-            assert self._tail is not None
+        # Searches and clicks refresh on demand; this only keeps the index warm: clicks that
+        # gossip, sync or a sample commit wake it at once, the CLI's offline clicks (another
+        # process) within REFRESH_EVERY. The tail only wakes it: ``refresh`` reads from the
+        # index's own cursor, which a search may have moved or a rebuild reset.
+        assert self._tail is not None
+        clicks = node.tail(wire.CLICKS_TOPIC, after=self._tail.click_cursor, every=REFRESH_EVERY)
+        async for _ in clicks:
             await node.db(self._tail.refresh, node.store)
 
     async def _bootstrap(self, node: NodeContext) -> None:

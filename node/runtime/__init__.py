@@ -5,6 +5,8 @@ services together, and what services may ask of it.
   its node (the daemon implements it; tests pass a fake).
 - ``daemon.py``        — ``Daemon``: one trio nursery; the store thread, ingest, publishing,
   the control loop, status snapshots, supervised services.
+- ``tail.py``          — ``tail(topic)``: a topic's newly committed records, woken by the
+  daemon's commits and by ``PRAGMA data_version`` (writes of another process).
 - ``catchup.py``       — sync pulls, heads checks that back off while peers are quiet, samples.
 - ``pull_schedule.py`` — whom catch-up visits next, how many at once, per-peer failures.
 - ``backoff.py``       — a delay that doubles while nothing happens, reset when something does.

@@ -9,14 +9,14 @@ sockets (``tests/node/rank/test_rank_unit.py``). See docs/architecture.md §4.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractContextManager
 from typing import Any, Protocol, TypeVar
 
 from node import wire
 from node.config.settings import NodeConfig
 from node.net.rpc import RequestHandler
-from node.store.database import Store
+from node.store.database import Store, StoredRecord
 
 T = TypeVar("T")
 
@@ -67,6 +67,17 @@ class NodeContext(Protocol):
 
     def sign(self, topic: str, seq: int, body: bytes) -> wire.SignedRecord:
         """A record signed as this node, now, neither stored nor sent."""
+        ...
+
+    def tail(
+        self, topic: str, after: int = 0, *, every: float = 1.0
+    ) -> AsyncIterator[list[StoredRecord]]:
+        """Batches of ``topic``'s records committed after store cursor ``after`` (cursor
+        order, never empty), for as long as the caller iterates. A batch comes as soon as
+        this node commits records of the topic (gossip, sync, samples, its own publishes);
+        records another process writes into the store (the CLI) are noticed within
+        ``every`` seconds (``PRAGMA data_version``). Resume elsewhere with the last
+        record's ``cursor``."""
         ...
 
     # -- peers ----------------------------------------------------------------------------

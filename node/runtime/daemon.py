@@ -14,7 +14,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import Any, TypeVar, cast
 
 import trio
@@ -28,7 +28,8 @@ from node.runtime.catchup import Catchup
 from node.runtime.context import Service
 from node.runtime.control_wake import ControlWake
 from node.runtime.store_guard import StoreGuard
-from node.store.database import RecordRow, StoreFullError
+from node.runtime.tail import Commits, follow
+from node.store.database import RecordRow, StoredRecord, StoreFullError
 from node.store.own import commit_own
 from node.wire import NOTES_TOPIC
 from node.wire.control import Connect, Publish, decode_command
@@ -66,6 +67,8 @@ class Daemon:
         self.control_wake = ControlWake(config.data_dir, config.control_poll_interval)
         self._started = time.time()
         self._stored_counts: dict[str, int] = {}
+        self.commits = Commits()
+        """Wakes the tails of a topic when ingest or a publish commits records of it."""
 
     @property
     def peer_id(self) -> str:
@@ -83,6 +86,11 @@ class Daemon:
 
     def sign(self, topic: str, seq: int, body: bytes) -> wire.SignedRecord:
         return wire.sign_record(self.identity.seed, topic, seq, int(time.time() * 1000), body)
+
+    def tail(
+        self, topic: str, after: int = 0, *, every: float = 1.0
+    ) -> AsyncIterator[list[StoredRecord]]:
+        return follow(self.db, self.store, self.commits, topic, after, every)
 
     def connected_peers(self) -> list[str]:
         return self.p2p.connected_peers()
@@ -193,7 +201,9 @@ class Daemon:
         if not rows:
             return 0
         kept, fresh = await self.db(self.guard.insert_relayed, self.store, rows, source)
-        for topic in {row.topic for row, new in zip(kept, fresh, strict=True) if new}:
+        moved = {row.topic for row, new in zip(kept, fresh, strict=True) if new}
+        self.commits.committed(moved)
+        for topic in moved:
             self.catchup.saw_new(topic)
         return sum(fresh)
 
@@ -220,6 +230,7 @@ class Daemon:
         floor = self.guard.before_publish(topic)  # full, or a lost store: refused
         seed, author = self.identity.seed, self.identity.public_key
         record = await self.db(commit_own, self.store, seed, author, topic, body, seq, floor)
+        self.commits.committed([topic])
         await self.guard.published(topic, record.seq)
         if gossip:
             self.p2p.publish(record)

@@ -11,14 +11,15 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any, TypeVar
 
 from node import wire
 from node.config.settings import NodeConfig
 from node.net.identity import Identity
 from node.net.rpc import RequestHandler
-from node.store.database import RecordRow, Store
+from node.runtime.tail import Commits, follow
+from node.store.database import RecordRow, Store, StoredRecord
 
 T = TypeVar("T")
 
@@ -40,6 +41,7 @@ class FakeNode:
         self.events: list[tuple[str, str]] = []
         self.reports: dict[str, dict[str, Any]] = {}
         self.pulled_itself: set[str] = set()
+        self.commits = Commits()
         self.answers: list[list[wire.SignedRecord] | BaseException] = []
         """What the next pulls and samples answer with: records to store, or an error."""
 
@@ -70,6 +72,15 @@ class FakeNode:
 
     def sign(self, topic: str, seq: int, body: bytes) -> wire.SignedRecord:
         return wire.sign_record(self.identity.seed, topic, seq, int(time.time() * 1000), body)
+
+    def tail(
+        self, topic: str, after: int = 0, *, every: float = 1.0
+    ) -> AsyncIterator[list[StoredRecord]]:
+        return follow(self.db, self.store, self.commits, topic, after, every)
+
+    async def deliver(self, records: list[wire.SignedRecord], source: str = "peer") -> int:
+        """Records arriving as gossip would: stored, and the topics' tails woken."""
+        return sum(self._keep(records, source))
 
     def connected_peers(self) -> list[str]:
         return list(self.peers)
@@ -114,4 +125,6 @@ class FakeNode:
 
     def _keep(self, records: list[wire.SignedRecord], source: str) -> list[bool]:
         rows = [RecordRow(r.topic, r.author, r.seq, r.ts_ms, wire.encode(r)) for r in records]
-        return self.store.insert_records(rows, source)
+        fresh = self.store.insert_records(rows, source)
+        self.commits.committed(row.topic for row, new in zip(rows, fresh, strict=True) if new)
+        return fresh

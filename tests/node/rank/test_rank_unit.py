@@ -18,8 +18,8 @@ from node import wire
 from node.config.settings import load_config
 from node.net.identity import Identity
 from node.rank.records import RankError, import_items
-from node.rank.service import BOOTSTRAP_ROWS, RankService
-from node.store.database import Store
+from node.rank.service import BOOTSTRAP_ROWS, REFRESH_EVERY, RankService
+from node.store.database import RecordRow, Store
 from tests.node.fake_node import FakeNode
 
 ITEMS = [
@@ -124,3 +124,38 @@ def test_commands_before_the_service_runs_and_other_services_commands(tmp_path: 
         assert await service.on_control("train_start", {}) is None
 
     trio.run(main)
+
+
+def test_clicks_committed_by_ingest_reach_the_index_without_a_search(tmp_path: Path) -> None:
+    """The refresher follows ``tail``: a commit wakes it at once, no clock has to move."""
+
+    async def test(service: RankService, node: FakeNode) -> None:
+        index = service._tail
+        assert index is not None and index.click_cursor == 0
+        await node.deliver(clicks_by_someone_else(3))
+        await trio.testing.wait_all_tasks_blocked()
+        assert index.click_cursor > 0 and index.rate.seen == 3
+
+    run_service(tmp_path, [], test)
+
+
+def test_clicks_another_process_writes_reach_the_index_within_refresh_every(
+    tmp_path: Path,
+) -> None:
+    """The CLI's offline clicks wake no commit signal: ``PRAGMA data_version`` finds them."""
+    records = clicks_by_someone_else(2)
+    rows = [RecordRow(r.topic, r.author, r.seq, r.ts_ms, wire.encode(r)) for r in records]
+
+    async def test(service: RankService, node: FakeNode) -> None:
+        index = service._tail
+        assert index is not None
+        with Store.open(tmp_path / "node.db") as cli:
+            cli.insert_records(rows, "cli")
+        jump(REFRESH_EVERY * 0.9)
+        await trio.testing.wait_all_tasks_blocked()
+        assert index.click_cursor == 0  # not yet: the fallback looks every REFRESH_EVERY
+        jump(REFRESH_EVERY * 0.2)
+        await trio.testing.wait_all_tasks_blocked()
+        assert index.click_cursor > 0 and index.rate.seen == 2
+
+    run_service(tmp_path, [], test)

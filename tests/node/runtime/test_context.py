@@ -21,7 +21,7 @@ def test_the_protocol_is_what_the_docs_list() -> None:
         [
             "author", "config", "connected_peers", "db", "emit", "handle", "join_topic", "log",
             "peer_id", "publish_local", "pull", "pulling_itself", "report", "request", "sample",
-            "sign", "store",
+            "sign", "store", "tail",
         ]
     ) == MEMBERS  # fmt: skip
 
