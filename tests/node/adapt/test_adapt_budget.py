@@ -47,7 +47,7 @@ def test_control_rows_start_replace_and_stop_the_budget() -> None:
     assert describe(stopped) == "adaptation idle: stopped by the operator"
     with pytest.raises(ValueError, match="--samples"):
         budget.on_control(AdaptStart.command, {"samples": 0})
-    with pytest.raises(ValueError, match="--minutes"):
+    with pytest.raises(ValueError, match="minutes"):
         budget.on_control(AdaptStart.command, {"minutes": float("nan")})
 
 
