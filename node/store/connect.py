@@ -6,9 +6,11 @@ and ``check_same_thread=False`` because the daemon hands the store to one worker
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import urllib.parse
+from collections.abc import Iterator
 from pathlib import Path
 
 from node.store.rows import StoreError
@@ -31,13 +33,22 @@ def connect_writable(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(
         path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
     )
-    try:
+    with closed_on_failure(conn, path):
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}")
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if mode != "wal":
             raise StoreError(f"store {path} cannot use WAL (journal_mode is {mode})")
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+@contextlib.contextmanager
+def closed_on_failure(conn: sqlite3.Connection, path: Path) -> Iterator[None]:
+    """Close ``conn`` if the block fails; a SQLite error becomes a one-line StoreError
+    naming ``path`` (locked, full or I/O as it is; anything else as a damaged file)."""
+    try:
+        yield
     except sqlite3.DatabaseError as exc:
         conn.close()
         if isinstance(exc, sqlite3.OperationalError):  # locked, full, I/O: not damage
@@ -46,7 +57,6 @@ def connect_writable(path: Path) -> sqlite3.Connection:
     except BaseException:
         conn.close()
         raise
-    return conn
 
 
 def damaged(path: Path, problem: object) -> StoreError:

@@ -18,7 +18,7 @@ from types import TracebackType
 
 from sqlite_utils import Database
 
-from node.store.connect import connect_readonly, connect_writable, damaged
+from node.store.connect import closed_on_failure, connect_readonly, connect_writable
 from node.store.limits import LimitQueries
 from node.store.migrations import check_version, latest_version, migrate, schema_version
 from node.store.operator import OperatorTables
@@ -69,29 +69,21 @@ class Store(OperatorTables, SyncQueries, LimitQueries):
         """Open (writable: create and migrate) the store at ``path``."""
         path = Path(path)
         conn = connect_readonly(path) if readonly else connect_writable(path)
-        try:
+        with closed_on_failure(conn, path):  # a damaged file fails its first read
             db = Database(conn, recursive_triggers=False, execute_plugins=False)
-            if readonly:
-                version, latest = schema_version(db), latest_version()
-                check_version(version, latest)
-                if version < latest:
-                    raise StoreError(
-                        f"schema version {version} is older than {latest};"
-                        " start the node once to migrate it"
-                    )
-            else:
-                migrate(db)
-        except StoreError as exc:
-            conn.close()
-            raise StoreError(f"store {path}: {exc}") from exc
-        except sqlite3.DatabaseError as exc:  # a damaged file fails its first read
-            conn.close()
-            if isinstance(exc, sqlite3.OperationalError):  # locked, full, I/O: not damage
-                raise StoreError(f"cannot open store {path}: {exc}") from exc
-            raise damaged(path, exc) from exc
-        except BaseException:
-            conn.close()
-            raise
+            try:
+                if readonly:
+                    version, latest = schema_version(db), latest_version()
+                    check_version(version, latest)
+                    if version < latest:
+                        raise StoreError(
+                            f"schema version {version} is older than {latest};"
+                            " start the node once to migrate it"
+                        )
+                else:
+                    migrate(db)
+            except StoreError as exc:
+                raise StoreError(f"store {path}: {exc}") from exc
         return cls(db, path, readonly=readonly, max_events=max_events, clock=clock)
 
     @property
