@@ -18,7 +18,7 @@ from types import TracebackType
 
 from sqlite_utils import Database
 
-from node.store.connect import closed_on_failure, connect_readonly, connect_writable
+from node.store.connect import closed_on_failure, connect_readonly, connect_writable, damaged
 from node.store.limits import LimitQueries
 from node.store.migrations import check_version, latest_version, migrate, schema_version
 from node.store.operator import OperatorTables
