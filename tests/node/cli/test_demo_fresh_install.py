@@ -17,7 +17,7 @@ import pytest
 
 from tests.node.cli.demo_checks import check_quick_report, run_quick_demo
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 @pytest.mark.integration
