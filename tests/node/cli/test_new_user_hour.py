@@ -52,8 +52,9 @@ HOURS = [
         marks=pytest.mark.slow,
     ),
 ]
-AT_ONCE_S = 5.0
-"""A command with no daemon to answer it must fail within this (it used to wait 10-120 s)."""
+AT_ONCE_S = 9.0
+"""A command with no daemon to answer it must fail within this: it used to wait 10-120 s
+(the control timeout), and starting the CLI alone took up to 5.6 s in CI at a load of 8."""
 
 
 def byteswarm(*args: str | Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
