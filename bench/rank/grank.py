@@ -33,7 +33,7 @@ from dataclasses import replace
 from typing import Any
 
 from bench.rank.latency import measure_latency
-from bench.rank.report import format_table, summarise, write_plot
+from bench.rank.report import format_paired_markdown, format_table, summarise, write_plot
 from bench.rank.sim import Scenario, Simulation
 from models.rank.config import (
     BM25_ONLY,
@@ -259,6 +259,7 @@ def merge(paths: list[str], output: str, plot: str | None, notes: list[str] | No
     if plot:
         write_plot(merged["summary"], plot)
     print(format_table(merged["summary"]))
+    print(format_paired_markdown(merged["summary"]))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -352,6 +353,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.plot:
         write_plot(summarise(runs), args.plot)
     print(format_table(summarise(runs)))
+    print(format_paired_markdown(summarise(runs)))
     print(json.dumps(header.get("latency", {}), indent=1))
     print(f"wall {time.time() - started:.1f} s; results in {args.json}")
 

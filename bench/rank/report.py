@@ -225,3 +225,30 @@ def format_table(summary: dict[str, Any]) -> str:
                 cells.append(f"ndcg-{PAIRED_BASELINE}={stat['mean']:+.3f}±{stat['std']:.3f}")
             lines.append(" ".join(cells))
     return "\n".join(lines)
+
+
+def format_paired_markdown(summary: dict[str, Any]) -> str:
+    """A markdown table: served nDCG@10 per scenario (columns) and method (rows), mean ± std
+    over seeds, and the paired difference against ``PAIRED_BASELINE`` below each."""
+    final, pairs = summary["final"], summary.get("paired", {})
+    scenarios = list(final)
+    methods = sorted({m for entries in final.values() for m in entries})
+    lines = [
+        "| method | " + " | ".join(scenarios) + " |",
+        "|---" * (len(scenarios) + 1) + "|",
+    ]
+    for method in methods:
+        cells = []
+        for scenario in scenarios:
+            last = final[scenario].get(method)
+            if last is None:
+                cells.append("-")
+                continue
+            cell = f"{last['ndcg']['mean']:.3f} ± {last['ndcg']['std']:.3f}"
+            diff = pairs.get(scenario, {}).get(method)
+            if diff:
+                stat = diff[f"ndcg_minus_{PAIRED_BASELINE}"]
+                cell += f" ({stat['mean']:+.3f} ± {stat['std']:.3f})"
+            cells.append(cell)
+        lines.append(f"| {method} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-
 import pytest
 
 from models.rank.config import BYTESWARM, BYTESWARM_V2, GLOBAL_COUNTS
@@ -55,7 +54,10 @@ def test_a_swap_that_would_undo_the_one_before_is_skipped() -> None:
 def test_two_swaps_never_give_back_the_served_page(scope: str) -> None:
     many = [Item(f"x{n}", "jazz", "ann", ("blue",)) for n in range(6)]
     config = dataclasses.replace(
-        GLOBAL_COUNTS, explore_p=1.0, explore_swaps=2, explore_scope=scope  # type: ignore[arg-type]
+        GLOBAL_COUNTS,
+        explore_p=1.0,
+        explore_swaps=2,
+        explore_scope=scope,  # type: ignore[arg-type]
     )
     index = RankIndex("me", config, many)
     for k in (2, 3):
