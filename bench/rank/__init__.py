@@ -11,6 +11,8 @@ Commands (``python -m bench.rank.<name>``):
 - ``serve.py`` — ``byteswarm search`` on a real SQLite store (``results/grank_serve.json``).
 - ``tune.py`` — one knob of the default preset swept on tuning seeds
   (``results/grank_tune_*.json``).
+- ``world_ablation.py`` — the second world's differences from ours switched off one at a
+  time (``results/grank_second_world_ablation.json``).
 
 Pieces:
 

@@ -59,7 +59,7 @@ def second_world(
     zipf_s: float = 1.1,
     known_fraction: float = 0.7,
     initial_clicks: int = 3,
-    mean_gap_s: float = 3.0,
+    mean_gap_s: float | None = 3.0,
 ) -> World:
     """A seeded second world; ``queries`` is ``uniform`` or ``zipf`` (popularity ~ 1/r^s)."""
     # its own seed space: the same seed never draws the same numbers as world.py's worlds

@@ -42,6 +42,9 @@ class Scenario:
     world: str = "paper"
     """paper | realistic | scale (realistic with 5,000 items) | second_uniform | second_zipf
     (``second_world.py``, uniform or Zipf queries)."""
+    world_options: tuple[tuple[str, float | None], ...] = ()
+    """Keyword arguments for ``second_world`` (e.g. ``(("known_fraction", 1.0),)``), to
+    take the second world's differences from ours apart one at a time."""
     clicks: str = "paper"
     """paper | position | navigational | informational (``world.py``) | pbm1 | dbn1
     (``one_click.py``)."""
@@ -67,7 +70,8 @@ def make_world(scenario: Scenario, seed: int) -> World:
     if scenario.world == "paper":
         return paper_world(seed)
     if scenario.world.startswith("second_"):
-        return second_world(seed, queries=scenario.world.removeprefix("second_"))
+        options = dict(scenario.world_options)
+        return second_world(seed, queries=scenario.world.removeprefix("second_"), **options)  # type: ignore[arg-type]
     if scenario.world == "scale":
         return realistic_world(seed, n_items=5_000, n_tags=200)
     return realistic_world(seed)
@@ -141,7 +145,9 @@ class Simulation:
         self.pages: list[int] = []
         self.rank_seconds: list[float] = []
         self.shown_ndcg: list[float] = []
-        """nDCG@10 of each page users saw (exploration included): what exploring costs them."""
+        """nDCG@10 of each page users saw (exploration included): what exploring costs them.
+        Against the world's grades, so with partial catalogues compare it with the served
+        ``ndcg_catalogue``, not ``ndcg``."""
         if self.world.initial_clicks:
             self._initial_clicks(rng_initial)
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -135,3 +137,12 @@ def test_a_partial_catalogue_is_measured_against_what_the_peer_knows() -> None:
     node = sim.eval_nodes[0]
     restricted = sim.evaluator.grades_for(node)
     assert all(set(g) <= (node.catalogue_ids or set()) for g in restricted.values())
+
+
+def test_world_options_switch_the_differences_off_one_at_a_time() -> None:
+    options = (("known_fraction", 1.0), ("initial_clicks", 0), ("mean_gap_s", None))
+    scenario = replace(_small(), world_options=options)
+    sim = Simulation(scenario, PAPER_F0, seed=0)
+    assert sim.clock is None and not any(node.log for node in sim.nodes)
+    assert all(node.catalogue_ids is None for node in sim.nodes)
+    assert sim.world.items == second_world(0).items  # the same catalogue and grades
