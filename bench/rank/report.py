@@ -159,9 +159,11 @@ def write_plot(summary: dict[str, Any], path: str) -> None:
             ("paper", "byteswarm"),
             ("paper", "grank_paper_f0"),
         )
-        if method in curves.get(scenario, {})
+        if "response_bytes" in curves.get(scenario, {}).get(method, {})
     ]
-    if found:
+    if not found:
+        ax.set_axis_off()
+    else:
         scenario, method = found[0]
         entry = curves[scenario][method]
         ax.set_title(f"gossip response bytes ({scenario}, {method})", fontsize=10)
