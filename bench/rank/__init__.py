@@ -3,18 +3,24 @@
 Commands (``python -m bench.rank.<name>``):
 
 - ``grank.py`` — the headline grid: paper reproduction, served-ranking quality, attacks,
-  bytes and latency, over seeded scenarios (``results/grank*.json``).
+  bytes and latency, over seeded scenarios, on both worlds (``results/grank*.json``;
+  ``--worlds``: only served nDCG on both, ``results/grank_worlds.json``).
 - ``gossip_bytes.py`` — the gossip bytes of the position scenario in the daemon's own
   encoding, at full scale (``results/grank_bytes.json``).
 - ``latency.py`` — ``rank()`` latency with a 100k-row store (``results/grank_latency.json``).
 - ``serve.py`` — ``byteswarm search`` on a real SQLite store (``results/grank_serve.json``).
 - ``tune.py`` — one knob of the default preset swept on tuning seeds
   (``results/grank_tune_*.json``).
+- ``world_ablation.py`` — the second world's differences from ours switched off one at a
+  time (``results/grank_second_world_ablation.json``).
 
 Pieces:
 
 - ``sim.py`` — the network simulation: peers query, click and pull (or push) gossip.
-- ``world.py`` — seeded catalogues, query streams and click models.
+- ``world.py`` — our seeded worlds (the paper's, the realistic one) and their click models.
+- ``second_world.py`` — a world built apart from ours (latent-attribute catalogue, five
+  grades, one- and two-term queries, partial catalogues, initial clicks, its own clock).
+- ``one_click.py`` — users who click at most once a query: position-based and DBN.
 - ``peer.py`` — one simulated peer: its click log, known peers and ``RankIndex``.
 - ``metrics.py`` — what is measured on the honest peers (distance, nDCG, MRR, attacks).
 - ``wire.py`` — what a pull costs in ``node.wire`` encoding.

@@ -5,6 +5,14 @@
         --plot bench/results/grank.png          # headline grid, 5 seeds, ~15 CPU-minutes
     python -m bench.rank.grank --main --only position --seeds 1 --first-seed 3 --json part.json
     python -m bench.rank.grank --merge part*.json --json all.json --plot all.png --note "..."
+    python -m bench.rank.grank --worlds --workers 2 --json bench/results/grank_worlds.json \
+        --plot bench/results/grank_worlds.png   # both worlds, the same rankers, 5 seeds
+
+Two worlds: ours (``world.py``: the paper's and the realistic one) and the second world
+(``second_world.py`` with the one-click users of ``one_click.py``), built apart from ours to
+check that what was tuned on one holds on the other. ``--main`` and the default grid run
+both; ``--worlds`` runs only the comparison (served nDCG@10, paired differences against
+G-Rank as in the paper, ``summary.paired``).
 
 Every method runs on the same seeded worlds, query streams and click draws (common random
 numbers); the simulated nodes run ``models.rank.RankIndex``, the code the daemon serves.
@@ -25,7 +33,7 @@ from dataclasses import replace
 from typing import Any
 
 from bench.rank.latency import measure_latency
-from bench.rank.report import format_table, summarise, write_plot
+from bench.rank.report import format_paired_markdown, format_table, summarise, write_plot
 from bench.rank.sim import Scenario, Simulation
 from models.rank.config import (
     BM25_ONLY,
@@ -38,6 +46,8 @@ from models.rank.config import (
     RankConfig,
 )
 
+BYTESWARM_V2_SESSION7 = replace(BYTESWARM_V2, explore_swaps=1)
+"""``byteswarm_v2`` as session 7 shipped it (one exploration swap a shown page), for the record."""
 METHODS: dict[str, RankConfig] = {
     "bm25": BM25_ONLY,
     "global_counts": GLOBAL_COUNTS,
@@ -46,12 +56,16 @@ METHODS: dict[str, RankConfig] = {
     "byteswarm": BYTESWARM,
     "byteswarm_ips": BYTESWARM_IPS,
     "byteswarm_v2": BYTESWARM_V2,
+    "byteswarm_v2_session7": BYTESWARM_V2_SESSION7,
 }
 ALL = list(METHODS)
 PAPERS_AND_OURS = ["grank_paper_f0", "grank_paper_f1", "byteswarm"]
 HALF_LIFE_KINDS = ["byteswarm", "byteswarm_v2"]
 """A half-life fixed in seconds and one counted in rows: the attacks on the click rate."""
 ATTACKED = ["grank_paper_f1", "byteswarm", "byteswarm_ips", "byteswarm_v2"]
+WORLDS_METHODS = ["bm25", "grank_paper_f0", "byteswarm", "byteswarm_v2", "byteswarm_v2_session7"]
+"""Baselines (metadata only, G-Rank as in the paper), the presets a node may ship, and v2 as
+session 7 shipped it, on both worlds (on ours, session 7's v2 is ``grank_v3.json``'s)."""
 
 
 def paper_reproduction(n_nodes: int = 100, n_queries: int = 10_000) -> Scenario:
@@ -69,13 +83,44 @@ def paper_reproduction(n_nodes: int = 100, n_queries: int = 10_000) -> Scenario:
     )
 
 
+def position_scenario() -> Scenario:
+    """Our world's headline: position-based clicks on the realistic world, 100 peers, 10k
+    queries (the attacks on it start at 1,500)."""
+    return Scenario(
+        "position", world="realistic", clicks="position", n_eval_nodes=10, attack_at=1_500
+    )
+
+
+def second_world_grid(n_nodes: int = 100, n_queries: int = 10_000) -> list[Scenario]:
+    """The second world with both of its users and both query mixes."""
+    base = Scenario(
+        "second_pbm1_uniform",
+        world="second_uniform",
+        clicks="pbm1",
+        n_nodes=n_nodes,
+        n_queries=n_queries,
+        n_eval_nodes=10,
+    )
+    return [
+        base,
+        replace(base, name="second_pbm1_zipf", world="second_zipf"),
+        replace(base, name="second_dbn1_uniform", clicks="dbn1"),
+        replace(base, name="second_dbn1_zipf", world="second_zipf", clicks="dbn1"),
+    ]
+
+
+def worlds_grid() -> list[tuple[Scenario, list[str]]]:
+    """Served nDCG on both worlds, the same rankers: our position scenario and the second
+    world's four."""
+    ours = [m for m in WORLDS_METHODS if m != "byteswarm_v2_session7"]
+    return [(position_scenario(), ours), *[(s, WORLDS_METHODS) for s in second_world_grid()]]
+
+
 def main_grid() -> list[tuple[Scenario, list[str]]]:
     """The headline comparisons at full scale (100 peers; 10k queries, 4k for the attacks)."""
     attack = Scenario("attack", n_queries=4_000, attack_at=1_500, n_eval_nodes=10)
     small = Scenario("small_mimicry", n_nodes=30, n_queries=1_200, n_eval_nodes=5, attack_at=400)
-    position = Scenario(
-        "position", world="realistic", clicks="position", n_eval_nodes=10, attack_at=1_500
-    )
+    position = position_scenario()
     return [
         (paper_reproduction(), ["grank_paper_f0", "byteswarm"]),
         (
@@ -101,6 +146,7 @@ def main_grid() -> list[tuple[Scenario, list[str]]]:
         (replace(attack, name="inflation", attack="inflation"), ATTACKED),
         (replace(attack, name="push_targeted", attack="targeted", gossip="push"), ATTACKED),
         (replace(small, attack="mimicry"), ATTACKED),
+        *[(s, WORLDS_METHODS) for s in second_world_grid()],
     ]
 
 
@@ -144,6 +190,10 @@ def quick_grid() -> list[tuple[Scenario, list[str]]]:
         (paper_reproduction(n_nodes=30, n_queries=1_200), ["grank_paper_f0"]),
         (small, ours),
         (replace(small, name="position", world="realistic", clicks="position"), ours),
+        (
+            replace(small, name="second_pbm1_uniform", world="second_uniform", clicks="pbm1"),
+            ours,
+        ),
         (replace(small, name="targeted_sybil", attack="targeted"), ["grank_paper_f1", "byteswarm"]),
         (
             replace(small, name="mimicry", attack="mimicry"),
@@ -209,6 +259,7 @@ def merge(paths: list[str], output: str, plot: str | None, notes: list[str] | No
     if plot:
         write_plot(merged["summary"], plot)
     print(format_table(merged["summary"]))
+    print(format_paired_markdown(merged["summary"]))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -218,7 +269,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="small CI smoke grid (2 seeds)")
     parser.add_argument("--medium", action="store_true", help="50 peers, 4,000 queries, 5 seeds")
     parser.add_argument(
-        "--main", action="store_true", help="the headline scenarios at full scale (no cascades)"
+        "--main",
+        action="store_true",
+        help="the headline scenarios at full scale, both worlds (no multi-click cascades)",
+    )
+    parser.add_argument(
+        "--worlds",
+        action="store_true",
+        help="only served nDCG on both worlds: our position scenario and the second world's four",
     )
     parser.add_argument("--json", required=True, help="where to write results")
     parser.add_argument("--plot", help="PNG of the curves")
@@ -243,6 +301,8 @@ def main(argv: list[str] | None = None) -> None:
         if args.medium
         else main_grid()
         if args.main
+        else worlds_grid()
+        if args.worlds
         else full_grid()
     )
     if args.only:
@@ -293,6 +353,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.plot:
         write_plot(summarise(runs), args.plot)
     print(format_table(summarise(runs)))
+    print(format_paired_markdown(summarise(runs)))
     print(json.dumps(header.get("latency", {}), indent=1))
     print(f"wall {time.time() - started:.1f} s; results in {args.json}")
 

@@ -6,7 +6,10 @@
   ranking by all honest clicks; averaged over terms with honest clicks, then over nodes.
 - ``ndcg``/``mrr``/``p1`` of the served top 10 (no exploration), over issued queries weighted
   by how often users issue them; ``ndcg_uniform`` weights each issued query the same;
-  ``ndcg_unseen`` covers queries nobody issued. MRR and P@1 count grade 2 as relevant.
+  ``ndcg_unseen`` covers queries nobody issued. MRR and P@1 count grades from the world's
+  ``relevant_grade`` up as relevant. A peer that knows only part of the catalogue is
+  measured against the best ranking of the items it knows (``ndcg``; it can serve nothing
+  else) and, as ``ndcg_catalogue``, against the best of the whole catalogue.
 - ``attack_top1``/``attack_top3``: share of evaluated nodes serving the attacker's item at
   rank 1 / within the top 3 for the attacked query.
 """
@@ -24,8 +27,10 @@ from models.rank.rows import ClickRow
 
 
 class EvaluatedNode(Protocol):
+    number: int
     index: RankIndex
     raw: dict[str, dict[str, int]]
+    catalogue_ids: frozenset[str] | None
 
 
 def ndcg_at(ranking: Sequence[str], grades: Mapping[str, int], k: int = 10) -> float:
@@ -36,9 +41,9 @@ def ndcg_at(ranking: Sequence[str], grades: Mapping[str, int], k: int = 10) -> f
     return float(gains @ discounts[: len(gains)]) / best if best > 0 else 0.0
 
 
-def reciprocal_rank(ranking: Sequence[str], grades: Mapping[str, int]) -> float:
+def reciprocal_rank(ranking: Sequence[str], grades: Mapping[str, int], relevant: int = 2) -> float:
     for r, item in enumerate(ranking, start=1):
-        if grades.get(item, 0) == 2:
+        if grades.get(item, 0) >= relevant:
             return 1.0 / r
     return 0.0
 
@@ -52,6 +57,20 @@ class Evaluator:
         self.position = {item.id: n for n, item in enumerate(world.items)}
         self.honest_counts: dict[str, np.ndarray] = {}
         self.with_distance = with_distance and len(world.items) <= 1_000
+        self._known_grades: dict[int, dict[str, dict[str, int]]] = {}
+
+    def grades_for(self, node: EvaluatedNode) -> dict[str, dict[str, int]]:
+        """The world's grades restricted to the items ``node`` knows (all of them, usually)."""
+        known = node.catalogue_ids
+        if known is None:
+            return self.world.grades
+        found = self._known_grades.get(node.number)
+        if found is None:
+            found = self._known_grades[node.number] = {
+                q: {item: g for item, g in grades.items() if item in known}
+                for q, grades in self.world.grades.items()
+            }
+        return found
 
     def count_honest(self, rows: Sequence[ClickRow]) -> None:
         for row in rows:
@@ -98,26 +117,34 @@ class Evaluator:
         for node in nodes:
             values: dict[str, float] = {}
             rankings = {q: node.index.rank(q, k=10) for q in world.queries}
-            grades = world.grades
+            grades = self.grades_for(node)
             weights = world.query_p
+            relevant = world.relevant_grade
             values["ndcg"] = float(
                 sum(
                     w * ndcg_at(rankings[q], grades[q])
                     for q, w in zip(world.queries, weights, strict=True)
                 )
             )
+            if node.catalogue_ids is not None:
+                values["ndcg_catalogue"] = float(
+                    sum(
+                        w * ndcg_at(rankings[q], world.grades[q])
+                        for q, w in zip(world.queries, weights, strict=True)
+                    )
+                )
             values["ndcg_uniform"] = float(
                 np.mean([ndcg_at(rankings[q], grades[q]) for q in world.queries])
             )
             values["mrr"] = float(
                 sum(
-                    w * reciprocal_rank(rankings[q], grades[q])
+                    w * reciprocal_rank(rankings[q], grades[q], relevant)
                     for q, w in zip(world.queries, weights, strict=True)
                 )
             )
             values["p1"] = float(
                 sum(
-                    w * (grades[q].get(rankings[q][0], 0) == 2 if rankings[q] else 0.0)
+                    w * (grades[q].get(rankings[q][0], 0) >= relevant if rankings[q] else 0.0)
                     for q, w in zip(world.queries, weights, strict=True)
                 )
             )

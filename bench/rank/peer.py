@@ -37,6 +37,8 @@ class SimNode:
     """The config asked for, when its half-life counts click rows: converted with the rate
     this node has seen and rebuilt on drift, as the daemon's ``IndexTail`` does."""
     items: Sequence[Item] = ()
+    catalogue_ids: frozenset[str] | None = None
+    """The ids of ``items`` when this peer knows only part of the world's catalogue."""
     rate: ClickRate = field(default_factory=ClickRate)
     rebuilds: int = 0
 

@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 
 NDCG_TARGET = 0.85
+PAIRED_BASELINE = "grank_paper_f0"
+"""Final served nDCG is also reported as a paired difference (same seed) against this."""
 
 
 def _matrix(runs: list[dict[str, Any]], key: str) -> np.ndarray:
@@ -73,7 +75,33 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
         last["cpu_s"] = _stat([run["cpu_s"] for run in group])
         curves[scenario][method] = entry
         final[scenario][method] = last
-    return {"curves": dict(curves), "final": dict(final)}
+    return {"curves": dict(curves), "final": dict(final), "paired": paired(groups)}
+
+
+def paired(groups: dict[tuple[str, str], list[dict[str, Any]]]) -> dict[str, Any]:
+    """Per scenario and method: final served nDCG minus ``PAIRED_BASELINE``'s on the same
+    seeds (same world, queries and user draws), mean ± std over the seeds both ran."""
+    out: dict[str, Any] = defaultdict(dict)
+    for (scenario, method), group in sorted(groups.items()):
+        base = groups.get((scenario, PAIRED_BASELINE))
+        if base is None or method == PAIRED_BASELINE:
+            continue
+        reference = {run["seed"]: run["curves"]["ndcg"][-1] for run in base}
+        diffs = {
+            run["seed"]: run["curves"]["ndcg"][-1] - reference[run["seed"]]
+            for run in group
+            if run["seed"] in reference
+        }
+        if diffs:
+            seeds = sorted(diffs)
+            out[scenario][method] = {
+                f"ndcg_minus_{PAIRED_BASELINE}": {
+                    **_stat([diffs[seed] for seed in seeds]),
+                    "per_seed": [diffs[seed] for seed in seeds],
+                    "seeds": seeds,
+                }
+            }
+    return dict(out)
 
 
 PANELS = [
@@ -88,6 +116,10 @@ PANELS = [
     ("mimicry", "attack_top1", "mimicry: attacker item top-1"),
     ("mimicry", "attack_top3", "mimicry: attacker item top-3"),
     ("small_mimicry", "attack_top1", "30 peers, 25 % mimics: attacker item top-1"),
+    ("second_pbm1_uniform", "ndcg", "second world, one-click PBM, uniform queries: nDCG@10"),
+    ("second_pbm1_zipf", "ndcg", "second world, one-click PBM, Zipf queries: nDCG@10"),
+    ("second_dbn1_uniform", "ndcg", "second world, one-click DBN, uniform queries: nDCG@10"),
+    ("second_dbn1_zipf", "ndcg", "second world, one-click DBN, Zipf queries: nDCG@10"),
 ]
 
 
@@ -101,8 +133,10 @@ def write_plot(summary: dict[str, Any], path: str) -> None:
     # one colour per method in every panel
     methods = sorted({method for entries in curves.values() for method in entries})
     colors = {method: f"C{n % 10}" for n, method in enumerate(methods)}
-    fig, axes = plt.subplots(3, 4, figsize=(21, 13))
-    for ax, (scenario, key, title) in zip(axes.flat, PANELS, strict=False):
+    panels = [panel for panel in PANELS if panel[0] in curves]
+    rows = (len(panels) + 1 + 3) // 4  # + the bytes panel
+    fig, axes = plt.subplots(rows, 4, figsize=(21, 4.4 * rows), squeeze=False)
+    for ax, (scenario, key, title) in zip(axes.flat, panels, strict=False):
         ax.set_title(title, fontsize=10)
         for method, entry in curves.get(scenario, {}).items():
             if key in entry:
@@ -115,7 +149,7 @@ def write_plot(summary: dict[str, Any], path: str) -> None:
             ax.legend(fontsize=7)
         if key == "half_life_s" and ax.lines:
             ax.set_yscale("log")
-    for ax in axes.flat[len(PANELS) : -1]:
+    for ax in axes.flat[len(panels) : -1]:
         ax.set_axis_off()
     ax = axes.flat[-1]
     found = [
@@ -125,9 +159,11 @@ def write_plot(summary: dict[str, Any], path: str) -> None:
             ("paper", "byteswarm"),
             ("paper", "grank_paper_f0"),
         )
-        if method in curves.get(scenario, {})
+        if "response_bytes" in curves.get(scenario, {}).get(method, {})
     ]
-    if found:
+    if not found:
+        ax.set_axis_off()
+    else:
         scenario, method = found[0]
         entry = curves[scenario][method]
         ax.set_title(f"gossip response bytes ({scenario}, {method})", fontsize=10)
@@ -185,5 +221,36 @@ def format_table(summary: dict[str, Any]) -> str:
             ):
                 if key in last:
                     cells.append(f"{key}={last[key]['per_seed']}")
+            diff = summary.get("paired", {}).get(scenario, {}).get(method)
+            if diff:
+                stat = diff[f"ndcg_minus_{PAIRED_BASELINE}"]
+                cells.append(f"ndcg-{PAIRED_BASELINE}={stat['mean']:+.3f}±{stat['std']:.3f}")
             lines.append(" ".join(cells))
+    return "\n".join(lines)
+
+
+def format_paired_markdown(summary: dict[str, Any]) -> str:
+    """A markdown table: served nDCG@10 per scenario (columns) and method (rows), mean ± std
+    over seeds, and the paired difference against ``PAIRED_BASELINE`` below each."""
+    final, pairs = summary["final"], summary.get("paired", {})
+    scenarios = list(final)
+    methods = sorted({m for entries in final.values() for m in entries})
+    lines = [
+        "| method | " + " | ".join(scenarios) + " |",
+        "|---" * (len(scenarios) + 1) + "|",
+    ]
+    for method in methods:
+        cells = []
+        for scenario in scenarios:
+            last = final[scenario].get(method)
+            if last is None:
+                cells.append("-")
+                continue
+            cell = f"{last['ndcg']['mean']:.3f} ± {last['ndcg']['std']:.3f}"
+            diff = pairs.get(scenario, {}).get(method)
+            if diff:
+                stat = diff[f"ndcg_minus_{PAIRED_BASELINE}"]
+                cell += f" ({stat['mean']:+.3f} ± {stat['std']:.3f})"
+            cells.append(cell)
+        lines.append(f"| {method} | " + " | ".join(cells) + " |")
     return "\n".join(lines)

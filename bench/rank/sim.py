@@ -20,12 +20,14 @@ import msgspec
 import numpy as np
 
 from bench.rank.metrics import Evaluator, ndcg_at
+from bench.rank.one_click import ONE_CLICK_MODELS
 from bench.rank.peer import SimNode, peer_id
+from bench.rank.second_world import second_world
 from bench.rank.wire import ENCODINGS, WireAccount
 from bench.rank.world import CLICK_MODELS, World, paper_world, realistic_world
 from models.rank.config import RankConfig
 from models.rank.index import RankIndex
-from models.rank.rows import ClickRow
+from models.rank.rows import ClickRow, Item
 from models.rank.wire_size import array_header_bytes, counters_bytes, row_bytes, rows_to_counters
 
 N_ATTACKERS = 10
@@ -39,8 +41,14 @@ _ENCODER = msgspec.msgpack.Encoder()
 class Scenario:
     name: str
     world: str = "paper"
-    """paper | realistic | scale (realistic with 5,000 items)."""
+    """paper | realistic | scale (realistic with 5,000 items) | second_uniform | second_zipf
+    (``second_world.py``, uniform or Zipf queries)."""
+    world_options: tuple[tuple[str, float | None], ...] = ()
+    """Keyword arguments for ``second_world`` (e.g. ``(("known_fraction", 1.0),)``), to
+    take the second world's differences from ours apart one at a time."""
     clicks: str = "paper"
+    """paper | position | navigational | informational (``world.py``) | pbm1 | dbn1
+    (``one_click.py``)."""
     attack: str = "none"
     """none | targeted | inflation | sybil75 | mimicry | backdated."""
     gossip: str = "pull"
@@ -62,6 +70,9 @@ class Scenario:
 def make_world(scenario: Scenario, seed: int) -> World:
     if scenario.world == "paper":
         return paper_world(seed)
+    if scenario.world.startswith("second_"):
+        options = dict(scenario.world_options)
+        return second_world(seed, queries=scenario.world.removeprefix("second_"), **options)  # type: ignore[arg-type]
     if scenario.world == "scale":
         return realistic_world(seed, n_items=5_000, n_tags=200)
     return realistic_world(seed)
@@ -73,24 +84,32 @@ class Simulation:
         self.world = make_world(scenario, seed)
         if scenario.explore_scope is not None:
             config = replace(config, explore_scope=scenario.explore_scope)  # type: ignore[arg-type]
-        self.click_model: Callable[..., list[str]] = CLICK_MODELS[scenario.clicks]  # type: ignore[assignment]
+        models = {**CLICK_MODELS, **ONE_CLICK_MODELS}
+        self.click_model: Callable[..., list[str]] = models[scenario.clicks]  # type: ignore[assignment]
         streams = [np.random.default_rng([seed, k]) for k in range(6)]
         self.rng_user, self.rng_click, self.rng_explore, self.rng_gossip, self.rng_attack, _ = (
             streams
+        )
+        # the second world's draws come from streams of their own, so the first world's
+        # runs draw exactly what they drew before it existed
+        rng_clock, rng_catalogue, rng_initial = (
+            np.random.default_rng([seed, k]) for k in range(6, 9)
         )
         n_honest = scenario.n_nodes // 4 if scenario.attack == "sybil75" else scenario.n_nodes
         n_bad = {"none": 0, "sybil75": scenario.n_nodes - n_honest}.get(
             scenario.attack, N_ATTACKERS
         )
+        catalogues = [self._catalogue(rng_catalogue) for _ in range(n_honest + n_bad)]
         self.nodes = [
             SimNode(
                 n,
-                RankIndex(peer_id(n), config, self.world.items),
+                RankIndex(peer_id(n), config, items),
                 honest=n < n_honest,
                 preset=config if config.half_life_rows is not None else None,
-                items=self.world.items,
+                items=items,
+                catalogue_ids=ids,
             )
-            for n in range(n_honest + n_bad)
+            for n, (items, ids) in enumerate(catalogues)
         ]
         self.honest = list(range(n_honest))
         self.attackers = list(range(n_honest, n_honest + n_bad))
@@ -112,6 +131,11 @@ class Simulation:
         self.schedule_queries = self.rng_user.choice(
             len(self.world.queries), p=self.world.query_p, size=scenario.n_queries
         )
+        gap = self.world.mean_gap_s
+        self.clock: np.ndarray | None = (
+            None if gap is None else np.cumsum(rng_clock.exponential(gap, scenario.n_queries))
+        )
+        """(n_queries,) when each query is made; None: query n at n seconds."""
         self.response_rows: list[int] = []
         self.response_bytes: list[int] = []
         self.vector_bytes: list[int] = []
@@ -122,7 +146,43 @@ class Simulation:
         self.pages: list[int] = []
         self.rank_seconds: list[float] = []
         self.shown_ndcg: list[float] = []
-        """nDCG@10 of each page users saw (exploration included): what exploring costs them."""
+        """nDCG@10 of each page users saw (exploration included): what exploring costs them.
+        Against the world's grades, so with partial catalogues compare it with the served
+        ``ndcg_catalogue``, not ``ndcg``."""
+        if self.world.initial_clicks:
+            self._initial_clicks(rng_initial)
+
+    def _catalogue(self, rng: np.random.Generator) -> tuple[list[Item], frozenset[str] | None]:
+        """The items one peer knows: all, or each with the world's ``known_fraction``."""
+        items = self.world.items
+        if self.world.known_fraction >= 1.0:
+            return items, None
+        kept = [
+            item
+            for item, draw in zip(items, rng.random(len(items)), strict=True)
+            if draw < self.world.known_fraction
+        ]
+        return kept, frozenset(item.id for item in kept)
+
+    def _initial_clicks(self, rng: np.random.Generator) -> None:
+        """Every issuing peer clicks a random item it knows among a random query's matches,
+        ``initial_clicks`` times, before the first query (time 0, shown alone)."""
+        for n in self.issuers:
+            node = self.nodes[n]
+            rows = []
+            for _ in range(self.world.initial_clicks):
+                query = self.world.queries[int(rng.integers(len(self.world.queries)))]
+                known = node.catalogue_ids
+                matches = [i for i in self.world.matches[query] if known is None or i in known]
+                if matches:
+                    item = matches[int(rng.integers(len(matches)))]
+                    rows.append(node.index.own_click(query, [item], item, 0.0))
+            self._own(node, rows)
+            if node.honest:
+                self.evaluator.count_honest(rows)
+
+    def _time(self, step: int) -> float:
+        return float(step) if self.clock is None else float(self.clock[step])
 
     def _pick_target(self) -> tuple[str, str]:
         popular = self.world.queries[: min(10, len(self.world.queries))]
@@ -194,7 +254,7 @@ class Simulation:
         self.rank_seconds.append(time.perf_counter() - started)
         self.shown_ndcg.append(ndcg_at(shown, self.world.grades[query]))
         rows = [
-            node.index.own_click(query, shown, item, float(step))
+            node.index.own_click(query, shown, item, self._time(step))
             for item in self.click_model(self.world, query, shown, self.rng_click)
         ]
         self._own(node, rows)
@@ -233,7 +293,7 @@ class Simulation:
                 ]
             else:
                 spam = [(self.target_query, self.target_item)] * 100
-            when = float(step) - (BACKDATE_S if self.scenario.attack == "backdated" else 0.0)
+            when = self._time(step) - (BACKDATE_S if self.scenario.attack == "backdated" else 0.0)
             rows = [node.index.own_click(q, [i], i, when) for q, i in spam]
             self._own(node, rows)
             if not self.mimics:

@@ -10,8 +10,12 @@ the same table; ``--scenarios`` picks other ``bench.rank.grank`` scenarios:
 
     python -m bench.rank.tune --half-life-rows 460 --vote-budget none 10 20 \
         --scenarios position position_inflation --seeds 100 101 102 \
-        --json bench/results/grank_tune_vote_budget.json Everything else is
-``bench.rank.grank``'s: the same worlds, query streams and click draws for every value.
+        --json bench/results/grank_tune_vote_budget.json
+
+``--explore-swaps`` crosses the exploration swaps a shown page gets (``explore_swaps``) the
+same way. Everything else is ``bench.rank.grank``'s: the same worlds, query streams and
+click draws for every value; its scenarios include the second world's
+(``second_pbm1_uniform`` ...), so a setting tuned on one world can be checked on the other.
 """
 
 from __future__ import annotations
@@ -41,11 +45,18 @@ def scenarios() -> dict[str, Scenario]:
 
 
 def run_value(
-    half_life_rows: float, vote_budget: float | None, scenario_name: str, seed: int
+    half_life_rows: float,
+    vote_budget: float | None,
+    scenario_name: str,
+    seed: int,
+    explore_swaps: int = BYTESWARM_V2.explore_swaps,
 ) -> dict[str, Any]:
     started = time.process_time()
     config = dataclasses.replace(
-        BYTESWARM_V2, half_life_rows=half_life_rows, vote_budget=vote_budget
+        BYTESWARM_V2,
+        half_life_rows=half_life_rows,
+        vote_budget=vote_budget,
+        explore_swaps=explore_swaps,
     )
     scenario = scenarios()[scenario_name]
     result = Simulation(scenario, config, seed).run()
@@ -53,6 +64,7 @@ def run_value(
     row: dict[str, Any] = {
         "half_life_rows": half_life_rows,
         "vote_budget": vote_budget,
+        "explore_swaps": explore_swaps,
         "scenario": scenario_name,
         "seed": seed,
         "cpu_s": time.process_time() - started,
@@ -73,20 +85,30 @@ def _stat(values: list[float]) -> dict[str, Any]:
     return {"mean": float(np.mean(values)), "std": float(np.std(values)), "per_seed": values}
 
 
+def _setting(row: dict[str, Any]) -> tuple[float, float | None, int]:
+    return (
+        row["half_life_rows"],
+        row.get("vote_budget"),
+        row.get("explore_swaps", BYTESWARM_V2.explore_swaps),
+    )
+
+
 def summarise(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One entry per setting (half_life_rows, vote_budget), one block per scenario in it."""
+    """One entry per setting (half_life_rows, vote_budget, explore_swaps), one block per
+    scenario in it."""
     table = []
     settings = sorted(
-        {(r["half_life_rows"], r.get("vote_budget")) for r in rows},
-        key=lambda s: (s[0], -1.0 if s[1] is None else s[1]),
+        {_setting(r) for r in rows},
+        key=lambda s: (s[0], -1.0 if s[1] is None else s[1], s[2]),
     )
-    for half_life_rows, vote_budget in settings:
-        mine = [
-            r
-            for r in rows
-            if r["half_life_rows"] == half_life_rows and r.get("vote_budget") == vote_budget
-        ]
-        entry: dict[str, Any] = {"half_life_rows": half_life_rows, "vote_budget": vote_budget}
+    for setting in settings:
+        half_life_rows, vote_budget, explore_swaps = setting
+        mine = [r for r in rows if _setting(r) == setting]
+        entry: dict[str, Any] = {
+            "half_life_rows": half_life_rows,
+            "vote_budget": vote_budget,
+            "explore_swaps": explore_swaps,
+        }
         for name in sorted({r["scenario"] for r in mine}):
             runs = [r for r in mine if r["scenario"] == name]
             if name in TOP1_SCENARIOS:
@@ -105,7 +127,10 @@ def _budget(text: str) -> float | None:
 
 
 def _describe(entry: dict[str, Any], n_seeds: int) -> str:
-    cells = [f"half_life_rows {entry['half_life_rows']:>6.0f}, vote_budget {entry['vote_budget']}"]
+    cells = [
+        f"half_life_rows {entry['half_life_rows']:>6.0f}, vote_budget {entry['vote_budget']}, "
+        f"explore_swaps {entry['explore_swaps']}"
+    ]
     for name, block in entry.items():
         if name in TOP1_SCENARIOS:
             cells.append(f"{name} top-1 {block['attack_top1']['mean']:.1%}")
@@ -130,6 +155,13 @@ def main(argv: list[str] | None = None) -> None:
         help="RankConfig.vote_budget values to cross with --half-life-rows ('none': off)",
     )
     parser.add_argument(
+        "--explore-swaps",
+        type=int,
+        nargs="+",
+        default=[BYTESWARM_V2.explore_swaps],
+        help="RankConfig.explore_swaps values to cross with the others",
+    )
+    parser.add_argument(
         "--scenarios", nargs="+", default=list(SCENARIOS), help="bench.rank.grank scenario names"
     )
     parser.add_argument("--seeds", type=int, nargs="+", default=[100, 101, 102, 103, 104])
@@ -142,10 +174,11 @@ def main(argv: list[str] | None = None) -> None:
     if unknown:
         parser.error(f"unknown scenarios: {sorted(unknown)}")
     tasks = [
-        (value, budget, name, seed)
+        (value, budget, name, seed, swaps)
         for seed in args.seeds
         for value in args.half_life_rows
         for budget in args.vote_budget
+        for swaps in args.explore_swaps
         for name in args.scenarios
     ]
     started = time.time()

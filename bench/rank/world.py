@@ -36,6 +36,16 @@ class World:
     """query -> item -> grade (items absent have grade 0)."""
     matches: dict[str, list[str]] = field(default_factory=dict)
     """query -> items whose tags contain it, by id."""
+    max_grade: int = 2
+    """Grades run 0..max_grade (click models map them onto the standard five)."""
+    relevant_grade: int = 2
+    """The lowest grade MRR and P@1 count as relevant."""
+    known_fraction: float = 1.0
+    """Each peer knows each item with this probability (1: every peer knows the catalogue)."""
+    initial_clicks: int = 0
+    """Random clicks every peer makes before the first query."""
+    mean_gap_s: float | None = None
+    """Mean seconds between queries, Poisson arrivals; None: one query a second, exactly."""
 
     def sample_query(self, rng: np.random.Generator) -> str:
         return self.queries[int(rng.choice(len(self.queries), p=self.query_p))]

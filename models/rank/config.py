@@ -114,7 +114,12 @@ weighted clicks, one vote per author and query split by them, an exploration swa
 simulated page. Not the default: with 25 % mimics in a 30-peer network the attacker's item
 reached honest top-1 in 35-70 % of checks (tuning seeds), against 1-33 % for the defaults."""
 BYTESWARM_V2 = replace(
-    BYTESWARM, author_cap="recent", half_life_s=250.0, half_life_rows=460.0, explore_p=1.0
+    BYTESWARM,
+    author_cap="recent",
+    half_life_s=250.0,
+    half_life_rows=460.0,
+    explore_p=1.0,
+    explore_swaps=2,
 )
 """The daemon's default since session 4 (``[rank] preset``; bench/results/grank_v2*.json): one
 vote per (author, query, item) that decays from the author's latest click on it, a short
@@ -131,7 +136,15 @@ has seen (``models.rank.click_rate``), in the daemon and in the simulation alike
 at the simulation's 1.85 rows a second) is the longest value within 0.005 of the best mean
 served nDCG@10 on tuning seeds 100-104 (bench/results/grank_tune_half_life.json: 1,850 rows
 0.897, 925 0.914, 460 0.931, 325 0.934, 230 0.927). Results on seeds 0-4 are in the README
-(bench/results/grank_v3.json)."""
+(bench/results/grank_v3.json).
+
+``explore_swaps`` = 2 since issue 22 (session 7 had 1): tuned on our world only (position
+scenario and the 30-peer mimicry check, tuning seeds 100-102,
+bench/results/grank_tune_explore_swaps.json: 1 / 2 / 3 swaps 0.923 / 0.950 / 0.950 served
+nDCG@10, mimicry top-1 17.5 / 17.5 / 14.2 %; 2 is the fewest within 0.005 of the best), then
+checked on the second world (``bench.rank.second_world``; bench/results/grank_worlds.json).
+The swaps only touch pages users are shown (``byteswarm search --explore``), never the
+served ranking."""
 
 PRESETS: dict[str, RankConfig] = {"byteswarm": BYTESWARM, "byteswarm_v2": BYTESWARM_V2}
 """The configs a node's ``[rank] preset`` may name."""

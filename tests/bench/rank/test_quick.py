@@ -19,6 +19,12 @@ def test_grank_quick_bench_runs_and_reports_baselines(quick_report: QuickReport)
     assert {"bm25", "grank_paper_f0", "byteswarm", "byteswarm_v2"} <= ran
     position = report["summary"]["final"]["position"]["byteswarm_v2"]
     assert position["rebuilds"]["mean"] > 0  # the row-counted half-life followed the rate
+    # both worlds, with paired differences against G-Rank as in the paper
+    second = report["summary"]["final"]["second_pbm1_uniform"]
+    assert {"bm25", "grank_paper_f0", "byteswarm", "byteswarm_v2"} <= set(second)
+    assert "ndcg_catalogue" in second["byteswarm_v2"]  # peers knew part of the catalogue
+    paired = report["summary"]["paired"]["second_pbm1_uniform"]["byteswarm_v2"]
+    assert len(paired["ndcg_minus_grank_paper_f0"]["per_seed"]) == len(report["seeds"])
 
 
 def test_grank_serve_bench_times_the_store_backed_search_path(quick_report: QuickReport) -> None:
