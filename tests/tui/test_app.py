@@ -1,0 +1,162 @@
+"""The app against a store filled by the node's own Store API: what each screen shows,
+the keys, and the control rows its actions queue (Pilot, no daemon)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Static, TabbedContent
+
+from node.config.settings import STORE_FILE
+from node.store.rows import ControlRow
+from tests.tui.conftest import PEER_A, PEER_B, SELF, FakeDaemon
+from tui.app import NodeApp
+from tui.control import ControlSender
+from tui.source import StoreReader
+
+Scenario = Callable[[NodeApp, Pilot[None]], Awaitable[None]]
+
+
+def drive(app: NodeApp, scenario: Scenario, size: tuple[int, int] = (120, 40)) -> None:
+    async def main() -> None:
+        async with app.run_test(size=size) as pilot:
+            await wait_for(pilot, lambda: app.snapshot is not None)
+            await scenario(app, pilot)
+
+    asyncio.run(main())
+
+
+async def wait_for(pilot: Pilot[None], done: Callable[[], bool], timeout: float = 10.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not done():
+        assert loop.time() < deadline, "timed out"
+        await pilot.pause(0.05)
+
+
+def static_text(app: NodeApp, selector: str) -> str:
+    return str(app.query_one(selector, Static).render())
+
+
+def table_rows(app: NodeApp, selector: str) -> list[list[str]]:
+    table: DataTable[Any] = app.query_one(selector, DataTable)
+    return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+def no_daemon(command: Any) -> dict[str, Any]:
+    raise AssertionError(f"nothing should be sent: {command}")
+
+
+def test_overview_shows_the_status_document_and_the_newest_events(reader: StoreReader) -> None:
+    async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
+        info = static_text(app, "#node-info")
+        assert SELF in info
+        assert "not running" in info  # no daemon holds the lock
+        assert "device" in info and "rank, finetune" in info
+        assert "/ip4/127.0.0.1/tcp/4001" in info and "/ip4/10.0.0.2/tcp/4001" in info
+        assert "1 connected" in info and "1.5 MB, 10 records" in info
+        assert "2 bad_signature" in info
+        events = table_rows(app, "#events")
+        assert [e[3] for e in events] == [
+            "refused 2 records from bravo",
+            f"connected to {PEER_A}",
+            "node started",
+        ]
+        assert events[0][1] == "warning"
+
+    drive(NodeApp(reader, send=no_daemon), scenario)
+
+
+def test_peers_screen_lists_peers_connected_first_with_rejections(reader: StoreReader) -> None:
+    async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
+        await pilot.press("p")
+        assert app.query_one(TabbedContent).active == "peers"
+        assert static_text(app, "#peers-count") == "2 peers seen, 1 connected"
+        rows = table_rows(app, "#peers-table")
+        assert [r[0] for r in rows] == ["…" + PEER_A[-12:], "…" + PEER_B[-12:]]
+        assert [r[1] for r in rows] == ["yes", "no"]
+        assert rows[0][3] == "-" and rows[1][3] == "2 bad_signature"
+        assert rows[1][4] == "/ip4/10.0.0.4/tcp/4001"
+
+    drive(NodeApp(reader, send=no_daemon), scenario)
+
+
+def test_a_store_change_shows_within_a_second_or_two(data_dir: Path, reader: StoreReader) -> None:
+    from node.store.database import Store
+
+    async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
+        with Store.open(data_dir / STORE_FILE) as store:
+            store.add_event("node", "something new")
+        await wait_for(pilot, lambda: table_rows(app, "#events")[0][3] == "something new", 3.0)
+
+    drive(NodeApp(reader, send=no_daemon), scenario)
+
+
+def rank_answer(row: ControlRow) -> dict[str, Any]:
+    if row.command == "search":
+        return {
+            "results": [
+                {"rank": 1, "id": "t1", "title": "Blue Monday", "artist": "New Order"},
+                {"rank": 2, "id": "t2", "title": "Blue", "artist": "Joni Mitchell"},
+            ],
+            "popular": [],
+        }
+    return {"seq": 5, "query": row.args["query"], "item": row.args["item"]}
+
+
+def test_search_queues_a_search_row_shows_results_and_enter_queues_a_click(
+    data_dir: Path, reader: StoreReader
+) -> None:
+    async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
+        await pilot.press("s")
+        assert app.query_one(TabbedContent).active == "search"
+        await pilot.press(*"blue", "enter")  # "s" and "q" typed in the box are text, not keys
+        await wait_for(pilot, lambda: len(table_rows(app, "#results")) == 2)
+        assert table_rows(app, "#results")[0] == ["1", "t1", "Blue Monday", "New Order"]
+        await pilot.press("down", "enter")  # the second result
+        await wait_for(pilot, lambda: "click #5" in static_text(app, "#search-status"))
+
+    with FakeDaemon(data_dir, rank_answer) as daemon:
+        drive(NodeApp(reader, send=ControlSender(data_dir, timeout=5.0)), scenario)
+    assert [(r.command, r.args) for r in daemon.rows] == [
+        ("search", {"query": "blue", "k": 10, "explore": False}),
+        ("click", {"query": "blue", "item": "t2", "shown": ["t1", "t2"]}),
+    ]
+
+
+def test_search_with_no_daemon_says_so_and_queues_nothing(
+    data_dir: Path, reader: StoreReader
+) -> None:
+    from node.store.database import Store
+
+    async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
+        await pilot.press("s", *"quiet", "enter")
+        await wait_for(pilot, lambda: "no node is running" in static_text(app, "#search-status"))
+        assert app.query_one(TabbedContent).active == "search"  # "q" in the box did not quit
+
+    drive(NodeApp(reader, send=ControlSender(data_dir, timeout=2.0)), scenario)
+    with Store.open(data_dir / STORE_FILE, readonly=True) as store:
+        assert store.db.execute("SELECT count(*) FROM control").fetchone()[0] == 0
+
+
+def test_q_quits(reader: StoreReader) -> None:
+    async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
+        await pilot.press("q")
+        await pilot.pause()
+        assert not app.is_running
+
+    drive(NodeApp(reader, send=no_daemon), scenario)
+
+
+def test_every_screen_fits_80x24(reader: StoreReader) -> None:
+    async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
+        for key in "pso":
+            await pilot.press(key)
+            await pilot.pause()
+        assert SELF in static_text(app, "#node-info")
+
+    drive(NodeApp(reader, send=no_daemon), scenario, size=(80, 24))

@@ -1,0 +1,89 @@
+"""``NodeApp``: the operator app on one node's store, and ``run_app`` that starts it.
+
+Every second a worker thread reads the store (``StoreReader``) and hands the snapshot
+back to the UI thread, which redraws the screens; the UI thread never waits on SQLite.
+Screens are tabs, switched with the keys the footer shows; ``q`` quits.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import ClassVar
+
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import Footer, Header, TabbedContent, TabPane
+
+from node.store.rows import StoreError
+from tui.control import ControlSender, Sender
+from tui.source import Snapshot, StoreReader
+from tui.views.overview import OverviewView
+from tui.views.peers import PeersView
+from tui.views.search import SearchView
+
+POLL_S = 1.0
+"""How often the app looks at the store."""
+
+
+class NodeApp(App[None]):
+    """Overview, Peers and Search of the node whose store ``reader`` reads."""
+
+    TITLE = "byteswarm"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("o", "show_tab('overview')", "Overview"),
+        Binding("p", "show_tab('peers')", "Peers"),
+        Binding("s", "show_tab('search')", "Search"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(self, reader: StoreReader, send: Sender | None = None) -> None:
+        super().__init__()
+        self.reader = reader
+        self.send = send or ControlSender(reader.data_dir)
+        self.snapshot: Snapshot | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with TabbedContent(initial="overview"):
+            with TabPane("Overview", id="overview"):
+                yield OverviewView()
+            with TabPane("Peers", id="peers"):
+                yield PeersView()
+            with TabPane("Search", id="search"):
+                yield SearchView(self.send)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = str(self.reader.data_dir)
+        self.poll()
+        self.set_interval(POLL_S, self.poll)
+
+    def action_show_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+        if tab == "search":
+            self.query_one("#query").focus()
+
+    @work(thread=True, exclusive=True, group="store")
+    def poll(self) -> None:
+        try:
+            snapshot = self.reader.read()
+        except (StoreError, sqlite3.Error) as exc:  # busy, damaged: say so, look again later
+            self.call_from_thread(self.notify, f"store: {exc}", severity="error")
+            return
+        self.call_from_thread(self.show, snapshot)
+
+    def show(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+        self.query_one(OverviewView).show(snapshot)
+        self.query_one(PeersView).show(snapshot)
+
+
+def run_app(data_dir: Path, store_path: Path) -> None:
+    """Open the store read-only and run the app until the operator quits."""
+    reader = StoreReader(data_dir, store_path)
+    try:
+        NodeApp(reader).run()
+    finally:
+        reader.close()

@@ -1,0 +1,6 @@
+"""The app's screens, one widget each, fed a ``Snapshot`` (``tui.source``).
+
+- ``overview.py`` — the node: peer id, role, addresses, uptime, services, store, events.
+- ``peers.py`` — the peers table: id, addresses, connected, last seen, rejections.
+- ``search.py`` — a query box, the ranked results, Enter records a click.
+"""
