@@ -27,6 +27,10 @@ POLL_S = 1.0
 """How often the app looks at the store."""
 
 
+FOCUS_IN = {"overview": "#events", "peers": "#peers-table", "search": "#query"}
+"""What has the focus when a screen is shown."""
+
+
 class NodeApp(App[None]):
     """Overview, Peers and Search of the node whose store ``reader`` reads."""
 
@@ -61,9 +65,10 @@ class NodeApp(App[None]):
         self.set_interval(POLL_S, self.poll)
 
     def action_show_tab(self, tab: str) -> None:
+        # Focus left in the pane being hidden would pull its tab back: focus the new one's.
+        self.set_focus(None)
         self.query_one(TabbedContent).active = tab
-        if tab == "search":
-            self.query_one("#query").focus()
+        self.query_one(FOCUS_IN[tab]).focus()
 
     @work(thread=True, exclusive=True, group="store")
     def poll(self) -> None:

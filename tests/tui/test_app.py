@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Static, TabbedContent
+from textual.widgets import DataTable, Input, Static, TabbedContent
 
 from node.config.settings import STORE_FILE
 from node.store.rows import ControlRow
@@ -160,3 +160,16 @@ def test_every_screen_fits_80x24(reader: StoreReader) -> None:
         assert SELF in static_text(app, "#node-info")
 
     drive(NodeApp(reader, send=no_daemon), scenario, size=(80, 24))
+
+
+def test_escape_leaves_the_query_box_so_the_screen_keys_work(reader: StoreReader) -> None:
+    async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
+        await pilot.press("s", *"op")
+        assert app.query_one("#query", Input).value == "op"
+        assert app.query_one(TabbedContent).active == "search"
+        await pilot.press("escape", "o")
+        assert app.query_one(TabbedContent).active == "overview"
+        await pilot.press("s", "slash")  # "/" back into the box from the results
+        assert app.focused is app.query_one("#query", Input)
+
+    drive(NodeApp(reader, send=no_daemon), scenario)

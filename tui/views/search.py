@@ -6,10 +6,11 @@ the page the click was on is sent with it, in rank order.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from textual import work
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import DataTable, Input, Static
 
@@ -25,6 +26,11 @@ class SearchView(Vertical):
     SearchView #results { height: 1fr; }
     """
 
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "leave_query", "Leave the box"),
+        Binding("slash", "edit_query", "Query"),
+    ]
+
     def __init__(self, send: Sender, **kw: Any) -> None:
         super().__init__(**kw)
         self._send = send
@@ -37,6 +43,13 @@ class SearchView(Vertical):
         table: DataTable[str] = DataTable(id="results", cursor_type="row", zebra_stripes=True)
         table.add_columns("#", "id", "title", "artist")
         yield table
+
+    def action_leave_query(self) -> None:
+        """Out of the query box, so the screen keys (o, p, s, q) work again."""
+        self.query_one("#results", DataTable).focus()
+
+    def action_edit_query(self) -> None:
+        self.query_one("#query", Input).focus()
 
     def _status(self, message: str) -> None:
         self.query_one("#search-status", Static).update(message)
