@@ -17,10 +17,12 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 
 from node.store.rows import StoreError
-from tui.control import ControlSender, Sender
+from node.wire.control import Publish
+from tui.control import CommandFailed, ControlSender, Sender
 from tui.source import Snapshot, StoreReader
 from tui.views.overview import OverviewView
 from tui.views.peers import PeersView
+from tui.views.publish import PublishDialog
 from tui.views.search import SearchView
 
 POLL_S = 1.0
@@ -39,13 +41,20 @@ class NodeApp(App[None]):
         Binding("o", "show_tab('overview')", "Overview"),
         Binding("p", "show_tab('peers')", "Peers"),
         Binding("s", "show_tab('search')", "Search"),
+        Binding("n", "publish", "Publish note"),
+        Binding("question_mark", "toggle_keys", "Keys"),
         Binding("q", "quit", "Quit"),
     ]
+    ACTIONS = frozenset({"publish"})
+    """What ``read_only`` hides: every binding that writes a control row."""
 
-    def __init__(self, reader: StoreReader, send: Sender | None = None) -> None:
+    def __init__(
+        self, reader: StoreReader, send: Sender | None = None, *, read_only: bool = False
+    ) -> None:
         super().__init__()
         self.reader = reader
         self.send = send or ControlSender(reader.data_dir)
+        self.read_only = read_only
         self.snapshot: Snapshot | None = None
 
     def compose(self) -> ComposeResult:
@@ -55,14 +64,42 @@ class NodeApp(App[None]):
                 yield OverviewView()
             with TabPane("Peers", id="peers"):
                 yield PeersView()
-            with TabPane("Search", id="search"):
-                yield SearchView(self.send)
+            if not self.read_only:
+                with TabPane("Search", id="search"):
+                    yield SearchView(self.send)
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = str(self.reader.data_dir)
+        self.sub_title = str(self.reader.data_dir) + (" (read-only)" if self.read_only else "")
         self.poll()
         self.set_interval(POLL_S, self.poll)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        writes = action in self.ACTIONS or parameters == ("search",)
+        return not (self.read_only and writes)  # False: neither shown in the footer nor run
+
+    def action_toggle_keys(self) -> None:
+        if self.screen.query("HelpPanel"):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
+
+    def action_publish(self) -> None:
+        def publish(text: str | None) -> None:
+            if text:
+                self.send_publish(text)
+
+        self.push_screen(PublishDialog(), publish)
+
+    @work(thread=True, group="publish")
+    def send_publish(self, text: str) -> None:
+        try:
+            result = self.send(Publish(text=text))
+        except CommandFailed as exc:
+            self.call_from_thread(self.notify, str(exc), severity="error")
+            return
+        message = f"published note #{result.get('seq', '?')} on {result.get('topic', '?')}"
+        self.call_from_thread(self.notify, message)
 
     def action_show_tab(self, tab: str) -> None:
         # Focus left in the pane being hidden would pull its tab back: focus the new one's.
@@ -85,10 +122,10 @@ class NodeApp(App[None]):
         self.query_one(PeersView).show(snapshot)
 
 
-def run_app(data_dir: Path, store_path: Path) -> None:
+def run_app(data_dir: Path, store_path: Path, *, read_only: bool = False) -> None:
     """Open the store read-only and run the app until the operator quits."""
     reader = StoreReader(data_dir, store_path)
     try:
-        NodeApp(reader).run()
+        NodeApp(reader, read_only=read_only).run()
     finally:
         reader.close()

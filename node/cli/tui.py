@@ -18,8 +18,14 @@ from node.store.rows import StoreError
 
 @click.command()
 @data_dir_option
-def tui(data_dir: Path | None) -> None:
-    """Open the operator app on the node's store: overview, peers, search (q quits)."""
+@click.option(
+    "--read-only",
+    is_flag=True,
+    help="Watch only: hide every action that sends the node a command (search, publish).",
+)
+def tui(data_dir: Path | None, read_only: bool) -> None:
+    """Open the operator app on the node's store: overview, peers, search, publish (q quits;
+    ? lists the keys)."""
     config = cli_config(data_dir)
     path = config.data_dir / STORE_FILE
     if not path.is_file():
@@ -29,6 +35,6 @@ def tui(data_dir: Path | None) -> None:
     except ImportError as exc:  # the [tui] extra is not installed
         raise UserError(f"the TUI needs textual: pip install 'byteswarm[tui]' ({exc})") from exc
     try:
-        run_app(config.data_dir, path)
+        run_app(config.data_dir, path, read_only=read_only)
     except StoreError as exc:
         raise UserError(str(exc)) from exc

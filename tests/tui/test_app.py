@@ -173,3 +173,45 @@ def test_escape_leaves_the_query_box_so_the_screen_keys_work(reader: StoreReader
         assert app.focused is app.query_one("#query", Input)
 
     drive(NodeApp(reader, send=no_daemon), scenario)
+
+
+def publish_answer(row: ControlRow) -> dict[str, Any]:
+    return {"topic": "byteswarm/notes", "seq": 3}
+
+
+def test_n_publishes_a_note_through_a_publish_row(data_dir: Path, reader: StoreReader) -> None:
+    async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
+        await pilot.press("n")
+        await pilot.press(*"hello swarm", "enter")
+        await wait_for(pilot, lambda: len(daemon.rows) == 1)
+        await pilot.press("n", *"never sent", "escape")  # Escape cancels the dialog
+        await pilot.pause(0.3)
+
+    with FakeDaemon(data_dir, publish_answer) as daemon:
+        drive(NodeApp(reader, send=ControlSender(data_dir, timeout=5.0)), scenario)
+    assert [(r.command, r.args) for r in daemon.rows] == [
+        ("publish", {"text": "hello swarm", "value": 0.0, "count": 1, "rate": 0.0}),
+    ]
+
+
+def test_read_only_hides_every_action(reader: StoreReader) -> None:
+    async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
+        assert not app.query("#query")  # no search screen
+        await pilot.press("s", "n")
+        assert app.query_one(TabbedContent).active == "overview"
+        assert len(app.screen_stack) == 1  # no publish dialog
+        keys = {b.binding.key for b in app.active_bindings.values() if b.enabled}
+        assert {"o", "p", "q"} <= keys and not keys & {"s", "n"}
+
+    drive(NodeApp(reader, send=no_daemon, read_only=True), scenario)
+
+
+def test_question_mark_shows_and_hides_the_keys(reader: StoreReader) -> None:
+    async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
+        await pilot.press("question_mark")
+        assert app.screen.query("HelpPanel")
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert not app.screen.query("HelpPanel")
+
+    drive(NodeApp(reader, send=no_daemon), scenario)
