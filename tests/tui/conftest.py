@@ -22,13 +22,14 @@ PEER_B = "12D3KooWBravoPeerBBBBBBBBBBBBBBBBBBBBBBBBBBBB2222"
 SELF = "12D3KooWSelfNodeSSSSSSSSSSSSSSSSSSSSSSSSSSSS0000"
 
 
-def status_document() -> dict[str, Any]:
+def status_document(data_dir: Path) -> dict[str, Any]:
     """What ``Daemon._status`` writes, trimmed to what the screens read."""
     return {
         "running": True,
         "pid": 4242,
         "peer_id": SELF,
         "role": "device",
+        "data_dir": str(data_dir),
         "listen_addrs": ["/ip4/127.0.0.1/tcp/4001", "/ip4/10.0.0.2/tcp/4001"],
         "connected_peers": [PEER_A],
         "uptime_s": 3725.0,
@@ -51,7 +52,7 @@ def data_dir(tmp_path: Path) -> Path:
         store.add_event("node", "node started")
         store.add_event("peer", f"connected to {PEER_A}", level="info")
         store.add_event("guard", "refused 2 records from bravo", level="warning")
-        store.write_status("node", status_document())
+        store.write_status("node", status_document(tmp_path))
     return tmp_path
 
 

@@ -4,10 +4,12 @@ the keys, and the control rows its actions queue (Pilot, no daemon)."""
 from __future__ import annotations
 
 import asyncio
+import io
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static, TabbedContent
 
@@ -39,7 +41,13 @@ async def wait_for(pilot: Pilot[None], done: Callable[[], bool], timeout: float 
 
 
 def static_text(app: NodeApp, selector: str) -> str:
-    return str(app.query_one(selector, Static).render())
+    """A Static's text: its string, or a rich renderable printed 200 columns wide."""
+    content = app.query_one(selector, Static).content
+    if isinstance(content, str):
+        return content
+    console = Console(width=200, file=io.StringIO(), record=True)
+    console.print(content)
+    return console.export_text()
 
 
 def table_rows(app: NodeApp, selector: str) -> list[list[str]]:
@@ -56,6 +64,7 @@ def test_overview_shows_the_status_document_and_the_newest_events(reader: StoreR
         info = static_text(app, "#node-info")
         assert SELF in info
         assert "not running" in info  # no daemon holds the lock
+        assert f"start it with: byteswarm run --data-dir {reader.data_dir}" in info
         assert "device" in info and "rank, finetune" in info
         assert "/ip4/127.0.0.1/tcp/4001" in info and "/ip4/10.0.0.2/tcp/4001" in info
         assert "1 connected" in info and "1.5 MB, 10 records" in info

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.table import Table
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
@@ -20,7 +21,10 @@ def node_lines(snapshot: Snapshot) -> list[tuple[str, str]]:
     if data["running"]:
         state = f"running (pid {data.get('pid')}, up {text.duration(data.get('uptime_s', 0))})"
     else:
-        state = f"not running (last status {text.duration(data.get('age_s', 0))} ago)"
+        state = (
+            f"not running (last status {text.duration(data.get('age_s', 0))} ago);"
+            f" start it with: byteswarm run --data-dir {data.get('data_dir', '…')}"
+        )
     store = text.size(float(data["store_bytes"])) if "store_bytes" in data else "-"
     records: dict[str, Any] = data.get("records", {})
     rejections: dict[str, Any] = data.get("peers", {}).get("rejections", {})
@@ -51,12 +55,12 @@ class OverviewView(Vertical):
         yield table
 
     def show(self, snapshot: Snapshot) -> None:
-        width = max(len(label) for label, _ in node_lines(snapshot))
-        lines = []
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="bold", no_wrap=True)
+        grid.add_column(overflow="fold")  # a long address folds in its column
         for label, value in node_lines(snapshot):
-            indent = "\n" + " " * (width + 2)
-            lines.append(f"[b]{label:<{width}}[/b]  {value.replace(chr(10), indent)}")
-        self.query_one("#node-info", Static).update("\n".join(lines))
+            grid.add_row(label, value)
+        self.query_one("#node-info", Static).update(grid)
         table: DataTable[str] = self.query_one("#events", DataTable)
         cursor = table.cursor_row
         table.clear()

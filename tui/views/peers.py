@@ -46,7 +46,8 @@ class PeersView(Vertical):
 
     def show(self, snapshot: Snapshot) -> None:
         connected = sum(p.connected for p in snapshot.peers)
-        count = f"{len(snapshot.peers)} peers seen, {connected} connected"
+        seen = len(snapshot.peers)
+        count = f"{seen} peer{'' if seen == 1 else 's'} seen, {connected} connected"
         if not snapshot.peers:
             count = "no peers seen yet"
         self.query_one("#peers-count", Static).update(count)
