@@ -224,3 +224,25 @@ def test_question_mark_shows_and_hides_the_keys(reader: StoreReader) -> None:
         assert not app.screen.query("HelpPanel")
 
     drive(NodeApp(reader, send=no_daemon), scenario)
+
+
+def test_peers_filter_and_sort(reader: StoreReader) -> None:
+    async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
+        await pilot.press("p", "slash", *"10.0.0.4")
+        rows = table_rows(app, "#peers-table")
+        assert [r[0] for r in rows] == ["…" + PEER_B[-12:]]
+        assert "1 match '10.0.0.4'" in static_text(app, "#peers-count")
+        await pilot.press("ctrl+a", "ctrl+k", *"BAD_SIG", "enter")  # any case; Enter leaves
+        assert [r[0] for r in table_rows(app, "#peers-table")] == ["…" + PEER_B[-12:]]
+        app.query_one("#peers-filter", Input).value = ""
+        await pilot.pause()
+        await pilot.press("r", "r", "r", "r")  # peer, connected, last seen, rejections
+        assert "sorted by rejections" in static_text(app, "#peers-count")
+        assert table_rows(app, "#peers-table")[0][0] == "…" + PEER_B[-12:]
+        await pilot.press("r", "r")  # addresses, then peer id again
+        assert [r[0] for r in table_rows(app, "#peers-table")] == [
+            "…" + PEER_A[-12:],
+            "…" + PEER_B[-12:],
+        ]
+
+    drive(NodeApp(reader, send=no_daemon), scenario)

@@ -1,7 +1,8 @@
 """The app's screens, one widget each, fed a ``Snapshot`` (``tui.source``).
 
 - ``overview.py`` — the node: peer id, role, addresses, uptime, services, store, events.
-- ``peers.py`` — the peers table: id, addresses, connected, last seen, rejections.
+- ``peers.py`` — the peers table: id, addresses, connected, last seen, rejections;
+  ``/`` filters, ``r`` sorts.
 - ``search.py`` — a query box, the ranked results, Enter records a click.
 - ``publish.py`` — the dialog that asks for a note's text (``n``).
 """
