@@ -20,6 +20,7 @@ from node.store.rows import StoreError
 from node.wire.control import Publish
 from tui.control import CommandFailed, ControlSender, Sender
 from tui.source import Snapshot, StoreReader
+from tui.views.events import EventsView
 from tui.views.overview import OverviewView
 from tui.views.peers import PeersView
 from tui.views.publish import PublishDialog
@@ -29,7 +30,12 @@ POLL_S = 1.0
 """How often the app looks at the store."""
 
 
-FOCUS_IN = {"overview": "#events", "peers": "#peers-table", "search": "#query"}
+FOCUS_IN = {
+    "overview": "#recent-events",
+    "peers": "#peers-table",
+    "events": "#events-table",
+    "search": "#query",
+}
 """What has the focus when a screen is shown."""
 
 
@@ -40,6 +46,7 @@ class NodeApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("o", "show_tab('overview')", "Overview"),
         Binding("p", "show_tab('peers')", "Peers"),
+        Binding("e", "show_tab('events')", "Events"),
         Binding("s", "show_tab('search')", "Search"),
         Binding("n", "publish", "Publish note"),
         Binding("question_mark", "toggle_keys", "Keys"),
@@ -64,6 +71,8 @@ class NodeApp(App[None]):
                 yield OverviewView()
             with TabPane("Peers", id="peers"):
                 yield PeersView()
+            with TabPane("Events", id="events"):
+                yield EventsView()
             if not self.read_only:
                 with TabPane("Search", id="search"):
                     yield SearchView(self.send)
@@ -120,6 +129,7 @@ class NodeApp(App[None]):
         self.snapshot = snapshot
         self.query_one(OverviewView).show(snapshot)
         self.query_one(PeersView).show(snapshot)
+        self.query_one(EventsView).show(snapshot)
 
 
 def run_app(data_dir: Path, store_path: Path, *, read_only: bool = False) -> None:

@@ -18,8 +18,8 @@ from node.cli.common import read_status
 from node.store.database import Store
 from node.store.rows import EventRow, PeerRow
 
-EVENTS_SHOWN = 50
-"""How many of the newest events a snapshot carries."""
+EVENTS_SHOWN = 500
+"""How many of the newest events a snapshot carries (the Events screen's page)."""
 
 
 @dataclass(frozen=True)

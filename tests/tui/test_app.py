@@ -69,7 +69,7 @@ def test_overview_shows_the_status_document_and_the_newest_events(reader: StoreR
         assert "/ip4/127.0.0.1/tcp/4001" in info and "/ip4/10.0.0.2/tcp/4001" in info
         assert "1 connected" in info and "1.5 MB, 10 records" in info
         assert "2 bad_signature" in info
-        events = table_rows(app, "#events")
+        events = table_rows(app, "#recent-events")
         assert [e[3] for e in events] == [
             "refused 2 records from bravo",
             f"connected to {PEER_A}",
@@ -100,7 +100,8 @@ def test_a_store_change_shows_within_a_second_or_two(data_dir: Path, reader: Sto
     async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
         with Store.open(data_dir / STORE_FILE) as store:
             store.add_event("node", "something new")
-        await wait_for(pilot, lambda: table_rows(app, "#events")[0][3] == "something new", 3.0)
+        newest = lambda: table_rows(app, "#recent-events")[0][3]  # noqa: E731
+        await wait_for(pilot, lambda: newest() == "something new", 3.0)
 
     drive(NodeApp(reader, send=no_daemon), scenario)
 
@@ -163,7 +164,7 @@ def test_q_quits(reader: StoreReader) -> None:
 
 def test_every_screen_fits_80x24(reader: StoreReader) -> None:
     async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
-        for key in "pso":
+        for key in "peso":
             await pilot.press(key)
             await pilot.pause()
         assert SELF in static_text(app, "#node-info")
@@ -244,5 +245,20 @@ def test_peers_filter_and_sort(reader: StoreReader) -> None:
             "…" + PEER_A[-12:],
             "…" + PEER_B[-12:],
         ]
+
+    drive(NodeApp(reader, send=no_daemon), scenario)
+
+
+def test_events_screen_lists_the_log_newest_first_and_filters(reader: StoreReader) -> None:
+    async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
+        await pilot.press("e")
+        assert app.query_one(TabbedContent).active == "events"
+        assert [r[1] for r in table_rows(app, "#events-table")] == ["warning", "info", "info"]
+        await pilot.press("slash", *"PEER")
+        rows = table_rows(app, "#events-table")
+        assert [r[3] for r in rows] == [f"connected to {PEER_A}"]
+        assert "1 match 'PEER'" in static_text(app, "#events-count")
+        await pilot.press("escape", "o")  # out of the box, the screen keys work
+        assert app.query_one(TabbedContent).active == "overview"
 
     drive(NodeApp(reader, send=no_daemon), scenario)

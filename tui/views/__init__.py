@@ -3,6 +3,7 @@
 - ``overview.py`` — the node: peer id, role, addresses, uptime, services, store, events.
 - ``peers.py`` — the peers table: id, addresses, connected, last seen, rejections;
   ``/`` filters, ``r`` sorts.
+- ``events.py`` — the event log, newest first, by severity; ``/`` filters.
 - ``search.py`` — a query box, the ranked results, Enter records a click.
 - ``publish.py`` — the dialog that asks for a note's text (``n``).
 """

@@ -12,6 +12,9 @@ from textual.widgets import DataTable, Static
 from tui import text
 from tui.source import Snapshot
 
+OVERVIEW_EVENTS = 30
+"""The newest events the overview shows (the Events screen has the rest)."""
+
 
 def node_lines(snapshot: Snapshot) -> list[tuple[str, str]]:
     """(label, value) rows describing the node, from its status document."""
@@ -45,12 +48,12 @@ class OverviewView(Vertical):
 
     DEFAULT_CSS = """
     OverviewView #node-info { height: auto; padding: 0 1; margin-bottom: 1; }
-    OverviewView #events { height: 1fr; }
+    OverviewView #recent-events { height: 1fr; }
     """
 
     def compose(self) -> ComposeResult:
         yield Static(id="node-info")
-        table: DataTable[str] = DataTable(id="events", cursor_type="row", zebra_stripes=True)
+        table: DataTable[str] = DataTable(id="recent-events", cursor_type="row", zebra_stripes=True)
         table.add_columns("time", "level", "kind", "message")
         yield table
 
@@ -61,10 +64,10 @@ class OverviewView(Vertical):
         for label, value in node_lines(snapshot):
             grid.add_row(label, value)
         self.query_one("#node-info", Static).update(grid)
-        table: DataTable[str] = self.query_one("#events", DataTable)
+        table: DataTable[str] = self.query_one("#recent-events", DataTable)
         cursor = table.cursor_row
         table.clear()
-        for event in snapshot.events:
+        for event in snapshot.events[:OVERVIEW_EVENTS]:
             table.add_row(text.clock(event.ts_ms), event.level, event.kind, event.message)
         if table.row_count:
             table.move_cursor(row=min(cursor, table.row_count - 1))
