@@ -17,15 +17,18 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 
 from node.store.rows import StoreError
-from node.wire.control import Publish
+from node.wire.control import Command, Publish
 from tui.control import CommandFailed, ControlSender, Sender
 from tui.source import Snapshot, StoreReader
+from tui.views.dialogs import AskDialog
 from tui.views.events import EventsView
 from tui.views.overview import OverviewView
 from tui.views.peers import PeersView
-from tui.views.publish import PublishDialog
 from tui.views.search import SearchView
+from tui.views.training import TrainingView
 
+MAX_NOTE = 1000
+"""The longest note ``byteswarm publish`` takes (characters)."""
 POLL_S = 1.0
 """How often the app looks at the store."""
 
@@ -34,6 +37,7 @@ FOCUS_IN = {
     "overview": "#recent-events",
     "peers": "#peers-table",
     "events": "#events-table",
+    "training": "#runs",
     "search": "#query",
 }
 """What has the focus when a screen is shown."""
@@ -48,6 +52,7 @@ class NodeApp(App[None]):
         Binding("p", "show_tab('peers')", "Peers"),
         Binding("e", "show_tab('events')", "Events"),
         Binding("s", "show_tab('search')", "Search"),
+        Binding("f", "show_tab('training')", "Training"),
         Binding("n", "publish", "Publish note"),
         Binding("question_mark", "toggle_keys", "Keys"),
         Binding("q", "quit", "Quit"),
@@ -76,6 +81,8 @@ class NodeApp(App[None]):
             if not self.read_only:
                 with TabPane("Search", id="search"):
                     yield SearchView(self.send)
+            with TabPane("Training", id="training"):
+                yield TrainingView(read_only=self.read_only)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -96,19 +103,23 @@ class NodeApp(App[None]):
     def action_publish(self) -> None:
         def publish(text: str | None) -> None:
             if text:
-                self.send_publish(text)
+                self.send_command(Publish(text=text), "published the note")
 
-        self.push_screen(PublishDialog(), publish)
+        ask = AskDialog("Publish a signed note on byteswarm/notes", "note text", MAX_NOTE)
+        self.push_screen(ask, publish)
 
-    @work(thread=True, group="publish")
-    def send_publish(self, text: str) -> None:
+    @work(thread=True, group="commands")
+    def send_command(self, command: Command, done: str) -> None:
+        """Send ``command`` to the daemon; notify ``done`` (and its result) or the error."""
         try:
-            result = self.send(Publish(text=text))
+            result = self.send(command)
         except CommandFailed as exc:
             self.call_from_thread(self.notify, str(exc), severity="error")
             return
-        message = f"published note #{result.get('seq', '?')} on {result.get('topic', '?')}"
-        self.call_from_thread(self.notify, message)
+        detail = ", ".join(
+            f"{k} {v}" for k, v in sorted(result.items()) if not isinstance(v, dict | list)
+        )
+        self.call_from_thread(self.notify, f"{done} ({detail})" if detail else done)
 
     def action_show_tab(self, tab: str) -> None:
         # Focus left in the pane being hidden would pull its tab back: focus the new one's.
@@ -130,6 +141,7 @@ class NodeApp(App[None]):
         self.query_one(OverviewView).show(snapshot)
         self.query_one(PeersView).show(snapshot)
         self.query_one(EventsView).show(snapshot)
+        self.query_one(TrainingView).show(snapshot)
 
 
 def run_app(data_dir: Path, store_path: Path, *, read_only: bool = False) -> None:

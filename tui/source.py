@@ -21,6 +21,9 @@ from node.store.rows import EventRow, PeerRow
 EVENTS_SHOWN = 500
 """How many of the newest events a snapshot carries (the Events screen's page)."""
 
+SERVICE_STATUS = ("finetune", "adapt")
+"""The status documents besides ``node`` the screens draw."""
+
 
 @dataclass(frozen=True)
 class Snapshot:
@@ -30,6 +33,8 @@ class Snapshot:
     status: dict[str, Any] | None
     peers: list[PeerRow] = field(default_factory=list)
     events: list[EventRow] = field(default_factory=list)
+    services: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """The services' own status documents (``finetune``, ``adapt``), where written."""
 
     def rejections(self, peer_id: str) -> dict[str, int]:
         """Records refused from ``peer_id``, by cause (from the peer guard's status)."""
@@ -59,7 +64,13 @@ class StoreReader:
                 self._events = self._store.recent_events(EVENTS_SHOWN)
                 self._version = version
             status = read_status(self._store, self.data_dir)
-            return Snapshot(time.time_ns() // 1_000_000, status, self._peers, self._events)
+            services = {}
+            for key in SERVICE_STATUS:
+                found = self._store.read_status(key)
+                if found is not None:
+                    services[key] = found[1]
+            now_ms = time.time_ns() // 1_000_000
+            return Snapshot(now_ms, status, self._peers, self._events, services)
 
     def close(self) -> None:
         with self._lock:

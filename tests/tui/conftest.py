@@ -43,6 +43,21 @@ def status_document(data_dir: Path) -> dict[str, Any]:
     }
 
 
+def finetune_status() -> dict[str, Any]:
+    """What ``FinetuneService.status`` writes: one run training, one not joined."""
+    checkpoints = {
+        "10": {"sha256": "ab" * 32, "agree": [PEER_A], "disagree": []},
+        "20": {"sha256": "cd" * 32, "agree": [PEER_A], "disagree": [PEER_B], "accuracy": 0.8125},
+    }
+    run = {"run_id": "words-1", "model": "tiny", "mode": "shared", "round": 23, "rounds": 100}
+    run |= {"participating": True, "records": 57, "refused": 1, "final_round": 20}
+    return {
+        "backend": "onnxruntime",
+        "runs": {"words-1": run | {"checkpoints": checkpoints}},
+        "failed": {"big-2": "model 'big' is not on this device"},
+    }
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     """A data dir whose store has a status document, two peers and a few events."""
@@ -53,6 +68,7 @@ def data_dir(tmp_path: Path) -> Path:
         store.add_event("peer", f"connected to {PEER_A}", level="info")
         store.add_event("guard", "refused 2 records from bravo", level="warning")
         store.write_status("node", status_document(tmp_path))
+        store.write_status("finetune", finetune_status())
     return tmp_path
 
 

@@ -164,7 +164,7 @@ def test_q_quits(reader: StoreReader) -> None:
 
 def test_every_screen_fits_80x24(reader: StoreReader) -> None:
     async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
-        for key in "peso":
+        for key in "pesfo":
             await pilot.press(key)
             await pilot.pause()
         assert SELF in static_text(app, "#node-info")
@@ -262,3 +262,58 @@ def test_events_screen_lists_the_log_newest_first_and_filters(reader: StoreReade
         assert app.query_one(TabbedContent).active == "overview"
 
     drive(NodeApp(reader, send=no_daemon), scenario)
+
+
+def test_training_screen_shows_runs_and_checkpoints(reader: StoreReader) -> None:
+    async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
+        await pilot.press("f")
+        assert app.query_one(TabbedContent).active == "training"
+        assert static_text(app, "#training-summary").startswith(
+            "2 run(s); forward passes on onnxruntime"
+        )
+        rows = table_rows(app, "#runs")
+        assert rows[0] == [
+            "words-1",
+            "training",
+            "23/100",
+            "shared, tiny",
+            "57",
+            "1",
+            "20: 1 agree, 1 not",
+            "81.2 %",
+        ]
+        assert rows[1][:2] == ["big-2", "not joined: model 'big' is not on this device"]
+
+    drive(NodeApp(reader, send=no_daemon), scenario)
+
+
+def train_answer(row: ControlRow) -> dict[str, Any]:
+    return {"run_id": row.args["run_id"]}
+
+
+def test_training_start_and_stop_queue_typed_rows_stop_asks_first(
+    data_dir: Path, reader: StoreReader
+) -> None:
+    async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
+        await pilot.press("f", "t", *"words-2", "enter")
+        await wait_for(pilot, lambda: len(daemon.rows) == 1)
+        await pilot.press("x", "n")  # declined: nothing sent
+        await pilot.pause(0.3)
+        assert len(daemon.rows) == 1
+        await pilot.press("x", "y")
+        await wait_for(pilot, lambda: len(daemon.rows) == 2)
+
+    with FakeDaemon(data_dir, train_answer) as daemon:
+        drive(NodeApp(reader, send=ControlSender(data_dir, timeout=5.0)), scenario)
+    (start, start_args), (stop, stop_args) = [(r.command, r.args) for r in daemon.rows]
+    assert (start, start_args["run_id"], start_args["rounds"]) == ("train_start", "words-2", 100)
+    assert (stop, stop_args) == ("train_stop", {"run_id": "words-1"})
+
+
+def test_read_only_training_has_no_start_or_stop(reader: StoreReader) -> None:
+    async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
+        await pilot.press("f", "t", "x")
+        assert len(app.screen_stack) == 1
+        assert "t starts" not in static_text(app, "#training-summary")
+
+    drive(NodeApp(reader, send=no_daemon, read_only=True), scenario)

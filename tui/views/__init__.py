@@ -5,5 +5,6 @@
   ``/`` filters, ``r`` sorts.
 - ``events.py`` — the event log, newest first, by severity; ``/`` filters.
 - ``search.py`` — a query box, the ranked results, Enter records a click.
-- ``publish.py`` — the dialog that asks for a note's text (``n``).
+- ``training.py`` — finetune runs: round, records, checkpoints and who agrees; start, stop.
+- ``dialogs.py`` — ask for a line of text; confirm before anything destructive.
 """
