@@ -2,7 +2,8 @@
 
 Every second a worker thread reads the store (``StoreReader``) and hands the snapshot
 back to the UI thread, which redraws the screens; the UI thread never waits on SQLite.
-Screens are tabs, switched with the keys the footer shows; ``q`` quits.
+Screens are tabs, switched with the key each tab's title shows; the footer shows the
+rest (``?`` all of them); ``q`` quits.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import ClassVar
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
+from textual.screen import Screen
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 
 from node.store.rows import StoreError
@@ -48,12 +50,12 @@ class NodeApp(App[None]):
 
     TITLE = "byteswarm"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("o", "show_tab('overview')", "Overview"),
-        Binding("p", "show_tab('peers')", "Peers"),
-        Binding("e", "show_tab('events')", "Events"),
-        Binding("s", "show_tab('search')", "Search"),
-        Binding("f", "show_tab('training')", "Training"),
-        Binding("n", "publish", "Publish note"),
+        Binding("o", "show_tab('overview')", "Overview", show=False),
+        Binding("p", "show_tab('peers')", "Peers", show=False),
+        Binding("e", "show_tab('events')", "Events", show=False),
+        Binding("s", "show_tab('search')", "Search", show=False),
+        Binding("f", "show_tab('training')", "Training", show=False),
+        Binding("n", "publish", "Note"),
         Binding("question_mark", "toggle_keys", "Keys"),
         Binding("q", "quit", "Quit"),
     ]
@@ -72,16 +74,16 @@ class NodeApp(App[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with TabbedContent(initial="overview"):
-            with TabPane("Overview", id="overview"):
+            with TabPane("Overview (o)", id="overview"):
                 yield OverviewView()
-            with TabPane("Peers", id="peers"):
+            with TabPane("Peers (p)", id="peers"):
                 yield PeersView()
-            with TabPane("Events", id="events"):
+            with TabPane("Events (e)", id="events"):
                 yield EventsView()
             if not self.read_only:
-                with TabPane("Search", id="search"):
+                with TabPane("Search (s)", id="search"):
                     yield SearchView(self.send)
-            with TabPane("Training", id="training"):
+            with TabPane("Training (f)", id="training"):
                 yield TrainingView(read_only=self.read_only)
         yield Footer()
 
@@ -90,7 +92,14 @@ class NodeApp(App[None]):
         self.poll()
         self.set_interval(POLL_S, self.poll)
 
+    @property
+    def tabs_screen(self) -> Screen[object]:
+        """The screen with the tabs, under any dialog (a poll may land while one is open)."""
+        return self.screen_stack[0]
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("show_tab", "publish") and len(self.screen_stack) > 1:
+            return False  # a dialog is open: it has the keys
         writes = action in self.ACTIONS or parameters == ("search",)
         return not (self.read_only and writes)  # False: neither shown in the footer nor run
 
@@ -124,8 +133,8 @@ class NodeApp(App[None]):
     def action_show_tab(self, tab: str) -> None:
         # Focus left in the pane being hidden would pull its tab back: focus the new one's.
         self.set_focus(None)
-        self.query_one(TabbedContent).active = tab
-        self.query_one(FOCUS_IN[tab]).focus()
+        self.tabs_screen.query_one(TabbedContent).active = tab
+        self.tabs_screen.query_one(FOCUS_IN[tab]).focus()
 
     @work(thread=True, exclusive=True, group="store")
     def poll(self) -> None:
@@ -138,10 +147,11 @@ class NodeApp(App[None]):
 
     def show(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
-        self.query_one(OverviewView).show(snapshot)
-        self.query_one(PeersView).show(snapshot)
-        self.query_one(EventsView).show(snapshot)
-        self.query_one(TrainingView).show(snapshot)
+        tabs = self.tabs_screen
+        tabs.query_one(OverviewView).show(snapshot)
+        tabs.query_one(PeersView).show(snapshot)
+        tabs.query_one(EventsView).show(snapshot)
+        tabs.query_one(TrainingView).show(snapshot)
 
 
 def run_app(data_dir: Path, store_path: Path, *, read_only: bool = False) -> None:

@@ -19,6 +19,7 @@ from tests.tui.conftest import PEER_A, PEER_B, SELF, FakeDaemon
 from tui.app import NodeApp
 from tui.control import ControlSender
 from tui.source import StoreReader
+from tui.views.dialogs import ConfirmDialog
 
 Scenario = Callable[[NodeApp, Pilot[None]], Awaitable[None]]
 
@@ -297,7 +298,10 @@ def test_training_start_and_stop_queue_typed_rows_stop_asks_first(
     async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
         await pilot.press("f", "t", *"words-2", "enter")
         await wait_for(pilot, lambda: len(daemon.rows) == 1)
-        await pilot.press("x", "n")  # declined: nothing sent
+        await pilot.press("x", "o", "q")  # screen keys do nothing while the dialog is open
+        await pilot.pause(1.2)  # and a poll lands under it
+        assert app.is_running and isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n")  # declined: nothing sent
         await pilot.pause(0.3)
         assert len(daemon.rows) == 1
         await pilot.press("x", "y")
