@@ -11,6 +11,7 @@ from typing import Any
 
 from rich.console import Console
 from textual.pilot import Pilot
+from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static, TabbedContent
 
 from node.config.settings import STORE_FILE
@@ -20,6 +21,7 @@ from tui.app import NodeApp
 from tui.control import ControlSender
 from tui.source import StoreReader
 from tui.views.dialogs import ConfirmDialog
+from tui.views.peer_detail import PeerDetail
 
 Scenario = Callable[[NodeApp, Pilot[None]], Awaitable[None]]
 
@@ -42,8 +44,12 @@ async def wait_for(pilot: Pilot[None], done: Callable[[], bool], timeout: float 
 
 
 def static_text(app: NodeApp, selector: str) -> str:
+    return static_text_on(app.screen, selector)
+
+
+def static_text_on(screen: Screen[Any], selector: str) -> str:
     """A Static's text: its string, or a rich renderable printed 200 columns wide."""
-    content = app.query_one(selector, Static).content
+    content = screen.query_one(selector, Static).content
     if isinstance(content, str):
         return content
     console = Console(width=200, file=io.StringIO(), record=True)
@@ -321,3 +327,16 @@ def test_read_only_training_has_no_start_or_stop(reader: StoreReader) -> None:
         assert "t starts" not in static_text(app, "#training-summary")
 
     drive(NodeApp(reader, send=no_daemon, read_only=True), scenario)
+
+
+def test_enter_on_a_peer_opens_its_detail(reader: StoreReader) -> None:
+    async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
+        await pilot.press("p", "down", "enter")  # the second peer, bravo
+        assert isinstance(app.screen, PeerDetail)
+        detail = static_text_on(app.screen, "#peer-detail")
+        assert PEER_B in detail and "bootstrap" in detail
+        assert "2 bad_signature" in detail and "-4.0" in detail
+        await pilot.press("escape")
+        assert not isinstance(app.screen, PeerDetail)
+
+    drive(NodeApp(reader, send=no_daemon), scenario)

@@ -2,7 +2,7 @@
 
 - ``overview.py`` — the node: peer id, role, addresses, uptime, services, store, events.
 - ``peers.py`` — the peers table: id, addresses, connected, last seen, rejections;
-  ``/`` filters, ``r`` sorts.
+  ``/`` filters, ``r`` sorts; ``peer_detail.py`` — one peer in full (Enter).
 - ``events.py`` — the event log, newest first, by severity; ``/`` filters.
 - ``search.py`` — a query box, the ranked results, Enter records a click.
 - ``training.py`` — finetune runs: round, records, checkpoints and who agrees; start, stop.

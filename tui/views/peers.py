@@ -1,7 +1,8 @@
 """The Peers screen: every peer this node has seen, connected ones first.
 
 ``/`` filters (peer id, address or rejection cause, any case), ``r`` sorts by the next
-column (a header click sorts by that one), Escape leaves the filter box.
+column (a header click sorts by that one), Escape leaves the filter box, Enter opens the
+selected peer (``peer_detail.py``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from textual.widgets import DataTable, Input, Static
 from node.store.rows import PeerRow
 from tui import text
 from tui.source import Snapshot
+from tui.views.peer_detail import PeerDetail
 
 COLUMNS = ("peer", "connected", "last seen", "rejections", "addresses")
 SORTS: tuple[Callable[[PeerRow, Snapshot], Any], ...] = (
@@ -99,6 +101,13 @@ class PeersView(Vertical):
     def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
         self.sort = event.column_index
         self._redraw()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if self.snapshot is None:
+            return
+        for peer in self.snapshot.peers:
+            if peer.peer_id == event.row_key.value:
+                self.app.push_screen(PeerDetail(peer, self.snapshot))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self._redraw()
