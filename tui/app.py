@@ -22,6 +22,7 @@ from node.store.rows import StoreError
 from node.wire.control import Command, Publish
 from tui.control import CommandFailed, ControlSender, Sender
 from tui.source import Snapshot, StoreReader
+from tui.views.adaptation import AdaptView
 from tui.views.dialogs import AskDialog
 from tui.views.events import EventsView
 from tui.views.overview import OverviewView
@@ -40,6 +41,7 @@ FOCUS_IN = {
     "peers": "#peers-table",
     "events": "#events-table",
     "training": "#runs",
+    "adaptation": "AdaptView",
     "search": "#query",
 }
 """What has the focus when a screen is shown."""
@@ -55,6 +57,7 @@ class NodeApp(App[None]):
         Binding("e", "show_tab('events')", "Events", show=False),
         Binding("s", "show_tab('search')", "Search", show=False),
         Binding("f", "show_tab('training')", "Training", show=False),
+        Binding("d", "show_tab('adaptation')", "Adaptation", show=False),
         Binding("n", "publish", "Note"),
         Binding("question_mark", "toggle_keys", "Keys"),
         Binding("q", "quit", "Quit"),
@@ -85,6 +88,8 @@ class NodeApp(App[None]):
                     yield SearchView(self.send)
             with TabPane("Training (f)", id="training"):
                 yield TrainingView(read_only=self.read_only)
+            with TabPane("Adapt (d)", id="adaptation"):
+                yield AdaptView(read_only=self.read_only)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -152,6 +157,7 @@ class NodeApp(App[None]):
         tabs.query_one(PeersView).show(snapshot)
         tabs.query_one(EventsView).show(snapshot)
         tabs.query_one(TrainingView).show(snapshot)
+        tabs.query_one(AdaptView).show(snapshot)
 
 
 def run_app(data_dir: Path, store_path: Path, *, read_only: bool = False) -> None:

@@ -58,6 +58,30 @@ def finetune_status() -> dict[str, Any]:
     }
 
 
+def adapt_status() -> dict[str, Any]:
+    """What ``DeviceAdapt.status`` writes, mid-run."""
+    budget = {"running": True, "note": "", "samples": 640, "samples_limit": 1000}
+    budget |= {"minutes_limit": None, "minutes_left": None}
+    return {
+        "role": "device",
+        "cloud": PEER_A,
+        "note": "",
+        "family": "digits",
+        "samples": 640,
+        "batches": 20,
+        "accuracy": 0.75,
+        "accuracy_recent": 0.8,
+        "uncertainty_recent": 0.25,
+        "uploads": 12,
+        "uplink_bytes_per_sample": 3.5,
+        "prompt_version": 4,
+        "prompts_accepted": 4,
+        "prompts_rejected": 1,
+        "last_verdict": "accepted v4",
+        "budget": budget,
+    }
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     """A data dir whose store has a status document, two peers and a few events."""
@@ -69,6 +93,7 @@ def data_dir(tmp_path: Path) -> Path:
         store.add_event("guard", "refused 2 records from bravo", level="warning")
         store.write_status("node", status_document(tmp_path))
         store.write_status("finetune", finetune_status())
+        store.write_status("adapt", adapt_status())
     return tmp_path
 
 

@@ -171,7 +171,7 @@ def test_q_quits(reader: StoreReader) -> None:
 
 def test_every_screen_fits_80x24(reader: StoreReader) -> None:
     async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
-        for key in "pesfo":
+        for key in "pesfdo":
             await pilot.press(key)
             await pilot.pause()
         assert SELF in static_text(app, "#node-info")
@@ -340,3 +340,23 @@ def test_enter_on_a_peer_opens_its_detail(reader: StoreReader) -> None:
         assert not isinstance(app.screen, PeerDetail)
 
     drive(NodeApp(reader, send=no_daemon), scenario)
+
+
+def test_adaptation_screen_and_its_actions(data_dir: Path, reader: StoreReader) -> None:
+    async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
+        await pilot.press("d")
+        assert app.query_one(TabbedContent).active == "adaptation"
+        info = static_text(app, "#adapt-info")
+        assert "75.0 % (recent 80.0 %)" in info and "v4: 4 accepted, 1 rejected" in info
+        assert "running, 640/1000 samples" in info and PEER_A in info
+        await pilot.press("a")
+        await wait_for(pilot, lambda: len(daemon.rows) == 1)
+        await pilot.press("x", "y")
+        await wait_for(pilot, lambda: len(daemon.rows) == 2)
+
+    with FakeDaemon(data_dir, lambda row: {"running": row.command == "adapt_start"}) as daemon:
+        drive(NodeApp(reader, send=ControlSender(data_dir, timeout=5.0)), scenario)
+    assert [(r.command, r.args) for r in daemon.rows] == [
+        ("adapt_start", {"samples": None, "minutes": None}),
+        ("adapt_stop", {}),
+    ]

@@ -6,5 +6,6 @@
 - ``events.py`` — the event log, newest first, by severity; ``/`` filters.
 - ``search.py`` — a query box, the ranked results, Enter records a click.
 - ``training.py`` — finetune runs: round, records, checkpoints and who agrees; start, stop.
+- ``adaptation.py`` — adapt: accuracy, uncertainty, uploads, prompt versions; start, stop.
 - ``dialogs.py`` — ask for a line of text; confirm before anything destructive.
 """
