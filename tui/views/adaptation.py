@@ -56,6 +56,9 @@ def adapt_lines(adapt: dict[str, Any]) -> list[tuple[str, str]]:
     else:
         accepted, rejected = adapt.get("prompts_accepted", 0), adapt.get("prompts_rejected", 0)
         per_sample = float(adapt.get("uplink_bytes_per_sample", 0))
+        unsure = adapt.get("uncertainty_recent")
+        number = int(adapt.get("prompt_version", -1))
+        version = f"v{number}" if number >= 0 else "none yet"
         rows += [
             ("cloud", str(adapt.get("cloud") or "-")),
             ("samples", f"{adapt.get('samples', 0)} in {adapt.get('batches', 0)} batches"),
@@ -63,14 +66,14 @@ def adapt_lines(adapt: dict[str, Any]) -> list[tuple[str, str]]:
                 "accuracy",
                 f"{_pct(adapt.get('accuracy'))} (recent {_pct(adapt.get('accuracy_recent'))})",
             ),
-            ("uncertainty", f"{adapt.get('uncertainty_recent') or 0:.3f} recent"),
+            ("uncertainty", "-" if unsure is None else f"{float(unsure):.3f} recent"),
             (
                 "uploads",
                 f"{adapt.get('uploads', 0)}, {per_sample:.1f} B a sample",
             ),
             (
                 "prompt",
-                f"v{adapt.get('prompt_version', -1)}: {accepted} accepted, {rejected} rejected",
+                f"{version}: {accepted} accepted, {rejected} rejected",
             ),
             ("last verdict", str(adapt.get("last_verdict") or "-")),
         ]
