@@ -146,9 +146,11 @@ class NodeApp(App[None]):
         try:
             snapshot = self.reader.read()
         except (StoreError, sqlite3.Error) as exc:  # busy, damaged: say so, look again later
-            self.call_from_thread(self.notify, f"store: {exc}", severity="error")
+            if self.is_running:
+                self.call_from_thread(self.notify, f"store: {exc}", severity="error")
             return
-        self.call_from_thread(self.show, snapshot)
+        if self.is_running:  # not a read that ends after the operator quit
+            self.call_from_thread(self.show, snapshot)
 
     def show(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot

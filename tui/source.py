@@ -16,7 +16,7 @@ from typing import Any
 
 from node.cli.common import read_status
 from node.store.database import Store
-from node.store.rows import EventRow, PeerRow
+from node.store.rows import EventRow, PeerRow, StoreError
 
 EVENTS_SHOWN = 500
 """How many of the newest events a snapshot carries (the Events screen's page)."""
@@ -52,12 +52,15 @@ class StoreReader:
         self.data_dir = data_dir
         self._store = Store.open(store_path, readonly=True)
         self._lock = threading.Lock()
+        self._closed = False
         self._version: int | None = None
         self._peers: list[PeerRow] = []
         self._events: list[EventRow] = []
 
     def read(self) -> Snapshot:
         with self._lock:
+            if self._closed:
+                raise StoreError("the store is closed")
             version = self._store.data_version()
             if version != self._version:
                 self._peers = self._store.list_peers()
@@ -74,4 +77,5 @@ class StoreReader:
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             self._store.close()

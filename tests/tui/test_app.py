@@ -360,3 +360,31 @@ def test_adaptation_screen_and_its_actions(data_dir: Path, reader: StoreReader) 
         ("adapt_start", {"samples": None, "minutes": None}),
         ("adapt_stop", {}),
     ]
+
+
+def test_a_store_the_node_has_not_written_to_yet(tmp_path: Path) -> None:
+    from node.store.database import Store
+
+    Store.open(tmp_path / STORE_FILE).close()
+    reader = StoreReader(tmp_path, tmp_path / STORE_FILE)
+
+    async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
+        assert "no status yet" in static_text(app, "#node-info")
+        assert static_text(app, "#peers-count") == "no peers seen yet"
+        assert static_text(app, "#training-summary").startswith("no runs yet")
+        assert "no status yet" in static_text(app, "#adapt-info")
+
+    try:
+        drive(NodeApp(reader, send=no_daemon), scenario)
+    finally:
+        reader.close()
+
+
+def test_a_closed_reader_says_so(reader: StoreReader) -> None:
+    import pytest
+
+    from node.store.rows import StoreError
+
+    reader.close()
+    with pytest.raises(StoreError, match="closed"):
+        reader.read()
