@@ -60,6 +60,7 @@ class NodeApp(App[None]):
         Binding("d", "show_tab('adaptation')", "Adaptation", show=False),
         Binding("n", "publish", "Note"),
         Binding("question_mark", "toggle_keys", "Keys"),
+        Binding("ctrl+t", "toggle_light", "Light/dark", show=False),
         Binding("q", "quit", "Quit"),
     ]
     ACTIONS = frozenset({"publish"})
@@ -107,6 +108,9 @@ class NodeApp(App[None]):
             return False  # a dialog is open: it has the keys
         writes = action in self.ACTIONS or parameters == ("search",)
         return not (self.read_only and writes)  # False: neither shown in the footer nor run
+
+    def action_toggle_light(self) -> None:
+        self.theme = "textual-dark" if self.theme == "textual-light" else "textual-light"
 
     def action_toggle_keys(self) -> None:
         if self.screen.query("HelpPanel"):

@@ -388,3 +388,14 @@ def test_a_closed_reader_says_so(reader: StoreReader) -> None:
     reader.close()
     with pytest.raises(StoreError, match="closed"):
         reader.read()
+
+
+def test_ctrl_t_switches_between_the_light_and_the_dark_theme(reader: StoreReader) -> None:
+    async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
+        start = app.theme
+        await pilot.press("ctrl+t")
+        assert app.theme == ("textual-dark" if start == "textual-light" else "textual-light")
+        await pilot.press("ctrl+t")
+        assert app.theme == (start if start == "textual-light" else "textual-dark")
+
+    drive(NodeApp(reader, send=no_daemon), scenario)
