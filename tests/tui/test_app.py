@@ -399,3 +399,18 @@ def test_ctrl_t_switches_between_the_light_and_the_dark_theme(reader: StoreReade
         assert app.theme == (start if start == "textual-light" else "textual-dark")
 
     drive(NodeApp(reader, send=no_daemon), scenario)
+
+
+def test_no_match_says_so_and_names_popular_items_apart(
+    data_dir: Path, reader: StoreReader
+) -> None:
+    popular = [{"rank": 1, "id": "t9", "title": "Hit", "artist": "Someone"}]
+
+    async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
+        await pilot.press("s", *"zzz", "enter")
+        await wait_for(pilot, lambda: "no items match" in static_text(app, "#search-status"))
+        assert static_text(app, "#search-status") == "no items match 'zzz' (popular: Hit)"
+        assert table_rows(app, "#results") == []  # popular items are never shown as results
+
+    with FakeDaemon(data_dir, lambda row: {"results": [], "popular": popular}):
+        drive(NodeApp(reader, send=ControlSender(data_dir, timeout=5.0)), scenario)
