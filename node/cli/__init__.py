@@ -10,6 +10,7 @@
 - ``rank.py``     — ``search``, ``click``, ``items import``.
 - ``train.py``    — ``train start|status|stop|verify|export|export-encoder``.
 - ``adapt.py``    — ``adapt status|start|stop``.
+- ``tui.py``      — ``byteswarm tui``: loads the operator app (package ``tui``) when it runs.
 - ``demo/``       — ``byteswarm demo``: every service end to end on a local swarm, a report.
 - ``swarm.py``    — a local swarm of real ``byteswarm run`` processes (demo, tests, bench).
 """

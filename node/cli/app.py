@@ -20,6 +20,7 @@ from node.cli.notes import notes, publish
 from node.cli.rank import click_, items, search
 from node.cli.run import run
 from node.cli.train import train
+from node.cli.tui import tui
 from node.store.rows import StoreError
 
 
@@ -45,6 +46,7 @@ for command in (
     adapt,
     demo,
     export,
+    tui,
 ):
     cli.add_command(command)
 

@@ -194,6 +194,7 @@ BAD_INPUT: dict[str, list[str]] = {
     "train status": ["--data-dir {dir}", "--data-dir {under}"],
     "train stop": ["--run r --data-dir {dir}", "--run r --data-dir {under}"],
     "train verify": ["--run r --data-dir {dir}", "--run r --data-dir {under}"],
+    "tui": ["--data-dir {dir}", "--data-dir {under}"],
 }
 
 

@@ -1,0 +1,416 @@
+"""The app against a store filled by the node's own Store API: what each screen shows,
+the keys, and the control rows its actions queue (Pilot, no daemon)."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from textual.pilot import Pilot
+from textual.screen import Screen
+from textual.widgets import DataTable, Input, Static, TabbedContent
+
+from node.config.settings import STORE_FILE
+from node.store.rows import ControlRow
+from tests.tui.conftest import PEER_A, PEER_B, SELF, FakeDaemon
+from tui.app import NodeApp
+from tui.control import ControlSender
+from tui.source import StoreReader
+from tui.views.dialogs import ConfirmDialog
+from tui.views.peer_detail import PeerDetail
+
+Scenario = Callable[[NodeApp, Pilot[None]], Awaitable[None]]
+
+
+def drive(app: NodeApp, scenario: Scenario, size: tuple[int, int] = (120, 40)) -> None:
+    async def main() -> None:
+        async with app.run_test(size=size) as pilot:
+            await wait_for(pilot, lambda: app.snapshot is not None)
+            await scenario(app, pilot)
+
+    asyncio.run(main())
+
+
+async def wait_for(pilot: Pilot[None], done: Callable[[], bool], timeout: float = 10.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not done():
+        assert loop.time() < deadline, "timed out"
+        await pilot.pause(0.05)
+
+
+def static_text(app: NodeApp, selector: str) -> str:
+    return static_text_on(app.screen, selector)
+
+
+def static_text_on(screen: Screen[Any], selector: str) -> str:
+    """A Static's text: its string, or a rich renderable printed 200 columns wide."""
+    content = screen.query_one(selector, Static).content
+    if isinstance(content, str):
+        return content
+    console = Console(width=200, file=io.StringIO(), record=True)
+    console.print(content)
+    return console.export_text()
+
+
+def table_rows(app: NodeApp, selector: str) -> list[list[str]]:
+    table: DataTable[Any] = app.query_one(selector, DataTable)
+    return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+def no_daemon(command: Any) -> dict[str, Any]:
+    raise AssertionError(f"nothing should be sent: {command}")
+
+
+def test_overview_shows_the_status_document_and_the_newest_events(reader: StoreReader) -> None:
+    async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
+        info = static_text(app, "#node-info")
+        assert SELF in info
+        assert "not running" in info  # no daemon holds the lock
+        assert f"start it with: byteswarm run --data-dir {reader.data_dir}" in info
+        assert "device" in info and "rank, finetune" in info
+        assert "/ip4/127.0.0.1/tcp/4001" in info and "/ip4/10.0.0.2/tcp/4001" in info
+        assert "1 connected" in info and "1.5 MB, 10 records" in info
+        assert "2 bad_signature" in info
+        events = table_rows(app, "#recent-events")
+        assert [e[3] for e in events] == [
+            "refused 2 records from bravo",
+            f"connected to {PEER_A}",
+            "node started",
+        ]
+        assert events[0][1] == "warning"
+
+    drive(NodeApp(reader, send=no_daemon), scenario)
+
+
+def test_peers_screen_lists_peers_connected_first_with_rejections(reader: StoreReader) -> None:
+    async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
+        await pilot.press("p")
+        assert app.query_one(TabbedContent).active == "peers"
+        assert static_text(app, "#peers-count") == "2 peers seen, 1 connected"
+        rows = table_rows(app, "#peers-table")
+        assert [r[0] for r in rows] == ["…" + PEER_A[-12:], "…" + PEER_B[-12:]]
+        assert [r[1] for r in rows] == ["yes", "no"]
+        assert rows[0][3] == "-" and rows[1][3] == "2 bad_signature"
+        assert rows[1][4] == "/ip4/10.0.0.4/tcp/4001"
+
+    drive(NodeApp(reader, send=no_daemon), scenario)
+
+
+def test_a_store_change_shows_within_a_second_or_two(data_dir: Path, reader: StoreReader) -> None:
+    from node.store.database import Store
+
+    async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
+        with Store.open(data_dir / STORE_FILE) as store:
+            store.add_event("node", "something new")
+        newest = lambda: table_rows(app, "#recent-events")[0][3]  # noqa: E731
+        await wait_for(pilot, lambda: newest() == "something new", 3.0)
+
+    drive(NodeApp(reader, send=no_daemon), scenario)
+
+
+def rank_answer(row: ControlRow) -> dict[str, Any]:
+    if row.command == "search":
+        return {
+            "results": [
+                {"rank": 1, "id": "t1", "title": "Blue Monday", "artist": "New Order"},
+                {"rank": 2, "id": "t2", "title": "Blue", "artist": "Joni Mitchell"},
+            ],
+            "popular": [],
+        }
+    return {"seq": 5, "query": row.args["query"], "item": row.args["item"]}
+
+
+def test_search_queues_a_search_row_shows_results_and_enter_queues_a_click(
+    data_dir: Path, reader: StoreReader
+) -> None:
+    async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
+        await pilot.press("s")
+        assert app.query_one(TabbedContent).active == "search"
+        await pilot.press(*"blue", "enter")  # "s" and "q" typed in the box are text, not keys
+        await wait_for(pilot, lambda: len(table_rows(app, "#results")) == 2)
+        assert table_rows(app, "#results")[0] == ["1", "t1", "Blue Monday", "New Order"]
+        await pilot.press("down", "enter")  # the second result
+        await wait_for(pilot, lambda: "click #5" in static_text(app, "#search-status"))
+
+    with FakeDaemon(data_dir, rank_answer) as daemon:
+        drive(NodeApp(reader, send=ControlSender(data_dir, timeout=5.0)), scenario)
+    assert [(r.command, r.args) for r in daemon.rows] == [
+        ("search", {"query": "blue", "k": 10, "explore": False}),
+        ("click", {"query": "blue", "item": "t2", "shown": ["t1", "t2"]}),
+    ]
+
+
+def test_search_with_no_daemon_says_so_and_queues_nothing(
+    data_dir: Path, reader: StoreReader
+) -> None:
+    from node.store.database import Store
+
+    async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
+        await pilot.press("s", *"quiet", "enter")
+        await wait_for(pilot, lambda: "no node is running" in static_text(app, "#search-status"))
+        assert app.query_one(TabbedContent).active == "search"  # "q" in the box did not quit
+
+    drive(NodeApp(reader, send=ControlSender(data_dir, timeout=2.0)), scenario)
+    with Store.open(data_dir / STORE_FILE, readonly=True) as store:
+        assert store.db.execute("SELECT count(*) FROM control").fetchone()[0] == 0
+
+
+def test_q_quits(reader: StoreReader) -> None:
+    async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
+        await pilot.press("q")
+        await pilot.pause()
+        assert not app.is_running
+
+    drive(NodeApp(reader, send=no_daemon), scenario)
+
+
+def test_every_screen_fits_80x24(reader: StoreReader) -> None:
+    async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
+        for key in "pesfdo":
+            await pilot.press(key)
+            await pilot.pause()
+        assert SELF in static_text(app, "#node-info")
+
+    drive(NodeApp(reader, send=no_daemon), scenario, size=(80, 24))
+
+
+def test_escape_leaves_the_query_box_so_the_screen_keys_work(reader: StoreReader) -> None:
+    async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
+        await pilot.press("s", *"op")
+        assert app.query_one("#query", Input).value == "op"
+        assert app.query_one(TabbedContent).active == "search"
+        await pilot.press("escape", "o")
+        assert app.query_one(TabbedContent).active == "overview"
+        await pilot.press("s", "slash")  # "/" back into the box from the results
+        assert app.focused is app.query_one("#query", Input)
+
+    drive(NodeApp(reader, send=no_daemon), scenario)
+
+
+def publish_answer(row: ControlRow) -> dict[str, Any]:
+    return {"topic": "byteswarm/notes", "seq": 3}
+
+
+def test_n_publishes_a_note_through_a_publish_row(data_dir: Path, reader: StoreReader) -> None:
+    async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
+        await pilot.press("n")
+        await pilot.press(*"hello swarm", "enter")
+        await wait_for(pilot, lambda: len(daemon.rows) == 1)
+        await pilot.press("n", *"never sent", "escape")  # Escape cancels the dialog
+        await pilot.pause(0.3)
+
+    with FakeDaemon(data_dir, publish_answer) as daemon:
+        drive(NodeApp(reader, send=ControlSender(data_dir, timeout=5.0)), scenario)
+    assert [(r.command, r.args) for r in daemon.rows] == [
+        ("publish", {"text": "hello swarm", "value": 0.0, "count": 1, "rate": 0.0}),
+    ]
+
+
+def test_read_only_hides_every_action(reader: StoreReader) -> None:
+    async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
+        assert not app.query("#query")  # no search screen
+        await pilot.press("s", "n")
+        assert app.query_one(TabbedContent).active == "overview"
+        assert len(app.screen_stack) == 1  # no publish dialog
+        keys = {b.binding.key for b in app.active_bindings.values() if b.enabled}
+        assert {"o", "p", "q"} <= keys and not keys & {"s", "n"}
+
+    drive(NodeApp(reader, send=no_daemon, read_only=True), scenario)
+
+
+def test_question_mark_shows_and_hides_the_keys(reader: StoreReader) -> None:
+    async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
+        await pilot.press("question_mark")
+        assert app.screen.query("HelpPanel")
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert not app.screen.query("HelpPanel")
+
+    drive(NodeApp(reader, send=no_daemon), scenario)
+
+
+def test_peers_filter_and_sort(reader: StoreReader) -> None:
+    async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
+        await pilot.press("p", "slash", *"10.0.0.4")
+        rows = table_rows(app, "#peers-table")
+        assert [r[0] for r in rows] == ["…" + PEER_B[-12:]]
+        assert "1 match '10.0.0.4'" in static_text(app, "#peers-count")
+        await pilot.press("ctrl+a", "ctrl+k", *"BAD_SIG", "enter")  # any case; Enter leaves
+        assert [r[0] for r in table_rows(app, "#peers-table")] == ["…" + PEER_B[-12:]]
+        app.query_one("#peers-filter", Input).value = ""
+        await pilot.pause()
+        await pilot.press("r", "r", "r", "r")  # peer, connected, last seen, rejections
+        assert "sorted by rejections" in static_text(app, "#peers-count")
+        assert table_rows(app, "#peers-table")[0][0] == "…" + PEER_B[-12:]
+        await pilot.press("r", "r")  # addresses, then peer id again
+        assert [r[0] for r in table_rows(app, "#peers-table")] == [
+            "…" + PEER_A[-12:],
+            "…" + PEER_B[-12:],
+        ]
+
+    drive(NodeApp(reader, send=no_daemon), scenario)
+
+
+def test_events_screen_lists_the_log_newest_first_and_filters(reader: StoreReader) -> None:
+    async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
+        await pilot.press("e")
+        assert app.query_one(TabbedContent).active == "events"
+        assert [r[1] for r in table_rows(app, "#events-table")] == ["warning", "info", "info"]
+        await pilot.press("slash", *"PEER")
+        rows = table_rows(app, "#events-table")
+        assert [r[3] for r in rows] == [f"connected to {PEER_A}"]
+        assert "1 match 'PEER'" in static_text(app, "#events-count")
+        await pilot.press("escape", "o")  # out of the box, the screen keys work
+        assert app.query_one(TabbedContent).active == "overview"
+
+    drive(NodeApp(reader, send=no_daemon), scenario)
+
+
+def test_training_screen_shows_runs_and_checkpoints(reader: StoreReader) -> None:
+    async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
+        await pilot.press("f")
+        assert app.query_one(TabbedContent).active == "training"
+        assert static_text(app, "#training-summary").startswith(
+            "2 run(s); forward passes on onnxruntime"
+        )
+        rows = table_rows(app, "#runs")
+        assert rows[0] == [
+            "words-1",
+            "training",
+            "23/100",
+            "shared, tiny",
+            "57",
+            "1",
+            "20: 1 agree, 1 not",
+            "81.2 %",
+        ]
+        assert rows[1][:2] == ["big-2", "not joined: model 'big' is not on this device"]
+
+    drive(NodeApp(reader, send=no_daemon), scenario)
+
+
+def train_answer(row: ControlRow) -> dict[str, Any]:
+    return {"run_id": row.args["run_id"]}
+
+
+def test_training_start_and_stop_queue_typed_rows_stop_asks_first(
+    data_dir: Path, reader: StoreReader
+) -> None:
+    async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
+        await pilot.press("f", "t", *"words-2", "enter")
+        await wait_for(pilot, lambda: len(daemon.rows) == 1)
+        await pilot.press("x", "o", "q")  # screen keys do nothing while the dialog is open
+        await pilot.pause(1.2)  # and a poll lands under it
+        assert app.is_running and isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n")  # declined: nothing sent
+        await pilot.pause(0.3)
+        assert len(daemon.rows) == 1
+        await pilot.press("x", "y")
+        await wait_for(pilot, lambda: len(daemon.rows) == 2)
+
+    with FakeDaemon(data_dir, train_answer) as daemon:
+        drive(NodeApp(reader, send=ControlSender(data_dir, timeout=5.0)), scenario)
+    (start, start_args), (stop, stop_args) = [(r.command, r.args) for r in daemon.rows]
+    assert (start, start_args["run_id"], start_args["rounds"]) == ("train_start", "words-2", 100)
+    assert (stop, stop_args) == ("train_stop", {"run_id": "words-1"})
+
+
+def test_read_only_training_has_no_start_or_stop(reader: StoreReader) -> None:
+    async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
+        await pilot.press("f", "t", "x")
+        assert len(app.screen_stack) == 1
+        assert "t starts" not in static_text(app, "#training-summary")
+
+    drive(NodeApp(reader, send=no_daemon, read_only=True), scenario)
+
+
+def test_enter_on_a_peer_opens_its_detail(reader: StoreReader) -> None:
+    async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
+        await pilot.press("p", "down", "enter")  # the second peer, bravo
+        assert isinstance(app.screen, PeerDetail)
+        detail = static_text_on(app.screen, "#peer-detail")
+        assert PEER_B in detail and "bootstrap" in detail
+        assert "2 bad_signature" in detail and "-4.0" in detail
+        await pilot.press("escape")
+        assert not isinstance(app.screen, PeerDetail)
+
+    drive(NodeApp(reader, send=no_daemon), scenario)
+
+
+def test_adaptation_screen_and_its_actions(data_dir: Path, reader: StoreReader) -> None:
+    async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
+        await pilot.press("d")
+        assert app.query_one(TabbedContent).active == "adaptation"
+        info = static_text(app, "#adapt-info")
+        assert "75.0 % (recent 80.0 %)" in info and "v4: 4 accepted, 1 rejected" in info
+        assert "running, 640/1000 samples" in info and PEER_A in info
+        await pilot.press("a")
+        await wait_for(pilot, lambda: len(daemon.rows) == 1)
+        await pilot.press("x", "y")
+        await wait_for(pilot, lambda: len(daemon.rows) == 2)
+
+    with FakeDaemon(data_dir, lambda row: {"running": row.command == "adapt_start"}) as daemon:
+        drive(NodeApp(reader, send=ControlSender(data_dir, timeout=5.0)), scenario)
+    assert [(r.command, r.args) for r in daemon.rows] == [
+        ("adapt_start", {"samples": None, "minutes": None}),
+        ("adapt_stop", {}),
+    ]
+
+
+def test_a_store_the_node_has_not_written_to_yet(tmp_path: Path) -> None:
+    from node.store.database import Store
+
+    Store.open(tmp_path / STORE_FILE).close()
+    reader = StoreReader(tmp_path, tmp_path / STORE_FILE)
+
+    async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
+        assert "no status yet" in static_text(app, "#node-info")
+        assert static_text(app, "#peers-count") == "no peers seen yet"
+        assert static_text(app, "#training-summary").startswith("no runs yet")
+        assert "no status yet" in static_text(app, "#adapt-info")
+
+    try:
+        drive(NodeApp(reader, send=no_daemon), scenario)
+    finally:
+        reader.close()
+
+
+def test_a_closed_reader_says_so(reader: StoreReader) -> None:
+    import pytest
+
+    from node.store.rows import StoreError
+
+    reader.close()
+    with pytest.raises(StoreError, match="closed"):
+        reader.read()
+
+
+def test_ctrl_t_switches_between_the_light_and_the_dark_theme(reader: StoreReader) -> None:
+    async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
+        start = app.theme
+        await pilot.press("ctrl+t")
+        assert app.theme == ("textual-dark" if start == "textual-light" else "textual-light")
+        await pilot.press("ctrl+t")
+        assert app.theme == (start if start == "textual-light" else "textual-dark")
+
+    drive(NodeApp(reader, send=no_daemon), scenario)
+
+
+def test_no_match_says_so_and_names_popular_items_apart(
+    data_dir: Path, reader: StoreReader
+) -> None:
+    popular = [{"rank": 1, "id": "t9", "title": "Hit", "artist": "Someone"}]
+
+    async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
+        await pilot.press("s", *"zzz", "enter")
+        await wait_for(pilot, lambda: "no items match" in static_text(app, "#search-status"))
+        assert static_text(app, "#search-status") == "no items match 'zzz' (popular: Hit)"
+        assert table_rows(app, "#results") == []  # popular items are never shown as results
+
+    with FakeDaemon(data_dir, lambda row: {"results": [], "popular": popular}):
+        drive(NodeApp(reader, send=ControlSender(data_dir, timeout=5.0)), scenario)

@@ -1,0 +1,11 @@
+"""The app's screens, one widget each, fed a ``Snapshot`` (``tui.source``).
+
+- ``overview.py`` — the node: peer id, role, addresses, uptime, services, store, events.
+- ``peers.py`` — the peers table: id, addresses, connected, last seen, rejections;
+  ``/`` filters, ``r`` sorts; ``peer_detail.py`` — one peer in full (Enter).
+- ``events.py`` — the event log, newest first, by severity; ``/`` filters.
+- ``search.py`` — a query box, the ranked results, Enter records a click.
+- ``training.py`` — finetune runs: round, records, checkpoints and who agrees; start, stop.
+- ``adaptation.py`` — adapt: accuracy, uncertainty, uploads, prompt versions; start, stop.
+- ``dialogs.py`` — ask for a line of text; confirm before anything destructive.
+"""

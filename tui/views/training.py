@@ -1,0 +1,140 @@
+"""The Training screen (finetune): each run's state, round, records, and at its last
+checkpoint who agrees with this node's θ and the held-out accuracy where known.
+
+``t`` starts a run (asks for its id; the other settings are ``TrainStart``'s defaults),
+``x`` stops contributing to the selected run after a confirmation.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.widgets import DataTable, Static
+
+from node.wire.control import TrainStart, TrainStop
+from tui.source import Snapshot
+from tui.views.dialogs import AskDialog, ConfirmDialog
+
+COLUMNS = ("run", "state", "round", "setup", "records", "refused", "checkpoint", "accuracy")
+
+
+def run_state(run: dict[str, Any]) -> str:
+    """done, trained (not final yet), training or following (as ``byteswarm train status``)."""
+    rounds = run.get("rounds", 0)
+    if run.get("round", 0) >= rounds and run.get("final_round", 0) >= rounds:
+        return "done"
+    if run.get("round", 0) >= rounds:
+        return "trained, not final"
+    return "training" if run.get("participating", True) else "following"
+
+
+def last_checkpoint(run: dict[str, Any]) -> tuple[str, str]:
+    """(round and agreement, accuracy) at the newest checkpoint, or dashes."""
+    checkpoints: dict[str, dict[str, Any]] = run.get("checkpoints", {})
+    if not checkpoints:
+        return "-", "-"
+    r = max(checkpoints, key=int)
+    c = checkpoints[r]
+    agreement = f"{r}: {len(c.get('agree', []))} agree, {len(c.get('disagree', []))} not"
+    accuracy = f"{100 * c['accuracy']:.1f} %" if "accuracy" in c else "-"
+    return agreement, accuracy
+
+
+def run_rows(finetune: dict[str, Any]) -> list[tuple[str, ...]]:
+    """One row per run this node follows, then one per run it could not join."""
+    rows: list[tuple[str, ...]] = []
+    for run_id, run in finetune.get("runs", {}).items():
+        checkpoint, accuracy = last_checkpoint(run)
+        rows.append(
+            (
+                str(run_id),
+                run_state(run),
+                f"{run.get('round', 0)}/{run.get('rounds', '?')}",
+                f"{run.get('mode', '?')}, {run.get('model', '?')}",
+                str(run.get("records", 0)),
+                str(run.get("refused", 0)),
+                checkpoint,
+                accuracy,
+            )
+        )
+    for run_id, reason in finetune.get("failed", {}).items():
+        rows.append((str(run_id), f"not joined: {reason}", "-", "-", "-", "-", "-", "-"))
+    return rows
+
+
+class TrainingView(Vertical):
+    """A summary line and the runs table (rows keyed by run id)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("t", "start_run", "Start run"),
+        Binding("x", "stop_run", "Stop run"),
+    ]
+    DEFAULT_CSS = """
+    TrainingView #training-summary { height: auto; padding: 0 1; }
+    TrainingView #runs { height: 1fr; }
+    """
+
+    def __init__(self, read_only: bool = False, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.read_only = read_only
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="training-summary")
+        table: DataTable[str] = DataTable(id="runs", cursor_type="row", zebra_stripes=True)
+        table.add_columns(*COLUMNS)
+        yield table
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not self.read_only
+
+    def show(self, snapshot: Snapshot) -> None:
+        finetune = snapshot.services.get("finetune", {})
+        rows = run_rows(finetune)
+        backend = finetune.get("backend")
+        summary = f"{len(rows)} run(s)" if rows else "no runs yet"
+        if backend:
+            summary += f"; forward passes on {backend}"
+        if not self.read_only:
+            summary += "; t starts a run, x stops the selected one"
+        self.query_one("#training-summary", Static).update(summary)
+        table: DataTable[str] = self.query_one("#runs", DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        for row in rows:
+            table.add_row(*row, key=row[0])
+        if table.row_count:
+            table.move_cursor(row=min(cursor, table.row_count - 1))
+
+    def selected_run(self) -> str | None:
+        table: DataTable[str] = self.query_one("#runs", DataTable)
+        if not table.row_count:
+            return None
+        return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+
+    def action_start_run(self) -> None:
+        def start(run_id: str | None) -> None:
+            if run_id:
+                self.app_send(TrainStart(run_id=run_id), f"run {run_id} announced")
+
+        ask = AskDialog("Start a training run: its id", "e.g. words-1", max_length=64)
+        self.app.push_screen(ask, start)
+
+    def action_stop_run(self) -> None:
+        run_id = self.selected_run()
+        if run_id is None:
+            self.app.notify("no run selected", severity="warning")
+            return
+
+        def stop(yes: bool | None) -> None:
+            if yes:
+                self.app_send(TrainStop(run_id=run_id), f"stopped contributing to {run_id}")
+
+        self.app.push_screen(ConfirmDialog(f"Stop contributing to run {run_id}?"), stop)
+
+    def app_send(self, command: TrainStart | TrainStop, done: str) -> None:
+        send = getattr(self.app, "send_command", None)
+        if send is not None:
+            send(command, done)
