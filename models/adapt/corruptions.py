@@ -11,7 +11,7 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import NDArray
 
-from models.adapt.imaging import gaussian_blur, resize_bilinear, resize_nearest, rotate
+from models.adapt.imaging import affine, gaussian_blur, resize_bilinear, resize_nearest, rotate
 
 F32 = NDArray[np.float32]
 Corruption = Callable[[F32, int, np.random.Generator], F32]
@@ -75,6 +75,27 @@ def rotation(x: F32, severity: int, rng: np.random.Generator) -> F32:
     return _clip(rotate(x, angles))
 
 
+def _jitter(n: int, rng: np.random.Generator, pixels: float = 0.5) -> NDArray[np.float64]:
+    """(n, 2, 3) per-image translations of at most `pixels` (a hand-held camera)."""
+    out = np.zeros((n, 2, 3))
+    out[:, :, 2] = rng.uniform(-pixels, pixels, (n, 2))
+    return out
+
+
+def shift(x: F32, severity: int, rng: np.random.Generator) -> F32:
+    """The whole domain moved down-right by a few pixels (a moved camera), ±0.5 px per image."""
+    d = _level((1.0, 1.5, 2.0, 2.5, 3.0), severity)
+    matrix = np.array([[1.0, 0.0, -d], [0.0, 1.0, -d]])
+    return _clip(affine(x, matrix + _jitter(len(x), rng)))
+
+
+def zoom(x: F32, severity: int, rng: np.random.Generator) -> F32:
+    """The whole domain zoomed in about the centre, ±0.5 px per image."""
+    z = _level((1.1, 1.2, 1.3, 1.4, 1.5), severity)
+    matrix = np.array([[1 / z, 0.0, 0.0], [0.0, 1 / z, 0.0]])
+    return _clip(affine(x, matrix + _jitter(len(x), rng)))
+
+
 def pixelate(x: F32, severity: int, rng: np.random.Generator) -> F32:
     side = int(_level((12, 10, 8, 6, 5), severity))
     return _clip(resize_nearest(resize_bilinear(x, side), x.shape[-1]))
@@ -105,11 +126,20 @@ CORRUPTIONS: dict[str, Corruption] = {
     "pixelate": pixelate,
     "dark": dark,
     "brightness": brightness,
+    "shift": shift,
+    "zoom": zoom,
 }
+
+# the tuned split: the default stream plus two shared-geometry domains (bench.adapt.tune
+# chooses settings on these; bench.adapt.stream reports them beside the unseen split)
+TUNED_DOMAINS: tuple[str, ...] = (*STREAM_DOMAINS, "shift", "zoom")
 
 
 def corrupt(x: F32, domain: str, severity: int, rng: np.random.Generator) -> F32:
-    """Apply one named domain ("clean" is the identity)."""
+    """Apply one named domain ("clean" is the identity), tuned or unseen."""
+    from models.adapt.unseen import UNSEEN_CORRUPTIONS
+
     if domain == "clean":
         return x.astype(np.float32)
-    return CORRUPTIONS[domain](x, severity, rng)
+    table = CORRUPTIONS if domain in CORRUPTIONS else UNSEEN_CORRUPTIONS
+    return table[domain](x, severity, rng)
