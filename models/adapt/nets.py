@@ -63,18 +63,31 @@ class FoldedDeviceCNN(nn.Module):
         return self.forward_prompted(x, {})
 
     def forward_prompted(self, x: Tensor, prompt: dict[str, Tensor]) -> Tensor:
-        if "warp" in prompt:
-            x = warp_images(x, prompt["warp"])  # (N, 1, 16, 16)
-        if "prompt" in prompt:
-            x = x + prompt["prompt"]  # (N, 1, 16, 16) + (1, 1, 16, 16)
-        if "filter" in prompt:
-            x = F.conv2d(x, prompt["filter"], padding=1)  # (N, 1, 16, 16)
+        x = self.prompted_input(x, prompt)  # (N, 1, 16, 16)
         h = self._affine(self.conv1(x), prompt, 1)  # (N, c1, 16, 16)
         h = F.max_pool2d(F.relu(h), 2)  # (N, c1, 8, 8)
         h = self._affine(self.conv2(h), prompt, 2)  # (N, c2, 8, 8)
         h = F.max_pool2d(F.relu(h), 2)  # (N, c2, 4, 4)
         out: Tensor = self.fc(h.flatten(1))  # (N, 10)
         return out
+
+    @staticmethod
+    def prompted_input(x: Tensor, prompt: dict[str, Tensor]) -> Tensor:
+        """The image after the input-side parts: warp, additive prompt, filter."""
+        if "warp" in prompt:
+            x = warp_images(x, prompt["warp"])  # (N, 1, 16, 16)
+        if "prompt" in prompt:
+            x = x + prompt["prompt"]  # (N, 1, 16, 16) + (1, 1, 16, 16)
+        if "filter" in prompt:
+            x = F.conv2d(x, prompt["filter"], padding=1)  # (N, 1, 16, 16)
+        return x
+
+    def conv_outputs(self, x: Tensor, prompt: dict[str, Tensor]) -> tuple[Tensor, Tensor]:
+        """Both blocks' conv outputs before their feature affine, under `prompt` (the cloud
+        matches their statistics; the device never needs them)."""
+        c1 = self.conv1(self.prompted_input(x, prompt))  # (N, c1, 16, 16)
+        h = F.max_pool2d(F.relu(self._affine(c1, prompt, 1)), 2)  # (N, c1, 8, 8)
+        return c1, self.conv2(h)  # (N, c2, 8, 8)
 
     @staticmethod
     def _affine(h: Tensor, prompt: dict[str, Tensor], block: int) -> Tensor:

@@ -1,0 +1,156 @@
+"""The oracle gap: the online cloud fit given true labels vs the same family fitted offline.
+
+    python -m bench.adapt.oracle --json bench/results/adapt_oracle.json
+    python -m bench.adapt.oracle --quick --json /tmp/oracle.json
+
+Both sides use true labels, so the gap measures the online fit alone (lag, few uploads,
+fit steps, buffer and reset rules), not the teacher. Offline: for each domain, the
+prompt is fitted on half of that domain's stream batches (true labels, every image,
+`OFFLINE_STEPS` full-batch Adam steps from the best analytic start) and scored on the
+other half, and the other way round. Online: the device-cloud loop with the cloud's
+teacher replaced by the true labels of the uploads. "before" is the loop as issue 22
+found it (one prompt, loss-based reset), "after" the loop the bench ships.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import platform
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from bench.adapt.loops import oracle_loops
+from bench.adapt.runs import LoopSpec, run_loop
+from bench.adapt.splits import SPLITS, bench_stream, load_models
+from models.adapt.cloud import CloudConfig, CloudLearner
+from models.adapt.digits import to_unit
+from models.adapt.nets import FoldedDeviceCNN, split_prompt
+from models.adapt.prompts import family_by_name
+from models.adapt.stream import StreamBatch
+from models.adapt.warm_start import Reference
+
+OFFLINE_STEPS = 300
+
+
+def offline_fit(
+    folded: FoldedDeviceCNN, family_name: str, stream: Sequence[StreamBatch],
+    reference: Reference,
+) -> dict[str, float]:  # fmt: skip
+    """Per domain: 2-fold accuracy of a prompt fitted offline on the domain's true labels."""
+    family = family_by_name(family_name)
+    warm = "features_warp" if "warp" in family.split(family.neutral()) else "features"
+    config = CloudConfig(
+        buffer_size=10**6, steps=OFFLINE_STEPS, weighting="uniform", on_shift="none",
+        warm_start=warm,
+    )  # fmt: skip
+    out: dict[str, float] = {}
+    for domain in dict.fromkeys(b.domain for b in stream):
+        batches = [b for b in stream if b.domain == domain]
+        right = 0
+        for held in (0, 1):
+            fit = [b for i, b in enumerate(batches) if i % 2 != held]
+            test = [b for i, b in enumerate(batches) if i % 2 == held]
+            cloud = CloudLearner(folded, folded, family, config, reference)
+            images = np.concatenate([b.images for b in fit])
+            labels = np.concatenate([b.labels for b in fit])
+            cloud.receive(images, np.ones(len(labels), np.float32), labels)
+            prompt = split_prompt(family, cloud.prompt.detach())
+            for b in test:
+                with torch.no_grad():
+                    logits = folded.forward_prompted(torch.from_numpy(to_unit(b.images)), prompt)
+                right += int((logits.argmax(1).numpy() == b.labels).sum())
+        out[domain] = right / sum(len(b.labels) for b in batches)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="1 seed, short stream")
+    parser.add_argument("--seeds", type=int, nargs="+", default=None)
+    parser.add_argument("--splits", nargs="+", default=list(SPLITS), choices=list(SPLITS))
+    parser.add_argument("--json", type=Path, required=True)
+    parser.add_argument("--cache-dir", type=Path, default=Path("/tmp/byteswarm_adapt_weights"))
+    args = parser.parse_args(argv)
+    torch.set_num_threads(1)
+    seeds = args.seeds or ([0] if args.quick else [0, 1, 2])
+    started = time.perf_counter()
+    specs = oracle_loops()
+    rows: dict[str, dict[str, Any]] = {}
+    for seed in seeds:
+        models = load_models(seed, args.cache_dir, args.quick)
+        for split in args.splits:
+            stream = bench_stream(split, seed, args.quick)
+            for name, spec in specs.items():
+                key = f"{split}/{name}"
+                family = spec.family
+                if f"{split}/offline/{family}" not in rows or seed not in rows[
+                    f"{split}/offline/{family}"
+                ]:
+                    per_domain = offline_fit(models.folded, family, stream, models.reference)
+                    entry = rows.setdefault(f"{split}/offline/{family}", {})
+                    entry[seed] = {"per_domain": per_domain,
+                                   "overall": float(np.mean(list(per_domain.values())))}  # fmt: skip
+                online = run_loop(
+                    stream, models.runners[family], models.folded, models.teacher,
+                    replace(spec, labels="oracle"), seed, models.reference,
+                )  # fmt: skip
+                rows.setdefault(key, {})[seed] = online | {"spec": asdict(spec)}
+                offline = rows[f"{split}/offline/{family}"][seed]["overall"]
+                print(f"seed {seed} {key:40s} online {100 * online['overall']:5.1f} "
+                      f"offline {100 * offline:5.1f}", flush=True)  # fmt: skip
+    summary = _summary(rows, specs, seeds, args.splits)
+    report = {
+        "bench": "adapt_oracle",
+        "command": "python -m bench.adapt.oracle " + " ".join(argv or []),
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "machine": platform.platform(),
+        "seeds": seeds,
+        "offline_steps": OFFLINE_STEPS,
+        "gap": summary,
+        "runs": rows,
+        "wall_seconds": round(time.perf_counter() - started, 1),
+    }
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(report, indent=2, default=float) + "\n")
+    for split, entries in summary.items():
+        for name, entry in entries.items():
+            print(f"{split:16s} {name:28s} online {entry['online']['mean']:5.1f} ± "
+                  f"{entry['online']['std']:.1f}  offline {entry['offline']['mean']:5.1f}  "
+                  f"gap {entry['gap']['mean']:5.1f} ± {entry['gap']['std']:.1f}")  # fmt: skip
+    return 0
+
+
+def _ms(values: list[float]) -> dict[str, float]:
+    arr = np.asarray(values, np.float64)
+    return {"mean": float(arr.mean()), "std": float(arr.std(ddof=1)) if len(arr) > 1 else 0.0}
+
+
+def _summary(
+    rows: dict[str, dict[Any, Any]], specs: dict[str, LoopSpec], seeds: list[int],
+    splits: list[str],
+) -> dict[str, dict[str, Any]]:  # fmt: skip
+    out: dict[str, dict[str, Any]] = {}
+    for split in splits:
+        out[split] = {}
+        for name, spec in specs.items():
+            online = [100 * rows[f"{split}/{name}"][s]["overall"] for s in seeds]
+            offline = [100 * rows[f"{split}/offline/{spec.family}"][s]["overall"] for s in seeds]
+            out[split][name] = {
+                "family": spec.family,
+                "online": _ms(online),
+                "offline": _ms(offline),
+                "gap": _ms([b - a for a, b in zip(online, offline, strict=True)]),
+            }
+    return out
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
