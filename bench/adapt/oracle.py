@@ -18,6 +18,8 @@ import argparse
 import datetime
 import json
 import platform
+import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, replace
@@ -38,17 +40,18 @@ from models.adapt.stream import StreamBatch
 from models.adapt.warm_start import Reference
 
 OFFLINE_STEPS = 300
+QUICK_OFFLINE_STEPS = 30
 
 
 def offline_fit(
     folded: FoldedDeviceCNN, family_name: str, stream: Sequence[StreamBatch],
-    reference: Reference,
+    reference: Reference, steps: int = OFFLINE_STEPS,
 ) -> dict[str, float]:  # fmt: skip
     """Per domain: 2-fold accuracy of a prompt fitted offline on the domain's true labels."""
     family = family_by_name(family_name)
     warm = "features_warp" if "warp" in family.split(family.neutral()) else "features"
     config = CloudConfig(
-        buffer_size=10**6, steps=OFFLINE_STEPS, weighting="uniform", on_shift="none",
+        buffer_size=10**6, steps=steps, weighting="uniform", on_shift="none",
         warm_start=warm,
     )  # fmt: skip
     out: dict[str, float] = {}
@@ -77,43 +80,44 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, nargs="+", default=None)
     parser.add_argument("--splits", nargs="+", default=list(SPLITS), choices=list(SPLITS))
     parser.add_argument("--json", type=Path, required=True)
-    parser.add_argument("--cache-dir", type=Path, default=Path("/tmp/byteswarm_adapt_weights"))
+    parser.add_argument("--cache-dir", type=Path, default=None,
+                        help="trained weights (safetensors); default: a temp dir")  # fmt: skip
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
+    cache = args.cache_dir or Path(tempfile.gettempdir()) / "byteswarm_adapt_weights"
     seeds = args.seeds or ([0] if args.quick else [0, 1, 2])
+    steps = QUICK_OFFLINE_STEPS if args.quick else OFFLINE_STEPS
     started = time.perf_counter()
     specs = oracle_loops()
     rows: dict[str, dict[str, Any]] = {}
     for seed in seeds:
-        models = load_models(seed, args.cache_dir, args.quick)
+        models = load_models(seed, cache, args.quick)
         for split in args.splits:
             stream = bench_stream(split, seed, args.quick)
+            for family in dict.fromkeys(spec.family for spec in specs.values()):
+                per_domain = offline_fit(models.folded, family, stream, models.reference, steps)
+                rows.setdefault(f"{split}/offline/{family}", {})[seed] = {
+                    "per_domain": per_domain,
+                    "overall": float(np.mean(list(per_domain.values()))),
+                }
             for name, spec in specs.items():
-                key = f"{split}/{name}"
-                family = spec.family
-                if f"{split}/offline/{family}" not in rows or seed not in rows[
-                    f"{split}/offline/{family}"
-                ]:
-                    per_domain = offline_fit(models.folded, family, stream, models.reference)
-                    entry = rows.setdefault(f"{split}/offline/{family}", {})
-                    entry[seed] = {"per_domain": per_domain,
-                                   "overall": float(np.mean(list(per_domain.values())))}  # fmt: skip
                 online = run_loop(
-                    stream, models.runners[family], models.folded, models.teacher,
+                    stream, models.runners[spec.family], models.folded, models.teacher,
                     replace(spec, labels="oracle"), seed, models.reference,
                 )  # fmt: skip
-                rows.setdefault(key, {})[seed] = online | {"spec": asdict(spec)}
-                offline = rows[f"{split}/offline/{family}"][seed]["overall"]
-                print(f"seed {seed} {key:40s} online {100 * online['overall']:5.1f} "
+                rows.setdefault(f"{split}/{name}", {})[seed] = online | {"spec": asdict(spec)}
+                offline = rows[f"{split}/offline/{spec.family}"][seed]["overall"]
+                print(f"seed {seed} {split:16s} {name:18s} online {100 * online['overall']:5.1f} "
                       f"offline {100 * offline:5.1f}", flush=True)  # fmt: skip
     summary = _summary(rows, specs, seeds, args.splits)
     report = {
         "bench": "adapt_oracle",
-        "command": "python -m bench.adapt.oracle " + " ".join(argv or []),
+        "command": "python -m bench.adapt.oracle "
+        + " ".join(sys.argv[1:] if argv is None else argv),
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "machine": platform.platform(),
         "seeds": seeds,
-        "offline_steps": OFFLINE_STEPS,
+        "offline_steps": steps,
         "gap": summary,
         "runs": rows,
         "wall_seconds": round(time.perf_counter() - started, 1),
