@@ -92,9 +92,7 @@ def run_split(
         "bn_stats (updatable device)": run_reference(stream, models.trained, "bn_stats"),
         "tent (updatable device)": run_reference(stream, models.trained, "tent"),
         "teacher_every_sample": run_teacher_everywhere(stream, models.teacher, False, 128),
-        "teacher_bn_buffer_every_sample": run_teacher_everywhere(
-            stream, models.teacher, True, 128
-        ),
+        "teacher_bn_buffer_every_sample": run_teacher_everywhere(stream, models.teacher, True, 128),
     }
     loops = headline_loops()
     if split == "tuned":

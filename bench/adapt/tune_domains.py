@@ -88,8 +88,12 @@ def tune_domains(
             "spec": asdict(candidates[name]),
             "per_seed": per_split,
         }
-    ranking = sorted(summary, key=lambda n: (-summary[n]["worst_margin"],
-                                             -np.mean(list(summary[n]["mean_pct"].values()))))  # fmt: skip
+
+    def rank(name: str) -> tuple[float, float]:
+        entry = summary[name]
+        return -entry["worst_margin"], -float(np.mean(list(entry["mean_pct"].values())))
+
+    ranking = sorted(summary, key=rank)
     lines = [
         f"{n:18s} worst margin {summary[n]['worst_margin']:+5.1f}  "
         + "  ".join(f"{k} {v:5.1f}" for k, v in summary[n]["mean_pct"].items())
@@ -101,8 +105,10 @@ def tune_domains(
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "machine": platform.platform(),
         "validation_seeds": list(seeds),
-        "streams": {s: f"validation split x2, severity 5, stream seed {offset} + model seed"
-                    for s in DOMAIN_SPLITS},  # fmt: skip
+        "streams": {
+            s: f"validation split x2, severity 5, stream seed {offset} + model seed"
+            for s in DOMAIN_SPLITS
+        },
         "tent_pct": tent,
         "candidates": summary,
         "ranking": lines,

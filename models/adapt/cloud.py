@@ -345,7 +345,7 @@ class _Parked:
     """A domain's learner state while the cloud fits another domain."""
 
     prompt: Tensor
-    opt: torch.optim.Optimizer
+    opt: torch.optim.Adam
     images: Tensor
     scores: Tensor
     labels: Tensor

@@ -61,9 +61,7 @@ class DomainKeys:
     _clock: int = 0
 
     def distances(self, descriptors: F32) -> dict[int, float]:
-        return {
-            d: float(np.max(np.abs(descriptors - key) / SCALE)) for d, key in self.keys.items()
-        }
+        return {d: float(np.max(np.abs(descriptors - key) / SCALE)) for d, key in self.keys.items()}
 
     def assign(self, unit: F32) -> int:
         """The domain id of this batch (a new id when no known domain is near)."""

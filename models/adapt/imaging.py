@@ -1,4 +1,4 @@
-"""Numpy image primitives (resize, blur, rotate, affine, shift) shared by corruptions and augmentation."""
+"""Numpy image primitives (resize, blur, rotate, affine, shift) for corruptions and augmentation."""
 
 from __future__ import annotations
 

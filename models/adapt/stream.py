@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -10,6 +11,16 @@ from numpy.typing import NDArray
 
 from models.adapt.corruptions import STREAM_DOMAINS, corrupt
 from models.adapt.digits import to_uint8
+from models.adapt.unseen import UNSEEN_CORRUPTIONS
+
+F32 = NDArray[np.float32]
+
+
+def apply_domain(x: F32, domain: str, severity: int, rng: np.random.Generator) -> F32:
+    """One named domain of either split ("clean" is the identity)."""
+    if domain in UNSEEN_CORRUPTIONS:
+        return UNSEEN_CORRUPTIONS[domain](x, severity, rng)
+    return corrupt(x, domain, severity, rng)
 
 
 @dataclass(frozen=True)
@@ -54,7 +65,7 @@ def domain_stream(
     for d, name in enumerate(config.domains):
         order = rng.permutation(len(labels))[:n]
         unit = images[order].astype(np.float32) / np.float32(255.0)  # (n, 16, 16)
-        shifted = to_uint8(corrupt(unit, name, config.severity, rng))
+        shifted = to_uint8(apply_domain(unit, name, config.severity, rng))
         for b, start in enumerate(range(0, n, config.batch_size)):
             sl = slice(start, start + config.batch_size)
             yield StreamBatch(name, d, b, shifted[sl], labels[order][sl])
@@ -75,7 +86,7 @@ def segment_order(
             left -= size
     for _ in range(1000):
         order = [segments[i] for i in rng.permutation(len(segments))]
-        if all(a[0] != b[0] for a, b in zip(order, order[1:], strict=False)):
+        if all(a[0] != b[0] for a, b in itertools.pairwise(order)):
             return order
     raise ValueError("cannot order segments without repeats; use more domains")
 
@@ -94,7 +105,7 @@ def _reordered(
         name = config.domains[d]
         order = rng.permutation(len(labels))[: size * config.batch_size]
         unit = images[order].astype(np.float32) / np.float32(255.0)
-        shifted = to_uint8(corrupt(unit, name, config.severity, rng))
+        shifted = to_uint8(apply_domain(unit, name, config.severity, rng))
         for start in range(0, len(order), config.batch_size):
             sl = slice(start, start + config.batch_size)
             yield StreamBatch(name, d, seen[d], shifted[sl], labels[order][sl])

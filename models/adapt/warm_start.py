@@ -69,7 +69,8 @@ def reference(model: FoldedDeviceCNN, clean: Tensor) -> Reference:
 
 def _sqrtm(m: Tensor) -> Tensor:
     values, vectors = torch.linalg.eigh(m)
-    return vectors @ torch.diag(values.clamp_min(1e-6).sqrt()) @ vectors.T
+    root: Tensor = vectors @ torch.diag(values.clamp_min(1e-6).sqrt()) @ vectors.T
+    return root
 
 
 def moment_warp(x: Tensor, ref: Reference) -> Tensor:

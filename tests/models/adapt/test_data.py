@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -11,13 +12,12 @@ from models.adapt.corruptions import (
     STREAM_DOMAINS,
     TUNED_DOMAINS,
     brightness_offset,
-    corrupt,
 )
 from models.adapt.digits import DigitSplits
 from models.adapt.imaging import affine, rotate
-from models.adapt.stream import StreamConfig, materialise, segment_order
-from models.adapt.unseen import UNSEEN_CORRUPTIONS, UNSEEN_DOMAINS
+from models.adapt.stream import StreamConfig, apply_domain, materialise, segment_order
 from models.adapt.training import TrainConfig, device_model, weights_seed
+from models.adapt.unseen import UNSEEN_CORRUPTIONS, UNSEEN_DOMAINS
 
 
 def test_splits_are_fixed_and_disjoint_in_size(splits: DigitSplits) -> None:
@@ -30,7 +30,7 @@ def test_splits_are_fixed_and_disjoint_in_size(splits: DigitSplits) -> None:
 def test_each_corruption_changes_images_within_range(domain: str, splits: DigitSplits) -> None:
     x = splits.val_images[:20].astype(np.float32) / np.float32(255)
     for severity in (1, 5):
-        out = corrupt(x, domain, severity, np.random.default_rng(0))
+        out = apply_domain(x, domain, severity, np.random.default_rng(0))
         assert out.shape == x.shape and out.dtype == np.float32
         assert out.min() >= 0 and out.max() <= 1 and np.abs(out - x).mean() > 1e-3
 
@@ -85,13 +85,14 @@ def test_reordered_stream_keeps_every_domains_batches_in_short_segments(
     rng = np.random.default_rng(0)
     order = segment_order(8, 8, (1, 3), rng)
     assert all(1 <= size <= 3 for _, size in order)
-    assert all(a[0] != b[0] for a, b in zip(order, order[1:], strict=False))
+    assert all(a[0] != b[0] for a, b in itertools.pairwise(order))
     assert [sum(size for d, size in order if d == k) for k in range(8)] == [8] * 8
     config = StreamConfig(domains=UNSEEN_DOMAINS, images_per_domain=150, segment_batches=(1, 2))
     a = materialise(splits.stream_images, splits.stream_labels, config, seed=3)
     b = materialise(splits.stream_images, splits.stream_labels, config, seed=3)
-    assert len(a) == 8 * 3 and all(np.array_equal(x.images, y.images) for x, y in zip(a, b))
+    assert len(a) == len(b) == 8 * 3
+    assert all(np.array_equal(x.images, y.images) for x, y in zip(a, b, strict=True))
     assert {x.domain for x in a} == set(UNSEEN_DOMAINS)
-    assert len([x for x, y in zip(a, a[1:], strict=False) if x.domain != y.domain]) >= 8
+    assert len([x for x, y in itertools.pairwise(a) if x.domain != y.domain]) >= 8
     for domain in UNSEEN_DOMAINS:
         assert [x.batch_index for x in a if x.domain == domain] == [0, 1, 2]

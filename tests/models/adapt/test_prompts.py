@@ -69,7 +69,9 @@ def test_neutral_warp_prompt_is_bit_exact_with_the_plain_model(
     assert torch.equal(warp_images(x, torch.zeros(2, 3)), x)
     with torch.no_grad():
         plain = folded(x)
-        prompted = folded.forward_prompted(x, split_prompt(family, torch.from_numpy(family.neutral())))
+        prompted = folded.forward_prompted(
+            x, split_prompt(family, torch.from_numpy(family.neutral()))
+        )
     assert float((plain - prompted).abs().max()) <= 1e-6
 
 
