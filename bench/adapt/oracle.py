@@ -7,7 +7,8 @@ Both sides use true labels, so the gap measures the online fit alone (lag, few u
 fit steps, buffer and reset rules), not the teacher. Offline: for each domain, the
 prompt is fitted on half of that domain's stream batches (true labels, every image,
 `OFFLINE_STEPS` full-batch Adam steps from the best analytic start) and scored on the
-other half, and the other way round. Online: the device-cloud loop with the cloud's
+other half, and the other way round; a reordered split shows the same domains, so it is
+measured against its in-order split's ceiling. Online: the device-cloud loop with the cloud's
 teacher replaced by the true labels of the uploads. "before" is the loop as issue 22
 found it (one prompt, loss-based reset), "after" the loop the bench ships.
 """
@@ -90,25 +91,33 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     specs = oracle_loops()
     rows: dict[str, dict[str, Any]] = {}
+    offline: dict[tuple[int, str, str], dict[str, Any]] = {}
     for seed in seeds:
         models = load_models(seed, cache, args.quick)
         for split in args.splits:
             stream = bench_stream(split, seed, args.quick)
+            in_order = split.removesuffix("_reordered")
             for family in dict.fromkeys(spec.family for spec in specs.values()):
-                per_domain = offline_fit(models.folded, family, stream, models.reference, steps)
-                rows.setdefault(f"{split}/offline/{family}", {})[seed] = {
-                    "per_domain": per_domain,
-                    "overall": float(np.mean(list(per_domain.values()))),
-                }
+                key = (seed, in_order, family)
+                if key not in offline:  # a reordered split shares its in-order ceiling
+                    fit_stream = bench_stream(in_order, seed, args.quick)
+                    per_domain = offline_fit(
+                        models.folded, family, fit_stream, models.reference, steps
+                    )
+                    offline[key] = {
+                        "per_domain": per_domain,
+                        "overall": float(np.mean(list(per_domain.values()))),
+                    }
+                rows.setdefault(f"{split}/offline/{family}", {})[seed] = offline[key]
             for name, spec in specs.items():
                 online = run_loop(
                     stream, models.runners[spec.family], models.folded, models.teacher,
                     replace(spec, labels="oracle"), seed, models.reference,
                 )  # fmt: skip
                 rows.setdefault(f"{split}/{name}", {})[seed] = online | {"spec": asdict(spec)}
-                offline = rows[f"{split}/offline/{spec.family}"][seed]["overall"]
+                ceiling = rows[f"{split}/offline/{spec.family}"][seed]["overall"]
                 print(f"seed {seed} {split:16s} {name:18s} online {100 * online['overall']:5.1f} "
-                      f"offline {100 * offline:5.1f}", flush=True)  # fmt: skip
+                      f"offline {100 * ceiling:5.1f}", flush=True)  # fmt: skip
     summary = _summary(rows, specs, seeds, args.splits)
     report = {
         "bench": "adapt_oracle",

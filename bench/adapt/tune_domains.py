@@ -52,6 +52,12 @@ def domain_candidates() -> dict[str, LoopSpec]:
         "plain_teacher": with_cloud(teacher_bn_from_buffer=False),
         "mix": replace(base, selection="mix"),
         "no_warp": replace(base, family="filter_feature"),
+        # round 2: the teacher on moment-aligned uploads won round 1 on both streams
+        "tm_lr0.02": with_cloud(teacher_view="moments", lr=0.02),
+        "tm_uniform": with_cloud(teacher_view="moments", weighting="uniform"),
+        "tm_features_only": with_cloud(teacher_view="moments", warm_start="features"),
+        "tm_warp_lr0.2": with_cloud(teacher_view="moments", warp_lr_scale=0.2),
+        "tm_mix": replace(base, selection="mix", cloud=replace(cloud, teacher_view="moments")),
     }
 
 
