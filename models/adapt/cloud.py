@@ -358,13 +358,16 @@ def cloud_preset(family: str) -> CloudConfig:
     additive: hard teacher labels on a buffer-normalised teacher, restart on an input shift,
     a smooth prompt (bench/adapt/tune.py); filter_feature: session 1's loss-based reset;
     warp_filter_feature: one prompt per device domain (the device's domain keys decide,
-    so no reset rule), analytic starts for a new domain (bench/adapt/tune.py, issue 22).
+    so no reset rule), analytic starts for a new domain, the teacher labelling
+    moment-aligned uploads (bench/adapt/tune_domains.py, issue 22; the device uploads with
+    the "mix" selection).
     """
     if family == "warp_filter_feature":
         return CloudConfig(
             teacher_bn_from_buffer=True,
             on_shift="none",
             warm_start="features_warp",
+            teacher_view="moments",
             fresh_steps=40,
         )
     if family == "additive":
