@@ -13,9 +13,7 @@ DOMAINS = cloud_preset("warp_filter_feature")  # per-domain prompts (issue 22)
 
 BEFORE = LoopSpec("filter_feature", "entropy", 0.25, IMPROVED)
 """The loop issue 22 measured: one prompt, the loss-based reset."""
-AFTER = LoopSpec(
-    "warp_filter_feature", "entropy", 0.25, DOMAINS, selection="mix", domain_keys=True
-)
+AFTER = LoopSpec("warp_filter_feature", "entropy", 0.25, DOMAINS, selection="mix", domain_keys=True)
 """The loop this bench ships: warp + filter + feature, one prompt per device domain, half
 the uploads the most uncertain and half at random (chosen on the tuned split:
 bench/results/adapt_tune_domains_round{1,2}.json)."""
