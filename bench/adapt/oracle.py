@@ -18,11 +18,13 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import multiprocessing
 import platform
 import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
@@ -41,6 +43,7 @@ from models.adapt.stream import StreamBatch
 from models.adapt.warm_start import Reference
 
 OFFLINE_STEPS = 300
+Rows = dict[str, dict[str, Any]]
 QUICK_OFFLINE_STEPS = 30
 
 
@@ -75,11 +78,47 @@ def offline_fit(
     return out
 
 
+def run_seed(seed: int, splits: list[str], cache: Path, quick: bool, steps: int) -> Rows:
+    """Every oracle loop and offline ceiling of one seed: {row name: result}."""
+    torch.set_num_threads(1)
+    specs = oracle_loops()
+    models = load_models(seed, cache, quick)
+    rows: Rows = {}
+    offline: dict[tuple[str, str], dict[str, Any]] = {}
+    for split in splits:
+        stream = bench_stream(split, seed, quick)
+        in_order = split.removesuffix("_reordered")
+        for family in dict.fromkeys(spec.family for spec in specs.values()):
+            if (in_order, family) not in offline:  # a reordered split shares its ceiling
+                fit_stream = bench_stream(in_order, seed, quick)
+                per_domain = offline_fit(models.folded, family, fit_stream, models.reference,
+                                         steps)  # fmt: skip
+                offline[(in_order, family)] = {
+                    "per_domain": per_domain,
+                    "overall": float(np.mean(list(per_domain.values()))),
+                }
+            rows[f"{split}/offline/{family}"] = offline[(in_order, family)]
+        for name, spec in specs.items():
+            online = run_loop(
+                stream, models.runners[spec.family], models.folded, models.teacher,
+                replace(spec, labels="oracle"), seed, models.reference,
+            )  # fmt: skip
+            rows[f"{split}/{name}"] = online | {"spec": asdict(spec)}
+            ceiling = rows[f"{split}/offline/{spec.family}"]["overall"]
+            print(f"seed {seed} {split:16s} {name:18s} online {100 * online['overall']:5.1f} "
+                  f"offline {100 * ceiling:5.1f}", flush=True)  # fmt: skip
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="1 seed, short stream")
     parser.add_argument("--seeds", type=int, nargs="+", default=None)
     parser.add_argument("--splits", nargs="+", default=list(SPLITS), choices=list(SPLITS))
+    parser.add_argument("--offline-steps", type=int, default=None,
+                        help=f"Adam steps of each offline fit (default {OFFLINE_STEPS}; "
+                        f"quick {QUICK_OFFLINE_STEPS})")  # fmt: skip
+    parser.add_argument("--jobs", type=int, default=1, help="seeds run in parallel processes")
     parser.add_argument("--json", type=Path, required=True)
     parser.add_argument("--cache-dir", type=Path, default=None,
                         help="trained weights (safetensors); default: a temp dir")  # fmt: skip
@@ -87,37 +126,21 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(1)
     cache = args.cache_dir or Path(tempfile.gettempdir()) / "byteswarm_adapt_weights"
     seeds = args.seeds or ([0] if args.quick else [0, 1, 2])
-    steps = QUICK_OFFLINE_STEPS if args.quick else OFFLINE_STEPS
+    steps = args.offline_steps or (QUICK_OFFLINE_STEPS if args.quick else OFFLINE_STEPS)
     started = time.perf_counter()
     specs = oracle_loops()
-    rows: dict[str, dict[str, Any]] = {}
-    offline: dict[tuple[int, str, str], dict[str, Any]] = {}
-    for seed in seeds:
-        models = load_models(seed, cache, args.quick)
-        for split in args.splits:
-            stream = bench_stream(split, seed, args.quick)
-            in_order = split.removesuffix("_reordered")
-            for family in dict.fromkeys(spec.family for spec in specs.values()):
-                key = (seed, in_order, family)
-                if key not in offline:  # a reordered split shares its in-order ceiling
-                    fit_stream = bench_stream(in_order, seed, args.quick)
-                    per_domain = offline_fit(
-                        models.folded, family, fit_stream, models.reference, steps
-                    )
-                    offline[key] = {
-                        "per_domain": per_domain,
-                        "overall": float(np.mean(list(per_domain.values()))),
-                    }
-                rows.setdefault(f"{split}/offline/{family}", {})[seed] = offline[key]
-            for name, spec in specs.items():
-                online = run_loop(
-                    stream, models.runners[spec.family], models.folded, models.teacher,
-                    replace(spec, labels="oracle"), seed, models.reference,
-                )  # fmt: skip
-                rows.setdefault(f"{split}/{name}", {})[seed] = online | {"spec": asdict(spec)}
-                ceiling = rows[f"{split}/offline/{spec.family}"][seed]["overall"]
-                print(f"seed {seed} {split:16s} {name:18s} online {100 * online['overall']:5.1f} "
-                      f"offline {100 * ceiling:5.1f}", flush=True)  # fmt: skip
+    if args.jobs <= 1:
+        per_seed = {s: run_seed(s, args.splits, cache, args.quick, steps) for s in seeds}
+    else:
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(min(args.jobs, len(seeds)), mp_context=context) as pool:
+            futures = {s: pool.submit(run_seed, s, args.splits, cache, args.quick, steps)
+                       for s in seeds}  # fmt: skip
+            per_seed = {s: f.result() for s, f in futures.items()}
+    rows: dict[str, dict[int, Any]] = {}
+    for seed, seed_rows in per_seed.items():
+        for key, value in seed_rows.items():
+            rows.setdefault(key, {})[seed] = value
     summary = _summary(rows, specs, seeds, args.splits)
     report = {
         "bench": "adapt_oracle",
