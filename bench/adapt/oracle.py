@@ -1,6 +1,6 @@
 """The oracle gap: the online cloud fit given true labels vs the same family fitted offline.
 
-    python -m bench.adapt.oracle --json bench/results/adapt_oracle.json
+    python -m bench.adapt.oracle --jobs 3 --offline-steps 150 --json bench/results/adapt_oracle.json
     python -m bench.adapt.oracle --quick --json /tmp/oracle.json
 
 Both sides use true labels, so the gap measures the online fit alone (lag, few uploads,
