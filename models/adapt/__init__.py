@@ -24,6 +24,7 @@ Cloud and training side (torch):
 - ``onnx_export.py``  — the folded device model to ONNX with prompt graph inputs.
 - ``cloud.py``        — the teacher labels uploads; a prompt is fitted on a buffer, one per
   device domain or one reset when a new domain is noticed.
+- ``cloud_config.py`` — the learner's settings and each family's preset.
 - ``warm_start.py``   — analytic starts: feature statistics aligned (BN adaptation done by
   the cloud), ink-moment warp.
 - ``domain_shift.py`` — a new domain noticed from the uploads' image statistics.
