@@ -59,7 +59,7 @@ def _check_out_dir(out_dir: Path) -> None:
 @click.option("--android", is_flag=True, help="Copy the device model into android_demo assets.")
 @click.option(
     "--prompt-family",
-    type=click.Choice(["additive", "filter_feature"]),
+    type=click.Choice(["additive", "filter_feature", "warp_filter_feature"]),
     default="additive",
     show_default=True,
     help="device: which prompt parts become graph inputs.",

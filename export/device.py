@@ -28,6 +28,12 @@ HELDOUT_BATCH = 256
 CALIBRATION_COUNT = 256
 
 
+PART_MEANING = {
+    "warp": "theta=[[1,0,0],[0,1,0]]+warp; output pixel centre (u,v) in [-1,1] "
+    "(align_corners=false) reads the input at theta.(u,v,1), bilinear, zeros outside",
+}
+
+
 def load_device(weights: Path | None, cache_dir: Path | None = None) -> DeviceCNN:
     """The training-form CNN from ``weights`` (a DeviceCNN safetensors state dict) or the
     deterministic default (seed 0, cached)."""
@@ -80,6 +86,8 @@ def _contract(family: PromptFamily) -> dict[str, str]:
     for part in family.parts:
         neutral = "identity" if part.name == "filter" else repr(float(part.neutral))
         props[f"prompt.input.{part.name}.neutral"] = neutral
+        if part.name in PART_MEANING:
+            props[f"prompt.input.{part.name}.meaning"] = PART_MEANING[part.name]
     return props
 
 

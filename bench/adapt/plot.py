@@ -1,9 +1,24 @@
-"""PNG for the adapt bench: overall accuracy per method, accuracy vs upload budget."""
+"""PNG for the adapt bench: accuracy per method on each split (mean ± std over seeds)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+
+SHOWN = (
+    "source",
+    "bn_stats (updatable device)",
+    "tent (updatable device)",
+    "improved_entropy",
+    "warp_entropy",
+    "domains_no_warm_start",
+    "domains_no_warp",
+    "domains_warp",
+    "teacher_bn_buffer_every_sample",
+)
+COLOURS = {"source": "tab:gray", "bn_stats (updatable device)": "tab:orange",
+           "tent (updatable device)": "tab:orange", "teacher_bn_buffer_every_sample": "tab:green",
+           "domains_warp": "tab:red"}  # fmt: skip
 
 
 def plot(report: dict[str, Any], path: Path) -> None:
@@ -12,41 +27,26 @@ def plot(report: dict[str, Any], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    methods = {k: v for k, v in report["methods"].items() if "@" not in k}
-    fig, (ax_bar, ax_budget) = plt.subplots(1, 2, figsize=(14, 7.5))
-    names = list(methods)
-    means = [methods[n]["overall_pct"]["mean"] for n in names]
-    stds = [methods[n]["overall_pct"]["std"] for n in names]
-    ax_bar.barh(names, means, xerr=stds, color="tab:blue", alpha=0.8)
-    ax_bar.invert_yaxis()
-    ax_bar.set_xlabel("accuracy over the stream (%)")
-    ax_bar.set_title(f"digits 16×16, {len(report['stream']['domains'])} domains, "
-                     f"seeds {report['seeds']}")  # fmt: skip
-    ax_bar.set_xlim(0, 100)
-
-    for family, base in (("filter + feature", "improved_entropy"),):
-        xs, ys, es = [], [], []
-        for fraction in report["budgets"]:
-            key = base if fraction == 0.25 else f"{base}@{fraction:.2f}"
-            xs.append(100 * fraction)
-            ys.append(report["methods"][key]["overall_pct"]["mean"])
-            es.append(report["methods"][key]["overall_pct"]["std"])
-        ax_budget.errorbar(xs, ys, yerr=es, marker="o", capsize=3, label=f"{family}, entropy")
-    for ref, style in (("source", ":"), ("tent (updatable device)", "--"),
-                       ("teacher_bn_buffer_every_sample", "-.")):  # fmt: skip
-        ax_budget.axhline(report["methods"][ref]["overall_pct"]["mean"], ls=style, c="gray")
-        left = 100 * min(report["budgets"])
-        ax_budget.annotate(ref, (left, report["methods"][ref]["overall_pct"]["mean"] + 0.5),
-                           fontsize=8, color="gray")  # fmt: skip
-    ax_budget.set_xscale("log")
-    ax_budget.minorticks_off()
-    ax_budget.set_xticks([100 * b for b in report["budgets"]])
-    ax_budget.set_xticklabels([f"{100 * b:.0f}" for b in report["budgets"]])
-    ax_budget.set_xlabel("upload budget (% of samples)")
-    ax_budget.set_ylabel("accuracy (%)")
-    ax_budget.legend(loc="lower right")
-    ax_budget.set_title("accuracy vs upload budget")
+    splits = list(report["splits"])
+    cols = 2 if len(splits) > 1 else 1
+    rows = (len(splits) + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(7 * cols, 4.2 * rows), squeeze=False)
+    for ax, split in zip(axes.ravel(), splits, strict=False):
+        methods = report["splits"][split]["methods"]
+        names = [n for n in SHOWN if n in methods]
+        means = [methods[n]["overall_pct"]["mean"] for n in names]
+        stds = [methods[n]["overall_pct"]["std"] for n in names]
+        colours = [COLOURS.get(n, "tab:blue") for n in names]
+        ax.barh(names, means, xerr=stds, color=colours, alpha=0.85)
+        for i, m in enumerate(means):
+            ax.annotate(f"{m:.1f}", (m + 1, i), va="center", fontsize=8)
+        ax.invert_yaxis()
+        ax.set_xlim(0, 100)
+        ax.set_title(f"{split} (seeds {report['seeds']})")
+        ax.set_xlabel("accuracy over the stream (%)")
+    for ax in axes.ravel()[len(splits) :]:
+        ax.axis("off")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=100)
     plt.close(fig)

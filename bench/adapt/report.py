@@ -18,6 +18,7 @@ SCALARS = (
     "teacher_acc_on_uploads",
     "device_acc_on_uploads",
     "classes_per_upload",
+    "domains_seen",
 )
 
 
@@ -115,3 +116,38 @@ def diagnostics(summary: dict[str, Any]) -> dict[str, dict[str, float]]:
         for name, entry in summary.items()
         if all(k in entry for k in keys)
     }
+
+
+SHIPPED = "domains_warp"
+GOAL_OVER_TENT = 5.0
+PAIRS = (
+    (SHIPPED, "tent (updatable device)"),
+    (SHIPPED, "bn_stats (updatable device)"),
+    (SHIPPED, "source"),
+    (SHIPPED, "improved_entropy"),
+    (SHIPPED, "teacher_bn_buffer_every_sample"),
+    (SHIPPED, "domains_no_warp"),
+    (SHIPPED, "domains_no_warm_start"),
+    ("warp_entropy", "improved_entropy"),
+    ("improved_entropy", "tent (updatable device)"),
+)
+
+
+def split_checks(summary: dict[str, Any]) -> dict[str, Any]:
+    """Paired differences (same seed, stream and models) on one split, and issue 22's goal:
+    the forward-only device at least TENT + 5 points (judged on the paired mean)."""
+    pairs = {
+        f"{a} - {b}": _paired(summary, a, b) for a, b in PAIRS if a in summary and b in summary
+    }
+    lines = [
+        f"{name}: {p['paired']['mean']:+.1f} ± {p['paired']['std']:.1f} (paired)"
+        for name, p in pairs.items()
+    ]
+    goal: dict[str, Any] = {}
+    key = f"{SHIPPED} - tent (updatable device)"
+    if key in pairs:
+        margin = pairs[key]["paired"]["mean"]
+        goal = {"margin": margin, "target": GOAL_OVER_TENT, "met": margin >= GOAL_OVER_TENT}
+        lines.append(f"goal {SHIPPED} >= TENT + {GOAL_OVER_TENT:.0f}: {margin:+.1f} "
+                     f"({'met' if goal['met'] else 'NOT met'})")  # fmt: skip
+    return {"paired": pairs, "goal": goal, "lines": lines}

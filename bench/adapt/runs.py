@@ -14,12 +14,14 @@ from numpy.typing import NDArray
 from models.adapt.cloud import CloudConfig, CloudLearner, normalised_teacher
 from models.adapt.device import DeviceAdapter
 from models.adapt.digits import to_unit
+from models.adapt.domain_keys import DomainKeys
 from models.adapt.nets import DeviceCNN, FoldedDeviceCNN, TeacherCNN
 from models.adapt.prompts import family_by_name
 from models.adapt.references import BatchNormAdapter, TentAdapter
 from models.adapt.stream import StreamBatch
 from models.adapt.uncertainty import DeviceForward
 from models.adapt.validator import PromptValidator
+from models.adapt.warm_start import Reference
 
 NORM_BOUND = 8.0
 
@@ -33,6 +35,12 @@ class LoopSpec:
     fraction: float
     cloud: CloudConfig
     selection: str = "top"
+    domain_keys: bool = False
+    """The device tells domains apart (models/adapt/domain_keys.py) and keeps one prompt
+    per domain; the cloud fits one prompt per domain."""
+    labels: str = "teacher"
+    """"teacher": the cloud labels uploads with its teacher; "oracle": with the true
+    classes (the oracle-gap measurement only)."""
 
 
 def _summary(correct: dict[str, list[float]], **extra: Any) -> dict[str, Any]:
@@ -96,12 +104,13 @@ def run_loop(
     teacher: TeacherCNN,
     spec: LoopSpec,
     seed: int,
+    reference: Reference | None = None,
 ) -> dict[str, Any]:
     family = family_by_name(spec.family)
-    cloud = CloudLearner(device_model, teacher, family, spec.cloud)
+    cloud = CloudLearner(device_model, teacher, family, spec.cloud, reference)
     device = DeviceAdapter(
         forward, PromptValidator(family, NORM_BOUND), spec.measure, spec.fraction, seed,
-        selection=spec.selection,
+        selection=spec.selection, domains=DomainKeys() if spec.domain_keys else None,
     )  # fmt: skip
     correct: dict[str, list[float]] = defaultdict(list)
     rejected = 0
@@ -112,9 +121,11 @@ def run_loop(
     for batch in stream:
         outcome = device.process(batch.images)
         correct[batch.domain].extend((outcome.predictions == batch.labels).tolist())
-        payload = cloud.receive(outcome.upload_images, outcome.upload_scores)
-        rejected += not device.offer_prompt(payload).accepted
         truth = batch.labels[outcome.upload_index]
+        oracle = truth if spec.labels == "oracle" else None
+        domain = outcome.domain if spec.domain_keys else None
+        payload = cloud.receive(outcome.upload_images, outcome.upload_scores, oracle, domain)
+        rejected += not device.offer_prompt(payload).accepted
         teacher_right += (cloud.last_teacher_labels.numpy() == truth).tolist()
         device_right += (outcome.predictions[outcome.upload_index] == truth).tolist()
         classes_per_upload.append(len(np.unique(truth)))
@@ -131,4 +142,6 @@ def run_loop(
         teacher_acc_on_uploads=float(np.mean(teacher_right)),
         device_acc_on_uploads=float(np.mean(device_right)),
         classes_per_upload=float(np.mean(classes_per_upload)),
+        starts=dict(cloud.starts),
+        domains_seen=len(device.domains.keys) if device.domains is not None else 1,
     )

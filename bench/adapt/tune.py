@@ -1,6 +1,7 @@
 """Choose cloud-learner and selection settings on a validation stream, never the test one.
 
     python -m bench.adapt.tune --group additive --json bench/results/adapt_tune_additive.json
+    python -m bench.adapt.tune --group domains --json bench/results/adapt_tune_domains.json
 
 The validation stream is built from the validation split (197 images, each shown twice per
 domain with fresh corruption noise), never from the stream pool the bench reports on, and the
@@ -22,6 +23,7 @@ import numpy as np
 import torch
 
 from bench.adapt.runs import LoopSpec, run_loop, run_source
+from bench.adapt.tune_domains import domain_candidates, tune_domains
 from models.adapt.cloud import CloudConfig
 from models.adapt.digits import load_digit_splits
 from models.adapt.onnx_export import export_device_onnx
@@ -95,7 +97,11 @@ def selection_candidates() -> dict[str, LoopSpec]:
     return out
 
 
-GROUPS = {"additive": additive_candidates, "selection": selection_candidates}
+GROUPS = {
+    "additive": additive_candidates,
+    "selection": selection_candidates,
+    "domains": domain_candidates,
+}
 
 
 def validation_stream(seed: int, severity: int) -> list[Any]:
@@ -144,6 +150,9 @@ def main(argv: list[str] | None = None) -> int:
     candidates = GROUPS[args.group]()
     if args.only:
         candidates = {k: v for k, v in candidates.items() if k in args.only}
+    if args.group == "domains":
+        return tune_domains(candidates, VALIDATION_SEEDS, STREAM_SEED_OFFSET, args.cache_dir,
+                            args.json)  # fmt: skip
     splits = load_digit_splits()
     results: dict[str, dict[str, Any]] = {name: {} for name in candidates}
     source: dict[int, float] = {}

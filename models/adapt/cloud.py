@@ -12,74 +12,17 @@ import torch.nn.functional as F
 from numpy.typing import NDArray
 from torch import Tensor, nn
 
+from models.adapt.cloud_config import CloudConfig, cloud_preset
 from models.adapt.digits import to_unit
-from models.adapt.nets import FoldedDeviceCNN, split_prompt
+from models.adapt.domain_shift import input_shift
+from models.adapt.nets import FoldedDeviceCNN, split_prompt, warp_images
 from models.adapt.payload import PromptPayload, encode_prompt
 from models.adapt.prompts import PromptFamily
+from models.adapt.warm_start import Reference, align_features, moment_warp
 
+__all__ = ["CloudConfig", "CloudLearner", "cloud_preset", "input_shift", "normalised_teacher"]
+DEFAULT_CONFIG = CloudConfig()
 FP16_MARGIN = 0.99  # stay inside the bound after the payload's fp16 rounding
-
-
-@dataclass(frozen=True)
-class CloudConfig:
-    buffer_size: int = 128
-    """Recent uploads kept for fitting (FIFO)."""
-    steps: int = 20
-    """Adam steps per received upload batch (warm-started from the last prompt)."""
-    lr: float = 0.05
-    weighting: str = "uncertainty"
-    """"uncertainty": weight each sample by its device score / buffer mean; "uniform"."""
-    teacher_bn_from_buffer: bool = False
-    """Normalise the teacher with BatchNorm statistics of the upload buffer before labelling."""
-    on_shift: str = "reset"
-    """When the current prompt fits new uploads worse than the neutral one (a new domain):
-    "relearn" drops the stale buffer and refits from the current prompt, "reset" also
-    restarts the prompt from neutral, "none" ignores it."""
-    shift_test: str = "loss"
-    """How a new domain is noticed: "loss" (the current prompt fits the new uploads worse
-    than the neutral one, by `reset_margin`) or "inputs" (the uploads' image statistics
-    differ from the buffer's: `input_shift`)."""
-    shift_threshold: float = 8.0
-    """For "inputs": the largest Welch t statistic over the image descriptors that still
-    counts as the same domain."""
-    reset_margin: float = 0.1
-    """Relative margin: reset only when the current loss exceeds the neutral one by this much
-    (a dozen uploads give a noisy loss; resetting on noise throws good prompts away)."""
-    loss: str = "ce"
-    """"ce": cross-entropy against the teacher's softmax (any teacher); "logit_mse": match
-    the teacher's logits (only when they share the device's logit space, e.g. a teacher that
-    is the device model on cleaned inputs). Soft labels identify an additive offset weakly:
-    in 200 steps on a pure offset, "ce" moved the prompt to about -0.06 of -0.3."""
-    norm_bound: float = 8.0
-    """L2 radius around the neutral prompt; kept by projection so the device accepts it."""
-    targets: str = "soft"
-    """For "ce": "soft" fits the teacher's softmax, "hard" its argmax (a one-hot label)."""
-    min_teacher_confidence: float = 0.0
-    """Uploads whose teacher top probability is below this get weight 0 in the fit (the
-    hardest uploads are often the ones the teacher gets wrong too)."""
-    smoothness: float = 0.0
-    """Weight of a penalty on squared neighbour differences of an additive prompt (256 free
-    values fitted on a few dozen uploads overfit pixel noise; a smooth prompt generalises)."""
-
-
-def image_descriptors(x: Tensor) -> Tensor:
-    """(N, 1, H, W) -> (N, 5): mean, std, mean neighbour difference, dark and bright
-    fractions; cheap statistics that move when the corruption changes."""
-    flat = x.flatten(1)  # (N, H·W)
-    dy = (x[..., 1:, :] - x[..., :-1, :]).abs().flatten(1).mean(1)
-    dx = (x[..., :, 1:] - x[..., :, :-1]).abs().flatten(1).mean(1)
-    dark = (flat < 0.02).float().mean(1)
-    bright = (flat > 0.98).float().mean(1)
-    return torch.stack([flat.mean(1), flat.std(1), dy + dx, dark, bright], dim=1)
-
-
-def input_shift(reference: Tensor, new: Tensor) -> float:
-    """The largest |Welch t| over the descriptors of two image sets (0 if either is tiny)."""
-    if len(reference) < 2 or len(new) < 2:
-        return 0.0
-    a, b = image_descriptors(reference), image_descriptors(new)  # (Na, 5), (Nb, 5)
-    spread = a.var(0) / len(a) + b.var(0) / len(b) + 1e-8
-    return float(((a.mean(0) - b.mean(0)).abs() / spread.sqrt()).max())
 
 
 def normalised_teacher(teacher: nn.Module, x: Tensor) -> nn.Module:
@@ -101,8 +44,12 @@ class CloudLearner:
         device_model: FoldedDeviceCNN,
         teacher: nn.Module,
         family: PromptFamily,
-        config: CloudConfig = CloudConfig(),
+        config: CloudConfig = DEFAULT_CONFIG,
+        reference: Reference | None = None,
     ) -> None:
+        if config.warm_start != "none" and reference is None:
+            raise ValueError(f"warm_start={config.warm_start!r} needs a clean Reference")
+        self.reference = reference
         self.device_model = device_model.eval()
         for p in self.device_model.parameters():
             p.requires_grad_(False)
@@ -110,18 +57,38 @@ class CloudLearner:
         self.family = family
         self.config = config
         self.neutral = torch.from_numpy(family.neutral())
+        scale = {p.name: config.warp_lr_scale if p.name == "warp" else 1.0 for p in family.parts}
+        self._step_scale = torch.cat(
+            [torch.full((int(np.prod(p.shape)),), scale[p.name]) for p in family.parts]
+        )  # (size,): per-entry fraction of each Adam step
         self.prompt = self.neutral.clone().requires_grad_(True)
         self._opt = torch.optim.Adam([self.prompt], lr=config.lr)
         self.version = 0
         self.resets = 0
         self._images = torch.zeros(0, 1, 16, 16)
         self._scores = torch.zeros(0)
+        self._labels = torch.zeros(0, dtype=torch.long)  # -1: the teacher labels it
+        self._fresh = True
+        self.bank: list[Tensor] = []
+        self.domain = 0
+        """The device domain being fitted (uploads carry its id when the device has keys)."""
+        self._parked: dict[int, _Parked] = {}
+        self.starts: dict[str, int] = {}
+        """How often each candidate start was taken (diagnostics)."""
         self.last_teacher_labels = torch.zeros(0, dtype=torch.long)
         """The teacher's labels for the newest upload (diagnostics)."""
 
     def teacher_logits(self, x: Tensor) -> Tensor:
         """(N, 10); with `teacher_bn_from_buffer` the teacher is first normalised with the
         statistics of x."""
+        if self.config.teacher_view == "moments" and self.reference is not None and len(x) > 1:
+            aligned = warp_images(x, moment_warp(x, self.reference))
+            raw_logits, aligned_logits = self._teacher(x), self._teacher(aligned)
+            confidence = [F.softmax(z, 1).amax(1).mean() for z in (raw_logits, aligned_logits)]
+            return aligned_logits if confidence[1] > confidence[0] else raw_logits
+        return self._teacher(x)
+
+    def _teacher(self, x: Tensor) -> Tensor:
         teacher = self.teacher
         if self.config.teacher_bn_from_buffer:
             teacher = normalised_teacher(self.teacher, x)
@@ -161,18 +128,61 @@ class CloudLearner:
             (p[..., :, 1:] - p[..., :, :-1]) ** 2
         ).mean()
 
-    def receive(self, images: NDArray[np.uint8], scores: NDArray[np.float32]) -> PromptPayload:
-        """Take one upload (uint8 (k, 16, 16) + device scores), refit, return the prompt."""
+    def receive(
+        self,
+        images: NDArray[np.uint8],
+        scores: NDArray[np.float32],
+        labels: NDArray[np.int64] | None = None,
+        domain: int | None = None,
+    ) -> PromptPayload:
+        """Take one upload (uint8 (k, 16, 16) + device scores), refit, return the prompt.
+        `labels` (the bench's oracle only) replace the teacher by the true classes. With a
+        `domain` id each domain has its own prompt, buffer and optimiser; a new one starts
+        from the best of neutral, the analytic starts and the other domains' prompts."""
+        if domain is not None:
+            self._switch(domain)
         x_new = torch.from_numpy(to_unit(images))  # (k, 1, 16, 16)
         s_new = torch.from_numpy(np.asarray(scores, np.float32))
+        y_new = torch.full((len(x_new),), -1, dtype=torch.long)
+        if labels is not None:
+            y_new = torch.from_numpy(np.asarray(labels, np.int64))
         if self.config.on_shift != "none" and self.version > 0 and len(x_new):
-            self._maybe_reset(x_new)
-        self._images = torch.cat([self._images, x_new])[-self.config.buffer_size :]
-        self._scores = torch.cat([self._scores, s_new])[-self.config.buffer_size :]
+            self._maybe_reset(x_new, y_new)
+        size = self.config.buffer_size
+        self._images = torch.cat([self._images, x_new])[-size:]
+        self._scores = torch.cat([self._scores, s_new])[-size:]
+        self._labels = torch.cat([self._labels, y_new])[-size:]
         if len(self._images):
             self._fit(len(x_new))
         self.version += 1
-        return encode_prompt(self.family.name, self.version, self.prompt.detach().numpy())
+        flat = self.prompt.detach().numpy()
+        return encode_prompt(self.family.name, self.version, flat, self.domain)
+
+    def _switch(self, domain: int) -> None:
+        if domain == self.domain:
+            return
+        self._parked[self.domain] = _Parked(
+            self.prompt, self._opt, self._images, self._scores, self._labels, self._fresh
+        )
+        parked = self._parked.pop(domain, None)
+        self.domain = domain
+        if parked is None:
+            self.prompt = self.neutral.clone().requires_grad_(True)
+            self._opt = torch.optim.Adam([self.prompt], lr=self.config.lr)
+            self._images, self._scores = self._images[:0], self._scores[:0]
+            self._labels, self._fresh = self._labels[:0], True
+            return
+        self.prompt, self._opt, self._fresh = parked.prompt, parked.opt, parked.fresh
+        self._images, self._scores, self._labels = parked.images, parked.scores, parked.labels
+
+    def _targets_for(self, x: Tensor, labels: Tensor) -> tuple[Tensor, Tensor]:
+        """(targets, teacher logits) for x: the teacher's, or one-hot true labels when every
+        label is known (oracle)."""
+        if len(labels) and bool((labels >= 0).all()):
+            onehot = F.one_hot(labels, 10).float()
+            return onehot, onehot * 10.0
+        logits = self.teacher_logits(x)
+        return self.targets_from(logits), logits
 
     def _weights(self, scores: Tensor, teacher_logits: Tensor) -> Tensor:
         if self.config.weighting == "uniform":
@@ -184,38 +194,85 @@ class CloudLearner:
             weights = weights * (confidence >= self.config.min_teacher_confidence)
         return weights
 
-    def _shifted(self, x_new: Tensor) -> bool:
+    def _shifted(self, x_new: Tensor, y_new: Tensor) -> bool:
         if self.config.shift_test == "inputs":
             return input_shift(self._images, x_new) > self.config.shift_threshold
-        targets = self.teacher_targets(x_new)
+        targets, _ = self._targets_for(x_new, y_new)
         ones = torch.ones(len(x_new))
         with torch.no_grad():
             current = self.disagreement(self.prompt, x_new, targets, ones)
             neutral = self.disagreement(self.neutral, x_new, targets, ones)
         return bool(current > neutral * (1.0 + self.config.reset_margin))
 
-    def _maybe_reset(self, x_new: Tensor) -> None:
-        if self._shifted(x_new):
+    def _maybe_reset(self, x_new: Tensor, y_new: Tensor) -> None:
+        if self._shifted(x_new, y_new):
             self.resets += 1
+            self._fresh = True
+            if self.config.bank_size > 0:
+                self.bank = [*self.bank, self.prompt.detach().clone()][-self.config.bank_size :]
             self._images, self._scores = self._images[:0], self._scores[:0]
+            self._labels = self._labels[:0]
             if self.config.on_shift == "reset":
-                with torch.no_grad():
-                    self.prompt.copy_(self.neutral)
-                self._opt = torch.optim.Adam([self.prompt], lr=self.config.lr)
+                self._jump(self.neutral)
+
+    def _jump(self, flat: Tensor) -> None:
+        with torch.no_grad():
+            self.prompt.copy_(flat)
+        self._opt = torch.optim.Adam([self.prompt], lr=self.config.lr)
+
+    def _candidates(self) -> dict[str, Tensor]:
+        """Starts that may replace the current prompt before this round's fit."""
+        out = {f"bank{i}": p for i, p in enumerate(self.bank)}
+        if self._fresh:
+            out |= {f"domain{d}": p.prompt.detach() for d, p in self._parked.items()}
+        if self.config.warm_start == "none" or self.reference is None:
+            return out
+        x, ref = self._images, self.reference
+        out["features"] = align_features(self.device_model, self.family, self.neutral, x, ref)
+        parts = split_prompt(self.family, self.neutral.clone())
+        if self.config.warm_start == "features_warp" and "warp" in parts:
+            parts["warp"].copy_(moment_warp(x, ref))
+            warped = self.family.join({k: v.numpy() for k, v in parts.items()})
+            out["warp"] = align_features(
+                self.device_model, self.family, torch.from_numpy(warped), x, ref
+            )
+        return out
+
+    def _choose_start(self, targets: Tensor, weights: Tensor) -> None:
+        candidates = self._candidates()
+        if not candidates:
+            return
+        with torch.no_grad():
+            best = float(self.disagreement(self.prompt, self._images, targets, weights))
+            choice = ""
+            for name, flat in candidates.items():
+                offset = flat - self.neutral
+                if float(offset.norm()) > self.config.norm_bound * FP16_MARGIN:
+                    continue
+                loss = float(self.disagreement(flat, self._images, targets, weights))
+                if loss < best:
+                    best, choice = loss, name
+        if choice:
+            self.starts[choice] = self.starts.get(choice, 0) + 1
+            self._jump(candidates[choice])
 
     def _fit(self, newest: int) -> None:
-        logits = self.teacher_logits(self._images)  # (N, 10)
-        targets = self.targets_from(logits)
+        targets, logits = self._targets_for(self._images, self._labels)  # (N, 10) each
         self.last_teacher_labels = logits[len(logits) - newest :].argmax(dim=1)
         weights = self._weights(self._scores, logits)
-        for _ in range(self.config.steps):
+        self._choose_start(targets, weights)
+        steps = self.config.steps + (self.config.fresh_steps if self._fresh else 0)
+        self._fresh = False
+        for _ in range(steps):
             loss = self.disagreement(self.prompt, self._images, targets, weights)
             if self.config.smoothness > 0:
                 loss = loss + self.config.smoothness * self.roughness(self.prompt)
             self._opt.zero_grad()
             loss.backward()  # type: ignore[no-untyped-call]
+            before = self.prompt.detach().clone()
             self._opt.step()
             with torch.no_grad():
+                self.prompt.copy_(before + (self.prompt - before) * self._step_scale)
                 offset = self.prompt - self.neutral
                 norm = float(offset.norm())
                 radius = self.config.norm_bound * FP16_MARGIN
@@ -223,18 +280,13 @@ class CloudLearner:
                     self.prompt.copy_(self.neutral + offset * (radius / norm))
 
 
-def cloud_preset(family: str) -> CloudConfig:
-    """The cloud settings chosen on the bench's validation stream for a prompt family.
+@dataclass
+class _Parked:
+    """A domain's learner state while the cloud fits another domain."""
 
-    additive: hard teacher labels on a buffer-normalised teacher, restart on an input shift,
-    a smooth prompt (bench/adapt/tune.py); filter_feature: session 1's loss-based reset.
-    """
-    if family == "additive":
-        return CloudConfig(
-            teacher_bn_from_buffer=True,
-            targets="hard",
-            shift_test="inputs",
-            on_shift="reset",
-            smoothness=30.0,
-        )
-    return CloudConfig(teacher_bn_from_buffer=True)
+    prompt: Tensor
+    opt: torch.optim.Adam
+    images: Tensor
+    scores: Tensor
+    labels: Tensor
+    fresh: bool

@@ -8,6 +8,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from models.adapt.digits import to_unit
+from models.adapt.domain_keys import DomainKeys
 from models.adapt.ledger import ByteLedger
 from models.adapt.payload import PromptPayload
 from models.adapt.uncertainty import (
@@ -20,6 +21,8 @@ from models.adapt.uncertainty import (
 )
 from models.adapt.validator import PromptValidator, Verdict
 
+DOMAIN_BYTES = 1  # the domain id on an upload and on a prompt
+
 
 @dataclass(frozen=True)
 class BatchOutcome:
@@ -27,6 +30,8 @@ class BatchOutcome:
     upload_index: NDArray[np.int64]  # (k,) most uncertain first
     upload_images: NDArray[np.uint8]  # (k, H, W): what goes on the wire
     upload_scores: NDArray[np.float32]  # (k,)
+    domain: int = 0
+    """The batch's domain id (0 without domain keys); it goes up with the upload."""
 
 
 @dataclass
@@ -39,29 +44,45 @@ class DeviceAdapter:
     ledger: ByteLedger = field(default_factory=ByteLedger)
     selection: str = "top"
     """How the upload set is drawn from the scores (see `uncertainty.select`)."""
+    domains: DomainKeys | None = None
+    """With keys, each batch is predicted with the prompt of its own domain (neutral for a
+    domain no prompt has come for yet); without, with the newest accepted prompt."""
+    prompts: dict[int, NDArray[np.float32]] = field(default_factory=dict)
+    """The accepted prompt of each domain id (domain keys only)."""
     _rng: np.random.Generator = field(init=False)
 
     def __post_init__(self) -> None:
         self._rng = np.random.default_rng(self.seed)
 
-    def prompt_arrays(self) -> dict[str, NDArray[np.float32]]:
-        return self.validator.family.split(self.validator.current)
+    def prompt_arrays(self, domain: int | None = None) -> dict[str, NDArray[np.float32]]:
+        family = self.validator.family
+        if domain is None or self.domains is None:
+            return family.split(self.validator.current)
+        return family.split(self.prompts.get(domain, family.neutral()))
 
     def process(self, images: NDArray[np.uint8]) -> BatchOutcome:
         """Predict the batch with the current prompt first, then choose what to upload."""
         unit = to_unit(images)  # (B, 1, H, W)
-        prompt = self.prompt_arrays()
+        domain = 0 if self.domains is None else self.domains.assign(unit)
+        prompt = self.prompt_arrays(domain)
         logits = self.forward(unit, prompt)  # (B, classes)
         predictions = logits.argmax(axis=1).astype(np.int64)
         scores = self._score(unit, prompt, logits)
         index = select(scores, self.upload_fraction, self.selection, self._rng, predictions)
         self.ledger.record_batch(len(images), 1 + extra_passes(self.measure))
         self.ledger.record_upload(len(index), int(np.prod(images.shape[1:])))
-        return BatchOutcome(predictions, index, images[index], scores[index])
+        if self.domains is not None:
+            self.ledger.uplink_bytes += DOMAIN_BYTES
+        return BatchOutcome(predictions, index, images[index], scores[index], domain)
 
     def offer_prompt(self, payload: PromptPayload) -> Verdict:
         self.ledger.record_prompt(payload)
-        return self.validator.offer(payload)
+        verdict = self.validator.offer(payload)
+        if self.domains is not None:
+            self.ledger.downlink_bytes += DOMAIN_BYTES
+            if verdict.accepted:
+                self.prompts[payload.domain] = self.validator.current
+        return verdict
 
     def _score(
         self,

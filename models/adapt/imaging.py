@@ -1,4 +1,4 @@
-"""Numpy image primitives (resize, blur, rotate, shift) shared by corruptions and augmentation."""
+"""Numpy image primitives (resize, blur, rotate, affine, shift) for corruptions and augmentation."""
 
 from __future__ import annotations
 
@@ -50,12 +50,25 @@ def gaussian_blur(images: NDArray[np.floating], sigma: float) -> F32:
 
 def rotate(images: NDArray[np.floating], angles_deg: NDArray[np.floating]) -> F32:
     """(N, H, W) rotated about the centre by per-image angles, bilinear, zero outside."""
+    theta = np.deg2rad(np.asarray(angles_deg, np.float64))  # (N,)
+    cos, sin = np.cos(theta), np.sin(theta)
+    zero = np.zeros_like(theta)
+    # output (y, x) about the centre reads input (cos·y - sin·x, sin·y + cos·x)
+    matrices = np.stack([np.stack([cos, -sin, zero], 1), np.stack([sin, cos, zero], 1)], 1)
+    return affine(images, matrices)
+
+
+def affine(images: NDArray[np.floating], matrices: NDArray[np.floating]) -> F32:
+    """(N, H, W) resampled bilinearly, zero outside: output pixel (y, x), in pixels about the
+    image centre, reads the input at `matrices[i] @ (y, x, 1)` (about the centre too);
+    `matrices` is (N, 2, 3) or one (2, 3) for every image."""
     x = np.asarray(images, np.float32)
     n, h, w = x.shape
-    theta = np.deg2rad(np.asarray(angles_deg, np.float64))[:, None, None]  # (N, 1, 1)
+    m = np.broadcast_to(np.asarray(matrices, np.float64), (n, 2, 3))
     yy, xx = np.meshgrid(np.arange(h) - (h - 1) / 2, np.arange(w) - (w - 1) / 2, indexing="ij")
-    src_y = np.cos(theta) * yy - np.sin(theta) * xx + (h - 1) / 2  # (N, H, W)
-    src_x = np.sin(theta) * yy + np.cos(theta) * xx + (w - 1) / 2
+    rows = [m[:, r, 0, None, None] * yy + m[:, r, 1, None, None] * xx + m[:, r, 2, None, None]
+            for r in range(2)]  # fmt: skip
+    src_y, src_x = rows[0] + (h - 1) / 2, rows[1] + (w - 1) / 2  # (N, H, W) each
     y0, x0 = np.floor(src_y).astype(np.int64), np.floor(src_x).astype(np.int64)
     ty, tx = (src_y - y0).astype(np.float32), (src_x - x0).astype(np.float32)
     idx = np.arange(n)[:, None, None]

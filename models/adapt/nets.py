@@ -63,10 +63,7 @@ class FoldedDeviceCNN(nn.Module):
         return self.forward_prompted(x, {})
 
     def forward_prompted(self, x: Tensor, prompt: dict[str, Tensor]) -> Tensor:
-        if "prompt" in prompt:
-            x = x + prompt["prompt"]  # (N, 1, 16, 16) + (1, 1, 16, 16)
-        if "filter" in prompt:
-            x = F.conv2d(x, prompt["filter"], padding=1)  # (N, 1, 16, 16)
+        x = self.prompted_input(x, prompt)  # (N, 1, 16, 16)
         h = self._affine(self.conv1(x), prompt, 1)  # (N, c1, 16, 16)
         h = F.max_pool2d(F.relu(h), 2)  # (N, c1, 8, 8)
         h = self._affine(self.conv2(h), prompt, 2)  # (N, c2, 8, 8)
@@ -75,11 +72,45 @@ class FoldedDeviceCNN(nn.Module):
         return out
 
     @staticmethod
+    def prompted_input(x: Tensor, prompt: dict[str, Tensor]) -> Tensor:
+        """The image after the input-side parts: warp, additive prompt, filter."""
+        if "warp" in prompt:
+            x = warp_images(x, prompt["warp"])  # (N, 1, 16, 16)
+        if "prompt" in prompt:
+            x = x + prompt["prompt"]  # (N, 1, 16, 16) + (1, 1, 16, 16)
+        if "filter" in prompt:
+            x = F.conv2d(x, prompt["filter"], padding=1)  # (N, 1, 16, 16)
+        return x
+
+    def conv_outputs(self, x: Tensor, prompt: dict[str, Tensor]) -> tuple[Tensor, Tensor]:
+        """Both blocks' conv outputs before their feature affine, under `prompt` (the cloud
+        matches their statistics; the device never needs them)."""
+        c1 = self.conv1(self.prompted_input(x, prompt))  # (N, c1, 16, 16)
+        h = F.max_pool2d(F.relu(self._affine(c1, prompt, 1)), 2)  # (N, c1, 8, 8)
+        return c1, self.conv2(h)  # (N, c2, 8, 8)
+
+    @staticmethod
     def _affine(h: Tensor, prompt: dict[str, Tensor], block: int) -> Tensor:
         scale, shift = prompt.get(f"scale{block}"), prompt.get(f"shift{block}")
         if scale is None or shift is None:
             return h
         return h * scale.view(1, -1, 1, 1) + shift.view(1, -1, 1, 1)
+
+
+def warp_images(x: Tensor, warp: Tensor) -> Tensor:
+    """(N, C, H, W) sampled through the affine theta = [[1, 0, 0], [0, 1, 0]] + warp (2, 3):
+    output pixel centre (u, v) in [-1, 1] reads the input at theta @ (u, v, 1), bilinear,
+    zeros outside. Exported as MatMul + Expand + GridSample; at warp = 0 the sampling points
+    fall exactly on pixel centres (multiples of 1/W in float32), so the image is unchanged."""
+    n, _, h, w = x.shape
+    ys = (2 * torch.arange(h, dtype=x.dtype) + 1) / h - 1  # (H,)
+    xs = (2 * torch.arange(w, dtype=x.dtype) + 1) / w - 1  # (W,)
+    grid_y, grid_x = torch.meshgrid(ys, xs, indexing="ij")  # (H, W) each
+    base = torch.stack([grid_x, grid_y, torch.ones_like(grid_x)], dim=-1)  # (H, W, 3)
+    theta = torch.eye(2, 3, dtype=x.dtype) + warp  # (2, 3)
+    grid = (base @ theta.transpose(0, 1)).unsqueeze(0)  # (1, H, W, 2): (x, y) to read
+    grid = grid.expand(n, h, w, 2)  # (N, H, W, 2)
+    return F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
 
 
 def split_prompt(family: PromptFamily, flat: Tensor) -> dict[str, Tensor]:
@@ -121,12 +152,29 @@ class FilterFeaturePrompted(nn.Module):
         return self.model.forward_prompted(image, parts | {"scale2": scale2, "shift2": shift2})
 
 
+class WarpFilterFeaturePrompted(nn.Module):
+    """Export wrapper for the warp + filter + feature family: one graph input per part."""
+
+    def __init__(self, model: FoldedDeviceCNN) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(
+        self, image: Tensor, warp: Tensor, filter: Tensor, scale1: Tensor, shift1: Tensor,
+        scale2: Tensor, shift2: Tensor,
+    ) -> Tensor:  # fmt: skip
+        parts = {"warp": warp, "filter": filter, "scale1": scale1, "shift1": shift1}
+        return self.model.forward_prompted(image, parts | {"scale2": scale2, "shift2": shift2})
+
+
 def prompted_module(model: FoldedDeviceCNN, family: PromptFamily) -> nn.Module:
     """The module whose positional inputs are (image, *family parts in order)."""
     if family.name == "additive":
         return AdditivePrompted(model)
     if family.name == "filter_feature":
         return FilterFeaturePrompted(model)
+    if family.name == "warp_filter_feature":
+        return WarpFilterFeaturePrompted(model)
     raise ValueError(f"no export wrapper for prompt family {family.name!r}")
 
 

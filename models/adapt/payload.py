@@ -23,6 +23,9 @@ class PromptPayload:
     """Hex digest of `data`."""
     signer: str = ""
     """Filled and checked by the node (signature hook); the model layer passes it along."""
+    domain: int = 0
+    """The device's domain id this prompt is for (models/adapt/domain_keys.py); 0 when
+    the device does not tell domains apart."""
 
     @property
     def wire_bytes(self) -> int:
@@ -30,9 +33,11 @@ class PromptPayload:
         return len(self.data) + VERSION_BYTES + HASH_BYTES
 
 
-def encode_prompt(family: str, version: int, flat: NDArray[np.floating]) -> PromptPayload:
+def encode_prompt(
+    family: str, version: int, flat: NDArray[np.floating], domain: int = 0
+) -> PromptPayload:
     data = np.asarray(flat, np.float32).astype("<f2").tobytes()
-    return PromptPayload(family, version, data, hashlib.sha256(data).hexdigest())
+    return PromptPayload(family, version, data, hashlib.sha256(data).hexdigest(), domain=domain)
 
 
 def decode_prompt(payload: PromptPayload) -> NDArray[np.float32]:

@@ -78,10 +78,28 @@ def filter_feature_family(channels: tuple[int, ...] = (8, 16)) -> PromptFamily:
     return PromptFamily("filter_feature", tuple(parts))
 
 
+def warp_filter_feature_family(channels: tuple[int, ...] = (8, 16)) -> PromptFamily:
+    """A global affine warp of the input, then the filter + feature family.
+
+    `warp` (2, 3) is the change of the affine matrix that maps output pixel positions to
+    input ones in normalised coordinates ([-1, 1], pixel centres, `align_corners=False`):
+    theta = [[1, 0, 0], [0, 1, 0]] + warp, zeros outside the image. Six numbers undo a
+    shift, a zoom, a rotation or a shear that a whole domain shares (a moved camera); the
+    filter and the feature affine cannot.
+    """
+    warp = PromptPart("warp", (2, 3), 0.0)
+    return PromptFamily("warp_filter_feature", (warp, *filter_feature_family(channels).parts))
+
+
+FAMILIES = ("additive", "filter_feature", "warp_filter_feature")
+
+
 def family_by_name(name: str) -> PromptFamily:
-    """The family with its default shapes ("additive" or "filter_feature")."""
+    """The family with its default shapes (one of `FAMILIES`)."""
     if name == "additive":
         return additive_family()
     if name == "filter_feature":
         return filter_feature_family()
+    if name == "warp_filter_feature":
+        return warp_filter_feature_family()
     raise ValueError(f"unknown prompt family {name!r}")

@@ -41,6 +41,21 @@ def device_export(tmp_path_factory: pytest.TempPathFactory, weights_cache: Path)
 
 
 @pytest.fixture(scope="session")
+def warp_device_export(tmp_path_factory: pytest.TempPathFactory, weights_cache: Path) -> Exported:
+    """The device model with the warp + filter + feature prompt inputs (issue 22)."""
+    import torch
+
+    from export.device import device_spec
+    from export.pipeline import ExportOptions, export_model
+
+    torch.set_num_threads(1)
+    out = tmp_path_factory.mktemp("device_warp")
+    spec = device_spec(family_name="warp_filter_feature", cache_dir=weights_cache)
+    report = export_model(spec, out, ExportOptions(int8="dynamic", ort_format=True))
+    return Exported(out, report, weights_cache)
+
+
+@pytest.fixture(scope="session")
 def tiny_polarity_export(tmp_path_factory: pytest.TempPathFactory) -> Exported:
     import torch
 

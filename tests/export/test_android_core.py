@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import subprocess
+from pathlib import Path
+from subprocess import CompletedProcess
 
 import numpy as np
 import pytest
@@ -16,11 +18,8 @@ DEMO = REPO / "android_demo"
 
 
 @pytest.fixture(scope="module")
-def golden_check(
-    device_export: Exported,
-    tiny_polarity_export: Exported,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> subprocess.CompletedProcess[str]:
+def kotlin_classpath(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The core and GoldenCheck compiled once against the ai.onnxruntime stand-in."""
     require_tools("kotlin-compiler")
     build = tmp_path_factory.mktemp("kotlin")
     stubs = sorted(str(p) for p in (DEMO / "jvm-test" / "ortstub").rglob("*.java"))
@@ -34,16 +33,26 @@ def golden_check(
     )  # fmt: skip
     assert compiled.returncode == 0, compiled.stdout + compiled.stderr
     stdlib = TOOLS / "kotlin-compiler" / "lib" / "kotlin-stdlib.jar"
-    classpath = ":".join(str(p) for p in (build / "out", build / "stub", stdlib))
-    foreign = [tiny_polarity_export.out / "polarity.onnx", device_export.out / "device.export.json"]
+    return ":".join(str(p) for p in (build / "out", build / "stub", stdlib))
+
+
+def _golden_check(classpath: str, export: Exported, *foreign: Path) -> CompletedProcess[str]:
     return subprocess.run(
-        ["java", "-cp", classpath, "GoldenCheckKt", str(device_export.out / "device.onnx"),
-         str(device_export.out / "device.golden"), *map(str, foreign)],
+        ["java", "-cp", classpath, "GoldenCheckKt", str(export.out / "device.onnx"),
+         str(export.out / "device.golden"), *map(str, foreign)],
         capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
 
 
-def test_jvm_golden_check_passes(golden_check: subprocess.CompletedProcess[str]) -> None:
+@pytest.fixture(scope="module")
+def golden_check(
+    kotlin_classpath: str, device_export: Exported, tiny_polarity_export: Exported
+) -> CompletedProcess[str]:
+    foreign = [tiny_polarity_export.out / "polarity.onnx", device_export.out / "device.export.json"]
+    return _golden_check(kotlin_classpath, device_export, *foreign)
+
+
+def test_jvm_golden_check_passes(golden_check: CompletedProcess[str]) -> None:
     assert golden_check.returncode == 0, golden_check.stdout + golden_check.stderr
     lines = golden_check.stdout.splitlines()
     assert "GOLDEN CHECK PASSED" in lines
@@ -54,7 +63,7 @@ def test_jvm_golden_check_passes(golden_check: subprocess.CompletedProcess[str])
 
 
 def test_kotlin_reads_the_contract_from_model_metadata(
-    golden_check: subprocess.CompletedProcess[str], device_export: Exported
+    golden_check: CompletedProcess[str], device_export: Exported
 ) -> None:
     parsed = dict(
         line.removeprefix("contract ").split("=", 1)
@@ -66,7 +75,7 @@ def test_kotlin_reads_the_contract_from_model_metadata(
 
 
 def test_kotlin_top3_matches_numpy(
-    golden_check: subprocess.CompletedProcess[str], device_export: Exported
+    golden_check: CompletedProcess[str], device_export: Exported
 ) -> None:
     golden = device_export.out / "device.golden"
     rows = [line.split() for line in golden_check.stdout.splitlines() if line.startswith("top3 ")]
@@ -77,3 +86,17 @@ def test_kotlin_top3_matches_numpy(
         logits = read_golden(golden, name)[int(index)]
         expected = np.argsort(-logits, kind="stable")[:3]
         assert labels == ",".join(str(i) for i in expected)
+
+
+def test_kotlin_core_learns_the_warp_input_from_the_contract(
+    kotlin_classpath: str, warp_device_export: Exported
+) -> None:
+    """No Kotlin change for a new prompt input: the core reads the prompt inputs, their
+    shapes and neutral values from the contract; GoldenCheck passes on the warp export."""
+    done = _golden_check(kotlin_classpath, warp_device_export)
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert "GOLDEN CHECK PASSED" in lines
+    for part in ("warp", "filter", "scale1", "shift1", "scale2", "shift2"):
+        assert f"ok neutral prompt part {part}" in lines
+        assert f"ok prompt file split part {part}" in lines

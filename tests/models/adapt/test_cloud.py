@@ -1,14 +1,20 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 from torch import Tensor, nn
 
 from models.adapt.cloud import CloudConfig, CloudLearner, input_shift, normalised_teacher
-from models.adapt.digits import DigitSplits, to_uint8
+from models.adapt.digits import DigitSplits, to_uint8, to_unit
 from models.adapt.nets import FoldedDeviceCNN, TeacherCNN
-from models.adapt.prompts import additive_family, filter_feature_family
+from models.adapt.prompts import (
+    additive_family,
+    filter_feature_family,
+    warp_filter_feature_family,
+)
 from models.adapt.validator import PromptValidator
+from models.adapt.warm_start import reference
 
 OFFSET = 0.3
 
@@ -153,3 +159,49 @@ def test_input_shift_test_resets_on_a_new_domain(
     dark = to_uint8(splits.val_images[80:100].astype(np.float32) / 255 * 0.12)
     cloud.receive(dark, scores)
     assert cloud.resets == 1 and len(cloud._images) == 20  # the stale buffer was dropped
+
+
+def test_true_labels_replace_the_teacher(folded: FoldedDeviceCNN, splits: DigitSplits) -> None:
+    table = torch.tensor([[5.0] + [0.0] * 9])  # a teacher that always says 0
+    cloud = CloudLearner(folded, _FixedTeacher(table), filter_feature_family(),
+                         CloudConfig(steps=2, on_shift="none"))  # fmt: skip
+    labels = splits.val_labels[:12]
+    cloud.receive(splits.val_images[:12], np.ones(12, np.float32), labels)
+    assert cloud.last_teacher_labels.tolist() == labels.tolist()
+    cloud.receive(splits.val_images[12:24], np.ones(12, np.float32))
+    assert cloud.last_teacher_labels.tolist() == [0] * 12  # mixed buffer: the teacher again
+
+
+def test_each_domain_keeps_its_own_prompt_and_buffer(
+    folded: FoldedDeviceCNN, splits: DigitSplits
+) -> None:
+    torch.manual_seed(0)
+    family = filter_feature_family()
+    cloud = CloudLearner(folded, folded, family, CloudConfig(steps=5, on_shift="none"))
+    scores = np.ones(20, np.float32)
+    clean, labels = splits.val_images[:20], splits.val_labels[:20]
+    dark = to_uint8(clean.astype(np.float32) / 255 * 0.15)
+    first = cloud.receive(clean, scores, labels, domain=0)
+    on_clean = cloud.prompt.detach().clone()
+    other = cloud.receive(dark, scores, labels, domain=3)
+    assert (first.domain, other.domain) == (0, 3) and len(cloud._images) == 20
+    assert other.version == first.version + 1
+    assert not torch.equal(cloud.prompt.detach(), on_clean)
+    cloud.config = CloudConfig(steps=0, on_shift="none")  # no fitting: the state comes back
+    back = cloud.receive(clean[:0], scores[:0], labels[:0], domain=0)
+    assert back.domain == 0 and torch.equal(cloud.prompt.detach(), on_clean)
+    assert len(cloud._images) == 20
+
+
+def test_a_new_domain_starts_from_the_best_candidate(
+    folded: FoldedDeviceCNN, splits: DigitSplits
+) -> None:
+    torch.manual_seed(0)
+    ref = reference(folded, torch.from_numpy(to_unit(splits.train_images[:256])))
+    config = CloudConfig(steps=0, on_shift="none", warm_start="features_warp", weighting="uniform")
+    cloud = CloudLearner(folded, folded, warp_filter_feature_family(), config, ref)
+    dark = to_uint8(splits.val_images[:60].astype(np.float32) / 255 * 0.12)
+    cloud.receive(dark, np.ones(60, np.float32), splits.val_labels[:60], domain=0)
+    assert sum(cloud.starts.values()) == 1  # an analytic start fitted better than neutral
+    with pytest.raises(ValueError, match="Reference"):
+        CloudLearner(folded, folded, warp_filter_feature_family(), config)

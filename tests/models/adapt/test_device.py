@@ -5,7 +5,10 @@ import sys
 
 import numpy as np
 
-from models.adapt.device import DeviceAdapter
+from models.adapt.corruptions import corrupt
+from models.adapt.device import DOMAIN_BYTES, DeviceAdapter
+from models.adapt.digits import DigitSplits, to_uint8, to_unit
+from models.adapt.domain_keys import SCALE, DomainKeys, batch_descriptors
 from models.adapt.ledger import SCORE_BYTES
 from models.adapt.payload import encode_prompt
 from models.adapt.prompts import additive_family, filter_feature_family
@@ -84,6 +87,7 @@ def test_device_modules_do_not_import_torch() -> None:
         "import sys\n"
         "import models.adapt.device, models.adapt.runner, models.adapt.validator\n"
         "import models.adapt.uncertainty, models.adapt.stream, models.adapt.payload\n"
+        "import models.adapt.domain_keys, models.adapt.unseen\n"
         "assert 'torch' not in sys.modules, 'torch imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
@@ -99,3 +103,33 @@ def test_mix_selection_uploads_half_top_half_other() -> None:
     assert len(out.upload_index) == 10 == len(set(out.upload_index.tolist()))
     assert set(np.argsort(-scores)[:5].tolist()) <= set(out.upload_index.tolist())
     np.testing.assert_array_equal(out.upload_scores, scores[out.upload_index])
+
+
+def test_domain_keys_tell_domains_apart_and_recognise_them_again(splits: DigitSplits) -> None:
+    keys = DomainKeys()
+    x = splits.stream_images.astype(np.float32) / np.float32(255)
+    rng = np.random.default_rng(0)
+    ids = []
+    for domain in ("clean", "fog", "shift", "clean", "fog", "dark", "shift"):
+        pick = rng.permutation(len(x))[:50]
+        ids.append(keys.assign(to_unit(to_uint8(corrupt(x[pick], domain, 5, rng)))))
+    assert ids == [0, 1, 2, 0, 1, 3, 2]
+    assert batch_descriptors(to_unit(splits.val_images[:50])).shape == (len(SCALE),)
+
+
+def test_each_domain_is_predicted_with_its_own_prompt(splits: DigitSplits) -> None:
+    forward = _CountingForward()
+    family = additive_family()
+    device = DeviceAdapter(forward, PromptValidator(family, 8.0), "entropy", 0.25,
+                           domains=DomainKeys())  # fmt: skip
+    clean = splits.val_images[:40]
+    dark = to_uint8(clean.astype(np.float32) / 255 * 0.1)
+    first = device.process(clean)
+    assert first.domain == 0 and device.process(dark).domain == 1
+    lift = np.full(family.size, 0.5, np.float32)
+    verdict = device.offer_prompt(encode_prompt(family.name, 1, lift, domain=1))
+    assert verdict.accepted and set(device.prompts) == {1}
+    again_clean, again_dark = device.process(clean), device.process(dark)
+    np.testing.assert_array_equal(again_clean.predictions, first.predictions)  # still neutral
+    assert again_dark.domain == 1 and device.prompt_arrays(1)["prompt"].max() == 0.5
+    assert device.ledger.uplink_bytes == 4 * (10 * (256 + SCORE_BYTES) + DOMAIN_BYTES)

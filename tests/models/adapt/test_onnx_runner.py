@@ -7,15 +7,21 @@ import torch
 from models.adapt.digits import DigitSplits, to_unit
 from models.adapt.nets import FoldedDeviceCNN, split_prompt
 from models.adapt.onnx_export import export_device_onnx
-from models.adapt.prompts import PromptFamily, additive_family, filter_feature_family
+from models.adapt.prompts import (
+    FAMILIES,
+    PromptFamily,
+    additive_family,
+    family_by_name,
+    warp_filter_feature_family,
+)
 from models.adapt.runner import DeviceRunner
 
 
-@pytest.fixture(scope="module", params=["additive", "filter_feature"])
+@pytest.fixture(scope="module", params=FAMILIES)
 def exported(
     request: pytest.FixtureRequest, folded: FoldedDeviceCNN
 ) -> tuple[PromptFamily, DeviceRunner]:
-    family = additive_family() if request.param == "additive" else filter_feature_family()
+    family = family_by_name(request.param)
     return family, DeviceRunner(export_device_onnx(folded, family))
 
 
@@ -56,3 +62,39 @@ def test_zero_prompt_graph_is_bit_exact_with_plain_graph(
     prompted = DeviceRunner(export_device_onnx(folded, family))
     x = to_unit(splits.val_images[:40])
     np.testing.assert_array_equal(plain(x, {}), prompted(x, family.split(family.neutral())))
+
+
+def test_neutral_warp_graph_equals_the_plain_graph(
+    folded: FoldedDeviceCNN, splits: DigitSplits
+) -> None:
+    """Both graphs in onnxruntime: the warp family at its neutral prompt reproduces the
+    plain export within 1e-6 (GridSample at the pixel centres reads the pixels)."""
+    family = warp_filter_feature_family()
+    plain = DeviceRunner(export_device_onnx(folded, None))
+    prompted = DeviceRunner(export_device_onnx(folded, family))
+    x = to_unit(splits.val_images[:40])
+    gap = np.abs(plain(x, {}) - prompted(x, family.split(family.neutral()))).max()
+    assert gap <= 1e-6, gap
+
+
+def test_onnxruntime_matches_torch_for_warps_that_move_the_image(
+    folded: FoldedDeviceCNN, splits: DigitSplits
+) -> None:
+    family = warp_filter_feature_family()
+    runner = DeviceRunner(export_device_onnx(folded, family))
+    x = to_unit(splits.val_images[:16])
+    cases = {
+        "shift 1.5 px": [[0, 0, 0.19], [0, 0, -0.19]],
+        "zoom out": [[0.35, 0, 0], [0, 0.35, 0]],
+        "shear + turn": [[0, 0.3, 0], [-0.2, 0, 0.1]],
+    }
+    for name, warp in cases.items():
+        flat = family.neutral()
+        flat[:6] = np.asarray(warp, np.float32).ravel()
+        with torch.no_grad():
+            ref = folded.forward_prompted(
+                torch.from_numpy(x), split_prompt(family, torch.from_numpy(flat))
+            ).numpy()
+        out = runner(x, family.split(flat))
+        np.testing.assert_allclose(out, ref, rtol=1e-5, atol=1e-5, err_msg=name)
+        assert np.abs(out - runner(x, family.split(family.neutral()))).max() > 1e-2, name
