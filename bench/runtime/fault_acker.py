@@ -24,7 +24,7 @@ def main() -> None:
     parser.add_argument("seconds", type=float, help="spread over this many seconds")
     args = parser.parse_args()
     data_dir, count, seconds = args.data_dir, args.count, args.seconds
-    import node.store.database.database  # noqa: F401  (what send_control imports on first use: not timed)
+    import node.store.database  # noqa: F401  (what send_control imports on first use: not timed)
 
     acks: list[float] = []
     failures: list[str] = []

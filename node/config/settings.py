@@ -101,6 +101,9 @@ class PeerLimits:
     """Connections in all (inbound and outbound)."""
     max_connections_per_peer: int = 2
     """Connections one peer may hold to us at once."""
+    request_read_timeout: float = 4.0
+    """Seconds a peer has to deliver a request frame it has begun (a stalled request
+    counts against it as a request error); answering has ``[sync] timeout``."""
 
 
 @dataclass(frozen=True)

@@ -119,7 +119,13 @@ class P2PNode:
         )
         self.counters: Counter[str] = Counter()
         self.requests = Requests(
-            self.host, self.buckets, self.counters, config.sync.timeout, log, self.guard
+            self.host,
+            self.buckets,
+            self.counters,
+            config.sync.timeout,
+            log,
+            self.guard,
+            read_timeout=config.peer_limits.request_read_timeout,
         )
         self.gossip = Gossip(
             self.pubsub, config, self.buckets, self.counters, self.peer_id, on_records, log

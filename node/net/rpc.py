@@ -88,12 +88,15 @@ class Requests:
         timeout: float,
         log: logging.Logger,
         guard: PeerGuard,
+        read_timeout: float = 4.0,
     ) -> None:
         self.host = host
         self.guard = guard
         self.buckets = buckets
         self.counters = counters
         self.timeout = timeout
+        self.read_timeout = min(timeout, read_timeout)
+        """Deadline for a request frame once its stream (or its length) has arrived."""
         self.log = log
         self._handlers: dict[str, _Handler] = {}
         self._channels: dict[str, _Channel] = {}
@@ -114,15 +117,16 @@ class Requests:
         async def on_stream(stream: Any) -> None:
             peer = stream.muxed_conn.peer_id.to_base58()
             try:
-                with trio.fail_after(self.timeout):
-                    if self.guard.graylisted(peer):
-                        self.counters["rejected_graylisted"] += 1
-                        return
-                    if not self.buckets.take(peer, 1.0):
-                        self.counters["rejected_rate"] += 1
-                        self.guard.blame(peer, "rate_limited")
-                        return
+                if self.guard.graylisted(peer):
+                    self.counters["rejected_graylisted"] += 1
+                    return
+                if not self.buckets.take(peer, 1.0):
+                    self.counters["rejected_rate"] += 1
+                    self.guard.blame(peer, "rate_limited")
+                    return
+                with trio.fail_after(self.read_timeout):
                     request = await read_frame(stream, max_request_bytes)
+                with trio.fail_after(self.timeout):
                     await write_frame(stream, await serve(request, peer))
                     self.counters[f"{handler.counter}_served"] += 1
             except Exception as exc:  # a bad peer must never take the handler down
@@ -256,11 +260,12 @@ class Requests:
                 # An idle channel waits for its next request as long as the connection
                 # lives; once a request has begun, it must arrive in time.
                 (length,) = _LENGTH.unpack(await read_exactly(stream, _LENGTH.size))
-                with trio.fail_after(self.timeout):
-                    largest = max((h.max_request_bytes for h in self._handlers.values()), default=0)
-                    if length > largest + 256:
-                        raise wire.WireError(f"request of {length} bytes on a channel")
+                largest = max((h.max_request_bytes for h in self._handlers.values()), default=0)
+                if length > largest + 256:
+                    raise wire.WireError(f"request of {length} bytes on a channel")
+                with trio.fail_after(self.read_timeout):
                     frame = await read_exactly(stream, length)
+                with trio.fail_after(self.timeout):
                     status, body = await self._answer(frame, peer)
                     await write_frame(stream, bytes([status]) + body)
         except (FrameError, wire.WireError, trio.TooSlowError) as exc:

@@ -104,6 +104,39 @@ def test_a_bad_signature_flooder_is_counted_banned_and_disconnected(tmp_path: Pa
     trio.run(main)
 
 
+def test_stalled_requests_are_blamed_at_the_read_deadline_not_the_answer_deadline(
+    tmp_path: Path,
+) -> None:
+    """A request frame begun and never finished costs its sender at
+    ``request_read_timeout``, well before the ``[sync] timeout`` an answer may take."""
+    config = load_config(None, data_dir=str(tmp_path / "victim"))
+    assert config.peer_limits.request_read_timeout < config.sync.timeout
+    victim = Daemon(config)
+
+    async def main() -> None:
+        async with trio.open_nursery() as nursery:
+            await nursery.start(victim.run)
+            addr = f"{victim.p2p.listen_addrs()[0]}/p2p/{victim.peer_id}"
+            async with Attacker().running(addr) as attacker:
+                guard = victim.p2p.guard
+                started = trio.current_time()
+                held = []
+                for i in range(40):
+                    protocol = ("/byteswarm/rpc/1.0.0", "/byteswarm/sync/2.0.0")[i % 2]
+                    held.append(await attacker.stall(protocol, payloads(protocol, i)["truncated"]))
+                assert any(s is not None for s in held)
+                with trio.move_on_after(config.sync.timeout):
+                    while not guard.graylisted(attacker.peer_id):
+                        await trio.sleep(0.1)
+                took = trio.current_time() - started
+                assert guard.rejections[attacker.peer_id]["request_error"] >= 20
+                assert guard.graylisted(attacker.peer_id)
+                assert took < config.peer_limits.request_read_timeout + 3.0, took
+            nursery.cancel_scope.cancel()
+
+    trio.run(main)
+
+
 def test_an_invalid_gossip_flooder_is_graylisted_and_honest_gossip_flows(tmp_path: Path) -> None:
     """Correctly signed gossip whose records are invalid: graylisted within 10 s."""
     victim_cfg = load_config(None, data_dir=str(tmp_path / "victim"))
