@@ -93,3 +93,21 @@ def cloud_preset(family: str) -> CloudConfig:
             smoothness=30.0,
         )
     return CloudConfig(teacher_bn_from_buffer=True)
+
+
+@dataclass(frozen=True)
+class DevicePreset:
+    """How a device of a family draws its uploads and whether it keys its domains."""
+
+    selection: str = "top"
+    """`uncertainty.select`: "top" (the most uncertain) or "mix" (half random)."""
+    domain_keys: bool = False
+    """Tell domains apart (models/adapt/domain_keys.py): one prompt per domain."""
+
+
+def device_preset(family: str) -> DevicePreset:
+    """The device side that goes with `cloud_preset(family)` (the bench's `AFTER` loop for
+    warp_filter_feature: domain keys and the "mix" selection; top-k for the others)."""
+    if family == "warp_filter_feature":
+        return DevicePreset(selection="mix", domain_keys=True)
+    return DevicePreset()

@@ -40,6 +40,8 @@ class Upload:
     device: str
     images: Any  # (n, 16, 16) uint8
     scores: Any  # (n,) float32
+    domain: int = 0
+    """The device's domain id for these images (0: the device does not key domains)."""
 
 
 @dataclass
@@ -51,6 +53,13 @@ class CloudModels:
     teacher: Any
     onnx: bytes
     sha256: bytes
+    reference: Any = None
+    """Clean-image statistics under the neutral prompt, for the presets that start a new
+    domain from computed points (models/adapt/warm_start.py); None when unused."""
+
+
+REFERENCE_IMAGES = 256
+"""Clean training images the reference statistics are taken over (as the bench does)."""
 
 
 def load_cloud_models(family_name: str, teacher_epochs: int = 40) -> CloudModels:
@@ -58,6 +67,7 @@ def load_cloud_models(family_name: str, teacher_epochs: int = 40) -> CloudModels
     from export.device import load_device
     from export.weights import default_cache_dir
     from models.adapt import digits
+    from models.adapt.cloud import cloud_preset
     from models.adapt.onnx_export import export_device_onnx
     from models.adapt.prompts import family_by_name
     from models.adapt.training import TrainConfig, teacher_model
@@ -65,9 +75,18 @@ def load_cloud_models(family_name: str, teacher_epochs: int = 40) -> CloudModels
     family = family_by_name(family_name)
     folded = load_device(None).fold()
     budget = TrainConfig(teacher_epochs=teacher_epochs)
-    teacher = teacher_model(digits.load_digit_splits(), 0, default_cache_dir(), budget)
+    splits = digits.load_digit_splits()
+    teacher = teacher_model(splits, 0, default_cache_dir(), budget)
     onnx = export_device_onnx(folded, family)
-    return CloudModels(family, folded, teacher, onnx, hashlib.sha256(onnx).digest())
+    reference = None
+    if cloud_preset(family_name).warm_start != "none":
+        import torch
+
+        from models.adapt.warm_start import reference as clean_reference
+
+        clean = torch.from_numpy(digits.to_unit(splits.train_images[:REFERENCE_IMAGES]))
+        reference = clean_reference(folded, clean)
+    return CloudModels(family, folded, teacher, onnx, hashlib.sha256(onnx).digest(), reference)
 
 
 @dataclass
@@ -168,7 +187,7 @@ class CloudAdapt:
             images = np.frombuffer(upload.images, np.uint8).reshape(-1, 16, 16)
             scores = np.asarray(upload.scores, np.float32)
             try:  # learning takes longer than a request may wait: ack now, learn behind
-                send.send_nowait(Upload(peer, images, scores))
+                send.send_nowait(Upload(peer, images, scores, int(upload.domain)))
             except trio.WouldBlock:
                 self.dropped += 1  # the learner is behind; the device uploads again soon
             self.uploads += len(scores)
@@ -201,9 +220,14 @@ class CloudAdapt:
             preset = cloud_preset(models.family.name)
             cloud_config = replace(preset, norm_bound=self.config.norm_bound)
             learner = self.learners[upload.device] = CloudLearner(
-                models.folded, models.teacher, models.family, cloud_config
+                models.folded, models.teacher, models.family, cloud_config, models.reference
             )
-        payload = await trio.to_thread.run_sync(learner.receive, upload.images, upload.scores)
+        from models.adapt.cloud_config import device_preset
+
+        domain = upload.domain if device_preset(models.family.name).domain_keys else None
+        payload = await trio.to_thread.run_sync(
+            learner.receive, upload.images, upload.scores, None, domain
+        )
         prompt = wire.Prompt(
             wire.WIRE_VERSION,
             upload.device,
@@ -211,6 +235,7 @@ class CloudAdapt:
             payload.version,
             payload.data,
             bytes.fromhex(payload.sha256),
+            payload.domain,
         )
         self.prompts[upload.device] = node.sign(
             wire.PROMPTS_TOPIC, payload.version, wire.encode(prompt)
@@ -224,22 +249,24 @@ class CloudAdapt:
 
 
 def coalesced(first: Upload, receive: trio.MemoryReceiveChannel[Upload]) -> list[Upload]:
-    """``first`` plus whatever else is queued, merged per device (oldest images first):
-    a learner that fell behind takes one step on everything instead of dropping uploads."""
+    """``first`` plus whatever else is queued, merged per (device, domain), oldest images
+    first: a learner that fell behind takes one step on everything instead of dropping
+    uploads, and never mixes two domains' images into one prompt's fit."""
     pending = [first]
     while True:
         try:
             pending.append(receive.receive_nowait())
         except trio.WouldBlock:
             break
-    merged: dict[str, list[Upload]] = {}
+    merged: dict[tuple[str, int], list[Upload]] = {}
     for upload in pending:
-        merged.setdefault(upload.device, []).append(upload)
+        merged.setdefault((upload.device, upload.domain), []).append(upload)
     return [
         Upload(
             device,
             np.concatenate([u.images for u in ups]),
             np.concatenate([u.scores for u in ups]),
+            domain,
         )
-        for device, ups in merged.items()
+        for (device, domain), ups in merged.items()
     ]

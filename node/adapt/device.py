@@ -45,13 +45,16 @@ def accept_prompt_record(adapter: Any, record: wire.SignedRecord, me: str) -> tu
         prompt.data,
         prompt.sha256.hex(),
         signer=wire.peer_id_str(record.author),
+        domain=int(prompt.domain),
     )
     verdict = adapter.offer_prompt(payload)
     return bool(verdict.accepted), str(verdict.reason)
 
 
 def make_adapter(model: bytes, config: AdaptConfig, cloud: str) -> Any:
+    from models.adapt.cloud_config import device_preset
     from models.adapt.device import DeviceAdapter
+    from models.adapt.domain_keys import DomainKeys
     from models.adapt.prompts import family_by_name
     from models.adapt.runner import DeviceRunner
     from models.adapt.validator import PromptValidator
@@ -61,12 +64,15 @@ def make_adapter(model: bytes, config: AdaptConfig, cloud: str) -> Any:
         config.norm_bound,
         signer_check=lambda payload: payload.signer == cloud,
     )
+    preset = device_preset(config.family)
     return DeviceAdapter(
         DeviceRunner(model),
         validator,
         config.measure,
         config.upload_fraction,
         seed=config.stream_seed,
+        selection=preset.selection,
+        domains=DomainKeys() if preset.domain_keys else None,
     )
 
 
@@ -201,6 +207,7 @@ class DeviceAdapt:
             16,
             outcome.upload_images.tobytes(),
             [float(s) for s in outcome.upload_scores],
+            int(outcome.domain),
         )
         data = wire.encode(upload)
         try:

@@ -114,8 +114,9 @@ class AdaptConfig:
     """Run the adapt service (device or cloud side by ``role``)."""
     cloud_peer: str = ""
     """Peer id of the cloud a device pairs with; empty: the latest cloud announced."""
-    family: Literal["additive", "filter_feature"] = "filter_feature"
-    """Prompt family: an additive 16×16 image, or a 3×3 input filter + feature scale/shift."""
+    family: Literal["additive", "filter_feature", "warp_filter_feature"] = "warp_filter_feature"
+    """Prompt family: an additive 16×16 image; a 3×3 input filter + feature scale/shift; or
+    that plus an affine warp, one prompt per device domain (the default)."""
     measure: Literal["entropy", "tta", "mc_dropout", "random"] = "entropy"
     """How a device scores uncertainty to choose its uploads."""
     upload_fraction: float = 0.25

@@ -38,7 +38,11 @@ MAX_PROMPT_BYTES = 4096
 MAX_PROMPT_REPLY_BYTES = MAX_PROMPT_BYTES + 1024  # the prompt plus its record's fields
 
 
-Family = Literal["additive", "filter_feature"]
+Family = Literal["additive", "filter_feature", "warp_filter_feature"]
+
+
+DomainId = Annotated[int, msgspec.Meta(ge=0, le=255)]
+"""A device's domain id (models/adapt/domain_keys.py); 0 when it does not tell them apart."""
 
 
 class CloudHello(WireMessage, frozen=True):
@@ -68,6 +72,8 @@ class ImageUpload(WireMessage, frozen=True):
     side: Annotated[int, msgspec.Meta(ge=4, le=64)]
     images: Annotated[bytes, msgspec.Meta(max_length=MAX_UPLOAD_BYTES)]
     scores: Annotated[list[Finite], msgspec.Meta(max_length=MAX_UPLOAD_IMAGES)]
+    domain: DomainId = 0
+    """The batch's domain on the device: the cloud keeps one prompt per (device, domain)."""
 
 
 class UploadAck(WireMessage, frozen=True):
@@ -84,6 +90,8 @@ class Prompt(WireMessage, frozen=True):
     prompt_version: Uint63
     data: Annotated[bytes, msgspec.Meta(max_length=MAX_PROMPT_BYTES)]
     sha256: Sha256
+    domain: DomainId = 0
+    """The device domain this prompt is for."""
 
 
 class PromptRequest(WireMessage, frozen=True):

@@ -19,7 +19,7 @@ from node.config.settings import STORE_FILE, AdaptConfig
 from node.net.identity import Identity
 from node.store.database import Store
 
-FAMILY = "filter_feature"
+FAMILY = AdaptConfig().family  # the node's default: the one a user runs
 
 
 @pytest.fixture(scope="module")
@@ -144,6 +144,52 @@ def test_a_learner_that_fell_behind_takes_every_queued_upload_at_once() -> None:
     assert list(merged["a"].scores) == [1, 3, 3]  # oldest first, nothing dropped
     assert list(merged["b"].scores) == [2, 4, 4, 4]
     assert merged["b"].images.shape == (4, 16, 16)
+
+
+def test_queued_uploads_of_two_domains_of_one_device_are_never_merged() -> None:
+    from node.adapt.cloud import Upload, coalesced
+
+    def upload(domain: int, value: int) -> Upload:
+        images = np.full((2, 16, 16), value, np.uint8)
+        return Upload("a", images, np.full(2, value, np.float32), domain)
+
+    async def main() -> list[Upload]:
+        send, receive = trio.open_memory_channel[Upload](8)
+        for item in (upload(2, 2), upload(1, 3), upload(2, 4)):
+            send.send_nowait(item)
+        return coalesced(upload(1, 1), receive)
+
+    merged = {(u.device, u.domain): u for u in trio.run(main)}
+    assert sorted(merged) == [("a", 1), ("a", 2)]
+    assert list(merged[("a", 1)].scores) == [1, 1, 3, 3]
+    assert list(merged[("a", 2)].scores) == [2, 2, 4, 4]
+
+
+def test_the_default_device_keys_its_domains_and_applies_each_domains_prompt(
+    device_onnx: bytes,
+) -> None:
+    """The node's default family runs the bench's per-domain loop: a prompt addressed to a
+    domain is used for that domain's batches only; other domains stay neutral."""
+    from models.adapt.prompts import family_by_name
+
+    cloud, me = Identity.generate(), "12D3KooWme"
+    adapter = make_adapter(
+        device_onnx, AdaptConfig(family=FAMILY), wire.peer_id_str(cloud.public_key)
+    )
+    assert adapter.domains is not None and adapter.selection == "mix"
+    neutral = family_by_name(FAMILY).neutral()
+    good = neutral + np.float32(0.01)
+    data = np.asarray(good, np.float32).astype("<f2").tobytes()
+    body = wire.Prompt(
+        wire.WIRE_VERSION, me, FAMILY, 1, data, hashlib.sha256(data).digest(), domain=3
+    )
+    record = wire.sign_record(cloud.seed, wire.PROMPTS_TOPIC, 1, 1, wire.encode(body))
+    assert accept_prompt_record(adapter, record, me)[0]
+    np.testing.assert_allclose(
+        adapter.prompt_arrays(3)["warp"], family_by_name(FAMILY).split(good)["warp"], atol=1e-3
+    )
+    for name, part in adapter.prompt_arrays(0).items():
+        np.testing.assert_array_equal(part, family_by_name(FAMILY).split(neutral)[name])
 
 
 QUIET_EXPORT = """

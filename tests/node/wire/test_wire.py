@@ -170,7 +170,7 @@ grads = st.builds(
     round_index=rounds,
     codes=st.lists(st.integers(-127, 127), min_size=1, max_size=wire.MAX_PROBES).map(tuple),
 )
-families = st.sampled_from(["additive", "filter_feature"])
+families = st.sampled_from(["additive", "filter_feature", "warp_filter_feature"])
 sha = st.binary(min_size=32, max_size=32)
 cloud_hellos = st.builds(
     wire.CloudHello, version=st.just(1), families=st.lists(families, min_size=1, max_size=4)
@@ -187,6 +187,7 @@ image_uploads = st.integers(0, 8).flatmap(
         side=st.just(16),
         images=st.binary(min_size=k * 256, max_size=k * 256),
         scores=st.lists(finite, min_size=k, max_size=k),
+        domain=st.integers(0, 255),
     )
 )
 upload_acks = st.builds(wire.UploadAck, version=st.just(1), prompt_version=uint63)
@@ -198,6 +199,7 @@ prompts = st.builds(
     prompt_version=uint63,
     data=st.binary(max_size=wire.MAX_PROMPT_BYTES),
     sha256=sha,
+    domain=st.integers(0, 255),
 )
 prompt_requests = st.builds(
     wire.PromptRequest, version=st.just(1), family=families, after_version=uint63
@@ -719,6 +721,22 @@ def test_an_upload_whose_pixels_do_not_match_its_scores_is_refused() -> None:
     bad = wire.ImageUpload(wire.WIRE_VERSION, bytes(32), 16, bytes(3 * 256), [0.1, 0.2])
     with pytest.raises(wire.WireError, match="do not match"):
         wire.decode_image_upload(wire.encode(bad))
+
+
+def test_a_domain_id_outside_one_byte_is_refused_on_uploads_and_prompts() -> None:
+    upload = wire.ImageUpload(wire.WIRE_VERSION, bytes(32), 16, bytes(256), [0.1], 255)
+    assert wire.decode_image_upload(wire.encode(upload)).domain == 255
+    prompt = wire.Prompt(1, "12D3KooW", "warp_filter_feature", 3, bytes(8), bytes(32), 7)
+    assert wire.decode_prompt(wire.encode(prompt)).domain == 7
+    for bad in (
+        msgspec.structs.replace(upload, domain=256),
+        msgspec.structs.replace(upload, domain=-1),
+        msgspec.structs.replace(prompt, domain=256),
+    ):
+        raw = msgspec.msgpack.encode(msgspec.structs.astuple(bad))
+        decode = wire.decode_prompt if isinstance(bad, wire.Prompt) else wire.decode_image_upload
+        with pytest.raises(WireError):
+            decode(raw)
 
 
 def test_prompt_reply_refuses_a_record_of_another_topic_or_a_bad_signature() -> None:
