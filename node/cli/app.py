@@ -8,7 +8,10 @@ imports them and registers each on the group, and nothing imports this module ba
 
 from __future__ import annotations
 
+import errno
+import os
 import sys
+from typing import Any
 
 import click
 
@@ -24,7 +27,35 @@ from node.cli.tui import tui
 from node.store.rows import StoreError
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class OneLineErrors(click.Group):
+    """The top-level group, run as click's standalone mode would, except that a usage
+    error (a missing argument, an unknown option, a bad value) is one line on stderr
+    naming the command and its ``--help``, exit code 2 (click prints three)."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        if not kwargs.pop("standalone_mode", True):
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except click.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx is not None else "byteswarm"
+            click.echo(f"error: {exc.format_message()} (see '{where} --help')", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        except OSError as exc:
+            if exc.errno != errno.EPIPE:
+                raise
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115  (as click does: no second EPIPE)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+@click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="byteswarm")
 def cli() -> None:
     """byteswarm: learn together on edge devices, without a central server."""

@@ -217,7 +217,7 @@ def test_every_command_refuses_bad_input_with_one_line_and_exit_2(tmp_path: Path
             assert result.exit_code == 2, where
             assert isinstance(result.exception, SystemExit), (where, result.exception)
             lines = result.stderr.strip().splitlines()
-            assert lines and lines[-1].lower().startswith("error: "), where
+            assert len(lines) == 1 and lines[0].lower().startswith("error: "), where
             assert not result.stdout.strip(), where
             assert not any(paths["dir"].iterdir()), f"{where}\nleft {list(paths['dir'].iterdir())}"
 
