@@ -9,8 +9,10 @@ imports them and registers each on the group, and nothing imports this module ba
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 import click
@@ -32,11 +34,21 @@ class OneLineErrors(click.Group):
     error (a missing argument, an unknown option, a bad value) is one line on stderr
     naming the command and its ``--help``, exit code 2 (click prints three)."""
 
-    def main(self, *args: Any, **kwargs: Any) -> Any:
-        if not kwargs.pop("standalone_mode", True):
-            return super().main(*args, standalone_mode=False, **kwargs)
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        run = functools.partial(
+            super().main, args, prog_name, complete_var, standalone_mode=False, **extra
+        )
+        if not standalone_mode:
+            return run()
         try:
-            code = super().main(*args, standalone_mode=False, **kwargs)
+            code: Any = run()
         except click.UsageError as exc:
             where = exc.ctx.command_path if exc.ctx is not None else "byteswarm"
             click.echo(f"error: {exc.format_message()} (see '{where} --help')", err=True)
