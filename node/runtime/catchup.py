@@ -85,6 +85,16 @@ class Catchup:
         if topic not in self.service_pulled:
             self.schedule.saw_new()
 
+    async def forget_cursors(self, peer: str) -> None:
+        """``peer``'s store was lost or replaced (it asked for its own heads): our cursors
+        there count in its old store's numbering, so pull from its start again (held
+        ranges keep that cheap) and visit it soon."""
+        await self.daemon.db(self.daemon.store.delete_cursors, peer)
+        if self._cursors is not None:
+            for key in [k for k in self._cursors if k[0] == peer]:
+                del self._cursors[key]
+        self.schedule.saw_new()
+
     def penalties(self) -> dict[str, int]:
         """Catch-up requests each peer let time out or answered with an error."""
         return self.schedule.penalties()

@@ -21,7 +21,7 @@ import trio
 from node import wire
 from node.config.settings import NodeConfig
 from node.net.host import P2PNode
-from node.runtime.clock_offsets import ClockVerdict, OffsetEstimator
+from node.runtime.clock_offsets import OffsetEstimator
 from node.wire import authorlog as messages
 
 CLOCK_PROTOCOL = "/byteswarm/clock/1.0.0"
@@ -76,11 +76,8 @@ class ClockWatch:
         off = verdict.note
         if off is not None and not self._warned:
             self._warned = True
-            follow = (
-                f"; the finetune round clock follows the peers ({verdict.correction_ms / 1000:+.0f} s)"
-                if verdict.correction_ms
-                else ""
-            )
+            shift = verdict.correction_ms / 1000
+            follow = f"; finetune rounds follow the peers ({shift:+.0f} s)" if shift else ""
             self._news.append(("warning", f"{off} (bound {self.settings.max_offset:g} s){follow}"))
         elif off is None and self._warned and verdict.peers:
             self._warned = False

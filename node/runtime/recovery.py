@@ -30,6 +30,7 @@ import trio
 from node import wire
 from node.config.settings import NodeConfig
 from node.net.host import P2PNode
+from node.runtime.catchup import Catchup
 from node.runtime.store_guard import StoreGuard
 from node.store.database import Store
 from node.wire import authorlog as messages
@@ -47,6 +48,7 @@ class RecoveryHost(Protocol):
     store: Store
     topics: list[str]
     guard: StoreGuard
+    catchup: Catchup
 
     async def db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T: ...
 
@@ -90,6 +92,8 @@ class Recovery:
 
     async def serve(self, data: bytes, peer: str) -> bytes:
         request = messages.decode_own_heads_request(data)
+        if peer == wire.peer_id_str(request.author):  # its store is new: our cursors are stale
+            await self.host.catchup.forget_cursors(peer)
         followed = [t for t in dict.fromkeys(request.topics) if t in self.host.topics]
         budget = self.host.config.sync.max_response_bytes - 4096
         blobs = await self.host.db(newest_own, self.host.store, request.author, followed, budget)
@@ -206,7 +210,7 @@ class Recovery:
             self._news.append(
                 (
                     "warning",
-                    f"own-log recovery: no peer that answered holds {topic} {gone} that this node published"
-                    f" before it lost its store; publishing continues at #{marked + 1}",
+                    f"own-log recovery: no peer that answered holds {topic} {gone}, published"
+                    f" before the store was lost; publishing continues at #{marked + 1}",
                 )
             )

@@ -25,8 +25,8 @@ def commit_own(
     ts_ms: int | None = None,
 ) -> wire.SignedRecord:
     """Sign ``body`` as ``author`` (whose Ed25519 seed is ``seed``) under the next seq of
-    ``topic`` (at least ``floor``; or ``seq`` if given), timed now (or ``ts_ms``: the daemon's clock), and commit it; ValueError
-    if that (topic, seq) is already ours."""
+    ``topic`` (at least ``floor``; or ``seq`` if given), timed now (``ts_ms``: the daemon's
+    clock) and commit it; ValueError if that (topic, seq) is already ours."""
     with store.transaction():
         number = max(floor, store.next_seq(topic, author)) if seq is None else seq
         now = int(time.time() * 1000) if ts_ms is None else ts_ms
