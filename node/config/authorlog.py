@@ -22,8 +22,8 @@ class AuthorLogConfig:
     what it knows itself."""
 
     def __post_init__(self) -> None:
-        if not 0 < self.recovery_timeout <= 3600:
-            raise ConfigError("authorlog.recovery_timeout: must be in (0, 3600]")
+        if self.recovery_timeout > 3600:  # > 0: like every duration, in settings._check
+            raise ConfigError("authorlog.recovery_timeout: must be at most 3600")
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,6 @@ class ClockConfig:
 
     def __post_init__(self) -> None:
         if not 0 < self.max_offset < math.inf:
-            raise ConfigError("clock.max_offset: must be positive and finite")
+            raise ConfigError("clock.max_offset: must be positive, got " + str(self.max_offset))
         if not 1 <= self.samples <= 1000:
             raise ConfigError("clock.samples: must be between 1 and 1000")

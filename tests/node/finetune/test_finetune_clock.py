@@ -7,7 +7,6 @@ from pathlib import Path
 
 import trio
 
-from node import wire
 from node.config.settings import STORE_FILE, load_config
 from node.finetune.checkpoints import RunHandle
 from node.finetune.log import grads_topic, hashes_topic
