@@ -5,5 +5,7 @@ the key.
 - ``settings.py`` — ``NodeConfig`` and its sections (gossip, sync, peer limits, the
   services'), ``load_config``, the checks; the data dir and store file names.
 - ``store.py``    — ``[store]``: quotas, retention, the ceiling, full-disk handling.
+- ``authorlog.py`` — ``[authorlog]`` (recovering our own heads) and ``[clock]`` (the
+  offset bound, clock round trips).
 - ``errors.py``   — ``ConfigError``, raised by every section's checks.
 """

@@ -17,6 +17,7 @@ from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 import platformdirs
 
+from node.config.authorlog import AuthorLogConfig, ClockConfig
 from node.config.errors import ConfigError
 from node.config.store import StoreConfig
 
@@ -196,6 +197,8 @@ class NodeConfig:
     rank: RankSettings = field(default_factory=RankSettings)
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
     store: StoreConfig = field(default_factory=StoreConfig)
+    authorlog: AuthorLogConfig = field(default_factory=AuthorLogConfig)
+    clock: ClockConfig = field(default_factory=ClockConfig)
 
 
 def load_config(path: Path | None = None, **overrides: Any) -> NodeConfig:

@@ -11,8 +11,6 @@ committed without gossip and pulled from every connected peer every ``pull_every
 
 from __future__ import annotations
 
-import time
-
 import trio
 
 from node import wire
@@ -28,10 +26,6 @@ FINAL_PULLS = 15
 """Pull transport: rounds spent pulling the final announcements after the last round."""
 ADOPT_AFTER = 5
 """Repair rounds (about a second each) of disagreeing with a final hash before adopting it."""
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 async def stored_after(

@@ -38,7 +38,6 @@ from node.finetune.encoder_check import missing_encoder
 from node.finetune.exchange import (
     announce,
     announces_at,
-    now_ms,
     publish,
     pull,
     pull_final_hashes,
@@ -76,6 +75,8 @@ class FinetuneService:
         self.specs: dict[str, wire.RunSpec] = {}
         self._spec_keys: dict[str, SpecKey] = {}
         self.failed: dict[str, str] = {}
+        self.not_contributing: dict[str, str] = {}
+        """Run id -> why this node sends no records for some of its rounds (said once)."""
         self._runs_cursor = 0
         self._node: NodeContext | None = None
         self._nursery: trio.Nursery | None = None
@@ -108,6 +109,8 @@ class FinetuneService:
             "backend": self.backend,
             "runs": {rid: h.state.summary() for rid, h in self.runs.items()},
             "failed": dict(self.failed),
+            "not_contributing": dict(self.not_contributing),
+            "clock": self._node.clock_note() if self._node is not None else None,
         }
 
     # -- following the store ------------------------------------------------------------
@@ -134,7 +137,7 @@ class FinetuneService:
         run_id, known = spec.run_id, self.specs[spec.run_id]
         if not key < self._spec_keys[run_id]:
             return
-        if now_ms() >= known.start_ms:
+        if node.swarm_now_ms() >= known.start_ms:
             note = f"run {run_id}: an earlier, different announcement came after the start"
             await node.emit("finetune", note)
             return
@@ -181,11 +184,14 @@ class FinetuneService:
 
     async def _drive(self, node: NodeContext, handle: RunHandle) -> None:
         spec = handle.state.spec
-        first = max(0, (now_ms() - spec.start_ms) // spec.round_ms)
+        first = max(0, (node.swarm_now_ms() - spec.start_ms) // spec.round_ms)
+        if first > 0 and handle.state.participating:
+            await self._skipped(node, spec, min(first, spec.rounds))
         pulled = spec.grads_by == "pull"
         unannounced: list[int] = []  # pull transport: closed checkpoints wait for a pull
         for r in range(first, spec.rounds + 1):
-            await trio.sleep(max(0.0, (spec.start_ms + r * spec.round_ms - now_ms()) / 1000))
+            wait_ms = spec.start_ms + r * spec.round_ms - node.swarm_now_ms()
+            await trio.sleep(max(0.0, wait_ms / 1000))
             pulls_now = pulled and r > 0 and r % spec.pull_every == 0
             if pulls_now:
                 await pull(node, handle)
@@ -219,6 +225,20 @@ class FinetuneService:
         if pulled:
             await pull_final_hashes(node, handle)
 
+    async def _skipped(self, node: NodeContext, spec: wire.RunSpec, skipped: int) -> None:
+        """Say once, in status and an event, which rounds this node will send nothing for
+        because they had closed by its clock when it joined, and what its clock says."""
+        rounds = "round 0" if skipped == 1 else f"rounds 0-{skipped - 1}"
+        if skipped >= spec.rounds:
+            why = "the run had ended by this node's clock when it joined"
+        else:
+            why = f"{rounds} of {spec.rounds} had closed by this node's clock when it joined"
+        clock = node.clock_note()
+        if clock is not None:
+            why += f" ({clock}; rounds refused)"
+        self.not_contributing[spec.run_id] = why
+        await node.emit("finetune", f"run {spec.run_id}: not contributing: {why}")
+
     # -- operator commands ---------------------------------------------------------------
 
     async def on_control(self, command: str, args: dict[str, Any]) -> dict[str, Any] | None:
@@ -244,7 +264,7 @@ class FinetuneService:
         )
         if missing is not None:
             raise RunError(missing)
-        start_ms = now_ms() + int(command.delay_seconds * 1000)
+        start_ms = node.swarm_now_ms() + int(command.delay_seconds * 1000)
         spec = await trio.to_thread.run_sync(lambda: new_spec(command, start_ms))
         known = self.specs.get(spec.run_id)
         if known is not None:

@@ -12,6 +12,11 @@ services together, and what services may ask of it.
 - ``backoff.py``       — a delay that doubles while nothing happens, reset when something does.
 - ``store_guard.py``   — the store's bounds at work: admission, publish checks, space probe,
   retention sweeper, publish mark.
+- ``equivocation.py`` — one author, one log at ingest: a second record under one seq kept as
+  evidence; a record of our own key we did not write (a twin) stops publishing.
+- ``recovery.py``      — before the first publish, ask peers for our own newest records.
+- ``clock_offsets.py`` — each peer's clock offset: the median of recent samples (pure).
+- ``clock_watch.py``   — clock round trips and gossip samples, warnings, the swarm's time.
 - ``lock.py``          — the data-dir lock: one daemon per data directory.
 - ``listen_check.py``  — a taken listen port is an error before the host starts.
 - ``control_socket.py`` — the control socket's contract and the caller's side (stdlib only).

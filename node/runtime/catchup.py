@@ -68,6 +68,9 @@ class Catchup:
         self._cursors: dict[tuple[str, str], int] | None = None
         """Every (peer, topic) cursor, read from the store once, then kept here."""
         self._held: dict[str, tuple[float, list[wire.HeldRange]]] = {}
+        self._resets: dict[str, int] = {}
+        """Per peer, how often its cursors were forgotten: a pull that began before keeps
+        its answer's records but must not write back a cursor of the replaced store."""
         self.schedule = PullSchedule(daemon.config.sync)
         self.service_pulled: set[str] = set()
         """Topics a service pulls on its own schedule for now: the loop still pulls them
@@ -84,6 +87,17 @@ class Catchup:
         at the base interval again (unless a service pulls that topic itself)."""
         if topic not in self.service_pulled:
             self.schedule.saw_new()
+
+    async def forget_cursors(self, peer: str) -> None:
+        """``peer``'s store was lost or replaced (it asked for its own heads): our cursors
+        there count in its old store's numbering, so pull from its start again (held
+        ranges keep that cheap) and visit it soon."""
+        self._resets[peer] = self._resets.get(peer, 0) + 1
+        await self.daemon.db(self.daemon.store.delete_cursors, peer)
+        if self._cursors is not None:
+            for key in [k for k in self._cursors if k[0] == peer]:
+                del self._cursors[key]
+        self.schedule.saw_new()
 
     def penalties(self) -> dict[str, int]:
         """Catch-up requests each peer let time out or answered with an error."""
@@ -198,6 +212,7 @@ class Catchup:
         daemon = self.daemon
         new = 0
         more = True
+        resets = self._resets.get(peer, 0)
         while more:
             cursor = await self._cursor(peer, topic)
             held = await self._held_ranges(topic)
@@ -207,6 +222,8 @@ class Catchup:
             new += await self._ingest_checked(peer, topic, response.records, "sync")
             if response.next_cursor <= cursor and response.more:
                 raise self._bad_answer(peer, f"peer {peer} sent a non-advancing cursor")
+            if self._resets.get(peer, 0) != resets:
+                return new  # its store was replaced meanwhile: the next visit starts over
             if response.next_cursor != cursor:
                 await daemon.db(daemon.store.set_cursor, peer, topic, response.next_cursor)
             if self._cursors is not None:

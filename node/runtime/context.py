@@ -80,6 +80,16 @@ class NodeContext(Protocol):
         record's ``cursor``."""
         ...
 
+    def swarm_now_ms(self) -> int:
+        """The wall clock in ms as the swarm reads it: this node's clock plus the offset a
+        majority of its peers agree on past ``clock.max_offset`` (else this node's clock)."""
+        ...
+
+    def clock_note(self) -> str | None:
+        """One plain line when this node's clock is off from some peer's by more than
+        ``clock.max_offset`` ("clock 120 s ahead of 3 peers"), else None."""
+        ...
+
     # -- peers ----------------------------------------------------------------------------
 
     def connected_peers(self) -> list[str]:

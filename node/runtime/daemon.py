@@ -22,14 +22,17 @@ import trio
 from node import wire
 from node.config.settings import STORE_FILE, NodeConfig
 from node.net.host import P2PError, P2PNode
-from node.net.identity import Identity, load_or_create_identity
+from node.net.identity import KEY_FILE, Identity, load_or_create_identity
 from node.net.rpc import RequestHandler
 from node.runtime.catchup import Catchup
+from node.runtime.clock_watch import Clock, ClockWatch
 from node.runtime.context import Service
 from node.runtime.control_wake import ControlWake
+from node.runtime.equivocation import EquivocationWatch
+from node.runtime.recovery import Recovery
 from node.runtime.store_guard import StoreGuard
 from node.runtime.tail import Commits, follow
-from node.store.database import RecordRow, StoredRecord, StoreFullError
+from node.store.database import RecordRow, StoredRecord, StoreFullError, wall_clock_ms
 from node.store.own import commit_own
 from node.wire import NOTES_TOPIC
 from node.wire.control import Connect, Publish, decode_command
@@ -44,9 +47,14 @@ class Daemon:
 
     It is the ``NodeContext`` its services receive (node/runtime/context.py)."""
 
-    def __init__(self, config: NodeConfig, services: Sequence[Service] = ()) -> None:
+    def __init__(
+        self, config: NodeConfig, services: Sequence[Service] = (), clock: Clock = wall_clock_ms
+    ) -> None:
         self.config = config
         self.services = list(services)
+        self.clock = clock
+        """The wall clock (ms) the node signs and closes rounds by; tests skew it."""
+        key_existed = (config.data_dir / KEY_FILE).exists()
         self.identity: Identity = load_or_create_identity(config.data_dir)
         self._db_limiter = trio.CapacityLimiter(1)
         topics = [NOTES_TOPIC, *config.topics]
@@ -57,6 +65,10 @@ class Daemon:
         self.guard = StoreGuard(config, self.identity.public_key)
         self.store = self.guard.open_store(config.data_dir / STORE_FILE, self.topics)
         self.catchup = Catchup(self)
+        # One author, one log (docs/architecture.md §8): evidence, twins, own-log recovery.
+        self.equivocation = EquivocationWatch(self.identity.public_key, self.store)
+        lost_or_empty = bool(self.guard.loss) or not self.guard.mark.heads
+        self.recovery = Recovery(self, self.identity.public_key, key_existed and lost_or_empty)
         self.p2p = P2PNode(
             config,
             self.identity,
@@ -65,6 +77,7 @@ class Daemon:
             log=logging.getLogger("byteswarm.p2p"),
         )
         self.control_wake = ControlWake(config.data_dir, config.control_poll_interval)
+        self.clocks = ClockWatch(config, self.p2p, self.identity.public_key, clock)
         self._started = time.time()
         self._stored_counts: dict[str, int] = {}
         self.commits = Commits()
@@ -85,7 +98,13 @@ class Daemon:
         return self.p2p.log
 
     def sign(self, topic: str, seq: int, body: bytes) -> wire.SignedRecord:
-        return wire.sign_record(self.identity.seed, topic, seq, int(time.time() * 1000), body)
+        return wire.sign_record(self.identity.seed, topic, seq, self.clock(), body)
+
+    def swarm_now_ms(self) -> int:
+        return self.clocks.swarm_ms()
+
+    def clock_note(self) -> str | None:
+        return self.clocks.note()
 
     def tail(
         self, topic: str, after: int = 0, *, every: float = 1.0
@@ -142,7 +161,12 @@ class Daemon:
         try:
             async with trio.open_nursery() as nursery:
                 nursery.start_soon(self._signals, nursery.cancel_scope)
+                self.equivocation.started_ms = self.clock()
                 await nursery.start(functools.partial(self.p2p.serve, self.topics))
+                self.recovery.register()
+                self.clocks.register()
+                nursery.start_soon(self._supervised, "recovery", self.recovery.run)
+                nursery.start_soon(self._supervised, "clock", self.clocks.run)
                 await self.db(self.store.add_event, "start", f"node {self.peer_id} started")
                 log.info("peer id %s listening on %s", self.peer_id, self.p2p.listen_addrs())
                 await self._write_status()
@@ -200,7 +224,9 @@ class Daemon:
             self.p2p.counters["unfollowed_topic_records"] += len(records) - len(rows)
         if not rows:
             return 0
-        kept, fresh = await self.db(self.guard.insert_relayed, self.store, rows, source)
+        insert = self.equivocation.insert
+        kept, fresh, conflicts = await self.db(insert, self.guard, self.store, rows, source)
+        self.equivocation.saw(kept, fresh, conflicts, self.clock())
         moved = {row.topic for row, new in zip(kept, fresh, strict=True) if new}
         self.commits.committed(moved)
         for topic in moved:
@@ -208,6 +234,7 @@ class Daemon:
         return sum(fresh)
 
     async def _ingest_gossip(self, records: list[wire.SignedRecord], source: str) -> int:
+        self.clocks.saw_gossip(records)
         try:
             return await self.ingest(records, source)
         except StoreFullError:  # dropped and counted; sync brings them once space returns
@@ -218,6 +245,7 @@ class Daemon:
         if topic not in self.topics:
             await self.p2p.join(topic)
             self.topics.append(topic)
+            await self.recovery.joined(topic)
 
     async def publish_local(
         self, topic: str, body: bytes, seq: int | None = None, *, gossip: bool = True
@@ -227,9 +255,11 @@ class Daemon:
         if topic not in self.topics:
             raise P2PError(f"not joined to topic {topic!r}")
         wire.decode_body(topic, body)  # never publish what our peers would reject
+        self.equivocation.check_publish()  # our key runs elsewhere: refused
+        await self.recovery.ready()  # our peers have told us how far our own log goes
         floor = self.guard.before_publish(topic)  # full, or a lost store: refused
-        seed, author = self.identity.seed, self.identity.public_key
-        record = await self.db(commit_own, self.store, seed, author, topic, body, seq, floor)
+        seed, author, now = self.identity.seed, self.identity.public_key, self.clock()
+        record = await self.db(commit_own, self.store, seed, author, topic, body, seq, floor, now)
         self.commits.committed([topic])
         await self.guard.published(topic, record.seq)
         if gossip:
@@ -288,6 +318,11 @@ class Daemon:
             await self._write_status()
 
     async def _write_status(self) -> None:
+        for kind, watch in (("authorlog", self.equivocation), ("authorlog", self.recovery)):
+            for level, message in watch.news():
+                await self.db(self.store.add_event, kind, message, level=level)
+        for level, message in self.clocks.news():
+            await self.db(self.store.add_event, "clock", message, level=level)
         self._stored_counts = await self.db(self.store.topics)
         size = await self.db(self.store.size_bytes)
         status = self._status(running=True)
@@ -306,6 +341,9 @@ class Daemon:
             services=[s.name for s in self.services],
             catchup=self.catchup.status(),
             control=self.control_wake.status(),
+            equivocation=self.equivocation.status(),
+            recovery=self.recovery.status(),
+            clock=self.clocks.status(),
             # A device node must never have loaded these (docs/architecture.md §1); tests check it.
             heavy_modules=sorted(m for m in ("torch", "textual") if m in sys.modules),
         )

@@ -60,6 +60,9 @@ class StoreGuard:
         self.policy = StoragePolicy(config.store, author)
         self.mark = PublishMark.load(config.data_dir, author)
         self.loss: dict[str, int] = {}
+        self._settled: set[str] = set()
+        """Lost topics that publish on after the mark anyway: peers told us what they hold
+        (``node/runtime/recovery.py``)."""
         self._news: list[tuple[str, str]] = []
 
     def open_store(self, path: Path, topics: list[str]) -> Store:
@@ -143,6 +146,12 @@ class StoreGuard:
             )
         return self.mark.floor(topic)
 
+    def settle_loss(self, topic: str) -> None:
+        """Publish on ``topic`` after its mark although the store lacks records of it (what
+        the peers hold is known: own-log recovery)."""
+        self._settled.add(topic)
+        self.loss.pop(topic, None)
+
     async def published(self, topic: str, seq: int) -> None:
         if self.mark.note(topic, seq):
             await trio.to_thread.run_sync(self._save_mark)
@@ -203,7 +212,8 @@ class StoreGuard:
         self._news.append(("info", "store space returned: writes resumed"))
 
     async def _check_loss(self, daemon: GuardHost) -> None:
-        self.loss = await daemon.db(self.mark.lost, daemon.store)
+        lost = await daemon.db(self.mark.lost, daemon.store)
+        self.loss = {t: h for t, h in lost.items() if t not in self._settled}
         if not self.loss:
             self._news.append(("info", "the store holds every record this node published again"))
 

@@ -13,5 +13,6 @@ One writer (the daemon's store thread), ``BEGIN IMMEDIATE`` transactions, WAL; r
 - ``limits.py``       — the queries behind the bounds: per-author counts, expired rows, bytes.
 - ``quota.py``        — per-author quotas and per-topic retention (the policy).
 - ``health.py``       — whether the store can take writes: full disk, ceiling, reserve file.
+- ``evidence.py``     — equivocation: a second, different record under one (topic, author, seq).
 - ``publish_mark.py`` — ``published.json``: our highest published seq per topic, beside the key.
 """

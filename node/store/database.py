@@ -238,6 +238,11 @@ class Store(OperatorTables, SyncQueries, LimitQueries):
         with self.relaxed(), self.transaction():
             self._conn.execute(sql, (peer_id, topic, cursor, self._clock()))
 
+    def delete_cursors(self, peer_id: str) -> None:
+        """Forget every cursor of ``peer_id`` (its store was replaced: pull from its start)."""
+        with self.relaxed(), self.transaction():
+            self._conn.execute("DELETE FROM sync_cursors WHERE peer_id = ?", (peer_id,))
+
     def size_bytes(self) -> int:
         """Bytes on disk: the database plus its write-ahead log."""
         files = (self.path, self.path.with_name(self.path.name + "-wal"))

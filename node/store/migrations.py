@@ -136,12 +136,32 @@ def m005_records_age_index(db: Database) -> None:
     db.execute("CREATE INDEX records_topic_age ON records (topic, min(ts_ms, received_ms))")
 
 
+def m006_equivocations(db: Database) -> None:
+    """Evidence of equivocation: a second, different, validly signed record under a
+    (topic, author, seq) that ``records`` already holds (``node/store/evidence.py``)."""
+    db.execute(
+        """CREATE TABLE equivocations (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            topic TEXT NOT NULL,
+            author BLOB NOT NULL,
+            seq INTEGER NOT NULL CHECK (seq >= 0),
+            blob BLOB NOT NULL,
+            sig BLOB NOT NULL,
+            received_ms INTEGER NOT NULL,
+            source TEXT NOT NULL,
+            UNIQUE (topic, author, seq, sig)
+        )"""
+    )
+    db.execute("CREATE INDEX equivocations_author ON equivocations (author)")
+
+
 MIGRATIONS: list[Migration] = [
     m001_core_tables,
     m002_sync_cursors,
     m003_rank_items,
     m004_control_deadlines,
     m005_records_age_index,
+    m006_equivocations,
 ]
 """Append-only: position i holds the migration that takes the schema from version i to i+1."""
 
@@ -213,6 +233,7 @@ __all__ = [
     "m003_rank_items",
     "m004_control_deadlines",
     "m005_records_age_index",
+    "m006_equivocations",
     "migrate",
     "schema_version",
 ]

@@ -44,6 +44,10 @@ class FakeNode:
         self.commits = Commits()
         self.answers: list[list[wire.SignedRecord] | BaseException] = []
         """What the next pulls and samples answer with: records to store, or an error."""
+        self.clock_offset_ms = 0
+        """What ``swarm_now_ms`` adds to the wall clock."""
+        self.clock_message: str | None = None
+        """What ``clock_note`` says."""
 
     @property
     def peer_id(self) -> str:
@@ -72,6 +76,12 @@ class FakeNode:
 
     def sign(self, topic: str, seq: int, body: bytes) -> wire.SignedRecord:
         return wire.sign_record(self.identity.seed, topic, seq, int(time.time() * 1000), body)
+
+    def swarm_now_ms(self) -> int:
+        return int(time.time() * 1000) + self.clock_offset_ms
+
+    def clock_note(self) -> str | None:
+        return self.clock_message
 
     def tail(
         self, topic: str, after: int = 0, *, every: float = 1.0

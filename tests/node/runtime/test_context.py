@@ -19,9 +19,9 @@ MEMBERS = sorted(
 def test_the_protocol_is_what_the_docs_list() -> None:
     assert sorted(
         [
-            "author", "config", "connected_peers", "db", "emit", "handle", "join_topic", "log",
-            "peer_id", "publish_local", "pull", "pulling_itself", "report", "request", "sample",
-            "sign", "store", "tail",
+            "author", "clock_note", "config", "connected_peers", "db", "emit", "handle",
+            "join_topic", "log", "peer_id", "publish_local", "pull", "pulling_itself", "report",
+            "request", "sample", "sign", "store", "swarm_now_ms", "tail",
         ]
     ) == MEMBERS  # fmt: skip
 
