@@ -52,6 +52,7 @@ from node.finetune.spec import new_spec, spec_differences
 from node.finetune.task import Backend, RunError
 from node.runtime.context import NodeContext
 from node.wire.control import TrainStart, TrainStop, decode_command
+from node.wire.status.services import FinetuneStatus
 
 SpecKey = tuple[int, bytes]
 """(announcement time in ms, author key) of a RunSpec record: the earliest wins a conflict."""
@@ -88,7 +89,7 @@ class FinetuneService:
         )
         self.runs, self.specs, self._runs_cursor = {}, {}, 0  # a restart rebuilds from the store
         self._spec_keys = {}
-        last_status: dict[str, Any] | None = None
+        last_status: FinetuneStatus | None = None
         async with trio.open_nursery() as nursery:
             self._nursery = nursery
             while True:
@@ -99,16 +100,16 @@ class FinetuneService:
                     await handle.call(handle.state.score_checkpoints)
                 status = self.status()
                 if status != last_status:
-                    await node.report("finetune", status)
+                    await node.report(status)
                     last_status = status
                 await trio.sleep(1.0)
 
-    def status(self) -> dict[str, Any]:
-        return {
-            "backend": self.backend,
-            "runs": {rid: h.state.summary() for rid, h in self.runs.items()},
-            "failed": dict(self.failed),
-        }
+    def status(self) -> FinetuneStatus:
+        return FinetuneStatus(
+            backend=self.backend,
+            runs={rid: h.state.summary() for rid, h in self.runs.items()},
+            failed=dict(self.failed),
+        )
 
     # -- following the store ------------------------------------------------------------
 

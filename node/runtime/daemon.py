@@ -17,6 +17,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import Any, TypeVar, cast
 
+import msgspec
 import trio
 
 from node import wire
@@ -33,6 +34,9 @@ from node.store.database import RecordRow, StoredRecord, StoreFullError
 from node.store.own import commit_own
 from node.wire import NOTES_TOPIC
 from node.wire.control import Connect, Publish, decode_command
+from node.wire.status.codec import encode_section, section_name
+from node.wire.status.node import NodeStatus
+from node.wire.status.services import ServiceStatus
 
 T = TypeVar("T")
 
@@ -120,8 +124,8 @@ class Daemon:
     async def emit(self, kind: str, message: str) -> None:
         await self.db(self.store.add_event, kind, message)
 
-    async def report(self, section: str, status: dict[str, Any]) -> None:
-        await self.db(self.store.write_status, section, status)
+    async def report(self, status: ServiceStatus) -> None:
+        await self.db(self.store.write_status, section_name(status), encode_section(status))
 
     async def db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a store call in the single store thread. A full disk turns the node read-only
@@ -159,7 +163,8 @@ class Daemon:
             with trio.CancelScope(shield=True):
                 try:
                     await self.db(self.store.add_event, "stop", "node stopped")
-                    await self.db(self.store.write_status, "node", self._status(running=False))
+                    final = encode_section(self._status(running=False))
+                    await self.db(self.store.write_status, NodeStatus.SECTION, final)
                     await self.guard.close()
                 finally:
                     await self.db(self.store.close)
@@ -291,12 +296,13 @@ class Daemon:
         self._stored_counts = await self.db(self.store.topics)
         size = await self.db(self.store.size_bytes)
         status = self._status(running=True)
-        status["store_bytes"] = size
-        await self.db(self.store.write_status, "node", status)
+        status.store_bytes = size
+        await self.db(self.store.write_status, NodeStatus.SECTION, encode_section(status))
 
-    def _status(self, *, running: bool) -> dict[str, Any]:
-        status = self.p2p.status()
-        status.update(
+    def _status(self, *, running: bool) -> NodeStatus:
+        return NodeStatus(
+            **msgspec.structs.asdict(self.p2p.status()),
+            **msgspec.structs.asdict(self.guard.status()),
             running=running,
             pid=os.getpid(),
             role=self.config.role,
@@ -309,5 +315,3 @@ class Daemon:
             # A device node must never have loaded these (docs/architecture.md §1); tests check it.
             heavy_modules=sorted(m for m in ("torch", "textual") if m in sys.modules),
         )
-        status.update(self.guard.status())
-        return status

@@ -15,6 +15,8 @@ relay it; the author key is the libp2p peer id of the signer (``peer_id_from_aut
 - ``finetune.py`` — RunSpec, Grad, ThetaHash, checkpoint request and blob
 - ``adapt.py`` — cloud hello, device model, image uploads, prompts
 - ``control.py`` — operator commands, typed (the control table's rows; not re-exported here)
+- ``status/`` — the status document, typed: one struct per section, the codec readers use
+  (not re-exported here)
 
 Callers use the flat names re-exported here (``wire.SignedRecord``, ``wire.encode``).
 """
