@@ -12,6 +12,8 @@ services together, and what services may ask of it.
 - ``backoff.py``       — a delay that doubles while nothing happens, reset when something does.
 - ``store_guard.py``   — the store's bounds at work: admission, publish checks, space probe,
   retention sweeper, publish mark.
+- ``history.py``       — the history writer: a sample a second (traffic per topic, CPU,
+  RSS, services), written in batches from the store thread, old rows deleted.
 - ``lock.py``          — the data-dir lock: one daemon per data directory.
 - ``listen_check.py``  — a taken listen port is an error before the host starts.
 - ``control_socket.py`` — the control socket's contract and the caller's side (stdlib only).

@@ -28,6 +28,7 @@ from node.net.rpc import RequestHandler
 from node.runtime.catchup import Catchup
 from node.runtime.context import Service
 from node.runtime.control_wake import ControlWake
+from node.runtime.history import HistoryWriter, Probe, Traffic
 from node.runtime.store_guard import StoreGuard
 from node.runtime.tail import Commits, follow
 from node.store.database import RecordRow, StoredRecord, StoreFullError
@@ -73,6 +74,8 @@ class Daemon:
         self._stored_counts: dict[str, int] = {}
         self.commits = Commits()
         """Wakes the tails of a topic when ingest or a publish commits records of it."""
+        self.traffic, self.sections = Traffic(), dict[str, ServiceStatus]()
+        self._store_bytes = 0
 
     @property
     def peer_id(self) -> str:
@@ -125,6 +128,7 @@ class Daemon:
         await self.db(self.store.add_event, kind, message)
 
     async def report(self, status: ServiceStatus) -> None:
+        self.sections[section_name(status)] = status  # the history writer samples it
         await self.db(self.store.write_status, section_name(status), encode_section(status))
 
     async def db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -154,6 +158,8 @@ class Daemon:
                 await nursery.start(self.control_wake.serve)
                 nursery.start_soon(self._control_loop)
                 nursery.start_soon(self.guard.run, self)
+                if self.config.history.enabled:
+                    nursery.start_soon(HistoryWriter(self.config.history).run, self)
                 self.catchup.register()
                 nursery.start_soon(self._supervised, "catchup", self.catchup.run)
                 for service in self.services:
@@ -207,6 +213,8 @@ class Daemon:
             return 0
         kept, fresh = await self.db(self.guard.insert_relayed, self.store, rows, source)
         moved = {row.topic for row, new in zip(kept, fresh, strict=True) if new}
+        for row in (row for row, new in zip(kept, fresh, strict=True) if new):
+            self.traffic.inbound(row.topic, len(row.blob))
         self.commits.committed(moved)
         for topic in moved:
             self.catchup.saw_new(topic)
@@ -236,6 +244,7 @@ class Daemon:
         seed, author = self.identity.seed, self.identity.public_key
         record = await self.db(commit_own, self.store, seed, author, topic, body, seq, floor)
         self.commits.committed([topic])
+        self.traffic.outbound(topic, len(wire.encode(record)))
         await self.guard.published(topic, record.seq)
         if gossip:
             self.p2p.publish(record)
@@ -294,10 +303,15 @@ class Daemon:
 
     async def _write_status(self) -> None:
         self._stored_counts = await self.db(self.store.topics)
-        size = await self.db(self.store.size_bytes)
+        self._store_bytes = size = await self.db(self.store.size_bytes)
         status = self._status(running=True)
         status.store_bytes = size
         await self.db(self.store.write_status, NodeStatus.SECTION, encode_section(status))
+
+    def history_probe(self) -> Probe:
+        rejections = self.p2p.guard.totals
+        peers = len(self.p2p.connected_peers())
+        return Probe(peers, dict(rejections), self._store_bytes, dict(self.sections))
 
     def _status(self, *, running: bool) -> NodeStatus:
         return NodeStatus(

@@ -136,12 +136,34 @@ def m005_records_age_index(db: Database) -> None:
     db.execute("CREATE INDEX records_topic_age ON records (topic, min(ts_ms, received_ms))")
 
 
+def m007_history(db: Database) -> None:
+    """One row per second of the node's own history (``node/store/history.py``). Written to
+    stand after any other migration: it touches no other table (``IF NOT EXISTS`` so the
+    order two branches append in does not matter)."""
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS history (
+            ts_s INTEGER PRIMARY KEY,
+            peers INTEGER NOT NULL,
+            records_in INTEGER NOT NULL,
+            records_out INTEGER NOT NULL,
+            bytes_in INTEGER NOT NULL,
+            bytes_out INTEGER NOT NULL,
+            rejections INTEGER NOT NULL,
+            cpu REAL NOT NULL,
+            rss_bytes INTEGER NOT NULL,
+            store_bytes INTEGER NOT NULL,
+            sample BLOB NOT NULL
+        )"""
+    )
+
+
 MIGRATIONS: list[Migration] = [
     m001_core_tables,
     m002_sync_cursors,
     m003_rank_items,
     m004_control_deadlines,
     m005_records_age_index,
+    m007_history,  # the 7th at merge (another branch adds m006); see its docstring
 ]
 """Append-only: position i holds the migration that takes the schema from version i to i+1."""
 

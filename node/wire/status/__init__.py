@@ -8,6 +8,8 @@ reads it: no trio, libp2p, torch or onnxruntime).
   cause, catch-up, the control socket, the store's health (NodeStatus and its parts)
 - ``services.py`` — the services' sections: ``finetune`` (runs and checkpoints), ``adapt``
   (device or cloud, tagged by ``role``; the budget), ``rank`` (searches, clicks, pulls)
+- ``history.py`` — ``HistorySample``: one second of the node's history (the ``history``
+  table's MessagePack column)
 - ``codec.py`` — section names, ``encode_section`` (checked before it is written),
   ``decode_section`` (what a reader accepts; StatusError otherwise)
 """
