@@ -20,6 +20,7 @@ from textual.widgets import Footer, Header, TabbedContent, TabPane
 
 from node.store.rows import StoreError
 from node.wire.control import Command, Publish
+from node.wire.status.codec import StatusError
 from tui.control import CommandFailed, ControlSender, Sender
 from tui.source import Snapshot, StoreReader
 from tui.views.adaptation import AdaptView
@@ -149,7 +150,8 @@ class NodeApp(App[None]):
     def poll(self) -> None:
         try:
             snapshot = self.reader.read()
-        except (StoreError, sqlite3.Error) as exc:  # busy, damaged: say so, look again later
+        # busy, damaged, a status section that breaks its type: say so, look again later
+        except (StoreError, StatusError, sqlite3.Error) as exc:
             if self.is_running:
                 self.call_from_thread(self.notify, f"store: {exc}", severity="error")
             return

@@ -12,36 +12,39 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from node.cli.common import read_status
+from node.cli.common import as_read
 from node.store.database import Store
 from node.store.rows import EventRow, PeerRow, StoreError
+from node.wire.status.codec import decode_adapt, decode_finetune, decode_node
+from node.wire.status.node import NodeStatus, PeerGuardStatus
+from node.wire.status.services import AdaptStatus, FinetuneStatus
 
 EVENTS_SHOWN = 500
 """How many of the newest events a snapshot carries (the Events screen's page)."""
 
-SERVICE_STATUS = ("finetune", "adapt")
-"""The status documents besides ``node`` the screens draw."""
-
 
 @dataclass(frozen=True)
 class Snapshot:
-    """What the store said at ``now_ms``; ``status`` is None before the node's first one."""
+    """What the store said at ``now_ms``; a section is None until it is first written.
+    Sections are decoded with their structs (``node/wire/status``): one that breaks its
+    type raises ``StatusError`` out of ``read``, which the app reports."""
 
     now_ms: int
-    status: dict[str, Any] | None
+    status: NodeStatus | None
     peers: list[PeerRow] = field(default_factory=list)
     events: list[EventRow] = field(default_factory=list)
-    services: dict[str, dict[str, Any]] = field(default_factory=dict)
-    """The services' own status documents (``finetune``, ``adapt``), where written."""
+    finetune: FinetuneStatus | None = None
+    adapt: AdaptStatus | None = None
+
+    def guard(self, peer_id: str) -> PeerGuardStatus | None:
+        """The peer guard's entry for ``peer_id`` (None: nothing recorded about it)."""
+        return None if self.status is None else self.status.peers.peers.get(peer_id)
 
     def rejections(self, peer_id: str) -> dict[str, int]:
         """Records refused from ``peer_id``, by cause (from the peer guard's status)."""
-        guard = (self.status or {}).get("peers", {})
-        entry = guard.get("peers", {}).get(peer_id, {}) if isinstance(guard, dict) else {}
-        causes = entry.get("rejections", {}) if isinstance(entry, dict) else {}
-        return {str(k): int(v) for k, v in causes.items()}
+        entry = self.guard(peer_id)
+        return {} if entry is None else dict(entry.rejections)
 
 
 class StoreReader:
@@ -66,14 +69,19 @@ class StoreReader:
                 self._peers = self._store.list_peers()
                 self._events = self._store.recent_events(EVENTS_SHOWN)
                 self._version = version
-            status = read_status(self._store, self.data_dir)
-            services = {}
-            for key in SERVICE_STATUS:
-                found = self._store.read_status(key)
-                if found is not None:
-                    services[key] = found[1]
+            node = self._store.read_status(NodeStatus.SECTION)
+            status = None if node is None else as_read(decode_node(node[1]), node[0], self.data_dir)
+            finetune = self._store.read_status(FinetuneStatus.SECTION)
+            adapt = self._store.read_status("adapt")
             now_ms = time.time_ns() // 1_000_000
-            return Snapshot(now_ms, status, self._peers, self._events, services)
+            return Snapshot(
+                now_ms,
+                status,
+                self._peers,
+                self._events,
+                finetune=None if finetune is None else decode_finetune(finetune[1]),
+                adapt=None if adapt is None else decode_adapt(adapt[1]),
+            )
 
     def close(self) -> None:
         with self._lock:

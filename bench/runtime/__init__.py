@@ -7,6 +7,8 @@ Commands (``python -m bench.runtime.<name>``):
 - ``faults.py`` — attacks on a daemon: junk frames, floods (invalid and valid), slow Sybils,
   stalled streams, many identities, each run several times (``results/faults*.json``).
 - ``faults_report.py`` — those runs as mean ± std: the summary, the README table, the PNG.
+- ``history_cost.py`` — what the per-second history costs: rows and bytes an hour, the
+  writer's CPU, a 48 h read (``results/history_cost.json``).
 - ``fault_acker.py`` — the operator during an attack: timed publishes from a process of its own.
 
 Pieces:

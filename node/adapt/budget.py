@@ -16,7 +16,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
+
 from node.wire.control import AdaptStart, AdaptStop, decode_command
+from node.wire.status.services import BudgetStatus
 
 NOT_STARTED = "not started (byteswarm adapt start)"
 
@@ -67,23 +70,24 @@ class AdaptBudget:
     def _elapsed(self, now: float | None) -> float:
         return (time.time() if now is None else now) - self.started_at
 
-    def status(self, now: float | None = None) -> dict[str, Any]:
+    def status(self, now: float | None = None) -> BudgetStatus:
         self.allows(now)
         left = None
         if self.running and self.minutes is not None:
             left = max(0.0, self.minutes - self._elapsed(now) / 60)
-        return {
-            "running": self.running,
-            "note": self.note,
-            "samples": self.spent,
-            "samples_limit": self.samples,
-            "minutes_limit": self.minutes,
-            "minutes_left": left,
-        }
+        return BudgetStatus(
+            running=self.running,
+            note=self.note,
+            samples=self.spent,
+            samples_limit=self.samples,
+            minutes_limit=self.minutes,
+            minutes_left=left,
+        )
 
     def on_control(self, command: str, args: dict[str, Any]) -> dict[str, Any] | None:
         """``AdaptStart`` (samples and minutes, both optional) or ``AdaptStop``: the budget's
-        status after it; None for any other command."""
+        status after it (as plain data: it is the control row's result); None for any other
+        command."""
         if command == AdaptStart.command:
             start = decode_command(AdaptStart, args)
             self.start(start.samples, start.minutes)
@@ -91,20 +95,21 @@ class AdaptBudget:
             self.stop()
         else:
             return None
-        return self.status()
+        result: dict[str, Any] = msgspec.to_builtins(self.status())
+        return result
 
 
-def describe(budget: dict[str, Any]) -> str:
+def describe(budget: BudgetStatus) -> str:
     """One line for ``byteswarm adapt status|start|stop``."""
-    if not budget.get("running"):
-        return f"adaptation idle: {budget.get('note', NOT_STARTED)}"
+    if not budget.running:
+        return f"adaptation idle: {budget.note or NOT_STARTED}"
     limits = []
-    if budget.get("samples_limit") is not None:
-        limits.append(f"{budget['samples']} of {budget['samples_limit']} samples")
+    if budget.samples_limit is not None:
+        limits.append(f"{budget.samples} of {budget.samples_limit} samples")
     else:
-        limits.append(f"{budget['samples']} samples")
-    if budget.get("minutes_left") is not None:
-        limits.append(f"{budget['minutes_left']:.1f} of {budget['minutes_limit']:g} min left")
+        limits.append(f"{budget.samples} samples")
+    if budget.minutes_left is not None and budget.minutes_limit is not None:
+        limits.append(f"{budget.minutes_left:.1f} of {budget.minutes_limit:g} min left")
     else:
         limits.append("until byteswarm adapt stop")
     return "adaptation running: " + ", ".join(limits)

@@ -25,6 +25,7 @@ from node import wire
 from node.adapt.budget import AdaptBudget
 from node.config.settings import AdaptConfig
 from node.runtime.context import NodeContext
+from node.wire.status.services import CloudAdaptStatus, CloudDeviceStatus
 
 MODEL_PROTOCOL = "/byteswarm/adapt/model/1.0.0"
 UPLOAD_PROTOCOL = "/byteswarm/adapt/upload/1.0.0"
@@ -113,12 +114,12 @@ class CloudAdapt:
     async def run(self, node: NodeContext) -> None:
         while self._models is None and not self.budget.allows():  # torch loads on start
             self.note = f"idle: {self.budget.note}"
-            await node.report("adapt", self.status())
+            await node.report(self.status())
             with trio.move_on_after(1.0):
                 await self._started.wait()
         if self._models is None:
             self.note = "loading models (the first start trains the teacher: minutes)"
-            await node.report("adapt", self.status())
+            await node.report(self.status())
             self._models = await trio.to_thread.run_sync(
                 load_cloud_models, self.config.family, self.config.teacher_epochs
             )
@@ -134,26 +135,25 @@ class CloudAdapt:
             nursery.start_soon(self._learn, node, receive)
             while True:
                 self.note = "serving" if self.budget.allows() else f"idle: {self.budget.note}"
-                await node.report("adapt", self.status())
+                await node.report(self.status())
                 await trio.sleep(1.0)
 
-    def status(self) -> dict[str, Any]:
-        return {
-            "role": "cloud",
-            "note": self.note,
-            "family": self.config.family,
-            "model_sha256": self._models.sha256.hex() if self._models else None,
-            "devices": {
-                d: {"prompt_version": lr.version, "resets": lr.resets}
+    def status(self) -> CloudAdaptStatus:
+        return CloudAdaptStatus(
+            note=self.note,
+            family=self.config.family,
+            model_sha256=self._models.sha256.hex() if self._models else None,
+            devices={
+                d: CloudDeviceStatus(prompt_version=lr.version, resets=lr.resets)
                 for d, lr in self.learners.items()
             },
-            "uploads": self.uploads,
-            "upload_bytes": self.upload_bytes,
-            "prompt_bytes_served": self.prompt_bytes,
-            "refused": self.refused,
-            "dropped": self.dropped,
-            "budget": self.budget.status(),
-        }
+            uploads=self.uploads,
+            upload_bytes=self.upload_bytes,
+            prompt_bytes_served=self.prompt_bytes,
+            refused=self.refused,
+            dropped=self.dropped,
+            budget=self.budget.status(),
+        )
 
     async def _serve_model(self, data: bytes, peer: str) -> bytes:
         request = wire.decode_model_request(data)

@@ -28,6 +28,7 @@ from node.adapt.budget import AdaptBudget
 from node.adapt.cloud import MODEL_PROTOCOL, PROMPT_PROTOCOL, UPLOAD_PROTOCOL
 from node.config.settings import AdaptConfig
 from node.runtime.context import NodeContext
+from node.wire.status.services import DeviceAdaptStatus
 
 
 def accept_prompt_record(adapter: Any, record: wire.SignedRecord, me: str) -> tuple[bool, str]:
@@ -127,7 +128,7 @@ class DeviceAdapt:
     async def _batches(self, node: NodeContext) -> None:
         frames: Iterator[Any] | None = None
         while True:
-            await node.report("adapt", self.status())
+            await node.report(self.status())
             await trio.sleep(self.config.batch_interval)
             if not self.budget.allows():  # no work until the operator starts it
                 self.note = f"idle: {self.budget.note}"
@@ -240,30 +241,29 @@ class DeviceAdapt:
         self.prompts_rejected += not applied
         self.last_verdict = reason
 
-    def status(self) -> dict[str, Any]:
+    def status(self) -> DeviceAdaptStatus:
         version = self._adapter.validator.version if self._adapter is not None else -1
-        return {
-            "role": "device",
-            "cloud": self.cloud,
-            "note": self.note,
-            "family": self.config.family,
-            "measure": self.config.measure,
-            "model_sha256": self.model_sha256.hex(),
-            "batches": self.batches,
-            "samples": self.samples,
-            "accuracy": self.correct / self.samples if self.samples else None,
-            "accuracy_recent": float(np.mean(self.recent)) if self.recent else None,
-            "domain": self.domain,
-            "uncertainty_recent": float(np.mean(self.uncertainty)) if self.uncertainty else None,
-            "uploads": self.uploads,
-            "uplink_bytes_per_sample": self.uplink_bytes / self.samples if self.samples else 0.0,
-            "downlink_bytes": self.downlink_bytes,
-            "prompt_version": version,
-            "prompts_accepted": self.prompts_accepted,
-            "prompts_rejected": self.prompts_rejected,
-            "last_verdict": self.last_verdict,
-            "budget": self.budget.status(),
-        }
+        return DeviceAdaptStatus(
+            cloud=self.cloud,
+            note=self.note,
+            family=self.config.family,
+            measure=self.config.measure,
+            model_sha256=self.model_sha256.hex(),
+            batches=self.batches,
+            samples=self.samples,
+            accuracy=self.correct / self.samples if self.samples else None,
+            accuracy_recent=float(np.mean(self.recent)) if self.recent else None,
+            domain=self.domain,
+            uncertainty_recent=float(np.mean(self.uncertainty)) if self.uncertainty else None,
+            uploads=self.uploads,
+            uplink_bytes_per_sample=self.uplink_bytes / self.samples if self.samples else 0.0,
+            downlink_bytes=self.downlink_bytes,
+            prompt_version=version,
+            prompts_accepted=self.prompts_accepted,
+            prompts_rejected=self.prompts_rejected,
+            last_verdict=self.last_verdict,
+            budget=self.budget.status(),
+        )
 
     async def on_control(self, command: str, args: dict[str, Any]) -> dict[str, Any] | None:
         return self.budget.on_control(command, args)

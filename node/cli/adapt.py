@@ -7,11 +7,22 @@ from pathlib import Path
 from typing import Any
 
 import click
+import msgspec
 
 from node.adapt.budget import describe
-from node.cli.common import FiniteRange, data_dir_option, emit, json_option, open_store
+from node.cli.common import (
+    FiniteRange,
+    data_dir_option,
+    emit,
+    json_option,
+    open_store,
+    read_section,
+)
 from node.cli.control import send_command
 from node.wire.control import AdaptStart, AdaptStop
+from node.wire.status.services import AdaptStatus, BudgetStatus, DeviceAdaptStatus
+
+NOT_REPORTED = "the adapt service has not reported"
 
 
 @click.group()
@@ -25,38 +36,35 @@ def adapt() -> None:
 def status(data_dir: Path | None, as_json: bool) -> None:
     """Uploads, prompt version, recent accuracy and uncertainty, bytes on the wire."""
     with open_store(data_dir) as store:
-        found = store.read_status("adapt")
-    data: dict[str, Any] = (
-        found[1] if found else {"role": None, "note": "the adapt service has not reported"}
-    )
-    if data.get("role") == "device":
-        acc, unc = data.get("accuracy_recent"), data.get("uncertainty_recent")
-        version = data["prompt_version"]
+        found = read_section(store, "adapt")
+    if found is None:
+        data: dict[str, Any] = {"role": None, "note": NOT_REPORTED}
+        emit(data, as_json, NOT_REPORTED)
+        return
+    adapt: AdaptStatus = found[1]
+    if isinstance(adapt, DeviceAdaptStatus):
+        acc, unc, version = adapt.accuracy_recent, adapt.uncertainty_recent, adapt.prompt_version
         lines = [
-            f"device paired with {data['cloud'] or '-'} ({data['note']})",
-            f"batches {data['batches']}, samples {data['samples']}, domain {data['domain'] or '-'}",
+            f"device paired with {adapt.cloud or '-'} ({adapt.note})",
+            f"batches {adapt.batches}, samples {adapt.samples}, domain {adapt.domain or '-'}",
             f"accuracy recent {'-' if acc is None else f'{100 * acc:.1f} %'}, "
             f"uncertainty of uploads {'-' if unc is None else f'{unc:.3f}'}",
-            f"uploads {data['uploads']} ({data['uplink_bytes_per_sample']:.1f} B/sample up), "
+            f"uploads {adapt.uploads} ({adapt.uplink_bytes_per_sample:.1f} B/sample up), "
             f"prompt {'none yet' if version < 0 else f'v{version}'} "
-            f"(accepted {data['prompts_accepted']}, "
-            f"rejected {data['prompts_rejected']}: {data['last_verdict'] or '-'})",
-        ]
-    elif data.get("role") == "cloud":
-        lines = [
-            f"cloud serving {len(data['devices'])} device(s), family {data['family']}",
-            f"uploads {data['uploads']} images ({data['upload_bytes']} bytes), "
-            f"refused {data['refused']}",
-            *(
-                f"  {d}: prompt v{v['prompt_version']}, resets {v['resets']}"
-                for d, v in data["devices"].items()
-            ),
+            f"(accepted {adapt.prompts_accepted}, "
+            f"rejected {adapt.prompts_rejected}: {adapt.last_verdict or '-'})",
         ]
     else:
-        lines = [str(data.get("note"))]
-    if "budget" in data:
-        lines.insert(0, describe(data["budget"]))
-    emit(data, as_json, "\n".join(lines))
+        lines = [
+            f"cloud serving {len(adapt.devices)} device(s), family {adapt.family}",
+            f"uploads {adapt.uploads} images ({adapt.upload_bytes} bytes), refused {adapt.refused}",
+            *(
+                f"  {d}: prompt v{v.prompt_version}, resets {v.resets}"
+                for d, v in adapt.devices.items()
+            ),
+        ]
+    lines.insert(0, describe(adapt.budget))
+    emit(msgspec.to_builtins(adapt), as_json, "\n".join(lines))
 
 
 @adapt.command()
@@ -85,7 +93,7 @@ def start(data_dir: Path | None, as_json: bool, samples: int | None, minutes: fl
     again replaces the budget. `byteswarm adapt status` shows what is left.
     """
     budget = send_command(data_dir, AdaptStart(samples=samples, minutes=minutes))
-    emit(budget, as_json, describe(budget))
+    emit(budget, as_json, describe(msgspec.convert(budget, BudgetStatus)))
 
 
 @adapt.command()
@@ -94,4 +102,4 @@ def start(data_dir: Path | None, as_json: bool, samples: int | None, minutes: fl
 def stop(data_dir: Path | None, as_json: bool) -> None:
     """Stop adaptation on the running node (a cloud keeps its models loaded)."""
     budget = send_command(data_dir, AdaptStop())
-    emit(budget, as_json, describe(budget))
+    emit(budget, as_json, describe(msgspec.convert(budget, BudgetStatus)))

@@ -20,6 +20,7 @@ import click
 from export.cli import export  # imports no torch, onnx or onnxruntime until it runs
 from node.cli.adapt import adapt
 from node.cli.demo.command import demo
+from node.cli.history import history
 from node.cli.node import events, id_, peers, status, stop
 from node.cli.notes import notes, publish
 from node.cli.rank import click_, items, search
@@ -80,6 +81,7 @@ for command in (
     stop,
     peers,
     events,
+    history,
     publish,
     notes,
     search,

@@ -11,13 +11,19 @@ import math
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
+import msgspec
 
 from node.config.errors import ConfigError
 from node.config.settings import DATA_DIR_ENV, STORE_FILE, NodeConfig, load_config
 from node.runtime.lock import holder
+from node.wire.status.codec import StatusError, decode_section
+from node.wire.status.node import NodeStatus
+
+if TYPE_CHECKING:
+    from node.store.database import Store
 
 STALE_AFTER_S = 5.0
 """A status snapshot older than this does not count as a running node."""
@@ -113,7 +119,7 @@ def node_running(data_dir: Path | None) -> bool:
         return False
     with open_store(data_dir) as store:
         status = read_status(store, config.data_dir)
-    return bool(status and status["running"])
+    return bool(status and status.running)
 
 
 def emit(data: Any, as_json: bool, text: str) -> None:
@@ -132,22 +138,34 @@ def no_node_error(data_dir: Path) -> UserError:
     )
 
 
-def read_status(store: Any, data_dir: Path | None = None) -> dict[str, Any] | None:
+def read_section(store: Store, name: str) -> tuple[int, Any] | None:
+    """(ts_ms, the status section ``name`` decoded with its struct) or None if never
+    written; a section that breaks its type is a UserError naming the field."""
+    found = store.read_status(name)
+    if found is None:
+        return None
+    try:
+        return found[0], decode_section(name, found[1])
+    except StatusError as exc:
+        raise UserError(str(exc)) from exc
+
+
+def read_status(store: Store, data_dir: Path | None = None) -> NodeStatus | None:
     """The node's last status snapshot with ``age_s`` and ``running``: running means a
     fresh snapshot that says so and, if ``data_dir`` is given, written by the live process
     holding the data dir's lock (a daemon killed mid-run leaves a snapshot that still says
     running)."""
-    found = store.read_status("node")
-    if found is None:
-        return None
-    ts_ms, data = found
-    data = dict(data)
-    data["age_s"] = round(time.time() - ts_ms / 1000, 1)
-    running = bool(data.get("running")) and data["age_s"] < STALE_AFTER_S
+    found = read_section(store, NodeStatus.SECTION)
+    return None if found is None else as_read(cast(NodeStatus, found[1]), found[0], data_dir)
+
+
+def as_read(status: NodeStatus, ts_ms: int, data_dir: Path | None) -> NodeStatus:
+    """``status`` (written at ``ts_ms``) with the reader's ``age_s`` and ``running``."""
+    age_s = round(time.time() - ts_ms / 1000, 1)
+    running = status.running and age_s < STALE_AFTER_S
     if data_dir is not None:
         pid = node_pid(data_dir)
         # a restarted node holds the lock before it writes its first snapshot
-        if pid is None or (pid and data.get("pid", pid) != pid):
+        if pid is None or (pid and status.pid and status.pid != pid):
             running = False
-    data["running"] = running
-    return data
+    return msgspec.structs.replace(status, age_s=age_s, running=running)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import msgspec
 
 from node.cli.common import (
     FiniteRange,
@@ -29,6 +30,7 @@ from node.cli.common import (
     read_status,
 )
 from node.config.settings import STORE_FILE
+from node.wire.status.node import NodeStatus
 
 ID_WAIT_S = 5.0
 """How long ``byteswarm id`` waits for a node started a moment ago to write its identity."""
@@ -55,24 +57,22 @@ def _pairs(mapping: dict[str, Any]) -> str:
     return ", ".join(f"{k} {v}" for k, v in sorted(mapping.items())) or "-"
 
 
-def status_text(data: dict[str, Any]) -> str:
+def status_text(data: NodeStatus) -> str:
     """The status document as a few aligned lines."""
-    if data["running"]:
-        state = f"running (pid {data.get('pid')}, up {_duration(data.get('uptime_s', 0))}"
-        state += f", {data.get('role', 'device')})"
+    if data.running:
+        state = f"running (pid {data.pid}, up {_duration(data.uptime_s)}, {data.role})"
     else:
-        state = f"stopped (last status {_duration(data['age_s'])} ago)"
-    topics = data.get("topics", {})
+        state = f"stopped (last status {_duration(data.age_s)} ago)"
     rows = [
         ("node", state),
-        ("peer id", str(data.get("peer_id", "?"))),
-        ("listen", " ".join(data.get("listen_addrs", [])) or "-"),
-        ("peers", f"{len(data.get('connected_peers', []))} connected"),
-        ("topics", ", ".join(f"{t} (mesh {n})" for t, n in topics.items()) or "-"),
-        ("records", _pairs(data.get("records", {}))),
-        ("store", _size(float(data["store_bytes"])) if "store_bytes" in data else "-"),
-        ("services", ", ".join(data.get("services", [])) or "-"),
-        ("counters", _pairs(data.get("counters", {}))),
+        ("peer id", data.peer_id or "?"),
+        ("listen", " ".join(data.listen_addrs) or "-"),
+        ("peers", f"{len(data.connected_peers)} connected"),
+        ("topics", ", ".join(f"{t} (mesh {n})" for t, n in data.topics.items()) or "-"),
+        ("records", _pairs(data.records)),
+        ("store", "-" if data.store_bytes is None else _size(float(data.store_bytes))),
+        ("services", ", ".join(data.services) or "-"),
+        ("counters", _pairs(data.counters)),
     ]
     return "\n".join(f"{name:9} {value}" for name, value in rows)
 
@@ -91,11 +91,11 @@ def status(data_dir: Path | None, as_json: bool) -> None:
         data = read_status(store, config.data_dir)
     if data is None and pid is None:
         raise UserError("the node has not written a status yet")
-    if pid is not None and (data is None or data.get("pid", pid) != pid):
+    if pid is not None and (data is None or (data.pid and data.pid != pid)):
         emit({"running": True, "pid": pid}, as_json, f"node      starting (pid {pid})")
         return
     assert data is not None
-    emit(data, as_json, status_text(data))
+    emit(msgspec.to_builtins(data), as_json, status_text(data))
 
 
 @click.command(name="id")
@@ -146,8 +146,8 @@ def _listen_addrs(data_dir: Path, deadline: float) -> list[str]:
                     data = read_status(store, data_dir)
             except UserError:  # being created or migrated by the starting node
                 data = None
-            if data and data["running"]:  # this process's snapshot (read_status checks)
-                return list(data["listen_addrs"])
+            if data and data.running:  # this process's snapshot (read_status checks)
+                return list(data.listen_addrs)
         if time.monotonic() >= deadline:
             return []
         time.sleep(0.1)

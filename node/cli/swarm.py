@@ -11,7 +11,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from node.config.settings import STORE_FILE
+from node.wire.status.codec import decode_section
+from node.wire.status.node import NodeStatus
 
 
 class Swarm:
@@ -79,19 +83,14 @@ class Swarm:
         return dirs
 
     def status(self, data_dir: Path) -> dict[str, Any] | None:
-        from node.store.database import Store, StoreError
-
-        path = data_dir / STORE_FILE
-        if not path.exists():
-            return None
-        try:
-            with Store.open(path, readonly=True) as store:
-                found = store.read_status("node")
-        except StoreError:
-            return None
+        """The node's fresh status document (None if older than 5 s or not written yet),
+        decoded with its struct and handed back as plain data (the harness's callers index
+        it like the JSON of ``byteswarm status --json``)."""
+        found = _read_section(data_dir, NodeStatus.SECTION)
         if found is None or time.time() - found[0] / 1000 > 5:
             return None
-        return found[1]
+        document: dict[str, Any] = msgspec.to_builtins(found[1])
+        return document
 
     def wait_for(self, predicate: Any, timeout: float, what: str) -> Any:
         deadline = time.monotonic() + timeout
@@ -141,18 +140,27 @@ def note_count(swarm: Swarm, data_dir: Path) -> int:
     return int(status["records"].get("byteswarm/notes", 0)) if status else 0
 
 
-def service_status(d: Path, key: str) -> dict[str, Any]:
-    """A service's last status snapshot ({} while the node is not up yet)."""
+def _read_section(d: Path, name: str) -> tuple[int, Any] | None:
+    """(ts_ms, section ``name`` decoded), None while the node is not up yet; a section
+    that breaks its type raises StatusError."""
     from node.store.database import Store, StoreError
 
     if not (d / STORE_FILE).exists():
-        return {}
+        return None
     try:
         with Store.open(d / STORE_FILE, readonly=True) as store:
-            found = store.read_status(key)
+            found = store.read_status(name)
     except StoreError:  # still being created or migrated by the starting daemon
-        return {}
-    return dict(found[1]) if found else {}
+        return None
+    return None if found is None else (found[0], decode_section(name, found[1]))
+
+
+def service_status(d: Path, key: str) -> dict[str, Any]:
+    """A service's last status snapshot, decoded with its struct and handed back as plain
+    data ({} while the node is not up yet)."""
+    found = _read_section(d, key)
+    document: dict[str, Any] = msgspec.to_builtins(found[1]) if found else {}
+    return document
 
 
 def finetune_run(d: Path, run_id: str) -> dict[str, Any]:

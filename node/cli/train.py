@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import msgspec
 
 from node.cli.common import (
     FiniteRange,
@@ -18,10 +19,12 @@ from node.cli.common import (
     emit,
     json_option,
     open_store,
+    read_section,
 )
 from node.cli.control import send_command
 from node.wire.control import TrainStart, TrainStop, default_of
 from node.wire.finetune import MAX_PULL_EVERY
+from node.wire.status.services import FinetuneStatus, RunStatus
 
 DEFAULT_PULL_EVERY = default_of(TrainStart, "pull_every")
 
@@ -175,44 +178,44 @@ def status(data_dir: Path | None, as_json: bool) -> None:
     """Show each run: its state (training, done), round, records, and at each checkpoint
     the θ hash, which peers agree, and loss and accuracy on held-out words where known."""
     with open_store(data_dir) as store:
-        found = store.read_status("finetune")
-    data = found[1] if found else {"runs": {}, "failed": {}}
-    lines = [f"forward passes on {data['backend']}"] if data.get("backend") else []
-    for run_id, run in data.get("runs", {}).items():
+        found = read_section(store, FinetuneStatus.SECTION)
+    data: FinetuneStatus = found[1] if found else FinetuneStatus()
+    lines = [f"forward passes on {data.backend}"] if data.backend else []
+    for run_id, run in data.runs.items():
         lines.append(
-            f"{run_id}: {_state(run)}, round {run['round']}/{run['rounds']} ({run['mode']}, "
-            f"{run['model']}, {run.get('probes', 1)} byte(s) a record, "
+            f"{run_id}: {_state(run)}, round {run.round}/{run.rounds} ({run.mode}, "
+            f"{run.model}, {run.probes} byte(s) a record, "
             f"{_transport(run)}) "
-            f"records {run['records']} refused {run['refused']} "
-            f"final checkpoint {run.get('final_round', 0)}"
+            f"records {run.records} refused {run.refused} "
+            f"final checkpoint {run.final_round}"
         )
-        for r, c in sorted(run["checkpoints"].items(), key=lambda rc: int(rc[0])):
+        for r, c in sorted(run.checkpoints.items(), key=lambda rc: int(rc[0])):
             scored = (
-                f" loss {c['loss']:.3f} accuracy {100 * c['accuracy']:.1f} %"
-                if "accuracy" in c
+                f" loss {c.loss:.3f} accuracy {100 * c.accuracy:.1f} %"
+                if c.accuracy is not None and c.loss is not None
                 else ""
             )
             lines.append(
-                f"  checkpoint {r}: {c['sha256'][:16]} agree {len(c['agree'])} "
-                f"disagree {len(c['disagree'])}{scored}"
+                f"  checkpoint {r}: {c.sha256[:16]} agree {len(c.agree)} "
+                f"disagree {len(c.disagree)}{scored}"
             )
-    for run_id, reason in data.get("failed", {}).items():
+    for run_id, reason in data.failed.items():
         lines.append(f"{run_id}: not joined: {reason}")
-    emit(data, as_json, "\n".join(lines) or "no runs")
+    emit(msgspec.to_builtins(data), as_json, "\n".join(lines) or "no runs")
 
 
-def _state(run: dict[str, Any]) -> str:
+def _state(run: RunStatus) -> str:
     """done: the last round is trained and final (a majority closed it); else training."""
-    if run["round"] >= run["rounds"] and run.get("final_round", 0) >= run["rounds"]:
+    if run.round >= run.rounds and run.final_round >= run.rounds:
         return "done"
-    if run["round"] >= run["rounds"]:
+    if run.round >= run.rounds:
         return "trained, not final yet"
-    return "training" if run.get("participating", True) else "following (not contributing)"
+    return "training" if run.participating else "following (not contributing)"
 
 
-def _transport(run: dict[str, Any]) -> str:
-    if run.get("grads_by") == "pull":
-        return f"records pulled every {run['pull_every']} rounds"
+def _transport(run: RunStatus) -> str:
+    if run.grads_by == "pull":
+        return f"records pulled every {run.pull_every} rounds"
     return "records gossiped"
 
 

@@ -167,6 +167,18 @@ class MetricsConfig:
 
 
 @dataclass(frozen=True)
+class HistoryConfig:
+    """The per-second history the TUI draws (``node/runtime/history.py``)."""
+
+    enabled: bool = True
+    """Write one row a second to the store's ``history`` table."""
+    retention_hours: float = 48.0
+    """Rows older than this are deleted by the writer (in small batches); in (0, 8760]."""
+    write_every: float = 5.0
+    """Seconds of samples the writer buffers before one store transaction; in [1, 60]."""
+
+
+@dataclass(frozen=True)
 class NodeConfig:
     """The whole node configuration."""
 
@@ -196,6 +208,7 @@ class NodeConfig:
     finetune: FinetuneConfig = field(default_factory=FinetuneConfig)
     rank: RankSettings = field(default_factory=RankSettings)
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
+    history: HistoryConfig = field(default_factory=HistoryConfig)
     store: StoreConfig = field(default_factory=StoreConfig)
     authorlog: AuthorLogConfig = field(default_factory=AuthorLogConfig)
     clock: ClockConfig = field(default_factory=ClockConfig)
@@ -274,6 +287,13 @@ def _coerce(hint: Any, value: Any, key: str) -> Any:
     raise ConfigError(f"{key}: unsupported type")  # pragma: no cover
 
 
+def _check_history(history: HistoryConfig) -> None:
+    if not 0 < history.retention_hours <= 8760:
+        raise ConfigError("history.retention_hours: must be in (0, 8760]")
+    if not 1 <= history.write_every <= 60:
+        raise ConfigError("history.write_every: must be in [1, 60]")
+
+
 def _check_metrics(metrics: MetricsConfig) -> None:
     if not metrics.listen:
         return
@@ -328,6 +348,7 @@ def _check(config: NodeConfig) -> None:
             raise ConfigError(f"{key}: must be positive, got {value}")
     _check_peer_limits(config.peer_limits)
     _check_metrics(config.metrics)
+    _check_history(config.history)
     g = config.gossip
     if not 0 < g.degree_low <= g.degree <= g.degree_high:
         raise ConfigError(

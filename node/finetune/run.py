@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -21,6 +20,7 @@ from node import wire
 from node.finetune import finality
 from node.finetune.spec import run_config
 from node.finetune.task import Backend, RunError, Task, build_task
+from node.wire.status.services import CheckpointStatus, RunStatus
 
 MAX_HELD_BACK = 4096
 SCORE_WORDS = 256
@@ -228,35 +228,36 @@ class RunState:
                 self.scores[r] = (c.sha256, loss, accuracy)
         return len(todo)
 
-    def summary(self) -> dict[str, Any]:
-        checkpoints: dict[str, dict[str, Any]] = {}
+    def summary(self) -> RunStatus:
+        checkpoints: dict[str, CheckpointStatus] = {}
         for r in sorted(self.replica.checkpoints):
             ours = self.replica.checkpoints[r].sha256
             peers = self.announced.get(r, {})
-            checkpoints[str(r)] = {
-                "sha256": ours,
-                "agree": sorted(p for p, h in peers.items() if h.hex() == ours),
-                "disagree": sorted(p for p, h in peers.items() if h.hex() != ours),
-            }
+            checkpoint = CheckpointStatus(
+                sha256=ours,
+                agree=sorted(p for p, h in peers.items() if h.hex() == ours),
+                disagree=sorted(p for p, h in peers.items() if h.hex() != ours),
+            )
             scored = self.scores.get(r)
             if scored is not None and scored[0] == ours:
-                checkpoints[str(r)] |= {"loss": scored[1], "accuracy": scored[2]}
-        return {
-            "run_id": self.spec.run_id,
-            "model": self.spec.model,
-            "mode": self.spec.mode,
-            "probes": self.spec.probes,
-            "grads_by": self.spec.grads_by,
-            "pull_every": self.spec.pull_every,
-            "gossiped": self.gossiped,
-            "pulls": self.pulls,
-            "round": self.replica.round,
-            "rounds": self.spec.rounds,
-            "participating": self.participating,
-            "records": self.records,
-            "refused": self.refused,
-            "final_round": self.final_round,
-            "rebuilt_on": self.rebuilt_on,
-            "sha256": self.replica.sha256,
-            "checkpoints": checkpoints,
-        }
+                checkpoint.loss, checkpoint.accuracy = scored[1], scored[2]
+            checkpoints[str(r)] = checkpoint
+        return RunStatus(
+            run_id=self.spec.run_id,
+            model=self.spec.model,
+            mode=self.spec.mode,
+            probes=self.spec.probes,
+            grads_by=self.spec.grads_by,
+            pull_every=self.spec.pull_every,
+            gossiped=self.gossiped,
+            pulls=self.pulls,
+            round=self.replica.round,
+            rounds=self.spec.rounds,
+            participating=self.participating,
+            records=self.records,
+            refused=self.refused,
+            final_round=self.final_round,
+            rebuilt_on=self.rebuilt_on,
+            sha256=self.replica.sha256,
+            checkpoints=checkpoints,
+        )

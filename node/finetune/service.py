@@ -51,6 +51,7 @@ from node.finetune.spec import new_spec, spec_differences
 from node.finetune.task import Backend, RunError
 from node.runtime.context import NodeContext
 from node.wire.control import TrainStart, TrainStop, decode_command
+from node.wire.status.services import FinetuneStatus
 
 SpecKey = tuple[int, bytes]
 """(announcement time in ms, author key) of a RunSpec record: the earliest wins a conflict."""
@@ -89,7 +90,7 @@ class FinetuneService:
         )
         self.runs, self.specs, self._runs_cursor = {}, {}, 0  # a restart rebuilds from the store
         self._spec_keys = {}
-        last_status: dict[str, Any] | None = None
+        last_status: FinetuneStatus | None = None
         async with trio.open_nursery() as nursery:
             self._nursery = nursery
             while True:
@@ -100,18 +101,18 @@ class FinetuneService:
                     await handle.call(handle.state.score_checkpoints)
                 status = self.status()
                 if status != last_status:
-                    await node.report("finetune", status)
+                    await node.report(status)
                     last_status = status
                 await trio.sleep(1.0)
 
-    def status(self) -> dict[str, Any]:
-        return {
-            "backend": self.backend,
-            "runs": {rid: h.state.summary() for rid, h in self.runs.items()},
-            "failed": dict(self.failed),
-            "not_contributing": dict(self.not_contributing),
-            "clock": self._node.clock_note() if self._node is not None else None,
-        }
+    def status(self) -> FinetuneStatus:
+        return FinetuneStatus(
+            backend=self.backend,
+            runs={rid: h.state.summary() for rid, h in self.runs.items()},
+            failed=dict(self.failed),
+            not_contributing=dict(self.not_contributing),
+            clock=self._node.clock_note() if self._node is not None else None,
+        )
 
     # -- following the store ------------------------------------------------------------
 

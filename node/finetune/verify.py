@@ -6,6 +6,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from models.spsa.replica import Checkpoint, Replica
 from node import wire
 from node.config.settings import STORE_FILE
@@ -112,7 +114,7 @@ def replayed(data_dir: Path, run_id: str) -> tuple[RunState, dict[str, Any]]:
     elapsed = (int(time.time() * 1000) - spec.start_ms) // spec.round_ms
     state.advance_to(max(0, min(spec.rounds, elapsed)))
     adopted = adopt_offline(state)
-    summary = state.summary()
+    summary: dict[str, Any] = msgspec.to_builtins(state.summary())
     summary["adopted"] = adopted
     if state.replica.round == spec.rounds:  # the final hash is announced as round `rounds`
         final = state.announced.get(spec.rounds, {})

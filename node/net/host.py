@@ -40,6 +40,7 @@ from node.net.peer_guard import GuardLimits, PeerGuard, connection_caps
 from node.net.pubsub_guard import SupervisedPubsub
 from node.net.ratelimit import TokenBuckets
 from node.net.rpc import ProtocolRefused, RequestError, RequestHandler, Requests
+from node.wire.status.node import P2PStatus
 
 SYNC_PROTOCOL = "/byteswarm/sync/2.0.0"
 """2.0.0: responses are PackedSyncResponse (1.0.0 sent SyncResponse); a 1.0.0 node fails to
@@ -305,13 +306,13 @@ class P2PNode:
         self.counters["sync_responses_out"] += 1
         return wire.encode(wire.pack_sync_response(response, request.topic))
 
-    def status(self) -> dict[str, Any]:
+    def status(self) -> P2PStatus:
         mesh = getattr(self.gossipsub, "mesh", {})
-        return {
-            "peer_id": self.peer_id,
-            "listen_addrs": self.listen_addrs(),
-            "connected_peers": self.connected_peers(),
-            "topics": {t: len(mesh.get(t, ())) for t in self.gossip.topics},
-            "counters": dict(self.counters),
-            "peers": self.guard.status(),
-        }
+        return P2PStatus(
+            peer_id=self.peer_id,
+            listen_addrs=self.listen_addrs(),
+            connected_peers=self.connected_peers(),
+            topics={t: len(mesh.get(t, ())) for t in self.gossip.topics},
+            counters=dict(self.counters),
+            peers=self.guard.status(),
+        )

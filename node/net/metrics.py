@@ -18,6 +18,8 @@ from prometheus_client import start_http_server
 from prometheus_client.core import REGISTRY, CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from node.wire.status.node import P2PStatus
+
 log = logging.getLogger("byteswarm.metrics")
 
 
@@ -35,7 +37,7 @@ def parse_listen(text: str) -> tuple[str, int]:
 class NodeCollector(Collector):
     """Reads the node's status document on every scrape (no state of its own)."""
 
-    def __init__(self, status: Callable[[], dict[str, Any]]) -> None:
+    def __init__(self, status: Callable[[], P2PStatus]) -> None:
         self._status = status
 
     def collect(self) -> Iterator[Any]:
@@ -43,28 +45,25 @@ class NodeCollector(Collector):
         counters = CounterMetricFamily(
             "byteswarm_events", "Node counters by name (p2p.counters)", labels=["name"]
         )
-        for name, value in sorted(status.get("counters", {}).items()):
+        for name, value in sorted(status.counters.items()):
             counters.add_metric([str(name)], float(value))
         yield counters
-        peers = status.get("peers", {})
         rejections = CounterMetricFamily(
             "byteswarm_rejections", "Rejected peer input by cause", labels=["cause"]
         )
-        for cause, value in sorted(peers.get("rejections", {}).items()):
+        for cause, value in sorted(status.peers.rejections.items()):
             rejections.add_metric([str(cause)], float(value))
         yield rejections
         scores = GaugeMetricFamily("byteswarm_peer_score", "Peer score", labels=["peer"])
-        for peer, info in sorted(peers.get("peers", {}).items()):
-            scores.add_metric([str(peer)], float(info.get("score", 0.0)))
+        for peer, info in sorted(status.peers.peers.items()):
+            scores.add_metric([str(peer)], float(info.score))
         yield scores
         connected = GaugeMetricFamily("byteswarm_peers_connected", "Connected peers")
-        connected.add_metric([], float(len(status.get("connected_peers", []))))
+        connected.add_metric([], float(len(status.connected_peers)))
         yield connected
 
 
-async def serve_metrics(
-    listen: str, status: Callable[[], dict[str, Any]], events: Any | None
-) -> None:
+async def serve_metrics(listen: str, status: Callable[[], P2PStatus], events: Any | None) -> None:
     """Serve ``/metrics`` on ``listen`` until cancelled; feed py-libp2p's metric events."""
     host, port = parse_listen(listen)
     collector = NodeCollector(status)

@@ -27,6 +27,7 @@ from libp2p.peer.id import ID
 from libp2p.pubsub.score import PeerScorer, ScoreParams, TopicScoreParams
 
 from node.config.settings import NodeConfig
+from node.wire.status.node import GuardStatus, PeerGuardStatus
 
 WEIGHTS: dict[str, float] = {
     "bad_signature": 10.0,
@@ -190,17 +191,17 @@ class PeerGuard:
             self.log.info("rejected from %s in the last minute: %s", peer, _causes(causes))
         self._unlogged.clear()
 
-    def status(self) -> dict[str, object]:
+    def status(self) -> GuardStatus:
         """Counters per cause and per peer, scores and bans (the TUI draws these)."""
         peers = {
-            peer: {
-                "score": round(self.score(peer), 1),
-                "banned": self.banned(peer),
-                "rejections": dict(causes),
-            }
+            peer: PeerGuardStatus(
+                score=round(self.score(peer), 1),
+                banned=self.banned(peer),
+                rejections=dict(causes),
+            )
             for peer, causes in list(self.rejections.items())[-200:]
         }
-        return {"rejections": dict(self.totals), "peers": peers}
+        return GuardStatus(rejections=dict(self.totals), peers=peers)
 
 
 def _causes(causes: Counter[str]) -> str:

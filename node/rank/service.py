@@ -30,6 +30,7 @@ from node.rank.records import RankError, holds_others_clicks, make_click
 from node.runtime.backoff import Backoff
 from node.runtime.context import NodeContext
 from node.wire.control import Click, Search, decode_command
+from node.wire.status.services import RankStatus
 
 BOOTSTRAP_ROWS = 1024
 """Rows a new node asks one peer for (half a ``byteswarm_v2`` half-life; ~120 kB)."""
@@ -52,10 +53,13 @@ class RankService:
         self._tail: IndexTail | None = None
         self._pull_now, self._pull_wait = trio.open_memory_channel[None](1)
         self._rng = random.Random()
+        self.counts = RankStatus()
+        """Searches, clicks and pulls since the daemon started (the ``rank`` status)."""
 
     async def run(self, node: NodeContext) -> None:
         self._node = node
         self._tail = await node.db(open_tail, node.store, node.peer_id, self.rank_config)
+        await node.report(self.counts)
         async with trio.open_nursery() as nursery:
             nursery.start_soon(self._refresher, node)
             nursery.start_soon(self._bootstrap, node)
@@ -98,6 +102,8 @@ class RankService:
                 later.lengthen()
                 continue
             if new:
+                self.counts.bootstrapped += new
+                await node.report(self.counts)
                 message = f"bootstrapped with {new} of {peer}'s newest click rows"
                 await node.emit("rank", message)
             else:  # the peer has no clicks either (or sync brought them first): look later
@@ -111,10 +117,14 @@ class RankService:
             return 0
         peer = self._rng.choice(peers)
         try:
-            return await node.pull(peer, wire.CLICKS_TOPIC)
+            new = await node.pull(peer, wire.CLICKS_TOPIC)
         except Exception as exc:  # one bad peer must not stop the service
             node.log.info("rank pull from %s failed: %s", peer, exc)
             return 0
+        self.counts.pulls += 1
+        self.counts.pulled += new
+        await node.report(self.counts)
+        return new
 
     async def on_control(self, command: str, args: dict[str, Any]) -> dict[str, Any] | None:
         node, tail = self._node, self._tail
@@ -128,9 +138,13 @@ class RankService:
             answer = tail.answer(search.query, search.k, search.explore)
             with contextlib.suppress(trio.WouldBlock):
                 self._pull_now.send_nowait(None)  # G-Rank: pull after each local query
+            self.counts.searches += 1
+            await node.report(self.counts)
             return {"query": search.query, **answer}
         asked = decode_command(Click, args)
         click = await node.db(make_click, node.store, asked.query, asked.item, asked.shown)
         record = await node.publish_local(wire.CLICKS_TOPIC, wire.encode(click))
         await node.db(tail.refresh, node.store)
+        self.counts.clicks += 1
+        await node.report(self.counts)
         return {"seq": record.seq, "query": click.query, "item": click.clicked}

@@ -17,6 +17,8 @@ services together, and what services may ask of it.
 - ``recovery.py``      — before the first publish, ask peers for our own newest records.
 - ``clock_offsets.py`` — each peer's clock offset: the median of recent samples (pure).
 - ``clock_watch.py``   — clock round trips and gossip samples, warnings, the swarm's time.
+- ``history.py``       — the history writer: a sample a second (traffic per topic, CPU,
+  RSS, services), written in batches from the store thread, old rows deleted.
 - ``lock.py``          — the data-dir lock: one daemon per data directory.
 - ``listen_check.py``  — a taken listen port is an error before the host starts.
 - ``control_socket.py`` — the control socket's contract and the caller's side (stdlib only).

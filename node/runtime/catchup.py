@@ -32,6 +32,7 @@ from node.config.settings import NodeConfig
 from node.net.host import P2PError, P2PNode, ProtocolUnsupported
 from node.runtime.pull_schedule import PullSchedule
 from node.store.database import Store
+from node.wire.status.node import CatchupStatus
 
 log = logging.getLogger("byteswarm.daemon")
 HEADS_PROTOCOL = "/byteswarm/sync-heads/1.0.0"
@@ -103,7 +104,7 @@ class Catchup:
         """Catch-up requests each peer let time out or answered with an error."""
         return self.schedule.penalties()
 
-    def status(self) -> dict[str, Any]:
+    def status(self) -> CatchupStatus:
         """The ``catchup`` section of the status document."""
         return self.schedule.status(self.daemon.p2p.connected_peers())
 

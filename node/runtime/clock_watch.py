@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
-from typing import Any
 
 import trio
 
@@ -23,6 +22,7 @@ from node.config.settings import NodeConfig
 from node.net.host import P2PNode
 from node.runtime.clock_offsets import OffsetEstimator
 from node.wire import authorlog as messages
+from node.wire.status.authorlog import ClockStatus
 
 CLOCK_PROTOCOL = "/byteswarm/clock/1.0.0"
 Clock = Callable[[], int]
@@ -87,16 +87,16 @@ class ClockWatch:
         news, self._news = self._news, []
         return news
 
-    def status(self) -> dict[str, Any]:
+    def status(self) -> ClockStatus:
         verdict = self.verdict
-        return {
-            "max_offset_s": self.settings.max_offset,
-            "offsets_s": {p: o / 1000 for p, o in sorted(self.estimator.offsets().items())},
-            "ahead_of": len(verdict.ahead),
-            "behind": len(verdict.behind),
-            "correction_s": verdict.correction_ms / 1000,
-            "note": verdict.note,
-        }
+        return ClockStatus(
+            max_offset_s=self.settings.max_offset,
+            offsets_s={p: o / 1000 for p, o in sorted(self.estimator.offsets().items())},
+            ahead_of=len(verdict.ahead),
+            behind=len(verdict.behind),
+            correction_s=verdict.correction_ms / 1000,
+            note=verdict.note,
+        )
 
     async def ping(self, peer: str) -> int | None:
         """One clock round trip: the peer's clock minus ours (ms), or None on failure."""

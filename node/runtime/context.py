@@ -17,6 +17,7 @@ from node import wire
 from node.config.settings import NodeConfig
 from node.net.rpc import RequestHandler
 from node.store.database import Store, StoredRecord
+from node.wire.status.services import ServiceStatus
 
 T = TypeVar("T")
 
@@ -125,8 +126,9 @@ class NodeContext(Protocol):
         """Add an event to the node's event log (``byteswarm events``)."""
         ...
 
-    async def report(self, section: str, status: dict[str, Any]) -> None:
-        """Write this service's section of the status document (``byteswarm <svc> status``)."""
+    async def report(self, status: ServiceStatus) -> None:
+        """Write this service's section of the status document (``byteswarm <svc> status``);
+        the section is the struct's ``SECTION`` (``node/wire/status/services.py``)."""
         ...
 
 

@@ -17,6 +17,7 @@ from typing import Any
 import trio
 
 from node.runtime.control_socket import PASSED, peer_uid, socket_path
+from node.wire.status.node import ControlStatus
 
 MAX_CALLERS = 16
 """Callers connected at once; one more is closed at once (it polls the table instead)."""
@@ -52,8 +53,8 @@ class ControlWake:
         self._pass_ended.set()
         self._pass_ended = trio.Event()
 
-    def status(self) -> dict[str, Any]:
-        return {"socket": self.listening, "callers": self.callers, **self.counts}
+    def status(self) -> ControlStatus:
+        return ControlStatus(socket=self.listening, callers=self.callers, **self.counts)
 
     async def serve(self, *, task_status: Any = trio.TASK_STATUS_IGNORED) -> None:
         """Listen until cancelled; without a usable socket, log why and return (the control

@@ -17,6 +17,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import Any, TypeVar, cast
 
+import msgspec
 import trio
 
 from node import wire
@@ -29,6 +30,7 @@ from node.runtime.clock_watch import Clock, ClockWatch
 from node.runtime.context import Service
 from node.runtime.control_wake import ControlWake
 from node.runtime.equivocation import EquivocationWatch
+from node.runtime.history import HistoryWriter, Probe, Traffic
 from node.runtime.recovery import Recovery
 from node.runtime.store_guard import StoreGuard
 from node.runtime.tail import Commits, follow
@@ -36,6 +38,9 @@ from node.store.database import RecordRow, StoredRecord, StoreFullError, wall_cl
 from node.store.own import commit_own
 from node.wire import NOTES_TOPIC
 from node.wire.control import Connect, Publish, decode_command
+from node.wire.status.codec import encode_section, section_name
+from node.wire.status.node import NodeStatus
+from node.wire.status.services import ServiceStatus
 
 T = TypeVar("T")
 
@@ -82,6 +87,8 @@ class Daemon:
         self._stored_counts: dict[str, int] = {}
         self.commits = Commits()
         """Wakes the tails of a topic when ingest or a publish commits records of it."""
+        self.traffic, self.sections = Traffic(), dict[str, ServiceStatus]()
+        self._store_bytes = 0
 
     @property
     def peer_id(self) -> str:
@@ -139,8 +146,9 @@ class Daemon:
     async def emit(self, kind: str, message: str) -> None:
         await self.db(self.store.add_event, kind, message)
 
-    async def report(self, section: str, status: dict[str, Any]) -> None:
-        await self.db(self.store.write_status, section, status)
+    async def report(self, status: ServiceStatus) -> None:
+        self.sections[section_name(status)] = status  # the history writer samples it
+        await self.db(self.store.write_status, section_name(status), encode_section(status))
 
     async def db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a store call in the single store thread. A full disk turns the node read-only
@@ -174,6 +182,8 @@ class Daemon:
                 await nursery.start(self.control_wake.serve)
                 nursery.start_soon(self._control_loop)
                 nursery.start_soon(self.guard.run, self)
+                if self.config.history.enabled:
+                    nursery.start_soon(HistoryWriter(self.config.history).run, self)
                 self.catchup.register()
                 nursery.start_soon(self._supervised, "catchup", self.catchup.run)
                 for service in self.services:
@@ -183,7 +193,8 @@ class Daemon:
             with trio.CancelScope(shield=True):
                 try:
                     await self.db(self.store.add_event, "stop", "node stopped")
-                    await self.db(self.store.write_status, "node", self._status(running=False))
+                    final = encode_section(self._status(running=False))
+                    await self.db(self.store.write_status, NodeStatus.SECTION, final)
                     await self.guard.close()
                 finally:
                     await self.db(self.store.close)
@@ -228,6 +239,8 @@ class Daemon:
         kept, fresh, conflicts = await self.db(insert, self.guard, self.store, rows, source)
         self.equivocation.saw(kept, fresh, conflicts, self.clock())
         moved = {row.topic for row, new in zip(kept, fresh, strict=True) if new}
+        for row in (row for row, new in zip(kept, fresh, strict=True) if new):
+            self.traffic.inbound(row.topic, len(row.blob))
         self.commits.committed(moved)
         for topic in moved:
             self.catchup.saw_new(topic)
@@ -261,6 +274,7 @@ class Daemon:
         seed, author, now = self.identity.seed, self.identity.public_key, self.clock()
         record = await self.db(commit_own, self.store, seed, author, topic, body, seq, floor, now)
         self.commits.committed([topic])
+        self.traffic.outbound(topic, len(wire.encode(record)))
         await self.guard.published(topic, record.seq)
         if gossip:
             self.p2p.publish(record)
@@ -324,14 +338,20 @@ class Daemon:
         for level, message in self.clocks.news():
             await self.db(self.store.add_event, "clock", message, level=level)
         self._stored_counts = await self.db(self.store.topics)
-        size = await self.db(self.store.size_bytes)
+        self._store_bytes = size = await self.db(self.store.size_bytes)
         status = self._status(running=True)
-        status["store_bytes"] = size
-        await self.db(self.store.write_status, "node", status)
+        status.store_bytes = size
+        await self.db(self.store.write_status, NodeStatus.SECTION, encode_section(status))
 
-    def _status(self, *, running: bool) -> dict[str, Any]:
-        status = self.p2p.status()
-        status.update(
+    def history_probe(self) -> Probe:
+        rejections = self.p2p.guard.totals
+        peers = len(self.p2p.connected_peers())
+        return Probe(peers, dict(rejections), self._store_bytes, dict(self.sections))
+
+    def _status(self, *, running: bool) -> NodeStatus:
+        return NodeStatus(
+            **msgspec.structs.asdict(self.p2p.status()),
+            **msgspec.structs.asdict(self.guard.status()),
             running=running,
             pid=os.getpid(),
             role=self.config.role,
@@ -347,5 +367,3 @@ class Daemon:
             # A device node must never have loaded these (docs/architecture.md §1); tests check it.
             heavy_modules=sorted(m for m in ("torch", "textual") if m in sys.modules),
         )
-        status.update(self.guard.status())
-        return status

@@ -23,6 +23,7 @@ from node import wire
 from node.runtime.store_guard import StoreGuard
 from node.store.database import RecordRow, Store
 from node.store.evidence import Conflict, evidence_counts, find_conflicts
+from node.wire.status.authorlog import EquivocationStatus
 
 T = TypeVar("T")
 EVENT_EVERY_MS = 60_000
@@ -104,10 +105,10 @@ class EquivocationWatch:
         news, self._news = self._news, []
         return news
 
-    def status(self) -> dict[str, Any]:
-        """The ``equivocation`` section of the node's status document."""
-        return {
-            "authors": {wire.peer_id_str(a): n for a, n in sorted(self.counts.items())},
-            "total": sum(self.counts.values()),
-            "twin": self.twin,
-        }
+    def status(self) -> EquivocationStatus:
+        """The ``equivocation`` part of the node's status document."""
+        return EquivocationStatus(
+            authors={wire.peer_id_str(a): n for a, n in sorted(self.counts.items())},
+            total=sum(self.counts.values()),
+            twin=self.twin,
+        )

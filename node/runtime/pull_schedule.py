@@ -28,10 +28,10 @@ import random
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from node.config.settings import SyncConfig
 from node.runtime.backoff import Backoff
+from node.wire.status.node import CatchupStatus, PullPeerStatus
 
 MAX_VISITS_PER_SLOT = 4
 """Visits (stalled ones included) that may run per ``max_in_flight`` slot."""
@@ -194,18 +194,16 @@ class PullSchedule:
         """Timeouts plus errors per peer, for peer scoring."""
         return {p: s.timeouts + s.errors for p, s in self._peers.items() if s.timeouts + s.errors}
 
-    def status(self, connected: Iterable[str]) -> dict[str, Any]:
+    def status(self, connected: Iterable[str]) -> CatchupStatus:
         peers = {}
         for peer in sorted(connected):
             state = self.peer(peer)
-            peers[peer] = {
-                "timeouts": state.timeouts,
-                "errors": state.errors,
-                "last_success": None
-                if state.last_success is None
-                else round(state.last_success, 1),
-                "backoff_s": state.delay(),
-                "failing_streak": state.streak,
-                "visiting": state.visiting,
-            }
-        return {"in_flight": self.in_flight(), "peers": peers}
+            peers[peer] = PullPeerStatus(
+                timeouts=state.timeouts,
+                errors=state.errors,
+                last_success=None if state.last_success is None else round(state.last_success, 1),
+                backoff_s=state.delay(),
+                failing_streak=state.streak,
+                visiting=state.visiting,
+            )
+        return CatchupStatus(in_flight=self.in_flight(), peers=peers)

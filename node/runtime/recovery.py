@@ -34,6 +34,7 @@ from node.runtime.catchup import Catchup
 from node.runtime.store_guard import StoreGuard
 from node.store.database import Store
 from node.wire import authorlog as messages
+from node.wire.status.authorlog import RecoveryStatus
 
 T = TypeVar("T")
 OWN_HEADS_PROTOCOL = "/byteswarm/own-heads/1.0.0"
@@ -109,8 +110,8 @@ class Recovery:
         news, self._news = self._news, []
         return news
 
-    def status(self) -> dict[str, Any]:
-        return {"state": self.state, "answered": len(self.answered), "heads": dict(self.heads)}
+    def status(self) -> RecoveryStatus:
+        return RecoveryStatus(state=self.state, answered=len(self.answered), heads=dict(self.heads))
 
     async def run(self) -> None:
         """Ask the connected peers (and those that connect) until one answers or the

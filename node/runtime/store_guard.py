@@ -25,6 +25,7 @@ from node.store.health import StoreHealth
 from node.store.publish_mark import SAVE_INTERVAL, PublishMark
 from node.store.quota import SWEEP_BATCH, StoragePolicy
 from node.store.rows import is_disk_full
+from node.wire.status.node import StoreHealthStatus
 
 T = TypeVar("T")
 
@@ -164,10 +165,9 @@ class StoreGuard:
         except OSError as exc:  # a full disk: the next save retries
             log.warning("cannot save %s: %s", self.mark.path, exc.strerror)
 
-    def status(self) -> dict[str, Any]:
+    def status(self) -> StoreHealthStatus:
         status = self.health.status()
-        if self.loss:
-            status["store_loss"] = dict(self.loss)
+        status.store_loss = dict(self.loss)
         return status
 
     # -- the background task ------------------------------------------------------------

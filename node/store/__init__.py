@@ -12,6 +12,8 @@ One writer (the daemon's store thread), ``BEGIN IMMEDIATE`` transactions, WAL; r
 - ``operator.py``     — operator tables: peers, the event log, control rows, status documents.
 - ``limits.py``       — the queries behind the bounds: per-author counts, expired rows, bytes.
 - ``quota.py``        — per-author quotas and per-topic retention (the policy).
+- ``history.py``      — the ``history`` table: a row a second, written in batches, read
+  downsampled in SQL (the TUI's sparklines and replay).
 - ``health.py``       — whether the store can take writes: full disk, ceiling, reserve file.
 - ``evidence.py``     — equivocation: a second, different record under one (topic, author, seq).
 - ``publish_mark.py`` — ``published.json``: our highest published seq per topic, beside the key.

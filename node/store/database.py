@@ -19,6 +19,7 @@ from types import TracebackType
 from sqlite_utils import Database
 
 from node.store.connect import closed_on_failure, connect_readonly, connect_writable, damaged
+from node.store.history import HistoryTables
 from node.store.limits import LimitQueries
 from node.store.migrations import check_version, latest_version, migrate, schema_version
 from node.store.operator import OperatorTables
@@ -44,7 +45,7 @@ def wall_clock_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-class Store(OperatorTables, SyncQueries, LimitQueries):
+class Store(OperatorTables, SyncQueries, LimitQueries, HistoryTables):
     """The node's SQLite database. Use from one thread at a time."""
 
     def __init__(

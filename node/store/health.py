@@ -19,10 +19,10 @@ import shutil
 import sqlite3
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 from node.store.database import Store, StoreFullError
 from node.store.rows import is_disk_full
+from node.wire.status.node import StoreHealthStatus
 
 RESERVE_FILE = "store.reserve"
 RESERVE_BYTES = 256 * 1024
@@ -49,14 +49,14 @@ class StoreHealth:
     def state(self) -> str:
         return "full" if self.full else "ceiling" if self.over_ceiling else "ok"
 
-    def status(self) -> dict[str, Any]:
-        return {
-            "store": self.state,
-            "store_live_bytes": self.live_bytes,
-            "store_ceiling_bytes": self.ceiling_bytes,
-            "store_refused": dict(sorted(self.refused.items())),
-            "store_swept": self.swept,
-        }
+    def status(self) -> StoreHealthStatus:
+        return StoreHealthStatus(
+            store=self.state,
+            store_live_bytes=self.live_bytes,
+            store_ceiling_bytes=self.ceiling_bytes,
+            store_refused=dict(sorted(self.refused.items())),
+            store_swept=self.swept,
+        )
 
     def release_reserve(self) -> None:
         with contextlib.suppress(FileNotFoundError):

@@ -155,6 +155,25 @@ def m006_equivocations(db: Database) -> None:
     db.execute("CREATE INDEX equivocations_author ON equivocations (author)")
 
 
+def m007_history(db: Database) -> None:
+    """One row per second of the node's own history (``node/store/history.py``)."""
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS history (
+            ts_s INTEGER PRIMARY KEY,
+            peers INTEGER NOT NULL,
+            records_in INTEGER NOT NULL,
+            records_out INTEGER NOT NULL,
+            bytes_in INTEGER NOT NULL,
+            bytes_out INTEGER NOT NULL,
+            rejections INTEGER NOT NULL,
+            cpu REAL NOT NULL,
+            rss_bytes INTEGER NOT NULL,
+            store_bytes INTEGER NOT NULL,
+            sample BLOB NOT NULL
+        )"""
+    )
+
+
 MIGRATIONS: list[Migration] = [
     m001_core_tables,
     m002_sync_cursors,
@@ -162,6 +181,7 @@ MIGRATIONS: list[Migration] = [
     m004_control_deadlines,
     m005_records_age_index,
     m006_equivocations,
+    m007_history,
 ]
 """Append-only: position i holds the migration that takes the schema from version i to i+1."""
 

@@ -188,18 +188,21 @@ class OperatorTables:
         row = self._conn.execute(sql, (control_id,)).fetchone()
         return None if row is None else control_row_from_sql(row)
 
-    # status: small JSON documents the daemon overwrites (key 'node' every second)
+    # status: small JSON documents the daemon overwrites (key 'node' every second), one per
+    # section, encoded and decoded by node/wire/status (the store keeps the text as it is)
 
-    def write_status(self, key: str, data: dict[str, Any]) -> None:
+    def write_status(self, key: str, data: bytes) -> None:
+        """Store ``data`` (a section's JSON, ``node.wire.status.codec.encode_section``)."""
         sql = (
             "INSERT INTO status (key, ts_ms, data) VALUES (?, ?, ?) ON CONFLICT (key)"
             " DO UPDATE SET ts_ms = excluded.ts_ms, data = excluded.data"
         )
         # Rewritten every second and acknowledged to nobody: no fsync needed.
         with self.relaxed(), self.transaction():
-            self._conn.execute(sql, (key, self._clock(), dumps_json(data)))
+            self._conn.execute(sql, (key, self._clock(), data.decode()))
 
-    def read_status(self, key: str) -> tuple[int, dict[str, Any]] | None:
-        """(ts_ms, data) or None if the key was never written."""
+    def read_status(self, key: str) -> tuple[int, str] | None:
+        """(ts_ms, the section's JSON text) or None if the key was never written; decode it
+        with ``node.wire.status.codec.decode_section``."""
         row = self._conn.execute("SELECT ts_ms, data FROM status WHERE key = ?", (key,)).fetchone()
-        return None if row is None else (int(row[0]), loads_json_object(row[1]))
+        return None if row is None else (int(row[0]), str(row[1]))

@@ -17,6 +17,8 @@ relay it; the author key is the libp2p peer id of the signer (``peer_id_from_aut
 - ``authorlog.py`` — own-heads request (a node asks how far its own log goes) and clock
   round trip (not re-exported here)
 - ``control.py`` — operator commands, typed (the control table's rows; not re-exported here)
+- ``status/`` — the status document, typed: one struct per section, the codec readers use
+  (not re-exported here)
 
 Callers use the flat names re-exported here (``wire.SignedRecord``, ``wire.encode``).
 """

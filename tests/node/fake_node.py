@@ -20,6 +20,8 @@ from node.net.identity import Identity
 from node.net.rpc import RequestHandler
 from node.runtime.tail import Commits, follow
 from node.store.database import RecordRow, Store, StoredRecord
+from node.wire.status.codec import decode_section, encode_section
+from node.wire.status.services import ServiceStatus
 
 T = TypeVar("T")
 
@@ -39,7 +41,8 @@ class FakeNode:
         self.pulls: list[tuple[str, str]] = []
         self.samples: list[tuple[str, str, int]] = []
         self.events: list[tuple[str, str]] = []
-        self.reports: dict[str, dict[str, Any]] = {}
+        self.reports: dict[str, ServiceStatus] = {}
+        """The last section each service reported, as a reader decodes it."""
         self.pulled_itself: set[str] = set()
         self.commits = Commits()
         self.answers: list[list[wire.SignedRecord] | BaseException] = []
@@ -122,8 +125,8 @@ class FakeNode:
     async def emit(self, kind: str, message: str) -> None:
         self.events.append((kind, message))
 
-    async def report(self, section: str, status: dict[str, Any]) -> None:
-        self.reports[section] = status
+    async def report(self, status: ServiceStatus) -> None:
+        self.reports[status.SECTION] = decode_section(status.SECTION, encode_section(status))
 
     def _answer(self, peer: str) -> int:
         if not self.answers:

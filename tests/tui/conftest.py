@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 
 from node.config.settings import STORE_FILE
@@ -91,9 +92,10 @@ def data_dir(tmp_path: Path) -> Path:
         store.add_event("node", "node started")
         store.add_event("peer", f"connected to {PEER_A}", level="info")
         store.add_event("guard", "refused 2 records from bravo", level="warning")
-        store.write_status("node", status_document(tmp_path))
-        store.write_status("finetune", finetune_status())
-        store.write_status("adapt", adapt_status())
+        # as JSON a daemon could have written: the reader decodes them with their structs
+        store.write_status("node", msgspec.json.encode(status_document(tmp_path)))
+        store.write_status("finetune", msgspec.json.encode(finetune_status()))
+        store.write_status("adapt", msgspec.json.encode(adapt_status()))
     return tmp_path
 
 

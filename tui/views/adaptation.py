@@ -15,69 +15,60 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from node.wire.control import AdaptStart, AdaptStop
+from node.wire.status.services import AdaptStatus, BudgetStatus, CloudAdaptStatus
 from tui import text
 from tui.source import Snapshot
 from tui.views.dialogs import ConfirmDialog
 
 
-def _pct(value: Any) -> str:
-    return "-" if value is None else f"{100 * float(value):.1f} %"
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.1f} %"
 
 
-def budget_line(budget: dict[str, Any]) -> str:
-    if not budget:
-        return "-"
-    state = "running" if budget.get("running") else "stopped"
-    limit = budget.get("samples_limit")
-    samples = f"{budget.get('samples', 0)}" + (f"/{limit}" if limit is not None else "")
-    left = budget.get("minutes_left")
+def budget_line(budget: BudgetStatus) -> str:
+    state = "running" if budget.running else "stopped"
+    limit = budget.samples_limit
+    samples = f"{budget.samples}" + (f"/{limit}" if limit is not None else "")
+    left = budget.minutes_left
     minutes = f", {left:.1f} min left" if left is not None else ""
     return f"{state}, {samples} samples{minutes}"
 
 
-def adapt_lines(adapt: dict[str, Any]) -> list[tuple[str, str]]:
+def adapt_lines(adapt: AdaptStatus | None) -> list[tuple[str, str]]:
     """(label, value) rows for the adapt status document of either role."""
-    if not adapt:
+    if adapt is None:
         return [("adapt", "no status yet: this node does not run adapt, or has not started")]
-    rows = [("role", str(adapt.get("role", "?"))), ("family", str(adapt.get("family", "?")))]
-    if adapt.get("note"):
-        rows.append(("note", str(adapt["note"])))
-    if adapt.get("role") == "cloud":
-        devices: dict[str, dict[str, Any]] = adapt.get("devices", {})
+    role = "cloud" if isinstance(adapt, CloudAdaptStatus) else "device"
+    rows = [("role", role), ("family", adapt.family or "?")]
+    if adapt.note:
+        rows.append(("note", adapt.note))
+    if isinstance(adapt, CloudAdaptStatus):
         paired = "\n".join(
-            f"{text.short_peer(d)}: prompt v{v.get('prompt_version')}" for d, v in devices.items()
+            f"{text.short_peer(d)}: prompt v{v.prompt_version}" for d, v in adapt.devices.items()
         )
         rows += [
             ("devices", paired or "none paired"),
-            ("uploads", f"{adapt.get('uploads', 0)} ({text.size(adapt.get('upload_bytes', 0))})"),
-            ("prompts out", text.size(adapt.get("prompt_bytes_served", 0))),
-            ("refused", f"{adapt.get('refused', 0)} refused, {adapt.get('dropped', 0)} dropped"),
+            ("uploads", f"{adapt.uploads} ({text.size(adapt.upload_bytes)})"),
+            ("prompts out", text.size(adapt.prompt_bytes_served)),
+            ("refused", f"{adapt.refused} refused, {adapt.dropped} dropped"),
         ]
     else:
-        accepted, rejected = adapt.get("prompts_accepted", 0), adapt.get("prompts_rejected", 0)
-        per_sample = float(adapt.get("uplink_bytes_per_sample", 0))
-        unsure = adapt.get("uncertainty_recent")
-        number = int(adapt.get("prompt_version", -1))
+        unsure = adapt.uncertainty_recent
+        number = adapt.prompt_version
         version = f"v{number}" if number >= 0 else "none yet"
         rows += [
-            ("cloud", str(adapt.get("cloud") or "-")),
-            ("samples", f"{adapt.get('samples', 0)} in {adapt.get('batches', 0)} batches"),
-            (
-                "accuracy",
-                f"{_pct(adapt.get('accuracy'))} (recent {_pct(adapt.get('accuracy_recent'))})",
-            ),
-            ("uncertainty", "-" if unsure is None else f"{float(unsure):.3f} recent"),
-            (
-                "uploads",
-                f"{adapt.get('uploads', 0)}, {per_sample:.1f} B a sample",
-            ),
+            ("cloud", adapt.cloud or "-"),
+            ("samples", f"{adapt.samples} in {adapt.batches} batches"),
+            ("accuracy", f"{_pct(adapt.accuracy)} (recent {_pct(adapt.accuracy_recent)})"),
+            ("uncertainty", "-" if unsure is None else f"{unsure:.3f} recent"),
+            ("uploads", f"{adapt.uploads}, {adapt.uplink_bytes_per_sample:.1f} B a sample"),
             (
                 "prompt",
-                f"{version}: {accepted} accepted, {rejected} rejected",
+                f"{version}: {adapt.prompts_accepted} accepted, {adapt.prompts_rejected} rejected",
             ),
-            ("last verdict", str(adapt.get("last_verdict") or "-")),
+            ("last verdict", adapt.last_verdict or "-"),
         ]
-    rows.append(("budget", budget_line(adapt.get("budget", {}))))
+    rows.append(("budget", budget_line(adapt.budget)))
     return rows
 
 
@@ -104,7 +95,7 @@ class AdaptView(VerticalScroll, can_focus=True):
         grid = Table.grid(padding=(0, 2))
         grid.add_column(style="bold", no_wrap=True)
         grid.add_column(overflow="fold")
-        for label, value in adapt_lines(snapshot.services.get("adapt", {})):
+        for label, value in adapt_lines(snapshot.adapt):
             grid.add_row(label, value)
         self.query_one("#adapt-info", Static).update(grid)
 

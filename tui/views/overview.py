@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.table import Table
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -21,24 +19,23 @@ def node_lines(snapshot: Snapshot) -> list[tuple[str, str]]:
     data = snapshot.status
     if data is None:
         return [("node", "no status yet: has the node run in this data dir?")]
-    if data["running"]:
-        state = f"running (pid {data.get('pid')}, up {text.duration(data.get('uptime_s', 0))})"
+    if data.running:
+        state = f"running (pid {data.pid}, up {text.duration(data.uptime_s)})"
     else:
         state = (
-            f"not running (last status {text.duration(data.get('age_s', 0))} ago);"
-            f" start it with: byteswarm run --data-dir {data.get('data_dir', '…')}"
+            f"not running (last status {text.duration(data.age_s)} ago);"
+            f" start it with: byteswarm run --data-dir {data.data_dir or '…'}"
         )
-    store = text.size(float(data["store_bytes"])) if "store_bytes" in data else "-"
-    records: dict[str, Any] = data.get("records", {})
-    rejections: dict[str, Any] = data.get("peers", {}).get("rejections", {})
+    store = "-" if data.store_bytes is None else text.size(float(data.store_bytes))
+    rejections = data.peers.rejections
     return [
         ("node", state),
-        ("peer id", str(data.get("peer_id", "?"))),
-        ("role", str(data.get("role", "?"))),
-        ("listen", "\n".join(data.get("listen_addrs", [])) or "-"),
-        ("services", ", ".join(data.get("services", [])) or "-"),
-        ("peers", f"{len(data.get('connected_peers', []))} connected"),
-        ("store", f"{store}, {sum(records.values())} records"),
+        ("peer id", data.peer_id or "?"),
+        ("role", data.role or "?"),
+        ("listen", "\n".join(data.listen_addrs) or "-"),
+        ("services", ", ".join(data.services) or "-"),
+        ("peers", f"{len(data.connected_peers)} connected"),
+        ("store", f"{store}, {sum(data.records.values())} records"),
         ("rejected", ", ".join(f"{n} {c}" for c, n in sorted(rejections.items())) or "none"),
     ]
 

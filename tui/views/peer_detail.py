@@ -19,10 +19,10 @@ from tui.views.dialogs import DIALOG_CSS
 
 
 def peer_lines(peer: PeerRow, snapshot: Snapshot) -> list[tuple[str, str]]:
-    guard = (snapshot.status or {}).get("peers", {}).get("peers", {}).get(peer.peer_id, {})
+    guard = snapshot.guard(peer.peer_id)
     causes = snapshot.rejections(peer.peer_id)
     refused = "\n".join(f"{n} {cause}" for cause, n in sorted(causes.items())) or "none"
-    score = f"{guard['score']}" if "score" in guard else "-"
+    score = "-" if guard is None else f"{guard.score}"
     return [
         ("peer id", peer.peer_id),
         ("connected", "yes" if peer.connected else "no"),
@@ -36,7 +36,7 @@ def peer_lines(peer: PeerRow, snapshot: Snapshot) -> list[tuple[str, str]]:
             f"{text.clock(peer.last_seen_ms)} ({text.ago(peer.last_seen_ms, snapshot.now_ms)})",
         ),
         ("learned by", peer.source),
-        ("score", score + (" (banned)" if guard.get("banned") else "")),
+        ("score", score + (" (banned)" if guard is not None and guard.banned else "")),
         ("refused", refused),
     ]
 

@@ -15,53 +15,52 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from node.wire.control import TrainStart, TrainStop
+from node.wire.status.services import FinetuneStatus, RunStatus
 from tui.source import Snapshot
 from tui.views.dialogs import AskDialog, ConfirmDialog
 
 COLUMNS = ("run", "state", "round", "setup", "records", "refused", "checkpoint", "accuracy")
 
 
-def run_state(run: dict[str, Any]) -> str:
+def run_state(run: RunStatus) -> str:
     """done, trained (not final yet), training or following (as ``byteswarm train status``)."""
-    rounds = run.get("rounds", 0)
-    if run.get("round", 0) >= rounds and run.get("final_round", 0) >= rounds:
+    if run.round >= run.rounds and run.final_round >= run.rounds:
         return "done"
-    if run.get("round", 0) >= rounds:
+    if run.round >= run.rounds:
         return "trained, not final"
-    return "training" if run.get("participating", True) else "following"
+    return "training" if run.participating else "following"
 
 
-def last_checkpoint(run: dict[str, Any]) -> tuple[str, str]:
+def last_checkpoint(run: RunStatus) -> tuple[str, str]:
     """(round and agreement, accuracy) at the newest checkpoint, or dashes."""
-    checkpoints: dict[str, dict[str, Any]] = run.get("checkpoints", {})
-    if not checkpoints:
+    if not run.checkpoints:
         return "-", "-"
-    r = max(checkpoints, key=int)
-    c = checkpoints[r]
-    agreement = f"{r}: {len(c.get('agree', []))} agree, {len(c.get('disagree', []))} not"
-    accuracy = f"{100 * c['accuracy']:.1f} %" if "accuracy" in c else "-"
+    r = max(run.checkpoints, key=int)
+    c = run.checkpoints[r]
+    agreement = f"{r}: {len(c.agree)} agree, {len(c.disagree)} not"
+    accuracy = "-" if c.accuracy is None else f"{100 * c.accuracy:.1f} %"
     return agreement, accuracy
 
 
-def run_rows(finetune: dict[str, Any]) -> list[tuple[str, ...]]:
+def run_rows(finetune: FinetuneStatus) -> list[tuple[str, ...]]:
     """One row per run this node follows, then one per run it could not join."""
     rows: list[tuple[str, ...]] = []
-    for run_id, run in finetune.get("runs", {}).items():
+    for run_id, run in finetune.runs.items():
         checkpoint, accuracy = last_checkpoint(run)
         rows.append(
             (
-                str(run_id),
+                run_id,
                 run_state(run),
-                f"{run.get('round', 0)}/{run.get('rounds', '?')}",
-                f"{run.get('mode', '?')}, {run.get('model', '?')}",
-                str(run.get("records", 0)),
-                str(run.get("refused", 0)),
+                f"{run.round}/{run.rounds}",
+                f"{run.mode or '?'}, {run.model or '?'}",
+                str(run.records),
+                str(run.refused),
                 checkpoint,
                 accuracy,
             )
         )
-    for run_id, reason in finetune.get("failed", {}).items():
-        rows.append((str(run_id), f"not joined: {reason}", "-", "-", "-", "-", "-", "-"))
+    for run_id, reason in finetune.failed.items():
+        rows.append((run_id, f"not joined: {reason}", "-", "-", "-", "-", "-", "-"))
     return rows
 
 
@@ -91,9 +90,9 @@ class TrainingView(Vertical):
         return not self.read_only
 
     def show(self, snapshot: Snapshot) -> None:
-        finetune = snapshot.services.get("finetune", {})
+        finetune = snapshot.finetune or FinetuneStatus()
         rows = run_rows(finetune)
-        backend = finetune.get("backend")
+        backend = finetune.backend
         summary = f"{len(rows)} run(s)" if rows else "no runs yet"
         if backend:
             summary += f"; forward passes on {backend}"

@@ -164,6 +164,7 @@ BAD_INPUT: dict[str, list[str]] = {
     "click": ["'' t1", "blue t1 --shown t2", "blue t1 --data-dir {under}"],
     "demo": ["--peers 1", "--peers nan", "--seed -1"],
     "events": ["--limit 0", "--data-dir {dir}", "--data-dir {under}"],
+    "history": ["--since 1x", "--since 0m", "--points 0", "--data-dir {dir}", "--data-dir {under}"],
     "export": ["--model nope --out {dir}/o", "--model device --out {under}/o"],
     "id": ["--wait nan", "--wait 0 --data-dir {dir}", "--data-dir {under}"],
     "items": ["nope"],

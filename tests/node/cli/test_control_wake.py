@@ -78,7 +78,7 @@ def test_a_publish_is_woken_through_the_socket_not_the_poll(
             result = await _publish(short_dir, f"note {i}")
             assert result["seq"] == i
         counts = daemon.control_wake.status()
-        assert counts["socket"] and counts["polled"] == 0 and counts["woken"] >= 1
+        assert counts.socket and counts.polled == 0 and counts.woken >= 1
         assert waits and all(waits)  # every wait of the caller ended by the daemon's word
 
     _run_daemon(short_dir, body, control_poll_interval=NEVER)
@@ -92,7 +92,7 @@ def test_a_data_dir_too_long_for_a_socket_falls_back_to_polling(tmp_path: Path) 
     async def body(daemon: Daemon) -> None:
         assert (await _publish(data_dir, "polled"))["seq"] == 0
         status = daemon.control_wake.status()
-        assert not status["socket"] and status["woken"] == 0
+        assert not status.socket and status.woken == 0
 
     _run_daemon(data_dir, body, control_poll_interval=0.05)
     assert not list(data_dir.glob("control.*"))

@@ -64,7 +64,7 @@ def test_a_majority_hash_becomes_final_and_history_before_it_is_refused() -> Non
     refused = a.offer("p9", grad(2, 5))
     assert refused is not None and "final checkpoint 5" in refused
     assert a.offer("p9", grad(6, 5)) is None  # later rounds stay open
-    assert a.summary()["final_round"] == 5
+    assert a.summary().final_round == 5
 
 
 def test_a_replica_with_an_extra_late_record_adopts_the_majority_checkpoint() -> None:
@@ -89,7 +89,7 @@ def test_a_replica_with_an_extra_late_record_adopts_the_majority_checkpoint() ->
     assert "not held yet" in b.adopt(5, blob[0], [*blob[1], (4, "p7")])
     assert b.adopt(5, blob[0], blob[1]) == "adopted"
     assert b.checkpoint_hash(5) == final and b.final_round == 5
-    assert b.summary()["rebuilt_on"] == 5 and a.summary()["rebuilt_on"] is None
+    assert b.summary().rebuilt_on == 5 and a.summary().rebuilt_on is None
     assert b.replica.round == 10 and b.replica.sha256 == a.replica.sha256
     # Both go on identically from the adopted checkpoint.
     feed(a, range(10, 15))

@@ -102,8 +102,9 @@ def test_each_checkpoint_is_scored_once_on_held_out_words() -> None:
     state = RunState.open(spec, "me", backend="torch")
     assert state.score_checkpoints() == 1  # checkpoint 0: the initial weights
     assert state.score_checkpoints() == 0
-    start = state.summary()["checkpoints"]["0"]
-    assert 0.0 <= start["accuracy"] <= 1.0 and start["loss"] > 0
+    start = state.summary().checkpoints["0"]
+    assert start.accuracy is not None and 0.0 <= start.accuracy <= 1.0
+    assert start.loss is not None and start.loss > 0
     replay_only = RunState.open(spec, "me", backend="none")  # cannot run the model
     assert replay_only.score_checkpoints() == 0
-    assert "accuracy" not in replay_only.summary()["checkpoints"]["0"]
+    assert replay_only.summary().checkpoints["0"].accuracy is None

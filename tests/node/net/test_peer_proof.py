@@ -31,7 +31,7 @@ async def _honest_note_arrives(victim: Daemon, honest: Daemon, text: str) -> Non
             await trio.sleep(0.1)
         return
     raise AssertionError(
-        f"no honest note; honest {honest.peer_id}: {honest.p2p.status()['connected_peers']}"
+        f"no honest note; honest {honest.peer_id}: {honest.p2p.status().connected_peers}"
         f" victim: {victim.p2p.status()}"
     )
 

@@ -20,6 +20,7 @@ from node.net.identity import Identity
 from node.rank.records import RankError, import_items
 from node.rank.service import BOOTSTRAP_ROWS, REFRESH_EVERY, RankService
 from node.store.database import RecordRow, Store
+from node.wire.status.services import RankStatus
 from tests.node.fake_node import FakeNode
 
 ITEMS = [
@@ -71,6 +72,7 @@ def test_a_click_is_signed_as_this_node_committed_and_gossiped(tmp_path: Path) -
         assert answer is not None and answer["results"][0]["id"] == "a2"
 
     node = run_service(tmp_path, [], test)
+    assert node.reports["rank"] == RankStatus(searches=1, clicks=1)  # no peer: no pull
     [(record, gossiped)] = node.published
     assert gossiped and record.author == node.author and record.topic == wire.CLICKS_TOPIC
     assert wire.decode_click(record.body).clicked == "a2"
@@ -84,7 +86,8 @@ def test_each_search_pulls_from_one_connected_peer(tmp_path: Path) -> None:
             await trio.testing.wait_all_tasks_blocked()
         assert node.pulls == [("p1", wire.CLICKS_TOPIC)] * 3
 
-    run_service(tmp_path, ["p1"], test)
+    node = run_service(tmp_path, ["p1"], test)
+    assert node.reports["rank"] == RankStatus(searches=3, pulls=3)
 
 
 def test_a_failing_peer_does_not_stop_the_service(tmp_path: Path) -> None:
@@ -112,7 +115,8 @@ def test_a_node_without_others_clicks_bootstraps_from_one_peers_sample(tmp_path:
         await trio.testing.wait_all_tasks_blocked()
         assert len(node.samples) == 1  # it holds others' clicks now: no second sample
 
-    run_service(tmp_path, [], test)
+    node = run_service(tmp_path, [], test)
+    assert node.reports["rank"].bootstrapped == 5  # type: ignore[union-attr]
 
 
 def test_commands_before_the_service_runs_and_other_services_commands(tmp_path: Path) -> None:

@@ -199,6 +199,6 @@ def test_silent_peers_back_off_alone_and_the_honest_peer_keeps_its_pace(tmp_path
         assert waits[:3] == pytest.approx([20.0, 30.0, 50.0], abs=1.0)
     assert crowd.most_waiting <= 24  # 4 × sync.max_in_flight
     assert set(checks["penalties"]) == set(crowd.silent)
-    honest = checks["status"]["peers"]["b-honest"]
-    assert honest["timeouts"] == 0 and honest["last_success"] is not None
-    assert checks["status"]["peers"]["a-silent-00"]["timeouts"] >= 3
+    honest = checks["status"].peers["b-honest"]
+    assert honest.timeouts == 0 and honest.last_success is not None
+    assert checks["status"].peers["a-silent-00"].timeouts >= 3

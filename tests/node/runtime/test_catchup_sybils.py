@@ -126,11 +126,11 @@ def test_hosts_that_are_not_byteswarm_nodes_are_asked_once_per_connection(
                     await stack.enter_async_context(Attacker().running(addr)) for _ in range(3)
                 ]
                 await trio.sleep(3.0)  # ~5 doublings of a 0.1 s delay
-                peers = victim.catchup.status()["peers"]
+                peers = victim.catchup.status().peers
                 for host in hosts:
                     state = peers[host.peer_id]
-                    assert state["errors"] == 1, state
-                    assert state["backoff_s"] == victim.config.sync.failure_max_interval
+                    assert state.errors == 1, state
+                    assert state.backoff_s == victim.config.sync.failure_max_interval
             nursery.cancel_scope.cancel()
 
     trio.run(main)

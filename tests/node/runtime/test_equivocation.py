@@ -44,8 +44,8 @@ def test_a_second_record_under_one_seq_is_kept_as_evidence_and_reported(tmp_path
         [(kept, relay)] = evidence(store, liar.public_key)
         assert kept == second and relay == "relay-b"
         status = daemon.equivocation.status()
-        assert status["authors"] == {wire.peer_id_str(liar.public_key): 1}
-        assert status["twin"] is None
+        assert status.authors == {wire.peer_id_str(liar.public_key): 1}
+        assert status.twin is None
         events = [e.message for e in store.recent_events(10) if e.kind == "authorlog"]
         assert any(f"equivocation by {wire.peer_id_str(liar.public_key)}" in m for m in events)
     finally:

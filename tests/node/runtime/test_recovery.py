@@ -72,10 +72,10 @@ def test_a_lost_store_publishes_above_what_peers_hold_and_it_propagates(tmp_path
                 await node.p2p.connect(await _addr(peer))
                 record = await node.publish_local(TOPIC, _note("after the loss"))
                 assert record.seq == 3  # not 0: the peer held #0-#2
-                assert node.recovery.status()["state"] == "done"
+                assert node.recovery.status().state == "done"
                 await _until(lambda: _seq_count(peer, author, 4))
                 assert await _own_seqs(peer, author) == [0, 1, 2, 3]
-                assert peer.equivocation.status()["total"] == 0
+                assert peer.equivocation.status().total == 0
                 await node._write_status()
                 events = [e.message for e in await node.db(node.store.recent_events, 20)]
                 assert any("own-log recovery: 1 peer(s) answered" in m for m in events)
@@ -101,7 +101,7 @@ def test_no_peer_answering_is_said_and_publishing_goes_on(tmp_path: Path) -> Non
             await nursery.start(node.run)
             record = await node.publish_local(TOPIC, _note("alone"))
             assert record.seq == 0
-            assert node.recovery.status()["state"] == "no answer"
+            assert node.recovery.status().state == "no answer"
             await node._write_status()
             events = [e.message for e in await node.db(node.store.recent_events, 20)]
             assert any("no peer answered within 0.5 s" in m for m in events)

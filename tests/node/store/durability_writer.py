@@ -9,6 +9,7 @@ acknowledges a record to a peer. The parent kills this process with SIGKILL at r
 from __future__ import annotations
 
 import hashlib
+import json
 import random
 import sys
 from pathlib import Path
@@ -42,7 +43,7 @@ def main(argv: list[str]) -> None:
         if rng.random() < 0.2:
             store.add_event("durability", f"committed up to {seq - 1}", data={"seq": seq - 1})
         if rng.random() < 0.2:
-            store.write_status("node", {"seq": seq - 1})
+            store.write_status("node", json.dumps({"seq": seq - 1}).encode())
 
 
 if __name__ == "__main__":

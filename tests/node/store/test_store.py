@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator
@@ -81,7 +82,7 @@ def test_non_database_file_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_close_via_context_manager(db_path: Path) -> None:
     with Store.open(db_path) as store:
-        store.write_status("node", {"up": True})
+        store.write_status("node", b'{"up":true}')
     with pytest.raises(sqlite3.ProgrammingError):
         store.read_status("node")
 
@@ -281,11 +282,11 @@ def test_events_newest_first_and_pruned(db_path: Path) -> None:
 
 def test_status_round_trip_and_overwrite(store: Store) -> None:
     assert store.read_status("node") is None
-    store.write_status("node", {"peers": 3, "topics": {"t": 1}})
-    ts1, data = store.read_status("node") or (0, {})
-    assert data == {"peers": 3, "topics": {"t": 1}}
-    store.write_status("node", {"peers": 4})
-    assert store.read_status("node") == (ts1 + 1, {"peers": 4})
+    store.write_status("node", b'{"peers":3,"topics":{"t":1}}')
+    ts1, data = store.read_status("node") or (0, "")
+    assert json.loads(data) == {"peers": 3, "topics": {"t": 1}}
+    store.write_status("node", b'{"peers":4}')
+    assert store.read_status("node") == (ts1 + 1, '{"peers":4}')  # the text as written
 
 
 # control
@@ -337,7 +338,7 @@ def test_two_claimers_never_claim_the_same_row(db_path: Path) -> None:
 
 def test_transaction_rolls_back_and_nests(store: Store) -> None:
     with pytest.raises(RuntimeError), store.transaction():
-        store.write_status("node", {"x": 1})
+        store.write_status("node", b'{"x":1}')
         store.insert_records([rec(0)], LOCAL_SOURCE)
         raise RuntimeError("boom")
     assert store.read_status("node") is None and store.count_records() == 0
@@ -353,10 +354,10 @@ def test_busy_writer_is_a_clear_error(store: Store, db_path: Path) -> None:
         other.execute("BEGIN IMMEDIATE")
         store.db.execute("PRAGMA busy_timeout = 20")
         with pytest.raises(StoreError, match="busy"):
-            store.write_status("node", {})
+            store.write_status("node", b"{}")
     finally:
         other.close()
-    store.write_status("node", {"ok": 1})
+    store.write_status("node", b'{"ok":1}')
 
 
 def test_readonly_cannot_write_and_sees_changes(store: Store, db_path: Path) -> None:
@@ -370,7 +371,7 @@ def test_readonly_cannot_write_and_sees_changes(store: Store, db_path: Path) -> 
             lambda: reader.enqueue_control("ping"),
             lambda: reader.claim_control(),
             lambda: reader.finish_control(1, ok=True),
-            lambda: reader.write_status("node", {}),
+            lambda: reader.write_status("node", b"{}"),
         ]
         for write in writes:
             with pytest.raises(StoreError, match="read-only"):
@@ -379,7 +380,7 @@ def test_readonly_cannot_write_and_sees_changes(store: Store, db_path: Path) -> 
             reader.db.execute("DELETE FROM records")  # the connection itself is read-only
         before = reader.data_version()
         assert reader.data_version() == before  # stable while nobody writes
-        store.write_status("node", {"peers": 1})
+        store.write_status("node", b'{"peers":1}')
         after = reader.data_version()
         assert after != before
         assert reader.read_status("node") is not None
@@ -429,6 +430,6 @@ def test_relaxed_commits_switch_back_to_full_sync(tmp_path: Path) -> None:
             assert level() == 1  # NORMAL
             store.insert_records([RecordRow("t", b"a" * 32, 0, 1, b"x")], "peer")
         assert level() == 2
-        store.write_status("node", {"ok": True})
+        store.write_status("node", b'{"ok":true}')
         assert level() == 2
         assert store.count_records("t") == 1

@@ -46,7 +46,7 @@ def test_records_past_an_authors_quota_are_refused_and_counted(tmp_path: Path) -
     trio.run(main)
     assert _stored_seqs(daemon, alice) == [0, 1, 2]
     assert _stored_seqs(daemon, bob) == [0, 1, 2]
-    assert daemon.guard.status()["store_refused"] == {"quota": 4}
+    assert daemon.guard.status().store_refused == {"quota": 4}
     daemon.store.close()
 
 
@@ -97,7 +97,7 @@ def test_the_sweeper_deletes_rows_past_retention_but_never_our_own(tmp_path: Pat
     assert _stored_seqs(daemon, alice) == [3, 4]
     assert _stored_seqs(daemon, daemon.identity) == [0]
     status = daemon.guard.status()
-    assert status["store_swept"] == 6
+    assert status.store_swept == 6
     daemon.store.close()
 
 
@@ -119,7 +119,7 @@ def test_above_the_ceiling_relayed_records_are_refused_and_status_says_so(
 
     trio.run(main)
     status = daemon.guard.status()
-    assert status["store"] == "ceiling"
-    assert status["store_refused"] == {"ceiling": 3}
-    assert status["store_live_bytes"] > 128 * 1024
+    assert status.store == "ceiling"
+    assert status.store_refused == {"ceiling": 3}
+    assert status.store_live_bytes > 128 * 1024
     daemon.store.close()

@@ -92,7 +92,7 @@ def test_an_empty_store_next_to_a_used_identity_is_a_store_loss(tmp_path: Path) 
     _lose_store(data_dir)
 
     daemon = Daemon(config)
-    assert daemon.guard.status()["store_loss"] == {NOTES_TOPIC: 2}
+    assert daemon.guard.status().store_loss == {NOTES_TOPIC: 2}
     with pytest.raises(StoreError, match=r"lost records this node published.*accept_loss"):
         _publish(daemon, "again")
     assert daemon.store.count_records() == 0

@@ -29,6 +29,8 @@ from node.net.identity import Identity
 from node.runtime.daemon import Daemon
 from node.store.database import Store, StoreError, StoreFullError
 from node.wire import NOTES_TOPIC
+from node.wire.status.codec import decode_node
+from node.wire.status.node import NodeStatus
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
@@ -45,11 +47,11 @@ async def _control(path: Path, command: str, args: dict[str, Any]) -> tuple[str,
                 await trio.sleep(0.1)
 
 
-async def _status(path: Path) -> dict[str, Any]:
+async def _status(path: Path) -> NodeStatus:
     with Store.open(path, readonly=True) as store:
         found = store.read_status("node")
     assert found is not None
-    return found[1]
+    return decode_node(found[1])
 
 
 @pytest.mark.network
@@ -83,13 +85,13 @@ def test_a_full_store_keeps_the_daemon_up_and_writes_resume(tmp_path: Path) -> N
             with pytest.raises(StoreFullError):  # dropped; gossip swallows it, sync retries
                 await daemon.ingest(relayed, "peer-a")
             with trio.fail_after(10):
-                while (await _status(path)).get("store") != "full":
+                while (await _status(path)).store != "full":
                     await trio.sleep(0.1)
-            assert daemon.guard.status()["store_refused"]["full"] >= 4  # stored status may lag
+            assert daemon.guard.status().store_refused["full"] >= 4  # stored status may lag
             held = await daemon.db(daemon.store.count_records, NOTES_TOPIC)  # reads still work
             await daemon.db(cap, 1 << 30)  # space returns
             with trio.fail_after(20):
-                while (await _status(path)).get("store") != "ok":
+                while (await _status(path)).store != "ok":
                     await trio.sleep(0.1)
             status, result = await _control(path, "publish", {"text": "after"})
             assert status == "done", result
@@ -151,13 +153,13 @@ def _start(data_dir: Path, work: Path) -> subprocess.Popen[bytes]:
         return subprocess.Popen([*cmd, "--config", str(config)], stderr=log, env=env)
 
 
-def _node_status(data_dir: Path) -> dict[str, Any]:
+def _node_status(data_dir: Path) -> NodeStatus:
     try:
         with Store.open(data_dir / STORE_FILE, readonly=True) as store:
             found = store.read_status("node")
     except StoreError:  # not created yet
-        return {}
-    return {} if found is None else found[1]
+        return NodeStatus()
+    return NodeStatus() if found is None else decode_node(found[1])
 
 
 def _wait_for(check: Any, timeout: float) -> None:
@@ -173,18 +175,18 @@ def test_a_real_daemon_on_a_full_tmpfs_stays_up_and_resumes(tmp_path: Path) -> N
         data_dir = mnt / "node"
         proc = _start(data_dir, tmp_path)
         try:
-            _wait_for(lambda: _node_status(data_dir).get("running") is True, 60)
+            _wait_for(lambda: _node_status(data_dir).running is True, 60)
             assert _cli(data_dir, "publish", "before", "--count", "5").returncode == 0
             acked = 5
             filler = fill_up(mnt)
-            _wait_for(lambda: _node_status(data_dir).get("store") == "full", 30)
+            _wait_for(lambda: _node_status(data_dir).store == "full", 30)
             out = _cli(data_dir, "publish", "while full")
             assert out.returncode == 2, out.stderr
             assert len(out.stderr.strip().splitlines()) == 1, out.stderr
             assert "store is full" in out.stderr and "refused" in out.stderr
             assert proc.poll() is None, (tmp_path / "node.log").read_text()
             filler.unlink()
-            _wait_for(lambda: _node_status(data_dir).get("store") == "ok", 30)
+            _wait_for(lambda: _node_status(data_dir).store == "ok", 30)
             out = _cli(data_dir, "publish", "after", "--json")
             assert out.returncode == 0, out.stderr
             assert json.loads(out.stdout)["seq"] >= acked
@@ -193,7 +195,7 @@ def test_a_real_daemon_on_a_full_tmpfs_stays_up_and_resumes(tmp_path: Path) -> N
             proc.wait(timeout=60)
             filler = fill_up(mnt)
             proc = _start(data_dir, tmp_path)
-            _wait_for(lambda: _node_status(data_dir).get("store") == "full", 60)
+            _wait_for(lambda: _node_status(data_dir).store == "full", 60)
             assert proc.poll() is None
             with Store.open(data_dir / STORE_FILE, readonly=True) as store:
                 assert store.count_records(NOTES_TOPIC) >= acked + 1

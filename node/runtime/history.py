@@ -1,0 +1,175 @@
+"""The history writer: one sample a second of what the node did, written to the store's
+``history`` table in batches from the store thread (``node/store/history.py``).
+
+The trio side only reads counters and builds a small struct each second (no I/O); every
+``[history] write_every`` seconds the buffered rows go to the store in one transaction
+through ``NodeContext.db``-style ``db`` calls, which also delete at most ``DELETE_BATCH``
+rows older than ``retention_hours`` (a backlog after a long stop drains a batch a write).
+Samples still buffered when the node stops are lost (at most ``write_every`` seconds).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import trio
+
+from node.config.settings import HistoryConfig
+from node.store.history import HistoryRow
+from node.wire.status.history import HistorySample, RunPoint, TopicTraffic, encode_sample
+from node.wire.status.services import (
+    CloudAdaptStatus,
+    DeviceAdaptStatus,
+    FinetuneStatus,
+    RankStatus,
+    RunStatus,
+    ServiceStatus,
+)
+
+DELETE_BATCH = 600
+"""Rows older than the retention deleted per write at most (10 minutes of history)."""
+
+
+@dataclass
+class Traffic:
+    """Records and bytes per topic since the last sample; the daemon bumps it on commit
+    (in: new records stored from peers) and on publish (out: this node's records)."""
+
+    topics: dict[str, TopicTraffic] = field(default_factory=dict)
+
+    def inbound(self, topic: str, size: int) -> None:
+        t = self.topics.setdefault(topic, TopicTraffic())
+        t.records_in += 1
+        t.bytes_in += size
+
+    def outbound(self, topic: str, size: int) -> None:
+        t = self.topics.setdefault(topic, TopicTraffic())
+        t.records_out += 1
+        t.bytes_out += size
+
+    def take(self) -> dict[str, TopicTraffic]:
+        taken, self.topics = self.topics, {}
+        return taken
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What the node says at the end of a second (cumulative counters; the writer takes
+    differences)."""
+
+    peers: int
+    rejections: dict[str, int]
+    store_bytes: int
+    sections: dict[str, ServiceStatus]
+    """The services' last reported status sections, by section name."""
+
+
+class HistoryHost(Protocol):
+    store: Any
+    traffic: Traffic
+
+    def history_probe(self) -> Probe: ...
+
+    def db(self, fn: Callable[..., Any], *args: Any) -> Awaitable[Any]: ...
+
+
+def rss_bytes() -> int:
+    """Resident set size now (Linux /proc; 0 where it cannot be read)."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+class HistoryWriter:
+    """Samples once a second, writes in batches; ``clock`` is wall time (Unix seconds)."""
+
+    def __init__(self, config: HistoryConfig, clock: Callable[[], float] = time.time) -> None:
+        self.config = config
+        self.clock = clock
+        self.written = 0
+        self.deleted = 0
+        self._rejections: Counter[str] = Counter()
+        self._rank = RankStatus()
+        self._cpu = (time.process_time(), time.monotonic())
+
+    def sample(self, probe: Probe, traffic: dict[str, TopicTraffic]) -> HistorySample:
+        now = self.clock()
+        cpu, wall = time.process_time(), time.monotonic()
+        share = (cpu - self._cpu[0]) / max(wall - self._cpu[1], 1e-3)
+        self._cpu = (cpu, wall)
+        totals = Counter(probe.rejections)
+        rejected = {k: n for k, n in (totals - self._rejections).items() if n > 0}
+        self._rejections = totals
+        sample = HistorySample(
+            ts_s=int(now),
+            peers=probe.peers,
+            topics=traffic,
+            rejections=rejected,
+            cpu=round(min(share, 64.0), 4),
+            rss_bytes=rss_bytes(),
+            store_bytes=probe.store_bytes,
+        )
+        rank = probe.sections.get(RankStatus.SECTION)
+        if isinstance(rank, RankStatus):
+            sample.searches = max(0, rank.searches - self._rank.searches)
+            sample.clicks = max(0, rank.clicks - self._rank.clicks)
+            self._rank = rank
+        finetune = probe.sections.get(FinetuneStatus.SECTION)
+        if isinstance(finetune, FinetuneStatus):
+            sample.runs = {rid: _run_point(run) for rid, run in finetune.runs.items()}
+        adapt = probe.sections.get(DeviceAdaptStatus.SECTION)
+        if isinstance(adapt, DeviceAdaptStatus | CloudAdaptStatus):
+            sample.adapt_uploads = adapt.uploads
+        if isinstance(adapt, DeviceAdaptStatus):
+            sample.adapt_accuracy = adapt.accuracy_recent
+            sample.prompt_version = adapt.prompt_version
+        return sample
+
+    async def run(self, node: HistoryHost) -> None:
+        pending: list[HistoryRow] = []
+        tick = trio.current_time()
+        while True:
+            tick += 1.0
+            await trio.sleep_until(tick)
+            pending.append(as_row(self.sample(node.history_probe(), node.traffic.take())))
+            if len(pending) >= self.config.write_every:
+                rows, pending = pending, []
+                before = int(self.clock() - self.config.retention_hours * 3600)
+                self.deleted += await node.db(node.store.write_history, rows, before, DELETE_BATCH)
+                self.written += len(rows)
+
+
+def _run_point(run: RunStatus) -> RunPoint:
+    """Round, θ hash and the accuracy at the newest scored checkpoint."""
+    scored = [int(r) for r, c in run.checkpoints.items() if c.accuracy is not None]
+    newest = run.checkpoints[str(max(scored))] if scored else None
+    return RunPoint(
+        round=run.round,
+        sha256=run.sha256[:16],
+        accuracy=None if newest is None else newest.accuracy,
+    )
+
+
+def as_row(sample: HistorySample) -> HistoryRow:
+    """The table row for ``sample``: its scalars as columns, the whole sample encoded."""
+    topics = sample.topics.values()
+    return HistoryRow(
+        ts_s=sample.ts_s,
+        peers=sample.peers,
+        records_in=sum(t.records_in for t in topics),
+        records_out=sum(t.records_out for t in topics),
+        bytes_in=sum(t.bytes_in for t in topics),
+        bytes_out=sum(t.bytes_out for t in topics),
+        rejections=sum(sample.rejections.values()),
+        cpu=sample.cpu,
+        rss_bytes=sample.rss_bytes,
+        store_bytes=sample.store_bytes,
+        sample=encode_sample(sample),
+    )
