@@ -81,9 +81,9 @@ def test_a_skewed_clock_hook_is_reported_in_status_and_one_event(tmp_path: Path)
             assert ahead.swarm_now_ms() - ahead.clock() == 0  # one peer: not followed
             await ahead._write_status()
             await ahead._write_status()
-            status = ahead._status(running=True)["clock"]
-            assert status["note"] == "clock 120 s ahead of 1 peer"
-            offset = status["offsets_s"][honest.peer_id]
+            status = ahead._status(running=True).clock
+            assert status.note == "clock 120 s ahead of 1 peer"
+            offset = status.offsets_s[honest.peer_id]
             assert -121 < offset < -119
             events = [e for e in await ahead.db(ahead.store.recent_events, 50) if e.kind == "clock"]
             assert len(events) == 1 and "120 s ahead of 1 peer (bound 30 s)" in events[0].message

@@ -82,7 +82,7 @@ def test_a_record_of_our_key_we_did_not_write_stops_publishing(tmp_path: Path) -
         trio.run(main)
         errors = [e for e in daemon.store.recent_events(10) if e.level == "error"]
         assert len(errors) == 1 and TWIN_PROBLEM in errors[0].message
-        assert TWIN_PROBLEM in str(daemon._status(running=True)["equivocation"]["twin"])
+        assert TWIN_PROBLEM in str(daemon._status(running=True).equivocation.twin)
     finally:
         daemon.store.close()
 
