@@ -18,6 +18,7 @@ from typing import Any, Literal, get_args, get_origin, get_type_hints
 import platformdirs
 
 from node.config.errors import ConfigError
+from node.config.network import DiscoveryConfig, LivenessConfig
 from node.config.store import StoreConfig
 
 Role = Literal["device", "cloud"]
@@ -192,6 +193,8 @@ class NodeConfig:
     rank: RankSettings = field(default_factory=RankSettings)
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
     store: StoreConfig = field(default_factory=StoreConfig)
+    discovery: DiscoveryConfig = field(default_factory=DiscoveryConfig)
+    liveness: LivenessConfig = field(default_factory=LivenessConfig)
 
 
 def load_config(path: Path | None = None, **overrides: Any) -> NodeConfig:

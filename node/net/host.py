@@ -34,8 +34,11 @@ from libp2p.tools.anyio_service import background_trio_service
 
 from node import wire
 from node.config.settings import NodeConfig
+from node.net.addresses import announced, dialable
+from node.net.connector import dial, keep_bootstrap, switch_off_auto_connector
 from node.net.gossip import Gossip, PublishError, RecordsHandler
 from node.net.identity import Identity
+from node.net.liveness import Liveness
 from node.net.peer_guard import GuardLimits, PeerGuard, connection_caps
 from node.net.pubsub_guard import SupervisedPubsub
 from node.net.ratelimit import TokenBuckets
@@ -87,7 +90,9 @@ class P2PNode:
             muxer_opt={TProtocol(YAMUX_PROTOCOL_ID): Yamux, MPLEX_PROTOCOL_ID: Mplex},
             connection_config=connection_caps(config),
             enable_metrics=bool(config.metrics.listen),
+            addrs_factory=announced,  # a wildcard listen announces the interfaces
         )
+        switch_off_auto_connector(self.host)  # discovery dials, bounded (connector.py)
         self.peer_id: str = self.host.get_id().to_base58()
         g = config.gossip
         limits = config.peer_limits
@@ -125,6 +130,7 @@ class P2PNode:
             self.pubsub, config, self.buckets, self.counters, self.peer_id, on_records, log
         )
         self.gossip.guard = self.guard
+        self.liveness = Liveness(self.host, config.liveness, self.counters, log)
         self._nursery: trio.Nursery | None = None
 
     # -- lifecycle -----------------------------------------------------------------
@@ -151,7 +157,9 @@ class P2PNode:
                     await self._join(topic, nursery)
                 nursery.start_soon(self.gossip.publisher)
                 nursery.start_soon(self.gossip.ingester)
-                nursery.start_soon(self._reconnector)
+                peers, log = self.connected_peers, self.log
+                nursery.start_soon(keep_bootstrap, self.config, self.connect, peers, log, P2PError)
+                nursery.start_soon(self.liveness.run)
                 nursery.start_soon(self._police)
                 if self.config.metrics.listen:
                     from node.net.metrics import serve_metrics
@@ -206,8 +214,18 @@ class P2PNode:
         return [p.to_base58() for p in self.host.get_connected_peers()]
 
     def peer_addrs(self, peer_id: str) -> list[str]:
+        """The dialable addresses ``peer_id`` announced (identify), at most four."""
         try:
-            return [str(a) for a in self.host.get_peerstore().addrs(ID.from_base58(peer_id))]
+            found = self.host.get_peerstore().addrs(ID.from_base58(peer_id))
+            return dialable(str(a) for a in found)
+        except Exception:
+            return []
+
+    def observed_addrs(self) -> list[str]:
+        """Our addresses as peers saw them (identify), confirmed by two observers or more."""
+        manager = getattr(self.host, "_observed_addr_manager", None)
+        try:
+            return [str(a) for a in manager.addrs()] if manager is not None else []
         except Exception:
             return []
 
@@ -226,27 +244,12 @@ class P2PNode:
             raise P2PError(f"cannot connect to {addr}: {exc!r}") from exc
         return str(info.peer_id.to_base58())
 
-    async def _reconnector(self) -> None:
-        """Keep every bootstrap peer connected, with exponential backoff per peer."""
-        delays: dict[str, float] = {}
-        next_try: dict[str, float] = {}
-        while True:
-            now = trio.current_time()
-            connected = set(self.connected_peers())
-            for addr in self.config.bootstrap:
-                peer = addr.rsplit("/p2p/", 1)[-1]
-                if peer in connected or next_try.get(addr, 0.0) > now:
-                    continue
-                try:
-                    await self.connect(addr)
-                    delays.pop(addr, None)
-                    self.log.info("connected to bootstrap peer %s", peer)
-                except P2PError as exc:
-                    delay = min(delays.get(addr, 0.5) * 2, self.config.reconnect_max_backoff)
-                    delays[addr] = delay
-                    next_try[addr] = now + delay
-                    self.log.info("bootstrap %s unreachable, retry in %.1fs: %s", addr, delay, exc)
-            await trio.sleep(0.5)
+    async def dial(self, peer_id: str, addrs: list[str], timeout: float) -> None:
+        """Connect to ``peer_id`` at one of ``addrs``; P2PError on failure."""
+        try:
+            await dial(self.host, peer_id, addrs, timeout)
+        except Exception as exc:
+            raise P2PError(f"cannot dial {peer_id}: {exc!r}") from exc
 
     async def _police(self) -> None:
         """Disconnect peers whose score fell below the ban threshold (and keep them out)."""
@@ -304,6 +307,7 @@ class P2PNode:
         return {
             "peer_id": self.peer_id,
             "listen_addrs": self.listen_addrs(),
+            "observed_addrs": self.observed_addrs(),
             "connected_peers": self.connected_peers(),
             "topics": {t: len(mesh.get(t, ())) for t in self.gossip.topics},
             "counters": dict(self.counters),

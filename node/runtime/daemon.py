@@ -27,6 +27,7 @@ from node.net.rpc import RequestHandler
 from node.runtime.catchup import Catchup
 from node.runtime.context import Service
 from node.runtime.control_wake import ControlWake
+from node.runtime.discovery import Discovery
 from node.runtime.store_guard import StoreGuard
 from node.runtime.tail import Commits, follow
 from node.store.database import RecordRow, StoredRecord, StoreFullError
@@ -64,6 +65,7 @@ class Daemon:
             serve_sync=self.catchup.serve_sync,
             log=logging.getLogger("byteswarm.p2p"),
         )
+        self.discovery = Discovery(self)
         self.control_wake = ControlWake(config.data_dir, config.control_poll_interval)
         self._started = time.time()
         self._stored_counts: dict[str, int] = {}
@@ -151,6 +153,8 @@ class Daemon:
                 nursery.start_soon(self._control_loop)
                 nursery.start_soon(self.guard.run, self)
                 self.catchup.register()
+                self.discovery.register()
+                nursery.start_soon(self._supervised, "discovery", self.discovery.run)
                 nursery.start_soon(self._supervised, "catchup", self.catchup.run)
                 for service in self.services:
                     nursery.start_soon(self._supervise, service)
@@ -305,6 +309,7 @@ class Daemon:
             records=self._stored_counts,
             services=[s.name for s in self.services],
             catchup=self.catchup.status(),
+            discovery=self.discovery.status(),
             control=self.control_wake.status(),
             # A device node must never have loaded these (docs/architecture.md §1); tests check it.
             heavy_modules=sorted(m for m in ("torch", "textual") if m in sys.modules),

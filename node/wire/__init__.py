@@ -14,6 +14,7 @@ relay it; the author key is the libp2p peer id of the signer (``peer_id_from_aut
 - ``bodies.py`` — Note (demo topic) and Click (rank) bodies
 - ``finetune.py`` — RunSpec, Grad, ThetaHash, checkpoint request and blob
 - ``adapt.py`` — cloud hello, device model, image uploads, prompts
+- ``peers.py`` — peer exchange: request, hints, response (not re-exported here)
 - ``control.py`` — operator commands, typed (the control table's rows; not re-exported here)
 
 Callers use the flat names re-exported here (``wire.SignedRecord``, ``wire.encode``).
