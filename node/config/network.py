@@ -45,7 +45,7 @@ class DiscoveryConfig:
                 raise ConfigError(f"discovery.{name}: must be between 1 and 100000")
         if not 0 < self.redial_window < math.inf:
             raise ConfigError("discovery.redial_window: must be positive and finite")
-        if self.redial_max_backoff > self.max_backoff:
+        if 0 < self.max_backoff < self.redial_max_backoff:
             raise ConfigError("discovery.redial_max_backoff: must not exceed max_backoff")
 
 
