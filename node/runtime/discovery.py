@@ -118,7 +118,11 @@ class Discovery:
         return self.book.learn(peer, answer.peers, trio.current_time())
 
     async def _exchange_later(self, peer: str) -> None:
-        new = await self.exchange(peer)
+        try:
+            new = await self.exchange(peer)
+        except Exception:  # a peer's answer must never end the loop (architecture §8)
+            log.exception("peer exchange with %s failed", peer)
+            return
         if new:
             log.info("peer exchange with %s: %d new peers", peer, new)
 
