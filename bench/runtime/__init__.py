@@ -7,6 +7,8 @@ Commands (``python -m bench.runtime.<name>``):
 - ``faults.py`` — attacks on a daemon: junk frames, floods (invalid and valid), slow Sybils,
   stalled streams, many identities, each run several times (``results/faults*.json``).
 - ``faults_report.py`` — those runs as mean ± std: the summary, the README table, the PNG.
+- ``discovery.py`` — mesh from one bootstrap, a stopped peer noticed, records after it resumes
+  (``results/discovery_loopback.json``).
 - ``fault_acker.py`` — the operator during an attack: timed publishes from a process of its own.
 
 Pieces:
