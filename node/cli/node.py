@@ -55,6 +55,14 @@ def _pairs(mapping: dict[str, Any]) -> str:
     return ", ".join(f"{k} {v}" for k, v in sorted(mapping.items())) or "-"
 
 
+def _known(data: dict[str, Any]) -> str:
+    found = data.get("discovery") or {}
+    if "known" not in found:
+        return ""
+    dialing = len(found.get("dialing", []))
+    return f", {found['known']} known, {dialing} dialing"
+
+
 def status_text(data: dict[str, Any]) -> str:
     """The status document as a few aligned lines."""
     if data["running"]:
@@ -67,7 +75,7 @@ def status_text(data: dict[str, Any]) -> str:
         ("node", state),
         ("peer id", str(data.get("peer_id", "?"))),
         ("listen", " ".join(data.get("listen_addrs", [])) or "-"),
-        ("peers", f"{len(data.get('connected_peers', []))} connected"),
+        ("peers", f"{len(data.get('connected_peers', []))} connected" + _known(data)),
         ("topics", ", ".join(f"{t} (mesh {n})" for t, n in topics.items()) or "-"),
         ("records", _pairs(data.get("records", {}))),
         ("store", _size(float(data["store_bytes"])) if "store_bytes" in data else "-"),

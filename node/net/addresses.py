@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import multiaddr
 from multiaddr.utils import get_network_addrs
@@ -88,3 +89,18 @@ def dialable(addrs: Iterable[str], limit: int = MAX_PEX_ADDRS) -> list[str]:
         if len(out) >= limit:
             break
     return out
+
+
+def observed(host: Any) -> list[str]:
+    """Our addresses as peers saw them (identify), once several observers agree."""
+    manager = getattr(host, "_observed_addr_manager", None)
+    try:
+        return [str(a) for a in manager.addrs()] if manager is not None else []
+    except Exception:  # the manager's internals are py-libp2p's
+        return []
+
+
+def ip_of(addr: str) -> str:
+    """The IP of ``/ip4/1.2.3.4/...`` or ``/ip6/.../...``; "" for any other address."""
+    split = _split(addr)
+    return split[1] if split is not None else ""

@@ -34,7 +34,7 @@ from libp2p.tools.anyio_service import background_trio_service
 
 from node import wire
 from node.config.settings import NodeConfig
-from node.net.addresses import announced, dialable
+from node.net.addresses import announced, dialable, observed
 from node.net.connector import dial, keep_bootstrap, switch_off_auto_connector
 from node.net.gossip import Gossip, PublishError, RecordsHandler
 from node.net.identity import Identity
@@ -213,19 +213,19 @@ class P2PNode:
     def connected_peers(self) -> list[str]:
         return [p.to_base58() for p in self.host.get_connected_peers()]
 
+    def remote_ips(self, peer_id: str) -> set[str]:
+        """The IPs ``peer_id``'s live connections come from (what its claims must match)."""
+        try:
+            conns = self.host.get_network().get_connections(ID.from_base58(peer_id))
+            return {str(c.muxed_conn.get_remote_address()[0]) for c in conns}
+        except Exception:
+            return set()
+
     def peer_addrs(self, peer_id: str) -> list[str]:
         """The dialable addresses ``peer_id`` announced (identify), at most four."""
         try:
             found = self.host.get_peerstore().addrs(ID.from_base58(peer_id))
             return dialable(str(a) for a in found)
-        except Exception:
-            return []
-
-    def observed_addrs(self) -> list[str]:
-        """Our addresses as peers saw them (identify), confirmed by two observers or more."""
-        manager = getattr(self.host, "_observed_addr_manager", None)
-        try:
-            return [str(a) for a in manager.addrs()] if manager is not None else []
         except Exception:
             return []
 
@@ -307,7 +307,7 @@ class P2PNode:
         return {
             "peer_id": self.peer_id,
             "listen_addrs": self.listen_addrs(),
-            "observed_addrs": self.observed_addrs(),
+            "observed_addrs": observed(self.host),
             "connected_peers": self.connected_peers(),
             "topics": {t: len(mesh.get(t, ())) for t in self.gossip.topics},
             "counters": dict(self.counters),

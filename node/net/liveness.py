@@ -7,7 +7,7 @@ minutes (150 s and more measured in issue 21). Here each connected peer gets one
 ``/ipfs/ping/1.0.0`` stream (what every libp2p host serves): 32 random bytes every
 ``ping_interval`` seconds, echoed within ``ping_timeout`` or the peer's connections are
 closed. A dead peer is noticed within ``ping_interval + ping_timeout`` seconds; redialing
-it is discovery's business (node/runtime/discovery.py), told through ``on_dead``.
+it is discovery's business (node/runtime/discovery.py).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import contextlib
 import logging
 import os
 from collections import Counter
-from collections.abc import Callable
 from typing import Any
 
 import trio
@@ -39,13 +38,11 @@ class Liveness:
         config: LivenessConfig,
         counters: Counter[str],
         log: logging.Logger,
-        on_dead: Callable[[str], None] | None = None,
     ) -> None:
         self.host = host
         self.config = config
         self.counters = counters
         self.log = log
-        self.on_dead = on_dead
         self.rtt_ms: dict[str, float] = {}
         self._pinging: set[str] = set()
 
@@ -117,5 +114,3 @@ class Liveness:
         self.log.info("peer %s did not answer a ping in %.0f s: disconnecting", peer, timeout)
         with trio.move_on_after(2), contextlib.suppress(Exception):
             await self.host.disconnect(ID.from_base58(peer))
-        if self.on_dead is not None:
-            self.on_dead(peer)

@@ -2,9 +2,10 @@
 
 Each connected peer is asked for a sample of the peers it reached itself
 (``/byteswarm/peers/1.0.0`` over the request channel, node/wire/peers.py) right after it
-connects, then every ``discovery.exchange_interval`` seconds (every 5 s while we are short
-of peers). The answers go into the peer book (node/runtime/peer_book.py: hints until a dial
-succeeds, capped per source and in all); while fewer than ``discovery.target_degree`` peers
+connects, then at an interval doubling from 5 s up to ``discovery.exchange_interval``
+(back to 5 s while we are short of peers and its answers bring new ones). The answers go
+into the peer book (node/runtime/peer_book.py: hints until a connection confirms them,
+capped per source and in all); while fewer than ``discovery.target_degree`` peers
 are connected, or a device has no cloud among them, the dialer takes candidates from the
 book, ``max_dials`` at a time, each with its own backoff, never a banned peer.
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import time
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
@@ -27,7 +29,7 @@ import trio
 
 from node import wire
 from node.config.settings import NodeConfig
-from node.net.addresses import dialable
+from node.net.addresses import dialable, ip_of
 from node.net.host import P2PError, P2PNode
 from node.runtime.peer_book import BookLimits, Known, PeerBook
 from node.store.database import Store
@@ -46,7 +48,8 @@ from node.wire.peers import (
 log = logging.getLogger("byteswarm.discovery")
 T = TypeVar("T")
 SHORT_EXCHANGE_INTERVAL = 5.0
-"""Seconds between two exchanges with a peer while we are short of peers."""
+"""Seconds between two exchanges with a peer while we are short of peers and its answers
+bring new ones; otherwise the interval doubles from this up to ``exchange_interval``."""
 ADDRS_WAIT = 10.0
 """Seconds a new peer's row waits for identify's addresses before it is written anyway."""
 
@@ -83,6 +86,8 @@ class Discovery:
         self.recorded: set[str] = set()
         """Connected peers whose row says so."""
         self.next_exchange: dict[str, float] = {}
+        self.delays: dict[str, float] = {}
+        """Each peer's current exchange interval."""
         self.dialing: set[str] = set()
         self.counters: dict[str, int] = {"exchanges": 0, "dials": 0, "dial_failures": 0}
 
@@ -118,13 +123,20 @@ class Discovery:
         return self.book.learn(peer, answer.peers, trio.current_time())
 
     async def _exchange_later(self, peer: str) -> None:
+        new = 0
         try:
             new = await self.exchange(peer)
         except Exception:  # a peer's answer must never end the loop (architecture §8)
             log.exception("peer exchange with %s failed", peer)
-            return
         if new:
             log.info("peer exchange with %s: %d new peers", peer, new)
+        # Short while answers bring peers we lack; doubling up to the interval otherwise.
+        longest = self.config.exchange_interval
+        short = len(self.connected) < self.config.target_degree or self._missing_role()
+        delay = SHORT_EXCHANGE_INTERVAL if new and short else self.delays.get(peer, 2.5) * 2
+        self.delays[peer] = delay = min(delay, longest)
+        if peer in self.next_exchange:
+            self.next_exchange[peer] = trio.current_time() + delay
 
     # -- dialing ---------------------------------------------------------------------
 
@@ -184,21 +196,22 @@ class Discovery:
         for peer in gone:
             del self.connected[peer]
             self.next_exchange.pop(peer, None)
+            self.delays.pop(peer, None)
             self.book.disconnected(peer, now, wall)
         up: list[str] = []
         for peer, since in self.connected.items():
-            addrs = p2p.peer_addrs(peer)
-            self.book.connected(peer, addrs, now, wall)
-            if peer not in self.recorded and (addrs or now - since > ADDRS_WAIT):
+            claimed = p2p.peer_addrs(peer)
+            ips = p2p.remote_ips(peer)
+            confirmed = [a for a in claimed if ip_of(a) in ips]
+            self.book.connected(peer, confirmed, now, wall, claimed)
+            if peer not in self.recorded and (claimed or now - since > ADDRS_WAIT):
                 up.append(peer)
         await self._record(up, [p for p in gone if p in self.recorded])
         if not self.config.enabled:
             return
-        short = len(self.connected) < self.config.target_degree or self._missing_role()
-        interval = SHORT_EXCHANGE_INTERVAL if short else self.config.exchange_interval
         for peer, due in self.next_exchange.items():
             if due <= now:
-                self.next_exchange[peer] = now + min(interval, self.config.exchange_interval)
+                self.next_exchange[peer] = math.inf  # until this exchange is over
                 tasks.start_soon(self._exchange_later, peer)
         for known in self.to_dial(now):
             self.dialing.add(known.peer_id)
@@ -209,8 +222,8 @@ class Discovery:
         if not (up or gone):
             return
         book = self.book.peers
-        changes = [(p, book[p].addrs if p in book else [], True) for p in up]
-        changes += [(p, book[p].addrs if p in book else [], False) for p in gone]
+        changes = [(p, _addrs(book.get(p)), True) for p in up]
+        changes += [(p, _addrs(book.get(p)), False) for p in gone]
         await self.daemon.db(self.daemon.store.record_peers, changes, "connect")
         self.recorded |= set(up)
         self.recorded -= set(gone)
@@ -228,3 +241,8 @@ class Discovery:
             "ping_rtt_ms": {p: rtt[p] for p in sorted(rtt)},
             **self.counters,
         }
+
+
+def _addrs(known: Known | None) -> list[str]:
+    """A peer's row: confirmed addresses first, then what it claimed."""
+    return [] if known is None else known.dial_addrs()[:4]

@@ -52,6 +52,8 @@ class Known:
     """Monotonic time the connection was lost (drives the fast redial)."""
     failures: int = 0
     next_dial: float = 0.0
+    restored: bool = False
+    """From the store: dialed before other hints."""
 
     @property
     def verified(self) -> bool:
@@ -73,12 +75,15 @@ class PeerBook:
     # -- learning ------------------------------------------------------------------------
 
     def restore(self, peer_id: str, addrs: Iterable[str], last_seen_wall: float) -> None:
-        """A peer from the store: we were connected to it at these addresses before."""
+        """A peer from the store: we were connected to it before. Its addresses are hints
+        again (dialed first, passed on only once a connection confirms them)."""
         if peer_id == self.self_id or len(self.peers) >= self.limits.max_known:
             return
-        addrs = list(addrs)[:MAX_PEX_ADDRS]
-        if addrs and peer_id not in self.peers:
-            self.peers[peer_id] = Known(peer_id, addrs=addrs, last_seen_wall=last_seen_wall)
+        hints = list(addrs)[:MAX_PEX_ADDRS]
+        if hints and peer_id not in self.peers:
+            self.peers[peer_id] = Known(
+                peer_id, hints=hints, last_seen_wall=last_seen_wall, restored=True
+            )
 
     def learn(self, source: str, hints: Iterable[PeerHint], now: float) -> int:
         """Hints from ``source``'s answer; returns how many entries are new."""
@@ -121,8 +126,11 @@ class PeerBook:
 
     # -- connections ----------------------------------------------------------------------
 
-    def connected(self, peer_id: str, addrs: list[str], now: float, wall: float) -> None:
-        """Connected to ``peer_id``; ``addrs`` are the dialable ones it announced."""
+    def connected(
+        self, peer_id: str, addrs: list[str], now: float, wall: float, claimed: list[str]
+    ) -> None:
+        """Connected to ``peer_id``: ``addrs`` are the announced addresses the connection
+        confirms (its remote IP), ``claimed`` all it announced (kept as hints)."""
         known = self.peers.get(peer_id)
         if known is None:
             if peer_id == self.self_id:
@@ -132,7 +140,8 @@ class PeerBook:
             known = self.peers[peer_id] = Known(peer_id)
         if addrs:
             known.addrs = addrs[:MAX_PEX_ADDRS]
-            known.hints = []
+        if claimed:
+            known.hints = [a for a in claimed if a not in known.addrs][:MAX_PEX_ADDRS]
         known.source = ""
         known.failures = 0
         known.lost_at = None
@@ -184,7 +193,7 @@ class PeerBook:
             and not banned(k.peer_id)
         ]
         self.rng.shuffle(ready)
-        ready.sort(key=lambda k: (not (role and k.role == role), not k.verified))
+        ready.sort(key=lambda k: (not (role and k.role == role), not (k.verified or k.restored)))
         by_source: dict[str, list[Known]] = {}
         for k in ready:
             by_source.setdefault(k.source, []).append(k)
@@ -197,7 +206,7 @@ class PeerBook:
                     del by_source[source]
                 if len(chosen) >= want:
                     break
-        chosen.sort(key=lambda k: (not (role and k.role == role), not k.verified))
+        chosen.sort(key=lambda k: (not (role and k.role == role), not (k.verified or k.restored)))
         return chosen
 
     def sample(self, want: int, exclude: str, now_wall: float) -> list[PeerHint]:

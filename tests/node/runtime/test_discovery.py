@@ -49,6 +49,9 @@ class FakeP2P:
     def peer_addrs(self, peer: str) -> list[str]:
         return self.addrs.get(peer, [])
 
+    def remote_ips(self, peer: str) -> set[str]:
+        return {a.split("/")[2] for a in self.addrs.get(peer, [])}
+
     async def request(self, peer: str, protocol: str, data: bytes, limit: int) -> bytes:
         decode_peers_request(data)
         if peer not in self.answers:

@@ -31,7 +31,7 @@ def test_one_source_fills_at_most_its_share_and_the_book_its_cap() -> None:
         b.learn(f"src{source}", [hint(f"x{source}-{i}") for i in range(16)], 0.0)
     assert len(b.peers) == 50  # full: further hints are dropped, not kept
     # a hint that failed to dial makes room; a verified peer is never evicted by hints
-    b.connected("h0", ["/ip4/10.0.0.5/tcp/1"], 0.0, 100.0)
+    b.connected("h0", ["/ip4/10.0.0.5/tcp/1"], 0.0, 100.0, ["/ip4/10.0.0.5/tcp/1"])
     b.dial_failed("s0", 1.0)
     assert b.learn("late", [hint("new")], 2.0) == 1
     assert "s0" not in b.peers and "h0" in b.peers and "new" in b.peers
@@ -42,7 +42,7 @@ def test_hints_are_never_passed_on_and_ourselves_never_kept() -> None:
     b.learn("p", [hint("claimed"), hint(ME), hint("p")], 0.0)
     assert set(b.peers) == {"claimed"}
     assert b.sample(32, exclude="q", now_wall=0.0) == []  # only peers we reached
-    b.connected("reached", ["/ip4/10.0.0.7/tcp/1"], 0.0, 10.0)
+    b.connected("reached", ["/ip4/10.0.0.7/tcp/1"], 0.0, 10.0, ["/ip4/10.0.0.7/tcp/1"])
     assert [h.peer_id for h in b.sample(32, exclude="q", now_wall=15.0)] == ["reached"]
     assert b.sample(32, exclude="q", now_wall=15.0)[0].seen_ago_s == 5
     assert b.sample(32, exclude="reached", now_wall=15.0) == []  # not told about itself
@@ -62,7 +62,7 @@ def test_backoff_doubles_to_its_cap_and_a_recently_lost_peer_is_redialed_fast() 
     b.learn("src", [hint("far")], 0.0)
     delays = [b.dial_failed("far", 0.0) for _ in range(12)]
     assert delays[:4] == [1.0, 2.0, 4.0, 8.0] and delays[-1] == 300.0
-    b.connected("near", ["/ip4/10.0.0.3/tcp/1"], 0.0, 0.0)
+    b.connected("near", ["/ip4/10.0.0.3/tcp/1"], 0.0, 0.0, ["/ip4/10.0.0.3/tcp/1"])
     b.disconnected("near", 10.0, 10.0)
     assert [k.peer_id for k in b.candidates(10.0, set(), 5, never)] == ["near"]
     assert max(b.dial_failed("near", 11.0) for _ in range(20)) == 2.0
@@ -84,5 +84,17 @@ def test_restored_peers_are_dialed_at_their_stored_addresses() -> None:
     b.restore("old", ["/ip4/10.0.0.4/tcp/9"], 50.0)
     b.restore(ME, ["/ip4/10.0.0.1/tcp/9"], 50.0)
     b.restore("empty", [], 50.0)
-    (k,) = b.candidates(0.0, set(), 5, never)
-    assert k.peer_id == "old" and k.dial_addrs() == ["/ip4/10.0.0.4/tcp/9"] and k.verified
+    b.learn("src", [hint("hinted")], 0.0)
+    first, second = b.candidates(0.0, set(), 5, never)
+    assert first.peer_id == "old" and first.dial_addrs() == ["/ip4/10.0.0.4/tcp/9"]
+    assert second.peer_id == "hinted"
+    assert b.sample(5, "x", 60.0) == []  # not passed on before a connection confirms it
+    b.connected("old", ["/ip4/10.0.0.4/tcp/9"], 1.0, 61.0, ["/ip4/10.0.0.4/tcp/9"])
+    assert [h.peer_id for h in b.sample(5, "x", 61.0)] == ["old"]
+
+
+def test_a_peers_own_claims_are_not_passed_on_unless_its_connection_confirms_them() -> None:
+    b = book()
+    b.connected("liar", [], 0.0, 0.0, ["/ip4/10.9.9.9/tcp/80"])  # came from another IP
+    assert b.sample(5, "x", 0.0) == []
+    assert b.peers["liar"].dial_addrs() == ["/ip4/10.9.9.9/tcp/80"]  # still ours to try
