@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import multiaddr
+from libp2p.peer.id import ID
 from multiaddr.utils import get_network_addrs
 
 from node.wire.peers import MAX_ADDR_CHARS, MAX_PEX_ADDRS
@@ -104,3 +105,20 @@ def ip_of(addr: str) -> str:
     """The IP of ``/ip4/1.2.3.4/...`` or ``/ip6/.../...``; "" for any other address."""
     split = _split(addr)
     return split[1] if split is not None else ""
+
+
+def announced_by(host: Any, peer_id: str) -> list[str]:
+    """The dialable addresses ``peer_id`` announced (identify put them in the peerstore)."""
+    try:
+        return dialable(str(a) for a in host.get_peerstore().addrs(ID.from_base58(peer_id)))
+    except Exception:  # an unknown peer
+        return []
+
+
+def remote_ips(host: Any, peer_id: str) -> set[str]:
+    """The IPs ``peer_id``'s live connections come from."""
+    try:
+        conns = host.get_network().get_connections(ID.from_base58(peer_id))
+        return {str(c.muxed_conn.get_remote_address()[0]) for c in conns}
+    except Exception:  # a connection closing under us
+        return set()

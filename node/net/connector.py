@@ -16,7 +16,7 @@ from typing import Any
 import multiaddr
 import trio
 from libp2p.peer.id import ID
-from libp2p.peer.peerinfo import PeerInfo
+from libp2p.peer.peerinfo import PeerInfo, info_from_p2p_addr
 
 from node.config.settings import NodeConfig
 
@@ -38,6 +38,22 @@ async def dial(host: Any, peer_id: str, addrs: Sequence[str], timeout: float) ->
     info = PeerInfo(ID.from_base58(peer_id), [multiaddr.Multiaddr(a) for a in addrs])
     with trio.fail_after(timeout):
         await host.connect(info)
+
+
+async def connect_to(
+    host: Any, addr: multiaddr.Multiaddr, timeout: float, error: type[Exception]
+) -> str:
+    """Dial a ``.../p2p/ID`` address; returns the peer id, raises ``error`` on failure."""
+    try:
+        info = info_from_p2p_addr(addr)
+    except Exception as exc:
+        raise error(f"bad peer address {str(addr)!r} (needs /p2p/<peer id>): {exc}") from exc
+    try:
+        with trio.fail_after(timeout):
+            await host.connect(info)
+    except Exception as exc:
+        raise error(f"cannot connect to {addr}: {exc!r}") from exc
+    return str(info.peer_id.to_base58())
 
 
 async def keep_bootstrap(

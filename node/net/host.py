@@ -23,7 +23,6 @@ from libp2p.crypto.ed25519 import create_new_key_pair
 from libp2p.crypto.x25519 import create_new_key_pair as create_x25519_key_pair
 from libp2p.custom_types import TProtocol
 from libp2p.peer.id import ID
-from libp2p.peer.peerinfo import info_from_p2p_addr
 from libp2p.pubsub.gossipsub import PROTOCOL_ID_V11, PROTOCOL_ID_V12, GossipSub
 from libp2p.security.noise.transport import PROTOCOL_ID as NOISE_PROTOCOL_ID
 from libp2p.security.noise.transport import Transport as NoiseTransport
@@ -34,8 +33,8 @@ from libp2p.tools.anyio_service import background_trio_service
 
 from node import wire
 from node.config.settings import NodeConfig
-from node.net.addresses import announced, dialable, observed
-from node.net.connector import dial, keep_bootstrap, switch_off_auto_connector
+from node.net.addresses import announced, announced_by, observed, remote_ips
+from node.net.connector import connect_to, dial, keep_bootstrap, switch_off_auto_connector
 from node.net.gossip import Gossip, PublishError, RecordsHandler
 from node.net.identity import Identity
 from node.net.liveness import Liveness
@@ -215,34 +214,17 @@ class P2PNode:
 
     def remote_ips(self, peer_id: str) -> set[str]:
         """The IPs ``peer_id``'s live connections come from (what its claims must match)."""
-        try:
-            conns = self.host.get_network().get_connections(ID.from_base58(peer_id))
-            return {str(c.muxed_conn.get_remote_address()[0]) for c in conns}
-        except Exception:
-            return set()
+        return remote_ips(self.host, peer_id)
 
     def peer_addrs(self, peer_id: str) -> list[str]:
         """The dialable addresses ``peer_id`` announced (identify), at most four."""
-        try:
-            found = self.host.get_peerstore().addrs(ID.from_base58(peer_id))
-            return dialable(str(a) for a in found)
-        except Exception:
-            return []
+        return announced_by(self.host, peer_id)
 
     async def connect(self, addr: str) -> str:
         """Dial a ``/ip4/.../tcp/.../p2p/ID`` address; returns the peer id."""
-        try:
-            info = info_from_p2p_addr(parse_multiaddr(addr))
-        except P2PError:
-            raise
-        except Exception as exc:
-            raise P2PError(f"bad peer address {addr!r} (needs /p2p/<peer id>): {exc}") from exc
-        try:
-            with trio.fail_after(self.config.sync.timeout):
-                await self.host.connect(info)
-        except Exception as exc:
-            raise P2PError(f"cannot connect to {addr}: {exc!r}") from exc
-        return str(info.peer_id.to_base58())
+        return await connect_to(
+            self.host, parse_multiaddr(addr), self.config.sync.timeout, P2PError
+        )
 
     async def dial(self, peer_id: str, addrs: list[str], timeout: float) -> None:
         """Connect to ``peer_id`` at one of ``addrs``; P2PError on failure."""
