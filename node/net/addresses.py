@@ -93,10 +93,11 @@ def dialable(addrs: Iterable[str], limit: int = MAX_PEX_ADDRS) -> list[str]:
 
 
 def observed(host: Any) -> list[str]:
-    """Our addresses as peers saw them (identify), once several observers agree."""
+    """Our addresses as peers reported seeing them (identify), one report being enough here;
+    py-libp2p announces one only once 4 observer groups agree, and ignores loopback."""
     manager = getattr(host, "_observed_addr_manager", None)
     try:
-        return [str(a) for a in manager.addrs()] if manager is not None else []
+        return [str(a) for a in manager.addrs(min_observers=1)] if manager is not None else []
     except Exception:  # the manager's internals are py-libp2p's
         return []
 

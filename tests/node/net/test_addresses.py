@@ -58,31 +58,42 @@ def test_dialable_drops_wildcards_suffixes_junk_and_caps_the_count() -> None:
 
 
 @pytest.mark.network
-def test_a_host_on_the_wildcard_announces_dialable_addresses(tmp_path: Path) -> None:
+def test_hosts_on_the_wildcard_announce_dial_and_observe_real_addresses(tmp_path: Path) -> None:
+    async def no_sync(request: wire.SyncRequest, peer: str) -> wire.SyncResponse:
+        return wire.SyncResponse(wire.WIRE_VERSION, [], request.cursor, False)
+
+    async def no_records(records: list[wire.SignedRecord], source: str) -> int:
+        return 0
+
     async def main() -> None:
-        config = load_config(None, data_dir=str(tmp_path), listen=["/ip4/0.0.0.0/tcp/0"])
-
-        async def no_sync(request: wire.SyncRequest, peer: str) -> wire.SyncResponse:
-            return wire.SyncResponse(wire.WIRE_VERSION, [], request.cursor, False)
-
-        async def no_records(records: list[wire.SignedRecord], source: str) -> int:
-            return 0
-
-        node = P2PNode(
-            config,
-            Identity.generate(),
-            on_records=no_records,
-            serve_sync=no_sync,
-            log=logging.getLogger("test"),
-        )
+        nodes = []
         async with trio.open_nursery() as nursery:
-            await nursery.start(node.serve, [wire.NOTES_TOPIC])
-            addrs = node.listen_addrs()
-            assert addrs and not any("/0.0.0.0/" in a for a in addrs), addrs
-            assert all(a.endswith(f"/p2p/{node.peer_id}") for a in addrs)
-            assert node.status()["listen_addrs"] == addrs
+            for name in ("a", "b"):
+                config = load_config(
+                    None, data_dir=str(tmp_path / name), listen=["/ip4/0.0.0.0/tcp/0"]
+                )
+                node = P2PNode(
+                    config,
+                    Identity.generate(),
+                    on_records=no_records,
+                    serve_sync=no_sync,
+                    log=logging.getLogger("test"),
+                )
+                await nursery.start(node.serve, [wire.NOTES_TOPIC])
+                nodes.append(node)
+            a, b = nodes
+            addrs = a.listen_addrs()
+            assert addrs and not any("/0.0.0.0/" in x for x in addrs), addrs
+            assert all(x.endswith(f"/p2p/{a.peer_id}") for x in addrs)
+            assert a.status()["listen_addrs"] == addrs
             # py-libp2p's auto-connector never started: it would redial the peerstore
-            assert not node.host.get_network().auto_connector._started
+            assert not a.host.get_network().auto_connector._started
+            await b.connect(addrs[0])  # an announced address is dialable
+            with trio.fail_after(10):  # identify: what each saw; liveness: a ping RTT
+                while not (a.status()["observed_addrs"] and a.peer_id in b.liveness.rtt_ms):
+                    await trio.sleep(0.1)
+            assert b.peer_addrs(a.peer_id) == [x.split("/p2p/")[0] for x in addrs][:4]
+            assert b.remote_ips(a.peer_id) == {addrs[0].split("/")[2]}
             nursery.cancel_scope.cancel()
 
     trio.run(main)
