@@ -50,6 +50,8 @@ T = TypeVar("T")
 SHORT_EXCHANGE_INTERVAL = 5.0
 """Seconds between two exchanges with a peer while we are short of peers and its answers
 bring new ones; otherwise the interval doubles from this up to ``exchange_interval``."""
+RECHECK = 5.0
+"""Seconds between two reads of a connected peer's addresses (and last-seen time)."""
 ADDRS_WAIT = 10.0
 """Seconds a new peer's row waits for identify's addresses before it is written anyway."""
 
@@ -87,6 +89,8 @@ class Discovery:
         """Connected peers whose row says so."""
         self.next_exchange: dict[str, float] = {}
         self.delays: dict[str, float] = {}
+        self.checked: dict[str, float] = {}
+        """When each connected peer's addresses were last read (every ``RECHECK`` s)."""
         """Each peer's current exchange interval."""
         self.dialing: set[str] = set()
         self.counters: dict[str, int] = {"exchanges": 0, "dials": 0, "dial_failures": 0}
@@ -197,9 +201,13 @@ class Discovery:
             del self.connected[peer]
             self.next_exchange.pop(peer, None)
             self.delays.pop(peer, None)
+            self.checked.pop(peer, None)
             self.book.disconnected(peer, now, wall)
         up: list[str] = []
         for peer, since in self.connected.items():
+            if peer in self.recorded and now - self.checked.get(peer, -math.inf) < RECHECK:
+                continue
+            self.checked[peer] = now
             claimed = p2p.peer_addrs(peer)
             ips = p2p.remote_ips(peer)
             confirmed = [a for a in claimed if ip_of(a) in ips]
