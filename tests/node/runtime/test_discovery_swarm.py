@@ -118,3 +118,17 @@ def _rows(d: Path) -> list[dict[str, Any]]:
     done = run_cli("peers", "--data-dir", str(d), "--json")
     assert done.returncode == 0, done.stderr
     return list(json.loads(done.stdout))
+
+
+def test_a_device_finds_a_cloud_it_was_not_bootstrapped_to(tmp_path: Path) -> None:
+    with Swarm(tmp_path) as swarm:
+        hub = swarm.start(config=QUIET)  # a device that needs no cloud
+        boot = swarm.address(hub)
+        # the cloud, at its own target with the hub, never dials the device itself
+        cloud = swarm.start(boot, config='role = "cloud"\n[discovery]\ntarget_degree = 1\n')
+        # at its target degree with the hub alone, it still dials for a cloud
+        device = swarm.start(boot, config="[discovery]\ntarget_degree = 1\n")
+        cloud_id = peer_id(swarm, cloud)
+        swarm.wait_for(lambda: cloud_id in peers_of(swarm, device), 30, "device dials the cloud")
+        found = (swarm.status(device) or {})["discovery"]
+        assert found["roles"][cloud_id] == "cloud" and found["needs"] == ""
