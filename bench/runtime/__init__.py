@@ -9,6 +9,8 @@ Commands (``python -m bench.runtime.<name>``):
 - ``faults_report.py`` — those runs as mean ± std: the summary, the README table, the PNG.
 - ``history_cost.py`` — what the per-second history costs: rows and bytes an hour, the
   writer's CPU, a 48 h read (``results/history_cost.json``).
+- ``discovery.py`` — mesh from one bootstrap, a stopped peer noticed, records after it resumes
+  (``results/discovery_loopback.json``).
 - ``fault_acker.py`` — the operator during an attack: timed publishes from a process of its own.
 
 Pieces:

@@ -57,6 +57,11 @@ def _pairs(mapping: dict[str, Any]) -> str:
     return ", ".join(f"{k} {v}" for k, v in sorted(mapping.items())) or "-"
 
 
+def _known(data: NodeStatus) -> str:
+    found = data.discovery
+    return f", {found.known} known, {len(found.dialing)} dialing"
+
+
 def status_text(data: NodeStatus) -> str:
     """The status document as a few aligned lines."""
     if data.running:
@@ -67,7 +72,7 @@ def status_text(data: NodeStatus) -> str:
         ("node", state),
         ("peer id", data.peer_id or "?"),
         ("listen", " ".join(data.listen_addrs) or "-"),
-        ("peers", f"{len(data.connected_peers)} connected"),
+        ("peers", f"{len(data.connected_peers)} connected" + _known(data)),
         ("topics", ", ".join(f"{t} (mesh {n})" for t, n in data.topics.items()) or "-"),
         ("records", _pairs(data.records)),
         ("store", "-" if data.store_bytes is None else _size(float(data.store_bytes))),

@@ -7,5 +7,6 @@ the key.
 - ``store.py``    — ``[store]``: quotas, retention, the ceiling, full-disk handling.
 - ``authorlog.py`` — ``[authorlog]`` (recovering our own heads) and ``[clock]`` (the
   offset bound, clock round trips).
+- ``network.py``   — ``[discovery]`` and ``[liveness]``: peer exchange, dialing, pings.
 - ``errors.py``   — ``ConfigError``, raised by every section's checks.
 """

@@ -19,6 +19,7 @@ import platformdirs
 
 from node.config.authorlog import AuthorLogConfig, ClockConfig
 from node.config.errors import ConfigError
+from node.config.network import DiscoveryConfig, LivenessConfig
 from node.config.store import StoreConfig
 
 Role = Literal["device", "cloud"]
@@ -212,6 +213,8 @@ class NodeConfig:
     store: StoreConfig = field(default_factory=StoreConfig)
     authorlog: AuthorLogConfig = field(default_factory=AuthorLogConfig)
     clock: ClockConfig = field(default_factory=ClockConfig)
+    discovery: DiscoveryConfig = field(default_factory=DiscoveryConfig)
+    liveness: LivenessConfig = field(default_factory=LivenessConfig)
 
 
 def load_config(path: Path | None = None, **overrides: Any) -> NodeConfig:

@@ -5,6 +5,9 @@ imports libp2p.
 - ``identity.py``     — the persistent Ed25519 seed (0600) behind the peer id and signatures.
 - ``gossip.py``       — record topics on gossipsub: validated batches in, paced batches out.
 - ``rpc.py``          — bounded request/response over one kept channel stream per peer.
+- ``addresses.py``    — wildcard listen addresses announced as the interfaces; dialable.
+- ``connector.py``    — dialing a peer id, the bootstrap reconnector, py-libp2p's off.
+- ``liveness.py``     — a kept ping stream per peer; a silent peer is disconnected.
 - ``framing.py``      — length-prefixed frames on streams; records packed into batches.
 - ``ratelimit.py``    — per-peer token buckets, run before any signature check.
 - ``peer_guard.py``   — cost follows blame: rejection counts, scores, graylist and bans.

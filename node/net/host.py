@@ -23,7 +23,6 @@ from libp2p.crypto.ed25519 import create_new_key_pair
 from libp2p.crypto.x25519 import create_new_key_pair as create_x25519_key_pair
 from libp2p.custom_types import TProtocol
 from libp2p.peer.id import ID
-from libp2p.peer.peerinfo import info_from_p2p_addr
 from libp2p.pubsub.gossipsub import PROTOCOL_ID_V11, PROTOCOL_ID_V12, GossipSub
 from libp2p.security.noise.transport import PROTOCOL_ID as NOISE_PROTOCOL_ID
 from libp2p.security.noise.transport import Transport as NoiseTransport
@@ -34,8 +33,11 @@ from libp2p.tools.anyio_service import background_trio_service
 
 from node import wire
 from node.config.settings import NodeConfig
+from node.net.addresses import announced, announced_by, observed, remote_ips
+from node.net.connector import connect_to, dial, keep_bootstrap, switch_off_auto_connector
 from node.net.gossip import Gossip, PublishError, RecordsHandler
 from node.net.identity import Identity
+from node.net.liveness import Liveness
 from node.net.peer_guard import GuardLimits, PeerGuard, connection_caps
 from node.net.pubsub_guard import SupervisedPubsub
 from node.net.ratelimit import TokenBuckets
@@ -88,7 +90,9 @@ class P2PNode:
             muxer_opt={TProtocol(YAMUX_PROTOCOL_ID): Yamux, MPLEX_PROTOCOL_ID: Mplex},
             connection_config=connection_caps(config),
             enable_metrics=bool(config.metrics.listen),
+            addrs_factory=announced,  # a wildcard listen announces the interfaces
         )
+        switch_off_auto_connector(self.host)  # discovery dials, bounded (connector.py)
         self.peer_id: str = self.host.get_id().to_base58()
         g = config.gossip
         limits = config.peer_limits
@@ -132,6 +136,7 @@ class P2PNode:
             self.pubsub, config, self.buckets, self.counters, self.peer_id, on_records, log
         )
         self.gossip.guard = self.guard
+        self.liveness = Liveness(self.host, config.liveness, self.counters, log)
         self._nursery: trio.Nursery | None = None
 
     # -- lifecycle -----------------------------------------------------------------
@@ -158,7 +163,9 @@ class P2PNode:
                     await self._join(topic, nursery)
                 nursery.start_soon(self.gossip.publisher)
                 nursery.start_soon(self.gossip.ingester)
-                nursery.start_soon(self._reconnector)
+                peers, log = self.connected_peers, self.log
+                nursery.start_soon(keep_bootstrap, self.config, self.connect, peers, log, P2PError)
+                nursery.start_soon(self.liveness.run)
                 nursery.start_soon(self._police)
                 if self.config.metrics.listen:
                     from node.net.metrics import serve_metrics
@@ -212,48 +219,26 @@ class P2PNode:
     def connected_peers(self) -> list[str]:
         return [p.to_base58() for p in self.host.get_connected_peers()]
 
+    def remote_ips(self, peer_id: str) -> set[str]:
+        """The IPs ``peer_id``'s live connections come from (what its claims must match)."""
+        return remote_ips(self.host, peer_id)
+
     def peer_addrs(self, peer_id: str) -> list[str]:
-        try:
-            return [str(a) for a in self.host.get_peerstore().addrs(ID.from_base58(peer_id))]
-        except Exception:
-            return []
+        """The dialable addresses ``peer_id`` announced (identify), at most four."""
+        return announced_by(self.host, peer_id)
 
     async def connect(self, addr: str) -> str:
         """Dial a ``/ip4/.../tcp/.../p2p/ID`` address; returns the peer id."""
-        try:
-            info = info_from_p2p_addr(parse_multiaddr(addr))
-        except P2PError:
-            raise
-        except Exception as exc:
-            raise P2PError(f"bad peer address {addr!r} (needs /p2p/<peer id>): {exc}") from exc
-        try:
-            with trio.fail_after(self.config.sync.timeout):
-                await self.host.connect(info)
-        except Exception as exc:
-            raise P2PError(f"cannot connect to {addr}: {exc!r}") from exc
-        return str(info.peer_id.to_base58())
+        return await connect_to(
+            self.host, parse_multiaddr(addr), self.config.sync.timeout, P2PError
+        )
 
-    async def _reconnector(self) -> None:
-        """Keep every bootstrap peer connected, with exponential backoff per peer."""
-        delays: dict[str, float] = {}
-        next_try: dict[str, float] = {}
-        while True:
-            now = trio.current_time()
-            connected = set(self.connected_peers())
-            for addr in self.config.bootstrap:
-                peer = addr.rsplit("/p2p/", 1)[-1]
-                if peer in connected or next_try.get(addr, 0.0) > now:
-                    continue
-                try:
-                    await self.connect(addr)
-                    delays.pop(addr, None)
-                    self.log.info("connected to bootstrap peer %s", peer)
-                except P2PError as exc:
-                    delay = min(delays.get(addr, 0.5) * 2, self.config.reconnect_max_backoff)
-                    delays[addr] = delay
-                    next_try[addr] = now + delay
-                    self.log.info("bootstrap %s unreachable, retry in %.1fs: %s", addr, delay, exc)
-            await trio.sleep(0.5)
+    async def dial(self, peer_id: str, addrs: list[str], timeout: float) -> None:
+        """Connect to ``peer_id`` at one of ``addrs``; P2PError on failure."""
+        try:
+            await dial(self.host, peer_id, addrs, timeout)
+        except Exception as exc:
+            raise P2PError(f"cannot dial {peer_id}: {exc!r}") from exc
 
     async def _police(self) -> None:
         """Disconnect peers whose score fell below the ban threshold (and keep them out)."""
@@ -311,6 +296,7 @@ class P2PNode:
         return P2PStatus(
             peer_id=self.peer_id,
             listen_addrs=self.listen_addrs(),
+            observed_addrs=observed(self.host),
             connected_peers=self.connected_peers(),
             topics={t: len(mesh.get(t, ())) for t in self.gossip.topics},
             counters=dict(self.counters),

@@ -8,6 +8,9 @@ services together, and what services may ask of it.
 - ``tail.py``          — ``tail(topic)``: a topic's newly committed records, woken by the
   daemon's commits and by ``PRAGMA data_version`` (writes of another process).
 - ``catchup.py``       — sync pulls, heads checks that back off while peers are quiet, samples.
+- ``discovery.py``     — peer exchange and the dialer: peers beyond the bootstrap, redialed
+  after a restart or a lost link; writes the ``peers`` table.
+- ``peer_book.py``     — the peers we know: hints vs reached, per-source caps, dial backoff.
 - ``pull_schedule.py`` — whom catch-up visits next, how many at once, per-peer failures.
 - ``backoff.py``       — a delay that doubles while nothing happens, reset when something does.
 - ``store_guard.py``   — the store's bounds at work: admission, publish checks, space probe,

@@ -321,7 +321,6 @@ class Catchup:
                 peers = set(daemon.p2p.connected_peers())
                 for gone in connected - peers:
                     schedule.disconnected(gone)
-                await self._record_peers(sorted(peers - connected), sorted(connected - peers))
                 connected = peers
                 now = trio.current_time()
                 for peer in schedule.due(peers, now):
@@ -329,12 +328,6 @@ class Catchup:
                         break
                     visits.start_soon(self._visit, peer, schedule.start(peer))
                 await trio.sleep(0.25)
-
-    async def _record_peers(self, up: list[str], gone: list[str]) -> None:
-        if up or gone:
-            addrs = self.daemon.p2p.peer_addrs
-            changes = [(p, addrs(p), True) for p in up] + [(p, addrs(p), False) for p in gone]
-            await self.daemon.db(self.daemon.store.record_peers, changes, "connect")
 
 
 def _timed_out(exc: BaseException | None) -> bool:

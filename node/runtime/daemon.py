@@ -29,6 +29,7 @@ from node.runtime.catchup import Catchup
 from node.runtime.clock_watch import Clock, ClockWatch
 from node.runtime.context import Service
 from node.runtime.control_wake import ControlWake
+from node.runtime.discovery import Discovery
 from node.runtime.equivocation import EquivocationWatch
 from node.runtime.history import HistoryWriter, Probe, Traffic
 from node.runtime.recovery import Recovery
@@ -81,6 +82,7 @@ class Daemon:
             serve_sync=self.catchup.serve_sync,
             log=logging.getLogger("byteswarm.p2p"),
         )
+        self.discovery = Discovery(self)
         self.control_wake = ControlWake(config.data_dir, config.control_poll_interval)
         self.clocks = ClockWatch(config, self.p2p, self.identity.public_key, clock)
         self._started = time.time()
@@ -185,6 +187,8 @@ class Daemon:
                 if self.config.history.enabled:
                     nursery.start_soon(HistoryWriter(self.config.history).run, self)
                 self.catchup.register()
+                self.discovery.register()
+                nursery.start_soon(self._supervised, "discovery", self.discovery.run)
                 nursery.start_soon(self._supervised, "catchup", self.catchup.run)
                 for service in self.services:
                     nursery.start_soon(self._supervise, service)
@@ -360,6 +364,7 @@ class Daemon:
             records=self._stored_counts,
             services=[s.name for s in self.services],
             catchup=self.catchup.status(),
+            discovery=self.discovery.status(),
             control=self.control_wake.status(),
             equivocation=self.equivocation.status(),
             recovery=self.recovery.status(),

@@ -16,6 +16,7 @@ relay it; the author key is the libp2p peer id of the signer (``peer_id_from_aut
 - ``adapt.py`` — cloud hello, device model, image uploads, prompts
 - ``authorlog.py`` — own-heads request (a node asks how far its own log goes) and clock
   round trip (not re-exported here)
+- ``peers.py`` — peer exchange: request, hints, response (not re-exported here)
 - ``control.py`` — operator commands, typed (the control table's rows; not re-exported here)
 - ``status/`` — the status document, typed: one struct per section, the codec readers use
   (not re-exported here)

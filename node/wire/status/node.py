@@ -35,6 +35,8 @@ class P2PStatus(msgspec.Struct, kw_only=True):
 
     peer_id: str = ""
     listen_addrs: list[str] = []
+    observed_addrs: list[str] = []
+    """Our addresses as peers reported seeing them (identify)."""
     connected_peers: list[str] = []
     topics: dict[str, int] = {}
     """Mesh size per joined topic."""
@@ -42,6 +44,25 @@ class P2PStatus(msgspec.Struct, kw_only=True):
     """Gossip, sync and request counters by name (their names are open: handlers add
     ``<protocol>_served`` / ``_errors``)."""
     peers: GuardStatus = msgspec.field(default_factory=GuardStatus)
+
+
+class DiscoveryStatus(msgspec.Struct, kw_only=True):
+    """Peer exchange, the peer book and liveness (``node/runtime/discovery.py``)."""
+
+    known: int = 0
+    verified: int = 0
+    """Peers reached at an address we confirmed (only those are passed on)."""
+    hints: int = 0
+    connected: int = 0
+    target: int = 0
+    dialing: list[str] = []
+    needs: str = ""
+    """A role this node lacks among its connected peers ("cloud" for a device), or ""."""
+    roles: dict[str, str] = {}
+    ping_rtt_ms: dict[str, Finite] = {}
+    exchanges: int = 0
+    dials: int = 0
+    dial_failures: int = 0
 
 
 class PullPeerStatus(msgspec.Struct, kw_only=True):
@@ -102,6 +123,7 @@ class NodeStatus(P2PStatus, kw_only=True):
     services: list[str] = []
     catchup: CatchupStatus = msgspec.field(default_factory=CatchupStatus)
     control: ControlStatus = msgspec.field(default_factory=ControlStatus)
+    discovery: DiscoveryStatus = msgspec.field(default_factory=DiscoveryStatus)
     equivocation: EquivocationStatus = msgspec.field(default_factory=EquivocationStatus)
     recovery: RecoveryStatus = msgspec.field(default_factory=RecoveryStatus)
     clock: ClockStatus = msgspec.field(default_factory=ClockStatus)

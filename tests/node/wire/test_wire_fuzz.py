@@ -3,8 +3,8 @@
 Inputs are derived from valid encodings by a seeded ``random.Random``: bit flips, byte
 overwrites with MessagePack type markers, truncation, extension, insertion, deletion,
 duplication, splices across message types, stacked mutations and plain random bytes. The
-default run feeds 23 targets x 20_000 = 460_000 inputs (about 3 s); the slow run
-23 targets x 2 more seeds x 200_000 = 9.2 million.
+default run feeds 25 targets x 20_000 = 500_000 inputs (about 3 s); the slow run
+25 targets x 2 more seeds x 200_000 = 10 million.
 Anything a decoder accepts must also survive a re-encode round trip and, for records,
 a signature check that raises WireError or nothing.
 """
@@ -19,6 +19,13 @@ import pytest
 
 from node import wire
 from node.wire import Note, RecordBatch, SignedRecord, SyncRequest, SyncResponse, WireError
+from node.wire.peers import (
+    PeerHint,
+    PeersRequest,
+    PeersResponse,
+    decode_peers_request,
+    decode_peers_response,
+)
 
 DEFAULT_INPUTS_PER_TARGET = 20_000
 SLOW_INPUTS_PER_TARGET = 200_000
@@ -115,6 +122,20 @@ def _seed_inputs() -> dict[str, list[bytes]]:
         "checkpoint_request": [wire.encode(wire.CheckpointRequest(1, "run-1", 40))],
         "heads_request": [wire.encode(wire.SyncHeadsRequest(1, ["byteswarm/notes", "x" * 128]))],
         "heads_response": [wire.encode(wire.SyncHeadsResponse(1, [0, 2**63 - 1, 17]))],
+        "peers_request": [wire.encode(PeersRequest(1, 32, "device"))],
+        "peers_response": [
+            wire.encode(PeersResponse(1, "", [])),
+            wire.encode(
+                PeersResponse(
+                    1,
+                    "cloud",
+                    [
+                        PeerHint(1, "12D3KooWAmQZA6RX", ["/ip4/10.0.0.1/tcp/4001"], "cloud", 5),
+                        PeerHint(1, "Qm" + "a" * 44, ["/ip6/::1/tcp/1", "/dns4/x.y/tcp/2"], "", 0),
+                    ],
+                )
+            ),
+        ],
         "checkpoint_blob": [
             wire.encode(
                 wire.CheckpointBlob(1, "run-1", 40, bytes(range(100)), [wire.WindowKey(1, 39, "p")])
@@ -159,6 +180,8 @@ TARGETS: dict[str, Callable[[bytes], object]] = {
     "checkpoint_blob": wire.decode_checkpoint_blob,
     "heads_request": wire.decode_sync_heads_request,
     "heads_response": wire.decode_sync_heads_response,
+    "peers_request": decode_peers_request,
+    "peers_response": decode_peers_response,
 }
 
 

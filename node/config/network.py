@@ -1,0 +1,60 @@
+"""``[discovery]`` and ``[liveness]`` in the node config: finding peers beyond the
+bootstrap and noticing dead ones (node/runtime/discovery.py, node/net/liveness.py).
+
+Their own module so ``settings.py`` stays under the size rule; ``settings.py`` maps the
+tables onto these like every other section.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from node.config.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class DiscoveryConfig:
+    """Peer exchange over ``/byteswarm/peers/1.0.0`` and the dialer that uses it."""
+
+    enabled: bool = True
+    """Ask peers for peers and dial them; off: only the bootstrap peers are dialed."""
+    target_degree: int = 6
+    """Connected peers the dialer keeps (at least ``gossip.degree_low`` for a full mesh)."""
+    max_known: int = 1000
+    """Peers the book holds (verified and hinted); a new hint evicts only a failed one."""
+    max_per_source: int = 16
+    """Unverified peers one answering peer may place in our book (a Sybil fills no more)."""
+    exchange_interval: float = 30.0
+    """Seconds between two peer exchanges with one peer (the first right after connect)."""
+    dial_timeout: float = 5.0
+    """Seconds before a dial is abandoned."""
+    max_dials: int = 4
+    """Dials in flight at once."""
+    max_backoff: float = 300.0
+    """Cap of a peer's dial backoff (doubling from 1 s per failed dial)."""
+    redial_max_backoff: float = 2.0
+    """Cap of the backoff for a peer we were connected to in the last ``redial_window``
+    seconds: a healed link is redialed within this long."""
+    redial_window: float = 600.0
+    """How long a lost peer is redialed at the short backoff."""
+
+    def __post_init__(self) -> None:
+        for name in ("target_degree", "max_known", "max_per_source", "max_dials"):
+            if not 1 <= getattr(self, name) <= 100_000:
+                raise ConfigError(f"discovery.{name}: must be between 1 and 100000")
+        if not 0 < self.redial_window < math.inf:
+            raise ConfigError("discovery.redial_window: must be positive and finite")
+        if 0 < self.max_backoff < self.redial_max_backoff:
+            raise ConfigError("discovery.redial_max_backoff: must not exceed max_backoff")
+
+
+@dataclass(frozen=True)
+class LivenessConfig:
+    """Pings on a kept ``/ipfs/ping/1.0.0`` stream per peer."""
+
+    ping_interval: float = 3.0
+    """Seconds between two pings of one peer."""
+    ping_timeout: float = 8.0
+    """A peer that does not echo a ping within this many seconds is disconnected (a dead
+    peer is noticed within ``ping_interval + ping_timeout``)."""

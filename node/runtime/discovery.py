@@ -1,0 +1,257 @@
+"""Discovery: peers beyond the bootstrap, by asking the peers we have for theirs.
+
+Each connected peer is asked for a sample of the peers it reached itself
+(``/byteswarm/peers/1.0.0`` over the request channel, node/wire/peers.py) right after it
+connects, then at an interval doubling from 5 s up to ``discovery.exchange_interval``
+(back to 5 s while we are short of peers and its answers bring new ones). The answers go
+into the peer book (node/runtime/peer_book.py: hints until a connection confirms them,
+capped per source and in all); while fewer than ``discovery.target_degree`` peers
+are connected, or a device has no cloud among them, the dialer takes candidates from the
+book, ``max_dials`` at a time, each with its own backoff, never a banned peer.
+
+Peers we connected to are written to the store's ``peers`` table (with the addresses they
+announced, once identify has told us) and read back at start, so a node needs its
+bootstrap address only once; losing the bootstrap node partitions no one. Liveness
+(node/net/liveness.py) drops a peer that stops answering pings; the dialer redials it with
+the short ``redial_max_backoff`` for ``redial_window`` seconds.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import math
+import time
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
+
+import trio
+
+from node import wire
+from node.config.settings import NodeConfig
+from node.net.addresses import dialable, ip_of
+from node.net.host import P2PError, P2PNode
+from node.runtime.peer_book import BookLimits, Known, PeerBook
+from node.store.database import Store
+from node.wire.peers import (
+    MAX_PEX_PEERS,
+    MAX_PEX_REQUEST_BYTES,
+    MAX_PEX_RESPONSE_BYTES,
+    PEX_PROTOCOL,
+    PeersRequest,
+    PeersResponse,
+    Role,
+    decode_peers_request,
+    decode_peers_response,
+)
+from node.wire.status.node import DiscoveryStatus
+
+log = logging.getLogger("byteswarm.discovery")
+T = TypeVar("T")
+SHORT_EXCHANGE_INTERVAL = 5.0
+"""Seconds between two exchanges with a peer while we are short of peers and its answers
+bring new ones; otherwise the interval doubles from this up to ``exchange_interval``."""
+RECHECK = 5.0
+"""Seconds between two reads of a connected peer's addresses (and last-seen time)."""
+ADDRS_WAIT = 10.0
+"""Seconds a new peer's row waits for identify's addresses before it is written anyway."""
+
+
+class DiscoveryHost(Protocol):
+    """What discovery needs of the daemon it runs in (``node.runtime.daemon.Daemon``)."""
+
+    config: NodeConfig
+    p2p: P2PNode
+    store: Store
+
+    async def db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T: ...
+
+
+def book_limits(config: NodeConfig) -> BookLimits:
+    d = config.discovery
+    return BookLimits(
+        d.max_known, d.max_per_source, 1.0, d.max_backoff, d.redial_max_backoff, d.redial_window
+    )
+
+
+class Discovery:
+    """One node's peer exchange (both sides) and dialer."""
+
+    def __init__(self, daemon: DiscoveryHost) -> None:
+        self.daemon = daemon
+        self.config = daemon.config.discovery
+        self.role: Role = daemon.config.role
+        adapt = daemon.config.adapt
+        self.needs: Role = "cloud" if self.role == "device" and adapt.enabled else ""
+        self.book = PeerBook(daemon.p2p.peer_id, book_limits(daemon.config))
+        self.connected: dict[str, float] = {}
+        """Connected peers and when we saw them connect (monotonic)."""
+        self.recorded: set[str] = set()
+        """Connected peers whose row says so."""
+        self.next_exchange: dict[str, float] = {}
+        self.delays: dict[str, float] = {}
+        self.checked: dict[str, float] = {}
+        """When each connected peer's addresses were last read (every ``RECHECK`` s)."""
+        """Each peer's current exchange interval."""
+        self.dialing: set[str] = set()
+        self.counters: dict[str, int] = {"exchanges": 0, "dials": 0, "dial_failures": 0}
+
+    def register(self) -> None:
+        self.daemon.p2p.handle(PEX_PROTOCOL, self.serve, MAX_PEX_REQUEST_BYTES)
+
+    # -- answering -------------------------------------------------------------------
+
+    async def serve(self, data: bytes, peer: str) -> bytes:
+        request = decode_peers_request(data)
+        self.book.said_role(peer, request.role)
+        hints = self.book.sample(request.want, peer, time.time())
+        return wire.encode(PeersResponse(wire.WIRE_VERSION, self.role, hints))
+
+    # -- asking ----------------------------------------------------------------------
+
+    async def exchange(self, peer: str) -> int:
+        """Ask ``peer`` for peers; returns how many the book did not know."""
+        p2p = self.daemon.p2p
+        request = wire.encode(PeersRequest(wire.WIRE_VERSION, MAX_PEX_PEERS, self.role))
+        try:
+            data = await p2p.request(peer, PEX_PROTOCOL, request, MAX_PEX_RESPONSE_BYTES)
+            answer = decode_peers_response(data)
+        except wire.WireError as exc:
+            p2p.guard.blame(peer, "protocol_error")
+            log.info("peer exchange with %s: bad answer: %s", peer, exc)
+            return 0
+        except P2PError as exc:
+            log.debug("peer exchange with %s failed: %s", peer, exc)
+            return 0
+        self.counters["exchanges"] += 1
+        self.book.said_role(peer, answer.role)
+        return self.book.learn(peer, answer.peers, trio.current_time())
+
+    async def _exchange_later(self, peer: str) -> None:
+        new = 0
+        try:
+            new = await self.exchange(peer)
+        except Exception:  # a peer's answer must never end the loop (architecture §8)
+            log.exception("peer exchange with %s failed", peer)
+        if new:
+            log.info("peer exchange with %s: %d new peers", peer, new)
+        # Short while answers bring peers we lack; doubling up to the interval otherwise.
+        longest = self.config.exchange_interval
+        short = len(self.connected) < self.config.target_degree or self._missing_role()
+        delay = SHORT_EXCHANGE_INTERVAL if new and short else self.delays.get(peer, 2.5) * 2
+        self.delays[peer] = delay = min(delay, longest)
+        if peer in self.next_exchange:
+            self.next_exchange[peer] = trio.current_time() + delay
+
+    # -- dialing ---------------------------------------------------------------------
+
+    def _missing_role(self) -> Role:
+        if self.needs and not any(self.book.role_of(p) == self.needs for p in self.connected):
+            return self.needs
+        return ""
+
+    def to_dial(self, now: float) -> list[Known]:
+        """Peers to dial now: up to the target degree, plus one of the role we lack."""
+        want = self.config.target_degree - len(self.connected) - len(self.dialing)
+        role = self._missing_role()
+        want = min(max(want, 1 if role else 0), self.config.max_dials - len(self.dialing))
+        if want <= 0:
+            return []
+        skip = set(self.connected) | self.dialing
+        return self.book.candidates(now, skip, want, self.daemon.p2p.guard.banned, role)
+
+    async def _dial(self, known: Known) -> None:
+        peer = known.peer_id
+        self.counters["dials"] += 1
+        try:
+            await self.daemon.p2p.dial(peer, known.dial_addrs(), self.config.dial_timeout)
+        except (P2PError, trio.TooSlowError) as exc:
+            self.counters["dial_failures"] += 1
+            delay = self.book.dial_failed(peer, trio.current_time())
+            log.debug("dial %s failed (next in %.0f s): %s", peer, delay, exc)
+        finally:
+            self.dialing.discard(peer)
+
+    # -- the loop --------------------------------------------------------------------
+
+    async def restore(self) -> int:
+        """Read the peers we were connected to before from the store."""
+        rows = await self.daemon.db(self.daemon.store.list_peers)
+        for row in rows[: self.config.max_known]:
+            self.book.restore(row.peer_id, dialable(row.addrs), row.last_seen_ms / 1000)
+        return len(self.book.peers)
+
+    async def run(self) -> None:
+        restored = await self.restore()
+        if restored:
+            log.info("discovery: %d known peers from the store", restored)
+        async with trio.open_nursery() as tasks:
+            while True:
+                await self.step(tasks, trio.current_time())
+                await trio.sleep(0.25)
+
+    async def step(self, tasks: trio.Nursery, now: float) -> None:
+        p2p = self.daemon.p2p
+        peers = set(p2p.connected_peers())
+        wall = time.time()
+        for peer in peers - set(self.connected):
+            self.connected[peer] = now
+            self.next_exchange[peer] = now
+        gone = sorted(set(self.connected) - peers)
+        for peer in gone:
+            del self.connected[peer]
+            self.next_exchange.pop(peer, None)
+            self.delays.pop(peer, None)
+            self.checked.pop(peer, None)
+            self.book.disconnected(peer, now, wall)
+        up: list[str] = []
+        for peer, since in self.connected.items():
+            if peer in self.recorded and now - self.checked.get(peer, -math.inf) < RECHECK:
+                continue
+            self.checked[peer] = now
+            claimed = p2p.peer_addrs(peer)
+            ips = p2p.remote_ips(peer)
+            confirmed = [a for a in claimed if ip_of(a) in ips]
+            self.book.connected(peer, confirmed, now, wall, claimed)
+            if peer not in self.recorded and (claimed or now - since > ADDRS_WAIT):
+                up.append(peer)
+        await self._record(up, [p for p in gone if p in self.recorded])
+        if not self.config.enabled:
+            return
+        for peer, due in self.next_exchange.items():
+            if due <= now:
+                self.next_exchange[peer] = math.inf  # until this exchange is over
+                tasks.start_soon(self._exchange_later, peer)
+        for known in self.to_dial(now):
+            self.dialing.add(known.peer_id)
+            tasks.start_soon(functools.partial(self._dial, known))
+
+    async def _record(self, up: list[str], gone: list[str]) -> None:
+        """The ``peers`` rows and events of peers that connected or left."""
+        if not (up or gone):
+            return
+        book = self.book.peers
+        changes = [(p, _addrs(book.get(p)), True) for p in up]
+        changes += [(p, _addrs(book.get(p)), False) for p in gone]
+        await self.daemon.db(self.daemon.store.record_peers, changes, "connect")
+        self.recorded |= set(up)
+        self.recorded -= set(gone)
+
+    def status(self) -> DiscoveryStatus:
+        """The ``discovery`` part of the status document."""
+        rtt = self.daemon.p2p.liveness.rtt_ms
+        return DiscoveryStatus(
+            **self.book.counts(),
+            connected=len(self.connected),
+            target=self.config.target_degree,
+            dialing=sorted(self.dialing),
+            needs=self._missing_role(),
+            roles={p: self.book.role_of(p) for p in sorted(self.connected)},
+            ping_rtt_ms={p: rtt[p] for p in sorted(rtt)},
+            **self.counters,
+        )
+
+
+def _addrs(known: Known | None) -> list[str]:
+    """A peer's row: confirmed addresses first, then what it claimed."""
+    return [] if known is None else known.dial_addrs()[:4]

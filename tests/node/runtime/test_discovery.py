@@ -1,0 +1,195 @@
+"""Discovery against a fake host and store (no sockets): exchange, dial, record, restore."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import trio
+
+from node import wire
+from node.config.settings import load_config
+from node.net.host import P2PError
+from node.runtime.discovery import Discovery
+from node.store.rows import PeerRow
+from node.wire.peers import PeerHint, PeersResponse, decode_peers_request, decode_peers_response
+
+V = wire.WIRE_VERSION
+
+
+class FakeGuard:
+    def __init__(self) -> None:
+        self.blamed: list[tuple[str, str]] = []
+        self.bans: set[str] = set()
+
+    def banned(self, peer: str) -> bool:
+        return peer in self.bans
+
+    def blame(self, peer: str, cause: str) -> None:
+        self.blamed.append((peer, cause))
+
+
+class FakeP2P:
+    peer_id = "me"
+
+    def __init__(self, answers: dict[str, bytes]) -> None:
+        self.answers = answers
+        self.up: list[str] = []
+        self.addrs: dict[str, list[str]] = {}
+        self.dialed: list[tuple[str, list[str]]] = []
+        self.reachable: set[str] = set()
+        self.guard = FakeGuard()
+        self.liveness = type("L", (), {"rtt_ms": {}})()
+
+    def connected_peers(self) -> list[str]:
+        return list(self.up)
+
+    def peer_addrs(self, peer: str) -> list[str]:
+        return self.addrs.get(peer, [])
+
+    def remote_ips(self, peer: str) -> set[str]:
+        return {a.split("/")[2] for a in self.addrs.get(peer, [])}
+
+    async def request(self, peer: str, protocol: str, data: bytes, limit: int) -> bytes:
+        decode_peers_request(data)
+        if peer not in self.answers:
+            raise P2PError("no answer")
+        return self.answers[peer]
+
+    async def dial(self, peer: str, addrs: list[str], timeout: float) -> None:
+        self.dialed.append((peer, addrs))
+        if peer not in self.reachable:
+            raise P2PError("unreachable")
+        self.up.append(peer)
+        self.addrs[peer] = addrs[:1]
+
+
+class FakeStore:
+    def __init__(self, rows: list[PeerRow]) -> None:
+        self.rows = rows
+        self.recorded: list[tuple[str, list[str], bool]] = []
+
+    def list_peers(self) -> list[PeerRow]:
+        return self.rows
+
+    def record_peers(self, changes: list[tuple[str, list[str], bool]], source: str) -> None:
+        self.recorded.extend(changes)
+
+
+class FakeDaemon:
+    def __init__(
+        self,
+        tmp: Path,
+        answers: dict[str, bytes],
+        rows: list[PeerRow] | None = None,
+        **config: Any,
+    ) -> None:
+        if rows is None:
+            rows = []
+        self.config = load_config(None, data_dir=str(tmp), **{"role": "cloud", **config})
+        self.p2p = FakeP2P(answers)
+        self.store = FakeStore(rows)
+
+    async def db(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        return fn(*args, **kwargs)
+
+
+def answer(*peers: str, role: str = "", roles: dict[str, str] | None = None) -> bytes:
+    roles = roles or {}
+    hints = [
+        PeerHint(V, p, [f"/ip4/10.0.0.{i + 2}/tcp/1"], roles.get(p, ""), 0)  # type: ignore[arg-type]
+        for i, p in enumerate(peers)
+    ]
+    return wire.encode(PeersResponse(V, role, hints))  # type: ignore[arg-type]
+
+
+async def steps(discovery: Discovery, n: int) -> None:
+    async with trio.open_nursery() as tasks:
+        for _i in range(n):
+            await discovery.step(tasks, trio.current_time())
+            await trio.sleep(0.3)
+
+
+def test_a_node_dials_the_peers_its_bootstrap_knows_and_records_them(tmp_path: Path) -> None:
+    async def main() -> None:
+        daemon = FakeDaemon(tmp_path, {"boot": answer("b", "c", "gone", role="cloud")})
+        daemon.p2p.up = ["boot"]
+        daemon.p2p.addrs["boot"] = ["/ip4/10.0.0.1/tcp/1"]
+        daemon.p2p.reachable = {"b", "c"}
+        discovery = Discovery(daemon)  # type: ignore[arg-type]
+        await steps(discovery, 4)
+        assert set(daemon.p2p.up) == {"boot", "b", "c"}
+        assert discovery.book.role_of("boot") == "cloud"
+        assert {p for p, _, up in daemon.store.recorded if up} == {"boot", "b", "c"}
+        assert all(addrs for _, addrs, _ in daemon.store.recorded)
+        assert discovery.book.peers["gone"].failures >= 1  # backing off, not hammered
+        assert len([p for p, _ in daemon.p2p.dialed if p == "gone"]) <= 2
+
+    trio.run(main)
+
+
+def test_a_bad_answer_is_blamed_and_learns_nothing(tmp_path: Path) -> None:
+    async def main() -> None:
+        flood = msgspec.msgpack.encode([V, "", [[V, "x", ["/ip4/1.2.3.4/tcp/1"], "", 0]] * 10_000])
+        daemon = FakeDaemon(tmp_path, {"evil": flood})
+        daemon.p2p.up = ["evil"]
+        discovery = Discovery(daemon)  # type: ignore[arg-type]
+        assert await discovery.exchange("evil") == 0
+        assert daemon.p2p.guard.blamed == [("evil", "protocol_error")]
+        assert set(discovery.book.peers) == set()
+
+    trio.run(main)
+
+
+def test_restored_peers_are_redialed_and_banned_ones_never(tmp_path: Path) -> None:
+    async def main() -> None:
+        rows = [
+            PeerRow("old", ["/ip4/10.0.0.8/tcp/1/p2p/old"], 0, 1, True, "connect"),
+            PeerRow("bad", ["/ip4/10.0.0.9/tcp/1"], 0, 1, False, "connect"),
+        ]
+        daemon = FakeDaemon(tmp_path, {}, rows)
+        daemon.p2p.reachable = {"old", "bad"}
+        daemon.p2p.guard.bans = {"bad"}
+        discovery = Discovery(daemon)  # type: ignore[arg-type]
+        assert await discovery.restore() == 2
+        await steps(discovery, 2)
+        assert daemon.p2p.dialed == [("old", ["/ip4/10.0.0.8/tcp/1"])]
+
+    trio.run(main)
+
+
+def test_the_answer_holds_only_peers_we_reached(tmp_path: Path) -> None:
+    async def main() -> None:
+        daemon = FakeDaemon(tmp_path, {"boot": answer("hint1", "hint2")})
+        daemon.p2p.up = ["boot", "asker"]
+        daemon.p2p.addrs["boot"] = ["/ip4/10.0.0.1/tcp/1"]
+        discovery = Discovery(daemon)  # type: ignore[arg-type]
+        await steps(discovery, 1)
+        request = msgspec.msgpack.encode([V, 32, "device"])
+        reply = decode_peers_response(await discovery.serve(request, "asker"))
+        assert reply.role == "cloud"
+        peers = [h.peer_id for h in reply.peers]
+        assert peers == ["boot"]
+        assert discovery.book.role_of("asker") == "device"
+
+    trio.run(main)
+
+
+def test_a_device_at_its_target_degree_still_dials_a_cloud(tmp_path: Path) -> None:
+    async def main() -> None:
+        hints = answer("d1", "d2", "Cwd", roles={"Cwd": "cloud", "d1": "device"})
+        daemon = FakeDaemon(
+            tmp_path, {"boot": hints}, role="device", discovery={"target_degree": 1}
+        )
+        daemon.p2p.up = ["boot"]
+        daemon.p2p.addrs["boot"] = ["/ip4/10.0.0.1/tcp/1"]
+        daemon.p2p.reachable = {"d1", "d2", "Cwd"}
+        discovery = Discovery(daemon)  # type: ignore[arg-type]
+        assert discovery.status().needs == "cloud"
+        await steps(discovery, 4)
+        assert [p for p, _ in daemon.p2p.dialed] == ["Cwd"]  # and no device beyond target
+        assert discovery.status().needs == ""
+
+    trio.run(main)
