@@ -5,5 +5,6 @@ the key.
 - ``settings.py`` — ``NodeConfig`` and its sections (gossip, sync, peer limits, the
   services'), ``load_config``, the checks; the data dir and store file names.
 - ``store.py``    — ``[store]``: quotas, retention, the ceiling, full-disk handling.
+- ``link_faults.py`` — ``[link_faults]``: delay, jitter, loss, bandwidth per peer address.
 - ``errors.py``   — ``ConfigError``, raised by every section's checks.
 """

@@ -18,6 +18,7 @@ from typing import Any, Literal, get_args, get_origin, get_type_hints
 import platformdirs
 
 from node.config.errors import ConfigError
+from node.config.link_faults import LinkFaultsConfig
 from node.config.store import StoreConfig
 
 Role = Literal["device", "cloud"]
@@ -192,6 +193,7 @@ class NodeConfig:
     rank: RankSettings = field(default_factory=RankSettings)
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
     store: StoreConfig = field(default_factory=StoreConfig)
+    link_faults: LinkFaultsConfig = field(default_factory=LinkFaultsConfig)
 
 
 def load_config(path: Path | None = None, **overrides: Any) -> NodeConfig:

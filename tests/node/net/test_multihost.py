@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -39,13 +40,23 @@ CATALOGUE = [
 ]
 
 
-@pytest.fixture
-def cluster(tmp_path: Path) -> Iterator[Cluster]:
+LOSSY = '[link_faults]\nrules = ["* delay_ms=50 jitter_ms=10 drop=0.05"]\n'
+"""Every node's sends: 50 ± 10 ms one way and 5 % segment loss (node/net/link_faults.py)."""
+
+
+@contextmanager
+def five_hosts(root: Path, config: str = "") -> Iterator[Cluster]:
     reason = unavailable_reason()
     if reason:
         pytest.skip(f"no network namespaces: {reason}")
-    with Fabric(HOSTS) as fabric, Cluster(fabric, tmp_path) as c:
+    with Fabric(HOSTS) as fabric, Cluster(fabric, root, config) as c:
         c.start_star()
+        yield c
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[Cluster]:
+    with five_hosts(tmp_path) as c:
         yield c
 
 
@@ -169,3 +180,23 @@ def test_an_isolated_node_restarted_while_isolated_catches_up_after_the_heal(
         CONVERGE_S + SLACK,
         "host 4 to catch up after its link came back",
     )
+
+
+def test_records_cross_delayed_lossy_links(tmp_path: Path) -> None:
+    """Every link 50 ms one way with 5 % loss: a note from host 1 still reaches every host,
+    and the fault layer did stall some sends."""
+    with five_hosts(tmp_path, LOSSY) as c:
+        everyone = list(range(HOSTS))
+        c.wait_for(
+            lambda: all(len(c.connected(i)) >= 1 for i in everyone), MESH_S, "every host linked"
+        )
+        c.publish(1, "over a bad link", count=5)
+        mine = c.records(1, NOTES)
+        c.wait_for(
+            lambda: same_records(c, everyone, NOTES, mine),
+            CONVERGE_S + SLACK,
+            "host 1's notes on every host over lossy links",
+        )
+        counters = [(c.status(i) or {}).get("counters", {}) for i in everyone]
+        assert all(n.get("link_fault_writes", 0) > 0 for n in counters), counters
+        assert sum(n.get("link_fault_stalls", 0) for n in counters) > 0
