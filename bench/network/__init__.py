@@ -16,5 +16,6 @@ Pieces:
 - ``cluster.py`` — one ``python -m node run`` daemon per host, read through its data dir.
 - ``scenarios.py`` — the measured scenarios, one function each (shared by mesh.py and tests).
 - ``sim.py`` — the simulated network: peers, links and the protocol's decisions in simulated time.
+- ``book.py`` — the peer book the simulation runs: the node's own when it exists, else a model.
 - ``report.py`` — mean ± std over runs, the JSON and the PNGs.
 """

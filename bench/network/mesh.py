@@ -36,7 +36,7 @@ def one_run(hosts: int, faults: str, args: argparse.Namespace) -> dict[str, Any]
     ):
         run: dict[str, Any] = {}
         run.update(scenarios.mesh(c, args.degree_low, args.timeout))
-        run.update(scenarios.convergence(c, args.notes, args.timeout))
+        run.update(scenarios.convergence(c, args.notes, args.hold, args.timeout))
         run.update(scenarios.dead_peer(c, args.timeout))
         statuses = [c.status(i) or {} for i in range(hosts)]
         run["link_fault_stalls"] = sum(
@@ -51,6 +51,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3, help="runs of each condition")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per measure")
     parser.add_argument("--notes", type=int, default=5, help="notes per side of the partition")
+    parser.add_argument(
+        "--hold", type=float, default=25.0, help="seconds the partition lasts (links die)"
+    )
     parser.add_argument("--degree-low", type=int, default=4, help="gossip.degree_low")
     parser.add_argument("--faults", default=FAULTS, help="the faulty condition's rule")
     parser.add_argument("--seed", type=int, default=0, help="seed of the fault draws")
@@ -86,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
             "runs": args.runs,
             "timeout": args.timeout,
             "notes_per_side": args.notes,
+            "partition_seconds": args.hold,
             "faults": args.faults,
             "seed": args.seed,
         },

@@ -47,11 +47,13 @@ def mesh(c: Cluster, degree_low: int, timeout: float) -> dict[str, Any]:
     return {"mesh_degree_low_s": low, "mesh_full_s": full, "degrees": degrees}
 
 
-def convergence(c: Cluster, count: int, timeout: float) -> dict[str, Any]:
+def convergence(c: Cluster, count: int, hold: float, timeout: float) -> dict[str, Any]:
     """Partition the hosts in two halves, publish ``count`` notes on one host of each side,
-    let each side settle (up to ``timeout``), heal and time until every host holds every
-    acknowledged note; count the acknowledged notes still missing anywhere at the end."""
+    let each side settle (up to ``timeout``), keep the partition ``hold`` seconds in all
+    (long enough for the links across to be dropped as dead), heal and time until every
+    host holds every acknowledged note; count the acknowledged notes missing at the end."""
     n = c.fabric.count
+    split = time.monotonic()
     left, right = list(range(n // 2 + 1)), list(range(n // 2 + 1, n))
     c.fabric.partition([left, right])
     acked: dict[str, set[tuple[str, int]]] = {}
@@ -67,6 +69,8 @@ def convergence(c: Cluster, count: int, timeout: float) -> dict[str, Any]:
         c.records(i, NOTES) & acked["left"] for i in right
     )
     every = acked["left"] | acked["right"]
+    time.sleep(max(0.0, hold - (time.monotonic() - split)))
+    across = sum(1 for i in left for j in right if c.peer_ids[j] in c.connected(i))
     c.fabric.heal()
     converged = wait_time(lambda: _all_hold(c, range(n), every), timeout)
     return {
@@ -75,6 +79,7 @@ def convergence(c: Cluster, count: int, timeout: float) -> dict[str, Any]:
         "acked_notes": len(every),
         "acked_missing_at_end": sum(len(every - c.records(i, NOTES)) for i in range(n)),
         "leaked_across_partition": leaked,
+        "links_across_at_heal": across,
     }
 
 
@@ -83,10 +88,13 @@ def _all_hold(c: Cluster, hosts: Any, notes: set[tuple[str, int]]) -> bool:
 
 
 def dead_peer(c: Cluster, timeout: float) -> dict[str, Any]:
-    """Cut the last host's link (no FIN) and time until every host that had it as a peer
-    lists it no longer (the slowest of them)."""
+    """Once every host is linked to the last one again (up to ``timeout``), cut its link
+    (no FIN) and time until every host that had it as a peer lists it no longer (the
+    slowest of them)."""
     victim = c.fabric.count - 1
     pid = c.peer_ids[victim]
+    others = range(c.fabric.count - 1)
+    wait_time(lambda: all(pid in c.connected(i) for i in others), timeout)  # after the heal
     watchers = [i for i in range(c.fabric.count - 1) if pid in c.connected(i)]
     c.fabric.cut(victim)
     took = wait_time(lambda: not any(pid in c.connected(i) for i in watchers), timeout)

@@ -103,7 +103,8 @@ def test_partition_with_publishes_on_both_sides_heals_to_full_convergence(
     cluster: Cluster,
 ) -> None:
     """needs discovery and liveness: hosts {0,1,2} | {3,4} publish notes and click rows on
-    both sides; each side converges on its own, and everyone on everything after the heal."""
+    both sides; each side converges on its own; the partition lasts until the links across
+    are dropped as dead, and after the heal everyone holds everything."""
     c = cluster
     everyone = list(range(HOSTS))
     left, right = [0, 1, 2], [3, 4]
@@ -133,6 +134,12 @@ def test_partition_with_publishes_on_both_sides_heals_to_full_convergence(
         "the left side (hosts 0-2) to share its records while cut off",
     )
     assert not notes_right & c.records(0, NOTES), "the partition leaked"
+    right_ids = {c.peer_ids[i] for i in right}
+    c.wait_for(  # a long partition: the links across are dropped as dead before the heal
+        lambda: all(c.status(i) and not right_ids & c.connected(i) for i in left),
+        DEAD_PEER_S + SLACK,
+        "the left side to drop its links to the right side",
+    )
     c.fabric.heal()
     c.wait_for(
         lambda: (
@@ -200,3 +207,37 @@ def test_records_cross_delayed_lossy_links(tmp_path: Path) -> None:
         counters = [(c.status(i) or {}).get("counters", {}) for i in everyone]
         assert all(n.get("link_fault_writes", 0) > 0 for n in counters), counters
         assert sum(n.get("link_fault_stalls", 0) for n in counters) > 0
+
+
+def test_a_finetune_run_split_by_a_partition_ends_on_one_theta(cluster: Cluster) -> None:
+    """needs discovery and liveness: a tiny one-byte SPSA run on all five hosts is split
+    {0,1,2} | {3,4} for a few rounds; after the heal every host closes the run on the
+    same θ hash."""
+    from node.cli.control import send_control
+    from node.cli.swarm import finetune_run
+
+    c = cluster
+    everyone = list(range(HOSTS))
+    rounds = 12
+    c.wait_for(lambda: full_mesh(c, everyone), MESH_S + SLACK, "a full mesh of 5 hosts")
+    args = {
+        "run_id": "split", "model": "tiny", "mode": "shared", "rounds": rounds,
+        "round_seconds": 1.0, "checkpoint_every": 4, "delay_seconds": 3.0,
+    }  # fmt: skip
+    send_control(c.data_dir(0), "train_start", args, timeout=60)
+    c.wait_for(
+        lambda: all(finetune_run(c.data_dir(i), "split").get("round", 0) >= 3 for i in everyone),
+        40,
+        "round 3 on every host",
+    )
+    c.fabric.partition([[0, 1, 2], [3, 4]])
+    c.wait_for(lambda: finetune_run(c.data_dir(0), "split").get("round", 0) >= 7, 20, "round 7")
+    c.fabric.heal()
+
+    def one_theta() -> bool:
+        runs = [finetune_run(c.data_dir(i), "split") for i in everyone]
+        return all(r.get("final_round") == rounds for r in runs) and (
+            len({r.get("sha256") for r in runs}) == 1
+        )
+
+    c.wait_for(one_theta, 40, "every host to close the run on one θ")
