@@ -63,11 +63,12 @@ def plot(result: dict[str, Any], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 3, figsize=(13, 4))
+    fig, axes = plt.subplots(1, 4, figsize=(16, 4))
     panels = [
         ("bytes_per_node_s_median", "bytes sent per node per s (median node)"),
         ("bytes_per_node_s_max", "bytes sent per node per s (busiest node)"),
         ("reached_target_fraction", "nodes at target degree"),
+        ("mesh_hops_max", "gossip mesh hops to the farthest node"),
     ]
     for ax, (key, title) in zip(axes, panels, strict=True):
         for variant, rows in result["variants"].items():

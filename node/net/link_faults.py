@@ -82,18 +82,22 @@ class ShapedStream(ReadWriteCloser):
         try:
             await self._send.send((due, bytes(data)))
         except (trio.ClosedResourceError, trio.BrokenResourceError):
-            return  # closed locally: like a write on a closed TrioTCPStream
+            if self._error is not None:  # the pump died while we waited for room
+                raise self._error from None
+            # closed locally: like a write on a closed TrioTCPStream, nothing happens
 
     async def _pump(self) -> None:
         try:
-            async with self._recv:
-                async for due, data in self._recv:
-                    await trio.sleep_until(due)
-                    await self.inner.write(data)
+            async for due, data in self._recv:
+                await trio.sleep_until(due)
+                await self.inner.write(data)
         except Exception as exc:  # the connection broke: later writes raise it
-            self._error = exc
+            self._error = exc  # before the channel closes: a waiting writer must see it
+            self._recv.close()
             with trio.CancelScope(shield=True), trio.move_on_after(1):
                 await self.inner.close()
+        finally:
+            self._recv.close()
 
     async def read(self, n: int | None = None) -> bytes:
         return await self.inner.read(n)

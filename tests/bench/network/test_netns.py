@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -103,3 +104,12 @@ def test_sweep_removes_namespaces_of_a_dead_process() -> None:
         assert stale not in namespaces()
     finally:
         ip("netns", "del", stale, check=False)
+
+
+def test_daemons_run_this_checkout() -> None:
+    """The cluster runs ``python -m node`` from the checkout these tests belong to."""
+    from bench.network.cluster import ROOT, checkout_env
+
+    here = Path(__file__).resolve().parents[3]
+    assert here == ROOT
+    assert checkout_env()["PYTHONPATH"] == str(here)

@@ -22,7 +22,7 @@ from node.config.link_faults import LinkFault, LinkFaultsConfig, parse_rule
 from node.config.settings import load_config
 from node.net.host import P2PNode
 from node.net.identity import Identity
-from node.net.link_faults import SEGMENT, ShapedStream
+from node.net.link_faults import QUEUE, SEGMENT, ShapedStream
 
 ECHO = "/test/echo/1"
 
@@ -186,3 +186,21 @@ def test_a_rule_delays_the_peers_it_names_and_no_other(tmp_path: Path) -> None:
     other, counters = round_trips(tmp_path / "b", ("10.9.9.9 delay_ms=400",))
     assert other < 0.15
     assert counters["link_fault_connections"] == 0
+
+
+def test_a_broken_connection_fails_the_next_write_even_one_waiting_for_room() -> None:
+    class Broken(Wire):
+        async def write(self, data: bytes) -> None:
+            raise ConnectionResetError("gone")
+
+    async def main() -> None:
+        fault = LinkFault(None, delay=0.01)
+        stream = ShapedStream(Broken(), fault, random.Random(0), Counter())  # type: ignore[arg-type]
+        with trio.fail_after(5):
+            with pytest.raises(ConnectionResetError):
+                for _ in range(QUEUE + 10):  # the pump dies on the first; the queue fills
+                    await stream.write(b"x")
+            with pytest.raises(ConnectionResetError):
+                await stream.write(b"x")
+
+    trio.run(main, clock=trio.testing.MockClock(autojump_threshold=0))
