@@ -9,6 +9,7 @@ file system and the data dir's unix socket, which no namespace hides.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import sqlite3
@@ -26,6 +27,13 @@ from node.config.settings import STORE_FILE
 ROOT = Path(node.__file__).resolve().parents[1]
 PORT = 4001
 T = TypeVar("T")
+
+
+def die_with_parent() -> None:
+    """In the child before exec: SIGTERM it when the harness dies (even by SIGKILL), so no
+    daemon outlives its namespaces (Linux ``PR_SET_PDEATHSIG``; it survives ``exec``)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG = 1
 
 
 def checkout_env() -> dict[str, str]:
@@ -68,7 +76,12 @@ class Cluster:
             cmd += ["--bootstrap", self.multiaddr(j)]
         with (d / "daemon.log").open("ab") as log:
             self.procs[i] = subprocess.Popen(
-                cmd, stdout=log, stderr=subprocess.STDOUT, env=checkout_env(), cwd=ROOT
+                cmd,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=checkout_env(),
+                cwd=ROOT,
+                preexec_fn=die_with_parent,
             )
 
     def start_star(self, bootstrap: int = 0, timeout: float = 40) -> None:

@@ -10,8 +10,9 @@ iptables and no ``tc`` (``netem`` is not in this kernel): ``cut(i)`` sets ``p<i>
 ports to a bridge of its own, ``heal()`` puts every port back on ``br0`` and up.
 
 Cleanup: ``close()`` deletes every namespace (their veths go with them); a fabric is a
-context manager, ``close`` is also registered with ``atexit``, and ``sweep()`` removes
-namespaces left by a process that no longer exists (a SIGKILLed run).
+context manager (Ctrl-C and, once a fabric exists, SIGTERM unwind through it), ``close``
+is also registered with ``atexit``, and ``sweep()`` removes namespaces left by a process
+that no longer exists (a SIGKILLed run; its daemons die with it: ``cluster.py``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ import itertools
 import os
 import re
 import shutil
+import signal
 import subprocess
+import threading
 from collections.abc import Sequence
 
 SUBNET = "10.77.0"
@@ -69,6 +72,19 @@ def sweep() -> list[str]:
     return gone
 
 
+def _exit_on_sigterm() -> None:
+    """Turn SIGTERM into SystemExit (unless someone handles it already), so ``with`` blocks
+    and ``atexit`` delete the namespaces when the harness is terminated."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _raise_exit)
+
+
+def _raise_exit(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 class Fabric:
     """``count`` hosts on one bridge; host ``i`` has address ``10.77.0.<i+1>``."""
 
@@ -95,6 +111,7 @@ class Fabric:
             raise NetnsUnavailable(reason)
         sweep()
         atexit.register(self.close)
+        _exit_on_sigterm()
         try:
             self._add_ns(self.bridge_ns)
             self._br("link", "add", "br0", "type", "bridge")

@@ -113,3 +113,49 @@ def test_daemons_run_this_checkout() -> None:
     here = Path(__file__).resolve().parents[3]
     assert here == ROOT
     assert checkout_env()["PYTHONPATH"] == str(here)
+
+
+HARNESS = """
+import sys, time
+from pathlib import Path
+from bench.network.cluster import Cluster
+from bench.network.netns import Fabric
+fabric = Fabric(2).create()
+cluster = Cluster(fabric, Path(sys.argv[1]))
+cluster.start(0)
+print(cluster.procs[0].pid, *fabric.hosts, fabric.bridge_ns, flush=True)
+time.sleep(120)
+"""
+
+
+@pytest.mark.parametrize("how", ["SIGTERM", "SIGKILL"])
+def test_a_harness_that_dies_leaves_no_daemon_and_no_namespace(tmp_path: Path, how: str) -> None:
+    """SIGTERM: the harness unwinds and deletes its namespaces. SIGKILL: its daemons die
+    with it (parent-death signal) and the next fabric sweeps its namespaces."""
+    import os
+    import signal
+
+    from bench.network.cluster import ROOT, checkout_env
+
+    reason = unavailable_reason()
+    if reason:
+        pytest.skip(f"no network namespaces: {reason}")
+    harness = subprocess.Popen(
+        [sys.executable, "-c", HARNESS, str(tmp_path)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=checkout_env(),
+        cwd=ROOT,
+    )
+    assert harness.stdout is not None
+    daemon, *names = harness.stdout.readline().split()
+    assert set(names) <= namespaces()
+    harness.send_signal(getattr(signal, how))
+    harness.wait(timeout=30)
+    deadline = time.monotonic() + 20
+    while os.path.exists(f"/proc/{daemon}") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not os.path.exists(f"/proc/{daemon}"), "the daemon outlived its harness"
+    if how == "SIGKILL":
+        sweep()
+    assert not set(names) & namespaces()
