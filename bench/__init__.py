@@ -7,6 +7,8 @@ writes JSON (+ PNG) to ``results/`` and runs as ``python -m bench.<service>.<nam
   stale θ under the pull transport, memory, wire bytes between real daemons.
 - ``adapt/`` — cloud-device prompt adaptation on a continual digits corruption stream.
 - ``export/`` — ONNX export: size, parity, int8 agreement, onnxruntime vs torch latency.
+- ``network/`` — real daemons on hosts in network namespaces (mesh, dead peers, partitions,
+  delay and loss) and a simulation of the network layer from 10 to 1,000 peers.
 - ``runtime/`` — real local daemons: gossip throughput, attacks from a hostile peer, and the
   process and socket measurements the other benches on real daemons share.
 - ``results/`` — what the benches wrote (the README's numbers), with the command that ran.

@@ -8,5 +8,6 @@ the key.
 - ``authorlog.py`` — ``[authorlog]`` (recovering our own heads) and ``[clock]`` (the
   offset bound, clock round trips).
 - ``network.py``   — ``[discovery]`` and ``[liveness]``: peer exchange, dialing, pings.
+- ``link_faults.py`` — ``[link_faults]``: delay, jitter, loss, bandwidth per peer address.
 - ``errors.py``   — ``ConfigError``, raised by every section's checks.
 """

@@ -19,6 +19,7 @@ import platformdirs
 
 from node.config.authorlog import AuthorLogConfig, ClockConfig
 from node.config.errors import ConfigError
+from node.config.link_faults import LinkFaultsConfig
 from node.config.network import DiscoveryConfig, LivenessConfig
 from node.config.store import StoreConfig
 
@@ -215,6 +216,7 @@ class NodeConfig:
     clock: ClockConfig = field(default_factory=ClockConfig)
     discovery: DiscoveryConfig = field(default_factory=DiscoveryConfig)
     liveness: LivenessConfig = field(default_factory=LivenessConfig)
+    link_faults: LinkFaultsConfig = field(default_factory=LinkFaultsConfig)
 
 
 def load_config(path: Path | None = None, **overrides: Any) -> NodeConfig:

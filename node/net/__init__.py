@@ -13,5 +13,6 @@ imports libp2p.
 - ``peer_guard.py``   — cost follows blame: rejection counts, scores, graylist and bans.
 - ``pubsub_guard.py`` — py-libp2p's pubsub supervised: no peer's bytes end the node.
 - ``metrics.py``      — the opt-in Prometheus endpoint.
+- ``link_faults.py``  — ``[link_faults]``: a TCP transport shaping what we send (tests, benches).
 - ``libp2p_logs.py``  — py-libp2p's log records, one line each, through our handler.
 """

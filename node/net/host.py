@@ -37,6 +37,7 @@ from node.net.addresses import announced, announced_by, observed, remote_ips
 from node.net.connector import connect_to, dial, keep_bootstrap, switch_off_auto_connector
 from node.net.gossip import Gossip, PublishError, RecordsHandler
 from node.net.identity import Identity
+from node.net.link_faults import shaped_transports
 from node.net.liveness import Liveness
 from node.net.peer_guard import GuardLimits, PeerGuard, connection_caps
 from node.net.pubsub_guard import SupervisedPubsub
@@ -84,7 +85,9 @@ class P2PNode:
         self._serve_sync = serve_sync
         key_pair = create_new_key_pair(identity.seed)
         noise = NoiseTransport(key_pair, noise_privkey=create_x25519_key_pair().private_key)
+        self.counters: Counter[str] = Counter()
         self.host = new_host(
+            transports=shaped_transports(config.link_faults, self.counters, log),
             key_pair=key_pair,
             sec_opt={NOISE_PROTOCOL_ID: noise},
             muxer_opt={TProtocol(YAMUX_PROTOCOL_ID): Yamux, MPLEX_PROTOCOL_ID: Mplex},
@@ -122,7 +125,6 @@ class P2PNode:
             guard=self.guard,
             buckets=self.buckets,
         )
-        self.counters: Counter[str] = Counter()
         self.requests = Requests(
             self.host,
             self.buckets,
