@@ -44,7 +44,7 @@ def run(demo: Demo) -> dict[str, Any]:
     except ImportError:
         raise Skipped("the cloud daemon needs torch (pip install -e '.[all]')") from None
     from node.cli.control import send_command, send_control
-    from node.wire.control import AdaptStart
+    from node.wire.control import AdaptStart, AdaptStop
 
     swarm, progress, want = demo.swarm, demo.progress, demo.sizes.adapt_batches
     cloud = swarm.start(
@@ -99,13 +99,19 @@ def run(demo: Demo) -> dict[str, Any]:
         return all(int(service_status(d, "adapt").get("batches") or 0) >= want for d in devices)
 
     progress.wait(done, 600, f"{want} batches on every device", poll, demo.check, poll=0.25)
+    for d in (*devices, cloud):  # the prompts stay put for the export; the CPU is freed
+        send_command(d, AdaptStop())
+    poll()
     final = {d.name: service_status(d, "adapt") for d in devices}
     per_domain: dict[str, dict[str, Any]] = {}
     for d in devices:
         seen_batches = int(final[d.name].get("batches") or 0)
         source = source_accuracy(d, seen_batches)
         for domain, (correct, seen) in source.items():
-            row = per_domain.setdefault(domain, {"source": [0, 0], "adapted": [0.0, 0]})
+            row = per_domain.setdefault(
+                domain, {"source": [0, 0], "adapted": [0.0, 0], "devices": 0}
+            )
+            row["devices"] += 1
             row["source"][0] += correct
             row["source"][1] += seen
             tally = tallies[d.name].get(domain)
@@ -117,13 +123,14 @@ def run(demo: Demo) -> dict[str, Any]:
             "source": round(r["source"][0] / r["source"][1], 4) if r["source"][1] else None,
             "adapted": round(r["adapted"][0] / r["adapted"][1], 4) if r["adapted"][1] else None,
             "images": r["source"][1],
+            "devices": r["devices"],
         }
         for name, r in per_domain.items()
     }
     for name, r in domains.items():
         progress.line(
             f"domain {name}: frozen source {_pct(r['source'])}, adapted {_pct(r['adapted'])} "
-            f"({r['images']} images over {len(devices)} devices)"
+            f"({r['images']} images on {r['devices']} of {len(devices)} devices)"
         )
     uplink = [float(s.get("uplink_bytes_per_sample") or 0.0) for s in final.values()]
     accepted = sum(int(s.get("prompts_accepted") or 0) for s in final.values())

@@ -24,6 +24,10 @@ class Skipped(Exception):
     """A stage this install cannot run; the message says why in one line."""
 
 
+class Stopped(KeyboardInterrupt):
+    """The operator stopped the demo (closed its TUI): handled like Ctrl-C."""
+
+
 class Progress:
     def __init__(self, stream: TextIO | None = None, stages: int = 1) -> None:
         self.stream = stream or sys.stderr
@@ -33,6 +37,8 @@ class Progress:
         self.t0 = time.monotonic()
         self._pending = False  # a tick line is on screen (tty: to be overwritten)
         self.last_print = time.monotonic()
+        self.stop_check: Callable[[], None] | None = None
+        """Called on every wait; raises ``Stopped`` to end the demo (``--tui``)."""
 
     def _write(self, text: str) -> None:
         if self._pending and self.tty:
@@ -75,6 +81,8 @@ class Progress:
         raises DemoError when the wait cannot succeed (a daemon died)."""
         start = time.monotonic()
         while True:
+            if self.stop_check is not None:
+                self.stop_check()
             if check is not None:
                 check()
             value = predicate()

@@ -48,7 +48,10 @@ def _headline(name: str, s: dict[str, Any]) -> str:
         ]
         return f"accuracy source->adapted: {', '.join(parts)}; {s['prompts_accepted']} prompts"
     if name == "export":
-        return ", ".join(f"{n} {m['bytes']:,} B" for n, m in s["models"].items())
+        return ", ".join(
+            f"{n} {m['bytes']:,} B (parity {m['parity_max_abs']:.1e})"
+            for n, m in s["models"].items()
+        )
     return ""
 
 
@@ -133,6 +136,24 @@ def write(report: dict[str, Any], out: Path) -> list[Path]:
         lines += ["| domain | images | frozen source | adapted |", "| --- | --- | --- | --- |"]
         for name, r in adapt["domains"].items():
             lines.append(f"| {name} | {r['images']} | {_pct(r['source'])} | {_pct(r['adapted'])} |")
+        lines.append("")
+    models = report["stages"].get("export", {}).get("models", {})
+    if models:
+        lines += [
+            "| exported model | file | bytes | onnxruntime vs torch, max abs | prompt baked in |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+        for name, m in models.items():
+            baked = (
+                f"{m['node']}'s v{m['prompt_version']}: vs the device's prompted model "
+                f"{m['vs_device_max_abs']:.1e}; accuracy on the {m['images']} camera images it adapted on "
+                f"{_pct(m['accuracy'])} (frozen source {_pct(m['source_accuracy'])})"
+                if "prompt_version" in m
+                else "-"
+            )
+            lines.append(
+                f"| {name} | `{m['file']}` | {m['bytes']:,} | {m['parity_max_abs']:.1e} | {baked} |"
+            )
         lines.append("")
     for png in report["plots"]:
         lines += [f"![{png}]({png})", ""]
