@@ -141,10 +141,9 @@ def _print(demo: Demo, result: dict[str, Any]) -> None:
         if "prompt_version" in m:
             demo.progress.line(
                 f"    {m['node']}'s prompt v{m['prompt_version']} baked in: vs the device's "
-                f"prompted model max |diff| {m['vs_device_max_abs']:.1e}; accuracy on its "
-                f"{m['images']} camera images (the stream it adapted on) {_pct(m['accuracy'])} (frozen "
-                f"source "
-                f"{_pct(m['source_accuracy'])})"
+                f"prompted model max |diff| {m['vs_device_max_abs']:.1e}; accuracy on the "
+                f"{m['images']} camera images it adapted on {_pct(m['accuracy'])} "
+                f"(frozen source {_pct(m['source_accuracy'])})"
             )
 
 

@@ -146,7 +146,8 @@ def write(report: dict[str, Any], out: Path) -> list[Path]:
         for name, m in models.items():
             baked = (
                 f"{m['node']}'s v{m['prompt_version']}: vs the device's prompted model "
-                f"{m['vs_device_max_abs']:.1e}; accuracy on the {m['images']} camera images it adapted on "
+                f"{m['vs_device_max_abs']:.1e}; accuracy on the {m['images']} camera images "
+                "it adapted on "
                 f"{_pct(m['accuracy'])} (frozen source {_pct(m['source_accuracy'])})"
                 if "prompt_version" in m
                 else "-"
