@@ -4,15 +4,18 @@ source model on the very same batches."""
 
 from __future__ import annotations
 
+import importlib.util
+import threading
 import time
 from collections import defaultdict
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from node.cli.demo.context import Demo
-from node.cli.demo.progress import Skipped
+from node.cli.demo.progress import DemoError, Skipped
 from node.cli.swarm import service_status
 
 
@@ -38,28 +41,61 @@ def source_accuracy(d: Path, batches: int) -> dict[str, list[int]]:
     return dict(counts)
 
 
+def prepare(demo: Demo) -> None:
+    """Start the cloud daemon and its adaptation now, in the background: the cloud's start
+    and its model loading (torch, the teacher: minutes on a cold cache) then overlap the
+    finetune stage, which mostly waits for its one-second rounds. ``run`` picks it up."""
+    if importlib.util.find_spec("torch") is None:
+        return  # ``run`` says why the stage is skipped
+    from node.cli.control import send_command
+    from node.wire.control import AdaptStart
+
+    config = (
+        f'role = "cloud"\n[finetune]\nauto_join = false\n'  # it trains no SPSA run
+        f"[adapt]\nteacher_epochs = {demo.sizes.teacher_epochs}"
+    )
+    cloud = demo.cloud = demo.swarm.start(demo.boot, config=config)
+    ready: Future[None] = Future()
+
+    def start() -> None:
+        try:
+            deadline = time.monotonic() + 60
+            while demo.swarm.status(cloud) is None:
+                if time.monotonic() > deadline:
+                    raise DemoError(f"the cloud daemon {cloud.name} did not start in 60 s")
+                time.sleep(0.2)
+            send_command(cloud, AdaptStart())  # loads torch and the teacher, serves
+        except BaseException as exc:  # handed to ``run``, which reports it
+            ready.set_exception(exc)
+        else:
+            ready.set_result(None)
+
+    threading.Thread(target=start, name="demo-cloud", daemon=True).start()
+    demo.cloud_ready = ready
+
+
 def run(demo: Demo) -> dict[str, Any]:
-    try:
-        import torch  # noqa: F401
-    except ImportError:
-        raise Skipped("the cloud daemon needs torch (pip install -e '.[all]')") from None
+    if importlib.util.find_spec("torch") is None:
+        raise Skipped("the cloud daemon needs torch (pip install -e '.[all]')")
     from node.cli.control import send_command, send_control
     from node.wire.control import AdaptStart, AdaptStop
 
     swarm, progress, want = demo.swarm, demo.progress, demo.sizes.adapt_batches
-    cloud = swarm.start(
-        demo.boot, config=f'role = "cloud"\n[adapt]\nteacher_epochs = {demo.sizes.teacher_epochs}'
-    )
-    demo.cloud = cloud
-    progress.wait(lambda: swarm.status(cloud), 60, "the cloud daemon to start", check=demo.check)
+    if demo.cloud_ready is None:
+        prepare(demo)
+    assert demo.cloud is not None and demo.cloud_ready is not None
+    cloud, ready = demo.cloud, demo.cloud_ready
+    progress.wait(ready.done, 90, "the cloud daemon to start", check=demo.check)
+    ready.result()  # its error, if it failed
     devices = list(demo.devices)
     address = swarm.address(cloud)
     for d in devices:  # a device pairs with a cloud it is connected to
         send_control(d, "connect", {"addr": address}, timeout=30)
-    for d in (cloud, *devices):  # adaptation does nothing until started (byteswarm adapt start)
+    for d in devices:  # adaptation does nothing until started (byteswarm adapt start)
         send_command(d, AdaptStart())
     progress.line(
-        f"cloud {cloud.name} started; {len(devices)} devices stream {want} camera batches each"
+        f"cloud {cloud.name} up (started during finetune); {len(devices)} devices stream "
+        f"{want} camera batches each"
     )
     # per device: the running (correct, seen) per domain, from the cumulative status
     tallies: dict[str, dict[str, list[float]]] = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,6 +44,8 @@ class Demo:
     boot: str = ""
     devices: list[Path] = field(default_factory=list)
     cloud: Path | None = None
+    cloud_ready: Future[None] | None = None
+    """Done once the cloud daemon is up and adapting (``adapt_stage.prepare``)."""
     quick: bool = False
     window: TuiWindow | None = None
     """The ``--tui`` app, once it is open: stages tell it where they are with notes."""

@@ -9,6 +9,7 @@ The default run exports the neutral device model too and one adapted model per d
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 import time
@@ -85,7 +86,7 @@ def adapted_models(demo: Demo, family: str, device: Any, models: Path) -> dict[s
             shutil.copyfile(source, copy)  # this one prompt, whatever the device does next
         spec = adapted_spec(device, family_by_name(family), npy)
         report = demo.progress.busy(
-            lambda spec=spec, folder=folder: export_model(spec, folder),
+            functools.partial(export_model, spec, folder),
             f"{d.name}'s adapted device model (prompt baked in) to ONNX and back",
         )
         summary = _summary(demo, folder, report)

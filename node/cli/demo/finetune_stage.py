@@ -34,6 +34,9 @@ def grad_bytes(d: Path, run_id: str) -> tuple[int, int]:
 CHECKPOINT_EVERY = 5
 """Rounds between θ checkpoints; the run's last round must be one (``Sizes``)."""
 
+RESTART_S = 1.0
+"""How long the stopped device stays down (the run goes on without it meanwhile)."""
+
 VERIFY = [sys.executable, "-m", "node", "train", "verify"]
 
 
@@ -98,14 +101,12 @@ def run(demo: Demo) -> dict[str, Any]:
     t0 = time.monotonic()
 
     def rounds_now() -> dict[str, int]:
-        return {d.name: int(finetune_run(d, run_id).get("round", 0) or 0) for d in swarm.dirs}
+        return {d.name: int(finetune_run(d, run_id).get("round", 0) or 0) for d in demo.devices}
 
     def sample() -> str:
         now = rounds_now()
         timeline.append({"t": round(time.monotonic() - t0, 2), "rounds": now})
-        return ", ".join(
-            f"{n} r{r}" for n, r in now.items() if n != (demo.cloud and demo.cloud.name)
-        )
+        return ", ".join(f"{n} r{r}" for n, r in now.items())
 
     def lead() -> int:
         return int(finetune_run(demo.devices[0], run_id).get("round", 0) or 0)
@@ -118,15 +119,17 @@ def run(demo: Demo) -> dict[str, Any]:
     proc.terminate()
     proc.wait(timeout=30)
     events.append({"t": round(time.monotonic() - t0, 2), "event": f"{victim.name} stopped"})
-    progress.line(f"round {lead()}: stopped {victim.name} (SIGTERM); it restarts in 3 s")
-    progress.wait(lambda: time.monotonic() - t0 > events[-1]["t"] + 3, 10, "the restart", sample)
+    progress.line(f"round {lead()}: stopped {victim.name} (SIGTERM); it restarts in {RESTART_S} s")
+    progress.wait(
+        lambda: time.monotonic() - t0 > events[-1]["t"] + RESTART_S, 10, "the restart", sample
+    )
     swarm.start(demo.boot, data_dir=victim, config=demo.node_config(demo.devices.index(victim)))
     demo.stopped.discard(victim)
     events.append({"t": round(time.monotonic() - t0, 2), "event": f"{victim.name} restarted"})
     progress.wait(
         lambda: lead() >= rounds // 2, 60 + rounds, f"round {rounds // 2}", sample, demo.check
     )
-    late = swarm.start(demo.boot, config=demo.node_config(len(swarm.dirs)))
+    late = swarm.start(demo.boot, config=demo.node_config(len(demo.devices)))
     demo.devices.append(late)
     events.append({"t": round(time.monotonic() - t0, 2), "event": f"{late.name} joined late"})
     progress.line(f"round {lead()}: {late.name} joins late (it catches up from its peers)")
