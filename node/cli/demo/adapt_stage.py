@@ -5,17 +5,15 @@ source model on the very same batches."""
 from __future__ import annotations
 
 import importlib.util
-import threading
 import time
 from collections import defaultdict
-from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from node.cli.demo.context import Demo
-from node.cli.demo.progress import DemoError, Skipped
+from node.cli.demo.progress import DemoError, Skipped, in_background
 from node.cli.swarm import service_status
 
 
@@ -55,23 +53,16 @@ def prepare(demo: Demo) -> None:
         f"[adapt]\nteacher_epochs = {demo.sizes.teacher_epochs}"
     )
     cloud = demo.cloud = demo.swarm.start(demo.boot, config=config)
-    ready: Future[None] = Future()
 
     def start() -> None:
-        try:
-            deadline = time.monotonic() + 60
-            while demo.swarm.status(cloud) is None:
-                if time.monotonic() > deadline:
-                    raise DemoError(f"the cloud daemon {cloud.name} did not start in 60 s")
-                time.sleep(0.2)
-            send_command(cloud, AdaptStart())  # loads torch and the teacher, serves
-        except BaseException as exc:  # handed to ``run``, which reports it
-            ready.set_exception(exc)
-        else:
-            ready.set_result(None)
+        deadline = time.monotonic() + 60
+        while demo.swarm.status(cloud) is None:
+            if time.monotonic() > deadline:
+                raise DemoError(f"the cloud daemon {cloud.name} did not start in 60 s")
+            time.sleep(0.2)
+        send_command(cloud, AdaptStart())  # loads torch and the teacher, then serves
 
-    threading.Thread(target=start, name="demo-cloud", daemon=True).start()
-    demo.cloud_ready = ready
+    demo.cloud_ready = in_background(start, "demo-cloud")
 
 
 def run(demo: Demo) -> dict[str, Any]:

@@ -10,6 +10,7 @@ The default run exports the neutral device model too and one adapted model per d
 from __future__ import annotations
 
 import functools
+import importlib.util
 import json
 import shutil
 import time
@@ -21,12 +22,11 @@ from node.cli.demo.progress import Skipped
 
 
 def run(demo: Demo, finetune: dict[str, Any]) -> dict[str, Any]:
-    try:
-        import onnx  # noqa: F401
-        import onnxruntime  # noqa: F401
-        import torch
-    except ImportError as exc:
-        raise Skipped(f"needs {exc.name} (pip install -e '.[all]')") from None
+    missing = [n for n in ("onnx", "onnxruntime", "torch") if importlib.util.find_spec(n) is None]
+    if missing:
+        raise Skipped(f"needs {missing[0]} (pip install -e '.[all]')")
+    import torch
+
     from export.device import device_spec
     from export.pipeline import ExportOptions, export_model
     from export.polarity import polarity_spec

@@ -8,8 +8,10 @@ otherwise), so the demo never sits silent for more than two seconds.
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from typing import Any, TextIO, TypeVar
 
 T = TypeVar("T")
@@ -117,6 +119,20 @@ class Progress:
             self.stream.write("\r\033[K")
             self.stream.flush()
         self._pending = False
+
+
+def in_background(work: Callable[[], T], name: str) -> Future[T]:
+    """``work()`` on a daemon thread (an interrupted demo does not wait for it): its future."""
+    future: Future[T] = Future()
+
+    def body() -> None:
+        try:
+            future.set_result(work())
+        except BaseException as exc:  # the stage that takes the result reports it
+            future.set_exception(exc)
+
+    threading.Thread(target=body, name=name, daemon=True).start()
+    return future
 
 
 def fmt(value: Any, digits: int = 3) -> str:
