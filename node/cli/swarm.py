@@ -111,10 +111,14 @@ class Swarm:
         addr = str(status["listen_addrs"][0])
         return addr if "/p2p/" in addr else f"{addr}/p2p/{status['peer_id']}"
 
-    def stop(self) -> None:
+    def terminate(self) -> None:
+        """SIGTERM to every daemon still running; ``stop`` waits for them."""
         for proc in self.procs:
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
+
+    def stop(self) -> None:
+        self.terminate()
         for proc in self.procs:
             try:
                 proc.wait(timeout=15)

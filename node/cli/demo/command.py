@@ -196,13 +196,18 @@ def demo(
         progress.close()
         if interrupted:
             click.echo(f"interrupted ({report['interrupted']}): stopping every daemon", err=True)
+        t_stop = time.monotonic()
         if interrupted or not keep:
-            swarm.stop()
+            swarm.terminate()  # the daemons shut down while the plots are drawn
     report.setdefault("seconds", round(time.monotonic() - t0, 1))
+    plots = reporting.plots(report, out)
+    if interrupted or not keep:
+        swarm.stop()
+        report["teardown_s"] = round(time.monotonic() - t_stop, 2)
     report["exit_codes"] = {
         d.name: p.returncode for d, p in zip(swarm.dirs, swarm.procs, strict=True)
     }
-    written = reporting.write(report, out)
+    written = reporting.write(report, out, plots)
     click.echo("", err=True)
     for name, status, headline in reporting.summary_rows(report):
         click.echo(f"  {name:<9} {status:<8} {headline}", err=True)

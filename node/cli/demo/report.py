@@ -115,9 +115,10 @@ def plots(report: dict[str, Any], out: Path) -> list[str]:
     return written
 
 
-def write(report: dict[str, Any], out: Path) -> list[Path]:
-    """Write report.json, the plots and report.md into ``out``; the paths written."""
-    report["plots"] = plots(report, out)
+def write(report: dict[str, Any], out: Path, drawn: list[str] | None = None) -> list[Path]:
+    """Write report.json, the plots (unless ``drawn`` already) and report.md into ``out``;
+    the paths written."""
+    report["plots"] = plots(report, out) if drawn is None else drawn
     (out / "report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     lines = [
         "# byteswarm demo report",
