@@ -118,14 +118,24 @@ def run(demo: Demo) -> dict[str, Any]:
                     }
                 )
         note = service_status(cloud, "adapt").get("note") or ""
-        batches = [int(service_status(d, "adapt").get("batches") or 0) for d in devices]
-        return f"batches {batches}" + (f"; cloud: {note}" if note else "")
+        now = [service_status(d, "adapt") for d in devices]
+        batches = [int(s.get("batches") or 0) for s in now]
+        prompts = [int(s.get("prompts_accepted") or 0) for s in now]
+        return f"batches {batches}, prompts {prompts}" + (f"; cloud: {note}" if note else "")
 
     def done() -> bool:
+        """``want`` batches and at least one applied prompt on every device: a cloud slowed
+        down (a loaded machine, its first learner steps) makes the devices stream longer,
+        never leaves one without adaptation."""
         poll()
-        return all(int(service_status(d, "adapt").get("batches") or 0) >= want for d in devices)
+        now = [service_status(d, "adapt") for d in devices]
+        return all(
+            int(s.get("batches") or 0) >= want and int(s.get("prompts_accepted") or 0) >= 1
+            for s in now
+        )
 
-    progress.wait(done, 600, f"{want} batches on every device", poll, demo.check, poll=0.25)
+    what = f"{want} batches and a prompt from the cloud on every device"
+    progress.wait(done, 600, what, poll, demo.check, poll=0.25)
     for d in (*devices, cloud):  # the prompts stay put for the export; the CPU is freed
         send_command(d, AdaptStop())
     poll()
