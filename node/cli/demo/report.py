@@ -123,8 +123,9 @@ def write(report: dict[str, Any], out: Path, drawn: list[str] | None = None) -> 
     lines = [
         "# byteswarm demo report",
         "",
-        f"seed {report['seed']}, {report['peers']} device daemons + 1 cloud daemon, "
-        f"{'quick' if report['quick'] else 'default'} sizes, {report['seconds']} s wall time.",
+        f"seed {report['seed']}, {report['peers']} device daemons (and a late joiner) + 1 cloud "
+        f"daemon, {'quick' if report['quick'] else 'default'} sizes, {report['seconds']} s "
+        "from the first daemon to the end of the last stage.",
         "Every number below comes from this run (`report.json` has them all).",
         "",
         "| stage | status | result |",
@@ -134,9 +135,15 @@ def write(report: dict[str, Any], out: Path, drawn: list[str] | None = None) -> 
     ]
     adapt = report["stages"].get("adapt", {})
     if adapt.get("domains"):
-        lines += ["| domain | images | frozen source | adapted |", "| --- | --- | --- | --- |"]
+        lines += [
+            "| domain | devices | images | frozen source | adapted |",
+            "| --- | --- | --- | --- | --- |",
+        ]
         for name, r in adapt["domains"].items():
-            lines.append(f"| {name} | {r['images']} | {_pct(r['source'])} | {_pct(r['adapted'])} |")
+            lines.append(
+                f"| {name} | {r.get('devices', '?')} | {r['images']} | {_pct(r['source'])} "
+                f"| {_pct(r['adapted'])} |"
+            )
         lines.append("")
     models = report["stages"].get("export", {}).get("models", {})
     if models:
