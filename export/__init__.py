@@ -7,6 +7,7 @@
 - ``spec.py``        — ModelSpec: what a model hands the pipeline (module, inputs, contract).
 - ``weights.py``     — the default weights cache folder and the torch-weights hash.
 - ``device.py``      — the device CNN spec (folded, prompt as graph inputs, digits data).
+- ``adapted.py``     — the device spec with one accepted prompt baked in (``--prompt``).
 - ``polarity.py``    — the MiniLM polarity spec (token ids -> two cosine class scores).
 - ``torch_export.py`` — torch dynamo export to an in-memory ModelProto.
 - ``onnx_file.py``   — strip debug metadata, pin versions, fix batch, hash weights, serialize.

@@ -64,6 +64,12 @@ def _check_out_dir(out_dir: Path) -> None:
     show_default=True,
     help="device: which prompt parts become graph inputs.",
 )
+@click.option(
+    "--prompt",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="device: bake this accepted prompt in (a device's adapt/prompt-FAMILY.npy; "
+    "writes device_adapted.onnx, input image only).",
+)
 def export(
     model_name: str,
     weights: Path | None,
@@ -74,12 +80,15 @@ def export(
     fixed_batch: int | None,
     android: bool,
     prompt_family: str,
+    prompt: Path | None,
 ) -> None:
     def log(message: str) -> None:
         click.echo(message, err=True)
 
     if android and model_name != "device":
         raise ExportFailed("--android ships the device model only")
+    if prompt is not None and model_name != "device":
+        raise ExportFailed("--prompt applies to the device model only")
     _check_out_dir(out_dir)
     try:
         import torch
@@ -92,6 +101,11 @@ def export(
             from export.device import device_spec
 
             spec = device_spec(weights, prompt_family)
+            if prompt is not None:
+                from export.adapted import adapted_spec
+                from models.adapt.prompts import family_by_name
+
+                spec = adapted_spec(spec, family_by_name(prompt_family), prompt)
         else:
             from export.polarity import polarity_spec
 

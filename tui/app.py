@@ -3,7 +3,7 @@
 Every second a worker thread reads the store (``StoreReader``) and hands the snapshot
 back to the UI thread, which redraws the screens; the UI thread never waits on SQLite.
 Screens are tabs, switched with the key each tab's title shows; the footer shows the
-rest (``?`` all of them); ``q`` quits.
+rest (``?`` all of them); ``q`` (or Ctrl-C) quits.
 """
 
 from __future__ import annotations
@@ -63,6 +63,9 @@ class NodeApp(App[None]):
         Binding("question_mark", "toggle_keys", "Keys"),
         Binding("ctrl+t", "toggle_light", "Light/dark", show=False),
         Binding("q", "quit", "Quit"),
+        # textual's own Ctrl-C only says "press ctrl+q"; an operator (and ``demo --tui``,
+        # which stops its swarm when the app ends) expects Ctrl-C to quit.
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
     ]
     ACTIONS = frozenset({"publish"})
     """What ``read_only`` hides: every binding that writes a control row."""

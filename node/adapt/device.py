@@ -6,6 +6,7 @@ most uncertain fraction to its cloud, and, when the cloud acknowledges a newer p
 fetches it from the cloud over ``/byteswarm/adapt/prompt/1.0.0`` and applies it only if it
 is addressed to this device, signed by the paired cloud, and passes the validator (shape,
 dtype, hash, finite, norm bound, newer version); otherwise the last good prompt stays.
+An applied prompt is also written to the data dir (``node/adapt/prompt_file.py``).
 It takes no batch until ``byteswarm adapt start``, and stops when that start's budget of
 samples or minutes is spent (``node/adapt/budget.py``).
 """
@@ -13,11 +14,9 @@ samples or minutes is spent (``node/adapt/budget.py``).
 from __future__ import annotations
 
 import hashlib
-import os
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -26,6 +25,7 @@ import trio
 from node import wire
 from node.adapt.budget import AdaptBudget
 from node.adapt.cloud import MODEL_PROTOCOL, PROMPT_PROTOCOL, UPLOAD_PROTOCOL
+from node.adapt.prompt_file import save_prompt, write_atomically
 from node.config.settings import AdaptConfig
 from node.runtime.context import NodeContext
 from node.wire.status.services import DeviceAdaptStatus
@@ -78,12 +78,19 @@ def make_adapter(model: bytes, config: AdaptConfig, cloud: str) -> Any:
 
 
 def camera(config: AdaptConfig) -> Iterator[Any]:
-    """The simulated camera: the digits corruption stream, looping, never reset."""
+    """The simulated camera: the digits corruption stream from ``first_domain`` on, looping,
+    never reset."""
     from models.adapt.digits import load_digit_splits
     from models.adapt.stream import StreamConfig, domain_stream
 
     splits = load_digit_splits()
-    stream = StreamConfig(severity=config.severity, batch_size=config.batch_size)
+    order = StreamConfig().domains
+    first = config.first_domain % len(order)
+    stream = StreamConfig(
+        domains=(*order[first:], *order[:first]),
+        severity=config.severity,
+        batch_size=config.batch_size,
+    )
     lap = 0
     while True:
         yield from domain_stream(
@@ -187,7 +194,7 @@ class DeviceAdapt:
             if hashlib.sha256(blob.onnx).digest() != blob.sha256:
                 raise ValueError("the cloud's device model does not match its hash")
             self.downlink_bytes += len(data)
-            _write_atomically(path, blob.onnx)
+            write_atomically(path, blob.onnx)
         model = path.read_bytes()
         self.model_sha256 = hashlib.sha256(model).digest()
         return model
@@ -240,6 +247,17 @@ class DeviceAdapt:
         self.prompts_accepted += applied
         self.prompts_rejected += not applied
         self.last_verdict = reason
+        if applied:  # on disk for ``byteswarm export --model device --prompt``
+            validator = self._adapter.validator
+            meta = {
+                "version": int(validator.version),
+                "sha256": wire.decode_prompt(reply.record.body).sha256.hex(),
+                "cloud": self.cloud,
+                "device": node.peer_id,
+            }
+            await trio.to_thread.run_sync(
+                save_prompt, node.config.data_dir, self.config.family, validator.current, meta
+            )
 
     def status(self) -> DeviceAdaptStatus:
         version = self._adapter.validator.version if self._adapter is not None else -1
@@ -267,13 +285,3 @@ class DeviceAdapt:
 
     async def on_control(self, command: str, args: dict[str, Any]) -> dict[str, Any] | None:
         return self.budget.on_control(command, args)
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    with tmp.open("wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)

@@ -26,6 +26,8 @@ class Swarm:
         self.procs: list[subprocess.Popen[bytes]] = []
         self.dirs: list[Path] = []
         self.sync_interval = sync_interval
+        self.signalled: set[int] = set()
+        """Pids already sent SIGTERM."""
 
     def start(
         self,
@@ -110,10 +112,16 @@ class Swarm:
         addr = str(status["listen_addrs"][0])
         return addr if "/p2p/" in addr else f"{addr}/p2p/{status['peer_id']}"
 
-    def stop(self) -> None:
+    def terminate(self) -> None:
+        """SIGTERM, once, to every daemon still running; ``stop`` waits for them. (A second
+        SIGTERM would hit a daemon already shutting down with the default handler back.)"""
         for proc in self.procs:
-            if proc.poll() is None:
+            if proc.poll() is None and proc.pid not in self.signalled:
                 proc.send_signal(signal.SIGTERM)
+                self.signalled.add(proc.pid)
+
+    def stop(self) -> None:
+        self.terminate()
         for proc in self.procs:
             try:
                 proc.wait(timeout=15)

@@ -130,6 +130,10 @@ class AdaptConfig:
     """Images per batch."""
     stream_seed: int = 0
     """Seed of the simulated corruption stream."""
+    first_domain: int = 0
+    """Which corruption domain the simulated stream starts with (an index into its order,
+    modulo the number of domains); the others follow in order. The demo gives each device
+    its own, so that a short run covers several domains."""
     severity: int = 5
     """Corruption severity of the simulated stream (1-5)."""
     norm_bound: float = 8.0
@@ -364,6 +368,8 @@ def _check(config: NodeConfig) -> None:
         raise ConfigError("adapt.upload_fraction: must be in (0, 1]")
     if not 1 <= config.adapt.severity <= 5:
         raise ConfigError("adapt.severity: must be between 1 and 5")
+    if not 0 <= config.adapt.first_domain <= 255:
+        raise ConfigError("adapt.first_domain: must be between 0 and 255")
     if not 1 <= config.adapt.batch_size <= 256:
         raise ConfigError("adapt.batch_size: must be between 1 and 256")
     if not 1024 <= g.max_message_bytes <= 900 * 1024:

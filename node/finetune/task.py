@@ -64,6 +64,15 @@ def default_encoder_dir() -> Path:
     return Path(platformdirs.user_cache_dir("byteswarm")) / "spsa-encoders"
 
 
+def encoder_file(model: str, folder: Path) -> Path:
+    """Where ``export_encoder_file`` writes ``model``'s encoder in ``folder`` (no torch)."""
+    from models.spsa.encoder_file import encoder_path
+
+    config, weights = load_weights(model)
+    layout = bitfit_layout({name: w.shape for name, w in weights.items()})
+    return encoder_path(folder, config, layout, weights)
+
+
 def export_encoder_file(model: str, folder: Path) -> Path:
     """Write the θ-as-input ONNX encoder of ``model`` into ``folder`` (needs torch)."""
     from models.spsa.layout import bitfit_layout

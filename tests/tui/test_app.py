@@ -169,6 +169,17 @@ def test_q_quits(reader: StoreReader) -> None:
     drive(NodeApp(reader, send=no_daemon), scenario)
 
 
+def test_ctrl_c_quits_too(reader: StoreReader) -> None:
+    """``demo --tui`` stops its swarm when the app ends: Ctrl-C must end it, not just hint."""
+
+    async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        assert not app.is_running
+
+    drive(NodeApp(reader, send=no_daemon, read_only=True), scenario)
+
+
 def test_every_screen_fits_80x24(reader: StoreReader) -> None:
     async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
         for key in "pesfdo":

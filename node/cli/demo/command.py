@@ -2,8 +2,9 @@
 
 Stages: mesh (and signed notes by gossip), rank, finetune, adapt, export. A stage this
 install cannot run, or one that fails, says why in one line and the demo goes on; the exit
-code is 1 if any stage failed, 0 otherwise. Errors are one line, never a traceback; the
-last lines name the output dir and the report.
+code is 1 if any stage failed, 130 if the operator stopped it (Ctrl-C, or quitting the
+``--tui`` app), 0 otherwise. Errors are one line, never a traceback; the last lines name
+the output dir and the report.
 """
 
 from __future__ import annotations
@@ -21,10 +22,10 @@ import click
 from node.cli.common import UserError
 from node.cli.demo.context import DEFAULT, QUICK, Demo
 from node.cli.demo.progress import DemoError, Progress, Skipped
-from node.cli.swarm import Swarm, note_count
+from node.cli.demo.watch import TuiWindow, check_tui_installed
+from node.cli.swarm import Swarm
 
 STAGES = ("mesh", "rank", "finetune", "adapt", "export")
-NOTES_PER_NODE = 3
 
 
 class DemoCommand(click.Command):
@@ -50,61 +51,19 @@ def prepare_out(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
 
 
-def stage_mesh(demo: Demo, peers: int) -> dict[str, Any]:
-    from node.cli.control import send_control
-
-    swarm, progress = demo.swarm, demo.progress
-    t0 = time.monotonic()
-    first = swarm.start(config=demo.node_config(0))
-    progress.wait(lambda: swarm.status(first), 60, "node0 to start", check=demo.check)
-    demo.boot = swarm.address(first)
-    demo.devices = [
-        first,
-        *(swarm.start(demo.boot, config=demo.node_config(i)) for i in range(1, peers)),
-    ]
-
-    def connected() -> list[int]:
-        return [len((swarm.status(d) or {}).get("connected_peers", [])) for d in demo.devices]
-
-    progress.wait(
-        lambda: all(c >= 1 for c in connected()),
-        60,
-        "the mesh",
-        lambda: f"connections per node {connected()}",
-        demo.check,
-    )
-    mesh_s = round(time.monotonic() - t0, 2)
-    progress.line(f"{peers} device daemons up and meshed in {mesh_s} s (bootstrap {demo.boot})")
-    for i, d in enumerate(demo.devices):
-        for j in range(NOTES_PER_NODE):
-            send_control(d, "publish", {"text": f"hello from node{i} #{j}", "value": j})
-    total = NOTES_PER_NODE * len(demo.devices)
-    t1 = time.monotonic()
-    progress.wait(
-        lambda: all(note_count(swarm, d) >= total for d in demo.devices),
-        60,
-        f"every node to store all {total} signed notes",
-        lambda: f"notes per node {[note_count(swarm, d) for d in demo.devices]}",
-        demo.check,
-    )
-    gossip_s = round(time.monotonic() - t1, 2)
-    progress.line(f"{total} signed notes on every node by gossip in {gossip_s} s")
-    return {
-        "status": "ok",
-        "daemons": peers,
-        "seconds": mesh_s,
-        "notes": total,
-        "gossip_s": gossip_s,
-    }
-
-
 def run_stage(
     demo: Demo, report: dict[str, Any], name: str, what: str, body: Callable[[], dict[str, Any]]
 ) -> None:
     """Run one stage; a skip or a failure is one line in the output and the report."""
     demo.progress.stage(name, what)
+    if demo.window is not None:
+        demo.window.check()
+        demo.window.note(demo.devices[0], f"demo stage {demo.progress.number}: {name}: {what}")
     try:
         result = body()
+    except KeyboardInterrupt:
+        report["stages"][name] = {"status": "stopped", "reason": "stopped by the operator"}
+        raise
     except Skipped as exc:
         result = {"status": "skipped", "reason": str(exc)}
         demo.progress.line(f"skipped: {exc}")
@@ -122,6 +81,15 @@ def run_stage(
         if result.get("status") == "failed":
             demo.progress.line(f"FAILED: {result.get('reason', '')}")
     report["stages"][name] = result
+
+
+def finetune(run: Demo) -> dict[str, Any]:
+    """The finetune stage, the cloud daemon starting meanwhile (its start and model loading
+    take seconds the one-second rounds leave idle)."""
+    from node.cli.demo import adapt_stage, finetune_stage
+
+    adapt_stage.prepare(run)
+    return finetune_stage.run(run)
 
 
 @click.command(cls=DemoCommand)
@@ -151,20 +119,34 @@ def run_stage(
     help="Seed of the catalogue, users, streams and run.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print report.json on stdout at the end.")
-def demo(peers: int, quick: bool, out: Path, keep: bool, seed: int, as_json: bool) -> None:
+@click.option(
+    "--tui",
+    is_flag=True,
+    help="Watch node0 in the TUI while the demo runs (progress goes to DIR/demo.log); "
+    "quitting the TUI stops the demo.",
+)
+def demo(
+    peers: int, quick: bool, out: Path, keep: bool, seed: int, as_json: bool, tui: bool
+) -> None:
     """Start a local swarm and run every service end to end, then write a report.
 
     Device daemons mesh and gossip signed notes; simulated users search and click while
     served nDCG@10 is tracked against a hidden ground truth (rank); the devices run a
     one-byte SPSA run through a restart and a late joiner, and every node verifies it
     (finetune); a cloud daemon adapts prompts for the devices' drifting camera streams
-    (adapt); the trained and device models are exported to ONNX and checked (export).
+    (adapt); the trained model and the adapted device model are exported to ONNX and
+    checked (export).
     """
     import json
 
+    from node.cli.demo import adapt_stage, export_stage, mesh_stage, rank_stage
+    from node.cli.demo import report as reporting
+
+    if tui:
+        check_tui_installed()
     prepare_out(out)
-    sizes = QUICK if quick else DEFAULT
-    progress = Progress(stages=len(STAGES))
+    window = TuiWindow(out / "demo.log") if tui else None
+    progress = Progress(stream=window.log if window else None, stages=len(STAGES))
     report: dict[str, Any] = {
         "seed": seed,
         "peers": peers,
@@ -174,64 +156,76 @@ def demo(peers: int, quick: bool, out: Path, keep: bool, seed: int, as_json: boo
     }
     t0 = time.monotonic()
     swarm = Swarm(out / "nodes")
-    run = Demo(swarm, progress, out, seed, sizes, quick=quick)
-    from node.cli.demo import adapt_stage, export_stage, finetune_stage, rank_stage
-
+    run = Demo(swarm, progress, out, seed, QUICK if quick else DEFAULT, quick=quick)
+    stages: list[tuple[str, str, Callable[[], dict[str, Any]]]] = [
+        ("rank", "simulated users search and click", lambda: rank_stage.run(run)),
+        ("finetune", "one-byte SPSA across the devices", lambda: finetune(run)),
+        ("adapt", "a cloud adapts prompts for the devices", lambda: adapt_stage.run(run)),
+        ("export", "the trained and the adapted models to ONNX",
+         lambda: export_stage.run(run, report["stages"].get("finetune", {}))),
+    ]  # fmt: skip
+    if window is not None:
+        opens = "the TUI opens on node0 once it is up"
+        click.echo(f"starting the swarm; {opens} (log: {window.log_path})", err=True)
+    interrupted = False
     try:
-        run_stage(run, report, "mesh", f"{peers} device daemons", lambda: stage_mesh(run, peers))
+        run_stage(
+            run, report, "mesh", f"{peers} device daemons", lambda: mesh_stage.run(run, peers)
+        )
         if report["stages"]["mesh"]["status"] == "ok":
-            run_stage(
-                run, report, "rank", "simulated users search and click", lambda: rank_stage.run(run)
+            if window is not None:
+                window.open(run.devices[0])
+                run.window = window
+                progress.stop_check = window.check
+            for name, what, body in stages:
+                run_stage(run, report, name, what, body)
+        report["seconds"] = round(time.monotonic() - t0, 1)
+        if window is not None:
+            progress.line(f"demo done in {report['seconds']} s; waiting for the TUI to quit")
+            done = f"demo done in {report['seconds']} s"
+            window.note(
+                run.devices[0], f"{done}: quit (q) to stop the swarm, write {out}/report.md"
             )
-            run_stage(
-                run,
-                report,
-                "finetune",
-                "one-byte SPSA across the devices",
-                lambda: finetune_stage.run(run),
-            )
-            run_stage(
-                run,
-                report,
-                "adapt",
-                "a cloud adapts prompts for the devices",
-                lambda: adapt_stage.run(run),
-            )
-            run_stage(
-                run, report, "export", "trained and device models to ONNX",
-                lambda: export_stage.run(run, report["stages"].get("finetune", {})),
-            )  # fmt: skip
-    except KeyboardInterrupt:
-        progress.close()
-        click.echo("interrupted: stopping every daemon", err=True)
-        swarm.stop()
-        raise SystemExit(130) from None
+            window.wait()
+    except KeyboardInterrupt as exc:
+        interrupted = True
+        report["interrupted"] = str(exc) or "Ctrl-C"
     finally:
-        if not keep:
-            swarm.stop()
-    report["seconds"] = round(time.monotonic() - t0, 1)
+        if window is not None:
+            window.close()
+        progress.close()
+        if interrupted:
+            click.echo(f"interrupted ({report['interrupted']}): stopping every daemon", err=True)
+        t_stop = time.monotonic()
+        if interrupted or not keep:
+            swarm.terminate()  # the daemons shut down while the plots are drawn
+    report.setdefault("seconds", round(time.monotonic() - t0, 1))
+    plots = reporting.plots(report, out)
+    if interrupted or not keep:
+        swarm.stop()
+        report["teardown_s"] = round(time.monotonic() - t_stop, 2)
     report["exit_codes"] = {
         d.name: p.returncode for d, p in zip(swarm.dirs, swarm.procs, strict=True)
     }
-    from node.cli.demo import report as reporting
-
-    written = reporting.write(report, out)
-    progress.close()
+    written = reporting.write(report, out, plots)
     click.echo("", err=True)
     for name, status, headline in reporting.summary_rows(report):
         click.echo(f"  {name:<9} {status:<8} {headline}", err=True)
     click.echo("", err=True)
-    if keep:
+    if keep and not interrupted:
         click.echo("the swarm is still running; attach with, for example:", err=True)
         for d in swarm.dirs:
             click.echo(f"  byteswarm status --data-dir {d}", err=True)
+        click.echo(f"  byteswarm tui --data-dir {swarm.dirs[0]}", err=True)
         click.echo("  stop each with: byteswarm stop --data-dir DIR", err=True)
-    click.echo(f"demo finished in {report['seconds']} s; output in {out}/", err=True)
+    ended = "stopped after" if interrupted else "finished in"
+    click.echo(f"demo {ended} {report['seconds']} s; output in {out}/", err=True)
     click.echo(f"report: {written[0]} (and report.json, {len(report['plots'])} plots)", err=True)
     if as_json:
         click.echo(json.dumps(report, indent=2))
-    failed = [n for n, s in report["stages"].items() if s["status"] == "failed"]
-    if failed:
+    if interrupted:
+        raise SystemExit(130)
+    if any(s["status"] == "failed" for s in report["stages"].values()):
         raise SystemExit(1)
 
 

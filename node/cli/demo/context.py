@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from node.cli.demo.progress import DemoError, Progress
+from node.cli.demo.watch import TuiWindow
 from node.cli.swarm import Swarm
 
 
@@ -42,7 +44,11 @@ class Demo:
     boot: str = ""
     devices: list[Path] = field(default_factory=list)
     cloud: Path | None = None
+    cloud_ready: Future[None] | None = None
+    """Done once the cloud daemon is up and adapting (``adapt_stage.prepare``)."""
     quick: bool = False
+    window: TuiWindow | None = None
+    """The ``--tui`` app, once it is open: stages tell it where they are with notes."""
     stopped: set[Path] = field(default_factory=set)
     """Daemons stopped on purpose (the finetune restart): not a failure while stopped."""
 
@@ -59,5 +65,6 @@ class Demo:
         return (
             "[adapt]\nbatch_interval = 0.5\n"
             f"stream_seed = {self.seed * 100 + d_index}\n"
+            f"first_domain = {d_index}\n"
             f"teacher_epochs = {self.sizes.teacher_epochs}\n"
         )

@@ -7,6 +7,8 @@ replay every node's stored log to the announced hashes.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import json
 import subprocess
 import sys
@@ -33,6 +35,9 @@ def grad_bytes(d: Path, run_id: str) -> tuple[int, int]:
 
 CHECKPOINT_EVERY = 5
 """Rounds between θ checkpoints; the run's last round must be one (``Sizes``)."""
+
+RESTART_S = 1.0
+"""How long the stopped device stays down (the run goes on without it meanwhile)."""
 
 VERIFY = [sys.executable, "-m", "node", "train", "verify"]
 
@@ -65,18 +70,16 @@ def verify_all(dirs: list[Path], run_id: str) -> dict[str, Any]:
 
 
 def run(demo: Demo) -> dict[str, Any]:
-    try:
-        import onnxruntime  # noqa: F401
-        import torch  # noqa: F401
-    except ImportError as exc:
-        raise Skipped(f"needs {exc.name} (pip install -e '.[all]')") from None
-    from node.finetune.task import default_encoder_dir, export_encoder_file
+    missing = [n for n in ("onnxruntime", "torch") if importlib.util.find_spec(n) is None]
+    if missing:
+        raise Skipped(f"needs {missing[0]} (pip install -e '.[all]')")
+    from node.finetune.task import default_encoder_dir, encoder_file, export_encoder_file
 
     swarm, progress, rounds = demo.swarm, demo.progress, demo.sizes.finetune_rounds
     # The devices train on onnxruntime, from the encoder exported here (torch, once).
-    progress.busy(
-        lambda: export_encoder_file("tiny", default_encoder_dir()), "the ONNX encoder (torch, once)"
-    )
+    folder = default_encoder_dir()
+    if not encoder_file("tiny", folder).is_file():
+        progress.busy(lambda: export_encoder_file("tiny", folder), "the ONNX encoder (torch, once)")
     run_id = f"demo-seed{demo.seed}"
     args = {
         "run_id": run_id,
@@ -92,20 +95,21 @@ def run(demo: Demo) -> dict[str, Any]:
 
     send_control(demo.devices[0], "train_start", args, timeout=120)
     progress.line(f"run {run_id}: {rounds} rounds of 1 s on {len(demo.devices)} devices, tiny BERT")
+    # The export stage needs torch in this process: load it while the run's start delay
+    # passes, not on the export's clock.
+    progress.busy(lambda: importlib.import_module("torch"), "torch, for the export stage")
     victim = demo.devices[-1]
     timeline: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
     t0 = time.monotonic()
 
     def rounds_now() -> dict[str, int]:
-        return {d.name: int(finetune_run(d, run_id).get("round", 0) or 0) for d in swarm.dirs}
+        return {d.name: int(finetune_run(d, run_id).get("round", 0) or 0) for d in demo.devices}
 
     def sample() -> str:
         now = rounds_now()
         timeline.append({"t": round(time.monotonic() - t0, 2), "rounds": now})
-        return ", ".join(
-            f"{n} r{r}" for n, r in now.items() if n != (demo.cloud and demo.cloud.name)
-        )
+        return ", ".join(f"{n} r{r}" for n, r in now.items())
 
     def lead() -> int:
         return int(finetune_run(demo.devices[0], run_id).get("round", 0) or 0)
@@ -118,15 +122,17 @@ def run(demo: Demo) -> dict[str, Any]:
     proc.terminate()
     proc.wait(timeout=30)
     events.append({"t": round(time.monotonic() - t0, 2), "event": f"{victim.name} stopped"})
-    progress.line(f"round {lead()}: stopped {victim.name} (SIGTERM); it restarts in 3 s")
-    progress.wait(lambda: time.monotonic() - t0 > events[-1]["t"] + 3, 10, "the restart", sample)
+    progress.line(f"round {lead()}: stopped {victim.name} (SIGTERM); it restarts in {RESTART_S} s")
+    progress.wait(
+        lambda: time.monotonic() - t0 > events[-1]["t"] + RESTART_S, 10, "the restart", sample
+    )
     swarm.start(demo.boot, data_dir=victim, config=demo.node_config(demo.devices.index(victim)))
     demo.stopped.discard(victim)
     events.append({"t": round(time.monotonic() - t0, 2), "event": f"{victim.name} restarted"})
     progress.wait(
         lambda: lead() >= rounds // 2, 60 + rounds, f"round {rounds // 2}", sample, demo.check
     )
-    late = swarm.start(demo.boot, config=demo.node_config(len(swarm.dirs)))
+    late = swarm.start(demo.boot, config=demo.node_config(len(demo.devices)))
     demo.devices.append(late)
     events.append({"t": round(time.monotonic() - t0, 2), "event": f"{late.name} joined late"})
     progress.line(f"round {lead()}: {late.name} joins late (it catches up from its peers)")

@@ -8,8 +8,10 @@ otherwise), so the demo never sits silent for more than two seconds.
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from typing import Any, TextIO, TypeVar
 
 T = TypeVar("T")
@@ -24,6 +26,10 @@ class Skipped(Exception):
     """A stage this install cannot run; the message says why in one line."""
 
 
+class Stopped(KeyboardInterrupt):
+    """The operator stopped the demo (closed its TUI): handled like Ctrl-C."""
+
+
 class Progress:
     def __init__(self, stream: TextIO | None = None, stages: int = 1) -> None:
         self.stream = stream or sys.stderr
@@ -33,6 +39,8 @@ class Progress:
         self.t0 = time.monotonic()
         self._pending = False  # a tick line is on screen (tty: to be overwritten)
         self.last_print = time.monotonic()
+        self.stop_check: Callable[[], None] | None = None
+        """Called on every wait; raises ``Stopped`` to end the demo (``--tui``)."""
 
     def _write(self, text: str) -> None:
         if self._pending and self.tty:
@@ -75,6 +83,8 @@ class Progress:
         raises DemoError when the wait cannot succeed (a daemon died)."""
         start = time.monotonic()
         while True:
+            if self.stop_check is not None:
+                self.stop_check()
             if check is not None:
                 check()
             value = predicate()
@@ -109,6 +119,20 @@ class Progress:
             self.stream.write("\r\033[K")
             self.stream.flush()
         self._pending = False
+
+
+def in_background(work: Callable[[], T], name: str) -> Future[T]:
+    """``work()`` on a daemon thread (an interrupted demo does not wait for it): its future."""
+    future: Future[T] = Future()
+
+    def body() -> None:
+        try:
+            future.set_result(work())
+        except BaseException as exc:  # the stage that takes the result reports it
+            future.set_exception(exc)
+
+    threading.Thread(target=body, name=name, daemon=True).start()
+    return future
 
 
 def fmt(value: Any, digits: int = 3) -> str:

@@ -44,6 +44,7 @@ def users_on(d: Path, world: World, rng: np.random.Generator, users: int) -> int
 
 
 def run(demo: Demo) -> dict[str, Any]:
+    started = time.monotonic()
     world = make_world(demo.seed)
     path = demo.out / "catalogue.jsonl"
     path.write_text(world.catalogue_jsonl(), encoding="utf-8")
@@ -115,4 +116,5 @@ def run(demo: Demo) -> dict[str, Any]:
         "ndcg_end": last,
         "spread_s": spread_s,
         "curve": curve,
+        "seconds": round(time.monotonic() - started, 2),
     }

@@ -48,7 +48,10 @@ def _headline(name: str, s: dict[str, Any]) -> str:
         ]
         return f"accuracy source->adapted: {', '.join(parts)}; {s['prompts_accepted']} prompts"
     if name == "export":
-        return ", ".join(f"{n} {m['bytes']:,} B" for n, m in s["models"].items())
+        return ", ".join(
+            f"{n} {m['bytes']:,} B (parity {m['parity_max_abs']:.1e})"
+            for n, m in s["models"].items()
+        )
     return ""
 
 
@@ -112,15 +115,17 @@ def plots(report: dict[str, Any], out: Path) -> list[str]:
     return written
 
 
-def write(report: dict[str, Any], out: Path) -> list[Path]:
-    """Write report.json, the plots and report.md into ``out``; the paths written."""
-    report["plots"] = plots(report, out)
+def write(report: dict[str, Any], out: Path, drawn: list[str] | None = None) -> list[Path]:
+    """Write report.json, the plots (unless ``drawn`` already) and report.md into ``out``;
+    the paths written."""
+    report["plots"] = plots(report, out) if drawn is None else drawn
     (out / "report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     lines = [
         "# byteswarm demo report",
         "",
-        f"seed {report['seed']}, {report['peers']} device daemons + 1 cloud daemon, "
-        f"{'quick' if report['quick'] else 'default'} sizes, {report['seconds']} s wall time.",
+        f"seed {report['seed']}, {report['peers']} device daemons (and a late joiner) + 1 cloud "
+        f"daemon, {'quick' if report['quick'] else 'default'} sizes, {report['seconds']} s "
+        "from the first daemon to the end of the last stage.",
         "Every number below comes from this run (`report.json` has them all).",
         "",
         "| stage | status | result |",
@@ -130,9 +135,34 @@ def write(report: dict[str, Any], out: Path) -> list[Path]:
     ]
     adapt = report["stages"].get("adapt", {})
     if adapt.get("domains"):
-        lines += ["| domain | images | frozen source | adapted |", "| --- | --- | --- | --- |"]
+        lines += [
+            "| domain | devices | images | frozen source | adapted |",
+            "| --- | --- | --- | --- | --- |",
+        ]
         for name, r in adapt["domains"].items():
-            lines.append(f"| {name} | {r['images']} | {_pct(r['source'])} | {_pct(r['adapted'])} |")
+            lines.append(
+                f"| {name} | {r.get('devices', '?')} | {r['images']} | {_pct(r['source'])} "
+                f"| {_pct(r['adapted'])} |"
+            )
+        lines.append("")
+    models = report["stages"].get("export", {}).get("models", {})
+    if models:
+        lines += [
+            "| exported model | file | bytes | onnxruntime vs torch, max abs | prompt baked in |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+        for name, m in models.items():
+            baked = (
+                f"{m['node']}'s v{m['prompt_version']}: vs the device's prompted model "
+                f"{m['vs_device_max_abs']:.1e}; accuracy on the {m['images']} camera images "
+                "it adapted on "
+                f"{_pct(m['accuracy'])} (frozen source {_pct(m['source_accuracy'])})"
+                if "prompt_version" in m
+                else "-"
+            )
+            lines.append(
+                f"| {name} | `{m['file']}` | {m['bytes']:,} | {m['parity_max_abs']:.1e} | {baked} |"
+            )
         lines.append("")
     for png in report["plots"]:
         lines += [f"![{png}]({png})", ""]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -12,8 +13,10 @@ import numpy as np
 import pytest
 import trio
 
+from models.adapt.prompts import family_by_name
 from node import wire
 from node.adapt.device import accept_prompt_record, make_adapter
+from node.adapt.prompt_file import prompt_paths
 from node.cli.swarm import Swarm, run_cli, service_status
 from node.config.settings import STORE_FILE, AdaptConfig
 from node.net.identity import Identity
@@ -42,8 +45,6 @@ def prompt_record(
 
 
 def test_only_the_paired_clouds_valid_prompts_for_this_device_apply(device_onnx: bytes) -> None:
-    from models.adapt.prompts import family_by_name
-
     cloud, mallory, me = Identity.generate(), Identity.generate(), "12D3KooWme"
     adapter = make_adapter(
         device_onnx, AdaptConfig(family=FAMILY), wire.peer_id_str(cloud.public_key)
@@ -100,6 +101,11 @@ def test_a_device_and_a_cloud_complete_upload_prompt_round_trips(tmp_path: Path)
             "the device to apply the cloud's prompts",
         )
         assert status["uploads"] > 0 and status["prompt_version"] >= 2
+        # The applied prompt is on disk for the export (byteswarm export --prompt).
+        npy, sidecar = prompt_paths(device, FAMILY)
+        meta = json.loads(sidecar.read_text())
+        assert meta["version"] >= 2 and meta["cloud"] == swarm.address(cloud).rsplit("/p2p/")[1]
+        assert np.load(npy, allow_pickle=False).shape == family_by_name(FAMILY).neutral().shape
         assert status["prompts_rejected"] == 0
         assert status["uncertainty_recent"] is not None and status["accuracy_recent"] is not None
         # The device fetched the model from the cloud, runs it without torch, and uploads

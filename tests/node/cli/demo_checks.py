@@ -41,6 +41,14 @@ def check_quick_report(
     assert set(stages["finetune"]["backends"].values()) == {"onnxruntime"}
     assert not any(stages["finetune"]["torch_loaded"].values())  # devices train without torch
     assert stages["adapt"]["prompts_accepted"] >= 1
+    assert len(stages["adapt"]["domains"]) >= 2  # each device starts on its own domain
+    # The adapted device model: a device's accepted prompt baked in, checked in onnxruntime.
+    adapted = [m for n, m in stages["export"]["models"].items() if n.startswith("device_adapted")]
+    assert adapted, stages["export"]["models"]
+    for m in adapted:
+        assert (out / m["file"]).is_file() and m["prompt_version"] >= 1
+        assert m["parity_max_abs"] < 1e-4 and m["vs_device_max_abs"] < 1e-4
+    assert "device_adapted" in (out / "report.md").read_text()
     lines = result.stderr.strip().splitlines()
     assert str(out) in lines[-2] and "report.md" in lines[-1]
     assert not leftover_processes(out)

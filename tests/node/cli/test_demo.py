@@ -43,7 +43,7 @@ def test_users_click_better_items_more() -> None:
 
 @pytest.mark.parametrize(
     "args",
-    [["--peers", "99"], ["--bogus"], ["--seed", "x"]],
+    [["--peers", "99"], ["--bogus"], ["--seed", "x"], ["--tui", "now"]],
 )
 def test_bad_flags_are_one_line_and_exit_2(args: list[str]) -> None:
     result = subprocess.run(
