@@ -21,7 +21,7 @@ from textual.widgets import Footer, Header, TabbedContent, TabPane
 from node.store.rows import StoreError
 from node.wire.control import Command, Publish
 from tui.control import CommandFailed, ControlSender, Sender
-from tui.source import Snapshot, StoreReader
+from tui.source import Snapshot, Source, StoreReader
 from tui.views.adaptation import AdaptView
 from tui.views.dialogs import AskDialog
 from tui.views.events import EventsView
@@ -67,7 +67,7 @@ class NodeApp(App[None]):
     """What ``read_only`` hides: every binding that writes a control row."""
 
     def __init__(
-        self, reader: StoreReader, send: Sender | None = None, *, read_only: bool = False
+        self, reader: Source, send: Sender | None = None, *, read_only: bool = False
     ) -> None:
         super().__init__()
         self.reader = reader

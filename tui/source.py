@@ -12,7 +12,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from node.cli.common import read_status
 from node.store.database import Store
@@ -42,6 +42,16 @@ class Snapshot:
         entry = guard.get("peers", {}).get(peer_id, {}) if isinstance(guard, dict) else {}
         causes = entry.get("rejections", {}) if isinstance(entry, dict) else {}
         return {str(k): int(v) for k, v in causes.items()}
+
+
+class Source(Protocol):
+    """What the app reads a node through: ``StoreReader``, or a fixed snapshot in tests."""
+
+    data_dir: Path
+
+    def read(self) -> Snapshot: ...
+
+    def close(self) -> None: ...
 
 
 class StoreReader:

@@ -283,13 +283,15 @@ def test_training_screen_shows_runs_and_checkpoints(reader: StoreReader) -> None
             "words-1",
             "training",
             "23/100",
-            "shared, tiny",
+            "shared/tiny",
             "57",
             "1",
-            "20: 1 agree, 1 not",
+            "1/2 @20",
             "81.2 %",
         ]
-        assert rows[1][:2] == ["big-2", "not joined: model 'big' is not on this device"]
+        assert rows[1][:2] == ["big-2", "not joined"]
+        failed = static_text(app, "#training-failed")
+        assert "big-2 not joined: model 'big' is not on this device" in failed
 
     drive(NodeApp(reader, send=no_daemon), scenario)
 

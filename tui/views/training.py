@@ -18,7 +18,8 @@ from node.wire.control import TrainStart, TrainStop
 from tui.source import Snapshot
 from tui.views.dialogs import AskDialog, ConfirmDialog
 
-COLUMNS = ("run", "state", "round", "setup", "records", "refused", "checkpoint", "accuracy")
+COLUMNS = ("run", "state", "round", "setup", "records", "refused", "agreed", "acc.")
+"""Narrow enough for 80 columns; why a run was not joined is under the table."""
 
 
 def run_state(run: dict[str, Any]) -> str:
@@ -32,13 +33,15 @@ def run_state(run: dict[str, Any]) -> str:
 
 
 def last_checkpoint(run: dict[str, Any]) -> tuple[str, str]:
-    """(round and agreement, accuracy) at the newest checkpoint, or dashes."""
+    """(how many of the peers agree, at which round; accuracy) at the newest checkpoint:
+    ``1/2 @20`` is one of two agreeing at round 20."""
     checkpoints: dict[str, dict[str, Any]] = run.get("checkpoints", {})
     if not checkpoints:
         return "-", "-"
     r = max(checkpoints, key=int)
     c = checkpoints[r]
-    agreement = f"{r}: {len(c.get('agree', []))} agree, {len(c.get('disagree', []))} not"
+    agree, disagree = len(c.get("agree", [])), len(c.get("disagree", []))
+    agreement = f"{agree}/{agree + disagree} @{r}"
     accuracy = f"{100 * c['accuracy']:.1f} %" if "accuracy" in c else "-"
     return agreement, accuracy
 
@@ -53,15 +56,15 @@ def run_rows(finetune: dict[str, Any]) -> list[tuple[str, ...]]:
                 str(run_id),
                 run_state(run),
                 f"{run.get('round', 0)}/{run.get('rounds', '?')}",
-                f"{run.get('mode', '?')}, {run.get('model', '?')}",
+                f"{run.get('mode', '?')}/{run.get('model', '?')}",
                 str(run.get("records", 0)),
                 str(run.get("refused", 0)),
                 checkpoint,
                 accuracy,
             )
         )
-    for run_id, reason in finetune.get("failed", {}).items():
-        rows.append((str(run_id), f"not joined: {reason}", "-", "-", "-", "-", "-", "-"))
+    for run_id in finetune.get("failed", {}):
+        rows.append((str(run_id), "not joined", "-", "-", "-", "-", "-", "-"))
     return rows
 
 
@@ -75,6 +78,7 @@ class TrainingView(Vertical):
     DEFAULT_CSS = """
     TrainingView #training-summary { height: auto; padding: 0 1; }
     TrainingView #runs { height: 1fr; }
+    TrainingView #training-failed { height: auto; max-height: 5; padding: 0 1; }
     """
 
     def __init__(self, read_only: bool = False, **kw: Any) -> None:
@@ -86,6 +90,7 @@ class TrainingView(Vertical):
         table: DataTable[str] = DataTable(id="runs", cursor_type="row", zebra_stripes=True)
         table.add_columns(*COLUMNS)
         yield table
+        yield Static(id="training-failed")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return not self.read_only
@@ -100,6 +105,9 @@ class TrainingView(Vertical):
         if not self.read_only:
             summary += "; t starts a run, x stops the selected one"
         self.query_one("#training-summary", Static).update(summary)
+        failed = finetune.get("failed", {})
+        why = "\n".join(f"{run_id} not joined: {reason}" for run_id, reason in failed.items())
+        self.query_one("#training-failed", Static).update(why)
         table: DataTable[str] = self.query_one("#runs", DataTable)
         cursor = table.cursor_row
         table.clear()

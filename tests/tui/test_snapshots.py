@@ -1,0 +1,61 @@
+"""Screenshots of every screen at 80x24 and 120x40 in the dark and the light theme, from a
+frozen snapshot (``frozen.py``): no clocks, no store. Update after a deliberate change
+with ``pytest tests/tui/test_snapshots.py --snapshot-update`` and look at the report."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from tests.tui.frozen import FrozenSource, search_answer
+from tui.app import NodeApp
+
+SCREENS = {
+    "overview": (),
+    "peers": ("p",),
+    "events": ("e",),
+    "search": ("s", *"blue", "enter"),
+    "training": ("f",),
+    "adaptation": ("d",),
+}
+"""Each screen and the keys that get there."""
+SIZES = [(80, 24), (120, 40)]
+THEMES = ["textual-dark", "textual-light"]
+
+
+@pytest.fixture(autouse=True)
+def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Clock columns in UTC whatever the machine's zone."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+async def settle(pilot: Pilot[Any], keys: tuple[str, ...]) -> None:
+    app = pilot.app
+    assert isinstance(app, NodeApp)
+    while app.snapshot is None:
+        await pilot.pause(0.02)
+    await pilot.press(*keys)
+    if "enter" in keys:  # the search answer comes back from a worker
+        await app.workers.wait_for_complete()
+    await pilot.pause(0.1)
+
+
+@pytest.mark.parametrize("theme", THEMES)
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_screen(snap_compare: Any, screen: str, size: tuple[int, int], theme: str) -> None:
+    app = NodeApp(FrozenSource(), send=search_answer)
+    app.theme = theme
+
+    async def before(pilot: Pilot[Any]) -> None:
+        await settle(pilot, SCREENS[screen])
+
+    assert snap_compare(app, terminal_size=size, run_before=before)
