@@ -7,5 +7,8 @@ onnxruntime, libp2p or trio.
 - ``source.py`` — ``StoreReader``: one read-only look at the store, as a ``Snapshot``.
 - ``control.py`` — sending typed commands (search, click) to the daemon from a worker.
 - ``text.py`` — pure formatting: durations, sizes, clocks, peer ids.
-- ``views/`` — one widget per screen: ``overview.py``, ``peers.py``, ``search.py``.
+- ``artifacts.py`` — the exported models under a data dir: size, contract, parity.
+- ``jobs.py`` — child processes the app starts: an export, a detached daemon.
+- ``views/`` — one widget per screen (overview, peers, events, search, training,
+  adaptation, models) and the dialogs.
 """

@@ -25,6 +25,7 @@ from tui.source import Snapshot, Source, StoreReader
 from tui.views.adaptation import AdaptView
 from tui.views.dialogs import AskDialog
 from tui.views.events import EventsView
+from tui.views.models import ModelsView
 from tui.views.overview import OverviewView
 from tui.views.peers import PeersView
 from tui.views.search import SearchView
@@ -43,6 +44,7 @@ FOCUS_IN = {
     "training": "#runs",
     "adaptation": "AdaptView",
     "search": "#query",
+    "models": "#models-table",
 }
 """What has the focus when a screen is shown."""
 
@@ -58,6 +60,7 @@ class NodeApp(App[None]):
         Binding("s", "show_tab('search')", "Search", show=False),
         Binding("f", "show_tab('training')", "Training", show=False),
         Binding("d", "show_tab('adaptation')", "Adaptation", show=False),
+        Binding("m", "show_tab('models')", "Models", show=False),
         Binding("n", "publish", "Note"),
         Binding("question_mark", "toggle_keys", "Keys"),
         Binding("ctrl+t", "toggle_light", "Light/dark", show=False),
@@ -78,19 +81,21 @@ class NodeApp(App[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with TabbedContent(initial="overview"):
-            with TabPane("Overview (o)", id="overview"):
+            with TabPane("[b]o[/b] Overview", id="overview"):
                 yield OverviewView()
-            with TabPane("Peers (p)", id="peers"):
+            with TabPane("[b]p[/b] Peers", id="peers"):
                 yield PeersView()
-            with TabPane("Events (e)", id="events"):
+            with TabPane("[b]e[/b] Events", id="events"):
                 yield EventsView()
             if not self.read_only:
-                with TabPane("Search (s)", id="search"):
+                with TabPane("[b]s[/b] Search", id="search"):
                     yield SearchView(self.send)
-            with TabPane("Training (f)", id="training"):
+            with TabPane("[b]f[/b] Training", id="training"):
                 yield TrainingView(read_only=self.read_only)
-            with TabPane("Adapt (d)", id="adaptation"):
+            with TabPane("[b]d[/b] Adapt", id="adaptation"):
                 yield AdaptView(read_only=self.read_only)
+            with TabPane("[b]m[/b] Models", id="models"):
+                yield ModelsView(self.reader.data_dir, read_only=self.read_only)
         yield Footer()
 
     def on_mount(self) -> None:

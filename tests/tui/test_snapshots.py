@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from textual.pilot import Pilot
 
-from tests.tui.frozen import FrozenSource, search_answer
+from tests.tui.frozen import DATA_DIR, FrozenSource, search_answer
+from tests.tui.test_models import write_export
 from tui.app import NodeApp
+from tui.views.models import ModelsView
 
 SCREENS = {
     "overview": (),
@@ -21,6 +24,7 @@ SCREENS = {
     "search": ("s", *"blue", "enter"),
     "training": ("f",),
     "adaptation": ("d",),
+    "models": ("m",),
 }
 """Each screen and the keys that get there."""
 SIZES = [(80, 24), (120, 40)]
@@ -40,8 +44,9 @@ def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 async def settle(pilot: Pilot[Any], keys: tuple[str, ...]) -> None:
     app = pilot.app
     assert isinstance(app, NodeApp)
-    while app.snapshot is None:
+    while app.snapshot is None or app.query_one(ModelsView).artifacts is None:
         await pilot.pause(0.02)
+    app.sub_title = str(DATA_DIR)  # not the tmp dir the exports are in
     await pilot.press(*keys)
     if "enter" in keys:  # the search answer comes back from a worker
         await app.workers.wait_for_complete()
@@ -51,8 +56,12 @@ async def settle(pilot: Pilot[Any], keys: tuple[str, ...]) -> None:
 @pytest.mark.parametrize("theme", THEMES)
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("screen", list(SCREENS))
-def test_screen(snap_compare: Any, screen: str, size: tuple[int, int], theme: str) -> None:
-    app = NodeApp(FrozenSource(), send=search_answer)
+def test_screen(
+    snap_compare: Any, screen: str, size: tuple[int, int], theme: str, tmp_path: Path
+) -> None:
+    write_export(tmp_path / "exports" / "device", int8=True)
+    write_export(tmp_path / "models" / "polarity", "polarity", 2_000_000)
+    app = NodeApp(FrozenSource(data_dir=tmp_path), send=search_answer)
     app.theme = theme
 
     async def before(pilot: Pilot[Any]) -> None:

@@ -7,5 +7,6 @@
 - ``search.py`` — a query box, the ranked results, Enter records a click.
 - ``training.py`` — finetune runs: round, records, checkpoints and who agrees; start, stop.
 - ``adaptation.py`` — adapt: accuracy, uncertainty, uploads, prompt versions; start, stop.
+- ``models.py`` — exported models with contract and parity; ``E`` exports one, with progress.
 - ``dialogs.py`` — ask for a line of text; confirm before anything destructive.
 """
