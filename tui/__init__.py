@@ -3,12 +3,16 @@ operator commands as control rows (docs/architecture.md §6). Imports no torch,
 onnxruntime, libp2p or trio.
 
 - ``app.py`` — ``NodeApp`` and ``run_app`` (what ``byteswarm tui`` runs, node/cli/tui.py):
-  the tabs, the keys, the 1 s poll of the store in a worker.
+  one node's tabs, or a tab per node and the swarm; the keys, help, palette.
+- ``pane.py`` — ``NodePane``: one node's screens, the 1 s poll of its store in a worker,
+  the commands and jobs sent to it, the "no node is running" banner.
+- ``palette.py`` — the command palette (Ctrl+P) provider: every node action by name.
 - ``source.py`` — ``StoreReader``: one read-only look at the store, as a ``Snapshot``.
 - ``control.py`` — sending typed commands (search, click) to the daemon from a worker.
-- ``text.py`` — pure formatting: durations, sizes, clocks, peer ids.
+- ``jobs.py`` — child processes the app starts: an export, ``byteswarm stop``, a detached
+  daemon.
 - ``artifacts.py`` — the exported models under a data dir: size, contract, parity.
-- ``jobs.py`` — child processes the app starts: an export, a detached daemon.
+- ``text.py`` — pure formatting: durations, sizes, clocks, peer ids.
 - ``views/`` — one widget per screen (overview, peers, events, search, training,
-  adaptation, models) and the dialogs.
+  adaptation, models, swarm), the help screen and the dialogs.
 """

@@ -35,6 +35,11 @@ def daemon_command(data_dir: Path) -> list[str]:
     return [sys.executable, "-m", "node", "run", "--data-dir", str(data_dir)]
 
 
+def stop_command(data_dir: Path) -> list[str]:
+    """``byteswarm stop`` on ``data_dir``: SIGTERM to its daemon, then wait for the exit."""
+    return [sys.executable, "-m", "node", "stop", "--data-dir", str(data_dir)]
+
+
 def run_lines(command: list[str], on_line: Callable[[str], None]) -> int:
     """Run ``command`` to the end, ``on_line`` for each line it prints (stdout and stderr
     together); returns its exit code."""

@@ -177,17 +177,6 @@ def test_read_only_hides_every_action(reader: StoreReader) -> None:
     drive(NodeApp(reader, send=no_daemon, read_only=True), scenario)
 
 
-def test_question_mark_shows_and_hides_the_keys(reader: StoreReader) -> None:
-    async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
-        await pilot.press("question_mark")
-        assert app.screen.query("HelpPanel")
-        await pilot.press("question_mark")
-        await pilot.pause()
-        assert not app.screen.query("HelpPanel")
-
-    drive(NodeApp(reader, send=no_daemon), scenario)
-
-
 def test_peers_filter_and_sort(reader: StoreReader) -> None:
     async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
         await pilot.press("p", "slash", *"10.0.0.4")

@@ -15,6 +15,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from node.wire.control import TrainStart, TrainStop
+from tui.control import send_from
 from tui.source import Snapshot
 from tui.views.dialogs import AskDialog, ConfirmDialog
 
@@ -125,7 +126,7 @@ class TrainingView(Vertical):
     def action_start_run(self) -> None:
         def start(run_id: str | None) -> None:
             if run_id:
-                self.app_send(TrainStart(run_id=run_id), f"run {run_id} announced")
+                send_from(self, TrainStart(run_id=run_id), f"run {run_id} announced")
 
         ask = AskDialog("Start a training run: its id", "e.g. words-1", max_length=64)
         self.app.push_screen(ask, start)
@@ -138,11 +139,6 @@ class TrainingView(Vertical):
 
         def stop(yes: bool | None) -> None:
             if yes:
-                self.app_send(TrainStop(run_id=run_id), f"stopped contributing to {run_id}")
+                send_from(self, TrainStop(run_id=run_id), f"stopped contributing to {run_id}")
 
         self.app.push_screen(ConfirmDialog(f"Stop contributing to run {run_id}?"), stop)
-
-    def app_send(self, command: TrainStart | TrainStop, done: str) -> None:
-        send = getattr(self.app, "send_command", None)
-        if send is not None:
-            send(command, done)
