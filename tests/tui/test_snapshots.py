@@ -14,8 +14,10 @@ from textual.pilot import Pilot
 
 from tests.tui.frozen import DATA_DIR, FrozenSource, search_answer
 from tests.tui.test_models import write_export
+from tests.tui.test_swarm import two_nodes
 from tui.app import NodeApp
 from tui.views.models import ModelsView
+from tui.views.swarm import SwarmView
 
 SCREENS = {
     "overview": (),
@@ -44,7 +46,7 @@ def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 async def settle(pilot: Pilot[Any], keys: tuple[str, ...]) -> None:
     app = pilot.app
     assert isinstance(app, NodeApp)
-    while app.snapshot is None or app.query_one(ModelsView).artifacts is None:
+    while not all(p.snapshot for p in app.panes) or app.query_one(ModelsView).artifacts is None:
         await pilot.pause(0.02)
     app.sub_title = str(DATA_DIR)  # not the tmp dir the exports are in
     await pilot.press(*keys)
@@ -66,5 +68,19 @@ def test_screen(
 
     async def before(pilot: Pilot[Any]) -> None:
         await settle(pilot, SCREENS[screen])
+
+    assert snap_compare(app, terminal_size=size, run_before=before)
+
+
+@pytest.mark.parametrize("theme", THEMES)
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_swarm(snap_compare: Any, size: tuple[int, int], theme: str) -> None:
+    app = two_nodes()
+    app.theme = theme
+
+    async def before(pilot: Pilot[Any]) -> None:
+        await settle(pilot, ())
+        app.query_one(SwarmView).redraw()
+        await pilot.pause(0.1)
 
     assert snap_compare(app, terminal_size=size, run_before=before)
