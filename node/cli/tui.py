@@ -47,7 +47,19 @@ def stores_in(data_dir: Path) -> list[tuple[Path, Path]]:
     is_flag=True,
     help="Watch only: hide every action (search, publish, training, adapt, export, start/stop).",
 )
-def tui(data_dirs: tuple[Path, ...], read_only: bool) -> None:
+@click.option(
+    "--serve",
+    is_flag=True,
+    help="Serve the app to a browser on 127.0.0.1 (textual-serve) instead of this terminal.",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=8566,
+    show_default=True,
+    help="The port --serve listens on (127.0.0.1 only).",
+)
+def tui(data_dirs: tuple[Path, ...], read_only: bool, serve: bool, port: int) -> None:
     """Open the operator app on the node's store: overview, peers, events, search, training,
     adapt, models (q quits; ? lists the keys; Ctrl+P finds any action)."""
     found: list[tuple[Path, Path]] = []
@@ -57,8 +69,16 @@ def tui(data_dirs: tuple[Path, ...], read_only: bool) -> None:
         raise UserError(f"{len(found)} nodes: the app opens at most {MAX_NODES}")
     try:
         from tui.app import run_app
+        from tui.serve import serve as serve_app
+
+        if serve:
+            import textual_serve  # noqa: F401
     except ImportError as exc:  # the [tui] extra is not installed
-        raise UserError(f"the TUI needs textual: pip install 'byteswarm[tui]' ({exc})") from exc
+        raise UserError(f"the TUI needs {exc.name}: pip install 'byteswarm[tui]'") from exc
+    if serve:
+        click.echo(f"serving the app on http://127.0.0.1:{port} (Ctrl+C stops)", err=True)
+        serve_app([d for d, _ in found], read_only=read_only, port=port)
+        return
     try:
         run_app(found, read_only=read_only)
     except StoreError as exc:
