@@ -6,6 +6,7 @@ onnxruntime, libp2p or trio.
   one node's tabs, or a tab per node and the swarm; the keys, help, palette.
 - ``pane.py`` — ``NodePane``: one node's screens, the 1 s poll of its store in a worker,
   the commands and jobs sent to it, the "no node is running" banner.
+- ``serve.py`` — ``byteswarm tui --serve``: the app in a browser (textual-serve, 127.0.0.1).
 - ``palette.py`` — the command palette (Ctrl+P) provider: every node action by name.
 - ``source.py`` — ``StoreReader``: one read-only look at the store, as a ``Snapshot``.
 - ``control.py`` — sending typed commands (search, click) to the daemon from a worker.
