@@ -4,7 +4,7 @@ onnxruntime, libp2p or trio.
 
 - ``app.py`` — ``NodeApp`` and ``run_app`` (what ``byteswarm tui`` runs, node/cli/tui.py):
   one node's tabs, or a tab per node and the swarm; the keys, help, palette.
-- ``pane.py`` — ``NodePane``: one node's screens, the 1 s poll of its store in a worker,
+- ``pane.py`` — ``NodePane``: one node's screens, the 0.5 s poll of its store in a worker,
   the commands and jobs sent to it, the "no node is running" banner.
 - ``serve.py`` — ``byteswarm tui --serve``: the app in a browser (textual-serve, 127.0.0.1).
 - ``palette.py`` — the command palette (Ctrl+P) provider: every node action by name.

@@ -1,7 +1,7 @@
 """``NodePane``: one node's screens, the worker that polls its store, and the commands and
 jobs sent to it. The app holds one pane per data dir (``tui.app``).
 
-Every second a worker thread reads the store (a ``Source``) and hands the snapshot back
+Every 0.5 s a worker thread reads the store (a ``Source``) and hands the snapshot back
 to the UI thread, which redraws the screens; the UI thread never waits on SQLite, on the
 daemon or on a child process.
 """
@@ -33,8 +33,9 @@ from tui.views.training import TrainingView
 
 MAX_NOTE = 1000
 """The longest note ``byteswarm publish`` takes (characters)."""
-POLL_S = 1.0
-"""How often a pane looks at its store."""
+POLL_S = 0.5
+"""How often a pane looks at its store (a change shows within this plus the read and the
+redraw: 1 s left the slowest redraw at 1.0-1.3 s in bench/tui/paint.py)."""
 
 SCREENS = {
     "overview": ("o", "Overview", "#recent-events"),

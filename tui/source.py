@@ -1,7 +1,7 @@
 """One read-only look at a node's store, as plain data the screens draw.
 
 The app keeps one ``StoreReader`` for its life and calls ``read`` from a worker thread
-once a second. The status document is re-read every time (whether the node still runs
+twice a second. The status document is re-read every time (whether the node still runs
 depends on its age); peers and events only when ``PRAGMA data_version`` says another
 connection committed since the last look.
 """
