@@ -124,7 +124,7 @@ def test_q_quits(reader: StoreReader) -> None:
 
 def test_every_screen_fits_80x24(reader: StoreReader) -> None:
     async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
-        for key in "pesfdo":
+        for key in "pesfdmo":
             await pilot.press(key)
             await pilot.pause()
         assert SELF in static_text(app, "#node-info")
