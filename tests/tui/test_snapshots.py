@@ -4,6 +4,7 @@ with ``pytest tests/tui/test_snapshots.py --snapshot-update`` and look at the re
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from tests.tui.frozen import DATA_DIR, FrozenSource, search_answer
+from tests.tui.frozen import DATA_DIR, FrozenSource, frozen_snapshot, search_answer
 from tests.tui.test_models import write_export
 from tests.tui.test_swarm import two_nodes
 from tui.app import NodeApp
@@ -84,3 +85,17 @@ def test_swarm(snap_compare: Any, size: tuple[int, int], theme: str) -> None:
         await pilot.pause(0.1)
 
     assert snap_compare(app, terminal_size=size, run_before=before)
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_no_daemon_banner(snap_compare: Any, theme: str) -> None:
+    snapshot = frozen_snapshot()
+    assert snapshot.status is not None
+    stopped = dataclasses.replace(snapshot, status=snapshot.status | {"running": False})
+    app = NodeApp(FrozenSource(snapshot=stopped), send=search_answer)
+    app.theme = theme
+
+    async def before(pilot: Pilot[Any]) -> None:
+        await settle(pilot, ())
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=before)
