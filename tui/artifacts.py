@@ -1,6 +1,6 @@
 """The exported models a node's operator can see: every ``*.onnx`` file under the data
-dir's ``exports/`` and ``models/`` folders (and a demo root's ``models/``, beside the node
-folders), with its size, its contract (the ``<stem>.contract.json`` sidecar that
+dir's ``exports/`` and ``models/`` folders (and a demo root's ``models/``, for a node in
+its ``nodes/`` folder), with its size, its contract (the ``<stem>.contract.json`` sidecar that
 ``byteswarm export`` writes) and the parity its ``<model>.export.json`` report recorded.
 
 Pure file reads, no onnx or onnxruntime: the app calls ``find_artifacts`` from a worker.
@@ -57,6 +57,8 @@ class Artifact:
 def search_roots(data_dir: Path) -> list[Path]:
     """The folders that may hold a node's exports, nearest first."""
     roots = [data_dir / EXPORTS_DIR, data_dir / "models", data_dir.parent / "models"]
+    if data_dir.parent.name == "nodes":  # byteswarm demo: DEMO/nodes/nodeN, DEMO/models
+        roots.append(data_dir.parent.parent / "models")
     return [r for r in roots if r.is_dir()]
 
 

@@ -8,7 +8,6 @@ worker thread); ``start_detached`` starts one that outlives the app.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -69,6 +68,5 @@ def start_detached(command: list[str], log: Path) -> int:
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            env=os.environ.copy(),
         )
     return child.pid

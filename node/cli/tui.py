@@ -15,20 +15,23 @@ from node.cli.common import UserError, cli_config
 from node.config.settings import DATA_DIR_ENV, STORE_FILE
 from node.store.rows import StoreError
 
+DEFAULT_PORT = 8566
+"""Where ``--serve`` listens unless told (127.0.0.1 only)."""
 MAX_NODES = 9
 """Tabs the app gives keys to (1-9)."""
 
 
 def stores_in(data_dir: Path) -> list[tuple[Path, Path]]:
-    """(data dir, store) for ``data_dir``, or for each node folder of a demo root (a folder
-    whose subfolders hold stores)."""
+    """(data dir, store) for ``data_dir``, or for each node folder of a demo root (its
+    ``nodes/*/``, as ``byteswarm demo --keep`` leaves them, or any ``*/`` with a store)."""
     store = data_dir / STORE_FILE
     if store.is_file():
         return [(data_dir, store)]
-    if data_dir.is_dir():
-        nodes = sorted(p for p in data_dir.iterdir() if (p / STORE_FILE).is_file())
-        if nodes:
-            return [(p, p / STORE_FILE) for p in nodes]
+    for parent in (data_dir / "nodes", data_dir):
+        if parent.is_dir():
+            nodes = sorted(p for p in parent.iterdir() if (p / STORE_FILE).is_file())
+            if nodes:
+                return [(p, p / STORE_FILE) for p in nodes]
     raise UserError(f"no node store at {store}; start one with: byteswarm run")
 
 
@@ -55,7 +58,7 @@ def stores_in(data_dir: Path) -> list[tuple[Path, Path]]:
 @click.option(
     "--port",
     type=click.IntRange(1, 65535),
-    default=8566,
+    default=DEFAULT_PORT,
     show_default=True,
     help="The port --serve listens on (127.0.0.1 only).",
 )
@@ -75,6 +78,8 @@ def tui(data_dirs: tuple[Path, ...], read_only: bool, serve: bool, port: int) ->
             import textual_serve  # noqa: F401
     except ImportError as exc:  # the [tui] extra is not installed
         raise UserError(f"the TUI needs {exc.name}: pip install 'byteswarm[tui]'") from exc
+    if port != DEFAULT_PORT and not serve:
+        raise UserError("--port is for --serve")
     if serve:
         click.echo(f"serving the app on http://127.0.0.1:{port} (Ctrl+C stops)", err=True)
         serve_app([d for d, _ in found], read_only=read_only, port=port)

@@ -76,6 +76,13 @@ def test_find_artifacts_reads_sidecars_and_reports(exports: Path) -> None:
     assert (found["stray.onnx"].contract, found["stray.onnx"].parity) == ("no sidecar", "-")
 
 
+def test_a_demo_nodes_models_are_the_demos(tmp_path: Path) -> None:
+    node = tmp_path / "nodes" / "node0"  # byteswarm demo --keep: DEMO/nodes/nodeN, DEMO/models
+    node.mkdir(parents=True)
+    write_export(tmp_path / "models" / "polarity", "polarity")
+    assert [a.path.name for a in find_artifacts(node)] == ["polarity.onnx"]
+
+
 def test_a_sidecar_that_is_not_a_contract_is_named_not_trusted(tmp_path: Path) -> None:
     write_export(tmp_path / "exports" / "device")
     (tmp_path / "exports" / "device" / "device.contract.json").write_text('{"contract": {}}')

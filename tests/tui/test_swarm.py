@@ -77,6 +77,23 @@ def test_a_demo_root_opens_each_node_folder(tmp_path: Path) -> None:
     assert stores_in(tmp_path / "node1") == [(tmp_path / "node1", tmp_path / "node1" / STORE_FILE)]
 
 
+def test_a_kept_demo_opens_its_nodes_folder(tmp_path: Path) -> None:
+    for name in ("node0", "node1"):  # what byteswarm demo --keep leaves: DEMO/nodes/nodeN
+        (tmp_path / "nodes" / name).mkdir(parents=True)
+        Store.open(tmp_path / "nodes" / name / STORE_FILE).close()
+    found = stores_in(tmp_path)
+    assert [d for d, _ in found] == [tmp_path / "nodes" / "node0", tmp_path / "nodes" / "node1"]
+
+
+def test_port_without_serve_is_refused(tmp_path: Path) -> None:
+    from node.cli.app import cli
+
+    Store.open(tmp_path / STORE_FILE).close()
+    result = CliRunner().invoke(cli, ["tui", "--data-dir", str(tmp_path), "--port", "9000"])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "error: --port is for --serve"
+
+
 def test_several_data_dirs_on_the_command_line_and_a_bad_one(tmp_path: Path) -> None:
     from node.cli.app import cli
 

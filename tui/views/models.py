@@ -80,7 +80,7 @@ class ModelsView(Vertical, can_focus=False):
 
     def show_artifacts(self, artifacts: list[Artifact]) -> None:
         self.artifacts = artifacts
-        where = "exports/, models/ and ../models"
+        where = "exports/ and models/ (the node's and its demo's)"
         summary = f"{len(artifacts)} exported model(s) under {where}"
         if not artifacts:
             summary = f"no exported models under {where}"
