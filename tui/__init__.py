@@ -3,9 +3,17 @@ operator commands as control rows (docs/architecture.md §6). Imports no torch,
 onnxruntime, libp2p or trio.
 
 - ``app.py`` — ``NodeApp`` and ``run_app`` (what ``byteswarm tui`` runs, node/cli/tui.py):
-  the tabs, the keys, the 1 s poll of the store in a worker.
+  one node's tabs, or a tab per node and the swarm; the keys, help, palette.
+- ``pane.py`` — ``NodePane``: one node's screens, the 0.5 s poll of its store in a worker,
+  the commands and jobs sent to it, the "no node is running" banner.
+- ``serve.py`` — ``byteswarm tui --serve``: the app in a browser (textual-serve, 127.0.0.1).
+- ``palette.py`` — the command palette (Ctrl+P) provider: every node action by name.
 - ``source.py`` — ``StoreReader``: one read-only look at the store, as a ``Snapshot``.
 - ``control.py`` — sending typed commands (search, click) to the daemon from a worker.
+- ``jobs.py`` — child processes the app starts: an export, ``byteswarm stop``, a detached
+  daemon.
+- ``artifacts.py`` — the exported models under a data dir: size, contract, parity.
 - ``text.py`` — pure formatting: durations, sizes, clocks, peer ids.
-- ``views/`` — one widget per screen: ``overview.py``, ``peers.py``, ``search.py``.
+- ``views/`` — one widget per screen (overview, peers, events, search, training,
+  adaptation, models, swarm), the help screen and the dialogs.
 """

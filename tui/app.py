@@ -1,180 +1,261 @@
-"""``NodeApp``: the operator app on one node's store, and ``run_app`` that starts it.
+"""``NodeApp``: the operator app on one node's store or several, and ``run_app`` that
+starts it.
 
-Every second a worker thread reads the store (``StoreReader``) and hands the snapshot
-back to the UI thread, which redraws the screens; the UI thread never waits on SQLite.
-Screens are tabs, switched with the key each tab's title shows; the footer shows the
-rest (``?`` all of them); ``q`` (or Ctrl-C) quits.
+One node: its screens fill the app (``tui.pane.NodePane``). Several: a tab per node and a
+Swarm tab with all of them side by side; the screen keys (o, p, e, ...) act on the node
+tab showing, ``1``-``9`` pick a node, ``w`` the swarm. The footer shows the keys of what
+has the focus, ``?`` all of them, Ctrl+P finds any action by name; ``q`` quits.
 """
 
 from __future__ import annotations
 
-import sqlite3
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import ClassVar
 
-from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
+from textual.dom import DOMNode
+from textual.system_commands import SystemCommandsProvider
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 
-from node.store.rows import StoreError
-from node.wire.control import Command, Publish
-from node.wire.status.codec import StatusError
-from tui.control import CommandFailed, ControlSender, Sender
-from tui.source import Snapshot, StoreReader
+from tui.control import ControlSender, Sender
+from tui.palette import NodeAction, NodeCommands
+from tui.pane import SCREENS, NodePane
+from tui.source import Snapshot, Source, StoreReader
 from tui.views.adaptation import AdaptView
-from tui.views.dialogs import AskDialog
-from tui.views.events import EventsView
-from tui.views.overview import OverviewView
+from tui.views.help import HelpScreen, KeyRow
+from tui.views.models import ModelsView
 from tui.views.peers import PeersView
-from tui.views.search import SearchView
+from tui.views.swarm import SwarmView
 from tui.views.training import TrainingView
 
-MAX_NOTE = 1000
-"""The longest note ``byteswarm publish`` takes (characters)."""
-POLL_S = 1.0
-"""How often the app looks at the store."""
-
-
-FOCUS_IN = {
-    "overview": "#recent-events",
-    "peers": "#peers-table",
-    "events": "#events-table",
-    "training": "#runs",
-    "adaptation": "AdaptView",
-    "search": "#query",
-}
-"""What has the focus when a screen is shown."""
+WRITES = frozenset({"publish", "stop_node", "start_node"})
+"""The app's actions that write (a control row, a signal, a process): hidden read-only."""
+SCREEN_KEYS = [
+    Binding(k, f"show_tab('{tab}')", t, show=False) for tab, (k, t, _) in SCREENS.items()
+]
+NODE_KEYS = [Binding(str(i), f"show_node({i})", f"Node {i}", show=False) for i in range(1, 10)]
 
 
 class NodeApp(App[None]):
-    """Overview, Peers and Search of the node whose store ``reader`` reads."""
+    """The screens of ``reader``'s node (and of ``others``, a tab each)."""
 
     TITLE = "byteswarm"
+    COMMANDS: ClassVar = {NodeCommands, SystemCommandsProvider}
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("o", "show_tab('overview')", "Overview", show=False),
-        Binding("p", "show_tab('peers')", "Peers", show=False),
-        Binding("e", "show_tab('events')", "Events", show=False),
-        Binding("s", "show_tab('search')", "Search", show=False),
-        Binding("f", "show_tab('training')", "Training", show=False),
-        Binding("d", "show_tab('adaptation')", "Adaptation", show=False),
+        *SCREEN_KEYS,
+        *NODE_KEYS,
+        Binding("w", "show_swarm", "Swarm", show=False),
         Binding("n", "publish", "Note"),
-        Binding("question_mark", "toggle_keys", "Keys"),
+        Binding("R", "start_node", "Start node"),
+        Binding("K", "stop_node", "Stop node", show=False),
+        Binding("question_mark", "help", "Keys"),
         Binding("ctrl+t", "toggle_light", "Light/dark", show=False),
         Binding("q", "quit", "Quit"),
         # textual's own Ctrl-C only says "press ctrl+q"; an operator (and ``demo --tui``,
         # which stops its swarm when the app ends) expects Ctrl-C to quit.
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
     ]
-    ACTIONS = frozenset({"publish"})
-    """What ``read_only`` hides: every binding that writes a control row."""
 
     def __init__(
-        self, reader: StoreReader, send: Sender | None = None, *, read_only: bool = False
+        self,
+        reader: Source,
+        send: Sender | None = None,
+        *,
+        read_only: bool = False,
+        others: Sequence[Source] = (),
     ) -> None:
         super().__init__()
-        self.reader = reader
-        self.send = send or ControlSender(reader.data_dir)
+        self.sources = [reader, *others]
+        self.senders: list[Sender] = [send or ControlSender(reader.data_dir)]
+        self.senders += [ControlSender(s.data_dir) for s in others]
         self.read_only = read_only
-        self.snapshot: Snapshot | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with TabbedContent(initial="overview"):
-            with TabPane("Overview (o)", id="overview"):
-                yield OverviewView()
-            with TabPane("Peers (p)", id="peers"):
-                yield PeersView()
-            with TabPane("Events (e)", id="events"):
-                yield EventsView()
-            if not self.read_only:
-                with TabPane("Search (s)", id="search"):
-                    yield SearchView(self.send)
-            with TabPane("Training (f)", id="training"):
-                yield TrainingView(read_only=self.read_only)
-            with TabPane("Adapt (d)", id="adaptation"):
-                yield AdaptView(read_only=self.read_only)
+        panes = [
+            NodePane(source, send, read_only=self.read_only, id=f"node-{i}")
+            for i, (source, send) in enumerate(zip(self.sources, self.senders, strict=True), 1)
+        ]
+        if len(panes) == 1:
+            yield panes[0]
+        else:
+            with TabbedContent(id="nodes"):
+                with TabPane("[b]w[/b] Swarm", id="swarm"):
+                    yield SwarmView(panes)
+                for i, pane in enumerate(panes, 1):
+                    with TabPane(f"[b]{i}[/b] {pane.source.data_dir.name}", id=f"tab-{i}"):
+                        yield pane
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = str(self.reader.data_dir) + (" (read-only)" if self.read_only else "")
-        self.poll()
-        self.set_interval(POLL_S, self.poll)
+        where = ", ".join(str(s.data_dir) for s in self.sources)
+        self.sub_title = where + (" (read-only)" if self.read_only else "")
 
     @property
-    def tabs_screen(self) -> Screen[object]:
-        """The screen with the tabs, under any dialog (a poll may land while one is open)."""
-        return self.screen_stack[0]
+    def panes(self) -> list[NodePane]:
+        return list(self.screen_stack[0].query(NodePane))
+
+    @property
+    def pane(self) -> NodePane:
+        """The node the keys act on: the one showing (the first while the swarm shows)."""
+        panes = self.panes
+        if len(panes) > 1:
+            active = self.screen_stack[0].query_one("#nodes", TabbedContent).active
+            for i, pane in enumerate(panes, 1):
+                if active == f"tab-{i}":
+                    return pane
+        return panes[0]
+
+    @property
+    def snapshot(self) -> Snapshot | None:
+        """The first node's newest snapshot (None before its first read)."""
+        return self.panes[0].snapshot if self.panes else None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("show_tab", "publish") and len(self.screen_stack) > 1:
+        if action not in ("quit", "help", "toggle_light") and len(self.screen_stack) > 1:
             return False  # a dialog is open: it has the keys
-        writes = action in self.ACTIONS or parameters == ("search",)
-        return not (self.read_only and writes)  # False: neither shown in the footer nor run
+        if action in ("show_node", "show_swarm"):
+            number = parameters[0] if parameters and isinstance(parameters[0], int) else 0
+            return len(self.sources) > 1 and (action == "show_swarm" or number <= len(self.sources))
+        writes = action in WRITES or parameters == ("search",)
+        if self.read_only and writes:
+            return False  # neither shown in the footer nor run
+        if action in ("start_node", "stop_node") and self.panes:
+            return (action == "stop_node") == self.pane.running
+        return True
 
     def action_toggle_light(self) -> None:
         self.theme = "textual-dark" if self.theme == "textual-light" else "textual-light"
 
-    def action_toggle_keys(self) -> None:
-        if self.screen.query("HelpPanel"):
-            self.action_hide_help_panel()
-        else:
-            self.action_show_help_panel()
+    def action_show_tab(self, tab: str) -> None:
+        if len(self.sources) > 1 and self.query_one("#nodes", TabbedContent).active == "swarm":
+            self.action_show_node(1)
+        self.pane.show_tab(tab)
+
+    def action_show_node(self, number: int) -> None:
+        self.set_focus(None)
+        self.query_one("#nodes", TabbedContent).active = f"tab-{number}"
+        self.pane.show_tab(self.pane.query_one(TabbedContent).active or "overview")
+
+    def action_show_swarm(self) -> None:
+        self.set_focus(None)
+        self.query_one("#nodes", TabbedContent).active = "swarm"
+        self.query_one("#swarm-table").focus()
 
     def action_publish(self) -> None:
-        def publish(text: str | None) -> None:
-            if text:
-                self.send_command(Publish(text=text), "published the note")
+        self.pane.publish()
 
-        ask = AskDialog("Publish a signed note on byteswarm/notes", "note text", MAX_NOTE)
-        self.push_screen(ask, publish)
+    def action_stop_node(self) -> None:
+        self.pane.stop_node()
 
-    @work(thread=True, group="commands")
-    def send_command(self, command: Command, done: str) -> None:
-        """Send ``command`` to the daemon; notify ``done`` (and its result) or the error."""
-        try:
-            result = self.send(command)
-        except CommandFailed as exc:
-            self.call_from_thread(self.notify, str(exc), severity="error")
-            return
-        detail = ", ".join(
-            f"{k} {v}" for k, v in sorted(result.items()) if not isinstance(v, dict | list)
-        )
-        self.call_from_thread(self.notify, f"{done} ({detail})" if detail else done)
+    def action_start_node(self) -> None:
+        self.pane.start_node()
 
-    def action_show_tab(self, tab: str) -> None:
-        # Focus left in the pane being hidden would pull its tab back: focus the new one's.
-        self.set_focus(None)
-        self.tabs_screen.query_one(TabbedContent).active = tab
-        self.tabs_screen.query_one(FOCUS_IN[tab]).focus()
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.key_rows()))
 
-    @work(thread=True, exclusive=True, group="store")
-    def poll(self) -> None:
-        try:
-            snapshot = self.reader.read()
-        # busy, damaged, a status section that breaks its type: say so, look again later
-        except (StoreError, StatusError, sqlite3.Error) as exc:
-            if self.is_running:
-                self.call_from_thread(self.notify, f"store: {exc}", severity="error")
-            return
-        if self.is_running:  # not a read that ends after the operator quit
-            self.call_from_thread(self.show, snapshot)
+    def key_rows(self) -> list[KeyRow]:
+        """Every key that works here, from the bindings (read-only: none that write)."""
+        rows: list[KeyRow] = []
+        for binding in self._bindings_of(type(self)):
+            action, _, args = binding.action.partition("(")
+            if self.read_only and (action in WRITES or args == "'search')"):
+                continue
+            if action in ("show_node", "show_swarm") and len(self.sources) == 1:
+                continue
+            rows.append((self.get_key_display(binding), binding.description, "anywhere"))
+        views: list[tuple[type[DOMNode], str]] = [(PeersView, "Peers"), (TrainingView, "Training")]
+        views += [(AdaptView, "Adapt"), (ModelsView, "Models")]
+        for view, where in views:
+            if self.read_only and view is not PeersView:
+                continue  # their keys all write
+            rows += [
+                (self.get_key_display(b), b.description, where) for b in self._bindings_of(view)
+            ]
+        rows.append(("ctrl+p", "find any action by name", "anywhere"))
+        return rows
 
-    def show(self, snapshot: Snapshot) -> None:
-        self.snapshot = snapshot
-        tabs = self.tabs_screen
-        tabs.query_one(OverviewView).show(snapshot)
-        tabs.query_one(PeersView).show(snapshot)
-        tabs.query_one(EventsView).show(snapshot)
-        tabs.query_one(TrainingView).show(snapshot)
-        tabs.query_one(AdaptView).show(snapshot)
+    @staticmethod
+    def _bindings_of(cls: type[DOMNode]) -> list[Binding]:
+        return [b for b in cls.BINDINGS if isinstance(b, Binding)]
+
+    def node_actions(self) -> list[NodeAction]:
+        """What the palette offers: the screens, then every action that works now."""
+        pane = self.pane
+        actions = [
+            NodeAction(f"Show {title}", f"the {title} screen (key {key})", self._tab(tab))
+            for tab, (key, title, _) in SCREENS.items()
+            if not (tab == "search" and self.read_only)
+        ]
+        if not self.read_only:
+            actions += [
+                NodeAction("Publish a note", "a signed note on byteswarm/notes (n)", pane.publish),
+                NodeAction(
+                    "Start a training run",
+                    "asks for its id (t on Training)",
+                    self._view(TrainingView, "action_start_run"),
+                ),
+                NodeAction(
+                    "Stop the selected training run",
+                    "asks first (x on Training)",
+                    self._view(TrainingView, "action_stop_run"),
+                ),
+                NodeAction(
+                    "Start adapting",
+                    "adapt with no limit (a on Adapt)",
+                    self._view(AdaptView, "action_start"),
+                ),
+                NodeAction(
+                    "Stop adapting", "asks first (x on Adapt)", self._view(AdaptView, "action_stop")
+                ),
+                NodeAction(
+                    "Export a model",
+                    "byteswarm export, with progress (E on Models)",
+                    self._view(ModelsView, "action_export"),
+                ),
+            ]
+            if pane.running:
+                actions.append(
+                    NodeAction("Stop the node", "SIGTERM, asks first (K)", pane.stop_node)
+                )
+            else:
+                actions.append(
+                    NodeAction(
+                        "Start the node", "byteswarm run in the background (R)", pane.start_node
+                    )
+                )
+        actions += [
+            NodeAction("Toggle light/dark theme", "ctrl+t", self.action_toggle_light),
+            NodeAction("Show the keys", "?", self.action_help),
+            NodeAction("Quit", "q", self.exit),
+        ]
+        return actions
+
+    def _tab(self, tab: str) -> Callable[[], None]:
+        return lambda: self.action_show_tab(tab)
+
+    def _view(self, view: type, method: str) -> Callable[[], None]:
+        def run() -> None:
+            self.action_show_tab(next(t for t, v in VIEW_TABS.items() if v is view))
+            getattr(self.pane.query_one(view), method)()
+
+        return run
 
 
-def run_app(data_dir: Path, store_path: Path, *, read_only: bool = False) -> None:
-    """Open the store read-only and run the app until the operator quits."""
-    reader = StoreReader(data_dir, store_path)
+VIEW_TABS: dict[str, type] = {
+    "training": TrainingView,
+    "adaptation": AdaptView,
+    "models": ModelsView,
+}
+
+
+def run_app(data_dirs: list[tuple[Path, Path]], *, read_only: bool = False) -> None:
+    """Open each (data dir, store) read-only and run the app until the operator quits."""
+    readers = [StoreReader(data_dir, store) for data_dir, store in data_dirs]
     try:
-        NodeApp(reader, read_only=read_only).run()
+        NodeApp(readers[0], read_only=read_only, others=readers[1:]).run()
     finally:
-        reader.close()
+        for reader in readers:
+            reader.close()

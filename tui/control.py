@@ -40,3 +40,13 @@ class ControlSender:
             return send_command(self.data_dir, command, self.timeout)
         except UserError as exc:
             raise CommandFailed(exc.format_message()) from None
+
+
+def send_from(widget: Any, command: Command, done: str) -> None:
+    """Send ``command`` through the node pane ``widget`` sits in (its nearest ancestor with
+    a ``send_command``), which notifies ``done`` or the error."""
+    for node in widget.ancestors_with_self:
+        send = getattr(node, "send_command", None)
+        if callable(send):
+            send(command, done)
+            return

@@ -1,7 +1,7 @@
 """One read-only look at a node's store, as plain data the screens draw.
 
 The app keeps one ``StoreReader`` for its life and calls ``read`` from a worker thread
-once a second. The status document is re-read every time (whether the node still runs
+twice a second. The status document is re-read every time (whether the node still runs
 depends on its age); peers and events only when ``PRAGMA data_version`` says another
 connection committed since the last look.
 """
@@ -12,6 +12,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from node.cli.common import as_read
 from node.store.database import Store
@@ -45,6 +46,16 @@ class Snapshot:
         """Records refused from ``peer_id``, by cause (from the peer guard's status)."""
         entry = self.guard(peer_id)
         return {} if entry is None else dict(entry.rejections)
+
+
+class Source(Protocol):
+    """What the app reads a node through: ``StoreReader``, or a fixed snapshot in tests."""
+
+    data_dir: Path
+
+    def read(self) -> Snapshot: ...
+
+    def close(self) -> None: ...
 
 
 class StoreReader:

@@ -38,3 +38,8 @@ def ago(ts_ms: int, now_ms: int) -> str:
 def short_peer(peer_id: str, keep: int = 12) -> str:
     """A peer id cut to its last ``keep`` characters (where ids differ), with an ellipsis."""
     return peer_id if len(peer_id) <= keep + 1 else "…" + peer_id[-keep:]
+
+
+def clip(line: str, width: int) -> str:
+    """``line`` cut to ``width`` characters, an ellipsis marking the cut."""
+    return line if len(line) <= width else line[: max(0, width - 1)] + "…"

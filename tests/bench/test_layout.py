@@ -14,7 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCH = ROOT / "bench"
-SERVICES = ("rank", "finetune", "adapt", "export", "network", "runtime")
+SERVICES = ("rank", "finetune", "adapt", "export", "network", "runtime", "tui")
 COMMAND = re.compile(r"python -m (bench(?:\.\w+)+)(?![.\w<])")
 
 

@@ -3,67 +3,20 @@ the keys, and the control rows its actions queue (Pilot, no daemon)."""
 
 from __future__ import annotations
 
-import asyncio
-import io
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
 from textual.pilot import Pilot
-from textual.screen import Screen
-from textual.widgets import DataTable, Input, Static, TabbedContent
+from textual.widgets import Input, TabbedContent
 
 from node.config.settings import STORE_FILE
 from node.store.rows import ControlRow
 from tests.tui.conftest import PEER_A, PEER_B, SELF, FakeDaemon
+from tests.tui.pilot import drive, no_daemon, static_text, static_text_on, table_rows, wait_for
 from tui.app import NodeApp
 from tui.control import ControlSender
 from tui.source import StoreReader
-from tui.views.dialogs import ConfirmDialog
 from tui.views.peer_detail import PeerDetail
-
-Scenario = Callable[[NodeApp, Pilot[None]], Awaitable[None]]
-
-
-def drive(app: NodeApp, scenario: Scenario, size: tuple[int, int] = (120, 40)) -> None:
-    async def main() -> None:
-        async with app.run_test(size=size) as pilot:
-            await wait_for(pilot, lambda: app.snapshot is not None)
-            await scenario(app, pilot)
-
-    asyncio.run(main())
-
-
-async def wait_for(pilot: Pilot[None], done: Callable[[], bool], timeout: float = 10.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not done():
-        assert loop.time() < deadline, "timed out"
-        await pilot.pause(0.05)
-
-
-def static_text(app: NodeApp, selector: str) -> str:
-    return static_text_on(app.screen, selector)
-
-
-def static_text_on(screen: Screen[Any], selector: str) -> str:
-    """A Static's text: its string, or a rich renderable printed 200 columns wide."""
-    content = screen.query_one(selector, Static).content
-    if isinstance(content, str):
-        return content
-    console = Console(width=200, file=io.StringIO(), record=True)
-    console.print(content)
-    return console.export_text()
-
-
-def table_rows(app: NodeApp, selector: str) -> list[list[str]]:
-    table: DataTable[Any] = app.query_one(selector, DataTable)
-    return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
-
-
-def no_daemon(command: Any) -> dict[str, Any]:
-    raise AssertionError(f"nothing should be sent: {command}")
 
 
 def test_overview_shows_the_status_document_and_the_newest_events(reader: StoreReader) -> None:
@@ -182,7 +135,7 @@ def test_ctrl_c_quits_too(reader: StoreReader) -> None:
 
 def test_every_screen_fits_80x24(reader: StoreReader) -> None:
     async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
-        for key in "pesfdo":
+        for key in "pesfdmo":
             await pilot.press(key)
             await pilot.pause()
         assert SELF in static_text(app, "#node-info")
@@ -234,17 +187,6 @@ def test_read_only_hides_every_action(reader: StoreReader) -> None:
     drive(NodeApp(reader, send=no_daemon, read_only=True), scenario)
 
 
-def test_question_mark_shows_and_hides_the_keys(reader: StoreReader) -> None:
-    async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
-        await pilot.press("question_mark")
-        assert app.screen.query("HelpPanel")
-        await pilot.press("question_mark")
-        await pilot.pause()
-        assert not app.screen.query("HelpPanel")
-
-    drive(NodeApp(reader, send=no_daemon), scenario)
-
-
 def test_peers_filter_and_sort(reader: StoreReader) -> None:
     async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
         await pilot.press("p", "slash", *"10.0.0.4")
@@ -282,64 +224,6 @@ def test_events_screen_lists_the_log_newest_first_and_filters(reader: StoreReade
     drive(NodeApp(reader, send=no_daemon), scenario)
 
 
-def test_training_screen_shows_runs_and_checkpoints(reader: StoreReader) -> None:
-    async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
-        await pilot.press("f")
-        assert app.query_one(TabbedContent).active == "training"
-        assert static_text(app, "#training-summary").startswith(
-            "2 run(s); forward passes on onnxruntime"
-        )
-        rows = table_rows(app, "#runs")
-        assert rows[0] == [
-            "words-1",
-            "training",
-            "23/100",
-            "shared, tiny",
-            "57",
-            "1",
-            "20: 1 agree, 1 not",
-            "81.2 %",
-        ]
-        assert rows[1][:2] == ["big-2", "not joined: model 'big' is not on this device"]
-
-    drive(NodeApp(reader, send=no_daemon), scenario)
-
-
-def train_answer(row: ControlRow) -> dict[str, Any]:
-    return {"run_id": row.args["run_id"]}
-
-
-def test_training_start_and_stop_queue_typed_rows_stop_asks_first(
-    data_dir: Path, reader: StoreReader
-) -> None:
-    async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
-        await pilot.press("f", "t", *"words-2", "enter")
-        await wait_for(pilot, lambda: len(daemon.rows) == 1)
-        await pilot.press("x", "o", "q")  # screen keys do nothing while the dialog is open
-        await pilot.pause(1.2)  # and a poll lands under it
-        assert app.is_running and isinstance(app.screen, ConfirmDialog)
-        await pilot.press("n")  # declined: nothing sent
-        await pilot.pause(0.3)
-        assert len(daemon.rows) == 1
-        await pilot.press("x", "y")
-        await wait_for(pilot, lambda: len(daemon.rows) == 2)
-
-    with FakeDaemon(data_dir, train_answer) as daemon:
-        drive(NodeApp(reader, send=ControlSender(data_dir, timeout=5.0)), scenario)
-    (start, start_args), (stop, stop_args) = [(r.command, r.args) for r in daemon.rows]
-    assert (start, start_args["run_id"], start_args["rounds"]) == ("train_start", "words-2", 100)
-    assert (stop, stop_args) == ("train_stop", {"run_id": "words-1"})
-
-
-def test_read_only_training_has_no_start_or_stop(reader: StoreReader) -> None:
-    async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
-        await pilot.press("f", "t", "x")
-        assert len(app.screen_stack) == 1
-        assert "t starts" not in static_text(app, "#training-summary")
-
-    drive(NodeApp(reader, send=no_daemon, read_only=True), scenario)
-
-
 def test_enter_on_a_peer_opens_its_detail(reader: StoreReader) -> None:
     async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
         await pilot.press("p", "down", "enter")  # the second peer, bravo
@@ -351,26 +235,6 @@ def test_enter_on_a_peer_opens_its_detail(reader: StoreReader) -> None:
         assert not isinstance(app.screen, PeerDetail)
 
     drive(NodeApp(reader, send=no_daemon), scenario)
-
-
-def test_adaptation_screen_and_its_actions(data_dir: Path, reader: StoreReader) -> None:
-    async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
-        await pilot.press("d")
-        assert app.query_one(TabbedContent).active == "adaptation"
-        info = static_text(app, "#adapt-info")
-        assert "75.0 % (recent 80.0 %)" in info and "v4: 4 accepted, 1 rejected" in info
-        assert "running, 640/1000 samples" in info and PEER_A in info
-        await pilot.press("a")
-        await wait_for(pilot, lambda: len(daemon.rows) == 1)
-        await pilot.press("x", "y")
-        await wait_for(pilot, lambda: len(daemon.rows) == 2)
-
-    with FakeDaemon(data_dir, lambda row: {"running": row.command == "adapt_start"}) as daemon:
-        drive(NodeApp(reader, send=ControlSender(data_dir, timeout=5.0)), scenario)
-    assert [(r.command, r.args) for r in daemon.rows] == [
-        ("adapt_start", {"samples": None, "minutes": None}),
-        ("adapt_stop", {}),
-    ]
 
 
 def test_a_store_the_node_has_not_written_to_yet(tmp_path: Path) -> None:

@@ -19,9 +19,12 @@ def loaded_modules(code: str) -> set[str]:
 
 
 def test_importing_the_tui_loads_no_torch_onnxruntime_libp2p_or_trio() -> None:
-    loaded = loaded_modules("import tui, tui.app, tui.views.search, tui.control, tui.source")
+    loaded = loaded_modules(
+        "import tui, tui.app, tui.views.search, tui.control, tui.source, tui.serve, tui.jobs"
+    )
     assert "textual" in loaded
     assert not loaded & FORBIDDEN, loaded & FORBIDDEN
+    assert "textual_serve" not in loaded  # only --serve loads the web server
 
 
 def test_the_cli_loads_textual_only_for_the_tui_command() -> None:

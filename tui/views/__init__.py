@@ -7,5 +7,8 @@
 - ``search.py`` — a query box, the ranked results, Enter records a click.
 - ``training.py`` — finetune runs: round, records, checkpoints and who agrees; start, stop.
 - ``adaptation.py`` — adapt: accuracy, uncertainty, uploads, prompt versions; start, stop.
+- ``models.py`` — exported models with contract and parity; ``E`` exports one, with progress.
+- ``swarm.py`` — several nodes side by side: peer id, role, peers, records, services, state.
+- ``help.py`` — the keys (``?``), listed from the bindings themselves.
 - ``dialogs.py`` — ask for a line of text; confirm before anything destructive.
 """

@@ -17,6 +17,7 @@ from textual.widgets import Static
 from node.wire.control import AdaptStart, AdaptStop
 from node.wire.status.services import AdaptStatus, BudgetStatus, CloudAdaptStatus
 from tui import text
+from tui.control import send_from
 from tui.source import Snapshot
 from tui.views.dialogs import ConfirmDialog
 
@@ -100,16 +101,11 @@ class AdaptView(VerticalScroll, can_focus=True):
         self.query_one("#adapt-info", Static).update(grid)
 
     def action_start(self) -> None:
-        self._send(AdaptStart(), "adapting")
+        send_from(self, AdaptStart(), "adapting")
 
     def action_stop(self) -> None:
         def stop(yes: bool | None) -> None:
             if yes:
-                self._send(AdaptStop(), "stopped adapting")
+                send_from(self, AdaptStop(), "stopped adapting")
 
         self.app.push_screen(ConfirmDialog("Stop adapting?"), stop)
-
-    def _send(self, command: AdaptStart | AdaptStop, done: str) -> None:
-        send = getattr(self.app, "send_command", None)
-        if send is not None:
-            send(command, done)

@@ -16,6 +16,8 @@ from tui import text
 from tui.source import Snapshot
 
 LEVEL_STYLE = {"warning": "yellow", "error": "bold red", "critical": "bold red"}
+OTHER_COLUMNS = 36
+"""Columns the time, level and kind take (with padding): the message gets the rest."""
 
 
 def matching_events(events: list[EventRow], needle: str) -> list[EventRow]:
@@ -24,9 +26,11 @@ def matching_events(events: list[EventRow], needle: str) -> list[EventRow]:
     return [e for e in events if not needle or needle in f"{e.level} {e.kind} {e.message}".lower()]
 
 
-def event_cells(event: EventRow) -> tuple[str | Text, ...]:
+def event_cells(event: EventRow, width: int = 200) -> tuple[str | Text, ...]:
+    """One event's row in a ``width``-column terminal (the message clipped to fit)."""
     level = Text(event.level, style=LEVEL_STYLE.get(event.level, ""))
-    return (text.clock(event.ts_ms), level, event.kind, event.message)
+    message = text.clip(event.message, max(24, width - OTHER_COLUMNS))
+    return (text.clock(event.ts_ms), level, event.kind, message)
 
 
 class EventsView(Vertical):
@@ -82,6 +86,6 @@ class EventsView(Vertical):
         cursor = table.cursor_row
         table.clear()
         for event in events:
-            table.add_row(*event_cells(event))
+            table.add_row(*event_cells(event, self.app.size.width))
         if table.row_count:
             table.move_cursor(row=min(cursor, table.row_count - 1))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.table import Table
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -9,6 +11,7 @@ from textual.widgets import DataTable, Static
 
 from tui import text
 from tui.source import Snapshot
+from tui.views.events import event_cells
 
 OVERVIEW_EVENTS = 30
 """The newest events the overview shows (the Events screen has the rest)."""
@@ -50,7 +53,7 @@ class OverviewView(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(id="node-info")
-        table: DataTable[str] = DataTable(id="recent-events", cursor_type="row", zebra_stripes=True)
+        table: DataTable[Any] = DataTable(id="recent-events", cursor_type="row", zebra_stripes=True)
         table.add_columns("time", "level", "kind", "message")
         yield table
 
@@ -61,10 +64,10 @@ class OverviewView(Vertical):
         for label, value in node_lines(snapshot):
             grid.add_row(label, value)
         self.query_one("#node-info", Static).update(grid)
-        table: DataTable[str] = self.query_one("#recent-events", DataTable)
+        table: DataTable[Any] = self.query_one("#recent-events", DataTable)
         cursor = table.cursor_row
         table.clear()
         for event in snapshot.events[:OVERVIEW_EVENTS]:
-            table.add_row(text.clock(event.ts_ms), event.level, event.kind, event.message)
+            table.add_row(*event_cells(event, self.app.size.width))
         if table.row_count:
             table.move_cursor(row=min(cursor, table.row_count - 1))

@@ -16,10 +16,12 @@ from textual.widgets import DataTable, Static
 
 from node.wire.control import TrainStart, TrainStop
 from node.wire.status.services import FinetuneStatus, RunStatus
+from tui.control import send_from
 from tui.source import Snapshot
 from tui.views.dialogs import AskDialog, ConfirmDialog
 
-COLUMNS = ("run", "state", "round", "setup", "records", "refused", "checkpoint", "accuracy")
+COLUMNS = ("run", "state", "round", "setup", "records", "refused", "agreed", "acc.")
+"""Narrow enough for 80 columns; why a run was not joined is under the table."""
 
 
 def run_state(run: RunStatus) -> str:
@@ -32,12 +34,14 @@ def run_state(run: RunStatus) -> str:
 
 
 def last_checkpoint(run: RunStatus) -> tuple[str, str]:
-    """(round and agreement, accuracy) at the newest checkpoint, or dashes."""
+    """(how many of the peers agree, at which round; accuracy) at the newest checkpoint:
+    ``1/2 @20`` is one of two agreeing at round 20."""
     if not run.checkpoints:
         return "-", "-"
     r = max(run.checkpoints, key=int)
     c = run.checkpoints[r]
-    agreement = f"{r}: {len(c.agree)} agree, {len(c.disagree)} not"
+    agree, disagree = len(c.agree), len(c.disagree)
+    agreement = f"{agree}/{agree + disagree} @{r}"
     accuracy = "-" if c.accuracy is None else f"{100 * c.accuracy:.1f} %"
     return agreement, accuracy
 
@@ -52,15 +56,15 @@ def run_rows(finetune: FinetuneStatus) -> list[tuple[str, ...]]:
                 run_id,
                 run_state(run),
                 f"{run.round}/{run.rounds}",
-                f"{run.mode or '?'}, {run.model or '?'}",
+                f"{run.mode or '?'}/{run.model or '?'}",
                 str(run.records),
                 str(run.refused),
                 checkpoint,
                 accuracy,
             )
         )
-    for run_id, reason in finetune.failed.items():
-        rows.append((run_id, f"not joined: {reason}", "-", "-", "-", "-", "-", "-"))
+    for run_id in finetune.failed:
+        rows.append((run_id, "not joined", "-", "-", "-", "-", "-", "-"))
     return rows
 
 
@@ -74,6 +78,7 @@ class TrainingView(Vertical):
     DEFAULT_CSS = """
     TrainingView #training-summary { height: auto; padding: 0 1; }
     TrainingView #runs { height: 1fr; }
+    TrainingView #training-failed { height: auto; max-height: 5; padding: 0 1; }
     """
 
     def __init__(self, read_only: bool = False, **kw: Any) -> None:
@@ -85,6 +90,7 @@ class TrainingView(Vertical):
         table: DataTable[str] = DataTable(id="runs", cursor_type="row", zebra_stripes=True)
         table.add_columns(*COLUMNS)
         yield table
+        yield Static(id="training-failed")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return not self.read_only
@@ -99,6 +105,9 @@ class TrainingView(Vertical):
         if not self.read_only:
             summary += "; t starts a run, x stops the selected one"
         self.query_one("#training-summary", Static).update(summary)
+        failed = finetune.failed
+        why = "\n".join(f"{run_id} not joined: {reason}" for run_id, reason in failed.items())
+        self.query_one("#training-failed", Static).update(why)
         table: DataTable[str] = self.query_one("#runs", DataTable)
         cursor = table.cursor_row
         table.clear()
@@ -116,7 +125,7 @@ class TrainingView(Vertical):
     def action_start_run(self) -> None:
         def start(run_id: str | None) -> None:
             if run_id:
-                self.app_send(TrainStart(run_id=run_id), f"run {run_id} announced")
+                send_from(self, TrainStart(run_id=run_id), f"run {run_id} announced")
 
         ask = AskDialog("Start a training run: its id", "e.g. words-1", max_length=64)
         self.app.push_screen(ask, start)
@@ -129,11 +138,6 @@ class TrainingView(Vertical):
 
         def stop(yes: bool | None) -> None:
             if yes:
-                self.app_send(TrainStop(run_id=run_id), f"stopped contributing to {run_id}")
+                send_from(self, TrainStop(run_id=run_id), f"stopped contributing to {run_id}")
 
         self.app.push_screen(ConfirmDialog(f"Stop contributing to run {run_id}?"), stop)
-
-    def app_send(self, command: TrainStart | TrainStop, done: str) -> None:
-        send = getattr(self.app, "send_command", None)
-        if send is not None:
-            send(command, done)

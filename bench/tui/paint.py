@@ -1,0 +1,144 @@
+"""TUI paint bench: time to first paint, store-change-to-redraw and RSS on a big store.
+
+Each run is a fresh process (``--child``) that imports the app, opens the store and runs
+it headless at 120x40 (textual's ``run_test``: the compositor renders every frame as in a
+terminal, nothing is written to one):
+
+- first paint: from before ``import tui.app`` to the first snapshot drawn and a frame
+  rendered (the overview with the store's events);
+- redraw: another connection adds an event; the time until the overview's newest row is
+  that event (the app polls ``PRAGMA data_version`` every 0.5 s: expect ~0.3 s, <= ~0.8 s);
+- RSS: the process's resident set (VmRSS) and peak (VmHWM) after the redraws.
+
+Goals (issue 19): first paint <= 1.5 s, redraw <= 1 s, RSS <= 150 MB. History (the
+per-second table) is not in the store yet: this store has none.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.runtime.measure import write_report
+from bench.tui.fill import fill
+
+RESULTS = Path(__file__).resolve().parents[1] / "results"
+GOALS = {"first_paint_s": 1.5, "redraw_s": 1.0, "rss_mb": 150.0}
+
+
+def proc_mb(field: str) -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def child(data_dir: Path, changes: int) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    from textual.widgets import DataTable
+
+    from node.config.settings import STORE_FILE
+    from node.store.database import Store
+    from tui.app import NodeApp
+    from tui.source import StoreReader
+
+    reader = StoreReader(data_dir, data_dir / STORE_FILE)
+    app = NodeApp(reader, send=lambda command: {}, read_only=True)
+    out: dict[str, Any] = {}
+
+    def newest(pilot_app: NodeApp) -> str:
+        table: DataTable[Any] = pilot_app.query_one("#recent-events", DataTable)
+        return str(table.get_row_at(0)[3]) if table.row_count else ""
+
+    async def main() -> None:
+        async with app.run_test(size=(120, 40)) as pilot:
+            while app.snapshot is None or not newest(app):
+                await asyncio.sleep(0.005)
+            await pilot.pause()  # one frame composed with the data
+            out["first_paint_s"] = time.perf_counter() - t0
+            delays = []
+            with Store.open(data_dir / STORE_FILE) as writer:
+                for i in range(changes):
+                    await asyncio.sleep(0.37 * (i % 3))  # land at different poll phases
+                    message = f"change {i}"
+                    start = time.perf_counter()
+                    writer.add_event("bench", message)
+                    while newest(app) != message:
+                        await asyncio.sleep(0.005)
+                    await pilot.pause()
+                    delays.append(time.perf_counter() - start)
+            out["redraw_s"] = statistics.mean(delays)
+            out["redraw_max_s"] = max(delays)
+            out["rss_mb"] = proc_mb("VmRSS")
+            out["rss_peak_mb"] = proc_mb("VmHWM")
+
+    asyncio.run(main())
+    reader.close()
+    return out
+
+
+def plot(runs: list[dict[str, Any]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 3, figsize=(10, 3.2))
+    for ax, (key, unit) in zip(
+        axes, [("first_paint_s", "s"), ("redraw_s", "s"), ("rss_mb", "MB")], strict=True
+    ):
+        values = [r[key] for r in runs]
+        ax.bar(range(1, len(values) + 1), values, color="#4477aa")
+        ax.axhline(GOALS[key], color="#cc3311", linestyle="--", label="goal")
+        ax.set_title(f"{key} ({unit})")
+        ax.set_xlabel("run")
+        ax.legend(loc="lower right")
+    fig.suptitle("byteswarm tui on 100k records, 50 peers (each run a fresh process)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--peers", type=int, default=50)
+    parser.add_argument("--events", type=int, default=500)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--changes", type=int, default=10, help="store changes per run")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", type=Path, default=RESULTS / "tui_paint.json")
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(args.child, args.changes)))
+        return
+    with tempfile.TemporaryDirectory(prefix="bench-tui-") as tmp:
+        data_dir = Path(tmp) / "node"
+        t0 = time.perf_counter()
+        store = fill(data_dir, args.records, args.peers, args.events, args.seed)
+        print(f"filled {store} in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+        store_mb = store.stat().st_size / 1e6
+        runs = []
+        for i in range(args.runs):
+            command = [sys.executable, "-m", "bench.tui.paint", "--child", str(data_dir)]
+            command += ["--changes", str(args.changes)]
+            done = subprocess.run(command, capture_output=True, text=True, check=True)
+            runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+            print(f"run {i + 1}: {json.dumps(runs[-1])}", file=sys.stderr)
+    extra = {"records": args.records, "peers": args.peers, "events": args.events}
+    extra |= {"seed": args.seed, "store_mb": round(store_mb, 1), "goals": GOALS}
+    write_report("tui_paint", "bench.tui.paint", runs, set(), extra, args.json)
+    if args.json:
+        plot(runs, args.json.with_suffix(".png"))
+
+
+if __name__ == "__main__":
+    main()

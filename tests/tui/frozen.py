@@ -1,0 +1,83 @@
+"""A source that always returns the same snapshot: no store, no clock, so a screenshot of
+the app is the same on every run and machine (the snapshot tests)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from node.store.rows import EventRow, PeerRow
+from tests.tui.conftest import PEER_A, PEER_B, SELF, adapt_status, finetune_status, status_document
+from tui.source import Snapshot
+
+NOW_MS = 1_800_000_000_000
+"""The frozen "now" (2027-01-15 08:00 UTC)."""
+DATA_DIR = Path("/srv/byteswarm/node-a")
+"""A fixed data dir, shown in the header."""
+
+PEER_C = "12D3KooWCharliePeerCCCCCCCCCCCCCCCCCCCCCCCCCC3333"
+
+
+def frozen_snapshot(data_dir: Path = DATA_DIR) -> Snapshot:
+    status = status_document(data_dir) | {"age_s": 0.4, "running": True}
+    minute = 60_000
+    peers = [
+        PeerRow(
+            PEER_A, ["/ip4/10.0.0.3/tcp/4001"], NOW_MS - 60 * minute, NOW_MS - 2_000, True, "mdns"
+        ),
+        PeerRow(
+            PEER_C, ["/ip4/10.0.0.5/tcp/4001"], NOW_MS - 15 * minute, NOW_MS - 65_000, False, "dht"
+        ),
+        PeerRow(
+            PEER_B,
+            ["/ip4/10.0.0.4/tcp/4001"],
+            NOW_MS - 120 * minute,
+            NOW_MS - 10 * minute,
+            False,
+            "boot",
+        ),
+    ]
+    messages = [
+        ("info", "node", "node started"),
+        ("info", "peer", f"connected to {PEER_A}"),
+        ("warning", "guard", "refused 2 records from bravo: bad_signature"),
+        ("info", "finetune", "run words-1 checkpoint 20: 1 agree, 1 not"),
+        ("error", "adapt", "prompt v3 rejected: accuracy fell 4.1 points"),
+        ("info", "adapt", "prompt v4 accepted"),
+    ]
+    events = [
+        EventRow(i + 1, NOW_MS - 60_000 * (len(messages) - i), level, kind, message, {})
+        for i, (level, kind, message) in enumerate(messages)
+    ][::-1]
+    services = {"finetune": finetune_status(), "adapt": adapt_status()}
+    return Snapshot(NOW_MS, status, peers, events, services)
+
+
+@dataclass
+class FrozenSource:
+    """Always the same snapshot of ``data_dir``; counts its reads."""
+
+    data_dir: Path = DATA_DIR
+    snapshot: Snapshot = field(default_factory=frozen_snapshot)
+    reads: int = 0
+
+    def read(self) -> Snapshot:
+        self.reads += 1
+        return self.snapshot
+
+    def close(self) -> None:
+        pass
+
+
+def search_answer(command: Any) -> dict[str, Any]:
+    """What a node answers a search for "blue" (the Search screen's snapshot)."""
+    results = [
+        {"rank": 1, "id": "t1", "title": "Blue Monday", "artist": "New Order"},
+        {"rank": 2, "id": "t2", "title": "Blue", "artist": "Joni Mitchell"},
+        {"rank": 3, "id": "t9", "title": "Kind of Blue", "artist": "Miles Davis", "explored": True},
+    ]
+    return {"results": results, "popular": []}
+
+
+__all__ = ["PEER_A", "PEER_B", "SELF", "FrozenSource", "frozen_snapshot", "search_answer"]
