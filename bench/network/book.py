@@ -107,7 +107,7 @@ class RealBook:
         return int(self.book.learn(source, made, now))
 
     def connected(self, peer: str, now: float) -> None:
-        self.book.connected(peer, [f"/sim/{peer}"], now, now)
+        self.book.connected(peer, [f"/sim/{peer}"], now, now, [f"/sim/{peer}"])
 
     def disconnected(self, peer: str, now: float) -> None:
         self.book.disconnected(peer, now, now)

@@ -9,6 +9,8 @@ file system and the data dir's unix socket, which no namespace hides.
 
 from __future__ import annotations
 
+import json
+
 import ctypes
 import os
 import signal
@@ -143,7 +145,8 @@ class Cluster:
             return None
         if found is None or time.time() - found[0] / 1000 > 5:
             return None
-        return dict(found[1])
+        doc: dict[str, Any] = json.loads(found[1])  # the typed section as stored (JSON)
+        return doc
 
     def connected(self, i: int) -> set[str]:
         status = self.status(i) or {}
