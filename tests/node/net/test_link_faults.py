@@ -4,7 +4,6 @@ trips take the delay a rule sets, for the peers it names and no other."""
 
 from __future__ import annotations
 
-import logging
 import random
 import time
 from collections import Counter
@@ -16,15 +15,12 @@ import pytest
 import trio
 import trio.testing
 
-from node import wire
 from node.config.errors import ConfigError
 from node.config.link_faults import LinkFault, LinkFaultsConfig, parse_rule
 from node.config.settings import load_config
 from node.net.host import P2PNode
-from node.net.identity import Identity
 from node.net.link_faults import QUEUE, SEGMENT, ShapedStream
-
-ECHO = "/test/echo/1"
+from tests.node.net.echo_pair import ECHO, echo_pair
 
 
 def test_a_rule_parses_into_seconds_probability_and_bytes_per_second() -> None:
@@ -136,28 +132,10 @@ async def pair(tmp: Path, rules: tuple[str, ...]) -> AsyncIterator[tuple[P2PNode
     async def echo(data: bytes, peer: str) -> bytes:
         return data
 
-    async def ignore(records: list[wire.SignedRecord], source: str) -> None:
-        return None
-
-    async def no_sync(request: wire.SyncRequest, peer: str) -> wire.SyncResponse:
-        return wire.SyncResponse(wire.WIRE_VERSION, [], request.cursor, False)
-
-    nodes = []
-    for name, node_rules in (("server", ()), ("client", rules)):
-        config = load_config(
-            None, data_dir=str(tmp / name), link_faults={"rules": list(node_rules)}
-        )
-        log = logging.getLogger(f"test.{name}")
-        identity = Identity.generate()
-        nodes.append(P2PNode(config, identity, on_records=ignore, serve_sync=no_sync, log=log))
-    server, client = nodes
-    async with trio.open_nursery() as nursery:
-        for node in nodes:
-            await nursery.start(node.serve, [wire.NOTES_TOPIC])
-        server.handle(ECHO, echo, max_request_bytes=1024)
-        await client.connect(server.listen_addrs()[0])
-        yield server, client
-        nursery.cancel_scope.cancel()
+    server = {"link_faults": {"rules": []}}
+    client = {"link_faults": {"rules": list(rules)}}
+    async with echo_pair(tmp, echo, server, client) as nodes:
+        yield nodes
 
 
 def round_trips(tmp: Path, rules: tuple[str, ...]) -> tuple[float, Counter[str]]:

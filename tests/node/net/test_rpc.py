@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -12,21 +11,11 @@ import trio
 from libp2p.custom_types import TProtocol
 
 from node import wire
-from node.config.settings import load_config
 from node.net.host import P2PError, P2PNode
-from node.net.identity import Identity
 from node.net.rpc import RPC_PROTOCOL
+from tests.node.net.echo_pair import ECHO, echo_pair
 
 pytestmark = [pytest.mark.network]
-ECHO = "/test/echo/1"
-
-
-async def _no_sync(request: wire.SyncRequest, peer: str) -> wire.SyncResponse:
-    return wire.SyncResponse(wire.WIRE_VERSION, [], request.cursor, False)
-
-
-async def _ignore(records: list[wire.SignedRecord], source: str) -> None:
-    return None
 
 
 @asynccontextmanager
@@ -40,26 +29,9 @@ async def pair(tmp: Path, timeout: float = 10.0) -> AsyncIterator[tuple[P2PNode,
             raise RuntimeError("handler bug")
         return data * 2
 
-    nodes = []
-    for name in ("server", "client"):
-        config = load_config(None, data_dir=str(tmp / name), sync={"timeout": timeout})
-        nodes.append(
-            P2PNode(
-                config,
-                Identity.generate(),
-                on_records=_ignore,
-                serve_sync=_no_sync,
-                log=logging.getLogger(f"test.{name}"),
-            )
-        )
-    server, client = nodes
-    async with trio.open_nursery() as nursery:
-        for node in nodes:
-            await nursery.start(node.serve, [wire.NOTES_TOPIC])
-        server.handle(ECHO, echo, max_request_bytes=1024)
-        await client.connect(server.listen_addrs()[0])
-        yield server, client
-        nursery.cancel_scope.cancel()
+    sync = {"sync": {"timeout": timeout}}
+    async with echo_pair(tmp, echo, sync, sync) as nodes:
+        yield nodes
 
 
 def test_exchanges_share_one_channel_and_a_bad_exchange_only_costs_the_channel(
