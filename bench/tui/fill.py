@@ -10,6 +10,8 @@ from pathlib import Path
 from node.config.settings import STORE_FILE
 from node.store.database import Store
 from node.store.rows import RecordRow
+from node.wire.status.codec import encode_section
+from node.wire.status.node import NodeStatus
 
 TOPICS = ("byteswarm/notes", "byteswarm/clicks", "byteswarm/finetune", "byteswarm/adapt")
 BATCH = 5_000
@@ -47,8 +49,15 @@ def fill(data_dir: Path, records: int, peers: int, events: int, seed: int) -> Pa
             level = "warning" if i % 17 == 0 else "info"
             store.add_event("bench", f"event {i} from {ids[i % peers]}", level=level)
         counts = {t: records // len(TOPICS) for t in TOPICS}
-        status = {"running": False, "peer_id": ids[0], "role": "device", "records": counts}
-        status |= {"connected_peers": ids[1:peers:3], "services": ["rank", "finetune"]}
-        status |= {"listen_addrs": ["/ip4/127.0.0.1/tcp/4001"], "uptime_s": 3600.0}
-        store.write_status("node", status)
+        status = NodeStatus(
+            running=False,
+            peer_id=ids[0],
+            role="device",
+            records=counts,
+            connected_peers=ids[1:peers:3],
+            services=["rank", "finetune"],
+            listen_addrs=["/ip4/127.0.0.1/tcp/4001"],
+            uptime_s=3600.0,
+        )
+        store.write_status(NodeStatus.SECTION, encode_section(status))
     return path

@@ -8,6 +8,7 @@ from pathlib import Path
 from bench.tui.fill import fill
 from bench.tui.paint import child
 from node.store.database import Store
+from node.wire.status.codec import decode_node
 
 
 def test_fill_is_seeded_and_complete(tmp_path: Path) -> None:
@@ -17,7 +18,7 @@ def test_fill_is_seeded_and_complete(tmp_path: Path) -> None:
         assert len(store.list_peers()) == 7
         assert len(store.recent_events(100)) == 20
         status = store.read_status("node")
-        assert status is not None and sum(status[1]["records"].values()) == 300
+        assert status is not None and sum(decode_node(status[1]).records.values()) == 300
         first = {p.peer_id for p in store.list_peers()}
     again = fill(tmp_path / "b", records=300, peers=7, events=20, seed=3)
     with Store.open(again, readonly=True) as store:
