@@ -25,7 +25,9 @@ export BYTESWARM_DEVICE_PYTHON="$PWD/.venv-device/bin/python"
 # not ours, that one test skips and says why.
 if ! command -v chromium >/dev/null 2>&1; then
     if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-        apt-get install -y -qq chromium >/dev/null || echo "chromium: apt-get failed; the --serve test will skip"
+        apt-get install -y -qq chromium >/dev/null 2>&1 \
+            || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium >/dev/null 2>&1; } \
+            || echo "chromium: apt-get failed; the --serve test will skip"
     else
         echo "chromium: no apt-get as root here; the tui --serve test will skip"
     fi

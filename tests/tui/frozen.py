@@ -7,7 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from node.store.rows import EventRow, PeerRow
+from node.wire.status.codec import decode_adapt, decode_finetune, decode_node
 from tests.tui.conftest import PEER_A, PEER_B, SELF, adapt_status, finetune_status, status_document
 from tui.source import Snapshot
 
@@ -20,7 +23,8 @@ PEER_C = "12D3KooWCharliePeerCCCCCCCCCCCCCCCCCCCCCCCCCC3333"
 
 
 def frozen_snapshot(data_dir: Path = DATA_DIR) -> Snapshot:
-    status = status_document(data_dir) | {"age_s": 0.4, "running": True}
+    document = status_document(data_dir) | {"age_s": 0.4, "running": True}
+    status = decode_node(msgspec.json.encode(document))
     minute = 60_000
     peers = [
         PeerRow(
@@ -50,8 +54,9 @@ def frozen_snapshot(data_dir: Path = DATA_DIR) -> Snapshot:
         EventRow(i + 1, NOW_MS - 60_000 * (len(messages) - i), level, kind, message, {})
         for i, (level, kind, message) in enumerate(messages)
     ][::-1]
-    services = {"finetune": finetune_status(), "adapt": adapt_status()}
-    return Snapshot(NOW_MS, status, peers, events, services)
+    finetune = decode_finetune(msgspec.json.encode(finetune_status()))
+    adapt = decode_adapt(msgspec.json.encode(adapt_status()))
+    return Snapshot(NOW_MS, status, peers, events, finetune=finetune, adapt=adapt)
 
 
 @dataclass

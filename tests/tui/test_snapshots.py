@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from textual.pilot import Pilot
 
@@ -91,7 +92,9 @@ def test_swarm(snap_compare: Any, size: tuple[int, int], theme: str) -> None:
 def test_no_daemon_banner(snap_compare: Any, theme: str) -> None:
     snapshot = frozen_snapshot()
     assert snapshot.status is not None
-    stopped = dataclasses.replace(snapshot, status=snapshot.status | {"running": False})
+    stopped = dataclasses.replace(
+        snapshot, status=msgspec.structs.replace(snapshot.status, running=False)
+    )
     app = NodeApp(FrozenSource(snapshot=stopped), send=search_answer)
     app.theme = theme
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import msgspec
 from click.testing import CliRunner
 from textual.pilot import Pilot
 from textual.widgets import TabbedContent
@@ -22,7 +23,9 @@ def two_nodes() -> NodeApp:
     a = FrozenSource(data_dir=Path("/srv/swarm/node0"))
     stopped = frozen_snapshot(Path("/srv/swarm/node1"))
     assert stopped.status is not None
-    status = stopped.status | {"running": False, "role": "cloud", "connected_peers": []}
+    status = msgspec.structs.replace(
+        stopped.status, running=False, role="cloud", connected_peers=[]
+    )
     b = FrozenSource(Path("/srv/swarm/node1"), dataclasses.replace(stopped, status=status))
     return NodeApp(a, send=no_daemon, others=[b])
 
