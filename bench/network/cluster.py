@@ -9,9 +9,8 @@ file system and the data dir's unix socket, which no namespace hides.
 
 from __future__ import annotations
 
-import json
-
 import ctypes
+import json
 import os
 import signal
 import sqlite3
