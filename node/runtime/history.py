@@ -21,6 +21,7 @@ import trio
 
 from node.config.settings import HistoryConfig
 from node.store.history import HistoryRow
+from node.store.rows import StoreFullError
 from node.wire.status.history import HistorySample, RunPoint, TopicTraffic, encode_sample
 from node.wire.status.services import (
     CloudAdaptStatus,
@@ -95,6 +96,8 @@ class HistoryWriter:
         self.clock = clock
         self.written = 0
         self.deleted = 0
+        self.dropped = 0
+        """Seconds not written because the store was full (history is best effort)."""
         self._rejections: Counter[str] = Counter()
         self._rank = RankStatus()
         self._cpu = (time.process_time(), time.monotonic())
@@ -142,7 +145,12 @@ class HistoryWriter:
             if len(pending) >= self.config.write_every:
                 rows, pending = pending, []
                 before = int(self.clock() - self.config.retention_hours * 3600)
-                self.deleted += await node.db(node.store.write_history, rows, before, DELETE_BATCH)
+                try:
+                    deleted = await node.db(node.store.write_history, rows, before, DELETE_BATCH)
+                except StoreFullError:  # a full disk never stops the node: drop, go on
+                    self.dropped += len(rows)
+                    continue
+                self.deleted += deleted
                 self.written += len(rows)
 
 

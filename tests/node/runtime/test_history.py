@@ -13,6 +13,7 @@ import trio.testing
 from node.config.settings import HistoryConfig
 from node.runtime.history import HistoryWriter, Probe, Traffic
 from node.store.database import Store
+from node.store.rows import StoreFullError
 from node.wire.status.history import decode_sample
 from node.wire.status.services import (
     CheckpointStatus,
@@ -94,3 +95,26 @@ def test_rows_past_the_retention_are_deleted_by_the_writer(tmp_path: Path) -> No
     trio.run(main, clock=trio.testing.MockClock(autojump_threshold=0.01))
     assert writer.deleted == 1400  # 1400 rows before 10000 - 3600, 600 a write at most
     assert store.history_bounds() == (6400, 10_000)
+
+
+class FullHost(FakeHost):
+    """Every store call fails as SQLite does on a full disk."""
+
+    async def db(self, fn: Callable[..., Any], *args: Any) -> Any:
+        self.writes += 1
+        raise StoreFullError("database or disk is full")
+
+
+def test_a_full_store_drops_history_and_the_writer_keeps_going(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "store.sqlite")
+    host = FullHost(store)
+    writer = HistoryWriter(HistoryConfig(write_every=5))
+
+    async def main() -> None:
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(writer.run, host)  # an exception here would end main
+            await trio.sleep(10.5)
+            nursery.cancel_scope.cancel()
+
+    trio.run(main, clock=trio.testing.MockClock(autojump_threshold=0.01))
+    assert host.writes == 2 and writer.dropped == 10 and writer.written == 0
