@@ -1,32 +1,10 @@
-"""Pure formatting for the screens: no textual, no store."""
+"""Pure formatting for the screens: no textual, no store (numbers and times: ``node.cli.text``)."""
 
 from __future__ import annotations
 
-import time
+from node.cli.text import clock, duration, size
 
-
-def duration(seconds: float) -> str:
-    """``42s``, ``3m 05s``, ``2h 07m``."""
-    s = int(seconds)
-    if s < 60:
-        return f"{s}s"
-    if s < 3600:
-        return f"{s // 60}m {s % 60:02d}s"
-    return f"{s // 3600}h {s % 3600 // 60:02d}m"
-
-
-def size(n: float) -> str:
-    """Bytes in decimal units: ``512 B``, ``1.5 MB``."""
-    for unit in ("B", "KB", "MB"):
-        if n < 1000:
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1000
-    return f"{n:.1f} GB"
-
-
-def clock(ts_ms: int) -> str:
-    """Local wall-clock time of day."""
-    return time.strftime("%H:%M:%S", time.localtime(ts_ms / 1000))
+__all__ = ["ago", "clip", "clock", "duration", "short_peer", "size"]
 
 
 def ago(ts_ms: int, now_ms: int) -> str:

@@ -6,6 +6,7 @@
 - ``run.py``      — ``byteswarm run``: the headless daemon.
 - ``services.py`` — which services a node runs; ``ml_logs.py`` — quiet torch/ONNX logs.
 - ``node.py``     — ``status``, ``id``, ``stop``, ``peers``, ``events``.
+- ``text.py``     — numbers and times as an operator reads them (the TUI uses them too).
 - ``history.py``  — ``history``: the per-second history, downsampled (``--since``, ``--points``).
 - ``notes.py``    — ``publish``, ``notes``.
 - ``rank.py``     — ``search``, ``click``, ``items import``.

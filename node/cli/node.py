@@ -29,28 +29,12 @@ from node.cli.common import (
     open_store,
     read_status,
 )
+from node.cli.text import clock, duration, size
 from node.config.settings import STORE_FILE
 from node.wire.status.node import NodeStatus
 
 ID_WAIT_S = 5.0
 """How long ``byteswarm id`` waits for a node started a moment ago to write its identity."""
-
-
-def _duration(seconds: float) -> str:
-    s = int(seconds)
-    if s < 60:
-        return f"{s}s"
-    if s < 3600:
-        return f"{s // 60}m {s % 60:02d}s"
-    return f"{s // 3600}h {s % 3600 // 60:02d}m"
-
-
-def _size(n: float) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1000 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1000
-    return f"{n:.1f} GB"  # pragma: no cover
 
 
 def _pairs(mapping: dict[str, Any]) -> str:
@@ -65,9 +49,9 @@ def _known(data: NodeStatus) -> str:
 def status_text(data: NodeStatus) -> str:
     """The status document as a few aligned lines."""
     if data.running:
-        state = f"running (pid {data.pid}, up {_duration(data.uptime_s)}, {data.role})"
+        state = f"running (pid {data.pid}, up {duration(data.uptime_s)}, {data.role})"
     else:
-        state = f"stopped (last status {_duration(data.age_s)} ago)"
+        state = f"stopped (last status {duration(data.age_s)} ago)"
     rows = [
         ("node", state),
         ("peer id", data.peer_id or "?"),
@@ -75,7 +59,7 @@ def status_text(data: NodeStatus) -> str:
         ("peers", f"{len(data.connected_peers)} connected" + _known(data)),
         ("topics", ", ".join(f"{t} (mesh {n})" for t, n in data.topics.items()) or "-"),
         ("records", _pairs(data.records)),
-        ("store", "-" if data.store_bytes is None else _size(float(data.store_bytes))),
+        ("store", "-" if data.store_bytes is None else size(float(data.store_bytes))),
         ("services", ", ".join(data.services) or "-"),
         ("counters", _pairs(data.counters)),
     ]
@@ -244,10 +228,6 @@ def events(data_dir: Path | None, as_json: bool, limit: int) -> None:
     emit(
         data,
         as_json,
-        "\n".join(f"{_clock(e['ts_ms'])} {e['level']:7} {e['kind']:8} {e['message']}" for e in data)
+        "\n".join(f"{clock(e['ts_ms'])} {e['level']:7} {e['kind']:8} {e['message']}" for e in data)
         or "no events yet",
     )
-
-
-def _clock(ts_ms: int) -> str:
-    return time.strftime("%H:%M:%S", time.localtime(ts_ms / 1000))
