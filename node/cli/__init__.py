@@ -10,7 +10,8 @@
 - ``history.py``  — ``history``: the per-second history, downsampled (``--since``, ``--points``).
 - ``notes.py``    — ``publish``, ``notes``.
 - ``rank.py``     — ``search``, ``click``, ``items import``.
-- ``train.py``    — ``train start|status|stop|verify|export|export-encoder``.
+- ``train.py``    — ``train start|status|stop|verify|export``.
+- ``encoder.py``  — ``train export-encoder``: the ONNX encoder a device without torch trains with.
 - ``adapt.py``    — ``adapt status|start|stop``.
 - ``tui.py``      — ``byteswarm tui``: loads the operator app (package ``tui``) when it runs.
 - ``demo/``       — ``byteswarm demo``: every service end to end on a local swarm, a report.

@@ -19,6 +19,7 @@ import msgspec
 from node.config.errors import ConfigError
 from node.config.settings import DATA_DIR_ENV, STORE_FILE, NodeConfig, load_config
 from node.runtime.lock import holder
+from node.wire.control import Command, default_of
 from node.wire.status.codec import StatusError, decode_section
 from node.wire.status.node import NodeStatus
 
@@ -61,6 +62,11 @@ class FiniteRange(click.FloatRange):
         if not math.isfinite(number):
             self.fail(f"{value!r} is not a finite number.", param, ctx)
         return number
+
+
+def command_option(command: type[Command], field: str, *decls: str, **kw: Any) -> Callable[[F], F]:
+    """A ``click.option`` for ``command``'s ``field``: its default, shown in ``--help``."""
+    return click.option(*decls, default=default_of(command, field), show_default=True, **kw)
 
 
 def limit_option(what: str) -> Callable[[F], F]:

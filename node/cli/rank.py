@@ -15,6 +15,7 @@ import click
 from node.cli.common import (
     UserError,
     cli_config,
+    command_option,
     data_dir_option,
     emit,
     json_option,
@@ -23,19 +24,19 @@ from node.cli.common import (
 )
 from node.cli.control import send_command
 from node.config.settings import STORE_FILE
-from node.wire.control import Click, Search, default_of
+from node.wire.control import Click, Search
 
 
 @click.command()
 @data_dir_option
 @json_option
 @click.argument("query")
-@click.option(
+@command_option(
+    Search,
+    "k",
     "-k",
     "k",
     type=click.IntRange(1, 1000),
-    default=default_of(Search, "k"),
-    show_default=True,
     help="How many results.",
 )
 @click.option(

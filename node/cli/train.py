@@ -15,6 +15,7 @@ from node.cli.common import (
     FiniteRange,
     UserError,
     cli_config,
+    command_option,
     data_dir_option,
     emit,
     json_option,
@@ -22,6 +23,7 @@ from node.cli.common import (
     read_section,
 )
 from node.cli.control import send_command
+from node.cli.encoder import export_encoder
 from node.wire.control import TrainStart, TrainStop, default_of
 from node.wire.finetune import MAX_PULL_EVERY
 from node.wire.status.services import FinetuneStatus, RunStatus
@@ -61,76 +63,76 @@ def _run_id(ctx: click.Context, param: click.Parameter, value: str) -> str:
     callback=_run_id,
     help="Run id (1-64 lower-case letters, digits, -).",
 )
-@click.option(
+@command_option(
+    TrainStart,
+    "model",
     "--model",
     type=click.Choice(["tiny", "minilm"]),
-    default=default_of(TrainStart, "model"),
-    show_default=True,
     help="tiny: a random BERT twin (fast, for tests); minilm: all-MiniLM-L6-v2.",
 )
-@click.option(
+@command_option(
+    TrainStart,
+    "mode",
     "--mode",
     type=click.Choice(["independent", "shared"]),
-    default=default_of(TrainStart, "mode"),
-    show_default=True,
     help="Own direction per peer, or one per round with median.",
 )
-@click.option(
+@command_option(
+    TrainStart,
+    "rounds",
     "--rounds",
     type=click.IntRange(1, 1_000_000),
-    default=default_of(TrainStart, "rounds"),
-    show_default=True,
 )
-@click.option(
+@command_option(
+    TrainStart,
+    "round_seconds",
     "--round-seconds",
     type=FiniteRange(0.1, 3600),
-    default=default_of(TrainStart, "round_seconds"),
-    show_default=True,
     help="Wall-clock length of a round.",
 )
-@click.option(
+@command_option(
+    TrainStart,
+    "checkpoint_every",
     "--checkpoint-every",
     type=click.IntRange(1, 10_000),
-    default=default_of(TrainStart, "checkpoint_every"),
-    show_default=True,
     help="Announce SHA-256(θ) every C rounds.",
 )
-@click.option(
+@command_option(
+    TrainStart,
+    "learning_rate",
     "--lr",
     "learning_rate",
     type=float,
     callback=_finite_positive,
-    default=default_of(TrainStart, "learning_rate"),
-    show_default=True,
     help="η (chosen on a validation split with the default probes and decay: bench/spsa_tune).",
 )
-@click.option(
+@command_option(
+    TrainStart,
+    "epsilon",
     "--epsilon",
     type=float,
     callback=_finite_positive,
-    default=default_of(TrainStart, "epsilon"),
-    show_default=True,
     help="SPSA perturbation size.",
 )
-@click.option(
+@command_option(
+    TrainStart,
+    "batch",
     "--batch",
     type=click.IntRange(1, 256),
-    default=default_of(TrainStart, "batch"),
-    show_default=True,
     help="Words per peer per round.",
 )
-@click.option(
+@command_option(
+    TrainStart,
+    "probes",
     "--probes",
     type=click.IntRange(1, 64),
-    default=default_of(TrainStart, "probes"),
-    show_default=True,
     help="Projected gradients per peer per round, one byte and one fresh batch each.",
 )
-@click.option(
+@command_option(
+    TrainStart,
+    "decay_floor",
     "--decay-floor",
     type=FiniteRange(0.0, 1.0),
-    default=default_of(TrainStart, "decay_floor"),
-    show_default=True,
     help="η falls linearly to this fraction of --lr by the last round (1: constant).",
 )
 @click.option(
@@ -139,11 +141,11 @@ def _run_id(ctx: click.Context, param: click.Parameter, value: str) -> str:
     help="Shared mode: exclude authors that keep sending saturated codes [default: on in "
     "shared mode, off in independent mode].",
 )
-@click.option(
+@command_option(
+    TrainStart,
+    "grads_by",
     "--grads-by",
     type=click.Choice(["gossip", "pull"]),
-    default=default_of(TrainStart, "grads_by"),
-    show_default=True,
     help="How the run's records travel: gossiped as made, or pulled by sync from every peer "
     "every --pull-every rounds (fewer wire bytes; a peer's codes then use a θ that may "
     "lack up to --pull-every rounds of the others' records).",
@@ -281,37 +283,4 @@ def export_theta(data_dir: Path | None, as_json: bool, run_id: str, out: Path) -
     emit(result, as_json, text)
 
 
-@train.command("export-encoder")
-@json_option
-@click.option(
-    "--model",
-    type=click.Choice(["tiny", "minilm"]),
-    default="minilm",
-    show_default=True,
-    help="Whose encoder to export.",
-)
-@click.option(
-    "--dir",
-    "folder",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Where to write it (a device's [finetune] encoder_dir); default: the user cache.",
-)
-def export_encoder(as_json: bool, model: str, folder: Path | None) -> None:
-    """Export the ONNX encoder (θ as an input) that lets a node without torch train.
-
-    Needs torch (here, not on the device). The file is named by a digest of the weights,
-    so a device finds it by the same name; copy it into the device's encoder_dir.
-    """
-    from node.finetune.task import default_encoder_dir, export_encoder_file
-
-    try:
-        import torch  # noqa: F401
-    except ImportError as exc:
-        raise UserError("exporting needs torch: pip install 'byteswarm[cloud]'") from exc
-    path = export_encoder_file(model, folder or default_encoder_dir())
-    emit(
-        {"model": model, "path": str(path), "bytes": path.stat().st_size},
-        as_json,
-        f"{model} encoder: {path} ({path.stat().st_size} bytes)",
-    )
+train.add_command(export_encoder)
