@@ -10,6 +10,7 @@ import torch
 from numpy.typing import NDArray
 
 from export.bound_runner import cpu_session
+from export.quantize import chunk_feeds
 from export.spec import Feeds, ModelSpec
 
 F32 = NDArray[np.float32]
@@ -31,18 +32,12 @@ def run(sess: ort.InferenceSession, feeds: Feeds, batched: tuple[str, ...] = ())
     fixed = [inputs[n].shape[0] for n in batched if n in feeds]
     if not fixed or not isinstance(fixed[0], int):
         return np.asarray(sess.run(None, feeds)[0], np.float32)
-    size, total = int(fixed[0]), len(feeds[batched[0]])
-    chunks = []
-    for start in range(0, total, size):
-        chunk = {}
-        for name, value in feeds.items():
-            if name in batched:
-                part = value[start : start + size]
-                pad = np.repeat(part[-1:], size - len(part), axis=0)
-                value = np.concatenate([part, pad]) if len(pad) else part
-            chunk[name] = value
-        out = np.asarray(sess.run(None, chunk)[0], np.float32)
-        chunks.append(out[: min(size, total - start)])
+    size = int(fixed[0])
+    total = len(next(feeds[n] for n in batched if n in feeds))
+    chunks = [
+        np.asarray(sess.run(None, chunk)[0], np.float32)[: min(size, total - i * size)]
+        for i, chunk in enumerate(chunk_feeds([feeds], batched, size))
+    ]
     return np.concatenate(chunks)
 
 
