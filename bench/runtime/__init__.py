@@ -17,6 +17,7 @@ Pieces:
 
 - ``attacker.py`` — a hostile peer on the daemon's own stack (also used by tests).
 - ``fault_attacks.py`` — the attacks ``faults.py`` runs, one coroutine each.
+- ``victim_store.py`` — what the attacked daemon stored: honest delivery delays, attackers' rows.
 - ``measure.py`` — a process's CPU seconds, its sockets' bytes sent, the JSON report; shared
   with ``bench/finetune/wire.py``.
 """

@@ -35,14 +35,13 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import trio
 
 from bench.runtime import fault_attacks as attacks
 from bench.runtime.fault_attacks import NOTES, Case, LateJoiner
 from bench.runtime.faults_report import plot, summarise, table
-from bench.runtime.measure import cpu_seconds
-from node import wire
+from bench.runtime.measure import cpu_seconds, pct, rss_mb
+from bench.runtime.victim_store import attacker_rows, delivery_ms
 from node.cli.control import send_control
 from node.cli.swarm import Swarm
 
@@ -63,46 +62,6 @@ CASES = (
 )
 LONGER = {"slow_sybils_20": 10.0}
 """Seconds added to a case's window (the Sybils connect first, then catch-up is timed)."""
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def delivery_ms(data_dir: Path, since_ms: int, author_id: str) -> list[int]:
-    """Author-commit to victim-commit delay of every note by ``author_id`` (the honest
-    node) that reached the victim from a peer since ``since_ms`` (one clock)."""
-    db = sqlite3.connect(f"file:{data_dir / 'node.db'}?mode=ro", uri=True, timeout=5)
-    try:
-        rows = db.execute(
-            "SELECT author, received_ms - ts_ms FROM records"
-            " WHERE topic = ? AND source != 'local' AND ts_ms >= ?",
-            (NOTES, since_ms),
-        ).fetchall()
-    finally:
-        db.close()
-    return [int(delay) for author, delay in rows if wire.peer_id_str(bytes(author)) == author_id]
-
-
-def attacker_rows(data_dir: Path, ids: set[str]) -> tuple[int, int]:
-    """(records, bytes) the victim stored whose author is one of the attackers' peer ids."""
-    db = sqlite3.connect(f"file:{data_dir / 'node.db'}?mode=ro", uri=True, timeout=5)
-    try:
-        rows = db.execute(
-            "SELECT author, count(*), sum(length(blob)) FROM records"
-            " WHERE source != 'local' GROUP BY author"
-        ).fetchall()
-    finally:
-        db.close()
-    mine = [(n, size) for author, n, size in rows if wire.peer_id_str(bytes(author)) in ids]
-    return sum(n for n, _ in mine), sum(size for _, size in mine)
-
-
-def _pct(values: list[float], q: float) -> float | None:
-    return round(float(np.percentile(values, q)), 1) if values else None
 
 
 async def measure(
@@ -212,15 +171,15 @@ async def measure(
         "cpu_pct_second_half": round(late_pct, 1),
         "rss_mb_peak": round(max(rss), 1) if rss else None,
         "rss_mb_end": round(rss[-1], 1) if rss else None,
-        "ack_ms_p50": _pct(acks, 50),
-        "ack_ms_p99": _pct(acks, 99),
+        "ack_ms_p50": pct(acks, 50),
+        "ack_ms_p99": pct(acks, 99),
         "acks": len(acks),
         "acks_ms": [round(a, 1) for a in acks],
         "ack_failures": ack_failures,
         "honest_published": honest_published,
         "honest_delivered": len(delays),
-        "delivery_ms_p50": _pct([float(d) for d in delays], 50),
-        "delivery_ms_p99": _pct([float(d) for d in delays], 99),
+        "delivery_ms_p50": pct([float(d) for d in delays], 50),
+        "delivery_ms_p99": pct([float(d) for d in delays], 99),
         "attacker_identities": len(case.ids),
         "penalised_identities": len(penalised),
         "banned_identities": len(banned),

@@ -70,3 +70,16 @@ def write_report(
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text + "\n")
     print(text)
+
+
+def rss_mb(pid: int) -> float:
+    """A process's resident set now, MB (``/proc/PID/status``)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def pct(values: list[float], q: float) -> float | None:
+    """The ``q``-th percentile of ``values`` to 0.1, or None when there are none."""
+    return round(float(np.percentile(values, q)), 1) if values else None
