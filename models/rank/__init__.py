@@ -7,6 +7,7 @@
 - ``profiles.py``   — per-author k_t, k_m, k_u kept incrementally; the similarity vector.
 - ``counters.py``   — incremental (query, item, author) click counters with decay and caps.
 - ``index.py``      — ``RankIndex``: ingests rows, keeps similarity fresh, answers ``rank()``.
+- ``explain.py``    — where a ranking came from: own/peers' clicks, BM25, the most trusted peers.
 - ``click_rate.py`` — the click rate a node has seen; a half-life in rows turned into seconds.
 - ``wire_size.py``  — rows -> counters, and the encoded bytes of each gossip representation.
 """

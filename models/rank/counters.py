@@ -173,28 +173,49 @@ class ClickCounters:
         With ``min_support`` > 0, items clicked by fewer than that fraction of the trusted
         authors (weight > 0) who clicked anything for the query are left out.
         """
+        parts = self.pair_parts(query, weights, now, min_support, consensus_rounds)
+        if parts is None:
+            return {}
+        items, _, shares = parts
+        totals = np.bincount(items, weights=shares)  # (I,)
+        positive = np.flatnonzero(totals > 0.0)
+        names = self._item_names
+        return {names[i]: float(totals[i]) for i in positive.tolist()}
+
+    def pair_parts(
+        self,
+        query: str,
+        weights: np.ndarray,
+        now: float,
+        min_support: float = 0.0,
+        consensus_rounds: int = 0,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """(items, authors, shares), each (P,): every (item, author) pair's weighted click
+        as ``scores`` counts it (after caps, decay, consensus and support); an item's
+        score is the sum of its pairs' shares. None when the query was never clicked."""
         found = self.capped(query, now)
         if found is None:
-            return {}
+            return None
         items, authors, values = found
-        weighted = values * weights[authors]  # (P,)
-        totals = np.bincount(items, weights=weighted)  # (I,)
+        shares = values * weights[authors]  # (P,)
         if consensus_rounds > 0:
+            totals = np.bincount(items, weights=shares)  # (I,)
+            weighted = shares
             mass = np.bincount(authors, weights=values)  # (A',) each author's capped clicks
-            shares = np.divide(
+            split = np.divide(
                 values, mass[authors], out=np.zeros_like(values), where=mass[authors] > 0
             )  # (P,) sums to 1 per author
             for _ in range(consensus_rounds):
-                trust = agreement(items, authors, shares, totals)  # (A',)
-                totals = np.bincount(items, weights=weighted * trust[authors])  # (I,)
+                trust = agreement(items, authors, split, totals)  # (A',)
+                shares = weighted * trust[authors]  # (P,)
+                totals = np.bincount(items, weights=shares)  # (I,)
         if min_support > 0.0:
             trusted = (weights[authors] > 0.0) & (values > 0.0)  # (P,) one pair per author
             support = np.bincount(items, weights=trusted)  # (I,) distinct trusted authors
             voters = np.unique(authors[trusted]).size
-            totals[support < min_support * voters] = 0.0
-        positive = np.flatnonzero(totals > 0.0)
-        names = self._item_names
-        return {names[i]: float(totals[i]) for i in positive.tolist()}
+            dropped = support < min_support * voters  # (I,)
+            shares = np.where(dropped[items], 0.0, shares)  # (P,)
+        return items, authors, shares
 
 
 def agreement(

@@ -9,6 +9,7 @@ import numpy as np
 from models.rank.bm25 import Bm25Index
 from models.rank.config import RankConfig
 from models.rank.counters import ClickCounters
+from models.rank.explain import ScoreParts, TrustedAuthor, explain_scores, trusted_authors
 from models.rank.profiles import PeerProfiles
 from models.rank.rows import ClickRow, CounterRow, Item, normalise_query, tokens
 
@@ -155,6 +156,39 @@ class RankIndex:
             self.config.min_support,
             self.config.consensus_rounds,
         )
+
+    def explain(self, query: str, ranked: Iterable[str], top: int = 3) -> dict[str, ScoreParts]:
+        """Where each of ``ranked`` got its place for ``query`` (``models.rank.explain``):
+        own and peers' clicks, BM25, the ``top`` peers' shares. Reads the ranker's own
+        arrays; ranks nothing."""
+        normal = normalise_query(query)
+        meta = self._bm25.search(normal) if normal else {}
+        clicks = self.click_scores(normal) if normal else {}
+        pairs = None
+        if normal and self.config.use_clicks:
+            config = self.config
+            pairs = self._clicks.pair_parts(
+                normal,
+                self._weight_vector(),
+                self.now,
+                config.min_support,
+                config.consensus_rounds,
+            )
+        names = self._profiles.names
+        return explain_scores(
+            list(ranked),
+            meta,
+            clicks,
+            pairs,
+            self._clicks.item_ids,
+            names.__getitem__,
+            self._weight_vector(),
+            top,
+        )
+
+    def trusted(self, n: int = 5) -> list[TrustedAuthor]:
+        """The ``n`` peers whose clicks weigh most here, with their similarity's inputs."""
+        return trusted_authors(self._profiles, self._weight_vector(), n)
 
     def popular(self, k: int) -> list[str]:
         """Catalogue items by (recent, weighted) click popularity across all queries."""

@@ -92,6 +92,13 @@ class PeerProfiles:
             self._k_t[author_id] = len(own & self._top[author_id])
         self._stale.clear()
 
+    def overlap(self, author_id: int) -> tuple[int, int, int]:
+        """(k_t, k_m, k_u) of ``author_id`` against the node: shared top-K query terms,
+        shared clicked items, clicked items of either (the similarity's inputs)."""
+        self._refresh()
+        k_m = self._k_m[author_id]
+        return self._k_t[author_id], k_m, len(self._items[0]) + len(self._items[author_id]) - k_m
+
     def raw_similarity(self) -> np.ndarray:
         """(A,) unnormalised ``(k_t + k_m^2) / k_u`` per author id; 0 for the node itself."""
         self._refresh()

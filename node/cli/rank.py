@@ -48,7 +48,16 @@ from node.wire.control import Click, Search
     "it does not rank high yet; the swapped results are marked *. Apps call this for every "
     "page they show.",
 )
-def search(data_dir: Path | None, as_json: bool, query: str, k: int, explore: bool) -> None:
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="Show where each score came from: this node's clicks, peers' clicks weighted by "
+    "similarity, the metadata (BM25) match, the place exploration moved it from; and the "
+    "peers this node trusts most (--json: each result's 'score').",
+)
+def search(
+    data_dir: Path | None, as_json: bool, query: str, k: int, explore: bool, explain: bool
+) -> None:
     """Rank the local catalogue for QUERY with G-Rank (works with no network).
 
     When no item matches QUERY it says so and lists popular items under their own label,
@@ -64,7 +73,7 @@ def search(data_dir: Path | None, as_json: bool, query: str, k: int, explore: bo
     except RankError as exc:
         raise UserError(str(exc)) from exc
     if node_running(data_dir):
-        answer = send_command(data_dir, Search(query=query, k=k, explore=explore))
+        answer = send_command(data_dir, Search(query=query, k=k, explore=explore, explain=explain))
     else:
         from node.net.identity import load_or_create_identity
 
@@ -72,9 +81,14 @@ def search(data_dir: Path | None, as_json: bool, query: str, k: int, explore: bo
         with open_store(data_dir, writable=True) as store:
             preset = PRESETS[cli_config(data_dir).rank.preset]
             tail = open_tail(store, peer_id_str(identity.public_key), preset)
-            answer = tail.answer(query, k, explore)
+            answer = tail.answer(query, k, explore, explain)
     results, popular = answer["results"], answer.get("popular", [])
-    emit(results, as_json, _search_text(query, results, popular))
+    text = _search_text(query, results, popular)
+    if explain:
+        from node.rank.explain import explained_text
+
+        text += "\n" + explained_text(answer)
+    emit(results, as_json, text)
 
 
 def _search_text(query: str, results: list[dict[str, Any]], popular: list[dict[str, Any]]) -> str:

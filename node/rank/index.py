@@ -21,8 +21,10 @@ from models.rank.config import BYTESWARM_V2, RankConfig
 from models.rank.index import RankIndex
 from models.rank.rows import Item
 from node import wire
+from node.rank.explain import TRUSTED_SHOWN, breakdown, trusted
 from node.rank.records import check_query, click_row, latest_click_ms
 from node.store.database import Store
+from node.wire.control import MAX_TEXT_CHARS
 
 _PAGE = 2048
 """Click records read from the store per query while catching up."""
@@ -86,13 +88,18 @@ class IndexTail:
         shows a user's page with G-Rank's exploration swap (probability ``explore_p``), so
         lower-ranked items get seen and clicked; evaluation and scripts leave it off and get
         the served ranking."""
-        return self.answer(query, k, explore)["results"]
+        results: list[dict[str, Any]] = self.answer(query, k, explore)["results"]
+        return results
 
-    def answer(self, query: str, k: int, explore: bool = False) -> dict[str, list[dict[str, Any]]]:
+    def answer(
+        self, query: str, k: int, explore: bool = False, explain: bool = False
+    ) -> dict[str, Any]:
         """``{"results": matches, "popular": []}``, or, when no item matches ``query``,
         ``{"results": [], "popular": ...}``: the ranker's fallback, popular items, which a
         caller must show as such and never as results. With ``explore`` every row says
-        whether exploration put it there (``explored``)."""
+        whether exploration put it there (``explored``). With ``explain`` every result
+        carries its ``score`` (``node.wire.control.ScoreBreakdown``) and the answer the
+        ``trusted`` peers; the ranking is the same either way."""
         query = check_query(query)
         rng = np.random.default_rng() if explore else None
         ranked, fallback = self.index.rank_or_popular(query, k, explore_rng=rng)
@@ -101,15 +108,27 @@ class IndexTail:
             served = self.index.rank_or_popular(query, k)[0]
             for row, place in zip(rows, served, strict=True):
                 row["explored"] = row["id"] != place
-        return {"results": [] if fallback else rows, "popular": rows if fallback else []}
+        answer: dict[str, Any] = {
+            "results": [] if fallback else rows,
+            "popular": rows if fallback else [],
+        }
+        if explain:
+            if not fallback:
+                served_all = self.index.rank(query, None)
+                places = {item: n for n, item in enumerate(served_all, 1)}
+                parts = self.index.explain(query, ranked)
+                for row in rows:
+                    row["score"] = breakdown(parts[row["id"]], places[row["id"]])
+            answer["trusted"] = trusted(self.index.trusted(TRUSTED_SHOWN))
+        return answer
 
     def _row(self, rank: int, item_id: str) -> dict[str, Any]:
         item = self.titles.get(item_id)
         return {
             "rank": rank,
             "id": item_id,
-            "title": item.title if item else "",
-            "artist": item.artist if item else "",
+            "title": item.title[:MAX_TEXT_CHARS] if item else "",
+            "artist": item.artist[:MAX_TEXT_CHARS] if item else "",
         }
 
 

@@ -25,6 +25,7 @@ import trio
 from models.rank.config import RankConfig
 from node import wire
 from node.net.host import P2PError
+from node.rank.explain import checked
 from node.rank.index import DEFAULT_PRESET, IndexTail, open_tail
 from node.rank.records import RankError, holds_others_clicks, make_click
 from node.runtime.backoff import Backoff
@@ -135,12 +136,12 @@ class RankService:
         if command == Search.command:
             search = decode_command(Search, args)
             await node.db(tail.refresh, node.store)
-            answer = tail.answer(search.query, search.k, search.explore)
+            answer = tail.answer(search.query, search.k, search.explore, search.explain)
             with contextlib.suppress(trio.WouldBlock):
                 self._pull_now.send_nowait(None)  # G-Rank: pull after each local query
             self.counts.searches += 1
             await node.report(self.counts)
-            return {"query": search.query, **answer}
+            return checked({"query": search.query, **answer})
         asked = decode_command(Click, args)
         click = await node.db(make_click, node.store, asked.query, asked.item, asked.shown)
         record = await node.publish_local(wire.CLICKS_TOPIC, wire.encode(click))

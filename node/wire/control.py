@@ -11,9 +11,11 @@ importing this module loads msgspec only.
 from __future__ import annotations
 
 import math
-from typing import Any, ClassVar, TypeVar
+from typing import Annotated, Any, ClassVar, TypeVar
 
 import msgspec
+
+from node.wire.base import Finite
 
 
 class Command(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
@@ -87,6 +89,96 @@ class Search(Command, frozen=True):
     query: str = ""
     k: int = 10
     explore: bool = False
+    explain: bool = False
+    """Add each result's score breakdown and the most trusted peers (``SearchAnswer``)."""
+
+
+MAX_RESULTS = 1000
+"""Results (and popular items) a search answer may carry (``byteswarm search -k`` max)."""
+MAX_TEXT_CHARS = 1024
+"""A title or artist in an answer (the daemon cuts longer ones)."""
+MAX_TOP_PEERS = 3
+"""Peers named per result in a score breakdown."""
+MAX_TRUSTED = 8
+"""Trusted peers a search answer names."""
+
+Name = Annotated[str, msgspec.Meta(max_length=MAX_TEXT_CHARS)]
+PeerName = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
+Count = Annotated[int, msgspec.Meta(ge=0, le=2**31)]
+
+
+class Answer(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    """Part of a command's answer read back from the control table: unknown fields, NaN
+    or infinity, oversize lists and strings are refused (``decode_search_answer``)."""
+
+
+class PeerShare(Answer, frozen=True):
+    """One peer's part of a result's click score."""
+
+    peer: PeerName
+    weight: Finite
+    """Its similarity weight ``S_i(j) + F`` (0 below the trust floor)."""
+    share: Finite
+    """Its decayed, capped click on the item times ``weight``."""
+
+
+class ScoreBreakdown(Answer, frozen=True):
+    """Where a result's place came from (``models.rank.explain``): results that match the
+    query's text rank first, by ``clicks`` then ``bm25``; click-only results follow by
+    ``clicks``. ``own + peers == clicks``."""
+
+    clicks: Finite
+    own: Finite
+    """This node's clicks for the query on the item (weight 1 + F)."""
+    peers: Finite
+    """Every peer's clicks, each times its similarity weight."""
+    bm25: Finite
+    """The metadata (title, artist, tags) match; 0 when only clicks brought it in."""
+    matched: bool
+    served_rank: Annotated[int, msgspec.Meta(ge=1)]
+    """Where the served ranking puts it; another than ``rank`` when exploration swapped it."""
+    top_peers: Annotated[list[PeerShare], msgspec.Meta(max_length=MAX_TOP_PEERS)] = []
+
+
+class SearchResult(Answer, frozen=True):
+    rank: Annotated[int, msgspec.Meta(ge=1)]
+    id: Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
+    title: Name
+    artist: Name
+    explored: bool = False
+    """Exploration swapped it here (``Search.explore``)."""
+    score: ScoreBreakdown | None = None
+
+
+class TrustedPeer(Answer, frozen=True):
+    """A peer whose clicks weigh most here, and why (the similarity's inputs)."""
+
+    peer: PeerName
+    weight: Finite
+    similarity: Finite
+    """``S_i(j)``: (shared terms + shared items²) / items of either, the most similar 1."""
+    shared_terms: Count
+    shared_items: Count
+    union_items: Count
+
+
+class SearchAnswer(Answer, frozen=True):
+    """The answer to ``Search``: ``results`` (matches only) or, when nothing matches,
+    ``popular`` (to be shown as such, never as results); with ``explain``, every result's
+    ``score`` and the ``trusted`` peers."""
+
+    query: Annotated[str, msgspec.Meta(max_length=4096)] = ""
+    results: Annotated[list[SearchResult], msgspec.Meta(max_length=MAX_RESULTS)] = []
+    popular: Annotated[list[SearchResult], msgspec.Meta(max_length=MAX_RESULTS)] = []
+    trusted: Annotated[list[TrustedPeer], msgspec.Meta(max_length=MAX_TRUSTED)] = []
+
+
+def decode_search_answer(answer: dict[str, Any]) -> SearchAnswer:
+    """A search answer as the control table holds it; ValueError names what is wrong."""
+    try:
+        return msgspec.convert(answer, SearchAnswer)
+    except msgspec.ValidationError as exc:
+        raise ValueError(f"search answer: {exc}") from exc
 
 
 class Click(Command, frozen=True):
