@@ -76,13 +76,64 @@ class FrozenSource:
 
 
 def search_answer(command: Any) -> dict[str, Any]:
-    """What a node answers a search for "blue" (the Search screen's snapshot)."""
+    """What a node answers a search for "blue" (the Search screen's snapshot): results with
+    their score breakdown, the trusted peers."""
+
+    def score(own: float, peers: float, bm25: float, served: int, top: list[Any]) -> Any:
+        shares = [{"peer": p, "weight": w, "share": s} for p, w, s in top]
+        return {
+            "clicks": own + peers,
+            "own": own,
+            "peers": peers,
+            "bm25": bm25,
+            "matched": True,
+            "served_rank": served,
+            "top_peers": shares,
+        }
+
     results = [
-        {"rank": 1, "id": "t1", "title": "Blue Monday", "artist": "New Order"},
-        {"rank": 2, "id": "t2", "title": "Blue", "artist": "Joni Mitchell"},
-        {"rank": 3, "id": "t9", "title": "Kind of Blue", "artist": "Miles Davis", "explored": True},
+        {
+            "rank": 1,
+            "id": "t1",
+            "title": "Blue Monday",
+            "artist": "New Order",
+            "score": score(1.0, 0.75, 1.21, 1, [(PEER_A, 0.75, 0.5), (PEER_C, 0.25, 0.25)]),
+        },
+        {
+            "rank": 2,
+            "id": "t2",
+            "title": "Blue",
+            "artist": "Joni Mitchell",
+            "score": score(0.0, 0.5, 2.05, 2, [(PEER_A, 1.0, 0.5)]),
+        },
+        {
+            "rank": 3,
+            "id": "t9",
+            "title": "Kind of Blue",
+            "artist": "Miles Davis",
+            "explored": True,
+            "score": score(0.0, 0.0, 0.98, 7, []),
+        },
     ]
-    return {"results": results, "popular": []}
+    trusted = [
+        {
+            "peer": PEER_A,
+            "weight": 1.0,
+            "similarity": 1.0,
+            "shared_terms": 3,
+            "shared_items": 4,
+            "union_items": 9,
+        },
+        {
+            "peer": PEER_C,
+            "weight": 0.25,
+            "similarity": 0.25,
+            "shared_terms": 1,
+            "shared_items": 1,
+            "union_items": 12,
+        },
+    ]
+    return {"query": "blue", "results": results, "popular": [], "trusted": trusted}
 
 
 __all__ = ["PEER_A", "PEER_B", "SELF", "FrozenSource", "frozen_snapshot", "search_answer"]

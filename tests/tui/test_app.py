@@ -86,14 +86,17 @@ def test_search_queues_a_search_row_shows_results_and_enter_queues_a_click(
         assert app.query_one(TabbedContent).active == "search"
         await pilot.press(*"blue", "enter")  # "s" and "q" typed in the box are text, not keys
         await wait_for(pilot, lambda: len(table_rows(app, "#results")) == 2)
-        assert table_rows(app, "#results")[0] == ["1", "t1", "Blue Monday", "New Order"]
+        assert table_rows(app, "#results")[0] == [
+            *("1", "t1", "Blue Monday", "New Order"),
+            *("-", "-", "-"),  # an answer without a breakdown
+        ]
         await pilot.press("down", "enter")  # the second result
         await wait_for(pilot, lambda: "click #5" in static_text(app, "#search-status"))
 
     with FakeDaemon(data_dir, rank_answer) as daemon:
         drive(NodeApp(reader, send=ControlSender(data_dir, timeout=5.0)), scenario)
     assert [(r.command, r.args) for r in daemon.rows] == [
-        ("search", {"query": "blue", "k": 10, "explore": False}),
+        ("search", {"query": "blue", "k": 10, "explore": False, "explain": True}),
         ("click", {"query": "blue", "item": "t2", "shown": ["t1", "t2"]}),
     ]
 
