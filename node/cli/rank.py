@@ -48,7 +48,9 @@ from node.wire.control import Click, Search
     "it does not rank high yet; the swapped results are marked *. Apps call this for every "
     "page they show.",
 )
-@click.option(
+@command_option(
+    Search,
+    "explain",
     "--explain",
     is_flag=True,
     help="Show where each score came from: this node's clicks, peers' clicks weighted by "

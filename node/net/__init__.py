@@ -7,6 +7,7 @@ imports libp2p.
 - ``rpc.py``          — bounded request/response over one kept channel stream per peer.
 - ``addresses.py``    — wildcard listen addresses announced as the interfaces; dialable.
 - ``connector.py``    — dialing a peer id, the bootstrap reconnector, py-libp2p's off.
+- ``directions.py``   — which side opened our connections to each peer (inbound/outbound).
 - ``liveness.py``     — a kept ping stream per peer; a silent peer is disconnected.
 - ``framing.py``      — length-prefixed frames on streams; records packed into batches.
 - ``ratelimit.py``    — per-peer token buckets, run before any signature check.

@@ -11,6 +11,7 @@ services together, and what services may ask of it.
 - ``discovery.py``     — peer exchange and the dialer: peers beyond the bootstrap, redialed
   after a restart or a lost link; writes the ``peers`` table.
 - ``peer_book.py``     — the peers we know: hints vs reached, per-source caps, dial backoff.
+- ``peer_stats.py``    — per peer: records in and out, how far each side's sync is behind.
 - ``pull_schedule.py`` — whom catch-up visits next, how many at once, per-peer failures.
 - ``backoff.py``       — a delay that doubles while nothing happens, reset when something does.
 - ``store_guard.py``   — the store's bounds at work: admission, publish checks, space probe,

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, TypeVar
 
@@ -30,6 +31,7 @@ import trio
 from node import wire
 from node.config.settings import NodeConfig
 from node.net.host import P2PError, P2PNode, ProtocolUnsupported
+from node.runtime.peer_stats import PeerStats
 from node.runtime.pull_schedule import PullSchedule
 from node.store.database import Store
 from node.wire.status.node import CatchupStatus
@@ -73,6 +75,8 @@ class Catchup:
         """Per peer, how often its cursors were forgotten: a pull that began before keeps
         its answer's records but must not write back a cursor of the replaced store."""
         self.schedule = PullSchedule(daemon.config.sync)
+        self.stats = PeerStats(time.monotonic)
+        """Records served per peer and how far each side's sync is behind (Peers screen)."""
         self.service_pulled: set[str] = set()
         """Topics a service pulls on its own schedule for now: the loop still pulls them
         from a newly connected peer, but leaves them out of its periodic rounds."""
@@ -127,6 +131,7 @@ class Catchup:
             SYNC_SCAN_ROWS,
         )
         records = [wire.decode_record(row.blob) for row in rows]
+        self.stats.served(peer, request.topic, len(records), next_cursor)
         return wire.SyncResponse(wire.WIRE_VERSION, records, next_cursor, more)
 
     async def serve_sample(self, data: bytes, peer: str) -> bytes:
@@ -141,6 +146,7 @@ class Catchup:
             )
         # request.limit is at most MAX_SYNC_LIMIT (1,024), and the answer bounded in bytes
         records = [wire.decode_record(row.blob) for row in rows]
+        self.stats.served(peer, request.topic, len(records))
         response = wire.SyncResponse(wire.WIRE_VERSION, records, 0, False)
         return wire.encode(wire.pack_sync_response(response, request.topic))
 
@@ -230,6 +236,7 @@ class Catchup:
             if self._cursors is not None:
                 self._cursors[(peer, topic)] = response.next_cursor
             more = response.more
+        self.stats.pulled_to_end(peer, topic)
         return new
 
     async def sample(self, peer: str, topic: str, limit: int) -> int:
@@ -278,7 +285,9 @@ class Catchup:
                 log.info("sync heads from %s failed (%s): pulling every topic", peer, exc)
                 return topics
             for topic, head in zip(part, heads, strict=True):
-                if head > await self._cursor(peer, topic):
+                ahead = head > await self._cursor(peer, topic)
+                self.stats.checked(peer, topic, ahead)
+                if ahead:
                     behind.append(topic)
         return behind
 

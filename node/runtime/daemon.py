@@ -22,6 +22,7 @@ import trio
 
 from node import wire
 from node.config.settings import STORE_FILE, NodeConfig
+from node.net.directions import connection_directions
 from node.net.host import P2PError, P2PNode
 from node.net.identity import KEY_FILE, Identity, load_or_create_identity
 from node.net.rpc import RequestHandler
@@ -32,6 +33,7 @@ from node.runtime.control_wake import ControlWake
 from node.runtime.discovery import Discovery
 from node.runtime.equivocation import EquivocationWatch
 from node.runtime.history import HistoryWriter, Probe, Traffic
+from node.runtime.peer_stats import author_peer
 from node.runtime.recovery import Recovery
 from node.runtime.store_guard import StoreGuard
 from node.runtime.tail import Commits, follow
@@ -40,7 +42,7 @@ from node.store.own import commit_own
 from node.wire import NOTES_TOPIC
 from node.wire.control import Connect, Publish, decode_command
 from node.wire.status.codec import encode_section, section_name
-from node.wire.status.node import NodeStatus
+from node.wire.status.node import NodeStatus, PeerTrafficStatus
 from node.wire.status.services import ServiceStatus
 
 T = TypeVar("T")
@@ -91,6 +93,7 @@ class Daemon:
         """Wakes the tails of a topic when ingest or a publish commits records of it."""
         self.traffic, self.sections = Traffic(), dict[str, ServiceStatus]()
         self._store_bytes = 0
+        self._peer_traffic: dict[str, PeerTrafficStatus] = {}
 
     @property
     def peer_id(self) -> str:
@@ -245,6 +248,8 @@ class Daemon:
         moved = {row.topic for row, new in zip(kept, fresh, strict=True) if new}
         for row in (row for row, new in zip(kept, fresh, strict=True) if new):
             self.traffic.inbound(row.topic, len(row.blob))
+            sender = source if source != "gossip" else author_peer(bytes(row.author))
+            self.catchup.stats.took(sender, row.topic, 1)
         self.commits.committed(moved)
         for topic in moved:
             self.catchup.saw_new(topic)
@@ -343,6 +348,8 @@ class Daemon:
             await self.db(self.store.add_event, "clock", message, level=level)
         self._stored_counts = await self.db(self.store.topics)
         self._store_bytes = size = await self.db(self.store.size_bytes)
+        directions = connection_directions(self.p2p.host)
+        self._peer_traffic = await self.db(self.catchup.stats.status, self.store, directions)
         status = self._status(running=True)
         status.store_bytes = size
         await self.db(self.store.write_status, NodeStatus.SECTION, encode_section(status))
@@ -369,6 +376,7 @@ class Daemon:
             equivocation=self.equivocation.status(),
             recovery=self.recovery.status(),
             clock=self.clocks.status(),
+            peer_traffic=self._peer_traffic,
             # A device node must never have loaded these (docs/architecture.md §1); tests check it.
             heavy_modules=sorted(m for m in ("torch", "textual") if m in sys.modules),
         )

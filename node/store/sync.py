@@ -106,3 +106,10 @@ class SyncQueries:
             for author, first, last, n in self._conn.execute(sql, (topic, limit))
             if last - first + 1 == n
         ]
+
+    def count_after(self, topic: str, cursor: int, cap: int) -> int:
+        """Records of ``topic`` stored after ``cursor``, counted up to ``cap`` (how far a
+        peer that pulled up to ``cursor`` is behind us)."""
+        sql = "SELECT COUNT(*) FROM (SELECT 1 FROM records WHERE topic = ? AND cursor > ? LIMIT ?)"
+        (count,) = self._conn.execute(sql, (topic, cursor, cap)).fetchone()
+        return int(count)

@@ -107,6 +107,25 @@ class StoreHealthStatus(msgspec.Struct, kw_only=True):
     """Topics whose own records the store lost, with the highest lost seq (empty: none)."""
 
 
+class PeerTrafficStatus(msgspec.Struct, kw_only=True):
+    """One peer's records and sync lag (``node/runtime/peer_stats.py`` defines each)."""
+
+    direction: str = ""
+    """Our connections to it: inbound, outbound, both; "" while not connected."""
+    records_in: int = 0
+    """New records the store took from it (its pull answers and samples, its gossip)."""
+    records_out: int = 0
+    """Records we answered its pulls and samples with."""
+    sent: dict[str, int] = {}
+    """``records_in`` by topic."""
+    behind_topics: int = 0
+    """Topics whose log at it went past our cursor at its last heads check, not yet pulled."""
+    behind_s: Finite = 0.0
+    """How long the oldest of those has waited (0: in sync)."""
+    their_lag: int | None = None
+    """Records stored here after the cursors our answers gave it (None: it never pulled)."""
+
+
 class NodeStatus(P2PStatus, kw_only=True):
     """The ``node`` section. ``age_s`` is the reader's: seconds since the row was written
     (the daemon writes 0); a reader also turns ``running`` off for a stale snapshot."""
@@ -127,6 +146,8 @@ class NodeStatus(P2PStatus, kw_only=True):
     equivocation: EquivocationStatus = msgspec.field(default_factory=EquivocationStatus)
     recovery: RecoveryStatus = msgspec.field(default_factory=RecoveryStatus)
     clock: ClockStatus = msgspec.field(default_factory=ClockStatus)
+    peer_traffic: dict[str, PeerTrafficStatus] = {}
+    """Per peer (the 200 most recently active, and every connected one)."""
     heavy_modules: list[str] = []
     """torch / textual if loaded (a device node must have neither)."""
     store: str = "ok"

@@ -114,6 +114,7 @@ def test_the_node_document_keeps_the_keys_byteswarm_status_json_printed() -> Non
     before |= {"store", "store_live_bytes", "store_ceiling_bytes", "store_refused", "store_swept"}
     before |= {"equivocation", "recovery", "clock"}  # one author's log, clocks (issue 21)
     before |= {"discovery", "observed_addrs"}  # peer exchange, liveness, addresses (issue 21)
+    before |= {"peer_traffic"}  # records in/out, direction, sync lag per peer (issue 19)
     assert before | {"age_s"} == keys
 
 
