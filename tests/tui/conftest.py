@@ -41,6 +41,18 @@ def status_document(data_dir: Path) -> dict[str, Any]:
             "rejections": {"bad_signature": 2},
             "peers": {PEER_B: {"score": -4.0, "banned": False, "rejections": {"bad_signature": 2}}},
         },
+        "peer_traffic": {  # node/runtime/peer_stats.py
+            PEER_A: {
+                "direction": "outbound",
+                "records_in": 42,
+                "records_out": 17,
+                "sent": {"byteswarm/notes": 40, "rank/clicks": 2},
+                "behind_topics": 1,
+                "behind_s": 14.0,
+                "their_lag": 3,
+            },
+            PEER_B: {"records_in": 5, "sent": {"byteswarm/notes": 5}},
+        },
     }
 
 

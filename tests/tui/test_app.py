@@ -48,8 +48,8 @@ def test_peers_screen_lists_peers_connected_first_with_rejections(reader: StoreR
         rows = table_rows(app, "#peers-table")
         assert [r[0] for r in rows] == ["…" + PEER_A[-12:], "…" + PEER_B[-12:]]
         assert [r[1] for r in rows] == ["yes", "no"]
-        assert rows[0][3] == "-" and rows[1][3] == "2 bad_signature"
-        assert rows[1][4] == "/ip4/10.0.0.4/tcp/4001"
+        assert rows[0][6] == "-" and rows[1][6] == "2"  # rejections, all causes
+        assert rows[1][10] == "/ip4/10.0.0.4/tcp/4001"
 
     drive(NodeApp(reader, send=no_daemon), scenario)
 
@@ -200,10 +200,10 @@ def test_peers_filter_and_sort(reader: StoreReader) -> None:
         assert [r[0] for r in table_rows(app, "#peers-table")] == ["…" + PEER_B[-12:]]
         app.query_one("#peers-filter", Input).value = ""
         await pilot.pause()
-        await pilot.press("r", "r", "r", "r")  # peer, connected, last seen, rejections
-        assert "sorted by rejections" in static_text(app, "#peers-count")
+        await pilot.press(*"r" * 7)  # peer, conn, dir, last seen, in, out, refused
+        assert "sorted by refused" in static_text(app, "#peers-count")
         assert table_rows(app, "#peers-table")[0][0] == "…" + PEER_B[-12:]
-        await pilot.press("r", "r")  # addresses, then peer id again
+        await pilot.press(*"r" * 5)  # rate-ltd, behind, lag, addresses, then peer id again
         assert [r[0] for r in table_rows(app, "#peers-table")] == [
             "…" + PEER_A[-12:],
             "…" + PEER_B[-12:],
@@ -234,6 +234,8 @@ def test_enter_on_a_peer_opens_its_detail(reader: StoreReader) -> None:
         detail = static_text_on(app.screen, "#peer-detail")
         assert PEER_B in detail and "bootstrap" in detail
         assert "2 bad_signature" in detail and "-4.0" in detail
+        assert "5 new records (5 byteswarm/notes)" in detail
+        assert "never pulled from us" in detail
         await pilot.press("escape")
         assert not isinstance(app.screen, PeerDetail)
 

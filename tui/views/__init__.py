@@ -1,10 +1,12 @@
 """The app's screens, one widget each, fed a ``Snapshot`` (``tui.source``).
 
 - ``overview.py`` — the node: peer id, role, addresses, uptime, services, store, events.
-- ``peers.py`` — the peers table: id, addresses, connected, last seen, rejections;
-  ``/`` filters, ``r`` sorts; ``peer_detail.py`` — one peer in full (Enter).
+- ``peers.py`` — the peers table: id, connected, direction, last seen, records in/out,
+  rejections, rate-limited, sync lag both ways, addresses; ``/`` filters, ``r`` sorts;
+  ``peer_detail.py`` — one peer in full (Enter): what it sent, why refused, its events.
 - ``events.py`` — the event log, newest first, by severity; ``/`` filters.
-- ``search.py`` — a query box, the ranked results, Enter records a click.
+- ``search.py`` — a query box, the ranked results with where each score came from, the
+  trusted peers; Enter records a click.
 - ``training.py`` — finetune runs: round, records, checkpoints and who agrees; start, stop.
 - ``adaptation.py`` — adapt: accuracy, uncertainty, uploads, prompt versions; start, stop.
 - ``models.py`` — exported models with contract and parity; ``E`` exports one, with progress.

@@ -1,5 +1,7 @@
 """One peer in full (Enter on the Peers screen): its id, addresses, when it was seen, how
-this node learned of it, the guard's score, and every record refused from it, by cause."""
+this node learned of it, who dialed whom, what it sent (records by topic) and what we sent
+it, how far each side's sync is behind, the guard's score, every record refused from it by
+cause, and its history: the newest events that name it."""
 
 from __future__ import annotations
 
@@ -13,9 +15,37 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from node.store.rows import PeerRow
+from node.wire.status.node import PeerTrafficStatus
 from tui import text
 from tui.source import Snapshot
 from tui.views.dialogs import DIALOG_CSS
+
+HISTORY_SHOWN = 5
+"""Events naming the peer that its detail lists, newest first."""
+
+NO_TRAFFIC = PeerTrafficStatus()
+
+
+def traffic(snapshot: Snapshot, peer_id: str) -> PeerTrafficStatus:
+    """The daemon's per-peer counters for ``peer_id`` (zeros: nothing recorded)."""
+    if snapshot.status is None:
+        return NO_TRAFFIC
+    return snapshot.status.peer_traffic.get(peer_id, NO_TRAFFIC)
+
+
+def sync_lines(t: PeerTrafficStatus) -> tuple[str, str]:
+    """(we are behind it, it is behind us) in words."""
+    ours = "in sync"
+    if t.behind_topics:
+        ours = f"{t.behind_topics} topic(s) to pull, waiting {text.duration(t.behind_s)}"
+    theirs = "never pulled from us" if t.their_lag is None else f"{t.their_lag} records to pull"
+    return ours, theirs
+
+
+def history(snapshot: Snapshot, peer_id: str) -> str:
+    """The newest events whose message names the peer."""
+    named = [e for e in snapshot.events if peer_id in e.message][:HISTORY_SHOWN]
+    return "\n".join(f"{text.clock(e.ts_ms)} {e.kind}: {e.message}" for e in named) or "none"
 
 
 def peer_lines(peer: PeerRow, snapshot: Snapshot) -> list[tuple[str, str]]:
@@ -23,9 +53,13 @@ def peer_lines(peer: PeerRow, snapshot: Snapshot) -> list[tuple[str, str]]:
     causes = snapshot.rejections(peer.peer_id)
     refused = "\n".join(f"{n} {cause}" for cause, n in sorted(causes.items())) or "none"
     score = "-" if guard is None else f"{guard.score}"
+    t = traffic(snapshot, peer.peer_id)
+    sent = ", ".join(f"{n} {topic}" for topic, n in sorted(t.sent.items()))
+    ours, theirs = sync_lines(t)
     return [
         ("peer id", peer.peer_id),
         ("connected", "yes" if peer.connected else "no"),
+        ("direction", t.direction or "-"),
         ("addresses", "\n".join(peer.addrs) or "-"),
         (
             "first seen",
@@ -36,8 +70,13 @@ def peer_lines(peer: PeerRow, snapshot: Snapshot) -> list[tuple[str, str]]:
             f"{text.clock(peer.last_seen_ms)} ({text.ago(peer.last_seen_ms, snapshot.now_ms)})",
         ),
         ("learned by", peer.source),
+        ("it sent", f"{t.records_in} new records" + (f" ({sent})" if sent else "")),
+        ("we sent", f"{t.records_out} records (its pulls and samples)"),
+        ("we are behind", ours),
+        ("it is behind", theirs),
         ("score", score + (" (banned)" if guard is not None and guard.banned else "")),
         ("refused", refused),
+        ("history", history(snapshot, peer.peer_id)),
     ]
 
 

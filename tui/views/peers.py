@@ -1,8 +1,12 @@
 """The Peers screen: every peer this node has seen, connected ones first.
 
-``/`` filters (peer id, address or rejection cause, any case), ``r`` sorts by the next
-column (a header click sorts by that one), Escape leaves the filter box, Enter opens the
-selected peer (``peer_detail.py``).
+Columns: peer, connected, direction (who dialed: ``in``, ``out``, ``both``), last seen,
+records in and out, rejections (all causes), rate-limited, ``behind`` (topics this node has
+yet to pull from it, and for how long) and ``lag`` (records it has yet to pull from us), then
+addresses; ``node/runtime/peer_stats.py`` defines each. ``/`` filters (peer id, address,
+direction or rejection cause, any case), ``r`` sorts by the next column (a header click
+sorts by that one), Escape leaves the filter box, Enter opens the selected peer
+(``peer_detail.py``).
 """
 
 from __future__ import annotations
@@ -16,16 +20,42 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Input, Static
 
 from node.store.rows import PeerRow
+from node.wire.status.node import PeerTrafficStatus
 from tui import text
 from tui.source import Snapshot
-from tui.views.peer_detail import PeerDetail
+from tui.views.peer_detail import PeerDetail, traffic
 
-COLUMNS = ("peer", "connected", "last seen", "rejections", "addresses")
+COLUMNS = (
+    "peer",
+    "conn",
+    "dir",
+    "last seen",
+    "in",
+    "out",
+    "refused",
+    "rate-ltd",
+    "behind",
+    "lag",
+    "addresses",
+)
+SHORT_DIRECTION = {"inbound": "in", "outbound": "out", "both": "both", "unknown": "?"}
+
+
+def _behind(t: PeerTrafficStatus) -> tuple[int, float]:
+    return (-t.behind_topics, -t.behind_s)
+
+
 SORTS: tuple[Callable[[PeerRow, Snapshot], Any], ...] = (
     lambda p, s: p.peer_id,
     lambda p, s: (not p.connected, p.peer_id),
+    lambda p, s: (not traffic(s, p.peer_id).direction, traffic(s, p.peer_id).direction),
     lambda p, s: -p.last_seen_ms,
+    lambda p, s: -traffic(s, p.peer_id).records_in,
+    lambda p, s: -traffic(s, p.peer_id).records_out,
     lambda p, s: -sum(s.rejections(p.peer_id).values()),
+    lambda p, s: -s.rejections(p.peer_id).get("rate_limited", 0),
+    lambda p, s: _behind(traffic(s, p.peer_id)),
+    lambda p, s: -(traffic(s, p.peer_id).their_lag or 0),
     lambda p, s: " ".join(p.addrs),
 )
 """The order of each column, most interesting first."""
@@ -34,6 +64,11 @@ SORTS: tuple[Callable[[PeerRow, Snapshot], Any], ...] = (
 def refused(snapshot: Snapshot, peer_id: str) -> str:
     causes = snapshot.rejections(peer_id)
     return ", ".join(f"{n} {c}" for c, n in sorted(causes.items())) or "-"
+
+
+def behind(t: PeerTrafficStatus) -> str:
+    """``2t 14s``: topics we have yet to pull from it, waiting that long; ``-`` in sync."""
+    return f"{t.behind_topics}t {text.duration(t.behind_s)}" if t.behind_topics else "-"
 
 
 def visible_peers(snapshot: Snapshot, needle: str = "", sort: int | None = None) -> list[PeerRow]:
@@ -46,6 +81,7 @@ def visible_peers(snapshot: Snapshot, needle: str = "", sort: int | None = None)
         or needle in p.peer_id.lower()
         or any(needle in a.lower() for a in p.addrs)
         or needle in refused(snapshot, p.peer_id).lower()
+        or (needle in traffic(snapshot, p.peer_id).direction)
     ]
     if sort is not None:
         peers.sort(key=lambda p: SORTS[sort](p, snapshot))
@@ -53,11 +89,19 @@ def visible_peers(snapshot: Snapshot, needle: str = "", sort: int | None = None)
 
 
 def peer_row(peer: PeerRow, snapshot: Snapshot) -> tuple[str, ...]:
+    t = traffic(snapshot, peer.peer_id)
+    causes = snapshot.rejections(peer.peer_id)
     return (
         text.short_peer(peer.peer_id),
         "yes" if peer.connected else "no",
+        SHORT_DIRECTION.get(t.direction, "-"),
         text.ago(peer.last_seen_ms, snapshot.now_ms),
-        refused(snapshot, peer.peer_id),
+        str(t.records_in),
+        str(t.records_out),
+        str(sum(causes.values())) if causes else "-",
+        str(causes.get("rate_limited", 0)) if causes else "-",
+        behind(t),
+        "-" if t.their_lag is None else str(t.their_lag),
         " ".join(peer.addrs) or "-",
     )
 
@@ -82,7 +126,9 @@ class PeersView(Vertical):
         self.snapshot: Snapshot | None = None
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="/ filter: peer id, address, rejection", id="peers-filter")
+        yield Input(
+            placeholder="/ filter: peer id, address, direction, rejection", id="peers-filter"
+        )
         yield Static(id="peers-count")
         table: DataTable[str] = DataTable(id="peers-table", cursor_type="row", zebra_stripes=True)
         table.add_columns(*COLUMNS)
