@@ -17,7 +17,7 @@ from textual.pilot import Pilot
 
 from node.cli.common import node_pid
 from node.config.settings import STORE_FILE
-from tests.tui.pilot import drive, table_rows, wait_for
+from tests.tui.pilot import drive, static_text, table_rows, wait_for
 from tui.app import NodeApp
 from tui.source import StoreReader
 
@@ -67,6 +67,9 @@ def test_search_click_and_a_training_run_reach_a_real_daemon(daemon: Path) -> No
         await wait_for(pilot, lambda: "-> t3" in str(app.query_one("#search-status").render()))
         await pilot.press("slash", "enter")  # the same query again
         await wait_for(pilot, lambda: table_rows(app, "#results")[0][1] == "t3", 30.0)
+        own, peers = (float(x) for x in table_rows(app, "#results")[0][4:6])
+        assert own > 0 and peers == 0  # our click, explained by the daemon's ranker
+        assert "clicks" in static_text(app, "#why") and "t3" in static_text(app, "#why")
 
         await pilot.press("escape", "f", "t", *"tui-run", "enter")
         await wait_for(pilot, lambda: bool(run_row(app, "tui-run")), 30.0)
