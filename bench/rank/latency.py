@@ -1,4 +1,5 @@
-"""``rank()`` latency with a 100k-row store, the ``byteswarm search`` budget (p99 <= 5 ms)."""
+"""``rank()`` latency with a 100k-row store, the ``byteswarm search`` budget (p99 <= 5 ms);
+``--explain``: what a search with its score breakdown costs on top (issue 19)."""
 
 from __future__ import annotations
 
@@ -19,10 +20,13 @@ def measure_latency(
     n_rows: int = 100_000,
     n_authors: int = 1_000,
     n_queries: int = 2_000,
+    explain: bool = False,
 ) -> dict[str, Any]:
     """p50/p99 of ``rank(q, 10)``: on a static store, and with gossip arriving in between
     (10 peer rows before every query and an own click after every tenth), which makes the
-    cached similarities stale as they would be in a live node."""
+    cached similarities stale as they would be in a live node. With ``explain``, also the
+    static store's p50/p99 of what ``IndexTail.answer(..., explain=True)`` adds to a search:
+    the full served order (for ``served_rank``), ``explain`` and ``trusted``."""
     world = realistic_world(seed, n_items=5_000, n_tags=200)
     rng = np.random.default_rng(seed)
     authors = [f"12D3KooW{n:044d}" for n in range(n_authors)]
@@ -57,9 +61,28 @@ def measure_latency(
             cpu_seconds.append(time.thread_time() - cpu_begun)
         return seconds, cpu_seconds
 
+    def timed_explain() -> list[float]:
+        cpu_seconds = []
+        for query in queries:
+            cpu_begun = time.thread_time()
+            ranked = index.rank(query, k=10)
+            index.rank(query, k=None)
+            index.explain(query, ranked)
+            index.trusted(5)
+            cpu_seconds.append(time.thread_time() - cpu_begun)
+        return cpu_seconds
+
     timed(False)  # warm the BM25 cache
-    (static, static_cpu), (live, live_cpu) = timed(False), timed(True)
-    return {
+    (static, static_cpu) = timed(False)
+    explained = timed_explain() if explain else []
+    (live, live_cpu) = timed(True)
+    extra = {}
+    if explain:
+        extra = {
+            "explain_cpu_p50_ms": 1e3 * float(np.percentile(explained, 50)),
+            "explain_cpu_p99_ms": 1e3 * float(np.percentile(explained, 99)),
+        }
+    return extra | {
         "rows": n_rows,
         "authors": n_authors,
         "ingest_us_per_row": 1e6 * ingest_s / n_rows,
@@ -87,15 +110,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=measure_latency.__doc__)
     parser.add_argument("--json", required=True)
     parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument(
+        "--explain", action="store_true", help="byteswarm_v2 only, with the explained search"
+    )
     args = parser.parse_args()
-    result = {
+    result: dict[str, Any] = {
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cpus, py {platform.python_version()}",
         "load_average_at_start": os.getloadavg(),
-        "byteswarm": measure_latency(BYTESWARM, seed=0, n_rows=args.rows),
-        "byteswarm_v2": measure_latency(BYTESWARM_V2, seed=0, n_rows=args.rows),
-        "grank_paper_f0": measure_latency(PAPER_F0, seed=0, n_rows=args.rows),
     }
+    if args.explain:
+        result["byteswarm_v2"] = measure_latency(BYTESWARM_V2, 0, args.rows, explain=True)
+    else:
+        result["byteswarm"] = measure_latency(BYTESWARM, seed=0, n_rows=args.rows)
+        result["byteswarm_v2"] = measure_latency(BYTESWARM_V2, seed=0, n_rows=args.rows)
+        result["grank_paper_f0"] = measure_latency(PAPER_F0, seed=0, n_rows=args.rows)
     with open(args.json, "w") as handle:
         json.dump(result, handle, indent=1)
     print(json.dumps(result, indent=1))
