@@ -83,13 +83,17 @@ def explain_scores(
     """``ScoreParts`` of each of ``ranked``; ``pairs`` is ``ClickCounters.pair_parts``'s
     (items, authors, shares), each (P,), ``weights`` the (A,) author weights."""
     out: dict[str, ScoreParts] = {}
+    if pairs is not None:  # only the pairs of the ranked items: one pass over the query's
+        wanted = [item_ids[i] for i in ranked if i in item_ids]
+        keep = np.flatnonzero(np.isin(pairs[0], wanted))  # (P',) indices into the (P,)
+        pairs = (pairs[0][keep], pairs[1][keep], pairs[2][keep])
     for item in ranked:
         own = peers = 0.0
         top_peers: tuple[PeerPart, ...] = ()
         item_id = item_ids.get(item)
         if pairs is not None and item_id is not None:
             items, authors, shares = pairs
-            mine = items == item_id  # (P,)
+            mine = items == item_id  # (P',)
             own = float(shares[mine & (authors == 0)].sum())
             others = np.flatnonzero(mine & (authors != 0))  # indices into the (P,) arrays
             peers = float(shares[others].sum())
