@@ -6,6 +6,7 @@ from __future__ import annotations
 import msgspec
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from tests.tui.conftest import PEER_A, PEER_B
 from tests.tui.frozen import PEER_C, FrozenSource, frozen_snapshot
@@ -74,13 +75,16 @@ def test_each_traffic_column_sorts(column: str, order: list[str]) -> None:
     drive(NodeApp(FrozenSource(snapshot=snapshot()), send=no_daemon), scenario)
 
 
-def test_direction_filters() -> None:
+def test_direction_and_rate_limiting_filter() -> None:
     async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
         await pilot.press("p", "slash", *"inbound")
         assert [r[0] for r in table_rows(app, "#peers-table")] == [C]
         assert "1 match 'inbound'" in static_text(app, "#peers-count")
         await pilot.press("ctrl+a", "ctrl+k", *"OUTBOUND", "enter")
         assert [r[0] for r in table_rows(app, "#peers-table")] == [A]
+        app.query_one("#peers-filter", Input).value = "rate_limited"  # the rate-ltd column's cause
+        await pilot.pause()
+        assert [r[0] for r in table_rows(app, "#peers-table")] == [C]
 
     drive(NodeApp(FrozenSource(snapshot=snapshot()), send=no_daemon), scenario)
 
