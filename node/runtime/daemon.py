@@ -33,7 +33,7 @@ from node.runtime.control_wake import ControlWake
 from node.runtime.discovery import Discovery
 from node.runtime.equivocation import EquivocationWatch
 from node.runtime.history import HistoryWriter, Probe, Traffic
-from node.runtime.peer_stats import author_peer
+from node.runtime.peer_stats import author_peer, their_lags
 from node.runtime.recovery import Recovery
 from node.runtime.store_guard import StoreGuard
 from node.runtime.tail import Commits, follow
@@ -349,7 +349,8 @@ class Daemon:
         self._stored_counts = await self.db(self.store.topics)
         self._store_bytes = size = await self.db(self.store.size_bytes)
         directions = connection_directions(self.p2p.host)
-        self._peer_traffic = await self.db(self.catchup.stats.status, self.store, directions)
+        traffic, cursors = self.catchup.stats.status(directions)
+        self._peer_traffic = await self.db(their_lags, self.store, traffic, cursors)
         status = self._status(running=True)
         status.store_bytes = size
         await self.db(self.store.write_status, NodeStatus.SECTION, encode_section(status))

@@ -94,15 +94,17 @@ class PeerStats:
         if entry is not None:
             entry.behind_since.pop(topic, None)
 
-    def status(self, store: Store, directions: dict[str, str]) -> dict[str, PeerTrafficStatus]:
-        """Every kept peer's counters (store thread: their lag is counted in the store)."""
+    def status(
+        self, directions: dict[str, str]
+    ) -> tuple[dict[str, PeerTrafficStatus], dict[str, dict[str, int]]]:
+        """Every kept peer's counters (trio thread, which alone changes them), and for each
+        connected peer that pulled from us the cursors to count its lag from
+        (``their_lags``, in the store thread)."""
         now = self.clock()
         out: dict[str, PeerTrafficStatus] = {}
-        for peer, entry in list(self._peers.items()):
+        cursors: dict[str, dict[str, int]] = {}
+        for peer, entry in self._peers.items():
             since = min(entry.behind_since.values(), default=now)
-            lag = None
-            if entry.served and peer in directions:  # connected: bounded work per status
-                lag = sum(store.count_after(t, c, LAG_CAP) for t, c in entry.served.items())
             out[peer] = PeerTrafficStatus(
                 direction=directions.get(peer, ""),
                 records_in=entry.records_in,
@@ -110,8 +112,18 @@ class PeerStats:
                 sent=dict(entry.sent),
                 behind_topics=len(entry.behind_since),
                 behind_s=round(now - since, 1),
-                their_lag=lag,
             )
+            if entry.served and peer in directions:  # connected: bounded work per status
+                cursors[peer] = dict(entry.served)
         for peer, direction in directions.items():
             out.setdefault(peer, PeerTrafficStatus(direction=direction))
-        return out
+        return out, cursors
+
+
+def their_lags(
+    store: Store, traffic: dict[str, PeerTrafficStatus], cursors: dict[str, dict[str, int]]
+) -> dict[str, PeerTrafficStatus]:
+    """``traffic`` with each peer's ``their_lag`` counted in the store (store thread)."""
+    for peer, served in cursors.items():
+        traffic[peer].their_lag = sum(store.count_after(t, c, LAG_CAP) for t, c in served.items())
+    return traffic
