@@ -121,6 +121,9 @@ def test_two_daemons_report_direction_records_and_lag(tmp_path: Path) -> None:
         for n in range(3):
             done = run_cli("publish", "--data-dir", str(a), f"note {n}", timeout=60)
             assert done.returncode == 0, done.stderr
+        # past gossipsub's message cache (~5 heartbeats of 1 s), so b gets the notes by
+        # pulling from a (counted both ways), not by a's gossip replaying them on connect
+        time.sleep(7)
         b = swarm.start(swarm.address(a), config=quiet)
         b_id = str(swarm.wait_for(lambda: swarm.status(b), 30, "b up")["peer_id"])
 
