@@ -3,11 +3,15 @@ both ways): what each shows, that each sorts, that direction filters, and the de
 
 from __future__ import annotations
 
+import dataclasses
+
 import msgspec
 import pytest
+from textual.containers import VerticalScroll
 from textual.pilot import Pilot
 from textual.widgets import Input
 
+from node.store.rows import EventRow
 from tests.tui.conftest import PEER_A, PEER_B
 from tests.tui.frozen import PEER_C, FrozenSource, frozen_snapshot
 from tests.tui.pilot import drive, no_daemon, static_text, static_text_on, table_rows, wait_for
@@ -99,6 +103,27 @@ def test_the_detail_says_what_it_sent_how_far_behind_and_its_history() -> None:
         assert "17 records (its pulls and samples)" in detail
         assert "1 topic(s) to pull, waiting 14s" in detail
         assert "3 records to pull" in detail
-        assert f"connected to {PEER_A}" in detail  # its history: the events naming it
+        assert f"connected to …{PEER_A[-12:]}" in detail  # its history: events naming it
 
     drive(NodeApp(FrozenSource(snapshot=snapshot()), send=no_daemon), scenario)
+
+
+def test_a_long_detail_scrolls_at_80x24() -> None:
+    snap = snapshot()
+    why = "bad_signature, protocol_error and a long tail of causes, " * 2
+    noisy = [
+        EventRow(100 + n, snap.now_ms - n, "warning", "guard", f"{PEER_A} refused: {why}", {})
+        for n in range(10)
+    ]
+    snap = dataclasses.replace(snap, events=noisy + snap.events)
+
+    async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
+        await pilot.press("p", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, PeerDetail))
+        box = app.screen.query_one(VerticalScroll)
+        await wait_for(pilot, lambda: box.max_scroll_y > 0)  # five long events: taller than 24
+        assert box.region.bottom <= 24
+        await pilot.press("down", "down")
+        await wait_for(pilot, lambda: box.scroll_y > 0)
+
+    drive(NodeApp(FrozenSource(snapshot=snap), send=no_daemon), scenario, size=(80, 24))

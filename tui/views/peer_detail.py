@@ -10,7 +10,7 @@ from typing import ClassVar
 from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
@@ -45,7 +45,12 @@ def sync_lines(t: PeerTrafficStatus) -> tuple[str, str]:
 def history(snapshot: Snapshot, peer_id: str) -> str:
     """The newest events whose message names the peer."""
     named = [e for e in snapshot.events if peer_id in e.message][:HISTORY_SHOWN]
-    return "\n".join(f"{text.clock(e.ts_ms)} {e.kind}: {e.message}" for e in named) or "none"
+    short = text.short_peer(peer_id)
+    lines = (
+        text.clip(f"{text.clock(e.ts_ms)} {e.kind}: {e.message.replace(peer_id, short)}", 120)
+        for e in named
+    )
+    return "\n".join(lines) or "none"
 
 
 def peer_lines(peer: PeerRow, snapshot: Snapshot) -> list[tuple[str, str]]:
@@ -81,10 +86,18 @@ def peer_lines(peer: PeerRow, snapshot: Snapshot) -> list[tuple[str, str]]:
 
 
 class PeerDetail(ModalScreen[None]):
-    """Escape or Enter closes it."""
+    """Escape or Enter closes it; the arrows scroll it when it is taller than the screen."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,enter", "close", "Close")]
-    DEFAULT_CSS = DIALOG_CSS.format(name="PeerDetail")
+    DEFAULT_CSS = (
+        DIALOG_CSS.format(name="PeerDetail")
+        + """
+    PeerDetail > VerticalScroll {
+        width: 70; max-width: 95%; height: auto; max-height: 95%; border: thick $accent;
+        padding: 0 1; background: $surface;
+    }
+    """
+    )
 
     def __init__(self, peer: PeerRow, snapshot: Snapshot) -> None:
         super().__init__()
@@ -96,7 +109,7 @@ class PeerDetail(ModalScreen[None]):
         grid.add_column(overflow="fold")
         for label, value in peer_lines(self.peer, self.snapshot):
             grid.add_row(label, value)
-        with Vertical():
+        with VerticalScroll():
             yield Label("[b]Peer[/b] (Escape closes)")
             yield Static(grid, id="peer-detail")
 
