@@ -247,6 +247,9 @@ class NodeApp(App[None]):
                         "Start the node", "byteswarm run in the background (R)", pane.start_node
                     )
                 )
+        actions.append(NodeAction("Replay a time", "-10m, 14:02:10, ... (g)", pane.jump))
+        if pane.replay_s is not None:
+            actions.append(NodeAction("Back to live", "leave the replay (L)", pane.go_live))
         actions += [
             NodeAction("Toggle light/dark theme", "ctrl+t", self.action_toggle_light),
             NodeAction("Show the keys", "?", self.action_help),

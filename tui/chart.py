@@ -1,7 +1,8 @@
 """A compact text chart (textual has no plot widget here): a title with the newest value,
-``height`` rows of block-character bars (eight levels a row) with the range on the left,
-and the first and last times under it. A rich renderable, so it fills the width of
-whatever Static shows it and a snapshot test sees exactly what an operator sees."""
+rows of block-character bars (eight levels a cell) with the range on the left, and the
+first and last times under it. A rich renderable, so it fills the width (and, where the
+widget's height is fixed, the height) of whatever Static shows it, and a snapshot test
+sees exactly what an operator sees."""
 
 from __future__ import annotations
 
@@ -53,14 +54,16 @@ def bars(values: Sequence[float | None], height: int) -> list[str]:
 @dataclass
 class Chart:
     """``values`` oldest first, ``label`` formats a value, ``start``/``end`` name the
-    first and last point (clock times); ``note`` replaces the bars when nothing is known."""
+    first and last point (clock times); ``note`` replaces the bars when nothing is known.
+    ``height`` None: as many bar rows as the widget showing it has, less the title and the
+    times (3 where its height is not fixed)."""
 
     title: str
     values: Sequence[float | None]
     label: Callable[[float], str] = lambda v: f"{v:g}"
     start: str = ""
     end: str = ""
-    height: int = 3
+    height: int | None = None
     style: str = ""
     note: str = "nothing recorded yet"
 
@@ -78,8 +81,9 @@ class Chart:
         plot = width - AXIS
         columns = fit(self.values, plot)
         top, bottom = self.label(max(known)), self.label(min(known))
-        for i, line in enumerate(bars(columns, self.height)):
-            axis = top if i == 0 else bottom if i == self.height - 1 else ""
+        height = self.height or max(1, (options.height or 5) - 2)
+        for i, line in enumerate(bars(columns, height)):
+            axis = top if i == 0 else bottom if i == height - 1 else ""
             row = Text(axis[: AXIS - 1].rjust(AXIS - 1) + " ", style="dim")
             row.append(line, style=self.style)
             yield row

@@ -105,8 +105,10 @@ def test_replay_shows_an_earlier_state_and_l_returns_to_live(
 def test_g_replays_a_time_and_refuses_one_it_cannot_read(data_dir: Path, history_end: int) -> None:
     async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
         pane = app.pane
+        assert "Back to live" not in {a.name for a in app.node_actions()}
         await pilot.press("g", *"-10m", "enter")
         await wait_for(pilot, lambda: pane.replay_s is not None)
+        assert {"Replay a time", "Back to live"} <= {a.name for a in app.node_actions()}
         now_s = (pane.live.now_ms if pane.live else 0) // 1000
         assert abs(pane.replay_s - (now_s - 600)) <= 2  # a poll may have moved "now" since
         await pilot.press("g", *"-2h", "enter")  # before the history: its oldest second

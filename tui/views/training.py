@@ -109,10 +109,10 @@ class TrainingView(Vertical):
     ]
     DEFAULT_CSS = """
     TrainingView #training-summary { height: auto; padding: 0 1; }
-    TrainingView #runs { height: 1fr; }
+    TrainingView #runs { height: auto; max-height: 50%; }
     TrainingView #training-failed { height: auto; max-height: 5; padding: 0 1; }
-    TrainingView #training-charts { height: 5; padding: 0 1; }
-    TrainingView #training-charts Static { width: 1fr; margin-right: 1; }
+    TrainingView #training-charts { height: 1fr; min-height: 5; padding: 0 1; }
+    TrainingView #training-charts Static { width: 1fr; height: 1fr; margin-right: 1; }
     """
 
     def __init__(self, read_only: bool = False, **kw: Any) -> None:
