@@ -5,6 +5,11 @@ the series the sparklines and curves plot.
 ``recent`` is the last ``RECENT_S`` seconds before the end (the Overview's sparklines),
 ``span`` everything retained up to the end (the Training and Adapt curves). The end is
 the newest second written, or the second a replay shows (``tui/replay.py``).
+
+Reading the whole window scans every retained row (48 h: ~0.15-0.3 s on a loaded
+machine), so a live view (``refresh``) reads it on its second look, not its first (the
+first paint does not wait for it), then again only when ``SPAN_EVERY_S`` more seconds are
+kept; the recent window (600 rows) is read whenever the newest second moves.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ RECENT_S = 600
 """The sparklines' window: the last ten minutes."""
 POINTS = 120
 """Points a window is downsampled to (wider than an 80-column sparkline)."""
+SPAN_EVERY_S = 30
+"""A live view re-reads the whole window when this many more seconds are kept."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,8 @@ class History:
     end_s: int
     recent: tuple[Point, ...]
     span: tuple[Point, ...]
+    span_pending: bool = False
+    """The whole window is not read yet (a live view's first look)."""
 
     def last(self) -> Point | None:
         """The point at (or the newest before) ``end_s``."""
@@ -75,6 +84,22 @@ def load(store: HistoryReads, until_s: int | None = None) -> History | None:
     recent = decode(store.read_history(end - RECENT_S + 1, end, POINTS))
     span = decode(store.read_history(oldest, end, POINTS))
     return History(oldest, newest, end, recent, span)
+
+
+def refresh(store: HistoryReads, previous: History | None) -> History | None:
+    """The live history after ``previous`` (see the module's docstring)."""
+    bounds = store.history_bounds()
+    if bounds is None:
+        return None
+    oldest, newest = bounds
+    recent = decode(store.read_history(newest - RECENT_S + 1, newest, POINTS))
+    if previous is None:
+        return History(oldest, newest, newest, recent, (), span_pending=True)
+    span = previous.span
+    read_to = span[-1].ts_s if span else None
+    if previous.span_pending or read_to is None or newest - read_to >= SPAN_EVERY_S:
+        span = decode(store.read_history(oldest, newest, POINTS))
+    return History(oldest, newest, newest, recent, span)
 
 
 def decode(rows: Sequence[HistoryRow]) -> tuple[Point, ...]:

@@ -3,9 +3,9 @@
 The app keeps one ``StoreReader`` for its life and calls ``read`` from a worker thread
 twice a second. The status document is re-read every time (whether the node still runs
 depends on its age); peers and events only when ``PRAGMA data_version`` says another
-connection committed since the last look; the history windows (``tui.history``) only when
-its newest second moved (the daemon writes it every few seconds). ``at`` is the store as
-``past`` reads what the replay (``tui.replay``) needs to show a past second.
+connection committed since the last look; the history windows (``tui.history.refresh``)
+only when its newest second moved (the daemon writes it every few seconds). ``past`` reads
+what the replay (``tui.replay``) needs to show a past second.
 """
 
 from __future__ import annotations
@@ -99,8 +99,9 @@ class StoreReader:
             finetune = self._store.read_status(FinetuneStatus.SECTION)
             adapt = self._store.read_status("adapt")
             bounds = self._store.history_bounds()
-            if bounds != self._history_bounds:
-                self._history = hist.load(self._store)
+            pending = self._history is not None and self._history.span_pending
+            if bounds != self._history_bounds or pending:
+                self._history = hist.refresh(self._store, self._history)
                 self._history_bounds = bounds
             now_ms = time.time_ns() // 1_000_000
             return Snapshot(

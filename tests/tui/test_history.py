@@ -43,7 +43,7 @@ def test_overview_sparklines_draw_the_last_ten_minutes(data_dir: Path, history_e
 def test_training_curves_show_round_accuracy_and_bytes(data_dir: Path, history_end: int) -> None:
     async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
         await pilot.press("f")
-        await wait_for(pilot, lambda: "round" in static_text(app, "#training-chart-0"))
+        await wait_for(pilot, lambda: "words-1" in static_text(app, "#training-chart-0"))
         rounds = static_text(app, "#training-chart-0")
         assert "words-1 round  23" in rounds and "█" in rounds
         accuracy = static_text(app, "#training-chart-1")
@@ -146,3 +146,25 @@ def test_replay_is_per_node_tab() -> None:
         assert table_rows(app, "#swarm-table")[1][3] == "4"  # its peers then
 
     drive(NodeApp(a, send=no_daemon, others=[b]), scenario)
+
+
+def test_a_live_view_reads_the_whole_window_second_then_every_30_s(
+    data_dir: Path, history_end: int
+) -> None:
+    from node.runtime.history import as_row
+    from node.wire.status.history import HistorySample
+
+    with Store.open(data_dir / STORE_FILE) as store:
+        first = hist.refresh(store, None)
+        assert first is not None and first.span_pending and first.span == ()
+        assert first.recent[-1].ts_s == history_end  # the sparklines need no wait
+        second = hist.refresh(store, first)
+        assert second is not None and not second.span_pending
+        assert second.span[-1].ts_s == history_end and second.span[0].ts_s < history_end - 1700
+        store.write_history([as_row(HistorySample(ts_s=history_end + 10))], 0, 0)
+        third = hist.refresh(store, second)
+        assert third is not None and third.span is second.span  # not re-read for 10 s
+        assert third.recent[-1].ts_s == history_end + 10
+        store.write_history([as_row(HistorySample(ts_s=history_end + 30))], 0, 0)
+        fourth = hist.refresh(store, third)
+        assert fourth is not None and fourth.span[-1].ts_s == history_end + 30

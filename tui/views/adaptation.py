@@ -105,9 +105,11 @@ def adapt_charts(history: History | None) -> list[Chart]:
     uploads = [float(s.adapt_uploads) for s in samples]
     sent = [float(s.adapt_upload_bytes) for s in samples]
     version = [None if s.prompt_version < 0 else float(s.prompt_version) for s in samples]
+    pending = history is not None and history.span_pending
+    note = "reading the history…" if pending else "nothing recorded yet"
 
     def chart(title: str, values: list[float | None], label: Any) -> Chart:
-        return Chart(title, values, label, start, end, height=2)
+        return Chart(title, values, label, start, end, height=2, note=note)
 
     return [
         chart("accuracy (recent)", accuracy, lambda v: f"{v:.1f}%"),

@@ -86,17 +86,19 @@ def run_charts(history: History | None, run_id: str | None) -> list[Chart]:
     rounds = [None if r is None else float(r.round) for r in runs]
     accuracy = [None if r is None or r.accuracy is None else 100 * r.accuracy for r in runs]
     per_round = bytes_per_round(points, run_id) if run_id else []
+    pending = history is not None and history.span_pending
+    note = "reading the history…" if pending else "nothing recorded yet"
     return [
-        Chart(f"{name} round", rounds, lambda v: f"{v:.0f}", start, end),
+        Chart(f"{name} round", rounds, lambda v: f"{v:.0f}", start, end, note=note),
         Chart(
             "accuracy",
             accuracy,
             lambda v: f"{v:.1f}%",
             start,
             end,
-            note="not evaluated yet",
+            note=note if pending else "not evaluated yet",
         ),
-        Chart("bytes/round, all topics", per_round, text.size, start, end),
+        Chart("bytes/round, all topics", per_round, text.size, start, end, note=note),
     ]
 
 
