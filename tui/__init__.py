@@ -9,6 +9,10 @@ onnxruntime, libp2p or trio.
 - ``serve.py`` — ``byteswarm tui --serve``: the app in a browser (textual-serve, 127.0.0.1).
 - ``palette.py`` — the command palette (Ctrl+P) provider: every node action by name.
 - ``source.py`` — ``StoreReader``: one read-only look at the store, as a ``Snapshot``.
+- ``history.py`` — the retained history as drawn: the recent and whole windows, downsampled,
+  and the series the sparklines and curves plot.
+- ``replay.py`` — a past second as a ``Snapshot``, the replay banner, reading a time.
+- ``chart.py`` — a compact block-character chart (a rich renderable) for the curves.
 - ``control.py`` — sending typed commands (search, click) to the daemon from a worker.
 - ``jobs.py`` — child processes the app starts: an export, ``byteswarm stop``, a detached
   daemon.

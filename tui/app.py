@@ -3,8 +3,10 @@ starts it.
 
 One node: its screens fill the app (``tui.pane.NodePane``). Several: a tab per node and a
 Swarm tab with all of them side by side; the screen keys (o, p, e, ...) act on the node
-tab showing, ``1``-``9`` pick a node, ``w`` the swarm. The footer shows the keys of what
-has the focus, ``?`` all of them, Ctrl+P finds any action by name; ``q`` quits.
+tab showing, ``1``-``9`` pick a node, ``w`` the swarm. ``[``/``]`` (``{``/``}``: bigger
+steps, ``g``: a time) replay the node showing from its history, ``L`` goes back to live.
+The footer shows the keys of what has the focus, ``?`` all of them, Ctrl+P finds any
+action by name; ``q`` quits.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from textual.widgets import Footer, Header, TabbedContent, TabPane
 from tui.control import ControlSender, Sender
 from tui.palette import NodeAction, NodeCommands
 from tui.pane import SCREENS, NodePane
+from tui.replay import BIG_STEP_S, STEP_S
 from tui.source import Snapshot, Source, StoreReader
 from tui.views.adaptation import AdaptView
 from tui.views.help import HelpScreen, KeyRow
@@ -47,6 +50,12 @@ class NodeApp(App[None]):
         *SCREEN_KEYS,
         *NODE_KEYS,
         Binding("w", "show_swarm", "Swarm", show=False),
+        Binding("left_square_bracket", f"replay({-STEP_S})", "Back"),
+        Binding("right_square_bracket", f"replay({STEP_S})", "Fwd", show=False),
+        Binding("left_curly_bracket", f"replay({-BIG_STEP_S})", "Back 5 min", show=False),
+        Binding("right_curly_bracket", f"replay({BIG_STEP_S})", "Fwd 5 min", show=False),
+        Binding("g", "replay_jump", "Replay a time", show=False),
+        Binding("L", "live", "Live"),
         Binding("n", "publish", "Note"),
         Binding("R", "start_node", "Start node"),
         Binding("K", "stop_node", "Stop node", show=False),
@@ -122,6 +131,9 @@ class NodeApp(App[None]):
         writes = action in WRITES or parameters == ("search",)
         if self.read_only and writes:
             return False  # neither shown in the footer nor run
+        forward = action == "replay" and isinstance(parameters[0], int) and parameters[0] > 0
+        if action == "live" or forward:  # shown only while replaying
+            return bool(self.panes) and self.pane.replay_s is not None
         if action in ("start_node", "stop_node") and self.panes:
             return (action == "stop_node") == self.pane.running
         return True
@@ -143,6 +155,15 @@ class NodeApp(App[None]):
         self.set_focus(None)
         self.query_one("#nodes", TabbedContent).active = "swarm"
         self.query_one("#swarm-table").focus()
+
+    def action_replay(self, seconds: int) -> None:
+        self.pane.replay_step(seconds)
+
+    def action_replay_jump(self) -> None:
+        self.pane.jump()
+
+    def action_live(self) -> None:
+        self.pane.go_live()
 
     def action_publish(self) -> None:
         self.pane.publish()
@@ -226,6 +247,9 @@ class NodeApp(App[None]):
                         "Start the node", "byteswarm run in the background (R)", pane.start_node
                     )
                 )
+        actions.append(NodeAction("Replay a time", "-10m, 14:02:10, ... (g)", pane.jump))
+        if pane.replay_s is not None:
+            actions.append(NodeAction("Back to live", "leave the replay (L)", pane.go_live))
         actions += [
             NodeAction("Toggle light/dark theme", "ctrl+t", self.action_toggle_light),
             NodeAction("Show the keys", "?", self.action_help),

@@ -3,7 +3,9 @@
 The app keeps one ``StoreReader`` for its life and calls ``read`` from a worker thread
 twice a second. The status document is re-read every time (whether the node still runs
 depends on its age); peers and events only when ``PRAGMA data_version`` says another
-connection committed since the last look.
+connection committed since the last look; the history windows (``tui.history.refresh``)
+only when its newest second moved (the daemon writes it every few seconds). ``past`` reads
+what the replay (``tui.replay``) needs to show a past second.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from node.store.rows import EventRow, PeerRow, StoreError
 from node.wire.status.codec import decode_adapt, decode_finetune, decode_node
 from node.wire.status.node import NodeStatus, PeerGuardStatus
 from node.wire.status.services import AdaptStatus, FinetuneStatus
+from tui import history as hist
+from tui.history import History
 
 EVENTS_SHOWN = 500
 """How many of the newest events a snapshot carries (the Events screen's page)."""
@@ -37,6 +41,10 @@ class Snapshot:
     events: list[EventRow] = field(default_factory=list)
     finetune: FinetuneStatus | None = None
     adapt: AdaptStatus | None = None
+    history: History | None = None
+    """The retained history drawn up to ``history.end_s`` (None: none written yet)."""
+    replay_s: int | None = None
+    """The past second this snapshot shows (``tui.replay.past``); None: the store now."""
 
     def guard(self, peer_id: str) -> PeerGuardStatus | None:
         """The peer guard's entry for ``peer_id`` (None: nothing recorded about it)."""
@@ -55,6 +63,10 @@ class Source(Protocol):
 
     def read(self) -> Snapshot: ...
 
+    def past(self, ts_s: int) -> tuple[History | None, list[EventRow]]:
+        """The history drawn up to ``ts_s`` and the newest events logged by then."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -70,6 +82,8 @@ class StoreReader:
         self._version: int | None = None
         self._peers: list[PeerRow] = []
         self._events: list[EventRow] = []
+        self._history: History | None = None
+        self._history_bounds: tuple[int, int] | None = None
 
     def read(self) -> Snapshot:
         with self._lock:
@@ -84,6 +98,11 @@ class StoreReader:
             status = None if node is None else as_read(decode_node(node[1]), node[0], self.data_dir)
             finetune = self._store.read_status(FinetuneStatus.SECTION)
             adapt = self._store.read_status("adapt")
+            bounds = self._store.history_bounds()
+            pending = self._history is not None and self._history.span_pending
+            if bounds != self._history_bounds or pending:
+                self._history = hist.refresh(self._store, self._history)
+                self._history_bounds = bounds
             now_ms = time.time_ns() // 1_000_000
             return Snapshot(
                 now_ms,
@@ -92,7 +111,15 @@ class StoreReader:
                 self._events,
                 finetune=None if finetune is None else decode_finetune(finetune[1]),
                 adapt=None if adapt is None else decode_adapt(adapt[1]),
+                history=self._history,
             )
+
+    def past(self, ts_s: int) -> tuple[History | None, list[EventRow]]:
+        with self._lock:
+            if self._closed:
+                raise StoreError("the store is closed")
+            history = hist.load(self._store, ts_s)
+            return history, self._store.recent_events(EVENTS_SHOWN, until_ms=ts_s * 1000 + 999)
 
     def close(self) -> None:
         with self._lock:

@@ -1,6 +1,7 @@
 """A big node store for the TUI benches, filled through the node's own Store API: records
-(random signed-blob-sized payloads on the service topics), peers, events and a status
-document like the daemon's. Seeded: the same seed gives the same store."""
+(random signed-blob-sized payloads on the service topics), peers, events, a status
+document like the daemon's and hours of per-second history (a busy node's samples: four
+topics, a training run, adapt). Seeded: the same seed gives the same store."""
 
 from __future__ import annotations
 
@@ -11,10 +12,13 @@ from node.config.settings import STORE_FILE
 from node.store.database import Store
 from node.store.rows import RecordRow
 from node.wire.status.codec import encode_section
+from node.wire.status.history import HistorySample, RunPoint, TopicTraffic
 from node.wire.status.node import NodeStatus
 
 TOPICS = ("byteswarm/notes", "byteswarm/clicks", "byteswarm/finetune", "byteswarm/adapt")
 BATCH = 5_000
+HISTORY_END_S = 1_800_000_000
+"""The newest second of the bench's history."""
 
 
 def peer_id(rng: random.Random) -> str:
@@ -22,7 +26,50 @@ def peer_id(rng: random.Random) -> str:
     return "12D3KooW" + "".join(rng.choice(alphabet) for _ in range(44))
 
 
-def fill(data_dir: Path, records: int, peers: int, events: int, seed: int) -> Path:
+def history_sample(rng: random.Random, ts_s: int, age_s: int) -> HistorySample:
+    """A busy second ``age_s`` before the end: traffic on every topic, a run a round every
+    30 s, a device adapting."""
+    topics = {
+        t: TopicTraffic(
+            records_in=rng.randint(0, 20),
+            records_out=rng.randint(0, 3),
+            bytes_in=rng.randint(0, 6000),
+            bytes_out=rng.randint(0, 900),
+        )
+        for t in TOPICS
+    }
+    run = RunPoint(round=(172_800 - age_s) // 30, sha256=f"{ts_s:016x}", accuracy=0.8)
+    return HistorySample(
+        ts_s=ts_s,
+        peers=rng.randint(10, 50),
+        topics=topics,
+        rejections={"bad_signature": 1} if rng.random() < 0.01 else {},
+        cpu=rng.random() * 0.3,
+        rss_bytes=80_000_000,
+        store_bytes=60_000_000,
+        runs={"bench-1": run},
+        adapt_accuracy=rng.random(),
+        adapt_uploads=ts_s % 10_000,
+        prompt_version=age_s // 3600,
+        adapt_uncertainty=rng.random(),
+        adapt_upload_bytes=ts_s % 10_000 * 300,
+    )
+
+
+def fill_history(store: Store, hours: float, rng: random.Random) -> None:
+    """``hours`` of one row a second, ending at ``HISTORY_END_S``."""
+    from node.runtime.history import as_row  # the daemon's own row layout
+
+    seconds = int(hours * 3600)
+    for start in range(0, seconds, BATCH):
+        ages = range(seconds - 1 - start, max(-1, seconds - 1 - start - BATCH), -1)
+        rows = [as_row(history_sample(rng, HISTORY_END_S - a, a)) for a in ages]
+        store.write_history(rows, 0, 0)
+
+
+def fill(
+    data_dir: Path, records: int, peers: int, events: int, seed: int, history_hours: float = 0
+) -> Path:
     """Write the store into ``data_dir`` (created); returns the store's path."""
     rng = random.Random(seed)
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -60,4 +107,5 @@ def fill(data_dir: Path, records: int, peers: int, events: int, seed: int) -> Pa
             uptime_s=3600.0,
         )
         store.write_status(NodeStatus.SECTION, encode_section(status))
+        fill_history(store, history_hours, rng)
     return path

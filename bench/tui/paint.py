@@ -8,10 +8,14 @@ terminal, nothing is written to one):
   rendered (the overview with the store's events);
 - redraw: another connection adds an event; the time until the overview's newest row is
   that event (the app polls ``PRAGMA data_version`` every 0.5 s: expect ~0.3 s, <= ~0.8 s);
-- RSS: the process's resident set (VmRSS) and peak (VmHWM) after the redraws.
+- RSS: the process's resident set (VmRSS) and peak (VmHWM) after the redraws;
+- history: the store holds ``--history-hours`` (48) of per-second rows; each change also
+  writes a new second, so every redraw re-reads both history windows (the daemon writes
+  one every 5 s: this is the worst case); ``history_load_s`` is one ``tui.history.load``
+  (the recent and the whole window) on its own, ``replay_s`` the time from ``{`` (five
+  minutes back) to that second drawn.
 
-Goals (issue 19): first paint <= 1.5 s, redraw <= 1 s, RSS <= 150 MB. History (the
-per-second table) is not in the store yet: this store has none.
+Goals (issue 19): first paint <= 1.5 s, redraw <= 1 s, RSS <= 150 MB.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.runtime.measure import write_report
-from bench.tui.fill import fill
+from bench.tui.fill import HISTORY_END_S, fill
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 GOALS = {"first_paint_s": 1.5, "redraw_s": 1.0, "rss_mb": 150.0}
@@ -46,7 +50,10 @@ def child(data_dir: Path, changes: int) -> dict[str, Any]:
     from textual.widgets import DataTable
 
     from node.config.settings import STORE_FILE
+    from node.runtime.history import as_row
     from node.store.database import Store
+    from node.wire.status.history import HistorySample
+    from tui import history
     from tui.app import NodeApp
     from tui.source import StoreReader
 
@@ -71,12 +78,28 @@ def child(data_dir: Path, changes: int) -> dict[str, Any]:
                     message = f"change {i}"
                     start = time.perf_counter()
                     writer.add_event("bench", message)
+                    second = as_row(HistorySample(ts_s=HISTORY_END_S + 1 + i, peers=9))
+                    writer.write_history([second], 0, 0)
                     while newest(app) != message:
                         await asyncio.sleep(0.005)
                     await pilot.pause()
                     delays.append(time.perf_counter() - start)
             out["redraw_s"] = statistics.mean(delays)
             out["redraw_max_s"] = max(delays)
+            replays = []
+            pane = app.panes[0]
+            for _ in range(3):
+                start = time.perf_counter()
+                await pilot.press("left_curly_bracket")
+                while pane.snapshot is None or pane.snapshot.replay_s != pane.replay_s:
+                    await asyncio.sleep(0.005)
+                await pilot.pause()
+                replays.append(time.perf_counter() - start)
+            out["replay_s"] = statistics.mean(replays)
+            with Store.open(data_dir / STORE_FILE, readonly=True) as store:
+                start = time.perf_counter()
+                history.load(store)
+                out["history_load_s"] = time.perf_counter() - start
             out["rss_mb"] = proc_mb("VmRSS")
             out["rss_peak_mb"] = proc_mb("VmHWM")
 
@@ -101,7 +124,7 @@ def plot(runs: list[dict[str, Any]], path: Path) -> None:
         ax.set_title(f"{key} ({unit})")
         ax.set_xlabel("run")
         ax.legend(loc="lower right")
-    fig.suptitle("byteswarm tui on 100k records, 50 peers (each run a fresh process)")
+    fig.suptitle("byteswarm tui on 100k records, 50 peers, 48 h of history (a process a run)")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 
@@ -111,6 +134,7 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--peers", type=int, default=50)
     parser.add_argument("--events", type=int, default=500)
+    parser.add_argument("--history-hours", type=float, default=48.0)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--changes", type=int, default=10, help="store changes per run")
     parser.add_argument("--seed", type=int, default=0)
@@ -123,7 +147,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-tui-") as tmp:
         data_dir = Path(tmp) / "node"
         t0 = time.perf_counter()
-        store = fill(data_dir, args.records, args.peers, args.events, args.seed)
+        store = fill(data_dir, args.records, args.peers, args.events, args.seed, args.history_hours)
         print(f"filled {store} in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
         store_mb = store.stat().st_size / 1e6
         runs = []
@@ -134,6 +158,7 @@ def main() -> None:
             runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
             print(f"run {i + 1}: {json.dumps(runs[-1])}", file=sys.stderr)
     extra = {"records": args.records, "peers": args.peers, "events": args.events}
+    extra |= {"history_hours": args.history_hours}
     extra |= {"seed": args.seed, "store_mb": round(store_mb, 1), "goals": GOALS}
     write_report("tui_paint", "bench.tui.paint", runs, set(), extra, args.json)
     if args.json:

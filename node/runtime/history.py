@@ -130,8 +130,12 @@ class HistoryWriter:
         adapt = probe.sections.get(DeviceAdaptStatus.SECTION)
         if isinstance(adapt, DeviceAdaptStatus | CloudAdaptStatus):
             sample.adapt_uploads = adapt.uploads
+        if isinstance(adapt, CloudAdaptStatus):
+            sample.adapt_upload_bytes = adapt.upload_bytes
         if isinstance(adapt, DeviceAdaptStatus):
             sample.adapt_accuracy = adapt.accuracy_recent
+            sample.adapt_uncertainty = adapt.uncertainty_recent
+            sample.adapt_upload_bytes = round(adapt.uplink_bytes_per_sample * adapt.samples)
             sample.prompt_version = adapt.prompt_version
         return sample
 

@@ -103,12 +103,16 @@ class OperatorTables:
             assert newest is not None
             self._conn.execute("DELETE FROM events WHERE id <= ?", (newest - self._max_events,))
 
-    def recent_events(self, limit: int = 100) -> list[EventRow]:
-        """Newest first."""
-        sql = "SELECT id, ts_ms, level, kind, message, data FROM events ORDER BY id DESC LIMIT ?"
+    def recent_events(self, limit: int = 100, until_ms: int | None = None) -> list[EventRow]:
+        """Newest first; with ``until_ms``, only those logged at or before it (the TUI's
+        replay)."""
+        where = "" if until_ms is None else " WHERE ts_ms <= ?"
+        sql = f"SELECT id, ts_ms, level, kind, message, data FROM events{where}"
+        sql += " ORDER BY id DESC LIMIT ?"
+        args = (limit,) if until_ms is None else (until_ms, limit)
         return [
             EventRow(id_, ts, level, kind, message, loads_json_object(data))
-            for id_, ts, level, kind, message, data in self._conn.execute(sql, (limit,))
+            for id_, ts, level, kind, message, data in self._conn.execute(sql, args)
         ]
 
     # control: operator commands, written by the TUI/CLI and consumed by the daemon.

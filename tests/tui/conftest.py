@@ -16,6 +16,7 @@ from node.config.settings import STORE_FILE
 from node.runtime.lock import DataDirLock
 from node.store.database import Store
 from node.store.rows import ControlRow
+from node.wire.status.history import HistorySample, RunPoint, TopicTraffic
 from tui.source import StoreReader
 
 PEER_A = "12D3KooWAlphaPeerAAAAAAAAAAAAAAAAAAAAAAAAAAAA1111"
@@ -95,6 +96,50 @@ def adapt_status() -> dict[str, Any]:
     }
 
 
+HISTORY_S = 1800
+"""Half an hour of history in the fixture, one row a second."""
+
+
+def history_sample(ts_s: int, end_s: int) -> HistorySample:
+    """The fixture's second ``ts_s`` of a history ending at ``end_s``: four peers until
+    15 min before the end, then one (the status document's); run ``words-1`` from 25 min
+    before the end, a round a minute (23 at the end), scored 70 % from round 10 and
+    81.25 % from round 20; the device adapting all along, prompt v0 to v4."""
+    age = end_s - ts_s  # seconds before the end
+    t = HISTORY_S - age  # seconds since the start
+    minute = t // 60
+    clicks = TopicTraffic(records_in=minute % 4, bytes_in=300 * (minute % 4))
+    notes = TopicTraffic(records_out=1 if t % 20 == 0 else 0, bytes_out=200 if t % 20 == 0 else 0)
+    runs = {}
+    if age <= 1380:
+        rounds = 23 - age // 60
+        accuracy = 0.8125 if rounds >= 20 else 0.7 if rounds >= 10 else None
+        runs["words-1"] = RunPoint(round=rounds, sha256=f"{rounds:016x}", accuracy=accuracy)
+    return HistorySample(
+        ts_s=ts_s,
+        peers=4 if age > 900 else 1,
+        topics={"rank/clicks": clicks, "byteswarm/notes": notes},
+        rejections={"bad_signature": 1} if t % 300 == 0 else {},
+        cpu=0.05 + 0.01 * (minute % 5),
+        rss_bytes=60_000_000 + 10_000 * minute,
+        store_bytes=1_000_000 + 16_666 * minute,
+        runs=runs,
+        adapt_accuracy=0.5 + 0.01 * minute,
+        adapt_uploads=12 * t // HISTORY_S,
+        prompt_version=4 * t // HISTORY_S,
+        adapt_uncertainty=0.6 - 0.0116 * minute,
+        adapt_upload_bytes=42 * t,
+    )
+
+
+def fill_history(store: Store, end_s: int) -> None:
+    """``HISTORY_S`` rows ending at ``end_s`` (``history_sample``)."""
+    from node.runtime.history import as_row
+
+    rows = [as_row(history_sample(ts, end_s)) for ts in range(end_s - HISTORY_S + 1, end_s + 1)]
+    store.write_history(rows, 0, 0)
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     """A data dir whose store has a status document, two peers and a few events."""
@@ -109,6 +154,16 @@ def data_dir(tmp_path: Path) -> Path:
         store.write_status("finetune", msgspec.json.encode(finetune_status()))
         store.write_status("adapt", msgspec.json.encode(adapt_status()))
     return tmp_path
+
+
+@pytest.fixture
+def history_end(data_dir: Path) -> int:
+    """``data_dir`` with ``HISTORY_S`` of history ending now (the events are logged after
+    it ends); the newest second."""
+    end_s = int(time.time()) - 1
+    with Store.open(data_dir / STORE_FILE) as store:
+        fill_history(store, end_s)
+    return end_s
 
 
 @pytest.fixture

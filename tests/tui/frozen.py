@@ -3,15 +3,28 @@ the app is the same on every run and machine (the snapshot tests)."""
 
 from __future__ import annotations
 
+import functools
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
+from node.store.database import Store
 from node.store.rows import EventRow, PeerRow
 from node.wire.status.codec import decode_adapt, decode_finetune, decode_node
-from tests.tui.conftest import PEER_A, PEER_B, SELF, adapt_status, finetune_status, status_document
+from tests.tui.conftest import (
+    PEER_A,
+    PEER_B,
+    SELF,
+    adapt_status,
+    fill_history,
+    finetune_status,
+    status_document,
+)
+from tui import history as hist
+from tui.history import History
 from tui.source import Snapshot
 
 NOW_MS = 1_800_000_000_000
@@ -20,6 +33,22 @@ DATA_DIR = Path("/srv/byteswarm/node-a")
 """A fixed data dir, shown in the header."""
 
 PEER_C = "12D3KooWCharliePeerCCCCCCCCCCCCCCCCCCCCCCCCCC3333"
+
+
+@functools.cache
+def history_store() -> Store:
+    """The fixture's half hour of history (``conftest.history_sample``) ending at NOW_MS,
+    in a store of its own (a temporary dir kept for the session)."""
+    where = Path(tempfile.mkdtemp(prefix="tui-history-"))
+    store = Store.open(where / "store.sqlite")
+    fill_history(store, NOW_MS // 1000)
+    return store
+
+
+def frozen_past(ts_s: int) -> tuple[History | None, list[EventRow]]:
+    """The history up to ``ts_s`` and the frozen events logged by then."""
+    events = [e for e in frozen_snapshot().events if e.ts_ms <= ts_s * 1000 + 999]
+    return hist.load(history_store(), ts_s), events
 
 
 def frozen_snapshot(data_dir: Path = DATA_DIR) -> Snapshot:
@@ -56,7 +85,15 @@ def frozen_snapshot(data_dir: Path = DATA_DIR) -> Snapshot:
     ][::-1]
     finetune = decode_finetune(msgspec.json.encode(finetune_status()))
     adapt = decode_adapt(msgspec.json.encode(adapt_status()))
-    return Snapshot(NOW_MS, status, peers, events, finetune=finetune, adapt=adapt)
+    return Snapshot(
+        NOW_MS,
+        status,
+        peers,
+        events,
+        finetune=finetune,
+        adapt=adapt,
+        history=hist.load(history_store()),
+    )
 
 
 @dataclass
@@ -70,6 +107,9 @@ class FrozenSource:
     def read(self) -> Snapshot:
         self.reads += 1
         return self.snapshot
+
+    def past(self, ts_s: int) -> tuple[History | None, list[EventRow]]:
+        return frozen_past(ts_s)
 
     def close(self) -> None:
         pass

@@ -31,6 +31,16 @@ SCREENS = {
     "models": ("m",),
 }
 """Each screen and the keys that get there."""
+BACK_16_MIN = ("left_curly_bracket",) * 3 + ("left_square_bracket",) * 6
+REPLAYS = {
+    "overview": BACK_16_MIN,
+    "training": ("f", *BACK_16_MIN),
+    "adaptation": ("d", *BACK_16_MIN),
+    "events": ("e", "g", *"-4m", "enter"),
+}
+"""Screens in a replay (the frozen history, ``conftest.history_sample``): 16 minutes back
+four peers were connected and run words-1 was at round 7; 4 minutes back three events
+had been logged."""
 SIZES = [(80, 24), (120, 40)]
 THEMES = ["textual-dark", "textual-light"]
 
@@ -54,6 +64,9 @@ async def settle(pilot: Pilot[Any], keys: tuple[str, ...]) -> None:
     await pilot.press(*keys)
     if "enter" in keys:  # the search answer comes back from a worker
         await app.workers.wait_for_complete()
+    pane = app.pane
+    while pane.replay_s is not None and (pane.snapshot and pane.snapshot.replay_s) is None:
+        await pilot.pause(0.02)  # a replayed second is read in a worker
     await pilot.pause(0.1)
 
 
@@ -70,6 +83,19 @@ def test_screen(
 
     async def before(pilot: Pilot[Any]) -> None:
         await settle(pilot, SCREENS[screen])
+
+    assert snap_compare(app, terminal_size=size, run_before=before)
+
+
+@pytest.mark.parametrize("theme", THEMES)
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("screen", list(REPLAYS))
+def test_replay(snap_compare: Any, screen: str, size: tuple[int, int], theme: str) -> None:
+    app = NodeApp(FrozenSource(), send=search_answer, read_only=True)
+    app.theme = theme
+
+    async def before(pilot: Pilot[Any]) -> None:
+        await settle(pilot, REPLAYS[screen])
 
     assert snap_compare(app, terminal_size=size, run_before=before)
 

@@ -1,6 +1,6 @@
 """The Swarm screen (several data dirs): every node side by side, one row each: its peer
-id, role, connected peers, records, services and whether it runs. Redrawn from the
-panes' own snapshots, so it reads no store itself."""
+id, role, connected peers, records, services and whether it runs (or the second a replay
+shows on its tab). Redrawn from the panes' own snapshots, so it reads no store itself."""
 
 from __future__ import annotations
 
@@ -28,11 +28,16 @@ def swarm_row(name: str, snapshot: Snapshot | None) -> tuple[str, ...]:
     if status is None:
         return (name, "-", "-", "-", "-", "-", "no status yet")
     state = "running" if status.running else "stopped"
+    peers = len(status.connected_peers)
+    point = snapshot.history.last() if snapshot and snapshot.history else None
+    if snapshot is not None and snapshot.replay_s is not None:
+        state += f"; replay {text.clock(snapshot.replay_s * 1000)}"
+        peers = point.sample.peers if point else peers
     return (
         name,
         text.short_peer(status.peer_id or "?"),
         status.role or "?",
-        str(len(status.connected_peers)),
+        str(peers),
         str(sum(status.records.values())),
         ", ".join(status.services) or "-",
         state,
@@ -63,7 +68,7 @@ class SwarmView(Vertical):
 
     def redraw(self) -> None:
         rows = [swarm_row(n.source.data_dir.name, n.snapshot) for n in self.nodes]
-        running = sum(r[-1] == "running" for r in rows)
+        running = sum(r[-1].startswith("running") for r in rows)
         summary = f"{len(rows)} nodes, {running} running; 1-{len(rows)} opens one, w comes back"
         self.query_one("#swarm-summary", Static).update(summary)
         table: DataTable[str] = self.query_one("#swarm-table", DataTable)

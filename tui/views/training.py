@@ -1,5 +1,8 @@
 """The Training screen (finetune): each run's state, round, records, and at its last
-checkpoint who agrees with this node's θ and the held-out accuracy where known.
+checkpoint who agrees with this node's θ and the held-out accuracy where known; under
+the table, the selected run's round, accuracy (where evaluated) and bytes per round over
+the retained history (``tui/history.py``, drawn by ``tui/chart.py``). In a replay the
+table shows the runs at their past round; what the history does not keep is ``-``.
 
 ``t`` starts a run (asks for its id; the other settings are ``TrainStart``'s defaults),
 ``x`` stops contributing to the selected run after a confirmation.
@@ -11,12 +14,15 @@ from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Static
 
 from node.wire.control import TrainStart, TrainStop
 from node.wire.status.services import FinetuneStatus, RunStatus
+from tui import text
+from tui.chart import Chart
 from tui.control import send_from
+from tui.history import History, bytes_per_round, run_ids
 from tui.source import Snapshot
 from tui.views.dialogs import AskDialog, ConfirmDialog
 
@@ -46,19 +52,21 @@ def last_checkpoint(run: RunStatus) -> tuple[str, str]:
     return agreement, accuracy
 
 
-def run_rows(finetune: FinetuneStatus) -> list[tuple[str, ...]]:
-    """One row per run this node follows, then one per run it could not join."""
+def run_rows(finetune: FinetuneStatus, past: bool = False) -> list[tuple[str, ...]]:
+    """One row per run this node follows, then one per run it could not join (``past``:
+    a replay, whose records and refusals the history does not keep)."""
     rows: list[tuple[str, ...]] = []
     for run_id, run in finetune.runs.items():
         checkpoint, accuracy = last_checkpoint(run)
+        records, refused = ("-", "-") if past else (str(run.records), str(run.refused))
         rows.append(
             (
                 run_id,
                 run_state(run),
                 f"{run.round}/{run.rounds}",
                 f"{run.mode or '?'}/{run.model or '?'}",
-                str(run.records),
-                str(run.refused),
+                records,
+                refused,
                 checkpoint,
                 accuracy,
             )
@@ -66,6 +74,32 @@ def run_rows(finetune: FinetuneStatus) -> list[tuple[str, ...]]:
     for run_id in finetune.failed:
         rows.append((run_id, "not joined", "-", "-", "-", "-", "-", "-"))
     return rows
+
+
+def run_charts(history: History | None, run_id: str | None) -> list[Chart]:
+    """Round, accuracy and bytes per round of ``run_id`` over the retained history."""
+    points = history.span if history else ()
+    start = text.clock(points[0].ts_s * 1000) if points else ""
+    end = text.clock(points[-1].ts_s * 1000) if points else ""
+    name = run_id or "no run"
+    runs = [p.sample.runs.get(run_id) if run_id else None for p in points]
+    rounds = [None if r is None else float(r.round) for r in runs]
+    accuracy = [None if r is None or r.accuracy is None else 100 * r.accuracy for r in runs]
+    per_round = bytes_per_round(points, run_id) if run_id else []
+    pending = history is not None and history.span_pending
+    note = "reading the history…" if pending else "nothing recorded yet"
+    return [
+        Chart(f"{name} round", rounds, lambda v: f"{v:.0f}", start, end, note=note),
+        Chart(
+            "accuracy",
+            accuracy,
+            lambda v: f"{v:.1f}%",
+            start,
+            end,
+            note=note if pending else "not evaluated yet",
+        ),
+        Chart("bytes/round, all topics", per_round, text.size, start, end, note=note),
+    ]
 
 
 class TrainingView(Vertical):
@@ -77,32 +111,39 @@ class TrainingView(Vertical):
     ]
     DEFAULT_CSS = """
     TrainingView #training-summary { height: auto; padding: 0 1; }
-    TrainingView #runs { height: 1fr; }
+    TrainingView #runs { height: auto; max-height: 50%; }
     TrainingView #training-failed { height: auto; max-height: 5; padding: 0 1; }
+    TrainingView #training-charts { height: 1fr; min-height: 5; padding: 0 1; }
+    TrainingView #training-charts Static { width: 1fr; height: 1fr; margin-right: 1; }
     """
 
     def __init__(self, read_only: bool = False, **kw: Any) -> None:
         super().__init__(**kw)
         self.read_only = read_only
+        self.snapshot: Snapshot | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="training-summary")
         table: DataTable[str] = DataTable(id="runs", cursor_type="row", zebra_stripes=True)
         table.add_columns(*COLUMNS)
         yield table
+        with Horizontal(id="training-charts"):
+            for i in range(3):
+                yield Static(id=f"training-chart-{i}")
         yield Static(id="training-failed")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return not self.read_only
 
     def show(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
         finetune = snapshot.finetune or FinetuneStatus()
-        rows = run_rows(finetune)
+        rows = run_rows(finetune, past=snapshot.replay_s is not None)
         backend = finetune.backend
         summary = f"{len(rows)} run(s)" if rows else "no runs yet"
         if backend:
             summary += f"; forward passes on {backend}"
-        if not self.read_only:
+        if not self.read_only and snapshot.replay_s is None:
             summary += "; t starts a run, x stops the selected one"
         self.query_one("#training-summary", Static).update(summary)
         failed = finetune.failed
@@ -115,6 +156,22 @@ class TrainingView(Vertical):
             table.add_row(*row, key=row[0])
         if table.row_count:
             table.move_cursor(row=min(cursor, table.row_count - 1))
+        self.draw_charts()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.draw_charts()
+
+    def draw_charts(self) -> None:
+        """The selected run's curves (else the first run the history knows)."""
+        if self.snapshot is None:
+            return
+        history = self.snapshot.history
+        known = run_ids(history.span) if history else []
+        run_id = self.selected_run()
+        if run_id not in known:
+            run_id = known[0] if known else None
+        for i, chart in enumerate(run_charts(history, run_id)):
+            self.query_one(f"#training-chart-{i}", Static).update(chart)
 
     def selected_run(self) -> str | None:
         table: DataTable[str] = self.query_one("#runs", DataTable)

@@ -49,6 +49,11 @@ class HistorySample(msgspec.Struct, kw_only=True, array_like=True):
     adapt_accuracy: Finite | None = None
     adapt_uploads: int = 0
     prompt_version: int = -1
+    adapt_uncertainty: Finite | None = None
+    """The device's mean uncertainty of its recent uploads, where known."""
+    adapt_upload_bytes: int = 0
+    """Upload bytes so far: sent (device, estimated from bytes a sample) or received
+    (cloud)."""
 
 
 _ENCODER = msgspec.msgpack.Encoder()

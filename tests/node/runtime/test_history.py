@@ -60,7 +60,13 @@ def test_a_sample_a_second_written_every_five_with_differences(tmp_path: Path) -
                     host.rejections = {"bad_signature": 2}
                     host.sections["rank"] = RankStatus(searches=3, clicks=1)
                     host.sections["finetune"] = FinetuneStatus(runs={"r": run})
-                    host.sections["adapt"] = DeviceAdaptStatus(uploads=4, accuracy_recent=0.5)
+                    host.sections["adapt"] = DeviceAdaptStatus(
+                        uploads=4,
+                        accuracy_recent=0.5,
+                        uncertainty_recent=0.25,
+                        samples=10,
+                        uplink_bytes_per_sample=3.5,
+                    )
                 await trio.sleep(1.0)
             await trio.testing.wait_all_tasks_blocked()
             nursery.cancel_scope.cancel()
@@ -76,6 +82,7 @@ def test_a_sample_a_second_written_every_five_with_differences(tmp_path: Path) -
     assert (busy.searches, busy.clicks, samples[4].searches) == (3, 1, 0)
     assert busy.runs["r"].round == 9 and busy.runs["r"].accuracy == 0.7
     assert (busy.adapt_uploads, busy.adapt_accuracy) == (4, 0.5)
+    assert (busy.adapt_uncertainty, busy.adapt_upload_bytes) == (0.25, 35)
     assert all(s.peers == 2 and s.store_bytes == 4096 and s.cpu >= 0 for s in samples)
 
 

@@ -276,6 +276,8 @@ def test_events_newest_first_and_pruned(db_path: Path) -> None:
         assert events[0].data == {"n": 8, "p": [1.5]} and events[0].level == "warning"
         assert events[0].ts_ms > events[1].ts_ms
         assert [e.data["n"] for e in store.recent_events(limit=2)] == [8, 7]
+        until = store.recent_events(limit=2, until_ms=events[2].ts_ms)
+        assert [e.data["n"] for e in until] == [6, 5]  # the replay's events: none after
         count = store.db.execute("SELECT count(*) FROM events").fetchone()[0]
         assert count == 5
 
