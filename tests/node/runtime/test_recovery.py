@@ -46,12 +46,6 @@ async def _until(condition: object, seconds: float = 60.0) -> None:
             await trio.sleep(0.1)
 
 
-@pytest.mark.xfail(
-    reason="open bug (NOTES.md): passes alone and first in a run; after any daemon test,"
-    " even in a fresh subprocess, the peer's catch-up asks the restarted node over its old"
-    " request channel and never gets seq 3",
-    strict=False,
-)
 def test_a_lost_store_publishes_above_what_peers_hold_and_it_propagates(tmp_path: Path) -> None:
     peer_dir, node_dir = tmp_path / "peer", tmp_path / "node"
 
