@@ -60,6 +60,7 @@ def test_a_lost_store_publishes_above_what_peers_hold_and_it_propagates(
     async def main() -> None:
         # crashed: liveness would close the silent connection only after the test
         patient = {"liveness": {"ping_timeout": 120.0}} if ending == "crashed" else {}
+        crashed: list[object] = []
         peer = _daemon(peer_dir, **patient)
         async with trio.open_nursery() as nursery:
             await nursery.start(peer.run)
@@ -73,6 +74,8 @@ def test_a_lost_store_publishes_above_what_peers_hold_and_it_propagates(
                 await _until(lambda: _seq_count(peer, author, 3))
                 if ending == "crashed":
                     monkeypatch.setattr(host_module, "hang_up", _leave_sockets_open)
+                    # held, or the garbage collector closes the sockets when it runs
+                    crashed = node.p2p.host.get_network().get_connections()
                 inner.cancel_scope.cancel()
             monkeypatch.undo()
             # The store and the publish mark are gone; the key is left (or was copied).
@@ -90,6 +93,7 @@ def test_a_lost_store_publishes_above_what_peers_hold_and_it_propagates(
                 if ending == "crashed":  # asked over the new connection, the old one still up
                     assert peer.p2p.counters["rpc_channels_moved"] >= 1
                     assert len(live_connections(peer.p2p.host, node.peer_id)) == 2
+                    assert crashed  # still held
                 assert await _own_seqs(peer, author) == [0, 1, 2, 3]
                 assert peer.equivocation.status().total == 0
                 await node._write_status()
