@@ -85,16 +85,14 @@ class Requests:
         read_timeout: float = 4.0,
     ) -> None:
         self.host = host
-        self.guard = guard
-        self.buckets = buckets
         self.counters = counters
         self.timeout = timeout
-        self.read_timeout = min(timeout, read_timeout)
-        """Deadline for a request frame once its stream (or its length) has arrived."""
         self.log = log
         self._channels: dict[str, _Channel] = {}
         self._opening: dict[str, trio.Lock] = {}
-        self.answering = Answering(host, buckets, counters, timeout, log, guard, self.read_timeout)
+        # a request frame, once its stream (or its length) has arrived, is read by then
+        reading = min(timeout, read_timeout)
+        self.answering = Answering(host, buckets, counters, timeout, log, guard, reading)
 
     def handle(self, protocol: str, serve: RequestHandler, max_request_bytes: int) -> None:
         """Serve ``protocol`` on its own streams and over channels (``rpc_serve.py``)."""

@@ -63,6 +63,7 @@ class Answering:
         self.counters = counters
         self.timeout = timeout
         self.read_timeout = read_timeout
+        """Deadline for a request frame once its stream (or its length) has arrived."""
         self.log = log
         self._handlers: dict[str, _Handler] = {}
         self._served_channels: Counter[str] = Counter()
