@@ -51,10 +51,10 @@ class DiscoveryConfig:
 
 @dataclass(frozen=True)
 class LivenessConfig:
-    """Pings on a kept ``/ipfs/ping/1.0.0`` stream per peer."""
+    """Pings on a kept ``/ipfs/ping/1.0.0`` stream per connection."""
 
     ping_interval: float = 3.0
-    """Seconds between two pings of one peer."""
+    """Seconds between two pings on one connection."""
     ping_timeout: float = 8.0
-    """A peer that does not echo a ping within this many seconds is disconnected (a dead
-    peer is noticed within ``ping_interval + ping_timeout``)."""
+    """A connection whose peer does not echo a ping within this many seconds is closed (a
+    dead peer is noticed within ``ping_interval + ping_timeout``)."""

@@ -4,11 +4,15 @@ imports libp2p.
 - ``host.py``         — ``P2PNode``: Noise, gossipsub settings, listen, dial, reconnect.
 - ``identity.py``     — the persistent Ed25519 seed (0600) behind the peer id and signatures.
 - ``gossip.py``       — record topics on gossipsub: validated batches in, paced batches out.
-- ``rpc.py``          — bounded request/response over one kept channel stream per peer.
+- ``rpc.py``          — bounded requests over one kept channel stream per peer, on its newest
+  connection.
+- ``rpc_serve.py``    — the answering side: handlers on their own streams and on channels.
+- ``streams.py``      — streams opened on a chosen connection (a peer's newest, or a given one).
 - ``addresses.py``    — wildcard listen addresses announced as the interfaces; dialable.
-- ``connector.py``    — dialing a peer id, the bootstrap reconnector, py-libp2p's off.
+- ``connector.py``    — dialing a peer id, the bootstrap reconnector, py-libp2p's off; hanging
+  up every connection at shutdown.
 - ``directions.py``   — which side opened our connections to each peer (inbound/outbound).
-- ``liveness.py``     — a kept ping stream per peer; a silent peer is disconnected.
+- ``liveness.py``     — a kept ping stream per connection; a silent connection is closed.
 - ``framing.py``      — length-prefixed frames on streams; records packed into batches.
 - ``ratelimit.py``    — per-peer token buckets, run before any signature check.
 - ``peer_guard.py``   — cost follows blame: rejection counts, scores, graylist and bans.

@@ -1,5 +1,5 @@
-"""Dialing: a peer by id at candidate addresses, the bootstrap peers kept connected, and
-py-libp2p's own auto-connector switched off.
+"""Dialing: a peer by id at candidate addresses, the bootstrap peers kept connected,
+py-libp2p's own auto-connector switched off, and every connection closed at shutdown.
 
 py-libp2p 0.8.1's ``AutoConnector`` redials every peer in the peerstore (whose addresses any
 peer can fill through identify, up to 1,000 each) every 30 s while below 150 connections,
@@ -9,6 +9,7 @@ every 10 s below 50, and again on each disconnect. We never want that: discovery
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -83,3 +84,28 @@ async def keep_bootstrap(
                 next_try[addr] = now + delay
                 log.info("bootstrap %s unreachable, retry in %.1fs: %s", addr, delay, exc)
         await trio.sleep(0.5)
+
+
+async def hang_up(host: Any, within: float = 2.0) -> None:
+    """Close every connection's socket, shielded, all at once, within ``within`` seconds.
+
+    Run as the node stops, before py-libp2p's host is left. The swarm's own shutdown
+    closes the connections inside the cancelled scope: ``SwarmConn.close`` marks the
+    connection closed, then aborts at its first await, before the muxer closes the socket,
+    and the later ``host.close()`` skips a connection marked closed. The socket stayed
+    open until garbage collection, and each peer held a silent connection until its
+    liveness pings gave up (issue 21). So the muxer is closed here directly, whatever
+    the ``SwarmConn`` says.
+    """
+
+    async def close(conn: Any) -> None:
+        with contextlib.suppress(Exception):
+            if not conn.muxed_conn.is_closed:
+                await conn.muxed_conn.close()
+        with contextlib.suppress(Exception):
+            await conn.close()
+
+    with trio.CancelScope(shield=True), trio.move_on_after(within):
+        async with trio.open_nursery() as nursery:
+            for conn in host.get_network().get_connections():
+                nursery.start_soon(close, conn)

@@ -34,7 +34,7 @@ from libp2p.tools.anyio_service import background_trio_service
 from node import wire
 from node.config.settings import NodeConfig
 from node.net.addresses import announced, announced_by, observed, remote_ips
-from node.net.connector import connect_to, dial, keep_bootstrap, switch_off_auto_connector
+from node.net.connector import connect_to, dial, hang_up, keep_bootstrap, switch_off_auto_connector
 from node.net.gossip import Gossip, PublishError, RecordsHandler
 from node.net.identity import Identity
 from node.net.link_faults import shaped_transports
@@ -42,7 +42,8 @@ from node.net.liveness import Liveness
 from node.net.peer_guard import GuardLimits, PeerGuard, connection_caps
 from node.net.pubsub_guard import SupervisedPubsub
 from node.net.ratelimit import TokenBuckets
-from node.net.rpc import ProtocolRefused, RequestError, RequestHandler, Requests
+from node.net.rpc import ProtocolRefused, RequestError, Requests
+from node.net.rpc_serve import RequestHandler
 from node.wire.status.node import P2PStatus
 
 SYNC_PROTOCOL = "/byteswarm/sync/2.0.0"
@@ -177,7 +178,10 @@ class P2PNode:
                         serve_metrics, self.config.metrics.listen, self.status, events
                     )
                 task_status.started()
-                await trio.sleep_forever()
+                try:
+                    await trio.sleep_forever()
+                finally:  # before the swarm's own shutdown, which leaves sockets open
+                    await hang_up(self.host)
         finally:
             with trio.CancelScope(shield=True):
                 await self._shutdown()

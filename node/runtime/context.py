@@ -15,7 +15,7 @@ from typing import Any, Protocol, TypeVar
 
 from node import wire
 from node.config.settings import NodeConfig
-from node.net.rpc import RequestHandler
+from node.net.rpc_serve import RequestHandler
 from node.store.database import Store, StoredRecord
 from node.wire.status.services import ServiceStatus
 

@@ -25,7 +25,7 @@ from node.config.settings import STORE_FILE, NodeConfig
 from node.net.directions import connection_directions
 from node.net.host import P2PError, P2PNode
 from node.net.identity import KEY_FILE, Identity, load_or_create_identity
-from node.net.rpc import RequestHandler
+from node.net.rpc_serve import RequestHandler
 from node.runtime.catchup import Catchup
 from node.runtime.clock_watch import Clock, ClockWatch
 from node.runtime.context import Service

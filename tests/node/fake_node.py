@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from node import wire
 from node.config.settings import NodeConfig
 from node.net.identity import Identity
-from node.net.rpc import RequestHandler
+from node.net.rpc_serve import RequestHandler
 from node.runtime.tail import Commits, follow
 from node.store.database import RecordRow, Store, StoredRecord
 from node.wire.status.codec import decode_section, encode_section

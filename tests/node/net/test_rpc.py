@@ -12,7 +12,7 @@ from libp2p.custom_types import TProtocol
 
 from node import wire
 from node.net.host import P2PError, P2PNode
-from node.net.rpc import RPC_PROTOCOL
+from node.net.rpc_serve import RPC_PROTOCOL
 from tests.node.net.echo_pair import ECHO, echo_pair
 
 pytestmark = [pytest.mark.network]

@@ -11,7 +11,9 @@ import trio
 
 from node import wire
 from node.config.settings import STORE_FILE, load_config
+from node.net import host as host_module
 from node.net.identity import KEY_FILE
+from node.net.streams import live_connections
 from node.runtime.daemon import Daemon
 from node.runtime.equivocation import TWIN_PROBLEM, TwinDetected
 from node.store.publish_mark import MARK_FILE
@@ -46,17 +48,20 @@ async def _until(condition: object, seconds: float = 60.0) -> None:
             await trio.sleep(0.1)
 
 
-@pytest.mark.xfail(
-    reason="open bug (NOTES.md): passes alone and first in a run; after any daemon test,"
-    " even in a fresh subprocess, the peer's catch-up asks the restarted node over its old"
-    " request channel and never gets seq 3",
-    strict=False,
-)
-def test_a_lost_store_publishes_above_what_peers_hold_and_it_propagates(tmp_path: Path) -> None:
+@pytest.mark.parametrize("ending", ["stopped", "crashed"])
+def test_a_lost_store_publishes_above_what_peers_hold_and_it_propagates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ending: str
+) -> None:
+    """``crashed``: the old node never closes its connection (no FIN reaches the peer, as
+    after a crash or a restart while isolated): the peer holds it, silent, next to the
+    new one, and must ask the restarted node over the new one (issue 21)."""
     peer_dir, node_dir = tmp_path / "peer", tmp_path / "node"
 
     async def main() -> None:
-        peer = _daemon(peer_dir)
+        # crashed: liveness would close the silent connection only after the test
+        patient = {"liveness": {"ping_timeout": 120.0}} if ending == "crashed" else {}
+        crashed: list[object] = []
+        peer = _daemon(peer_dir, **patient)
         async with trio.open_nursery() as nursery:
             await nursery.start(peer.run)
             node = _daemon(node_dir)
@@ -67,7 +72,12 @@ def test_a_lost_store_publishes_above_what_peers_hold_and_it_propagates(tmp_path
                 for i in range(3):
                     await node.publish_local(TOPIC, _note(f"before {i}"))
                 await _until(lambda: _seq_count(peer, author, 3))
+                if ending == "crashed":
+                    monkeypatch.setattr(host_module, "hang_up", _leave_sockets_open)
+                    # held, or the garbage collector closes the sockets when it runs
+                    crashed = node.p2p.host.get_network().get_connections()
                 inner.cancel_scope.cancel()
+            monkeypatch.undo()
             # The store and the publish mark are gone; the key is left (or was copied).
             for name in (STORE_FILE, STORE_FILE + "-wal", STORE_FILE + "-shm", MARK_FILE):
                 (node_dir / name).unlink(missing_ok=True)
@@ -80,6 +90,10 @@ def test_a_lost_store_publishes_above_what_peers_hold_and_it_propagates(tmp_path
                 assert record.seq == 3  # not 0: the peer held #0-#2
                 assert node.recovery.status().state == "done"
                 await _until(lambda: _seq_count(peer, author, 4))
+                if ending == "crashed":  # asked over the new connection, the old one still up
+                    assert peer.p2p.counters["rpc_channels_moved"] >= 1
+                    assert len(live_connections(peer.p2p.host, node.peer_id)) == 2
+                    assert crashed  # still held
                 assert await _own_seqs(peer, author) == [0, 1, 2, 3]
                 assert peer.equivocation.status().total == 0
                 await node._write_status()
@@ -89,6 +103,10 @@ def test_a_lost_store_publishes_above_what_peers_hold_and_it_propagates(tmp_path
             nursery.cancel_scope.cancel()
 
     trio.run(main)
+
+
+async def _leave_sockets_open(host: object, within: float = 2.0) -> None:
+    return None
 
 
 async def _seq_count(holder: Daemon, author: bytes, n: int) -> bool:
