@@ -8,6 +8,8 @@ imports libp2p.
 - ``addresses.py``    — wildcard listen addresses announced as the interfaces; dialable.
 - ``connector.py``    — dialing a peer id, the bootstrap reconnector, py-libp2p's off.
 - ``liveness.py``     — a kept ping stream per peer; a silent peer is disconnected.
+- ``links.py``        — our connections for the connection manager: direction, mesh, close,
+  peers held off from redials.
 - ``framing.py``      — length-prefixed frames on streams; records packed into batches.
 - ``ratelimit.py``    — per-peer token buckets, run before any signature check.
 - ``peer_guard.py``   — cost follows blame: rejection counts, scores, graylist and bans.

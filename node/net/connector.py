@@ -60,10 +60,12 @@ async def keep_bootstrap(
     config: NodeConfig,
     connect: Callable[[str], Awaitable[str]],
     connected: Callable[[], list[str]],
+    held: Callable[[str], bool],
     log: logging.Logger,
     error: type[Exception],
 ) -> None:
-    """Keep every bootstrap peer connected, with exponential backoff per peer."""
+    """Keep every bootstrap peer connected, with exponential backoff per peer; not one that
+    is ``held`` (it trimmed our link after saying it was full: node/net/links.py)."""
     delays: dict[str, float] = {}
     next_try: dict[str, float] = {}
     while True:
@@ -71,7 +73,7 @@ async def keep_bootstrap(
         up = set(connected())
         for addr in config.bootstrap:
             peer = addr.rsplit("/p2p/", 1)[-1]
-            if peer in up or next_try.get(addr, 0.0) > now:
+            if peer in up or next_try.get(addr, 0.0) > now or held(peer):
                 continue
             try:
                 await connect(addr)

@@ -38,6 +38,7 @@ from node.net.connector import connect_to, dial, keep_bootstrap, switch_off_auto
 from node.net.gossip import Gossip, PublishError, RecordsHandler
 from node.net.identity import Identity
 from node.net.link_faults import shaped_transports
+from node.net.links import Links
 from node.net.liveness import Liveness
 from node.net.peer_guard import GuardLimits, PeerGuard, connection_caps
 from node.net.pubsub_guard import SupervisedPubsub
@@ -139,6 +140,7 @@ class P2PNode:
         )
         self.gossip.guard = self.guard
         self.liveness = Liveness(self.host, config.liveness, self.counters, log)
+        self.links = Links(self.host, self.gossipsub, log)
         self._nursery: trio.Nursery | None = None
 
     # -- lifecycle -----------------------------------------------------------------
@@ -165,8 +167,10 @@ class P2PNode:
                     await self._join(topic, nursery)
                 nursery.start_soon(self.gossip.publisher)
                 nursery.start_soon(self.gossip.ingester)
-                peers, log = self.connected_peers, self.log
-                nursery.start_soon(keep_bootstrap, self.config, self.connect, peers, log, P2PError)
+                peers, log, held = self.connected_peers, self.log, self.links.held
+                nursery.start_soon(
+                    keep_bootstrap, self.config, self.connect, peers, held, log, P2PError
+                )
                 nursery.start_soon(self.liveness.run)
                 nursery.start_soon(self._police)
                 if self.config.metrics.listen:
