@@ -252,13 +252,8 @@ class P2PNode:
             await trio.sleep(0.5)
             self.guard.topics = list(self.gossip.topics)
             for peer in self.guard.police(self.connected_peers()):
-                pid = ID.from_base58(peer)
-                self.pubsub.blacklisted_peers.add(pid)
-                try:
-                    with trio.move_on_after(2):
-                        await self.host.disconnect(pid)
-                except Exception as exc:
-                    self.log.debug("disconnect %s failed: %r", peer, exc)
+                self.pubsub.blacklisted_peers.add(ID.from_base58(peer))
+                await self.links.close(peer)  # each connection: links.py says why
             for pid in list(self.pubsub.blacklisted_peers):
                 if not self.guard.banned(pid.to_base58()):
                     self.pubsub.blacklisted_peers.discard(pid)
