@@ -174,7 +174,10 @@ class Network:
                 if not (self.peers[other].joined and self.link(peer.name, other)):
                     peer.book.dial_failed(other, now)
         if p.manager and len(peer.links) > p.high_water:
-            links = [Link(o, peer.since[o], out) for o, out in peer.links.items()]
+            links = [
+                Link(o, t, peer.links[o], answered=peer.trimmer.was_answered(o, t))
+                for o, t in peer.since.items()
+            ]
             for other in peer.trimmer.decide(links, "", now):
                 self.unlink(peer.name, other)
                 self.trimmed += 1

@@ -34,7 +34,7 @@ from libp2p.tools.anyio_service import background_trio_service
 from node import wire
 from node.config.settings import NodeConfig
 from node.net.addresses import announced, announced_by, observed, remote_ips
-from node.net.connector import connect_to, dial, keep_bootstrap, switch_off_auto_connector
+from node.net.connector import connect_to, dial, keep_bootstrap, only_our_dials
 from node.net.gossip import Gossip, PublishError, RecordsHandler
 from node.net.identity import Identity
 from node.net.link_faults import shaped_transports
@@ -96,7 +96,7 @@ class P2PNode:
             enable_metrics=bool(config.metrics.listen),
             addrs_factory=announced,  # a wildcard listen announces the interfaces
         )
-        switch_off_auto_connector(self.host)  # discovery dials, bounded (connector.py)
+        only_our_dials(self.host)  # discovery dials, bounded; not py-libp2p (connector.py)
         self.peer_id: str = self.host.get_id().to_base58()
         g = config.gossip
         limits = config.peer_limits

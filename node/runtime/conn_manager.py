@@ -7,10 +7,12 @@ simulation (bench/network/sim.py) against simulated links: both measure the same
 - **Dial** up to ``target_degree`` connected peers, ``max_dials`` at a time, and one more
   of a role this node needs (a device without a cloud) whatever its degree.
 - **Trim** only above ``high_water`` links, down to ``low_water``, at most once per
-  ``trim_interval``. A link younger than ``trim_grace`` seconds is never closed (a joiner
-  gets its peer-exchange answer before its bootstrap may close it), nor the last link to a
-  role this node needs. The others are kept in this order of preference: a needed role,
-  the gossip mesh, links we dialed (outbound), a score that is not negative, the newest.
+  ``trim_interval``. A link younger than ``trim_grace`` seconds is never closed, nor one
+  younger than ``UNASKED_GRACE`` × that whose peer has not had our peer-exchange answer
+  yet (a joiner learns other peers, and that we are full, before its bootstrap closes it;
+  on a loaded machine its first exchange can take longer than ``trim_grace``), nor the
+  last link to a role this node needs. The others are kept in this order of preference:
+  a needed role, the gossip mesh, links we dialed, a score that is not negative, the newest.
 - **Full**: above ``high_water`` links (or to a peer we trimmed within ``full_backoff``),
   a node's peer-exchange answer says ``full``; it still carries peers. A peer told so does
   not redial us for ``full_backoff`` seconds once we close the link (node/runtime/peer_book.py),
@@ -24,6 +26,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from node.wire.peers import Role
+
+UNASKED_GRACE = 10.0
+"""A link whose peer has not had our answer yet is kept up to this many ``trim_grace``."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,8 @@ class Link:
     in_mesh: bool = False
     role: Role = ""
     score: float = 0.0
+    answered: bool = True
+    """The peer has had our peer-exchange answer since it connected."""
 
 
 def dial_want(target: int, connected: int, dialing: int, max_dials: int, missing_role: bool) -> int:
@@ -86,7 +93,8 @@ def surplus(links: Sequence[Link], limits: TrimLimits, needs: Role, now: float) 
     closable = [
         link.peer
         for link in ranked
-        if link.peer not in protected and now - link.since >= limits.trim_grace
+        if link.peer not in protected
+        and now - link.since >= limits.trim_grace * (1.0 if link.answered else UNASKED_GRACE)
     ]
     return closable[:excess]
 
@@ -99,6 +107,8 @@ class Trimmer:
         self.last = -float("inf")
         self.trimmed: dict[str, float] = {}
         """Peers we closed, and when (forgotten after ``full_backoff``)."""
+        self.answered: dict[str, float] = {}
+        """Peers we answered, and when (forgotten after ``full_backoff``)."""
         self.trims = 0
         self.closed = 0
         self._reported = (0, 0, -float("inf"))
@@ -108,6 +118,8 @@ class Trimmer:
         if now - self.last < self.limits.trim_interval:
             return []
         chosen = surplus(links, self.limits, needs, now)
+        if len(self.answered) > 4 * len(links) + 1000:
+            self.prune(now)
         if chosen:
             self.last = now
             self.trims += 1
@@ -119,6 +131,7 @@ class Trimmer:
     def full_for(self, peer: str, links: int, now: float) -> bool:
         """Our answer to ``peer``'s peer exchange says full: above the high-water mark, or
         it is back within ``full_backoff`` of our trimming it (it will be trimmed again)."""
+        self.answered[peer] = now
         when = self.trimmed.get(peer)
         if when is not None and now - when >= self.limits.full_backoff:
             del self.trimmed[peer]
@@ -127,9 +140,13 @@ class Trimmer:
 
     def prune(self, now: float) -> None:
         """Forget trims older than ``full_backoff`` (bounded memory on a busy bootstrap)."""
-        old = [p for p, t in self.trimmed.items() if now - t >= self.limits.full_backoff]
-        for peer in old:
-            del self.trimmed[peer]
+        for seen in (self.trimmed, self.answered):
+            for peer in [p for p, t in seen.items() if now - t >= self.limits.full_backoff]:
+                del seen[peer]
+
+    def was_answered(self, peer: str, since: float) -> bool:
+        """Whether ``peer`` had our answer after ``since`` (when its link opened)."""
+        return self.answered.get(peer, -float("inf")) >= since
 
     def news(self, now: float, every: float = 60.0) -> list[tuple[str, str]]:
         """An event that sums up the trims since the last one, once per ``every`` s at most."""

@@ -15,10 +15,9 @@ bootstrap address only once; losing the bootstrap node partitions no one. Livene
 (node/net/liveness.py) drops a peer that stops answering pings; the dialer redials it with
 the short ``redial_max_backoff`` for ``redial_window`` seconds.
 
-Above ``discovery.high_water`` connections the connection manager
-(node/runtime/conn_manager.py) closes the surplus down to ``low_water`` and the peer
-exchange answers "full"; a peer told so and then closed is not redialed (by the dialer or
-the bootstrap reconnector) for ``full_backoff`` seconds.
+Above ``discovery.high_water`` connections the connection manager (conn_manager.py) closes
+the surplus down to ``low_water``, and answers say "full": a peer told so and then closed
+is not redialed (by the dialer or the bootstrap reconnector) for ``full_backoff`` seconds.
 """
 
 from __future__ import annotations
@@ -257,13 +256,13 @@ class Discovery:
     def _links(self) -> list[Link]:
         links, guard = self.daemon.p2p.links, self.daemon.p2p.guard
         mesh = links.mesh()
+        asked, role = self.trimmer.was_answered, self.book.role_of
         return [
-            Link(p, since, links.outbound(p), p in mesh, self.book.role_of(p), guard.score(p))
-            for p, since in self.connected.items()
+            Link(p, t, links.outbound(p), p in mesh, role(p), guard.score(p), asked(p, t))
+            for p, t in self.connected.items()
         ]
 
-    def news(self) -> list[tuple[str, str]]:
-        """Events: the trims since the last one, once a minute at most."""
+    def news(self) -> list[tuple[str, str]]:  # the trims since the last, once a minute
         return self.trimmer.news(trio.current_time())
 
     async def _record(self, up: list[str], gone: list[str]) -> None:

@@ -137,3 +137,14 @@ def test_a_hub_past_its_high_water_mark_closes_the_surplus_for_good(tmp_path: Pa
             nursery.cancel_scope.cancel()
 
     trio.run(main)
+
+
+def test_a_peer_that_has_not_had_our_answer_is_kept_longer() -> None:
+    links = [Link(f"p{i}", 0.0, outbound=True) for i in range(3)]
+    links += [Link("unasked", 0.0, answered=False), Link("asked", 0.0)]
+    assert surplus(links, LIMITS, "", 5.0) == ["asked", "p0", "p1"]  # not "unasked" yet
+    assert "unasked" in surplus(links, LIMITS, "", 30.0)  # 10 x trim_grace at most
+    trimmer = Trimmer(LIMITS)
+    assert not trimmer.was_answered("x", 1.0)
+    trimmer.full_for("x", 1, 2.0)
+    assert trimmer.was_answered("x", 1.0) and not trimmer.was_answered("x", 3.0)
