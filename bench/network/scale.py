@@ -3,10 +3,11 @@ bytes each node sends per second (discovery, liveness, catch-up heads, gossip) a
 the node degrees, the bootstrap's load and the gossip mesh's hops. Goal (issue 21 item 7):
 cost per node flat or logarithmic in N.
 
-Two variants: ``as built`` (no connection manager: every joiner keeps its link to the one
-bootstrap) and ``connection manager`` (a node above twice ``target_degree`` links closes
-its oldest inbound ones). Writes ``results/network_scale.json`` and ``.png``
-(``network_scale_quick.*`` with ``--quick``).
+Two variants: ``no connection manager`` (every joiner keeps its link to the one
+bootstrap: how the node was before issue 21's connection manager) and ``connection
+manager`` (as built: node/runtime/conn_manager.py, the node's own decision code).
+Writes ``results/network_scale.json`` and ``.png`` (``network_scale_quick.*`` with
+``--quick``).
 """
 
 from __future__ import annotations
@@ -26,15 +27,17 @@ from bench.network.book import BOOK
 from bench.network.sim import Params, simulate
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
-VARIANTS = {"as built": 0, "connection manager": 6}
+VARIANTS = {"no connection manager": False, "connection manager": True}
 
 
 def sweep(peers: list[int], seeds: list[int], seconds: float) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for variant, trim in VARIANTS.items():
+    for variant, manager in VARIANTS.items():
         rows = []
         for n in peers:
-            runs = [simulate(Params(peers=n, seconds=seconds, trim_to=trim, seed=s)) for s in seeds]
+            runs = [
+                simulate(Params(peers=n, seconds=seconds, manager=manager, seed=s)) for s in seeds
+            ]
             rows.append({"peers": n, "runs": runs, **summary(runs)})
             print(variant, n, {k: v for k, v in rows[-1].items() if k != "runs"}, flush=True)
         out[variant] = rows
@@ -52,6 +55,9 @@ def summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "msgs_per_node_s_median": stat(lambda r: r["msgs_per_node_s"]["median"]),
         "degree_max": stat(lambda r: r["degree"]["max"]),
         "join_failures": stat(lambda r: r["join_failures"]),
+        "trimmed": stat(lambda r: r["trimmed"]),
+        "bootstrap_degree": stat(lambda r: r["bootstrap_degree"]),
+        "discovery_bytes_per_node_s": stat(lambda r: r["bytes_by_kind_per_node_s"]["discovery"]),
         "reached_target_fraction": stat(lambda r: r["reached_target_fraction"]),
         "mesh_hops_max": stat(lambda r: r["mesh_hops_max"]),
     }

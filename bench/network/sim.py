@@ -2,16 +2,19 @@
 peer exchange, keep their links alive, gossip records on a gossipsub-like mesh and check
 heads for catch-up; every message and byte each node sends is counted.
 
-What is the node's code and what is modelled (``book.py`` says which book ran):
+What is the node's code and what is modelled:
 
-- the peer book (whom to dial, what to tell, backoff, caps per source) is the node's own
-  ``PeerBook`` when the checkout has it; the dialer around it is ``Discovery.to_dial``
-  restated (dial up to ``target_degree``, ``max_dials`` at a time) and the exchange
-  schedule its intervals (right after connect, every 5 s while short, else every 30 s);
+- the node's own decisions: the peer book (``node/runtime/peer_book.py``: whom to dial,
+  what to tell, backoff, caps per source, the hold after a "full" answer; ``book.py``),
+  how many to dial (``conn_manager.dial_want``), which links to close and when
+  (``conn_manager.Trimmer``) and when an answer says "full" (``Trimmer.full_for``); the
+  exchange schedule is discovery's intervals (right after connect, every 5 s while short,
+  else every 30 s);
 - connections: a dial to a node at ``max_connections`` fails (py-libp2p closes it), a
-  dial takes one tick; ``trim_to`` > 0 models a connection manager that, above
-  twice that many links, closes a node's oldest inbound links down to it (the node has
-  none today: ``trim_to = 0``, so a bootstrap full at ``max_connections`` refuses joiners);
+  dial takes one tick; ``manager=False`` runs without the connection manager (no trims,
+  no "full"), as the node was before it: a bootstrap full at ``max_connections`` refuses
+  joiners. The gossip mesh and peer roles are not simulated while links form (no link is
+  kept for being in the mesh);
 - liveness: one ping per connected peer every ``ping_interval`` seconds;
 - catch-up: one heads request and answer per connected peer every ``sync_interval``;
 - gossip: each node grafts up to ``degree`` of its connections; a record floods the mesh
@@ -29,7 +32,8 @@ from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.network.book import Book, make_book
+from bench.network.book import Book
+from node.runtime.conn_manager import Link, TrimLimits, Trimmer, dial_want
 
 
 @dataclass(frozen=True)
@@ -42,7 +46,13 @@ class Params:
     target_degree: int = 6
     max_dials: int = 4
     max_connections: int = 200
-    trim_to: int = 0
+    manager: bool = True
+    """Run the connection manager (``[discovery]`` high_water ... full_backoff below)."""
+    high_water: int = 12
+    low_water: int = 8
+    trim_grace: float = 3.0
+    trim_interval: float = 2.0
+    full_backoff: float = 300.0
     exchange_interval: float = 30.0
     short_exchange_interval: float = 5.0
     pex_peers: int = 32
@@ -53,7 +63,11 @@ class Params:
     records_per_second: float = 10.0
     """Records published per second in the whole network (one random publisher each)."""
     seed: int = 0
-    model_book: bool = False
+
+    def limits(self) -> TrimLimits:
+        return TrimLimits(
+            self.high_water, self.low_water, self.trim_grace, self.trim_interval, self.full_backoff
+        )
 
 
 PEX_REQUEST_B, HINT_B, PEX_HEADER_B = 80, 110, 60
@@ -66,8 +80,10 @@ RECORD_MSG_B, IHAVE_B = 420, 120
 class Peer:
     name: str
     book: Book
+    trimmer: Trimmer
     links: dict[str, bool] = field(default_factory=dict)
     """Connected peers -> whether we dialled them (False: inbound)."""
+    since: dict[str, float] = field(default_factory=dict)
     next_exchange: dict[str, float] = field(default_factory=dict)
     joined: bool = False
 
@@ -81,6 +97,7 @@ class Network:
         self.bytes: Counter[str] = Counter()
         self.by_kind: Counter[str] = Counter()
         self.join_failures = 0
+        self.trimmed = 0
         self.reached_target: dict[str, float] = {}
         self.joined_at: dict[str, float] = {}
         self.gossip_rates: dict[str, tuple[float, float]] = {}
@@ -98,6 +115,7 @@ class Network:
         if len(pa.links) >= self.p.max_connections:
             return False
         pa.links[b], pb.links[a] = True, False
+        pa.since[b] = pb.since[a] = self.now
         for x, y in ((pa, b), (pb, a)):
             x.book.connected(y, self.now)
             x.next_exchange[y] = self.now
@@ -106,6 +124,7 @@ class Network:
     def unlink(self, a: str, b: str) -> None:
         for x, y in ((a, b), (b, a)):
             self.peers[x].links.pop(y, None)
+            self.peers[x].since.pop(y, None)
             self.peers[x].next_exchange.pop(y, None)
             self.peers[x].book.disconnected(y, self.now)
 
@@ -113,7 +132,7 @@ class Network:
         p = self.p
         names = [f"p{i}" for i in range(p.peers)]
         for name in names:
-            self.peers[name] = Peer(name, make_book(name, self.rng, model=p.model_book))
+            self.peers[name] = Peer(name, Book(name, self.rng), Trimmer(p.limits()))
         while self.now < p.seconds:
             for i, name in enumerate(names):
                 if not self.peers[name].joined and i * p.join_spacing <= self.now:
@@ -140,20 +159,28 @@ class Network:
                 interval = p.short_exchange_interval if short else p.exchange_interval
                 peer.next_exchange[other] = now + interval
                 self.send(peer.name, "discovery", PEX_REQUEST_B)
-                hints = self.peers[other].book.sample(p.pex_peers, peer.name)
+                answerer = self.peers[other]
+                hints = answerer.book.sample(p.pex_peers, peer.name)
                 self.send(other, "discovery", PEX_HEADER_B + HINT_B * len(hints))
                 peer.book.learn(other, hints, now)
-        want = min(p.target_degree - len(peer.links), p.max_dials)
+                if p.manager:
+                    full = answerer.trimmer.full_for(peer.name, len(answerer.links), now)
+                    peer.book.said_full(other, full, now, p.full_backoff)
+        want = dial_want(p.target_degree, len(peer.links), 0, p.max_dials, False)
         if want > 0:
             skip = set(peer.links) | {peer.name}
             for other in peer.book.candidates(now, skip, want):
                 self.send(peer.name, "discovery", 400)  # a dial: TCP + Noise + yamux + identify
                 if not (self.peers[other].joined and self.link(peer.name, other)):
                     peer.book.dial_failed(other, now)
-        if p.trim_to and len(peer.links) > 2 * p.trim_to:
-            inbound = [o for o, out in peer.links.items() if not out]
-            for other in inbound[: len(peer.links) - p.trim_to]:
+        if p.manager and len(peer.links) > p.high_water:
+            links = [
+                Link(o, t, peer.links[o], answered=peer.trimmer.was_answered(o, t))
+                for o, t in peer.since.items()
+            ]
+            for other in peer.trimmer.decide(links, "", now):
                 self.unlink(peer.name, other)
+                self.trimmed += 1
         if len(peer.links) >= min(p.target_degree, p.peers - 1):
             self.reached_target.setdefault(peer.name, now - self.joined_at[peer.name])
         ticks = p.tick * len(peer.links)
@@ -238,6 +265,7 @@ class Network:
             },
             "bootstrap_degree": len(self.peers["p0"].links),
             "join_failures": self.join_failures,
+            "trimmed": self.trimmed,
             "reached_target_fraction": len(times) / len(names),
             "time_to_target_degree_s": {
                 "median": times[len(times) // 2] if times else None,

@@ -20,7 +20,7 @@ import platformdirs
 from node.config.authorlog import AuthorLogConfig, ClockConfig
 from node.config.errors import ConfigError
 from node.config.link_faults import LinkFaultsConfig
-from node.config.network import DiscoveryConfig, LivenessConfig
+from node.config.network import DiscoveryConfig, LivenessConfig, check_connections
 from node.config.store import StoreConfig
 
 Role = Literal["device", "cloud"]
@@ -356,6 +356,7 @@ def _check(config: NodeConfig) -> None:
         if value <= 0:
             raise ConfigError(f"{key}: must be positive, got {value}")
     _check_peer_limits(config.peer_limits)
+    check_connections(config.discovery, config.peer_limits.max_connections)
     _check_metrics(config.metrics)
     _check_history(config.history)
     g = config.gossip

@@ -9,10 +9,12 @@ imports libp2p.
 - ``rpc_serve.py``    — the answering side: handlers on their own streams and on channels.
 - ``streams.py``      — streams opened on a chosen connection (a peer's newest, or a given one).
 - ``addresses.py``    — wildcard listen addresses announced as the interfaces; dialable.
-- ``connector.py``    — dialing a peer id, the bootstrap reconnector, py-libp2p's off; hanging
-  up every connection at shutdown.
+- ``connector.py``    — dialing a peer id, the bootstrap reconnector, py-libp2p's own dials off;
+  hanging up every connection at shutdown.
 - ``directions.py``   — which side opened our connections to each peer (inbound/outbound).
 - ``liveness.py``     — a kept ping stream per connection; a silent connection is closed.
+- ``links.py``        — our connections for the connection manager: direction, mesh, close,
+  peers held off from redials.
 - ``framing.py``      — length-prefixed frames on streams; records packed into batches.
 - ``ratelimit.py``    — per-peer token buckets, run before any signature check.
 - ``peer_guard.py``   — cost follows blame: rejection counts, scores, graylist and bans.

@@ -34,10 +34,11 @@ from libp2p.tools.anyio_service import background_trio_service
 from node import wire
 from node.config.settings import NodeConfig
 from node.net.addresses import announced, announced_by, observed, remote_ips
-from node.net.connector import connect_to, dial, hang_up, keep_bootstrap, switch_off_auto_connector
+from node.net.connector import connect_to, dial, hang_up, keep_bootstrap, only_our_dials
 from node.net.gossip import Gossip, PublishError, RecordsHandler
 from node.net.identity import Identity
 from node.net.link_faults import shaped_transports
+from node.net.links import Links
 from node.net.liveness import Liveness
 from node.net.peer_guard import GuardLimits, PeerGuard, connection_caps
 from node.net.pubsub_guard import SupervisedPubsub
@@ -96,7 +97,7 @@ class P2PNode:
             enable_metrics=bool(config.metrics.listen),
             addrs_factory=announced,  # a wildcard listen announces the interfaces
         )
-        switch_off_auto_connector(self.host)  # discovery dials, bounded (connector.py)
+        only_our_dials(self.host)  # discovery dials, bounded; not py-libp2p (connector.py)
         self.peer_id: str = self.host.get_id().to_base58()
         g = config.gossip
         limits = config.peer_limits
@@ -140,6 +141,7 @@ class P2PNode:
         )
         self.gossip.guard = self.guard
         self.liveness = Liveness(self.host, config.liveness, self.counters, log)
+        self.links = Links(self.host, self.gossipsub, log)
         self._nursery: trio.Nursery | None = None
 
     # -- lifecycle -----------------------------------------------------------------
@@ -166,8 +168,10 @@ class P2PNode:
                     await self._join(topic, nursery)
                 nursery.start_soon(self.gossip.publisher)
                 nursery.start_soon(self.gossip.ingester)
-                peers, log = self.connected_peers, self.log
-                nursery.start_soon(keep_bootstrap, self.config, self.connect, peers, log, P2PError)
+                peers, log, held = self.connected_peers, self.log, self.links.held
+                nursery.start_soon(
+                    keep_bootstrap, self.config, self.connect, peers, held, log, P2PError
+                )
                 nursery.start_soon(self.liveness.run)
                 nursery.start_soon(self._police)
                 if self.config.metrics.listen:
@@ -252,13 +256,8 @@ class P2PNode:
             await trio.sleep(0.5)
             self.guard.topics = list(self.gossip.topics)
             for peer in self.guard.police(self.connected_peers()):
-                pid = ID.from_base58(peer)
-                self.pubsub.blacklisted_peers.add(pid)
-                try:
-                    with trio.move_on_after(2):
-                        await self.host.disconnect(pid)
-                except Exception as exc:
-                    self.log.debug("disconnect %s failed: %r", peer, exc)
+                self.pubsub.blacklisted_peers.add(ID.from_base58(peer))
+                await self.links.close(peer)  # each connection: links.py says why
             for pid in list(self.pubsub.blacklisted_peers):
                 if not self.guard.banned(pid.to_base58()):
                     self.pubsub.blacklisted_peers.discard(pid)

@@ -12,6 +12,8 @@ services together, and what services may ask of it.
   after a restart or a lost link; writes the ``peers`` table.
 - ``peer_book.py``     — the peers we know: hints vs reached, per-source caps, dial backoff.
 - ``peer_stats.py``    — per peer: records in and out, how far each side's sync is behind.
+- ``conn_manager.py``  — the connection manager's decisions (pure): how many to dial, which
+  surplus links to close, when to answer "full" (discovery and bench/network/sim.py).
 - ``pull_schedule.py`` — whom catch-up visits next, how many at once, per-peer failures.
 - ``backoff.py``       — a delay that doubles while nothing happens, reset when something does.
 - ``store_guard.py``   — the store's bounds at work: admission, publish checks, space probe,

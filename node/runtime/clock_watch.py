@@ -5,8 +5,10 @@ clock on arrival) and from a clock round trip, ``/byteswarm/clock/1.0.0``, to ea
 connected peer on connect and every ``clock.ping_interval`` seconds. The estimates live in
 ``node/runtime/clock_offsets.py``. Past ``clock.max_offset`` the node warns once (an event)
 and shows the offsets in status; back within it, one event says so. ``swarm_ms`` is our
-clock plus the correction a majority of the peers agree on: the finetune round clock reads
-it, so a node whose clock is off still closes rounds with the others.
+clock plus the correction a majority of distinct hosts agree on, at most
+``clock.max_correction`` (clock_offsets.py says why and what it does not stop): the
+finetune round clock reads it, so a node whose clock is off still closes rounds with the
+others.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import trio
 from node import wire
 from node.config.settings import NodeConfig
 from node.net.host import P2PNode
-from node.runtime.clock_offsets import OffsetEstimator
+from node.runtime.clock_offsets import ClockVerdict, OffsetEstimator
 from node.wire import authorlog as messages
 from node.wire.status.authorlog import ClockStatus
 
@@ -40,8 +42,12 @@ class ClockWatch:
         self.clock = clock
         self.estimator = OffsetEstimator(self.settings.samples)
         self._bound_ms = int(self.settings.max_offset * 1000)
-        self.verdict = self.estimator.verdict(self._bound_ms)
+        self._max_correction_ms = int(self.settings.max_correction * 1000)
+        self.hosts: dict[str, str] = {}
+        """Connected peer -> the IP its connection comes from (one vote per IP)."""
+        self.verdict = self._vote()
         self._warned = False
+        self._refused = False
         self._news: list[tuple[str, str]] = []
         self._next_ping: dict[str, float] = {}
 
@@ -72,16 +78,34 @@ class ClockWatch:
         self._judge()
 
     def _judge(self) -> None:
-        self.verdict = verdict = self.estimator.verdict(self._bound_ms)
+        self.verdict = verdict = self._vote()
         off = verdict.note
         if off is not None and not self._warned:
             self._warned = True
             shift = verdict.correction_ms / 1000
             follow = f"; finetune rounds follow the peers ({shift:+.0f} s)" if shift else ""
             self._news.append(("warning", f"{off} (bound {self.settings.max_offset:g} s){follow}"))
-        elif off is None and self._warned and verdict.peers:
+        elif off is not None and bool(verdict.refused_ms) != self._refused:
+            self._news.append(("warning", off) if verdict.refused_ms else ("info", off))
+        self._refused = bool(verdict.refused_ms)
+        if off is None and self._warned and verdict.peers:
             self._warned = False
             self._news.append(("info", "clock back within the bound of every peer"))
+
+    def _vote(self) -> ClockVerdict:
+        s = self.settings
+        return self.estimator.vote(self._bound_ms, self.hosts, s.min_hosts, self._max_correction_ms)
+
+    def note_hosts(self, peers: set[str]) -> None:
+        """Re-read which host each connected peer is on (the correction's voters)."""
+        hosts = {}
+        for peer in peers:
+            ips = self.p2p.remote_ips(peer)
+            if ips:
+                hosts[peer] = min(ips)
+        if hosts != self.hosts:
+            self.hosts = hosts
+            self._judge()
 
     def news(self) -> list[tuple[str, str]]:
         news, self._news = self._news, []
@@ -95,6 +119,9 @@ class ClockWatch:
             ahead_of=len(verdict.ahead),
             behind=len(verdict.behind),
             correction_s=verdict.correction_ms / 1000,
+            hosts=verdict.hosts,
+            refused_correction_s=verdict.refused_ms / 1000,
+            max_correction_s=self.settings.max_correction,
             note=verdict.note,
         )
 
@@ -122,6 +149,7 @@ class ClockWatch:
             while True:
                 now = trio.current_time()
                 peers = set(self.p2p.connected_peers())
+                self.note_hosts(peers)
                 for gone in set(self._next_ping) - peers:
                     del self._next_ping[gone]
                 for peer in sorted(peers):

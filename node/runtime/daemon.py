@@ -341,7 +341,8 @@ class Daemon:
             await self._write_status()
 
     async def _write_status(self) -> None:
-        for kind, watch in (("authorlog", self.equivocation), ("authorlog", self.recovery)):
+        watches = (("authorlog", self.equivocation), ("authorlog", self.recovery))
+        for kind, watch in (*watches, ("discovery", self.discovery)):
             for level, message in watch.news():
                 await self.db(self.store.add_event, kind, message, level=level)
         for level, message in self.clocks.news():

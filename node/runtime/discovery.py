@@ -1,7 +1,7 @@
 """Discovery: peers beyond the bootstrap, by asking the peers we have for theirs.
 
 Each connected peer is asked for a sample of the peers it reached itself
-(``/byteswarm/peers/1.0.0`` over the request channel, node/wire/peers.py) right after it
+(``/byteswarm/peers/1.1.0`` over the request channel, node/wire/peers.py) right after it
 connects, then at an interval doubling from 5 s up to ``discovery.exchange_interval``
 (back to 5 s while we are short of peers and its answers bring new ones). The answers go
 into the peer book (node/runtime/peer_book.py: hints until a connection confirms them,
@@ -14,6 +14,10 @@ announced, once identify has told us) and read back at start, so a node needs it
 bootstrap address only once; losing the bootstrap node partitions no one. Liveness
 (node/net/liveness.py) drops a peer that stops answering pings; the dialer redials it with
 the short ``redial_max_backoff`` for ``redial_window`` seconds.
+
+Above ``discovery.high_water`` connections the connection manager (conn_manager.py) closes
+the surplus down to ``low_water``, and answers say "full": a peer told so and then closed
+is not redialed (by the dialer or the bootstrap reconnector) for ``full_backoff`` seconds.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from node import wire
 from node.config.settings import NodeConfig
 from node.net.addresses import dialable, ip_of
 from node.net.host import P2PError, P2PNode
+from node.runtime.conn_manager import Link, TrimLimits, Trimmer, dial_want
 from node.runtime.peer_book import BookLimits, Known, PeerBook
 from node.store.database import Store
 from node.wire.peers import (
@@ -74,6 +79,11 @@ def book_limits(config: NodeConfig) -> BookLimits:
     )
 
 
+def trim_limits(config: NodeConfig) -> TrimLimits:
+    d = config.discovery
+    return TrimLimits(d.high_water, d.low_water, d.trim_grace, d.trim_interval, d.full_backoff)
+
+
 class Discovery:
     """One node's peer exchange (both sides) and dialer."""
 
@@ -95,6 +105,8 @@ class Discovery:
         """Each peer's current exchange interval."""
         self.dialing: set[str] = set()
         self.counters: dict[str, int] = {"exchanges": 0, "dials": 0, "dial_failures": 0}
+        self.counters |= {"full_answers": 0, "told_full": 0}
+        self.trimmer = Trimmer(trim_limits(daemon.config))
 
     def register(self) -> None:
         self.daemon.p2p.handle(PEX_PROTOCOL, self.serve, MAX_PEX_REQUEST_BYTES)
@@ -105,7 +117,9 @@ class Discovery:
         request = decode_peers_request(data)
         self.book.said_role(peer, request.role)
         hints = self.book.sample(request.want, peer, time.time())
-        return wire.encode(PeersResponse(wire.WIRE_VERSION, self.role, hints))
+        full = self.trimmer.full_for(peer, len(self.connected), trio.current_time())
+        self.counters["full_answers"] += full
+        return wire.encode(PeersResponse(wire.WIRE_VERSION, self.role, hints, full))
 
     # -- asking ----------------------------------------------------------------------
 
@@ -124,8 +138,11 @@ class Discovery:
             log.debug("peer exchange with %s failed: %s", peer, exc)
             return 0
         self.counters["exchanges"] += 1
+        self.counters["told_full"] += answer.full
+        now = trio.current_time()
         self.book.said_role(peer, answer.role)
-        return self.book.learn(peer, answer.peers, trio.current_time())
+        self.book.said_full(peer, answer.full, now, self.config.full_backoff)
+        return self.book.learn(peer, answer.peers, now)
 
     async def _exchange_later(self, peer: str) -> None:
         new = 0
@@ -152,9 +169,11 @@ class Discovery:
 
     def to_dial(self, now: float) -> list[Known]:
         """Peers to dial now: up to the target degree, plus one of the role we lack."""
-        want = self.config.target_degree - len(self.connected) - len(self.dialing)
         role = self._missing_role()
-        want = min(max(want, 1 if role else 0), self.config.max_dials - len(self.dialing))
+        c = self.config
+        want = dial_want(
+            c.target_degree, len(self.connected), len(self.dialing), c.max_dials, bool(role)
+        )
         if want <= 0:
             return []
         skip = set(self.connected) | self.dialing
@@ -204,6 +223,8 @@ class Discovery:
             self.delays.pop(peer, None)
             self.checked.pop(peer, None)
             self.book.disconnected(peer, now, wall)
+            if self.book.held(peer, now):  # it said full, then closed: the bootstrap waits too
+                p2p.links.held_until[peer] = self.book.peers[peer].full_until
         up: list[str] = []
         for peer, since in self.connected.items():
             if peer in self.recorded and now - self.checked.get(peer, -math.inf) < RECHECK:
@@ -225,6 +246,24 @@ class Discovery:
         for known in self.to_dial(now):
             self.dialing.add(known.peer_id)
             tasks.start_soon(functools.partial(self._dial, known))
+        if len(self.connected) > self.trimmer.limits.high_water:
+            surplus = self.trimmer.decide(self._links(), self.needs, now)
+            if surplus:
+                log.info("closing %d surplus connections: %s", len(surplus), ", ".join(surplus))
+            for peer in surplus:
+                tasks.start_soon(p2p.links.close, peer)
+
+    def _links(self) -> list[Link]:
+        links, guard = self.daemon.p2p.links, self.daemon.p2p.guard
+        mesh = links.mesh()
+        asked, role = self.trimmer.was_answered, self.book.role_of
+        return [
+            Link(p, t, links.outbound(p), p in mesh, role(p), guard.score(p), asked(p, t))
+            for p, t in self.connected.items()
+        ]
+
+    def news(self) -> list[tuple[str, str]]:  # the trims since the last, once a minute
+        return self.trimmer.news(trio.current_time())
 
     async def _record(self, up: list[str], gone: list[str]) -> None:
         """The ``peers`` rows and events of peers that connected or left."""
@@ -248,6 +287,9 @@ class Discovery:
             needs=self._missing_role(),
             roles={p: self.book.role_of(p) for p in sorted(self.connected)},
             ping_rtt_ms={p: rtt[p] for p in sorted(rtt)},
+            high_water=self.config.high_water,
+            trims=self.trimmer.trims,
+            trimmed=self.trimmer.closed,
             **self.counters,
         )
 

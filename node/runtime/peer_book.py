@@ -11,7 +11,9 @@ clocks so tests run against it directly. What an untrusted peer can make us do i
   every dial slot; a banned peer is never a candidate;
 - each peer has its own dial backoff: doubling from ``base_backoff`` up to
   ``max_backoff``, or up to ``redial_max_backoff`` for a peer we were connected to within
-  ``redial_window`` seconds (a link that heals is reconnected within seconds).
+  ``redial_window`` seconds (a link that heals is reconnected within seconds);
+- a peer that answered "full" (node/runtime/conn_manager.py) and then closed our link is
+  not redialed before its hold ends: a trim is not undone within seconds.
 """
 
 from __future__ import annotations
@@ -54,6 +56,8 @@ class Known:
     next_dial: float = 0.0
     restored: bool = False
     """From the store: dialed before other hints."""
+    full_until: float = 0.0
+    """Monotonic time until which the peer is not redialed once lost (it said "full")."""
 
     @property
     def verified(self) -> bool:
@@ -157,7 +161,20 @@ class PeerBook:
         if known is not None:
             known.lost_at = now
             known.last_seen_wall = wall
-            known.next_dial = now  # redial at once; failures back off from here
+            # redial at once (failures back off from here), unless it said "full"
+            known.next_dial = max(now, known.full_until)
+
+    def said_full(self, peer_id: str, full: bool, now: float, hold: float) -> None:
+        """``peer_id``'s peer-exchange answer said whether it is full: if so and it closes
+        our link, wait ``hold`` seconds before dialing it again."""
+        known = self.peers.get(peer_id)
+        if known is not None:
+            known.full_until = now + hold if full else 0.0
+
+    def held(self, peer_id: str, now: float) -> bool:
+        """True while ``peer_id`` is not to be dialed because it told us it was full."""
+        known = self.peers.get(peer_id)
+        return known is not None and known.full_until > now and known.next_dial > now
 
     def dial_failed(self, peer_id: str, now: float) -> float:
         """Count a failed dial; returns the delay before the next one."""

@@ -13,7 +13,9 @@ import msgspec
 
 from node.wire.base import LimitedDecoder, Uint63, WireError, WireMessage
 
-PEX_PROTOCOL = "/byteswarm/peers/1.0.0"
+PEX_PROTOCOL = "/byteswarm/peers/1.1.0"
+"""1.1.0: an answer carries ``full`` (1.0.0 had no such field); a 1.0.0 node fails to
+negotiate the protocol instead of refusing the longer answer as a protocol error."""
 MAX_PEX_PEERS = 32
 """Peers in one answer."""
 MAX_PEX_ADDRS = 4
@@ -55,10 +57,13 @@ class PeerHint(WireMessage, frozen=True):
 
 
 class PeersResponse(WireMessage, frozen=True):
-    """The answerer's role and a sample of its peers."""
+    """The answerer's role and a sample of its peers; ``full``: the answerer is above its
+    connection high-water mark and may close our link: do not redial it soon if it does
+    (node/runtime/conn_manager.py)."""
 
     role: Role
     peers: Annotated[list[PeerHint], msgspec.Meta(max_length=MAX_PEX_PEERS)]
+    full: bool = False
 
 
 def _no_wildcards(response: PeersResponse) -> None:

@@ -37,5 +37,11 @@ class ClockStatus(msgspec.Struct, kw_only=True):
     ahead_of: int = 0
     behind: int = 0
     correction_s: Finite = 0.0
+    """What the finetune round clock adds to ours (voted by distinct hosts, bounded)."""
+    hosts: int = 0
+    """Distinct hosts (peer IPs) whose clocks voted on the correction."""
+    refused_correction_s: Finite = 0.0
+    """A correction the hosts agreed on beyond ``max_correction_s``: not applied."""
+    max_correction_s: Finite = 0.0
     note: str | None = None
     """Set when this node's clock is off by more than ``max_offset_s``."""

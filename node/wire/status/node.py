@@ -63,6 +63,15 @@ class DiscoveryStatus(msgspec.Struct, kw_only=True):
     exchanges: int = 0
     dials: int = 0
     dial_failures: int = 0
+    high_water: int = 0
+    """Above this many connections the node trims its surplus (node/runtime/conn_manager.py)."""
+    trims: int = 0
+    trimmed: int = 0
+    """Connections closed by trims in all."""
+    full_answers: int = 0
+    """Peer-exchange answers we sent marked "full"."""
+    told_full: int = 0
+    """Answers we received marked "full" (their sender may close our link)."""
 
 
 class PullPeerStatus(msgspec.Struct, kw_only=True):

@@ -230,3 +230,33 @@ def test_request_response_bounds_and_survives_a_failing_handler(tmp_path: Path) 
             assert server.counters["test_echo_1_errors"] == 2
 
     trio.run(main)
+
+
+def test_a_request_to_a_peer_we_closed_fails_instead_of_dialing_it(tmp_path: Path) -> None:
+    """py-libp2p dials a peer to open a stream to it; ours do not (connector.py): a request
+    that starts just after the connection manager closed a link must not reopen it."""
+
+    async def echo(data: bytes, peer: str) -> bytes:
+        return data
+
+    async def main() -> None:
+        async with (
+            running(tmp_path, "server") as (server, _, _),
+            running(tmp_path, "client") as (client, _, _),
+        ):
+            server.handle("/test/echo/1", echo, max_request_bytes=1024)
+            await client.connect(server.listen_addrs()[0])
+            assert await client.request(server.peer_id, "/test/echo/1", b"a", 16) == b"a"
+            await client.links.close(server.peer_id)
+            with trio.fail_after(5):
+                while server.peer_id in client.connected_peers():
+                    await trio.sleep(0.05)
+            with pytest.raises(P2PError, match="not connected"):
+                await client.request(server.peer_id, "/test/echo/1", b"b", 16)
+            await trio.sleep(0.5)
+            assert server.peer_id not in client.connected_peers()
+            assert client.peer_id not in server.connected_peers()
+            await client.connect(server.listen_addrs()[0])  # an explicit dial still works
+            assert await client.request(server.peer_id, "/test/echo/1", b"c", 16) == b"c"
+
+    trio.run(main)

@@ -8,11 +8,18 @@ from pathlib import Path
 import pytest
 import trio
 
+from node.config.errors import ConfigError
 from node.config.settings import load_config
-from node.runtime.clock_offsets import OffsetEstimator
+from node.runtime.clock_offsets import ClockVerdict, OffsetEstimator
+from node.runtime.clock_watch import ClockWatch
 from node.runtime.daemon import Daemon
 
 BOUND = 30_000
+MAX_CORRECTION = 180_000
+
+
+def vote(clocks: OffsetEstimator, hosts: dict[str, str]) -> ClockVerdict:
+    return clocks.vote(BOUND, hosts, 2, MAX_CORRECTION)
 
 
 def test_the_estimate_is_the_median_of_recent_samples() -> None:
@@ -30,9 +37,10 @@ def test_a_clock_ahead_of_every_peer_is_named_and_corrected_by_the_majority() ->
     clocks = OffsetEstimator()
     for peer, offset in (("a", -120_000), ("b", -119_000), ("c", -121_500)):
         clocks.add(peer, offset)
-    verdict = clocks.verdict(BOUND)
+    verdict = vote(clocks, {"a": "10.0.0.1", "b": "10.0.0.2", "c": "10.0.0.3"})
     assert verdict.note == "clock 120 s ahead of 3 peers"
     assert verdict.correction_ms == -120_000
+    assert verdict.hosts == 3
     assert not verdict.behind
 
 
@@ -40,7 +48,7 @@ def test_one_wrong_peer_never_moves_the_others_clock() -> None:
     clocks = OffsetEstimator()
     clocks.add("honest", 200)
     clocks.add("skewed", 120_000)  # its clock is 120 s ahead of ours
-    verdict = clocks.verdict(BOUND)
+    verdict = vote(clocks, {"honest": "10.0.0.1", "skewed": "10.0.0.2"})
     assert verdict.note == "clock 120 s behind 1 peer"
     assert verdict.correction_ms == 0  # one of two is no majority
 
@@ -48,7 +56,7 @@ def test_one_wrong_peer_never_moves_the_others_clock() -> None:
 def test_one_peer_alone_is_reported_but_not_followed() -> None:
     clocks = OffsetEstimator()
     clocks.add("only", -120_000)
-    verdict = clocks.verdict(BOUND)
+    verdict = vote(clocks, {"only": "10.0.0.1"})
     assert verdict.note == "clock 120 s ahead of 1 peer"
     assert verdict.correction_ms == 0
 
@@ -58,6 +66,60 @@ def test_within_the_bound_is_no_news() -> None:
     clocks.add("a", 29_000)
     clocks.add("b", -29_000)
     assert clocks.verdict(BOUND).note is None
+
+
+def sybils(clocks: OffsetEstimator, count: int, offset_ms: int, ip: str | None) -> dict[str, str]:
+    hosts = {}
+    for i in range(count):
+        clocks.add(f"sybil{i}", offset_ms)
+        hosts[f"sybil{i}"] = ip or f"10.1.0.{i + 1}"
+    return hosts
+
+
+def test_twenty_sybils_on_one_host_are_one_vote() -> None:
+    clocks = OffsetEstimator()
+    for peer in ("h1", "h2"):
+        clocks.add(peer, 100)
+    hosts = {"h1": "10.0.0.1", "h2": "10.0.0.2"} | sybils(clocks, 20, 300_000, "10.9.9.9")
+    verdict = vote(clocks, hosts)
+    assert verdict.hosts == 3
+    assert verdict.correction_ms == 0  # 1 host of 3 says +300 s: no majority
+    assert verdict.note == "clock 300 s behind 20 peers"
+
+
+def test_twenty_sybil_hosts_claiming_300s_do_not_move_the_clock_past_the_bound() -> None:
+    clocks = OffsetEstimator()
+    clocks.add("honest", 100)
+    hosts = {"honest": "10.0.0.1"} | sybils(clocks, 20, 300_000, None)
+    verdict = vote(clocks, hosts)
+    assert verdict.hosts == 21
+    assert verdict.correction_ms == 0  # a majority of hosts, but beyond max_correction
+    assert verdict.refused_ms == 300_000
+    assert verdict.note is not None
+    assert "beyond the 180 s clock.max_correction: not corrected" in verdict.note
+    assert "finetune contributions may be refused" in verdict.note
+    # within the bound they do move it: the limit is max_correction, said in the docs
+    clocks = OffsetEstimator()
+    clocks.add("honest", 100)
+    hosts = {"honest": "10.0.0.1"} | sybils(clocks, 20, 100_000, None)
+    assert vote(clocks, hosts).correction_ms == 100_000
+
+
+def test_one_host_alone_never_corrects_and_unconnected_authors_do_not_vote() -> None:
+    clocks = OffsetEstimator()
+    hosts = sybils(clocks, 5, -120_000, "127.0.0.1")  # five nodes on one machine
+    clocks.add("author", -120_000)  # only seen through its gossiped records
+    verdict = vote(clocks, hosts)
+    assert (verdict.hosts, verdict.correction_ms) == (1, 0)
+    assert verdict.note == "clock 120 s ahead of 6 peers"
+
+
+def test_the_clock_keys_are_checked() -> None:
+    with pytest.raises(ConfigError, match=r"clock\.min_hosts"):
+        load_config(None, clock={"min_hosts": 1})
+    with pytest.raises(ConfigError, match=r"clock\.max_correction"):
+        load_config(None, clock={"max_correction": -1.0})
+    assert load_config(None).clock.max_correction == 180.0
 
 
 @pytest.mark.network
@@ -90,3 +152,31 @@ def test_a_skewed_clock_hook_is_reported_in_status_and_one_event(tmp_path: Path)
             nursery.cancel_scope.cancel()
 
     trio.run(main)
+
+
+class SybilHost:
+    """The part of ``P2PNode`` a ``ClockWatch`` reads: every peer's IP."""
+
+    def __init__(self, ips: dict[str, str]) -> None:
+        self.ips = ips
+
+    def remote_ips(self, peer: str) -> set[str]:
+        return {self.ips[peer]} if peer in self.ips else set()
+
+
+def test_a_watch_under_sybils_keeps_its_clock_and_says_why_once() -> None:
+    ips = {f"sybil{i}": f"10.1.0.{i + 1}" for i in range(20)} | {"honest": "10.0.0.1"}
+    now = 1_000_000_000
+    watch = ClockWatch(load_config(None), SybilHost(ips), b"me", lambda: now)  # type: ignore[arg-type]
+    watch.note_hosts(set(ips))
+    watch.add("honest", 50)
+    for i in range(20):
+        watch.add(f"sybil{i}", 300_000)
+    assert watch.swarm_ms() == now  # not moved: beyond clock.max_correction
+    status = watch.status()
+    assert (status.hosts, status.refused_correction_s, status.correction_s) == (21, 300.0, 0.0)
+    news = watch.news()
+    assert [level for level, _ in news] == ["warning", "warning"]
+    assert "not corrected" in news[-1][1]
+    watch.add("sybil0", 300_000)
+    assert watch.news() == []  # said once

@@ -30,6 +30,27 @@ class FakeGuard:
     def blame(self, peer: str, cause: str) -> None:
         self.blamed.append((peer, cause))
 
+    def score(self, peer: str) -> float:
+        return 0.0
+
+
+class FakeLinks:
+    def __init__(self, p2p: FakeP2P) -> None:
+        self.p2p = p2p
+        self.held_until: dict[str, float] = {}
+        self.dialed_by_us: set[str] = set()
+        self.closed: list[str] = []
+
+    def outbound(self, peer: str) -> bool:
+        return peer in self.dialed_by_us
+
+    def mesh(self) -> set[str]:
+        return set()
+
+    async def close(self, peer: str) -> None:
+        self.closed.append(peer)
+        self.p2p.up.remove(peer)
+
 
 class FakeP2P:
     peer_id = "me"
@@ -42,6 +63,7 @@ class FakeP2P:
         self.reachable: set[str] = set()
         self.guard = FakeGuard()
         self.liveness = type("L", (), {"rtt_ms": {}})()
+        self.links = FakeLinks(self)
 
     def connected_peers(self) -> list[str]:
         return list(self.up)
@@ -191,5 +213,54 @@ def test_a_device_at_its_target_degree_still_dials_a_cloud(tmp_path: Path) -> No
         await steps(discovery, 4)
         assert [p for p, _ in daemon.p2p.dialed] == ["Cwd"]  # and no device beyond target
         assert discovery.status().needs == ""
+
+    trio.run(main)
+
+
+def test_above_the_high_water_mark_the_surplus_is_closed_and_answers_say_full(
+    tmp_path: Path,
+) -> None:
+    async def main() -> None:
+        daemon = FakeDaemon(tmp_path, {}, discovery={"trim_grace": 0.0})
+        inbound = [f"in{i}" for i in range(14)]
+        daemon.p2p.up = [*inbound, "out"]
+        daemon.p2p.links.dialed_by_us = {"out"}
+        discovery = Discovery(daemon)  # type: ignore[arg-type]
+        request = msgspec.msgpack.encode([V, 32, "device"])
+        await steps(discovery, 1)
+        assert decode_peers_response(await discovery.serve(request, "in0")).full
+        await steps(discovery, 2)
+        assert len(daemon.p2p.up) == 8 and "out" in daemon.p2p.up  # low_water; outbound kept
+        closed = daemon.p2p.links.closed
+        assert len(closed) == 7 and set(closed) <= set(inbound)
+        status = discovery.status()
+        assert (status.trims, status.trimmed, status.high_water) == (1, 7, 12)
+        # back within the high-water mark: full only for a peer we just trimmed
+        kept = daemon.p2p.up[0]
+        assert not decode_peers_response(await discovery.serve(request, kept)).full
+        assert decode_peers_response(await discovery.serve(request, closed[0])).full
+        assert discovery.news() == [
+            ("info", "closed 7 surplus connections in 1 trim (above 12, to 8)")
+        ]
+        assert discovery.news() == []  # the next one a minute later at most
+
+    trio.run(main)
+
+
+def test_a_peer_that_said_full_and_closed_our_link_is_not_redialed(tmp_path: Path) -> None:
+    async def main() -> None:
+        full = wire.encode(PeersResponse(V, "cloud", [], True))
+        daemon = FakeDaemon(tmp_path, {"boot": full, "other": answer()})
+        daemon.p2p.up = ["boot", "other"]
+        for peer, ip in (("boot", 1), ("other", 2)):
+            daemon.p2p.addrs[peer] = [f"/ip4/10.0.0.{ip}/tcp/1"]
+        daemon.p2p.reachable = {"boot", "other"}
+        discovery = Discovery(daemon)  # type: ignore[arg-type]
+        await steps(discovery, 2)
+        assert discovery.status().told_full == 1
+        daemon.p2p.up = []  # both close our links
+        await steps(discovery, 4)
+        assert [p for p, _ in daemon.p2p.dialed] == ["other"]  # redialed at once; boot held
+        assert daemon.p2p.links.held_until["boot"] > trio.current_time() + 250
 
     trio.run(main)

@@ -130,5 +130,9 @@ def test_a_device_finds_a_cloud_it_was_not_bootstrapped_to(tmp_path: Path) -> No
         device = swarm.start(boot, config="[discovery]\ntarget_degree = 1\n")
         cloud_id = peer_id(swarm, cloud)
         swarm.wait_for(lambda: cloud_id in peers_of(swarm, device), 30, "device dials the cloud")
+        # discovery's own view (roles) follows the host's peer list within a step (0.25 s)
+        swarm.wait_for(
+            lambda: cloud_id in (swarm.status(device) or {})["discovery"]["roles"], 5, "roles"
+        )
         found = (swarm.status(device) or {})["discovery"]
         assert found["roles"][cloud_id] == "cloud" and found["needs"] == ""

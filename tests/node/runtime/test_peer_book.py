@@ -98,3 +98,22 @@ def test_a_peers_own_claims_are_not_passed_on_unless_its_connection_confirms_the
     b.connected("liar", [], 0.0, 0.0, ["/ip4/10.9.9.9/tcp/80"])  # came from another IP
     assert b.sample(5, "x", 0.0) == []
     assert b.peers["liar"].dial_addrs() == ["/ip4/10.9.9.9/tcp/80"]  # still ours to try
+
+
+def test_a_peer_that_said_full_and_closed_our_link_is_not_redialed_before_its_hold() -> None:
+    b = book()
+    addr = ["/ip4/10.0.0.5/tcp/1"]
+    for peer in ("full", "plain"):
+        b.connected(peer, addr, 0.0, 100.0, addr)
+    b.said_full("full", True, 1.0, 300.0)
+    b.said_full("plain", False, 1.0, 300.0)
+    b.disconnected("full", 5.0, 105.0)
+    b.disconnected("plain", 5.0, 105.0)
+    assert [k.peer_id for k in b.candidates(5.0, set(), 10, never)] == ["plain"]
+    assert b.held("full", 5.0) and not b.held("plain", 5.0)
+    assert {k.peer_id for k in b.candidates(301.0, set(), 10, never)} == {"full", "plain"}
+    # a later answer that is not full lifts the hold
+    b.connected("full", addr, 400.0, 500.0, addr)
+    b.said_full("full", False, 401.0, 300.0)
+    b.disconnected("full", 402.0, 502.0)
+    assert not b.held("full", 402.0)
