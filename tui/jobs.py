@@ -1,7 +1,8 @@
 """Long operator jobs the app runs as child processes, never in its own process: exporting
 a model (torch loads in the child, the TUI stays torch-free) and starting a daemon.
 
-``export_command`` and ``daemon_command`` only build the argv (tests check them);
+``export_command``, ``verify_command``, ``theta_command`` and ``daemon_command`` only build
+the argv (tests check them);
 ``run_lines`` runs one to the end, handing each output line to a callback (call it from a
 worker thread); ``start_detached`` starts one that outlives the app.
 """
@@ -27,6 +28,25 @@ def export_command(data_dir: Path, model: str) -> list[str]:
         raise ValueError(f"no model {model!r}: {' or '.join(EXPORT_MODELS)}")
     out = data_dir / EXPORTS_DIR / model
     return [sys.executable, "-m", "node", "export", "--model", model, "--out", str(out)]
+
+
+def verify_command(data_dir: Path, run_id: str) -> list[str]:
+    """``byteswarm train verify --json``: the run's stored log replayed, announced hashes
+    checked; the report as JSON."""
+    node = [sys.executable, "-m", "node", "train"]
+    return [*node, "verify", "--data-dir", str(data_dir), "--run", run_id, "--json"]
+
+
+def theta_path(data_dir: Path, run_id: str) -> Path:
+    """Where the app writes a run's trained θ: ``exports/theta/RUN.safetensors``."""
+    return data_dir / EXPORTS_DIR / "theta" / f"{run_id}.safetensors"
+
+
+def theta_command(data_dir: Path, run_id: str) -> list[str]:
+    """``byteswarm train export``: the run's θ, replayed and verified, as safetensors."""
+    out = theta_path(data_dir, run_id)
+    node = [sys.executable, "-m", "node", "train"]
+    return [*node, "export", "--data-dir", str(data_dir), "--run", run_id, "--out", str(out)]
 
 
 def daemon_command(data_dir: Path) -> list[str]:

@@ -97,7 +97,7 @@ class NodePane(Vertical):
         if tab == "search":
             return SearchView(self.send)
         if tab == "training":
-            return TrainingView(read_only=self.read_only)
+            return TrainingView(self.source.data_dir, read_only=self.read_only)
         if tab == "adaptation":
             return AdaptView(read_only=self.read_only)
         return ModelsView(self.source.data_dir, read_only=self.read_only)

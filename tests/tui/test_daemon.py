@@ -19,6 +19,7 @@ from node.cli.common import node_pid
 from node.config.settings import STORE_FILE
 from tests.tui.pilot import drive, static_text, table_rows, wait_for
 from tui.app import NodeApp
+from tui.jobs import theta_path
 from tui.source import StoreReader
 
 ITEMS = [
@@ -75,6 +76,17 @@ def test_search_click_and_a_training_run_reach_a_real_daemon(daemon: Path) -> No
         await wait_for(pilot, lambda: bool(run_row(app, "tui-run")), 30.0)
         start = int(run_row(app, "tui-run")[2].split("/")[0])
         await wait_for(pilot, lambda: int(run_row(app, "tui-run")[2].split("/")[0]) > start, 60.0)
+
+        # train verify in a child process, once the first checkpoint (round 10) is announced
+        await wait_for(pilot, lambda: int(run_row(app, "tui-run")[2].split("/")[0]) > 10, 90.0)
+        await pilot.press("v")
+        try:
+            await wait_for(pilot, lambda: "verified" in static_text(app, "#training-job"), 120.0)
+        except AssertionError:
+            raise AssertionError(static_text(app, "#training-job")) from None
+        await pilot.press("E")  # the run's θ, replayed and verified, as safetensors
+        await wait_for(pilot, lambda: "written" in static_text(app, "#training-job"), 120.0)
+        assert theta_path(daemon, "tui-run").stat().st_size > 0
 
     try:
         drive(NodeApp(reader), scenario)

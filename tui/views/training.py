@@ -5,11 +5,16 @@ the retained history (``tui/history.py``, drawn by ``tui/chart.py``). In a repla
 table shows the runs at their past round; what the history does not keep is ``-``.
 
 ``t`` starts a run (asks for its id; the other settings are ``TrainStart``'s defaults),
-``x`` stops contributing to the selected run after a confirmation.
+``x`` stops contributing to the selected run after a confirmation, ``v`` verifies it
+(``byteswarm train verify``: the stored log replayed, every announced hash checked) and
+``E`` exports its trained θ (``byteswarm train export``, into ``exports/theta/RUN.safetensors``),
+each in a child process (torch, if needed, loads there), progress on a line under the table.
 """
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any, ClassVar
 
 from textual.app import ComposeResult
@@ -23,8 +28,10 @@ from tui import text
 from tui.chart import Chart
 from tui.control import send_from
 from tui.history import History, bytes_per_round, run_ids
+from tui.jobs import theta_command, theta_path, verify_command
 from tui.source import Snapshot
 from tui.views.dialogs import AskDialog, ConfirmDialog
+from tui.views.job_line import JobLine
 
 COLUMNS = ("run", "state", "round", "setup", "records", "refused", "agreed", "acc.")
 """Narrow enough for 80 columns; why a run was not joined is under the table."""
@@ -102,12 +109,30 @@ def run_charts(history: History | None, run_id: str | None) -> list[Chart]:
     ]
 
 
+def verify_outcome(run_id: str, code: int, output: list[str]) -> str:
+    """What ``byteswarm train verify --json`` found, in a line."""
+    try:
+        report = json.loads("\n".join(output))
+        checked = [c for c in report["checkpoints"].values() if c["agree"] or c["disagree"]]
+        differ = [r for r, c in report["checkpoints"].items() if c["disagree"]]
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return f"verifying {run_id} failed: {output[-1] if output else f'exit {code}'}"
+    replayed = f"{report.get('records', '?')} records replayed to round {report.get('round', '?')}"
+    if differ:
+        return f"run {run_id}: checkpoint(s) {', '.join(differ)} differ from peers' ({replayed})"
+    if not checked:
+        return f"run {run_id}: no checkpoint announced yet, nothing to check ({replayed})"
+    return f"run {run_id} verified: {len(checked)} checkpoint(s) match ({replayed})"
+
+
 class TrainingView(Vertical):
     """A summary line and the runs table (rows keyed by run id)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("t", "start_run", "Start run"),
         Binding("x", "stop_run", "Stop run"),
+        Binding("v", "verify_run", "Verify run"),
+        Binding("E", "export_theta", "Export θ"),
     ]
     DEFAULT_CSS = """
     TrainingView #training-summary { height: auto; padding: 0 1; }
@@ -117,8 +142,9 @@ class TrainingView(Vertical):
     TrainingView #training-charts Static { width: 1fr; height: 1fr; margin-right: 1; }
     """
 
-    def __init__(self, read_only: bool = False, **kw: Any) -> None:
+    def __init__(self, data_dir: Path, read_only: bool = False, **kw: Any) -> None:
         super().__init__(**kw)
+        self.data_dir = data_dir
         self.read_only = read_only
         self.snapshot: Snapshot | None = None
 
@@ -127,6 +153,7 @@ class TrainingView(Vertical):
         table: DataTable[str] = DataTable(id="runs", cursor_type="row", zebra_stripes=True)
         table.add_columns(*COLUMNS)
         yield table
+        yield JobLine(id="training-job")
         with Horizontal(id="training-charts"):
             for i in range(3):
                 yield Static(id=f"training-chart-{i}")
@@ -144,7 +171,7 @@ class TrainingView(Vertical):
         if backend:
             summary += f"; forward passes on {backend}"
         if not self.read_only and snapshot.replay_s is None:
-            summary += "; t starts a run, x stops the selected one"
+            summary += "; t starts a run; x stops, v verifies, E exports θ of the selected one"
         self.query_one("#training-summary", Static).update(summary)
         failed = finetune.failed
         why = "\n".join(f"{run_id} not joined: {reason}" for run_id, reason in failed.items())
@@ -198,3 +225,29 @@ class TrainingView(Vertical):
                 send_from(self, TrainStop(run_id=run_id), f"stopped contributing to {run_id}")
 
         self.app.push_screen(ConfirmDialog(f"Stop contributing to run {run_id}?"), stop)
+
+    def action_verify_run(self) -> None:
+        run_id = self.selected_run()
+        if run_id is None:
+            self.app.notify("no run selected", severity="warning")
+            return
+
+        def said(code: int, output: list[str]) -> str:
+            return verify_outcome(run_id, code, output)
+
+        command = verify_command(self.data_dir, run_id)
+        self.query_one(JobLine).start(f"verifying {run_id}", command, said)
+
+    def action_export_theta(self) -> None:
+        run_id = self.selected_run()
+        if run_id is None:
+            self.app.notify("no run selected", severity="warning")
+            return
+        out = theta_path(self.data_dir, run_id)
+
+        def said(code: int, output: list[str]) -> str:
+            last = output[-1] if output else f"exit {code}"
+            return f"θ of {run_id} written to {out}" if code == 0 else f"exporting θ failed: {last}"
+
+        command = theta_command(self.data_dir, run_id)
+        self.query_one(JobLine).start(f"exporting θ of {run_id}", command, said)
