@@ -11,6 +11,8 @@ Commands (``python -m bench.rank.<name>``):
 - ``serve.py`` — ``byteswarm search`` on a real SQLite store (``results/grank_serve.json``).
 - ``tune.py`` — one knob of the default preset swept on tuning seeds
   (``results/grank_tune_*.json``).
+- ``tune_grid.py`` — any ``RankConfig`` fields of a preset crossed on tuning seeds, with the
+  attacker's top-1 where a scenario attacks (``results/grank_tune_beta.json``).
 - ``world_ablation.py`` — the second world's differences from ours switched off one at a
   time (``results/grank_second_world_ablation.json``).
 
