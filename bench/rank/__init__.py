@@ -7,6 +7,8 @@ Commands (``python -m bench.rank.<name>``):
   ``--worlds``: only served nDCG on both, ``results/grank_worlds.json``).
 - ``gossip_bytes.py`` — the gossip bytes of the position scenario in the daemon's own
   encoding, at full scale (``results/grank_bytes.json``).
+- ``click_bytes.py`` — Click body bytes with the results above each click, against
+  without (``results/grank_click_bytes.json``).
 - ``latency.py`` — ``rank()`` latency with a 100k-row store (``results/grank_latency.json``).
 - ``serve.py`` — ``byteswarm search`` on a real SQLite store (``results/grank_serve.json``).
 - ``tune.py`` — one knob of the default preset swept on tuning seeds

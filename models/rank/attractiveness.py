@@ -24,6 +24,9 @@ from models.rank.counters import ClickCounters
 from models.rank.rows import ClickRow
 
 _SAME_TIME_S = 1e-6
+MAX_RELATED = 16
+"""Related queries a ranking reads at most (each is one scoring pass): the subsets first,
+then the supersets, each in name order. The second world's queries have at most 8."""
 
 
 def skipped(row: ClickRow) -> tuple[str, ...]:
@@ -129,7 +132,8 @@ class SkipVotes:
             self._times.clear(query, item, author_id)
 
     def related(self, query: str) -> list[str]:
-        """Known queries whose terms are a strict subset or superset of ``query``'s."""
+        """Known queries whose terms are a strict subset or superset of ``query``'s (at most
+        ``MAX_RELATED``)."""
         found = self._related.get(query)
         if found is None:
             terms = self._terms.get(query)
@@ -138,10 +142,8 @@ class SkipVotes:
             candidates: set[str] = set()
             for term in terms:
                 candidates |= self._queries_by_term.get(term, set())
-            found = sorted(
-                other
-                for other in candidates
-                if terms < self._terms[other] or terms > self._terms[other]
-            )
+            subsets = sorted(other for other in candidates if self._terms[other] < terms)
+            supersets = sorted(other for other in candidates if self._terms[other] > terms)
+            found = (subsets + supersets)[:MAX_RELATED]
             self._related[query] = found
         return found

@@ -129,3 +129,17 @@ def test_a_deep_skip_weighs_less_for_position_based_users() -> None:
         "i1": pytest.approx(1 / 2),
         "i2": pytest.approx(1 / 3),
     }
+
+
+def test_related_queries_are_subsets_then_supersets_and_bounded() -> None:
+    from models.rank.attractiveness import MAX_RELATED, SkipVotes
+
+    votes = SkipVotes(None)
+    for query in ["rock", "live", "rock live", "rock live loud", "jazz live", "pop"]:
+        votes.add_query(query, query.split())
+    assert votes.related("rock live") == ["live", "rock", "rock live loud"]
+    assert votes.related("rock") == ["rock live", "rock live loud"]
+    assert votes.related("pop") == []
+    for n in range(40):
+        votes.add_query(f"pop q{n:02d}", ["pop", f"q{n:02d}"])
+    assert len(votes.related("pop")) == MAX_RELATED
