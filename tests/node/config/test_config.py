@@ -92,12 +92,12 @@ def test_finetune_table_takes_an_optional_path_and_a_backend(tmp_path: Path) -> 
 
 
 def test_rank_table_names_a_preset(tmp_path: Path) -> None:
-    assert load_config(None).rank.preset == "byteswarm_v3"
+    assert load_config(None).rank.preset == "byteswarm_v2"
     assert PRESETS[load_config(None).rank.preset] is DEFAULT_PRESET
     path = write(tmp_path, '[rank]\npreset = "byteswarm"\n')
     assert load_config(path).rank.preset == "byteswarm"
-    path = write(tmp_path, '[rank]\npreset = "byteswarm_v2"\n')
-    assert PRESETS[load_config(path).rank.preset].estimator == "votes"
+    path = write(tmp_path, '[rank]\npreset = "byteswarm_v3"\n')
+    assert PRESETS[load_config(path).rank.preset].estimator == "beta"
     with pytest.raises(ConfigError, match=r"rank\.preset"):
         load_config(write(tmp_path, '[rank]\npreset = "fastest"\n'))
 
