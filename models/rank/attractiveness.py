@@ -47,6 +47,7 @@ def posterior(
     strength: float,
     top: float,
     related: tuple[Mapping[str, float], Mapping[str, float], float] | None = None,
+    relative: bool = False,
 ) -> dict[str, float]:
     """``(C + a p0) / (C + S + a)`` for every metadata match (``meta``: item -> BM25 > 0).
 
@@ -60,6 +61,11 @@ def posterior(
     largest = max(meta.values(), default=0.0)
     if largest <= 0.0:
         return {}
+    if relative:
+        mass = [clicks.get(k, 0.0) + skips.get(k, 0.0) for k in meta]
+        voted = [m for m in mass if m > 0.0]
+        if voted:
+            strength *= sum(voted) / len(voted)
     scores: dict[str, float] = {}
     for item, bm25 in meta.items():
         prior = top * bm25 / largest

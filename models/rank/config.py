@@ -95,6 +95,10 @@ class RankConfig:
     similarity; needs rows that carry the page above the click (``ClickRow.shown``)."""
     prior_strength: float = 4.0
     """``beta``: how many similarity-weighted votes the metadata prior is worth."""
+    prior_relative: bool = False
+    """``beta``: the prior is worth ``prior_strength`` times the mean votes (C + S) of the
+    query's items that have any, instead of that many votes: scale-free, so a decay shared
+    by every vote (a collapsed half-life) leaves the order as it was."""
     prior_top: float = 0.5
     """``beta``: the prior attractiveness of the best metadata match (others in proportion
     to their BM25 score)."""
@@ -182,8 +186,11 @@ above a click count as passed over (one decayed skip vote per author, query and 
 the click vote, the newer of the two wins), the metadata order is worth one vote, and
 queries whose terms contain or are contained in the query's move the prior. Tuned on the
 second world's tuning seed 100 only (``bench.rank.tune_grid``, pbm1 uniform and dbn1 Zipf;
-bench/results/grank_tune_beta*.json), then checked on ours; results on both worlds in
-docs/results.md (bench/results/grank_worlds.json)."""
+bench/results/grank_tune_beta.json), then checked on ours; results on both worlds in
+docs/results.md (bench/results/grank_worlds.json): seeds 0-4, ours 0.945 ± 0.006 (v2
+0.953), second world 0.870-0.909 (v2 0.789-0.847). Opt-in, not the default: under click
+floods (the paper's inflation and sybil75 attacks) its served nDCG falls well below v2's
+(bench/results/grank_v3_attacks.json)."""
 
 PRESETS: dict[str, RankConfig] = {
     "byteswarm": BYTESWARM,

@@ -228,6 +228,7 @@ class RankIndex:
                 config.prior_strength,
                 config.prior_top,
                 related,
+                config.prior_relative,
             )
         else:
             order = clicks

@@ -143,3 +143,26 @@ def test_related_queries_are_subsets_then_supersets_and_bounded() -> None:
     for n in range(40):
         votes.add_query(f"pop q{n:02d}", ["pop", f"q{n:02d}"])
     assert len(votes.related("pop")) == MAX_RELATED
+
+
+def test_a_relative_prior_is_scale_free() -> None:
+    meta = {"a": 2.0, "b": 1.0, "c": 1.5}
+    clicks = {"b": 3.0, "c": 1.0}
+    skips = {"a": 2.0, "c": 1.0}
+    full = posterior(meta, clicks, skips, strength=1.0, top=0.5, relative=True)
+    # every vote decayed by the same factor: the same scores
+    tiny = posterior(
+        meta,
+        {k: v * 1e-9 for k, v in clicks.items()},
+        {k: v * 1e-9 for k, v in skips.items()},
+        strength=1.0,
+        top=0.5,
+        relative=True,
+    )
+    assert tiny == pytest.approx(full)
+    # the mean votes of the voted items is (3 + 2 + 2) / 3: the prior is worth that
+    a = 7 / 3
+    assert full["b"] == pytest.approx((3 + a * 0.25) / (3 + a))
+    # an absolute prior is not: decayed votes fall back to the metadata order
+    absolute = posterior(meta, {"b": 3e-9}, {"a": 2e-9}, strength=1.0, top=0.5)
+    assert max(absolute, key=absolute.__getitem__) == "a"
