@@ -59,7 +59,7 @@ METHODS: dict[str, RankConfig] = {
     "byteswarm_v2": BYTESWARM_V2,
     "byteswarm_v2_session7": BYTESWARM_V2_SESSION7,
     "byteswarm_v3": BYTESWARM_V3,
-    "byteswarm_v3_relative": replace(BYTESWARM_V3, prior_relative=True),
+    "byteswarm_v3_absolute": replace(BYTESWARM_V3, prior_relative=False),
 }
 ALL = list(METHODS)
 PAPERS_AND_OURS = ["grank_paper_f0", "grank_paper_f1", "byteswarm"]
@@ -73,7 +73,7 @@ WORLDS_METHODS = [
     "byteswarm_v2",
     "byteswarm_v2_session7",
     "byteswarm_v3",
-    "byteswarm_v3_relative",
+    "byteswarm_v3_absolute",
 ]
 """Baselines (metadata only, G-Rank as in the paper), the presets a node may ship, and v2 as
 session 7 shipped it, on both worlds (on ours, session 7's v2 is ``grank_v3.json``'s)."""

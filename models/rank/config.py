@@ -179,6 +179,7 @@ BYTESWARM_V3 = replace(
     prior_top=0.5,
     skip_position_power=1.0,
     related_strength=1.0,
+    prior_relative=True,
 )
 """Issue 22: ``byteswarm_v2``'s votes and exploration, with the matches ordered by
 click-or-skip attractiveness on a BM25 prior (``models.rank.attractiveness``): the results
@@ -187,10 +188,16 @@ the click vote, the newer of the two wins), the metadata order is worth one vote
 queries whose terms contain or are contained in the query's move the prior. Tuned on the
 second world's tuning seed 100 only (``bench.rank.tune_grid``, pbm1 uniform and dbn1 Zipf;
 bench/results/grank_tune_beta.json), then checked on ours; results on both worlds in
-docs/results.md (bench/results/grank_worlds.json): seeds 0-4, ours 0.945 ± 0.006 (v2
-0.953), second world 0.870-0.909 (v2 0.789-0.847). Opt-in, not the default: under click
-floods (the paper's inflation and sybil75 attacks) its served nDCG falls well below v2's
-(bench/results/grank_v3_attacks.json)."""
+docs/results.md (bench/results/grank_worlds.json, ``byteswarm_v3``; v2 0.953 on ours,
+0.789-0.847 on the second world).
+
+``prior_relative``: the prior is worth one *mean vote of the query's voted items*, not one
+vote. Tuned with an absolute prior (``byteswarm_v3_absolute`` in the bench: seeds 0-4, ours
+0.945 ± 0.006, second world 0.870-0.909), which lost most of its served nDCG under click
+floods (the paper's inflation and sybil75 attacks: 0.81 and 0.87 against v2's 0.98 and
+0.99), because a flood collapses the row-counted half-life and every honest vote decays
+below the one-vote prior; the scale-free prior keeps v2's level there
+(bench/results/grank_v3_attacks.json). Opt-in, not the default (docs/results.md says why)."""
 
 PRESETS: dict[str, RankConfig] = {
     "byteswarm": BYTESWARM,

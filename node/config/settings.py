@@ -150,7 +150,7 @@ class RankSettings:
     """Which ranking config: ``byteswarm_v2`` (recent-click votes, a half-life counted in
     click rows, exploration on users' pages: README, rank), ``byteswarm_v3`` (opt-in: v2
     with matches ordered by click-or-skip attractiveness on a BM25 prior; better on the
-    second world, weaker under click floods: docs/results.md), or ``byteswarm``, the
+    second world, checked less: docs/results.md), or ``byteswarm``, the
     defences of session 2 (one vote per author, a fixed 20,000 s half-life)."""
 
 
