@@ -184,10 +184,10 @@ BYTESWARM_V3 = replace(
 """Issue 22: ``byteswarm_v2``'s votes and exploration, with the matches ordered by
 click-or-skip attractiveness on a BM25 prior (``models.rank.attractiveness``): the results
 above a click count as passed over (one decayed skip vote per author, query and item beside
-the click vote, the newer of the two wins), the metadata order is worth one vote, and
-queries whose terms contain or are contained in the query's move the prior. Tuned on the
-second world's tuning seed 100 only (``bench.rank.tune_grid``, pbm1 uniform and dbn1 Zipf;
-bench/results/grank_tune_beta.json), then checked on ours; results on both worlds in
+the click vote, the newer of the two wins), the metadata order is worth one mean vote of
+the query, and queries whose terms contain or are contained in the query's move the prior.
+Tuned on the second world's tuning seed 100 only (``bench.rank.tune_grid``, pbm1 uniform
+and dbn1 Zipf; bench/results/grank_tune_beta.json), then checked on ours; results on both worlds in
 docs/results.md (bench/results/grank_worlds.json, ``byteswarm_v3``; v2 0.953 on ours,
 0.789-0.847 on the second world).
 
