@@ -7,10 +7,14 @@ Commands (``python -m bench.rank.<name>``):
   ``--worlds``: only served nDCG on both, ``results/grank_worlds.json``).
 - ``gossip_bytes.py`` — the gossip bytes of the position scenario in the daemon's own
   encoding, at full scale (``results/grank_bytes.json``).
+- ``click_bytes.py`` — Click body bytes with the results above each click, against
+  without (``results/grank_click_bytes.json``).
 - ``latency.py`` — ``rank()`` latency with a 100k-row store (``results/grank_latency.json``).
 - ``serve.py`` — ``byteswarm search`` on a real SQLite store (``results/grank_serve.json``).
 - ``tune.py`` — one knob of the default preset swept on tuning seeds
   (``results/grank_tune_*.json``).
+- ``tune_grid.py`` — any ``RankConfig`` fields of a preset crossed on tuning seeds, with the
+  attacker's top-1 where a scenario attacks (``results/grank_tune_beta.json``).
 - ``world_ablation.py`` — the second world's differences from ours switched off one at a
   time (``results/grank_second_world_ablation.json``).
 

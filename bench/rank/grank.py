@@ -40,6 +40,7 @@ from models.rank.config import (
     BYTESWARM,
     BYTESWARM_IPS,
     BYTESWARM_V2,
+    BYTESWARM_V3,
     GLOBAL_COUNTS,
     PAPER_F0,
     PAPER_F1,
@@ -57,13 +58,23 @@ METHODS: dict[str, RankConfig] = {
     "byteswarm_ips": BYTESWARM_IPS,
     "byteswarm_v2": BYTESWARM_V2,
     "byteswarm_v2_session7": BYTESWARM_V2_SESSION7,
+    "byteswarm_v3": BYTESWARM_V3,
+    "byteswarm_v3_absolute": replace(BYTESWARM_V3, prior_relative=False),
 }
 ALL = list(METHODS)
 PAPERS_AND_OURS = ["grank_paper_f0", "grank_paper_f1", "byteswarm"]
 HALF_LIFE_KINDS = ["byteswarm", "byteswarm_v2"]
 """A half-life fixed in seconds and one counted in rows: the attacks on the click rate."""
 ATTACKED = ["grank_paper_f1", "byteswarm", "byteswarm_ips", "byteswarm_v2"]
-WORLDS_METHODS = ["bm25", "grank_paper_f0", "byteswarm", "byteswarm_v2", "byteswarm_v2_session7"]
+WORLDS_METHODS = [
+    "bm25",
+    "grank_paper_f0",
+    "byteswarm",
+    "byteswarm_v2",
+    "byteswarm_v2_session7",
+    "byteswarm_v3",
+    "byteswarm_v3_absolute",
+]
 """Baselines (metadata only, G-Rank as in the paper), the presets a node may ship, and v2 as
 session 7 shipped it, on both worlds (on ours, session 7's v2 is ``grank_v3.json``'s)."""
 

@@ -6,6 +6,8 @@
 - ``similarity.py`` — the paper's peer similarity ``(k_t + k_m^2) / k_u``, max-normalised.
 - ``profiles.py``   — per-author k_t, k_m, k_u kept incrementally; the similarity vector.
 - ``counters.py``   — incremental (query, item, author) click counters with decay and caps.
+- ``attractiveness.py`` — skips above a click, one skip vote per author beside its click vote,
+  and the Beta posterior on a BM25 prior (the ``beta`` estimator).
 - ``index.py``      — ``RankIndex``: ingests rows, keeps similarity fresh, answers ``rank()``.
 - ``explain.py``    — where a ranking came from: own/peers' clicks, BM25, the most trusted peers.
 - ``click_rate.py`` — the click rate a node has seen; a half-life in rows turned into seconds.

@@ -7,6 +7,7 @@ from typing import Literal
 
 AuthorCap = Literal["none", "log", "distinct", "share", "top", "recent"]
 ExploreScope = Literal["any", "shown", "tail"]
+Estimator = Literal["votes", "beta"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +86,29 @@ class RankConfig:
     bring an unshown one into view), two shown slots (reorders the page, never changes what is
     on it), or ``tail``: the last shown slot, the one users examine least, with a random
     unshown result (every swap explores; the top of the page is never disturbed)."""
+    estimator: Estimator = "votes"
+    """How click evidence orders the metadata matches. ``votes``: by the summed click score
+    (every clicked match above every unclicked one), then BM25 (the paper, with our caps).
+    ``beta``: by click-or-skip attractiveness on a metadata prior
+    (``models.rank.attractiveness``): the results above a click count as passed over, one
+    decayed skip vote per (author, query, item) next to the click vote, both weighted by
+    similarity; needs rows that carry the page above the click (``ClickRow.shown``)."""
+    prior_strength: float = 4.0
+    """``beta``: how many similarity-weighted votes the metadata prior is worth."""
+    prior_relative: bool = False
+    """``beta``: the prior is worth ``prior_strength`` times the mean votes (C + S) of the
+    query's items that have any, instead of that many votes: scale-free, so a decay shared
+    by every vote (a collapsed half-life) leaves the order as it was."""
+    prior_top: float = 0.5
+    """``beta``: the prior attractiveness of the best metadata match (others in proportion
+    to their BM25 score)."""
+    skip_position_power: float = 0.0
+    """``beta``: a skip at page rank r weighs ``r ** -power``: 0 for cascade users (who read
+    every result above their click), 1 for position-based ones (who see rank r with
+    probability ~1/r, so a result deep on the page was likely never looked at)."""
+    related_strength: float | None = None
+    """``beta``: evidence from related queries (one's terms a strict subset of the other's)
+    moves an item's prior, worth this many votes of pseudo-count (larger: less); None: off."""
     bm25_k1: float = 1.2
     bm25_b: float = 0.75
 
@@ -146,5 +170,38 @@ checked on the second world (``bench.rank.second_world``; bench/results/grank_wo
 The swaps only touch pages users are shown (``byteswarm search --explore``), never the
 served ranking."""
 
-PRESETS: dict[str, RankConfig] = {"byteswarm": BYTESWARM, "byteswarm_v2": BYTESWARM_V2}
+BYTESWARM_V3 = replace(
+    BYTESWARM_V2,
+    estimator="beta",
+    half_life_rows=1_850.0,
+    half_life_s=1_000.0,
+    prior_strength=1.0,
+    prior_top=0.5,
+    skip_position_power=1.0,
+    related_strength=1.0,
+    prior_relative=True,
+)
+"""Issue 22: ``byteswarm_v2``'s votes and exploration, with the matches ordered by
+click-or-skip attractiveness on a BM25 prior (``models.rank.attractiveness``): the results
+above a click count as passed over (one decayed skip vote per author, query and item beside
+the click vote, the newer of the two wins), the metadata order is worth one mean vote of
+the query, and queries whose terms contain or are contained in the query's move the prior.
+Tuned on the second world's tuning seed 100 only (``bench.rank.tune_grid``, pbm1 uniform
+and dbn1 Zipf; bench/results/grank_tune_beta.json), then checked on ours; results on both worlds in
+docs/results.md (bench/results/grank_worlds.json, ``byteswarm_v3``; v2 0.953 on ours,
+0.789-0.847 on the second world).
+
+``prior_relative``: the prior is worth one *mean vote of the query's voted items*, not one
+vote. Tuned with an absolute prior (``byteswarm_v3_absolute`` in the bench: seeds 0-4, ours
+0.945 ± 0.006, second world 0.870-0.909), which lost most of its served nDCG under click
+floods (the paper's inflation and sybil75 attacks: 0.81 and 0.87 against v2's 0.98 and
+0.99), because a flood collapses the row-counted half-life and every honest vote decays
+below the one-vote prior; the scale-free prior keeps v2's level there
+(bench/results/grank_v3_attacks.json). Opt-in, not the default (docs/results.md says why)."""
+
+PRESETS: dict[str, RankConfig] = {
+    "byteswarm": BYTESWARM,
+    "byteswarm_v2": BYTESWARM_V2,
+    "byteswarm_v3": BYTESWARM_V3,
+}
 """The configs a node's ``[rank] preset`` may name."""

@@ -49,6 +49,19 @@ class _QueryCounts:
         self.values[slot] = max(before, weight) if keep_max else before + weight
         return self.values[slot] - before
 
+    def get(self, item: int, author: int) -> float:
+        slot = self.slots.get((item << _AUTHOR_BITS) | author)
+        return 0.0 if slot is None else self.values[slot]
+
+    def clear(self, item: int, author: int) -> float:
+        """Set the slot to 0; returns what it held."""
+        slot = self.slots.get((item << _AUTHOR_BITS) | author)
+        if slot is None:
+            return 0.0
+        before = self.values[slot]
+        self.values[slot] = 0.0
+        return before
+
 
 class ClickCounters:
     """``query -> (item, author) -> decayed clicks``, scored against per-author weights."""
@@ -99,6 +112,28 @@ class ClickCounters:
             if author_id >= len(mass):
                 mass.extend([0.0] * (author_id + 1 - len(mass)))
             mass[author_id] += grew
+
+    def latest(self, query: str, item: str, author_id: int) -> float | None:
+        """The time of the author's latest click on ``item`` for ``query`` (``recent`` cap,
+        one unit a click, with decay); None if it holds none (or the counters keep no time)."""
+        counts = self._by_query.get(query)
+        item_id = self.item_ids.get(item)
+        if counts is None or item_id is None or self._half_life is None or self._t_ref is None:
+            return None
+        value = counts.get(item_id, author_id)
+        if value <= 0.0:
+            return None
+        return self._t_ref + self._half_life * math.log2(value)
+
+    def clear(self, query: str, item: str, author_id: int) -> None:
+        """Drop the author's clicks on ``item`` for ``query``."""
+        counts = self._by_query.get(query)
+        item_id = self.item_ids.get(item)
+        if counts is None or item_id is None:
+            return
+        held = counts.clear(item_id, author_id)
+        if self._budget is not None and author_id < len(self._mass):
+            self._mass[author_id] -= held
 
     def _rebase(self, ts: float) -> None:
         assert self._t_ref is not None and self._half_life is not None

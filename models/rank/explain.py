@@ -46,6 +46,11 @@ class ScoreParts:
     """Whether the item matches the query's text (matches rank before click-only items)."""
     top_peers: tuple[PeerPart, ...]
     """The peers with the largest shares, largest first."""
+    attractiveness: float | None = None
+    """With the ``beta`` estimator (``byteswarm_v3``): what text matches are sorted by
+    instead of ``clicks``, the posterior (clicks + prior) / (clicks + skips + strength)."""
+    skips: float | None = None
+    """With the ``beta`` estimator: the similarity-weighted skip votes on the item."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,9 +70,11 @@ class TrustedAuthor:
 
 
 def order_key(parts: ScoreParts) -> tuple[bool, float, float, str]:
-    """``rank``'s order as a sort key: text matches first by click score then BM25, then
-    click-only items by click score; ties by item id."""
-    return (not parts.matched, -parts.clicks, -parts.bm25 if parts.matched else 0.0, parts.item)
+    """``rank``'s order as a sort key: text matches first by click score (attractiveness with
+    the ``beta`` estimator) then BM25, then click-only items by click score; ties by item id."""
+    first = parts.attractiveness if parts.matched and parts.attractiveness is not None else None
+    by = parts.clicks if first is None else first
+    return (not parts.matched, -by, -parts.bm25 if parts.matched else 0.0, parts.item)
 
 
 def explain_scores(
@@ -79,9 +86,11 @@ def explain_scores(
     author_name: Callable[[int], str],
     weights: np.ndarray,
     top: int = 3,
+    beta: tuple[Mapping[str, float], Mapping[str, float]] | None = None,
 ) -> dict[str, ScoreParts]:
     """``ScoreParts`` of each of ``ranked``; ``pairs`` is ``ClickCounters.pair_parts``'s
-    (items, authors, shares), each (P,), ``weights`` the (A,) author weights."""
+    (items, authors, shares), each (P,), ``weights`` the (A,) author weights; ``beta`` the
+    (attractiveness, skips) of the ``beta`` estimator, if the ranker uses it."""
     out: dict[str, ScoreParts] = {}
     if pairs is not None:  # only the pairs of the ranked items: one pass over the query's
         wanted = [item_ids[i] for i in ranked if i in item_ids]
@@ -111,6 +120,8 @@ def explain_scores(
             float(meta.get(item, 0.0)),
             item in meta,
             top_peers,
+            None if beta is None else float(beta[0].get(item, 0.0)),
+            None if beta is None else float(beta[1].get(item, 0.0)),
         )
     return out
 

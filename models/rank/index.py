@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 
+from models.rank.attractiveness import SkipVotes, posterior
 from models.rank.bm25 import Bm25Index
 from models.rank.config import RankConfig
 from models.rank.counters import ClickCounters
@@ -30,6 +31,11 @@ class RankIndex:
         self._bm25.add_items(items)
         self._clicks = ClickCounters(config.half_life_s, config.author_cap, config.vote_budget)
         self._popular = ClickCounters(config.popular_half_life_s, config.author_cap)
+        self._skips = (
+            SkipVotes(config.half_life_s, config.skip_position_power)
+            if config.estimator == "beta"
+            else None
+        )
         self._popular_pending: list[tuple[str, int, float, float]] = []
         self._seen_keys: set[tuple[str, int]] = set()
         self._seen_counters: dict[tuple[str, str, str], int] = {}
@@ -58,7 +64,9 @@ class RankIndex:
             if row.author == self.self_id:
                 self._next_seq = max(self._next_seq, row.seq + 1)
             query = normalise_query(row.query)
-            self._count(row.author, query, row.clicked, row.ts, 1, self._weight(row))
+            author_id = self._count(row.author, query, row.clicked, row.ts, 1, self._weight(row))
+            if self._skips is not None:
+                self._skips.add(row, query, author_id, self._clicks)
             counted += 1
         self.n_rows += counted
         return counted
@@ -97,7 +105,7 @@ class RankIndex:
 
     def _count(
         self, author: str, query: str, item: str, ts: float, clicks: int, weight: float
-    ) -> None:
+    ) -> int:
         profiles = self._profiles
         author_id = profiles.ids.get(author)
         if author_id is None:
@@ -108,10 +116,13 @@ class RankIndex:
         query_terms = self._query_terms.get(query)
         if query_terms is None:
             query_terms = self._query_terms[query] = tokens(query)
+            if self._skips is not None:
+                self._skips.add_query(query, query_terms)
         profiles.add(author_id, query_terms, item, clicks)
         self._weights = None
         if ts > self.now:
             self.now = ts
+        return author_id
 
     # ---- similarity --------------------------------------------------------------------
     def authors(self) -> set[str]:
@@ -175,6 +186,9 @@ class RankIndex:
                 config.consensus_rounds,
             )
         names = self._profiles.names
+        beta = None
+        if normal and self._skips is not None:
+            beta = (self.match_order(normal, meta, clicks), self.skip_scores(normal))
         return explain_scores(
             list(ranked),
             meta,
@@ -184,11 +198,51 @@ class RankIndex:
             names.__getitem__,
             self._weight_vector(),
             top,
+            beta,
         )
 
     def trusted(self, n: int = 5) -> list[TrustedAuthor]:
         """The ``n`` peers whose clicks weigh most here, with their similarity's inputs."""
         return trusted_authors(self._profiles, self._weight_vector(), n)
+
+    def skip_scores(self, query: str, now: float | None = None) -> dict[str, float]:
+        """Similarity-weighted decayed skip votes per item (``beta`` estimator; else empty)."""
+        if self._skips is None or not self.config.use_clicks:
+            return {}
+        when = self.now if now is None else now
+        return self._skips.counters.scores(normalise_query(query), self._weight_vector(), when)
+
+    def match_order(
+        self, normal: str, meta: Mapping[str, float], clicks: dict[str, float]
+    ) -> dict[str, float]:
+        """What text matches are sorted by (then BM25): the click score, or with the ``beta``
+        estimator (``byteswarm_v3``) the posterior of ``models.rank.attractiveness``."""
+        if self._skips is None:
+            return clicks
+        config = self.config
+        related = None
+        if config.related_strength is not None:
+            related = (*self._related_votes(normal), config.related_strength)
+        return posterior(
+            meta,
+            clicks,
+            self.skip_scores(normal),
+            config.prior_strength,
+            config.prior_top,
+            related,
+            config.prior_relative,
+        )
+
+    def _related_votes(self, query: str) -> tuple[dict[str, float], dict[str, float]]:
+        clicks: dict[str, float] = {}
+        skips: dict[str, float] = {}
+        assert self._skips is not None
+        for other in self._skips.related(query):
+            for item, value in self.click_scores(other).items():
+                clicks[item] = clicks.get(item, 0.0) + value
+            for item, value in self.skip_scores(other).items():
+                skips[item] = skips.get(item, 0.0) + value
+        return clicks, skips
 
     def popular(self, k: int) -> list[str]:
         """Catalogue items by (recent, weighted) click popularity across all queries."""
@@ -221,7 +275,8 @@ class RankIndex:
             return [], False
         meta = self._bm25.search(normal)
         clicks = self.click_scores(normal)
-        matched = sorted(meta, key=lambda item: (-clicks.get(item, 0.0), -meta[item], item))
+        order = self.match_order(normal, meta, clicks)
+        matched = sorted(meta, key=lambda item: (-order.get(item, 0.0), -meta[item], item))
         click_only = [item for item in clicks if item not in meta and item in self._bm25]
         click_only.sort(key=lambda item: (-clicks[item], item))
         ranked = matched + click_only

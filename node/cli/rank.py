@@ -43,8 +43,9 @@ from node.wire.control import Click, Search
     "--explore/--no-explore",
     default=False,
     show_default=True,
-    help="Show the page a user would see: with the preset's explore_p (1.0 in byteswarm_v2, "
-    "0.5 in byteswarm) one result is swapped with a lower one, so G-Rank learns about items "
+    help="Show the page a user would see: with the preset's explore_p (1.0 in byteswarm_v2 "
+    "and v3, 0.5 in byteswarm) one result is swapped with a lower one, so G-Rank learns about "
+    "items "
     "it does not rank high yet; the swapped results are marked *. Apps call this for every "
     "page they show.",
 )

@@ -37,6 +37,8 @@ def breakdown(parts: ScoreParts, served_rank: int) -> dict[str, Any]:
         matched=parts.matched,
         served_rank=served_rank,
         top_peers=shares[:MAX_TOP_PEERS],
+        attractiveness=parts.attractiveness,
+        skips=parts.skips,
     )
     built: dict[str, Any] = msgspec.to_builtins(score)
     return built

@@ -124,10 +124,13 @@ def click_row(record: wire.SignedRecord, now_ms: int | None = None) -> ClickRow:
 
 
 def compact_click(query: str, shown: Sequence[str], item: str) -> wire.Click:
-    """The click body the service writes: the clicked item's rank on the page, not the page
-    (the model uses only that rank; 0 when ``item`` was not on it)."""
+    """The click body the service writes: the clicked item's rank on the page and the
+    results above it (the ones the user passed over: ``models.rank.attractiveness`` counts
+    them as skips), not the rest of the page; ``position`` 0 and no page when ``item`` was
+    not on it."""
     position = shown.index(item) + 1 if item in shown else 0
-    return wire.Click(wire.WIRE_VERSION, query, [], item, position)
+    above = list(shown[: position - 1]) if position > 1 else []
+    return wire.Click(wire.WIRE_VERSION, query, above, item, position)
 
 
 def make_click(store: Store, query: str, item: str, shown: list[str]) -> wire.Click:

@@ -34,7 +34,8 @@ from node.wire.control import Click, Search, decode_command
 from node.wire.status.services import RankStatus
 
 BOOTSTRAP_ROWS = 1024
-"""Rows a new node asks one peer for (half a ``byteswarm_v2`` half-life; ~120 kB)."""
+"""Rows a new node asks one peer for (half a ``byteswarm_v2`` half-life, a little over half
+of ``byteswarm_v3``'s; ~120 kB)."""
 
 
 REFRESH_EVERY = 2.0

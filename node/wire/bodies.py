@@ -50,10 +50,12 @@ class Click(WireMessage, frozen=True):
     """Body of ``rank/clicks``: the author searched ``query`` and clicked ``clicked``, which
     the page showed at ``position`` (1-based; 0 = unknown).
 
-    The model needs only that rank, so the service writes ``shown=[]`` (~80 of ~230 bytes a
-    row); older records carry the page in ``shown`` and no ``position`` (decodes as 0), and
-    the rank is then read from ``shown``. Author, sequence number and time are the
-    enclosing SignedRecord's.
+    The service writes in ``shown`` only the results above the click (``position - 1`` ids,
+    the ones the user passed over: the ``beta`` ranker counts them as skips; the page below
+    is left out); records from before that carry ``shown=[]`` (no skips) and older ones the
+    whole page and no ``position`` (decodes as 0; the rank is then read from ``shown``).
+    Same fields as before, so every node decodes every version. Author, sequence number and
+    time are the enclosing SignedRecord's.
     """
 
     query: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_QUERY_CHARS)]

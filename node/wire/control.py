@@ -124,8 +124,8 @@ class PeerShare(Answer, frozen=True):
 
 class ScoreBreakdown(Answer, frozen=True):
     """Where a result's place came from (``models.rank.explain``): results that match the
-    query's text rank first, by ``clicks`` then ``bm25``; click-only results follow by
-    ``clicks``. ``own + peers == clicks``."""
+    query's text rank first, by ``clicks`` (``attractiveness`` with ``byteswarm_v3``) then
+    ``bm25``; click-only results follow by ``clicks``. ``own + peers == clicks``."""
 
     clicks: Finite
     own: Finite
@@ -138,6 +138,11 @@ class ScoreBreakdown(Answer, frozen=True):
     served_rank: Annotated[int, msgspec.Meta(ge=1)]
     """Where the served ranking puts it; another than ``rank`` when exploration swapped it."""
     top_peers: Annotated[list[PeerShare], msgspec.Meta(max_length=MAX_TOP_PEERS)] = []
+    attractiveness: Finite | None = None
+    """With ``byteswarm_v3`` (skips as evidence): what text matches are sorted by instead
+    of ``clicks``: (clicks + prior) / (clicks + skips + strength)."""
+    skips: Finite | None = None
+    """With ``byteswarm_v3``: the similarity-weighted votes of users who passed it over."""
 
 
 class SearchResult(Answer, frozen=True):

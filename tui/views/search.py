@@ -60,6 +60,11 @@ def why(result: SearchResult) -> str:
         f"clicks {number(score.clicks)} = own {number(score.own)} + peers {number(score.peers)}",
         f"bm25 {number(score.bm25)} (text match)" if score.matched else "no text match: clicks",
     ]
+    if score.attractiveness is not None:
+        lines.append(
+            f"ordered by attractiveness {number(score.attractiveness)}"
+            f" (skips {number(score.skips or 0.0)})"
+        )
     if score.top_peers:
         lines.append(
             "peers: "

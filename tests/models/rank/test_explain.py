@@ -10,7 +10,14 @@ import random
 import numpy as np
 import pytest
 
-from models.rank.config import BM25_ONLY, BYTESWARM, BYTESWARM_V2, PAPER_F1, RankConfig
+from models.rank.config import (
+    BM25_ONLY,
+    BYTESWARM,
+    BYTESWARM_V2,
+    BYTESWARM_V3,
+    PAPER_F1,
+    RankConfig,
+)
 from models.rank.counters import ClickCounters, agreement
 from models.rank.explain import order_key
 from models.rank.index import RankIndex
@@ -19,6 +26,7 @@ from models.rank.rows import ClickRow, Item
 WORDS = ("blue", "night", "jazz", "rock", "soft", "loud", "red")
 CONFIGS = {
     "v2": BYTESWARM_V2,
+    "v3": BYTESWARM_V3,
     "byteswarm": BYTESWARM,
     "paper_f1": PAPER_F1,
     "consensus": dataclasses.replace(BYTESWARM, consensus_rounds=2),
@@ -44,7 +52,10 @@ def world(config: RankConfig, seed: int) -> RankIndex:
         query = rng.choice(WORDS)
         liked = [i.id for i in items if query in i.title or rng.random() < 0.05]
         item = rng.choice(liked[: 3 + authors.index(author) % 4] or [items[0].id])
-        rows.append(ClickRow(author, seqs[author], query, (), item, float(t)))
+        # the results above the click: what ``byteswarm_v3`` counts as skipped
+        above = tuple(liked[: liked.index(item)]) if config.estimator == "beta" else ()
+        at = len(above) + 1 if above else 0
+        rows.append(ClickRow(author, seqs[author], query, above, item, float(t), at))
         seqs[author] += 1
     index.add_rows(rows)
     return index
@@ -54,7 +65,7 @@ def world(config: RankConfig, seed: int) -> RankIndex:
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_parts_compose_the_click_score_and_give_the_served_order(name: str, seed: int) -> None:
     index = world(CONFIGS[name], seed)
-    checked = 0
+    checked = skipped = 0
     for query in [*WORDS, "blue night", "nothing at all"]:
         ranked, fallback = index.rank_or_popular(query, None)
         if fallback:
@@ -69,7 +80,11 @@ def test_parts_compose_the_click_score_and_give_the_served_order(name: str, seed
             )
         assert sorted(parts.values(), key=order_key) == [parts[i] for i in ranked]
         checked += sum(p.clicks > 0 for p in parts.values())
+        beta = CONFIGS[name].estimator == "beta"
+        assert all((p.attractiveness is not None) == beta for p in parts.values())
+        skipped += sum((p.skips or 0.0) > 0 for p in parts.values())
     assert checked > 0  # the worlds do have clicked results to explain
+    assert skipped > 0 or CONFIGS[name].estimator != "beta"  # and v3 skipped ones
 
 
 def test_a_peer_share_is_its_click_times_its_similarity_weight() -> None:

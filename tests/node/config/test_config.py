@@ -96,6 +96,8 @@ def test_rank_table_names_a_preset(tmp_path: Path) -> None:
     assert PRESETS[load_config(None).rank.preset] is DEFAULT_PRESET
     path = write(tmp_path, '[rank]\npreset = "byteswarm"\n')
     assert load_config(path).rank.preset == "byteswarm"
+    path = write(tmp_path, '[rank]\npreset = "byteswarm_v3"\n')
+    assert PRESETS[load_config(path).rank.preset].estimator == "beta"
     with pytest.raises(ConfigError, match=r"rank\.preset"):
         load_config(write(tmp_path, '[rank]\npreset = "fastest"\n'))
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import msgspec
 import pytest
 
+from models.rank.attractiveness import skipped
 from models.rank.config import BYTESWARM, BYTESWARM_V2, RankConfig
 from models.rank.rows import Item
 from node import wire
@@ -177,17 +178,19 @@ def test_forged_and_foreign_rows_are_dropped_before_storage() -> None:
     assert verified_records(wire.CLICKS_TOPIC, [good, forged, note]) == [good]
 
 
-def test_the_service_writes_the_position_not_the_page() -> None:
+def test_the_service_writes_the_position_and_the_results_above_it() -> None:
     click = compact_click("blue", ["a2", "a1", "a3"], "a1")
-    assert (click.shown, click.clicked, click.position) == ([], "a1", 2)
+    assert (click.shown, click.clicked, click.position) == (["a2"], "a1", 2)
+    assert compact_click("blue", ["a1", "a2"], "a1").shown == []
     assert compact_click("blue", ["a2"], "a9").position == 0
     alice = Identity.generate()
     old_body = msgspec.msgpack.encode((wire.WIRE_VERSION, "blue", ["a2", "a1", "a3"], "a1"))
     old = click_row(wire.sign_record(alice.seed, wire.CLICKS_TOPIC, 0, 1_000, old_body))
     new = click_row(wire.sign_record(alice.seed, wire.CLICKS_TOPIC, 1, 1_000, wire.encode(click)))
     assert (old.shown, old.position, old.page_position()) == (("a2", "a1", "a3"), 0, 2)
-    assert (new.shown, new.position, new.page_position()) == ((), 2, 2)
-    assert len(wire.encode(click)) < len(old_body)
+    assert (new.shown, new.position, new.page_position()) == (("a2",), 2, 2)
+    assert skipped(old) == skipped(new) == ("a2",)
+    assert len(wire.encode(click)) < len(old_body)  # the page below the click is left out
 
 
 def test_a_click_dated_in_the_future_counts_as_now() -> None:
@@ -218,7 +221,7 @@ def test_stored_compact_clicks_rank_like_old_ones(tmp_path: Path) -> None:
             for item in clicks:
                 if compact:
                     click = make_click(store, "blue", item, page)
-                    assert click.shown == []
+                    assert click.shown == page[: page.index(item)]
                 else:
                     click = wire.Click(wire.WIRE_VERSION, "blue", page, item)
                 record_click_offline(store, alice.seed, alice.public_key, click)

@@ -1,0 +1,168 @@
+"""Click-or-skip attractiveness (``estimator = "beta"``): reference values and the ranking."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+
+import pytest
+
+from models.rank.attractiveness import posterior, skipped
+from models.rank.config import BYTESWARM_V2
+from models.rank.index import RankIndex
+from models.rank.rows import ClickRow, Item
+
+BETA = replace(BYTESWARM_V2, estimator="beta", half_life_s=1e9, half_life_rows=None)
+
+
+def _row(shown: tuple[str, ...], clicked: str, position: int = 0, ts: float = 1.0) -> ClickRow:
+    return ClickRow("a", 0, "q", shown, clicked, ts, position)
+
+
+def test_skipped_are_the_results_above_the_click() -> None:
+    assert skipped(_row(("x", "y", "z", "w"), "z")) == ("x", "y")
+    assert skipped(_row(("x", "y", "z"), "x")) == ()
+    # the compact record: the page up to the click and its position
+    assert skipped(_row(("x", "y", "z"), "z", position=3)) == ("x", "y")
+    # no page (the service's old compact rows): no skips
+    assert skipped(_row((), "z", position=3)) == ()
+    # a page shorter than the claimed position says nothing
+    assert skipped(_row(("x",), "z", position=3)) == ()
+    # repeated ids and the clicked item itself are not skips
+    assert skipped(_row(("x", "x", "z", "q"), "q", position=4)) == ("x", "z")
+    assert skipped(_row(("z", "x", "z"), "z", position=3)) == ("x",)
+
+
+def test_posterior_reference_values() -> None:
+    meta = {"a": 2.0, "b": 1.0, "c": 0.5}
+    clicks = {"b": 3.0}
+    skips = {"a": 2.0, "b": 1.0}
+    got = posterior(meta, clicks, skips, strength=2.0, top=0.5)
+    # (C + a p0) / (C + S + a), p0 = top * bm25 / max bm25
+    assert got["a"] == pytest.approx((0 + 2 * 0.5) / (0 + 2 + 2))
+    assert got["b"] == pytest.approx((3 + 2 * 0.25) / (3 + 1 + 2))
+    assert got["c"] == pytest.approx(0.125)  # no votes: the prior
+    assert posterior({}, clicks, skips, 2.0, 0.5) == {}
+
+
+def test_posterior_without_votes_keeps_the_metadata_order() -> None:
+    meta = {"a": 3.0, "b": 2.0, "c": 1.0}
+    got = posterior(meta, {}, {}, strength=1.0, top=0.5)
+    assert sorted(meta, key=lambda k: -got[k]) == ["a", "b", "c"]
+
+
+def test_related_evidence_scales_the_prior() -> None:
+    meta = {"a": 1.0, "b": 1.0}
+    related = ({"b": 4.0}, {"a": 4.0}, 1.0)
+    got = posterior(meta, {}, {}, strength=2.0, top=0.5, related=related)
+    # prior * (C' + b top) / (top (C' + S' + b))
+    assert got["b"] == pytest.approx(0.5 * (4 + 0.5) / (0.5 * 5))
+    assert got["a"] == pytest.approx(0.5 * 0.5 / (0.5 * 5))
+    # no related votes: the plain prior
+    plain = posterior(meta, {}, {}, strength=2.0, top=0.5, related=({}, {}, 1.0))
+    assert plain == {"a": 0.5, "b": 0.5}
+
+
+def _items(n: int) -> list[Item]:
+    return [Item(f"i{k}", f"title{k}", "artist", ("rock",)) for k in range(n)]
+
+
+def test_an_item_passed_over_sinks_below_unclicked_ones() -> None:
+    votes = RankIndex("me", BYTESWARM_V2, _items(4))
+    beta = RankIndex("me", BETA, _items(4))
+    before = beta.rank("rock")
+    for index in (votes, beta):
+        index.own_click("rock", before, before[2], 1.0)  # passes over ranks 1 and 2
+    assert beta.rank("rock")[0] == before[2]
+    assert beta.rank("rock")[-2:] == before[:2]  # the skipped two fall below the unshown one
+    # the vote sum only lifts the click and leaves the skipped items above the unshown one
+    assert votes.rank("rock") == [before[2], before[0], before[1], before[3]]
+
+
+def test_one_skip_vote_per_author_query_and_item() -> None:
+    index = RankIndex("me", BETA, _items(3))
+    page = index.rank("rock")
+    rows = [ClickRow("me", seq, "rock", tuple(page), page[1], 1.0) for seq in range(50)]
+    index.add_rows(rows)
+    assert index.skip_scores("rock") == {page[0]: pytest.approx(1.0)}
+
+
+def test_the_latest_action_wins_in_any_arrival_order() -> None:
+    shown = ("i0", "i1", "i2")
+    rows = [
+        ClickRow("me", 0, "rock", shown, "i0", 1.0),  # clicks i0
+        ClickRow("me", 1, "rock", shown, "i2", 2.0),  # passes over i0 and i1, clicks i2
+        ClickRow("me", 2, "rock", shown, "i1", 3.0),  # passes over i0, clicks i1
+    ]
+    states = set()
+    for order in itertools.permutations(rows):
+        index = RankIndex("me", BETA, _items(3))
+        index.add_rows(order)
+        clicks = {k: round(v, 6) for k, v in index.click_scores("rock").items()}
+        skips = {k: round(v, 6) for k, v in index.skip_scores("rock").items()}
+        states.add((tuple(sorted(clicks.items())), tuple(sorted(skips.items()))))
+    # i0: skipped at 3 (after its click at 1); i1: clicked at 3 (after its skip at 2); i2: clicked
+    assert states == {((("i1", 1.0), ("i2", 1.0)), (("i0", 1.0),))}
+
+
+def test_an_early_click_moves_the_metadata_order_by_a_bounded_amount() -> None:
+    items = [Item("best", "t", "a", ("rock", "live")), *_items(3)]
+    index = RankIndex("me", replace(BETA, prior_strength=4.0), items)
+    assert index.rank("rock live")[0] == "best"
+    index.add_rows([ClickRow("peer", 0, "rock live", ("i2",), "i2", 1.0)])
+    # a click worth at most one vote does not push a twice-as-strong match down
+    assert index.rank("rock live")[0] == "best"
+
+
+def test_the_votes_estimator_ignores_skips() -> None:
+    index = RankIndex("me", BYTESWARM_V2, _items(3))
+    index.own_click("rock", ["i0", "i1", "i2"], "i2", 1.0)
+    assert index.skip_scores("rock") == {}
+
+
+def test_a_deep_skip_weighs_less_for_position_based_users() -> None:
+    index = RankIndex("me", replace(BETA, skip_position_power=1.0), _items(4))
+    index.own_click("rock", ["i0", "i1", "i2", "i3"], "i3", 1.0)
+    skips = index.skip_scores("rock")
+    assert skips == {
+        "i0": pytest.approx(1.0),
+        "i1": pytest.approx(1 / 2),
+        "i2": pytest.approx(1 / 3),
+    }
+
+
+def test_related_queries_are_subsets_then_supersets_and_bounded() -> None:
+    from models.rank.attractiveness import MAX_RELATED, SkipVotes
+
+    votes = SkipVotes(None)
+    for query in ["rock", "live", "rock live", "rock live loud", "jazz live", "pop"]:
+        votes.add_query(query, query.split())
+    assert votes.related("rock live") == ["live", "rock", "rock live loud"]
+    assert votes.related("rock") == ["rock live", "rock live loud"]
+    assert votes.related("pop") == []
+    for n in range(40):
+        votes.add_query(f"pop q{n:02d}", ["pop", f"q{n:02d}"])
+    assert len(votes.related("pop")) == MAX_RELATED
+
+
+def test_a_relative_prior_is_scale_free() -> None:
+    meta = {"a": 2.0, "b": 1.0, "c": 1.5}
+    clicks = {"b": 3.0, "c": 1.0}
+    skips = {"a": 2.0, "c": 1.0}
+    full = posterior(meta, clicks, skips, strength=1.0, top=0.5, relative=True)
+    # every vote decayed by the same factor: the same scores
+    tiny = posterior(
+        meta,
+        {k: v * 1e-9 for k, v in clicks.items()},
+        {k: v * 1e-9 for k, v in skips.items()},
+        strength=1.0,
+        top=0.5,
+        relative=True,
+    )
+    assert tiny == pytest.approx(full)
+    # the mean votes of the voted items is (3 + 2 + 2) / 3: the prior is worth that
+    a = 7 / 3
+    assert full["b"] == pytest.approx((3 + a * 0.25) / (3 + a))
+    # an absolute prior is not: decayed votes fall back to the metadata order
+    absolute = posterior(meta, {"b": 3e-9}, {"a": 2e-9}, strength=1.0, top=0.5)
+    assert max(absolute, key=absolute.__getitem__) == "a"
