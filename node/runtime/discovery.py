@@ -93,6 +93,8 @@ class Discovery:
         self.role: Role = daemon.config.role
         adapt = daemon.config.adapt
         self.needs: Role = "cloud" if self.role == "device" and adapt.enabled else ""
+        self.pinned = adapt.cloud_peer if self.needs else ""
+        """``adapt.cloud_peer``: the one cloud this device pairs with, dialed first."""
         self.book = PeerBook(daemon.p2p.peer_id, book_limits(daemon.config))
         self.connected: dict[str, float] = {}
         """Connected peers and when we saw them connect (monotonic)."""
@@ -163,6 +165,8 @@ class Discovery:
     # -- dialing ---------------------------------------------------------------------
 
     def _missing_role(self) -> Role:
+        if self.pinned:
+            return self.needs if self.pinned not in self.connected else ""
         if self.needs and not any(self.book.role_of(p) == self.needs for p in self.connected):
             return self.needs
         return ""
@@ -177,7 +181,8 @@ class Discovery:
         if want <= 0:
             return []
         skip = set(self.connected) | self.dialing
-        return self.book.candidates(now, skip, want, self.daemon.p2p.guard.banned, role)
+        banned = self.daemon.p2p.guard.banned
+        return self.book.candidates(now, skip, want, banned, role, first=self.pinned)
 
     async def _dial(self, known: Known) -> None:
         peer = known.peer_id

@@ -197,10 +197,12 @@ class PeerBook:
         want: int,
         banned: Callable[[str], bool],
         role: Role = "",
+        first: str = "",
     ) -> list[Known]:
         """Up to ``want`` peers to dial now: not in ``skip`` (connected or dialing), not
-        banned, not backing off; peers of ``role`` first, then peers we reached before,
-        then hints, taken round-robin over the sources that told us of them."""
+        banned, not backing off; ``first`` (a pinned peer) if it is ready, then peers of
+        ``role``, then peers we reached before, then hints, taken round-robin over the
+        sources that told us of them."""
         ready = [
             k
             for k in self.peers.values()
@@ -211,10 +213,11 @@ class PeerBook:
         ]
         self.rng.shuffle(ready)
         ready.sort(key=lambda k: (not (role and k.role == role), not (k.verified or k.restored)))
+        chosen = [k for k in ready if first and k.peer_id == first]
         by_source: dict[str, list[Known]] = {}
         for k in ready:
-            by_source.setdefault(k.source, []).append(k)
-        chosen: list[Known] = []
+            if k.peer_id != first:
+                by_source.setdefault(k.source, []).append(k)
         while len(chosen) < want and by_source:
             for source in list(by_source):
                 queue = by_source[source]
@@ -223,7 +226,13 @@ class PeerBook:
                     del by_source[source]
                 if len(chosen) >= want:
                     break
-        chosen.sort(key=lambda k: (not (role and k.role == role), not (k.verified or k.restored)))
+        chosen.sort(
+            key=lambda k: (
+                k.peer_id != first,
+                not (role and k.role == role),
+                not (k.verified or k.restored),
+            )
+        )
         return chosen
 
     def sample(self, want: int, exclude: str, now_wall: float) -> list[PeerHint]:
