@@ -25,6 +25,7 @@ import dataclasses
 import json
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
@@ -142,6 +143,33 @@ def _describe(entry: dict[str, Any], n_seeds: int) -> str:
     return "; ".join(cells)
 
 
+def run_grid(
+    name: str,
+    run: Callable[..., dict[str, Any]],
+    tasks: list[tuple[Any, ...]],
+    workers: int,
+    path: str,
+    summarise: Callable[[list[dict[str, Any]]], list[dict[str, Any]]],
+    argv: list[str] | None,
+) -> list[dict[str, Any]]:
+    """``run`` on every task in ``workers`` processes; rows, their summary, the command and
+    the wall time written to ``path`` (JSON). Returns the summary."""
+    started = time.time()
+    with ProcessPoolExecutor(workers) as pool:
+        rows = list(pool.map(run, *zip(*tasks, strict=True)))
+    table = summarise(rows)
+    out = {
+        "command": f"python -m bench.rank.{name} "
+        + " ".join(argv if argv is not None else sys.argv[1:]),
+        "wall_s": time.time() - started,
+        "rows": rows,
+        "summary": table,
+    }
+    with open(path, "w") as handle:
+        json.dump(out, handle, indent=1)
+    return table
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -181,19 +209,7 @@ def main(argv: list[str] | None = None) -> None:
         for swaps in args.explore_swaps
         for name in args.scenarios
     ]
-    started = time.time()
-    with ProcessPoolExecutor(args.workers) as pool:
-        rows = list(pool.map(run_value, *zip(*tasks, strict=True)))
-    table = summarise(rows)
-    out = {
-        "command": "python -m bench.rank.tune "
-        + " ".join(argv if argv is not None else sys.argv[1:]),
-        "wall_s": time.time() - started,
-        "rows": rows,
-        "summary": table,
-    }
-    with open(args.json, "w") as handle:
-        json.dump(out, handle, indent=1)
+    table = run_grid("tune", run_value, tasks, args.workers, args.json, summarise, argv)
     for entry in table:
         print(_describe(entry, len(args.seeds)))
 

@@ -18,16 +18,14 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import itertools
-import json
-import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 import numpy as np
 
 from bench.rank.grank import METHODS, full_grid, main_grid
 from bench.rank.sim import Scenario, Simulation
+from bench.rank.tune import run_grid
 
 Setting = tuple[tuple[str, Any], ...]
 
@@ -137,18 +135,7 @@ def main(argv: list[str] | None = None) -> None:
         for name in args.scenarios
     ]
     started = time.time()
-    with ProcessPoolExecutor(args.workers) as pool:
-        rows = list(pool.map(run_setting, *zip(*tasks, strict=True)))
-    table = summarise(rows)
-    out = {
-        "command": "python -m bench.rank.tune_grid "
-        + " ".join(argv if argv is not None else sys.argv[1:]),
-        "wall_s": time.time() - started,
-        "rows": rows,
-        "summary": table,
-    }
-    with open(args.json, "w") as handle:
-        json.dump(out, handle, indent=1)
+    table = run_grid("tune_grid", run_setting, tasks, args.workers, args.json, summarise, argv)
     for entry in table:
         cells = [f"{k}={v}" for k, v in entry["setting"].items()] or ["base"]
         for name, block in entry.items():
