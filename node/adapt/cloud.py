@@ -23,7 +23,7 @@ import trio
 
 from node import wire
 from node.adapt.budget import AdaptBudget
-from node.config.settings import AdaptConfig
+from node.config.services import AdaptConfig
 from node.runtime.context import NodeContext
 from node.wire.status.services import CloudAdaptStatus, CloudDeviceStatus
 

@@ -26,7 +26,7 @@ from node import wire
 from node.adapt.budget import AdaptBudget
 from node.adapt.cloud import MODEL_PROTOCOL, PROMPT_PROTOCOL, UPLOAD_PROTOCOL
 from node.adapt.prompt_file import save_prompt, write_atomically
-from node.config.settings import AdaptConfig
+from node.config.services import AdaptConfig
 from node.runtime.context import NodeContext
 from node.wire.status.services import DeviceAdaptStatus
 

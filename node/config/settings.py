@@ -7,20 +7,20 @@ and values of the wrong type are errors that name the offending key.
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
 import tomllib
-import types
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, get_args, get_origin, get_type_hints
+from typing import Any, Literal
 
 import platformdirs
 
 from node.config.authorlog import AuthorLogConfig, ClockConfig
 from node.config.errors import ConfigError
 from node.config.link_faults import LinkFaultsConfig
+from node.config.mapping import build
 from node.config.network import DiscoveryConfig, LivenessConfig, check_connections
+from node.config.services import AdaptConfig, FinetuneConfig, RankSettings
 from node.config.store import StoreConfig
 
 Role = Literal["device", "cloud"]
@@ -110,63 +110,6 @@ class PeerLimits:
 
 
 @dataclass(frozen=True)
-class AdaptConfig:
-    """Cloud-device prompt adaptation (the ``adapt`` service)."""
-
-    enabled: bool = True
-    """Run the adapt service (device or cloud side by ``role``)."""
-    cloud_peer: str = ""
-    """Peer id of the cloud a device pairs with; empty: the latest cloud announced."""
-    family: Literal["additive", "filter_feature", "warp_filter_feature"] = "warp_filter_feature"
-    """Prompt family: an additive 16×16 image; a 3×3 input filter + feature scale/shift; or
-    that plus an affine warp, one prompt per device domain (the default)."""
-    measure: Literal["entropy", "tta", "mc_dropout", "random"] = "entropy"
-    """How a device scores uncertainty to choose its uploads."""
-    upload_fraction: float = 0.25
-    """Share of each batch a device uploads (the most uncertain first)."""
-    batch_interval: float = 2.0
-    """Seconds between two batches of the device's simulated camera (the digits stream)."""
-    batch_size: int = 50
-    """Images per batch."""
-    stream_seed: int = 0
-    """Seed of the simulated corruption stream."""
-    first_domain: int = 0
-    """Which corruption domain the simulated stream starts with (an index into its order,
-    modulo the number of domains); the others follow in order. The demo gives each device
-    its own, so that a short run covers several domains."""
-    severity: int = 5
-    """Corruption severity of the simulated stream (1-5)."""
-    norm_bound: float = 8.0
-    """Largest L2 distance from the neutral prompt a device accepts."""
-    teacher_epochs: int = 40
-    """Training budget of the cloud's teacher (trained once, cached in the user cache dir)."""
-
-
-@dataclass(frozen=True)
-class RankSettings:
-    """G-Rank (the ``rank`` service)."""
-
-    preset: Literal["byteswarm", "byteswarm_v2", "byteswarm_v3"] = "byteswarm_v2"
-    """Which ranking config: ``byteswarm_v2`` (recent-click votes, a half-life counted in
-    click rows, exploration on users' pages: README, rank), ``byteswarm_v3`` (opt-in: v2
-    with matches ordered by click-or-skip attractiveness on a BM25 prior; better on the
-    second world, checked less: docs/results.md), or ``byteswarm``, the
-    defences of session 2 (one vote per author, a fixed 20,000 s half-life)."""
-
-
-@dataclass(frozen=True)
-class FinetuneConfig:
-    """One-byte SPSA finetuning (the ``finetune`` service)."""
-
-    backend: Literal["auto", "torch", "onnxruntime"] = "auto"
-    """Forward passes: torch, or onnxruntime (no torch); auto = torch on a cloud, else ORT."""
-    encoder_dir: Path | None = None
-    """Where ``byteswarm train export-encoder`` wrote the ONNX encoders; default: user cache."""
-    auto_join: bool = True
-    """Join every run announced on the network whose model this node can load."""
-
-
-@dataclass(frozen=True)
 class MetricsConfig:
     """The opt-in Prometheus endpoint."""
 
@@ -238,64 +181,9 @@ def load_config(path: Path | None = None, **overrides: Any) -> NodeConfig:
     for key, value in overrides.items():
         if value is not None:
             raw[key] = value
-    config: NodeConfig = _build(NodeConfig, raw, prefix="")
+    config: NodeConfig = build(NodeConfig, raw, prefix="")
     _check(config)
     return config
-
-
-def _build(cls: type[Any], raw: dict[str, Any], prefix: str) -> Any:
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{prefix.rstrip('.') or 'config'}: expected a table")
-    hints = get_type_hints(cls)
-    names = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(raw) - names)
-    if unknown:
-        raise ConfigError(f"unknown config key: {prefix}{unknown[0]}")
-    values = {name: _coerce(hints[name], raw[name], prefix + name) for name in raw}
-    return cls(**values)
-
-
-def _coerce(hint: Any, value: Any, key: str) -> Any:
-    if dataclasses.is_dataclass(hint):
-        return _build(hint, value, key + ".")  # type: ignore[arg-type]
-    origin = get_origin(hint)
-    if origin is types.UnionType and type(None) in get_args(hint):
-        (inner,) = [a for a in get_args(hint) if a is not type(None)]  # TOML has no null
-        return _coerce(inner, value, key)
-    if hint is Path:
-        if isinstance(value, str | Path):
-            return Path(value).expanduser()
-        raise ConfigError(f"{key}: expected a path string, got {type(value).__name__}")
-    if origin is Literal:
-        if value not in get_args(hint):
-            allowed = ", ".join(repr(a) for a in get_args(hint))
-            raise ConfigError(f"{key}: expected one of {allowed}, got {value!r}")
-        return value
-    if origin is tuple:
-        if isinstance(value, str) or not isinstance(value, list | tuple):
-            raise ConfigError(f"{key}: expected a list of strings")
-        if not all(isinstance(v, str) for v in value):
-            raise ConfigError(f"{key}: every entry must be a string")
-        return tuple(value)
-    if hint is bool:
-        if not isinstance(value, bool):
-            raise ConfigError(f"{key}: expected true or false, got {value!r}")
-        return value
-    if hint is float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ConfigError(f"{key}: expected a number, got {value!r}")
-        if not math.isfinite(value):
-            raise ConfigError(f"{key}: must be a finite number, got {value!r}")
-        return float(value)
-    if hint is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"{key}: expected an integer, got {value!r}")
-        return value
-    if hint is str:
-        if not isinstance(value, str):
-            raise ConfigError(f"{key}: expected a string, got {value!r}")
-        return value
-    raise ConfigError(f"{key}: unsupported type")  # pragma: no cover
 
 
 def _check_history(history: HistoryConfig) -> None:

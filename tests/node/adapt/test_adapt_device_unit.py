@@ -12,7 +12,8 @@ import trio.testing
 
 from node import wire
 from node.adapt.device import DeviceAdapt
-from node.config.settings import STORE_FILE, AdaptConfig, load_config
+from node.config.services import AdaptConfig
+from node.config.settings import STORE_FILE, load_config
 from node.net.identity import Identity
 from node.store.database import RecordRow, Store
 from tests.node.fake_node import FakeNode

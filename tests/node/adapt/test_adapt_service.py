@@ -18,7 +18,8 @@ from node import wire
 from node.adapt.device import accept_prompt_record, make_adapter
 from node.adapt.prompt_file import prompt_paths
 from node.cli.swarm import Swarm, run_cli, service_status
-from node.config.settings import STORE_FILE, AdaptConfig
+from node.config.services import AdaptConfig
+from node.config.settings import STORE_FILE
 from node.net.identity import Identity
 from node.store.database import Store
 
