@@ -28,7 +28,7 @@ import numpy as np
 from bench.rank.grank import main_grid, run_one
 from bench.rank.report import summarise
 from bench.rank.wire import DAEMON_PAGE_ROWS, ENCODINGS
-from node.runtime.catchup import SYNC_SCAN_ROWS
+from node.runtime.catchup_server import SYNC_SCAN_ROWS
 
 METHODS = ["byteswarm", "grank_paper_f0"]
 KEYS = [

@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from models.rank.rows import ClickRow
 from node import wire
 from node.rank.records import compact_click
-from node.runtime.catchup import SYNC_SCAN_ROWS
+from node.runtime.catchup_server import SYNC_SCAN_ROWS
 
 SIM_EPOCH_MS = 1_764_000_000_000
 """Step 0 of a simulation, in Unix milliseconds (late 2025): real timestamps need 8 bytes."""

@@ -1,4 +1,4 @@
-"""A hostile peer on the same stack as ``node/net/host.py``: what tests and
+"""A hostile peer on the same stack as ``node/net/stack.py``: what tests and
 ``bench/runtime/faults.py`` send at a node to check that nothing a peer sends can take it down.
 
 It speaks noise + yamux/mplex like an honest node, then writes raw bytes on any protocol

@@ -1,7 +1,8 @@
 """The network: a hardened py-libp2p host and what runs on it. The only package that
 imports libp2p.
 
-- ``host.py``         — ``P2PNode``: Noise, gossipsub settings, listen, dial, reconnect.
+- ``host.py``         — ``P2PNode``: the running node: listen, join, dial, reconnect, police.
+- ``stack.py``        — the py-libp2p host and gossipsub it runs on, built with our options.
 - ``identity.py``     — the persistent Ed25519 seed (0600) behind the peer id and signatures.
 - ``gossip.py``       — record topics on gossipsub: validated batches in, paced batches out.
 - ``rpc.py``          — bounded requests over one kept channel stream per peer, on its newest

@@ -1,9 +1,7 @@
 """The libp2p host, hardened; with gossip.py and rpc.py the only modules that touch libp2p.
 
 What py-libp2p 0.8.x gets wrong by default and what we do instead (docs/architecture.md §9):
-Noise is the only security transport offered (the default also accepts plaintext); the
-gossipsub heartbeat is 1 s (default 120 s); mesh degrees and the spam limit are explicit;
-eclipse protection is off because every peer on one machine shares an IP; topic
+the transports, Noise only and gossipsub's settings are built in stack.py; topic
 validators are wrapped so they can never raise and publishes go through a paced, batching
 queue (gossip.py); request/response reads are bounded and ride one kept stream per peer
 (rpc.py); shutdown stops the seen-message sweeper thread.
@@ -18,33 +16,23 @@ from typing import Any
 
 import multiaddr
 import trio
-from libp2p import new_host
-from libp2p.crypto.ed25519 import create_new_key_pair
-from libp2p.crypto.x25519 import create_new_key_pair as create_x25519_key_pair
-from libp2p.custom_types import TProtocol
 from libp2p.peer.id import ID
-from libp2p.pubsub.gossipsub import PROTOCOL_ID_V11, PROTOCOL_ID_V12, GossipSub
-from libp2p.security.noise.transport import PROTOCOL_ID as NOISE_PROTOCOL_ID
-from libp2p.security.noise.transport import Transport as NoiseTransport
-from libp2p.stream_muxer.mplex.mplex import MPLEX_PROTOCOL_ID, Mplex
-from libp2p.stream_muxer.yamux.yamux import PROTOCOL_ID as YAMUX_PROTOCOL_ID
-from libp2p.stream_muxer.yamux.yamux import Yamux
 from libp2p.tools.anyio_service import background_trio_service
 
 from node import wire
 from node.config.settings import NodeConfig
-from node.net.addresses import announced, announced_by, observed, remote_ips
+from node.net.addresses import announced_by, observed, remote_ips
 from node.net.connector import connect_to, dial, hang_up, keep_bootstrap, only_our_dials
 from node.net.gossip import Gossip, PublishError, RecordsHandler
 from node.net.identity import Identity
-from node.net.link_faults import shaped_transports
 from node.net.links import Links
 from node.net.liveness import Liveness
-from node.net.peer_guard import GuardLimits, PeerGuard, connection_caps
+from node.net.peer_guard import GuardLimits, PeerGuard
 from node.net.pubsub_guard import SupervisedPubsub
 from node.net.ratelimit import TokenBuckets
 from node.net.rpc import ProtocolRefused, RequestError, Requests
 from node.net.rpc_serve import RequestHandler
+from node.net.stack import build_gossipsub, build_host
 from node.wire.status.node import P2PStatus
 
 SYNC_PROTOCOL = "/byteswarm/sync/2.0.0"
@@ -85,18 +73,8 @@ class P2PNode:
         self.config = config
         self.log = log
         self._serve_sync = serve_sync
-        key_pair = create_new_key_pair(identity.seed)
-        noise = NoiseTransport(key_pair, noise_privkey=create_x25519_key_pair().private_key)
         self.counters: Counter[str] = Counter()
-        self.host = new_host(
-            transports=shaped_transports(config.link_faults, self.counters, log),
-            key_pair=key_pair,
-            sec_opt={NOISE_PROTOCOL_ID: noise},
-            muxer_opt={TProtocol(YAMUX_PROTOCOL_ID): Yamux, MPLEX_PROTOCOL_ID: Mplex},
-            connection_config=connection_caps(config),
-            enable_metrics=bool(config.metrics.listen),
-            addrs_factory=announced,  # a wildcard listen announces the interfaces
-        )
+        self.host = build_host(config, identity, self.counters, log)
         only_our_dials(self.host)  # discovery dials, bounded; not py-libp2p (connector.py)
         self.peer_id: str = self.host.get_id().to_base58()
         g = config.gossip
@@ -105,19 +83,7 @@ class P2PNode:
             GuardLimits(limits.graylist_score, limits.ban_score, limits.ban_seconds),
             logging.getLogger("byteswarm.peers"),
         )
-        self.gossipsub = GossipSub(
-            protocols=[PROTOCOL_ID_V12, PROTOCOL_ID_V11],
-            degree=g.degree,
-            degree_low=g.degree_low,
-            degree_high=g.degree_high,
-            heartbeat_interval=g.heartbeat_interval,  # type: ignore[arg-type]
-            spam_protection_enabled=True,
-            max_messages_per_topic_per_second=g.max_messages_per_topic_per_second,
-            eclipse_protection_enabled=False,
-            score_params=self.guard.scorer.params,
-        )
-        # gossipsub builds its own scorer; ours also knows rate-limit rejections apart
-        self.gossipsub.scorer = self.guard.scorer
+        self.gossipsub = build_gossipsub(config, self.guard)
         self.buckets = TokenBuckets(config.peer_limits.rate, config.peer_limits.burst)
         self.pubsub = SupervisedPubsub(
             self.host,

@@ -3,11 +3,15 @@ services together, and what services may ask of it.
 
 - ``context.py``       — the seam: ``Service``, and ``NodeContext``, what a service may ask of
   its node (the daemon implements it; tests pass a fake).
-- ``daemon.py``        — ``Daemon``: one trio nursery; the store thread, ingest, publishing,
-  the control loop, status snapshots, supervised services.
+- ``daemon.py``        — ``Daemon``: one trio nursery; the store thread, ingest, publishing;
+  starts the tasks below.
+- ``supervision.py``   — a crashed task restarted with backoff, never the node; stop signals.
+- ``status_report.py`` — the ``NodeStatus`` section: assembled, written every interval.
+- ``control_loop.py``  — operator commands claimed from the ``control`` table, run, answered.
 - ``tail.py``          — ``tail(topic)``: a topic's newly committed records, woken by the
   daemon's commits and by ``PRAGMA data_version`` (writes of another process).
 - ``catchup.py``       — sync pulls, heads checks that back off while peers are quiet, samples.
+- ``catchup_server.py`` — the answering side: peers' pulls, heads checks and samples.
 - ``discovery.py``     — peer exchange and the dialer: peers beyond the bootstrap, redialed
   after a restart or a lost link; writes the ``peers`` table.
 - ``peer_book.py``     — the peers we know: hints vs reached, per-source caps, dial backoff.

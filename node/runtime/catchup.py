@@ -1,4 +1,4 @@
-"""Catch-up over request/response from the store: sync pulls, heads checks, samples.
+"""Catch-up over request/response: sync pulls, heads checks, samples (answered: catchup_server.py).
 
 Gossip is best effort; this is how a node gets what it missed. On connect a node pulls
 every topic from the new peer; afterwards it asks each peer for its topics' heads (one
@@ -24,39 +24,26 @@ import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol, TypeVar
+from typing import TypeVar
 
 import trio
 
 from node import wire
-from node.config.settings import NodeConfig
-from node.net.host import P2PError, P2PNode, ProtocolUnsupported
+from node.net.host import P2PError, ProtocolUnsupported
+from node.runtime.catchup_server import (
+    HEADS_PROTOCOL,
+    SAMPLE_PROTOCOL,
+    CatchupHost,
+    CatchupServer,
+)
 from node.runtime.peer_stats import PeerStats
 from node.runtime.pull_schedule import PullSchedule
-from node.store.database import Store
 from node.wire.status.node import CatchupStatus
 
 log = logging.getLogger("byteswarm.daemon")
-HEADS_PROTOCOL = "/byteswarm/sync-heads/1.0.0"
-SAMPLE_PROTOCOL = "/byteswarm/sample/1.0.0"
-SYNC_SCAN_ROWS = 8192
-"""Rows a sync answer may read past (most of them held by the asker) before it replies."""
 HELD_RANGES_TTL = 1.0
 """Seconds one read of a topic's held ranges serves every pull (see ``_held_ranges``)."""
 T = TypeVar("T")
-
-
-class CatchupHost(Protocol):
-    """What catch-up needs of the daemon it runs in (``node.runtime.daemon.Daemon``)."""
-
-    config: NodeConfig
-    p2p: P2PNode
-    store: Store
-    topics: list[str]
-
-    async def db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T: ...
-
-    async def ingest(self, records: list[wire.SignedRecord], source: str) -> int: ...
 
 
 class PeerTimeout(P2PError):
@@ -64,7 +51,7 @@ class PeerTimeout(P2PError):
 
 
 class Catchup:
-    """One node's catch-up: serves its peers' pulls and pulls from them."""
+    """One node's catch-up: pulls from its peers (and holds the side that answers them)."""
 
     def __init__(self, daemon: CatchupHost) -> None:
         self.daemon = daemon
@@ -77,15 +64,15 @@ class Catchup:
         self.schedule = PullSchedule(daemon.config.sync)
         self.stats = PeerStats(time.monotonic)
         """Records served per peer and how far each side's sync is behind (Peers screen)."""
+        self.server = CatchupServer(daemon, self.stats)
+        """The answering side: our peers' pulls, heads checks and samples."""
         self.service_pulled: set[str] = set()
         """Topics a service pulls on its own schedule for now: the loop still pulls them
         from a newly connected peer, but leaves them out of its periodic rounds."""
 
     def register(self) -> None:
         """Answer heads and sample requests (sync requests reach ``serve_sync`` via p2p)."""
-        p2p = self.daemon.p2p
-        p2p.handle(HEADS_PROTOCOL, self.serve_heads, wire.MAX_HEADS_REQUEST_BYTES)
-        p2p.handle(SAMPLE_PROTOCOL, self.serve_sample, wire.MAX_SAMPLE_REQUEST_BYTES)
+        self.server.register()
 
     def saw_new(self, topic: str) -> None:
         """A new record of ``topic`` was stored: the swarm is not quiet, check every peer
@@ -111,60 +98,6 @@ class Catchup:
     def status(self) -> CatchupStatus:
         """The ``catchup`` section of the status document."""
         return self.schedule.status(self.daemon.p2p.connected_peers())
-
-    # -- serving ---------------------------------------------------------------------
-
-    async def serve_sync(self, request: wire.SyncRequest, peer: str) -> wire.SyncResponse:
-        daemon = self.daemon
-        if self._unfollowed(request.topic):
-            return wire.SyncResponse(wire.WIRE_VERSION, [], request.cursor, False)
-        limit = min(request.limit, daemon.config.sync.max_records)
-        budget = daemon.config.sync.max_response_bytes - 4096
-        skip = {h.author: (h.first, h.last) for h in request.held}
-        rows, next_cursor, more = await daemon.db(
-            daemon.store.records_since,
-            request.topic,
-            request.cursor,
-            limit,
-            budget,
-            skip,
-            SYNC_SCAN_ROWS,
-        )
-        records = [wire.decode_record(row.blob) for row in rows]
-        self.stats.served(peer, request.topic, len(records), next_cursor)
-        return wire.SyncResponse(wire.WIRE_VERSION, records, next_cursor, more)
-
-    async def serve_sample(self, data: bytes, peer: str) -> bytes:
-        daemon = self.daemon
-        request = wire.decode_sample_request(data)
-        if self._unfollowed(request.topic):
-            rows = []
-        else:
-            budget = daemon.config.sync.max_response_bytes - 4096
-            rows = await daemon.db(
-                daemon.store.newest_records, request.topic, request.limit, budget
-            )
-        # request.limit is at most MAX_SYNC_LIMIT (1,024), and the answer bounded in bytes
-        records = [wire.decode_record(row.blob) for row in rows]
-        self.stats.served(peer, request.topic, len(records))
-        response = wire.SyncResponse(wire.WIRE_VERSION, records, 0, False)
-        return wire.encode(wire.pack_sync_response(response, request.topic))
-
-    def _unfollowed(self, topic: str) -> bool:
-        """A peer asked for a topic this node does not follow (a joiner pulls every topic
-        it follows from everyone): answered with nothing, counted, not an error."""
-        if topic in self.daemon.topics:
-            return False
-        self.daemon.p2p.counters["unfollowed_topic_requests"] += 1
-        return True
-
-    async def serve_heads(self, data: bytes, peer: str) -> bytes:
-        request = wire.decode_sync_heads_request(data)
-        kept = [t for t in request.topics if t in self.daemon.topics]
-        heads = await self.daemon.db(self.daemon.store.heads, kept)
-        return wire.encode(
-            wire.SyncHeadsResponse(wire.WIRE_VERSION, [heads.get(t, 0) for t in request.topics])
-        )
 
     # -- pulling ---------------------------------------------------------------------
 

@@ -10,39 +10,35 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
-import os
-import signal
-import sys
-import time
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import Any, TypeVar, cast
 
-import msgspec
 import trio
 
 from node import wire
 from node.config.settings import STORE_FILE, NodeConfig
-from node.net.directions import connection_directions
 from node.net.host import P2PError, P2PNode
 from node.net.identity import KEY_FILE, Identity, load_or_create_identity
 from node.net.rpc_serve import RequestHandler
 from node.runtime.catchup import Catchup
 from node.runtime.clock_watch import Clock, ClockWatch
 from node.runtime.context import Service
+from node.runtime.control_loop import ControlLoop
 from node.runtime.control_wake import ControlWake
 from node.runtime.discovery import Discovery
 from node.runtime.equivocation import EquivocationWatch
 from node.runtime.history import HistoryWriter, Probe, Traffic
-from node.runtime.peer_stats import author_peer, their_lags
+from node.runtime.peer_stats import author_peer
 from node.runtime.recovery import Recovery
+from node.runtime.status_report import StatusReport
 from node.runtime.store_guard import StoreGuard
+from node.runtime.supervision import cancel_on_signals, supervised
 from node.runtime.tail import Commits, follow
 from node.store.database import RecordRow, StoredRecord, StoreFullError, wall_clock_ms
 from node.store.own import commit_own
 from node.wire import NOTES_TOPIC
-from node.wire.control import Connect, Publish, decode_command
 from node.wire.status.codec import encode_section, section_name
-from node.wire.status.node import NodeStatus, PeerTrafficStatus
+from node.wire.status.node import NodeStatus
 from node.wire.status.services import ServiceStatus
 
 T = TypeVar("T")
@@ -81,19 +77,19 @@ class Daemon:
             config,
             self.identity,
             on_records=self._ingest_gossip,
-            serve_sync=self.catchup.serve_sync,
+            serve_sync=self.catchup.server.serve_sync,
             log=logging.getLogger("byteswarm.p2p"),
         )
         self.discovery = Discovery(self)
         self.control_wake = ControlWake(config.data_dir, config.control_poll_interval)
         self.clocks = ClockWatch(config, self.p2p, self.identity.public_key, clock)
-        self._started = time.time()
-        self._stored_counts: dict[str, int] = {}
         self.commits = Commits()
         """Wakes the tails of a topic when ingest or a publish commits records of it."""
         self.traffic, self.sections = Traffic(), dict[str, ServiceStatus]()
-        self._store_bytes = 0
-        self._peer_traffic: dict[str, PeerTrafficStatus] = {}
+        self.status_report = StatusReport(self)
+        """The ``NodeStatus`` section: written every ``status_interval`` and at the end."""
+        self.control = ControlLoop(self)
+        """Operator commands from the ``control`` table."""
 
     @property
     def peer_id(self) -> str:
@@ -173,61 +169,39 @@ class Daemon:
     async def run(self, *, task_status: Any = trio.TASK_STATUS_IGNORED) -> None:
         try:
             async with trio.open_nursery() as nursery:
-                nursery.start_soon(self._signals, nursery.cancel_scope)
+                nursery.start_soon(cancel_on_signals, nursery.cancel_scope)
                 self.equivocation.started_ms = self.clock()
                 await nursery.start(functools.partial(self.p2p.serve, self.topics))
                 self.recovery.register()
                 self.clocks.register()
-                nursery.start_soon(self._supervised, "recovery", self.recovery.run)
-                nursery.start_soon(self._supervised, "clock", self.clocks.run)
+                nursery.start_soon(supervised, "recovery", self.recovery.run, self.emit)
+                nursery.start_soon(supervised, "clock", self.clocks.run, self.emit)
                 await self.db(self.store.add_event, "start", f"node {self.peer_id} started")
                 log.info("peer id %s listening on %s", self.peer_id, self.p2p.listen_addrs())
-                await self._write_status()
-                nursery.start_soon(self._status_loop)
+                await self.status_report.write()
+                nursery.start_soon(self.status_report.run)
                 await nursery.start(self.control_wake.serve)
-                nursery.start_soon(self._control_loop)
+                nursery.start_soon(self.control.run)
                 nursery.start_soon(self.guard.run, self)
                 if self.config.history.enabled:
                     nursery.start_soon(HistoryWriter(self.config.history).run, self)
                 self.catchup.register()
                 self.discovery.register()
-                nursery.start_soon(self._supervised, "discovery", self.discovery.run)
-                nursery.start_soon(self._supervised, "catchup", self.catchup.run)
+                nursery.start_soon(supervised, "discovery", self.discovery.run, self.emit)
+                nursery.start_soon(supervised, "catchup", self.catchup.run, self.emit)
                 for service in self.services:
-                    nursery.start_soon(self._supervise, service)
+                    task = functools.partial(service.run, self)
+                    nursery.start_soon(supervised, service.name, task, self.emit)
                 task_status.started()
         finally:
             with trio.CancelScope(shield=True):
                 try:
                     await self.db(self.store.add_event, "stop", "node stopped")
-                    final = encode_section(self._status(running=False))
+                    final = encode_section(self.status_report.snapshot(running=False))
                     await self.db(self.store.write_status, NodeStatus.SECTION, final)
                     await self.guard.close()
                 finally:
                     await self.db(self.store.close)
-
-    async def _supervise(self, service: Service) -> None:
-        await self._supervised(service.name, functools.partial(service.run, self))
-
-    async def _supervised(self, name: str, run: Callable[[], Any]) -> None:
-        """Run a task; a crash is logged and the task restarted, never the node."""
-        delay = 1.0
-        while True:
-            try:
-                await run()
-                return
-            except Exception as exc:
-                log.exception("%s crashed; restarting in %.0f s", name, delay)
-                await self.db(self.store.add_event, "service", f"{name} crashed: {exc!r}")
-            await trio.sleep(delay)
-            delay = min(delay * 2, 60.0)
-
-    async def _signals(self, scope: trio.CancelScope) -> None:
-        with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
-            async for signum in signals:
-                log.info("received %s, shutting down", signal.Signals(signum).name)
-                scope.cancel()
-                return
 
     # -- records -------------------------------------------------------------------
 
@@ -289,96 +263,7 @@ class Daemon:
             self.p2p.publish(record)
         return record
 
-    # -- operator control and status ------------------------------------------------
-
-    async def _control_loop(self) -> None:
-        while True:
-            # One row at a time: a row waiting behind a slow one can still expire or be
-            # cancelled by its caller until the moment it starts.
-            claimed = await self.db(self.store.claim_control, 1)
-            for row in claimed:
-                try:
-                    result = await self.handle_control(row.command, row.args)
-                    await self.db(self.store.finish_control, row.id, True, result)
-                except Exception as exc:
-                    log.info("control %s failed: %s", row.command, exc)
-                    await self.db(self.store.finish_control, row.id, False, {"error": str(exc)})
-            self.control_wake.passed()  # callers waiting on the socket look at their rows
-            if not claimed:
-                # A caller's poke through the control socket ends the wait at once; else
-                # poll (every poll is a store round trip in the store thread).
-                await self.control_wake.wait()
-
-    async def handle_control(self, command: str, args: dict[str, Any]) -> dict[str, Any]:
-        if command == Publish.command:
-            return await self._publish_notes(decode_command(Publish, args))
-        if command == Connect.command:
-            return {"peer_id": await self.p2p.connect(decode_command(Connect, args).addr)}
-        for service in self.services:
-            result = await service.on_control(command, args)
-            if result is not None:
-                return result
-        raise ValueError(f"unknown control command {command!r}")
-
-    async def _publish_notes(self, command: Publish) -> dict[str, Any]:
-        """Publish ``count`` notes, ``rate`` per second (0: as fast as commits allow)."""
-        text, value, count, rate = command.text, command.value, command.count, command.rate
-        if not 1 <= count <= 1_000_000:
-            raise ValueError("count must be between 1 and 1,000,000")
-        first_seq = -1
-        start = trio.current_time()
-        for i in range(count):
-            note = wire.Note(wire.WIRE_VERSION, text if count == 1 else f"{text} {i}", value)
-            record = await self.publish_local(NOTES_TOPIC, wire.encode(note))
-            first_seq = record.seq if first_seq < 0 else first_seq
-            if rate > 0:
-                await trio.sleep_until(start + (i + 1) / rate)
-        return {"topic": NOTES_TOPIC, "seq": first_seq, "count": count}
-
-    async def _status_loop(self) -> None:
-        while True:
-            await trio.sleep(self.config.status_interval)
-            await self._write_status()
-
-    async def _write_status(self) -> None:
-        watches = (("authorlog", self.equivocation), ("authorlog", self.recovery))
-        for kind, watch in (*watches, ("discovery", self.discovery)):
-            for level, message in watch.news():
-                await self.db(self.store.add_event, kind, message, level=level)
-        for level, message in self.clocks.news():
-            await self.db(self.store.add_event, "clock", message, level=level)
-        self._stored_counts = await self.db(self.store.topics)
-        self._store_bytes = size = await self.db(self.store.size_bytes)
-        directions = connection_directions(self.p2p.host)
-        traffic, cursors = self.catchup.stats.status(directions)
-        self._peer_traffic = await self.db(their_lags, self.store, traffic, cursors)
-        status = self._status(running=True)
-        status.store_bytes = size
-        await self.db(self.store.write_status, NodeStatus.SECTION, encode_section(status))
+    # -- status ------------------------------------------------------------------
 
     def history_probe(self) -> Probe:
-        rejections = self.p2p.guard.totals
-        peers = len(self.p2p.connected_peers())
-        return Probe(peers, dict(rejections), self._store_bytes, dict(self.sections))
-
-    def _status(self, *, running: bool) -> NodeStatus:
-        return NodeStatus(
-            **msgspec.structs.asdict(self.p2p.status()),
-            **msgspec.structs.asdict(self.guard.status()),
-            running=running,
-            pid=os.getpid(),
-            role=self.config.role,
-            data_dir=str(self.config.data_dir),
-            uptime_s=round(time.time() - self._started, 1),
-            records=self._stored_counts,
-            services=[s.name for s in self.services],
-            catchup=self.catchup.status(),
-            discovery=self.discovery.status(),
-            control=self.control_wake.status(),
-            equivocation=self.equivocation.status(),
-            recovery=self.recovery.status(),
-            clock=self.clocks.status(),
-            peer_traffic=self._peer_traffic,
-            # A device node must never have loaded these (docs/architecture.md §1); tests check it.
-            heavy_modules=sorted(m for m in ("torch", "textual") if m in sys.modules),
-        )
+        return self.status_report.probe()

@@ -25,7 +25,7 @@ def _accepted_protocols(daemon: Daemon) -> list[str]:
 async def _honest_note_arrives(victim: Daemon, honest: Daemon, text: str) -> None:
     """An honest peer's note still reaches the victim (by gossip or by catch-up)."""
     before = (await victim.db(victim.store.topics)).get(NOTES_TOPIC, 0)
-    await honest.handle_control("publish", {"text": text})
+    await honest.control.handle("publish", {"text": text})
     with trio.move_on_after(30):
         while (await victim.db(victim.store.topics)).get(NOTES_TOPIC, 0) <= before:
             await trio.sleep(0.1)
@@ -197,7 +197,7 @@ def test_metrics_endpoint_serves_our_counters_and_libp2p_metrics(tmp_path: Path)
             await nursery.start(a.run)
             await nursery.start(b.run)
             await b.p2p.connect(f"{a.p2p.listen_addrs()[0]}/p2p/{a.peer_id}")
-            await b.handle_control("publish", {"text": "metered"})
+            await b.control.handle("publish", {"text": "metered"})
             await trio.sleep(2.0)
             await trio.to_thread.run_sync(scrape)
             nursery.cancel_scope.cancel()

@@ -14,7 +14,7 @@ from node.config.settings import load_config
 from node.net.identity import Identity
 from node.rank.records import compact_click, holds_others_clicks
 from node.rank.service import RankService
-from node.runtime.catchup import SAMPLE_PROTOCOL
+from node.runtime.catchup_server import SAMPLE_PROTOCOL
 from node.runtime.daemon import Daemon
 from node.store.database import RecordRow, Store
 
@@ -57,7 +57,7 @@ def _answer_from(peer: Daemon, tamper: Any = None, limit: int | None = None) -> 
         assert protocol == SAMPLE_PROTOCOL
         if limit is not None:
             data = wire.encode(wire.SampleRequest(wire.WIRE_VERSION, wire.CLICKS_TOPIC, limit))
-        answer = await peer.catchup.serve_sample(data, "asker")
+        answer = await peer.catchup.server.serve_sample(data, "asker")
         return tamper(answer) if tamper else answer
 
     return request
@@ -131,10 +131,12 @@ def test_a_topic_the_node_does_not_follow_is_answered_empty_and_counted(
 
     async def main() -> None:
         ask = wire.SyncRequest(wire.WIRE_VERSION, elsewhere, 7, 256, [])
-        answer = await node.catchup.serve_sync(ask, "joiner")
+        answer = await node.catchup.server.serve_sync(ask, "joiner")
         assert (answer.records, answer.next_cursor, answer.more) == ([], 7, False)
         sample = wire.encode(wire.SampleRequest(wire.WIRE_VERSION, elsewhere, 5))
-        packed = wire.decode_packed_sync_response(await node.catchup.serve_sample(sample, "j"))
+        packed = wire.decode_packed_sync_response(
+            await node.catchup.server.serve_sample(sample, "j")
+        )
         assert packed.records == []
         assert await node.ingest([note], "joiner") == 0
 

@@ -14,7 +14,7 @@ from node import wire
 from node.config.settings import load_config
 from node.net.host import P2PError
 from node.runtime.backoff import Backoff
-from node.runtime.catchup import HEADS_PROTOCOL
+from node.runtime.catchup_server import HEADS_PROTOCOL
 from node.runtime.daemon import Daemon
 
 

@@ -24,7 +24,7 @@ from node import wire
 from node.config.settings import load_config
 from node.net.host import SYNC_PROTOCOL, parse_multiaddr
 from node.net.rpc_serve import RPC_PROTOCOL
-from node.runtime.catchup import HEADS_PROTOCOL, SAMPLE_PROTOCOL
+from node.runtime.catchup_server import HEADS_PROTOCOL, SAMPLE_PROTOCOL
 from node.runtime.daemon import Daemon
 
 pytestmark = [pytest.mark.network, pytest.mark.integration]

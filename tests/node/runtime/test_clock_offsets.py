@@ -141,9 +141,9 @@ def test_a_skewed_clock_hook_is_reported_in_status_and_one_event(tmp_path: Path)
             assert ahead.clock_note() == "clock 120 s ahead of 1 peer"
             assert honest.clock_note() == "clock 120 s behind 1 peer"
             assert ahead.swarm_now_ms() - ahead.clock() == 0  # one peer: not followed
-            await ahead._write_status()
-            await ahead._write_status()
-            status = ahead._status(running=True).clock
+            await ahead.status_report.write()
+            await ahead.status_report.write()
+            status = ahead.status_report.snapshot(running=True).clock
             assert status.note == "clock 120 s ahead of 1 peer"
             offset = status.offsets_s[honest.peer_id]
             assert -121 < offset < -119

@@ -131,7 +131,7 @@ def test_a_hub_past_its_high_water_mark_closes_the_surplus_for_good(tmp_path: Pa
                 assert leaf.p2p.links.held(hub.peer_id)
             status = hub.discovery.status()
             assert status.trims >= 1 and status.full_answers >= 1
-            await hub._write_status()
+            await hub.status_report.write()
             events = [e for e in await hub.db(hub.store.recent_events, 50) if e.kind == "discovery"]
             assert events and "surplus connections" in events[0].message
             nursery.cancel_scope.cancel()

@@ -35,7 +35,7 @@ def test_a_second_record_under_one_seq_is_kept_as_evidence_and_reported(tmp_path
         assert await daemon.ingest([first], "relay-a") == 0  # a replay is no evidence
         assert await daemon.ingest([second], "relay-b") == 0  # not stored as a record...
         assert await daemon.ingest([second], "relay-c") == 0  # ...and kept once
-        await daemon._write_status()
+        await daemon.status_report.write()
 
     try:
         trio.run(main)
@@ -76,13 +76,13 @@ def test_a_record_of_our_key_we_did_not_write_stops_publishing(tmp_path: Path) -
         await daemon.ingest([note(twin, 2, "written elsewhere", ts_ms=1_700_000_000_500)], "peer")
         with pytest.raises(TwinDetected, match=f"publishing refused: {TWIN_PROBLEM}: .*#2"):
             await daemon.publish_local(TOPIC, body, gossip=False)
-        await daemon._write_status()
+        await daemon.status_report.write()
 
     try:
         trio.run(main)
         errors = [e for e in daemon.store.recent_events(10) if e.level == "error"]
         assert len(errors) == 1 and TWIN_PROBLEM in errors[0].message
-        assert TWIN_PROBLEM in str(daemon._status(running=True).equivocation.twin)
+        assert TWIN_PROBLEM in str(daemon.status_report.snapshot(running=True).equivocation.twin)
     finally:
         daemon.store.close()
 

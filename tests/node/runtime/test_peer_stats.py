@@ -95,7 +95,7 @@ def test_catchup_and_ingest_feed_the_counters(tmp_path: Path) -> None:
         mixed = notes(bob, 2) + notes(carol, 1)
         assert await daemon.ingest(mixed, "gossip") == 3
         request = wire.SyncRequest(wire.WIRE_VERSION, wire.NOTES_TOPIC, 0, 2, [])
-        served = await daemon.catchup.serve_sync(request, "dave")
+        served = await daemon.catchup.server.serve_sync(request, "dave")
         assert len(served.records) == 2
 
     try:

@@ -96,7 +96,7 @@ def test_a_lost_store_publishes_above_what_peers_hold_and_it_propagates(
                     assert crashed  # still held
                 assert await _own_seqs(peer, author) == [0, 1, 2, 3]
                 assert peer.equivocation.status().total == 0
-                await node._write_status()
+                await node.status_report.write()
                 events = [e.message for e in await node.db(node.store.recent_events, 20)]
                 assert any("own-log recovery: 1 peer(s) answered" in m for m in events)
                 inner.cancel_scope.cancel()
@@ -126,7 +126,7 @@ def test_no_peer_answering_is_said_and_publishing_goes_on(tmp_path: Path) -> Non
             record = await node.publish_local(TOPIC, _note("alone"))
             assert record.seq == 0
             assert node.recovery.status().state == "no answer"
-            await node._write_status()
+            await node.status_report.write()
             events = [e.message for e in await node.db(node.store.recent_events, 20)]
             assert any("no peer answered within 0.5 s" in m for m in events)
             nursery.cancel_scope.cancel()
@@ -164,10 +164,10 @@ def test_a_second_node_with_the_same_key_is_detected_and_refused(tmp_path: Path)
             await _until(lambda: _has_twin(a), 30)
             with pytest.raises(TwinDetected, match=TWIN_PROBLEM):
                 await a.publish_local(TOPIC, _note("refused"))
-            await a._write_status()
+            await a.status_report.write()
             errors = [e for e in await a.db(a.store.recent_events, 50) if e.level == "error"]
             assert len(errors) == 1 and TWIN_PROBLEM in errors[0].message
-            assert TWIN_PROBLEM in str(a._status(running=True).equivocation.twin)
+            assert TWIN_PROBLEM in str(a.status_report.snapshot(running=True).equivocation.twin)
             nursery.cancel_scope.cancel()
 
     trio.run(main)
