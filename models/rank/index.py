@@ -11,6 +11,7 @@ from models.rank.bm25 import Bm25Index
 from models.rank.config import RankConfig
 from models.rank.counters import ClickCounters
 from models.rank.explain import ScoreParts, TrustedAuthor, explain_scores, trusted_authors
+from models.rank.explore import explore
 from models.rank.profiles import PeerProfiles
 from models.rank.rows import ClickRow, CounterRow, Item, normalise_query, tokens
 
@@ -289,33 +290,6 @@ class RankIndex:
             and explore_rng.random() < self.config.explore_p
         ):
             shown = len(ranked) if k is None else min(k, len(ranked))
-            last: frozenset[int] = frozenset()
-            for _ in range(self.config.explore_swaps):
-                last = self._swap(ranked, shown, explore_rng, last)
+            config = self.config
+            explore(ranked, shown, explore_rng, config.explore_swaps, config.explore_scope)
         return (ranked if k is None else ranked[:k]), fallback
-
-    def _swap(
-        self, ranked: list[str], shown: int, rng: np.random.Generator, last: frozenset[int]
-    ) -> frozenset[int]:
-        """One exploration swap in place, within ``explore_scope``; returns the two slots.
-
-        A swap of the same two slots as the swap before it (``last``) would undo it and is
-        skipped (its draws are still taken). Every swap moves a shown slot, so two swaps on a
-        page always leave it different from the served one."""
-        scope = self.config.explore_scope
-        pool = shown if scope == "shown" else len(ranked)
-        if scope == "tail":
-            if len(ranked) <= shown:
-                return frozenset()
-            first = shown - 1
-            second = shown + int(rng.integers(len(ranked) - shown))
-        elif pool > 1:
-            first = int(rng.integers(shown))
-            second = int(rng.integers(pool - 1))
-            second += second >= first
-        else:
-            return frozenset()
-        pair = frozenset((first, second))
-        if pair != last:
-            ranked[first], ranked[second] = ranked[second], ranked[first]
-        return pair
