@@ -6,7 +6,8 @@ Commands (``python -m bench.rank.<name>``):
   bytes and latency, over seeded scenarios, on both worlds (``results/grank*.json``;
   ``--worlds``: only served nDCG on both, ``results/grank_worlds.json``).
 - ``gossip_bytes.py`` — the gossip bytes of the position scenario in the daemon's own
-  encoding, at full scale (``results/grank_bytes.json``).
+  encoding, at full scale (``results/grank_bytes.json``; ``byteswarm_v3``'s click records,
+  the ids above the click included: ``results/grank_bytes_v3.json``).
 - ``click_bytes.py`` — Click body bytes with the results above each click, against
   without (``results/grank_click_bytes.json``).
 - ``latency.py`` — ``rank()`` latency with a 100k-row store (``results/grank_latency.json``).

@@ -2,13 +2,17 @@
 
     python -m bench.rank.gossip_bytes --json bench/results/grank_bytes.json \
         --plot bench/results/grank_bytes.png
+    python -m bench.rank.gossip_bytes --methods byteswarm_v3 byteswarm_v2 \
+        --json bench/results/grank_bytes_v3.json --plot bench/results/grank_bytes_v3.png
 
 Runs the ``position`` scenario of ``bench.rank.grank --main`` (100 peers, 10k queries, position
 clicks on the realistic world) for ``byteswarm`` and ``grank_paper_f0``, seeds 0-4, one
 process: the same simulation as the headline grid (``bench.rank.grank.run_one``), so its nDCG
 curves match that grid's too. Per pull, ``bench.rank.wire`` encodes with ``node.wire`` the
 SyncRequests and responses of the daemon's paged sync, in the daemon's old format
-(``v1_full``), today's (``packed_compact``) and the two steps between.
+(``v1_full``), today's (``packed_compact``: the Click carries the ids above the click, which
+``byteswarm_v3`` reads as skips) and the steps between (``packed_position``: the body without
+those ids). The file is rewritten after every run (``complete`` says whether all ran).
 """
 
 from __future__ import annotations
@@ -42,9 +46,10 @@ KEYS = [
 ]
 LABELS = {
     "wire_v1_full_bytes": "sync 1.0.0 + Click with page (before)",
-    "wire_v1_compact_bytes": "sync 1.0.0 + Click with position",
+    "wire_v1_compact_bytes": "sync 1.0.0 + Click with position and ids above",
     "wire_packed_full_bytes": "packed sync 2.0.0 + Click with page",
-    "wire_packed_compact_bytes": "packed sync 2.0.0 + Click with position (now)",
+    "wire_packed_position_bytes": "packed sync 2.0.0 + Click with position only (sessions 3-10)",
+    "wire_packed_compact_bytes": "packed sync 2.0.0 + Click with position and ids above (now)",
     "vector_bytes": "old estimate (wire_size, request included)",
 }
 
@@ -99,32 +104,24 @@ def write_bytes_plot(summary: dict[str, Any], path: str) -> None:
     fig.savefig(path, dpi=90)
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--json", required=True)
-    parser.add_argument("--plot")
-    parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--first-seed", type=int, default=0)
-    parser.add_argument("--methods", nargs="*", default=METHODS)
-    args = parser.parse_args(argv)
-    scenario = next(s for s, _ in main_grid() if s.name == "position")
-    seeds = list(range(args.first_seed, args.first_seed + args.seeds))
-    started = time.time()
-    runs = []
-    for seed in seeds:
-        for method in args.methods:
-            runs.append(run_one(scenario, method, seed))
-            print(f"seed {seed} {method}: {runs[-1]['cpu_s']:.0f} s CPU", flush=True)
+def write_output(
+    path: str,
+    argv: list[str] | None,
+    started: float,
+    seeds: list[int],
+    scenario: Any,
+    runs: list[dict[str, Any]],
+    total: int,
+) -> None:
+    """Write what ran so far (seed-major, so a run cut short holds whole seeds)."""
     summary = summarise(runs)
-    last_1000 = window_table(runs)
     output = {
         "command": "python -m bench.rank.gossip_bytes "
         + " ".join(argv if argv is not None else sys.argv[1:]),
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cpus, py {platform.python_version()}",
         "wall_s": time.time() - started,
+        "complete": len(runs) == total,
         "seeds": seeds,
         "scenario": dataclasses.asdict(scenario),
         "note": (
@@ -139,14 +136,37 @@ def main(argv: list[str] | None = None) -> None:
             "(vector_bytes includes its request estimate)."
         ),
         "final": final_table(summary),
-        "last_1000_queries": last_1000,
+        "last_1000_queries": window_table(runs),
         "summary": summary,
         "runs": runs,
     }
-    with open(args.json, "w") as handle:
+    with open(path, "w") as handle:
         json.dump(output, handle, indent=1)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--json", required=True)
+    parser.add_argument("--plot")
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--first-seed", type=int, default=0)
+    parser.add_argument("--methods", nargs="*", default=METHODS)
+    args = parser.parse_args(argv)
+    scenario = next(s for s, _ in main_grid() if s.name == "position")
+    seeds = list(range(args.first_seed, args.first_seed + args.seeds))
+    started = time.time()
+    runs: list[dict[str, Any]] = []
+    total = len(seeds) * len(args.methods)
+    for seed in seeds:
+        for method in args.methods:
+            runs.append(run_one(scenario, method, seed))
+            print(f"seed {seed} {method}: {runs[-1]['cpu_s']:.0f} s CPU", flush=True)
+            write_output(args.json, argv, started, seeds, scenario, runs, total)
+    last_1000 = window_table(runs)
     if args.plot:
-        write_bytes_plot(summary, args.plot)
+        write_bytes_plot(summarise(runs), args.plot)
     for method, table in last_1000.items():
         for key, stat in table.items():
             print(f"{method} {key}: {stat['mean']:.1f} ± {stat['std']:.1f} (queries 9,001-10,000)")

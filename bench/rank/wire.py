@@ -14,9 +14,13 @@ SyncRequest (real ``HeldRange`` per author held). The bytes of a pull are the su
 pages, for the responses in each encoding we compare:
 
 - ``v1_full``: ``SyncResponse`` of ``/byteswarm/sync/1.0.0`` with the Click body the service
-  wrote before (the whole page in ``shown``), i.e. what the daemon shipped until now;
-- ``v1_compact``: the same response with today's Click body (``shown=[]``, ``position``);
-- ``packed_full``: ``PackedSyncResponse`` (``/byteswarm/sync/2.0.0``) with the old body;
+  wrote until session 3 (the whole page in ``shown``);
+- ``v1_compact``: the same response with today's Click body (``position`` and the ids above
+  the click in ``shown``, ``node.rank.records.compact_click``);
+- ``packed_full``: ``PackedSyncResponse`` (``/byteswarm/sync/2.0.0``) with the page body;
+- ``packed_position``: ``PackedSyncResponse`` with the body of sessions 3-10 (``position``,
+  ``shown=[]``): what the daemon shipped before the ids above the click (``byteswarm_v3``'s
+  skips) rode along;
 - ``packed_compact``: ``PackedSyncResponse`` with today's body: what the daemon ships now.
 
 Every number is ``len(node.wire.encode(...))`` of the real message, not an estimate.
@@ -40,7 +44,7 @@ STEP_MS = 1_000
 """One simulated query per second across the network."""
 DAEMON_PAGE_ROWS = 256
 """Rows a daemon sync response carries at most (``SyncRequest.limit``)."""
-ENCODINGS = ("v1_full", "v1_compact", "packed_full", "packed_compact")
+ENCODINGS = ("v1_full", "v1_compact", "packed_full", "packed_position", "packed_compact")
 _SIG = bytes(64)
 
 
@@ -55,6 +59,11 @@ def old_click_body(row: ClickRow) -> bytes:
     return msgspec.msgpack.encode((wire.WIRE_VERSION, row.query, list(row.shown), row.clicked))
 
 
+def position_click_body(click: wire.Click) -> bytes:
+    """The body the service wrote in sessions 3-10: ``position`` only, ``shown=[]``."""
+    return wire.encode(msgspec.structs.replace(click, shown=[]))
+
+
 class WireAccount:
     """The SignedRecords of every simulated row, and the bytes of a pull carrying them."""
 
@@ -62,7 +71,8 @@ class WireAccount:
         self.scan = scan
         """Rows of the responder's log one page may read (held rows included)."""
         self._keys: dict[str, bytes] = {}
-        self._records: dict[tuple[str, int], tuple[wire.SignedRecord, wire.SignedRecord]] = {}
+        self._records: dict[tuple[str, int], tuple[wire.SignedRecord, ...]] = {}
+        """(page body, today's body, position-only body) of each (author, seq)."""
 
     def key(self, author: str) -> bytes:
         key = self._keys.get(author)
@@ -71,13 +81,13 @@ class WireAccount:
         return key
 
     def add(self, row: ClickRow) -> None:
-        """Make the row's record in both body formats (once per row, as the author does)."""
-        compact = wire.encode(compact_click(row.query, row.shown, row.clicked))
+        """Make the row's record in each body format (once per row, as the author does)."""
+        click = compact_click(row.query, row.shown, row.clicked)
+        bodies = (old_click_body(row), wire.encode(click), position_click_body(click))
         ts_ms = SIM_EPOCH_MS + int(row.ts * STEP_MS)
         key, topic, version = self.key(row.author), wire.CLICKS_TOPIC, wire.WIRE_VERSION
-        self._records[(row.author, row.seq)] = (
-            wire.SignedRecord(version, topic, key, row.seq, ts_ms, old_click_body(row), _SIG),
-            wire.SignedRecord(version, topic, key, row.seq, ts_ms, compact, _SIG),
+        self._records[(row.author, row.seq)] = tuple(
+            wire.SignedRecord(version, topic, key, row.seq, ts_ms, body, _SIG) for body in bodies
         )
 
     def record(self, row: ClickRow, compact: bool = True) -> wire.SignedRecord:
@@ -95,13 +105,14 @@ class WireAccount:
 
     def response_bytes(self, rows: list[ClickRow], next_cursor: int, more: bool) -> dict[str, int]:
         """Bytes of the one response carrying ``rows``, in each of ``ENCODINGS``."""
-        pairs = [self._records[(row.author, row.seq)] for row in rows]
+        versions = [self._records[(row.author, row.seq)] for row in rows]
         out: dict[str, int] = {}
-        for name, which in (("full", 0), ("compact", 1)):
+        for name, which in (("full", 0), ("compact", 1), ("position", 2)):
             response = wire.SyncResponse(
-                wire.WIRE_VERSION, [pair[which] for pair in pairs], next_cursor, more
+                wire.WIRE_VERSION, [record[which] for record in versions], next_cursor, more
             )
-            out[f"v1_{name}"] = len(wire.encode(response))
+            if f"v1_{name}" in ENCODINGS:
+                out[f"v1_{name}"] = len(wire.encode(response))
             packed = wire.pack_sync_response(response, wire.CLICKS_TOPIC)
             out[f"packed_{name}"] = len(wire.encode(packed))
         return out

@@ -75,3 +75,19 @@ def test_a_wide_scan_passes_over_held_rows_in_one_page() -> None:
     assert account.pull(rows, 0, everything)["pages"] == 1
     nothing: dict[str, int] = {}  # every row lacking: pages of DAEMON_PAGE_ROWS rows each
     assert account.pull(rows, 0, nothing)["pages"] == 3
+
+
+def test_the_ids_above_the_click_are_what_today_adds_to_the_position_body() -> None:
+    account = WireAccount()
+    rows = _rows(8)  # clicks at positions 1, 2, 3, 4, 1, 2, 3, 4
+    for row in rows:
+        account.add(row)
+    sizes = account.response_bytes(rows, 8, False)
+    # 0 + 1 + 2 + 3 ids above, twice: 12 two-character ids, 3 bytes each in msgpack
+    assert sizes["packed_compact"] - sizes["packed_position"] == 12 * 3
+    assert wire.decode_click(account.record(rows[3]).body).shown == ["i1", "i2", "i3"]
+    first = [ClickRow("peer0", k, "tag01", PAGE, "i1", float(k)) for k in range(4)]
+    for row in first:
+        account.add(row)
+    at_one = account.response_bytes(first, 4, False)
+    assert at_one["packed_compact"] == at_one["packed_position"]  # nothing above position 1
