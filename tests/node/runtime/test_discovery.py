@@ -217,20 +217,25 @@ def test_a_device_at_its_target_degree_still_dials_a_cloud(tmp_path: Path) -> No
     trio.run(main)
 
 
+def pinned_device(tmp_path: Path, reachable: set[str]) -> tuple[FakeDaemon, Discovery]:
+    """A device with ``adapt.cloud_peer`` = Cpinned whose bootstrap knows two clouds."""
+    hints = answer("Cother", "Cpinned", roles={"Cother": "cloud", "Cpinned": "cloud"})
+    daemon = FakeDaemon(
+        tmp_path,
+        {"boot": hints},
+        role="device",
+        discovery={"target_degree": 1},
+        adapt={"cloud_peer": "Cpinned"},
+    )
+    daemon.p2p.up = ["boot"]
+    daemon.p2p.addrs["boot"] = ["/ip4/10.0.0.1/tcp/1"]
+    daemon.p2p.reachable = reachable
+    return daemon, Discovery(daemon)  # type: ignore[arg-type]
+
+
 def test_a_device_with_a_pinned_cloud_dials_that_cloud_not_another(tmp_path: Path) -> None:
     async def main() -> None:
-        hints = answer("Cother", "Cpinned", roles={"Cother": "cloud", "Cpinned": "cloud"})
-        daemon = FakeDaemon(
-            tmp_path,
-            {"boot": hints},
-            role="device",
-            discovery={"target_degree": 1},
-            adapt={"cloud_peer": "Cpinned"},
-        )
-        daemon.p2p.up = ["boot"]
-        daemon.p2p.addrs["boot"] = ["/ip4/10.0.0.1/tcp/1"]
-        daemon.p2p.reachable = {"Cother", "Cpinned"}
-        discovery = Discovery(daemon)  # type: ignore[arg-type]
+        daemon, discovery = pinned_device(tmp_path, {"Cother", "Cpinned"})
         assert discovery.status().needs == "cloud"
         await steps(discovery, 4)
         assert [p for p, _ in daemon.p2p.dialed] == ["Cpinned"]  # the pinned one, only
@@ -241,18 +246,7 @@ def test_a_device_with_a_pinned_cloud_dials_that_cloud_not_another(tmp_path: Pat
 
 def test_a_device_whose_pinned_cloud_is_down_does_not_settle_for_another(tmp_path: Path) -> None:
     async def main() -> None:
-        hints = answer("Cother", "Cpinned", roles={"Cother": "cloud", "Cpinned": "cloud"})
-        daemon = FakeDaemon(
-            tmp_path,
-            {"boot": hints},
-            role="device",
-            discovery={"target_degree": 1},
-            adapt={"cloud_peer": "Cpinned"},
-        )
-        daemon.p2p.up = ["boot"]
-        daemon.p2p.addrs["boot"] = ["/ip4/10.0.0.1/tcp/1"]
-        daemon.p2p.reachable = {"Cother"}
-        discovery = Discovery(daemon)  # type: ignore[arg-type]
+        daemon, discovery = pinned_device(tmp_path, {"Cother"})
         await steps(discovery, 6)
         assert daemon.p2p.dialed[0][0] == "Cpinned"  # first, then again after its backoff
         assert [p for p, _ in daemon.p2p.dialed].count("Cpinned") >= 2
