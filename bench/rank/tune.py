@@ -143,6 +143,17 @@ def _describe(entry: dict[str, Any], n_seeds: int) -> str:
     return "; ".join(cells)
 
 
+def check_tuning(
+    parser: argparse.ArgumentParser, seeds: list[int], names: list[str], known: dict[str, Any]
+) -> None:
+    """Tuning runs on seeds >= 100 only (0-4 are reported) and on scenarios that exist."""
+    if min(seeds) < 100:
+        parser.error("tune on seeds >= 100; seeds 0-4 are the reported ones")
+    unknown = set(names) - set(known)
+    if unknown:
+        parser.error(f"unknown scenarios: {sorted(unknown)}")
+
+
 def run_grid(
     name: str,
     run: Callable[..., dict[str, Any]],
@@ -196,11 +207,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--json", required=True)
     args = parser.parse_args(argv)
-    if min(args.seeds) < 100:
-        parser.error("tune on seeds >= 100; seeds 0-4 are the reported ones")
-    unknown = set(args.scenarios) - set(scenarios())
-    if unknown:
-        parser.error(f"unknown scenarios: {sorted(unknown)}")
+    check_tuning(parser, args.seeds, args.scenarios, scenarios())
     tasks = [
         (value, budget, name, seed, swaps)
         for seed in args.seeds

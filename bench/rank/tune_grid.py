@@ -25,7 +25,7 @@ import numpy as np
 
 from bench.rank.grank import METHODS, full_grid, main_grid
 from bench.rank.sim import Scenario, Simulation
-from bench.rank.tune import run_grid
+from bench.rank.tune import check_tuning, run_grid
 
 Setting = tuple[tuple[str, Any], ...]
 
@@ -117,11 +117,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--json", required=True)
     args = parser.parse_args(argv)
-    if min(args.seeds) < 100:
-        parser.error("tune on seeds >= 100; seeds 0-4 are the reported ones")
-    unknown = set(args.scenarios) - set(scenarios())
-    if unknown:
-        parser.error(f"unknown scenarios: {sorted(unknown)}")
+    check_tuning(parser, args.seeds, args.scenarios, scenarios())
     fixed = [(name, values[0]) for name, values in _pairs(args.set)]
     grid = _pairs(args.grid)
     settings: list[Setting] = [

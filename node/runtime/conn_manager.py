@@ -79,14 +79,17 @@ def _keep_order(link: Link, needs: Role) -> tuple[bool, bool, bool, bool, float]
     )
 
 
-def surplus(links: Sequence[Link], limits: TrimLimits, needs: Role, now: float) -> list[str]:
-    """The peers to disconnect now (none unless above ``high_water``), least wanted first."""
+def surplus(
+    links: Sequence[Link], limits: TrimLimits, needs: Role, now: float, keep: str = ""
+) -> list[str]:
+    """The peers to disconnect now (none unless above ``high_water``), least wanted first;
+    never ``keep`` (a device's pinned cloud, ``adapt.cloud_peer``)."""
     if len(links) <= limits.high_water:
         return []
     excess = len(links) - limits.low_water
     ranked = sorted(links, key=lambda link: _keep_order(link, needs))
-    protected: set[str] = set()
-    if needs:
+    protected: set[str] = {keep} if keep else set()
+    if needs and not keep:
         of_role = [link for link in ranked if link.role == needs]
         if of_role:
             protected.add(of_role[-1].peer)  # never the last link to a role we need
@@ -113,11 +116,11 @@ class Trimmer:
         self.closed = 0
         self._reported = (0, 0, -float("inf"))
 
-    def decide(self, links: Sequence[Link], needs: Role, now: float) -> list[str]:
+    def decide(self, links: Sequence[Link], needs: Role, now: float, keep: str = "") -> list[str]:
         """``surplus`` at most once per ``trim_interval``; remembers whom it chose."""
         if now - self.last < self.limits.trim_interval:
             return []
-        chosen = surplus(links, self.limits, needs, now)
+        chosen = surplus(links, self.limits, needs, now, keep)
         if len(self.answered) > 4 * len(links) + 1000:
             self.prune(now)
         if chosen:

@@ -94,7 +94,7 @@ class Discovery:
         adapt = daemon.config.adapt
         self.needs: Role = "cloud" if self.role == "device" and adapt.enabled else ""
         self.pinned = adapt.cloud_peer if self.needs else ""
-        """``adapt.cloud_peer``: the one cloud this device pairs with, dialed first."""
+        """``adapt.cloud_peer``: the one cloud this device pairs with, dialed first, kept."""
         self.book = PeerBook(daemon.p2p.peer_id, book_limits(daemon.config))
         self.connected: dict[str, float] = {}
         """Connected peers and when we saw them connect (monotonic)."""
@@ -252,7 +252,7 @@ class Discovery:
             self.dialing.add(known.peer_id)
             tasks.start_soon(functools.partial(self._dial, known))
         if len(self.connected) > self.trimmer.limits.high_water:
-            surplus = self.trimmer.decide(self._links(), self.needs, now)
+            surplus = self.trimmer.decide(self._links(), self.needs, now, self.pinned)
             if surplus:
                 log.info("closing %d surplus connections: %s", len(surplus), ", ".join(surplus))
             for peer in surplus:

@@ -47,6 +47,15 @@ def test_the_last_link_to_a_needed_role_is_never_closed() -> None:
     assert "cloud" in surplus(links, LIMITS, "", 100.0)  # a node that does not need it
 
 
+def test_a_pinned_cloud_is_kept_over_a_better_ranked_one() -> None:
+    links = [Link(f"d{i}", 0.0, in_mesh=True, outbound=True) for i in range(4)]
+    links += [Link(f"other{i}", 0.0, role="cloud", in_mesh=True) for i in range(2)]
+    links.append(Link("pinned", 0.0, role="cloud", score=-100.0))
+    assert "pinned" in surplus(links, LIMITS, "cloud", 100.0)  # the best clouds are kept
+    closed = surplus(links, LIMITS, "cloud", 100.0, keep="pinned")
+    assert "pinned" not in closed and "other0" in closed  # another cloud does not count
+
+
 def test_trims_are_rate_limited_and_remembered() -> None:
     trimmer = Trimmer(LIMITS)
     links = [Link(f"p{i}", 0.0) for i in range(6)]
