@@ -63,6 +63,10 @@ def status_text(data: NodeStatus) -> str:
         ("services", ", ".join(data.services) or "-"),
         ("counters", _pairs(data.counters)),
     ]
+    history = data.history
+    if history.failed_writes or history.dropped:  # the store refused history writes
+        lost = f"{history.buffered} samples waiting, {history.dropped} dropped"
+        rows.append(("history", f"{lost} ({history.failed_writes} writes refused: store full)"))
     return "\n".join(f"{name:9} {value}" for name, value in rows)
 
 

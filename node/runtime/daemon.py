@@ -90,6 +90,8 @@ class Daemon:
         """The ``NodeStatus`` section: written every ``status_interval`` and at the end."""
         self.control = ControlLoop(self)
         """Operator commands from the ``control`` table."""
+        self.history = HistoryWriter(config.history) if config.history.enabled else None
+        """One sample a second to the ``history`` table (None: ``[history] enabled`` off)."""
 
     @property
     def peer_id(self) -> str:
@@ -183,8 +185,9 @@ class Daemon:
                 await nursery.start(self.control_wake.serve)
                 nursery.start_soon(self.control.run)
                 nursery.start_soon(self.guard.run, self)
-                if self.config.history.enabled:
-                    nursery.start_soon(HistoryWriter(self.config.history).run, self)
+                if self.history is not None:
+                    task = functools.partial(self.history.run, self)
+                    nursery.start_soon(supervised, "history", task, self.emit)
                 self.catchup.register()
                 self.discovery.register()
                 nursery.start_soon(supervised, "discovery", self.discovery.run, self.emit)

@@ -5,14 +5,20 @@ The trio side only reads counters and builds a small struct each second (no I/O)
 ``[history] write_every`` seconds the buffered rows go to the store in one transaction
 through ``NodeContext.db``-style ``db`` calls, which also delete at most ``DELETE_BATCH``
 rows older than ``retention_hours`` (a backlog after a long stop drains a batch a write).
-Samples still buffered when the node stops are lost (at most ``write_every`` seconds).
+
+The daemon runs the writer under ``supervised`` (a crash is an event and a restart with
+backoff, never the node's end). The buffer lives on the writer, not in ``run``: a restart
+loses no sample, and while the store refuses writes (a full disk; the node read-only) the
+samples wait for the next write, at most ``BUFFER_LIMIT`` of them, the oldest dropped first
+and counted (``HistoryStatus.dropped`` in the node's status). Samples still buffered when
+the node stops are lost (at most ``write_every`` seconds, or the backlog of a full store).
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -22,7 +28,13 @@ import trio
 from node.config.settings import HistoryConfig
 from node.store.history import HistoryRow
 from node.store.rows import StoreFullError
-from node.wire.status.history import HistorySample, RunPoint, TopicTraffic, encode_sample
+from node.wire.status.history import (
+    HistorySample,
+    HistoryStatus,
+    RunPoint,
+    TopicTraffic,
+    encode_sample,
+)
 from node.wire.status.services import (
     CloudAdaptStatus,
     DeviceAdaptStatus,
@@ -34,6 +46,8 @@ from node.wire.status.services import (
 
 DELETE_BATCH = 600
 """Rows older than the retention deleted per write at most (10 minutes of history)."""
+BUFFER_LIMIT = 600
+"""Samples kept while the store refuses writes (10 minutes); beyond it the oldest go."""
 
 
 @dataclass
@@ -68,6 +82,9 @@ class Probe:
     store_bytes: int
     sections: dict[str, ServiceStatus]
     """The services' last reported status sections, by section name."""
+    store_full: bool = False
+    """The node is read-only (a full disk): the writer keeps its rows for a later write
+    rather than spend the space the store keeps for bookkeeping."""
 
 
 class HistoryHost(Protocol):
@@ -97,10 +114,25 @@ class HistoryWriter:
         self.written = 0
         self.deleted = 0
         self.dropped = 0
-        """Seconds not written because the store was full (history is best effort)."""
+        """Samples dropped, oldest first, past ``BUFFER_LIMIT`` while writes failed."""
+        self.failed_writes = 0
+        """Writes the store refused (StoreFullError); their rows stayed in the buffer."""
+        self.pending: deque[HistoryRow] = deque()
+        """Samples not written yet, oldest first (at most ``BUFFER_LIMIT``)."""
+        self._since_write = 0
         self._rejections: Counter[str] = Counter()
         self._rank = RankStatus()
         self._cpu = (time.process_time(), time.monotonic())
+
+    def status(self) -> HistoryStatus:
+        return HistoryStatus(
+            enabled=True,
+            written=self.written,
+            deleted=self.deleted,
+            buffered=len(self.pending),
+            dropped=self.dropped,
+            failed_writes=self.failed_writes,
+        )
 
     def sample(self, probe: Probe, traffic: dict[str, TopicTraffic]) -> HistorySample:
         now = self.clock()
@@ -140,22 +172,39 @@ class HistoryWriter:
         return sample
 
     async def run(self, node: HistoryHost) -> None:
-        pending: list[HistoryRow] = []
+        """Sample every second, write every ``write_every`` seconds; runs until cancelled.
+        A restart (``supervised``) keeps the buffer and the counters."""
         tick = trio.current_time()
         while True:
             tick += 1.0
             await trio.sleep_until(tick)
-            pending.append(as_row(self.sample(node.history_probe(), node.traffic.take())))
-            if len(pending) >= self.config.write_every:
-                rows, pending = pending, []
-                before = int(self.clock() - self.config.retention_hours * 3600)
-                try:
-                    deleted = await node.db(node.store.write_history, rows, before, DELETE_BATCH)
-                except StoreFullError:  # a full disk never stops the node: drop, go on
-                    self.dropped += len(rows)
-                    continue
-                self.deleted += deleted
-                self.written += len(rows)
+            probe = node.history_probe()
+            self.keep(as_row(self.sample(probe, node.traffic.take())))
+            self._since_write += 1
+            if self._since_write >= self.config.write_every and not probe.store_full:
+                self._since_write = 0
+                await self.write(node)
+
+    def keep(self, row: HistoryRow) -> None:
+        """Buffer ``row``; past ``BUFFER_LIMIT`` the oldest buffered row is dropped."""
+        self.pending.append(row)
+        while len(self.pending) > BUFFER_LIMIT:
+            self.pending.popleft()
+            self.dropped += 1
+
+    async def write(self, node: HistoryHost) -> None:
+        """Write the whole buffer in one transaction; a full store keeps it for next time."""
+        rows = list(self.pending)
+        before = int(self.clock() - self.config.retention_hours * 3600)
+        try:
+            deleted = await node.db(node.store.write_history, rows, before, DELETE_BATCH)
+        except StoreFullError:  # a full disk never stops the node: keep them, retry later
+            self.failed_writes += 1
+            return
+        for _ in rows:  # only this task appends: the buffer still starts with ``rows``
+            self.pending.popleft()
+        self.deleted += deleted
+        self.written += len(rows)
 
 
 def _run_point(run: RunStatus) -> RunPoint:

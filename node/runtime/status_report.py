@@ -25,12 +25,13 @@ from node.runtime.context import Service
 from node.runtime.control_wake import ControlWake
 from node.runtime.discovery import Discovery
 from node.runtime.equivocation import EquivocationWatch
-from node.runtime.history import Probe
+from node.runtime.history import HistoryWriter, Probe
 from node.runtime.peer_stats import their_lags
 from node.runtime.recovery import Recovery
 from node.runtime.store_guard import StoreGuard
 from node.store.database import Store
 from node.wire.status.codec import encode_section
+from node.wire.status.history import HistoryStatus
 from node.wire.status.node import NodeStatus, PeerTrafficStatus
 from node.wire.status.services import ServiceStatus
 
@@ -51,6 +52,7 @@ class Reported(Protocol):
     equivocation: EquivocationWatch
     recovery: Recovery
     clocks: ClockWatch
+    history: HistoryWriter | None
     sections: dict[str, ServiceStatus]
 
     async def db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T: ...
@@ -91,7 +93,8 @@ class StatusReport:
     def probe(self) -> Probe:
         rejections = self.node.p2p.guard.totals
         peers = len(self.node.p2p.connected_peers())
-        return Probe(peers, dict(rejections), self._store_bytes, dict(self.node.sections))
+        sections, full = dict(self.node.sections), self.node.guard.health.full
+        return Probe(peers, dict(rejections), self._store_bytes, sections, store_full=full)
 
     def snapshot(self, *, running: bool) -> NodeStatus:
         node = self.node
@@ -112,6 +115,7 @@ class StatusReport:
             recovery=node.recovery.status(),
             clock=node.clocks.status(),
             peer_traffic=self._peer_traffic,
+            history=HistoryStatus() if node.history is None else node.history.status(),
             # A device node must never have loaded these (docs/architecture.md §1); tests check it.
             heavy_modules=sorted(m for m in ("torch", "textual") if m in sys.modules),
         )

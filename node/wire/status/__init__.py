@@ -11,7 +11,7 @@ reads it: no trio, libp2p, torch or onnxruntime).
 - ``services.py`` — the services' sections: ``finetune`` (runs and checkpoints), ``adapt``
   (device or cloud, tagged by ``role``; the budget), ``rank`` (searches, clicks, pulls)
 - ``history.py`` — ``HistorySample``: one second of the node's history (the ``history``
-  table's MessagePack column)
+  table's MessagePack column); ``HistoryStatus``, the writer's counters
 - ``codec.py`` — section names, ``encode_section`` (checked before it is written),
   ``decode_section`` (what a reader accepts; StatusError otherwise)
 """

@@ -1,5 +1,6 @@
 """One second of a node's history: the struct the ``history`` table's ``sample`` column
-holds (MessagePack), beside the scalar columns the TUI's sparklines downsample in SQL."""
+holds (MessagePack), beside the scalar columns the TUI's sparklines downsample in SQL; and
+the writer's own counters (``HistoryStatus``, part of the ``node`` section)."""
 
 from __future__ import annotations
 
@@ -54,6 +55,22 @@ class HistorySample(msgspec.Struct, kw_only=True, array_like=True):
     adapt_upload_bytes: int = 0
     """Upload bytes so far: sent (device, estimated from bytes a sample) or received
     (cloud)."""
+
+
+class HistoryStatus(msgspec.Struct, kw_only=True):
+    """The history writer in the ``node`` section (``node/runtime/history.py``)."""
+
+    enabled: bool = False
+    written: int = 0
+    """Samples (seconds) written to the ``history`` table since the node started."""
+    deleted: int = 0
+    """Rows past ``[history] retention_hours`` deleted."""
+    buffered: int = 0
+    """Samples waiting for the next write (more than ``write_every`` while the store is full)."""
+    dropped: int = 0
+    """Samples lost, oldest first, because the store refused writes for over 10 minutes."""
+    failed_writes: int = 0
+    """Writes the store refused (full disk); their samples stayed buffered."""
 
 
 _ENCODER = msgspec.msgpack.Encoder()

@@ -12,6 +12,7 @@ import msgspec
 
 from node.wire.base import Finite
 from node.wire.status.authorlog import ClockStatus, EquivocationStatus, RecoveryStatus
+from node.wire.status.history import HistoryStatus
 
 
 class PeerGuardStatus(msgspec.Struct, kw_only=True):
@@ -157,6 +158,7 @@ class NodeStatus(P2PStatus, kw_only=True):
     clock: ClockStatus = msgspec.field(default_factory=ClockStatus)
     peer_traffic: dict[str, PeerTrafficStatus] = {}
     """Per peer (the 200 most recently active, and every connected one)."""
+    history: HistoryStatus = msgspec.field(default_factory=HistoryStatus)
     heavy_modules: list[str] = []
     """torch / textual if loaded (a device node must have neither)."""
     store: str = "ok"

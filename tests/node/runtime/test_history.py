@@ -1,5 +1,6 @@
 """The history writer against a fake node: one sample a second, written in batches from the
-store thread, counters turned into per-second differences, old rows deleted."""
+store thread, counters turned into per-second differences, old rows deleted, samples kept
+(ten minutes at most) while the store is full."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import trio
 import trio.testing
 
 from node.config.settings import HistoryConfig
-from node.runtime.history import HistoryWriter, Probe, Traffic
+from node.runtime.history import BUFFER_LIMIT, HistoryWriter, Probe, Traffic
 from node.store.database import Store
 from node.store.rows import StoreFullError
 from node.wire.status.history import decode_sample
@@ -104,24 +105,85 @@ def test_rows_past_the_retention_are_deleted_by_the_writer(tmp_path: Path) -> No
     assert store.history_bounds() == (6400, 10_000)
 
 
-class FullHost(FakeHost):
-    """Every store call fails as SQLite does on a full disk."""
+class FullForAWhile(FakeHost):
+    """A store whose writes fail as SQLite's do on a full disk until ``full_until`` (trio
+    time), then succeed (in the trio thread: the mock clock may then jump at once)."""
+
+    def __init__(self, store: Store, full_until: float = 0.0) -> None:
+        super().__init__(store)
+        self.full_until = full_until
+        self.refused = 0
 
     async def db(self, fn: Callable[..., Any], *args: Any) -> Any:
         self.writes += 1
-        raise StoreFullError("database or disk is full")
+        await trio.lowlevel.checkpoint()
+        if trio.current_time() < self.full_until:
+            self.refused += 1
+            raise StoreFullError("database or disk is full")
+        return fn(*args)
 
 
-def test_a_full_store_drops_history_and_the_writer_keeps_going(tmp_path: Path) -> None:
-    store = Store.open(tmp_path / "store.sqlite")
-    host = FullHost(store)
-    writer = HistoryWriter(HistoryConfig(write_every=5))
-
+def _run_for(writer: HistoryWriter, host: FakeHost, seconds: float) -> None:
     async def main() -> None:
         async with trio.open_nursery() as nursery:
             nursery.start_soon(writer.run, host)  # an exception here would end main
-            await trio.sleep(10.5)
+            await trio.sleep(seconds)
             nursery.cancel_scope.cancel()
 
-    trio.run(main, clock=trio.testing.MockClock(autojump_threshold=0.01))
-    assert host.writes == 2 and writer.dropped == 10 and writer.written == 0
+    trio.run(main, clock=trio.testing.MockClock(autojump_threshold=0))
+
+
+def _clock() -> float:
+    return 1_000_000.0 + trio.current_time()
+
+
+def test_a_full_store_keeps_the_samples_and_writes_them_when_space_returns(
+    tmp_path: Path,
+) -> None:
+    store = Store.open(tmp_path / "store.sqlite")
+    host = FullForAWhile(store, full_until=102.5)  # refuses the writes at 5, 10, ..., 100 s
+    writer = HistoryWriter(HistoryConfig(write_every=5), clock=_clock)
+    _run_for(writer, host, 130.5)
+    rows = store.read_history(1_000_000, 1_000_200, 1000)
+    assert [r.ts_s - 1_000_000 for r in rows] == list(range(1, 131))  # no second lost
+    assert (host.refused, writer.failed_writes, writer.dropped) == (20, 20, 0)
+    assert writer.written == 130 and not writer.pending
+    status = writer.status()
+    assert (status.written, status.buffered, status.dropped, status.failed_writes) == (
+        130,
+        0,
+        0,
+        20,
+    )
+
+
+def test_past_ten_minutes_of_a_full_store_the_oldest_samples_are_dropped_and_counted(
+    tmp_path: Path,
+) -> None:
+    store = Store.open(tmp_path / "store.sqlite")
+    host = FullForAWhile(store, full_until=702.5)  # the first write that succeeds: at 705 s
+    writer = HistoryWriter(HistoryConfig(write_every=5), clock=_clock)
+    _run_for(writer, host, 710.5)
+    rows = store.read_history(1_000_000, 1_001_000, 1000)
+    assert [r.ts_s - 1_000_000 for r in rows] == list(range(106, 711))
+    assert writer.dropped == 705 - BUFFER_LIMIT  # seconds 1..105: the oldest went first
+    assert writer.failed_writes == 140
+    assert writer.status().dropped == 105 and writer.status().buffered == 0
+
+
+def test_while_the_node_is_read_only_the_writer_does_not_try_and_keeps_its_rows(
+    tmp_path: Path,
+) -> None:
+    store = Store.open(tmp_path / "store.sqlite")
+
+    class ReadOnlyNode(FullForAWhile):
+        def history_probe(self) -> Probe:
+            full = trio.current_time() < 30.5
+            return Probe(2, {}, 4096, {}, store_full=full)
+
+    host = ReadOnlyNode(store)
+    writer = HistoryWriter(HistoryConfig(write_every=5), clock=_clock)
+    _run_for(writer, host, 36.5)
+    assert host.writes == 2  # at 31 s (the 31 samples buffered so far) and at 36 s
+    assert writer.written == 36 and writer.failed_writes == 0
+    assert len(store.read_history(1_000_000, 1_000_100, 100)) == 36

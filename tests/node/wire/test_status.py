@@ -115,6 +115,7 @@ def test_the_node_document_keeps_the_keys_byteswarm_status_json_printed() -> Non
     before |= {"equivocation", "recovery", "clock"}  # one author's log, clocks (issue 21)
     before |= {"discovery", "observed_addrs"}  # peer exchange, liveness, addresses (issue 21)
     before |= {"peer_traffic"}  # records in/out, direction, sync lag per peer (issue 19)
+    before |= {"history"}  # the history writer: written, buffered, dropped (full store)
     assert before | {"age_s"} == keys
 
 
