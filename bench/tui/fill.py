@@ -38,7 +38,7 @@ def history_sample(rng: random.Random, ts_s: int, age_s: int) -> HistorySample:
         )
         for t in TOPICS
     }
-    run = RunPoint(round=(172_800 - age_s) // 30, sha256=f"{ts_s:016x}", accuracy=0.8)
+    run = RunPoint(round=(172_800 - age_s) // 30, sha256=f"{ts_s:016x}", accuracy=0.8, loss=0.4)
     return HistorySample(
         ts_s=ts_s,
         peers=rng.randint(10, 50),

@@ -208,13 +208,14 @@ class HistoryWriter:
 
 
 def _run_point(run: RunStatus) -> RunPoint:
-    """Round, θ hash and the accuracy at the newest scored checkpoint."""
+    """Round, θ hash and the held-out accuracy and loss at the newest scored checkpoint."""
     scored = [int(r) for r, c in run.checkpoints.items() if c.accuracy is not None]
     newest = run.checkpoints[str(max(scored))] if scored else None
     return RunPoint(
         round=run.round,
         sha256=run.sha256[:16],
         accuracy=None if newest is None else newest.accuracy,
+        loss=None if newest is None else newest.loss,
     )
 
 

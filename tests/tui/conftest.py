@@ -61,7 +61,13 @@ def finetune_status() -> dict[str, Any]:
     """What ``FinetuneService.status`` writes: one run training, one not joined."""
     checkpoints = {
         "10": {"sha256": "ab" * 32, "agree": [PEER_A], "disagree": []},
-        "20": {"sha256": "cd" * 32, "agree": [PEER_A], "disagree": [PEER_B], "accuracy": 0.8125},
+        "20": {
+            "sha256": "cd" * 32,
+            "agree": [PEER_A],
+            "disagree": [PEER_B],
+            "accuracy": 0.8125,
+            "loss": 0.412,
+        },
     }
     run = {"run_id": "words-1", "model": "tiny", "mode": "shared", "round": 23, "rounds": 100}
     run |= {"participating": True, "records": 57, "refused": 1, "final_round": 20}
@@ -104,7 +110,8 @@ def history_sample(ts_s: int, end_s: int) -> HistorySample:
     """The fixture's second ``ts_s`` of a history ending at ``end_s``: four peers until
     15 min before the end, then one (the status document's); run ``words-1`` from 25 min
     before the end, a round a minute (23 at the end), scored 70 % from round 10 and
-    81.25 % from round 20; the device adapting all along, prompt v0 to v4."""
+    81.25 % from round 20 (loss 0.583, then 0.412); the device adapting all along, prompt
+    v0 to v4."""
     age = end_s - ts_s  # seconds before the end
     t = HISTORY_S - age  # seconds since the start
     minute = t // 60
@@ -114,7 +121,10 @@ def history_sample(ts_s: int, end_s: int) -> HistorySample:
     if age <= 1380:
         rounds = 23 - age // 60
         accuracy = 0.8125 if rounds >= 20 else 0.7 if rounds >= 10 else None
-        runs["words-1"] = RunPoint(round=rounds, sha256=f"{rounds:016x}", accuracy=accuracy)
+        loss = 0.412 if rounds >= 20 else 0.583 if rounds >= 10 else None
+        runs["words-1"] = RunPoint(
+            round=rounds, sha256=f"{rounds:016x}", accuracy=accuracy, loss=loss
+        )
     return HistorySample(
         ts_s=ts_s,
         peers=4 if age > 900 else 1,

@@ -40,7 +40,9 @@ def test_overview_sparklines_draw_the_last_ten_minutes(data_dir: Path, history_e
     drive(open_app(data_dir), scenario)
 
 
-def test_training_curves_show_round_accuracy_and_bytes(data_dir: Path, history_end: int) -> None:
+def test_training_curves_show_round_accuracy_loss_and_bytes(
+    data_dir: Path, history_end: int
+) -> None:
     async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
         await pilot.press("f")
         await wait_for(pilot, lambda: "words-1" in static_text(app, "#training-chart-0"))
@@ -48,7 +50,9 @@ def test_training_curves_show_round_accuracy_and_bytes(data_dir: Path, history_e
         assert "words-1 round  23" in rounds and "█" in rounds
         accuracy = static_text(app, "#training-chart-1")
         assert "81.2%" in accuracy and "70.0%" in accuracy  # newest and first evaluated
-        assert "bytes/round" in static_text(app, "#training-chart-2")
+        loss = static_text(app, "#training-chart-2")  # under the accuracy
+        assert "loss  0.412" in loss and "0.583" in loss and "█" in loss
+        assert "bytes/round" in static_text(app, "#training-chart-3")
 
     drive(open_app(data_dir), scenario)
 

@@ -10,7 +10,7 @@
 - ``search.py`` — a query box, the ranked results with where each score came from, the
   trusted peers; Enter records a click.
 - ``training.py`` — finetune runs: round, records, checkpoints and who agrees, the curves of
-  round, accuracy and bytes per round; start, stop, verify, export θ.
+  round, held-out accuracy and loss, and bytes per round; start, stop, verify, export θ.
 - ``adaptation.py`` — adapt: accuracy, uncertainty, uploads, prompt versions, and their
   curves; start, stop.
 - ``job_line.py`` — a line that runs an operator job in a child process and shows its progress.

@@ -1,8 +1,9 @@
 """The Training screen (finetune): each run's state, round, records, and at its last
 checkpoint who agrees with this node's θ and the held-out accuracy where known; under
-the table, the selected run's round, accuracy (where evaluated) and bytes per round over
-the retained history (``tui/history.py``, drawn by ``tui/chart.py``). In a replay the
-table shows the runs at their past round; what the history does not keep is ``-``.
+the table, the selected run's round, held-out accuracy and loss (where evaluated, one
+above the other) and bytes per round over the retained history (``tui/history.py``, drawn
+by ``tui/chart.py``). In a replay the table shows the runs at their past round; what the
+history does not keep is ``-``.
 
 ``t`` starts a run (asks for its id; the other settings are ``TrainStart``'s defaults),
 ``x`` stops contributing to the selected run after a confirmation, ``v`` verifies it
@@ -84,7 +85,8 @@ def run_rows(finetune: FinetuneStatus, past: bool = False) -> list[tuple[str, ..
 
 
 def run_charts(history: History | None, run_id: str | None) -> list[Chart]:
-    """Round, accuracy and bytes per round of ``run_id`` over the retained history."""
+    """Round, held-out accuracy, held-out loss and bytes per round of ``run_id`` over the
+    retained history."""
     points = history.span if history else ()
     start = text.clock(points[0].ts_s * 1000) if points else ""
     end = text.clock(points[-1].ts_s * 1000) if points else ""
@@ -92,6 +94,7 @@ def run_charts(history: History | None, run_id: str | None) -> list[Chart]:
     runs = [p.sample.runs.get(run_id) if run_id else None for p in points]
     rounds = [None if r is None else float(r.round) for r in runs]
     accuracy = [None if r is None or r.accuracy is None else 100 * r.accuracy for r in runs]
+    loss = [None if r is None else r.loss for r in runs]
     per_round = bytes_per_round(points, run_id) if run_id else []
     pending = history is not None and history.span_pending
     note = "reading the history…" if pending else "nothing recorded yet"
@@ -101,6 +104,14 @@ def run_charts(history: History | None, run_id: str | None) -> list[Chart]:
             "accuracy",
             accuracy,
             lambda v: f"{v:.1f}%",
+            start,
+            end,
+            note=note if pending else "not evaluated yet",
+        ),
+        Chart(
+            "loss",
+            loss,
+            lambda v: f"{v:.3f}",
             start,
             end,
             note=note if pending else "not evaluated yet",
@@ -140,6 +151,8 @@ class TrainingView(Vertical):
     TrainingView #training-failed { height: auto; max-height: 5; padding: 0 1; }
     TrainingView #training-charts { height: 1fr; min-height: 5; padding: 0 1; }
     TrainingView #training-charts Static { width: 1fr; height: 1fr; margin-right: 1; }
+    TrainingView #training-quality { width: 1fr; height: 1fr; margin-right: 1; }
+    TrainingView #training-quality Static { margin-right: 0; }
     """
 
     def __init__(self, data_dir: Path, read_only: bool = False, **kw: Any) -> None:
@@ -154,9 +167,12 @@ class TrainingView(Vertical):
         table.add_columns(*COLUMNS)
         yield table
         yield JobLine(id="training-job")
-        with Horizontal(id="training-charts"):
-            for i in range(3):
-                yield Static(id=f"training-chart-{i}")
+        with Horizontal(id="training-charts"):  # accuracy above loss: one time axis
+            yield Static(id="training-chart-0")
+            with Vertical(id="training-quality"):
+                yield Static(id="training-chart-1")
+                yield Static(id="training-chart-2")
+            yield Static(id="training-chart-3")
         yield Static(id="training-failed")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

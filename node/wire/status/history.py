@@ -28,6 +28,8 @@ class RunPoint(msgspec.Struct, kw_only=True, array_like=True):
     """The first 16 hex digits of θ's hash."""
     accuracy: Finite | None = None
     """At the newest scored checkpoint, where known."""
+    loss: Finite | None = None
+    """The held-out loss at that checkpoint (rows written before it was kept: None)."""
 
 
 class HistorySample(msgspec.Struct, kw_only=True, array_like=True):

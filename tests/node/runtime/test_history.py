@@ -48,7 +48,12 @@ def test_a_sample_a_second_written_every_five_with_differences(tmp_path: Path) -
     clock = lambda: 1_000_000.0 + trio.current_time()  # noqa: E731
     writer = HistoryWriter(HistoryConfig(write_every=5), clock=clock)
     run = RunStatus(run_id="r", round=9, sha256="ab" * 32)
-    run.checkpoints["8"] = CheckpointStatus(sha256="x", agree=[], disagree=[], accuracy=0.7)
+    run.checkpoints["4"] = CheckpointStatus(
+        sha256="w", agree=[], disagree=[], loss=0.6, accuracy=0.6
+    )
+    run.checkpoints["8"] = CheckpointStatus(
+        sha256="x", agree=[], disagree=[], loss=0.4, accuracy=0.7
+    )
 
     async def main() -> None:
         async with trio.open_nursery() as nursery:
@@ -82,6 +87,7 @@ def test_a_sample_a_second_written_every_five_with_differences(tmp_path: Path) -
     assert busy.rejections == {"bad_signature": 2} and samples[4].rejections == {}
     assert (busy.searches, busy.clicks, samples[4].searches) == (3, 1, 0)
     assert busy.runs["r"].round == 9 and busy.runs["r"].accuracy == 0.7
+    assert busy.runs["r"].loss == 0.4  # the newest scored checkpoint's held-out loss
     assert (busy.adapt_uploads, busy.adapt_accuracy) == (4, 0.5)
     assert (busy.adapt_uncertainty, busy.adapt_upload_bytes) == (0.25, 35)
     assert all(s.peers == 2 and s.store_bytes == 4096 and s.cpu >= 0 for s in samples)

@@ -24,6 +24,7 @@ from node.wire.status.codec import (
     decode_section,
     encode_section,
 )
+from node.wire.status.history import HistorySample, RunPoint, decode_sample, encode_sample
 from node.wire.status.node import (
     CatchupStatus,
     ControlStatus,
@@ -166,3 +167,17 @@ def test_the_cli_reads_typed_sections_and_turns_a_bad_one_into_a_one_line_error(
         assert read_section(store, "finetune") is None
         with pytest.raises(UserError, match="status section 'rank' in the store is not valid"):
             read_section(store, "rank")
+
+
+def test_a_history_row_written_before_the_run_loss_was_kept_still_decodes() -> None:
+    sample = HistorySample(ts_s=7, runs={"r": RunPoint(round=3, sha256="ab", accuracy=0.5)})
+    fields = msgspec.msgpack.decode(encode_sample(sample))
+    run_at = len(fields) - 1 - fields[::-1].index({"r": [3, "ab", 0.5, None]})
+    fields[run_at] = {"r": [3, "ab", 0.5]}  # a RunPoint as the old writer wrote it
+    old = decode_sample(msgspec.msgpack.encode(fields))
+    assert old.runs["r"] == RunPoint(round=3, sha256="ab", accuracy=0.5, loss=None)
+    sample.runs["r"].loss = 0.25
+    assert decode_sample(encode_sample(sample)).runs["r"].loss == 0.25
+    sample.runs["r"].loss = float("nan")
+    with pytest.raises(msgspec.ValidationError):
+        decode_sample(encode_sample(sample))
