@@ -12,8 +12,10 @@ services together, and what services may ask of it.
   daemon's commits and by ``PRAGMA data_version`` (writes of another process).
 - ``catchup.py``       — sync pulls, heads checks that back off while peers are quiet, samples.
 - ``catchup_server.py`` — the answering side: peers' pulls, heads checks and samples.
-- ``discovery.py``     — peer exchange and the dialer: peers beyond the bootstrap, redialed
-  after a restart or a lost link; writes the ``peers`` table.
+- ``discovery.py``     — the dialer: peers beyond the bootstrap, redialed after a restart
+  or a lost link; who connected and left; writes the ``peers`` table.
+- ``peer_exchange.py`` — the peer exchange (``/byteswarm/peers``): both sides, and when to
+  ask each connected peer next.
 - ``peer_book.py``     — the peers we know: hints vs reached, per-source caps, dial backoff.
 - ``peer_stats.py``    — per peer: records in and out, how far each side's sync is behind.
 - ``conn_manager.py``  — the connection manager's decisions (pure): how many to dial, which

@@ -1,13 +1,11 @@
 """Discovery: peers beyond the bootstrap, by asking the peers we have for theirs.
 
-Each connected peer is asked for a sample of the peers it reached itself
-(``/byteswarm/peers/1.1.0`` over the request channel, node/wire/peers.py) right after it
-connects, then at an interval doubling from 5 s up to ``discovery.exchange_interval``
-(back to 5 s while we are short of peers and its answers bring new ones). The answers go
-into the peer book (node/runtime/peer_book.py: hints until a connection confirms them,
-capped per source and in all); while fewer than ``discovery.target_degree`` peers
-are connected, or a device has no cloud among them, the dialer takes candidates from the
-book, ``max_dials`` at a time, each with its own backoff, never a banned peer.
+Each connected peer is asked for a sample of the peers it reached itself (the peer
+exchange, node/runtime/peer_exchange.py); the answers go into the peer book
+(node/runtime/peer_book.py: hints until a connection confirms them, capped per source and
+in all). While fewer than ``discovery.target_degree`` peers are connected, or a device has
+no cloud among them, the dialer takes candidates from the book, ``max_dials`` at a time,
+each with its own backoff, never a banned peer.
 
 Peers we connected to are written to the store's ``peers`` table (with the addresses they
 announced, once identify has told us) and read back at start, so a node needs its
@@ -31,31 +29,18 @@ from typing import Any, Protocol, TypeVar
 
 import trio
 
-from node import wire
 from node.config.settings import NodeConfig
 from node.net.addresses import dialable, ip_of
 from node.net.host import P2PError, P2PNode
 from node.runtime.conn_manager import Link, TrimLimits, Trimmer, dial_want
 from node.runtime.peer_book import BookLimits, Known, PeerBook
+from node.runtime.peer_exchange import PeerExchange
 from node.store.database import Store
-from node.wire.peers import (
-    MAX_PEX_PEERS,
-    MAX_PEX_REQUEST_BYTES,
-    MAX_PEX_RESPONSE_BYTES,
-    PEX_PROTOCOL,
-    PeersRequest,
-    PeersResponse,
-    Role,
-    decode_peers_request,
-    decode_peers_response,
-)
+from node.wire.peers import MAX_PEX_REQUEST_BYTES, PEX_PROTOCOL, Role
 from node.wire.status.node import DiscoveryStatus
 
 log = logging.getLogger("byteswarm.discovery")
 T = TypeVar("T")
-SHORT_EXCHANGE_INTERVAL = 5.0
-"""Seconds between two exchanges with a peer while we are short of peers and its answers
-bring new ones; otherwise the interval doubles from this up to ``exchange_interval``."""
 RECHECK = 5.0
 """Seconds between two reads of a connected peer's addresses (and last-seen time)."""
 ADDRS_WAIT = 10.0
@@ -85,7 +70,7 @@ def trim_limits(config: NodeConfig) -> TrimLimits:
 
 
 class Discovery:
-    """One node's peer exchange (both sides) and dialer."""
+    """One node's dialer and connection bookkeeping; it runs the peer exchange (``pex``)."""
 
     def __init__(self, daemon: DiscoveryHost) -> None:
         self.daemon = daemon
@@ -100,69 +85,37 @@ class Discovery:
         """Connected peers and when we saw them connect (monotonic)."""
         self.recorded: set[str] = set()
         """Connected peers whose row says so."""
-        self.next_exchange: dict[str, float] = {}
-        self.delays: dict[str, float] = {}
         self.checked: dict[str, float] = {}
         """When each connected peer's addresses were last read (every ``RECHECK`` s)."""
-        """Each peer's current exchange interval."""
         self.dialing: set[str] = set()
-        self.counters: dict[str, int] = {"exchanges": 0, "dials": 0, "dial_failures": 0}
-        self.counters |= {"full_answers": 0, "told_full": 0}
+        self.counters: dict[str, int] = {"dials": 0, "dial_failures": 0}
         self.trimmer = Trimmer(trim_limits(daemon.config))
+        self.pex = PeerExchange(
+            daemon.p2p,
+            self.book,
+            self.trimmer,
+            self.role,
+            self.config,
+            connected=lambda: len(self.connected),
+            short=self._short,
+        )
 
     def register(self) -> None:
         self.daemon.p2p.handle(PEX_PROTOCOL, self.serve, MAX_PEX_REQUEST_BYTES)
 
-    # -- answering -------------------------------------------------------------------
-
     async def serve(self, data: bytes, peer: str) -> bytes:
-        request = decode_peers_request(data)
-        self.book.said_role(peer, request.role)
-        hints = self.book.sample(request.want, peer, time.time())
-        full = self.trimmer.full_for(peer, len(self.connected), trio.current_time())
-        self.counters["full_answers"] += full
-        return wire.encode(PeersResponse(wire.WIRE_VERSION, self.role, hints, full))
-
-    # -- asking ----------------------------------------------------------------------
+        """Answer a peer's request for peers (``PeerExchange.serve``)."""
+        return await self.pex.serve(data, peer)
 
     async def exchange(self, peer: str) -> int:
-        """Ask ``peer`` for peers; returns how many the book did not know."""
-        p2p = self.daemon.p2p
-        request = wire.encode(PeersRequest(wire.WIRE_VERSION, MAX_PEX_PEERS, self.role))
-        try:
-            data = await p2p.request(peer, PEX_PROTOCOL, request, MAX_PEX_RESPONSE_BYTES)
-            answer = decode_peers_response(data)
-        except wire.WireError as exc:
-            p2p.guard.blame(peer, "protocol_error")
-            log.info("peer exchange with %s: bad answer: %s", peer, exc)
-            return 0
-        except P2PError as exc:
-            log.debug("peer exchange with %s failed: %s", peer, exc)
-            return 0
-        self.counters["exchanges"] += 1
-        self.counters["told_full"] += answer.full
-        now = trio.current_time()
-        self.book.said_role(peer, answer.role)
-        self.book.said_full(peer, answer.full, now, self.config.full_backoff)
-        return self.book.learn(peer, answer.peers, now)
-
-    async def _exchange_later(self, peer: str) -> None:
-        new = 0
-        try:
-            new = await self.exchange(peer)
-        except Exception:  # a peer's answer must never end the loop (architecture §8)
-            log.exception("peer exchange with %s failed", peer)
-        if new:
-            log.info("peer exchange with %s: %d new peers", peer, new)
-        # Short while answers bring peers we lack; doubling up to the interval otherwise.
-        longest = self.config.exchange_interval
-        short = len(self.connected) < self.config.target_degree or self._missing_role()
-        delay = SHORT_EXCHANGE_INTERVAL if new and short else self.delays.get(peer, 2.5) * 2
-        self.delays[peer] = delay = min(delay, longest)
-        if peer in self.next_exchange:
-            self.next_exchange[peer] = trio.current_time() + delay
+        """Ask ``peer`` for peers; how many the book did not know (``PeerExchange``)."""
+        return await self.pex.exchange(peer)
 
     # -- dialing ---------------------------------------------------------------------
+
+    def _short(self) -> bool:
+        """Fewer peers than the target, or none of the role we need."""
+        return len(self.connected) < self.config.target_degree or bool(self._missing_role())
 
     def _missing_role(self) -> Role:
         if self.pinned:
@@ -220,12 +173,11 @@ class Discovery:
         wall = time.time()
         for peer in peers - set(self.connected):
             self.connected[peer] = now
-            self.next_exchange[peer] = now
+            self.pex.joined(peer, now)
         gone = sorted(set(self.connected) - peers)
         for peer in gone:
             del self.connected[peer]
-            self.next_exchange.pop(peer, None)
-            self.delays.pop(peer, None)
+            self.pex.left(peer)
             self.checked.pop(peer, None)
             self.book.disconnected(peer, now, wall)
             if self.book.held(peer, now):  # it said full, then closed: the bootstrap waits too
@@ -244,10 +196,8 @@ class Discovery:
         await self._record(up, [p for p in gone if p in self.recorded])
         if not self.config.enabled:
             return
-        for peer, due in self.next_exchange.items():
-            if due <= now:
-                self.next_exchange[peer] = math.inf  # until this exchange is over
-                tasks.start_soon(self._exchange_later, peer)
+        for peer in self.pex.due(now):
+            tasks.start_soon(self.pex.exchange_later, peer)
         for known in self.to_dial(now):
             self.dialing.add(known.peer_id)
             tasks.start_soon(functools.partial(self._dial, known))
@@ -296,6 +246,7 @@ class Discovery:
             trims=self.trimmer.trims,
             trimmed=self.trimmer.closed,
             **self.counters,
+            **self.pex.counters,
         )
 
 
