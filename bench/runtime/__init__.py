@@ -17,6 +17,8 @@ Pieces:
 
 - ``attacker.py`` — a hostile peer on the daemon's own stack (also used by tests).
 - ``fault_attacks.py`` — the attacks ``faults.py`` runs, one coroutine each.
+- ``fault_window.py`` — one case's window on the victim: CPU, RSS, operator acks, honest
+  delivery, when attackers were penalised and banned, what of theirs it stored.
 - ``victim_store.py`` — what the attacked daemon stored: honest delivery delays, attackers' rows.
 - ``measure.py`` — a process's CPU seconds, its sockets' bytes sent, the JSON report; shared
   with ``bench/finetune/wire.py``.
