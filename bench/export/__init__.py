@@ -10,4 +10,6 @@ Commands (``python -m bench.export.<name>``):
 Pieces:
 
 - ``timing.py`` — interleaved median timing of calls, the machine description.
+- ``variants_report.py`` — ``variants.py``'s runs as mean ± std per variant, whole bench
+  runs merged, the speed-up plot.
 """

@@ -13,7 +13,8 @@ model; its latencies are repeated over 3 timing rounds). int8 variants are measu
 when the export command would refuse them (agreement < 99 %): ``accepted`` says which.
 Latency paths, interleaved per call in rounds: torch eager, ``session.run(None, feeds)`` and
 the IOBinding runner (export.bound_runner; ``*_bound`` keys). bench/export/breakdown.py
-splits a batch-1 device call further.
+splits a batch-1 device call further; mean ± std, merged runs and the plot are
+bench/export/variants_report.py.
 Run as a module (``python -m``): a script named onnx.py would shadow the onnx package.
 """
 
@@ -21,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -34,6 +34,7 @@ import torch
 from numpy.typing import NDArray
 
 from bench.export.timing import interleaved_ms, machine
+from bench.export.variants_report import BATCHES, aggregate, merge_runs, plot
 from export import runtime, versions
 from export.bound_runner import BoundSession, cpu_session
 from export.pipeline import AGREEMENT_FLOOR, ExportOptions, export_model, finalize
@@ -41,9 +42,6 @@ from export.quantize import quantize
 from export.spec import Feeds, ModelSpec
 from export.weights import default_cache_dir
 
-BATCHES = (1, 64)
-TIMING_KEYS = ("torch_eager_ms", "onnxruntime_ms", "speedup", "onnxruntime_bound_ms",
-               "speedup_bound")  # fmt: skip
 DEVICE_TIMING = (20, 50)  # rounds, calls per round and path: 1000 timed calls per path
 POLARITY_TIMING = (4, 5)
 TIMING_NOTE = (
@@ -144,91 +142,6 @@ def measure(
     return rows
 
 
-def _summary(values: list[float]) -> dict[str, float]:
-    mean = statistics.fmean(values)
-    std = statistics.stdev(values) if len(values) > 1 else 0.0
-    return {"mean": mean, "std": std, "n": len(values)}
-
-
-def _aggregate(runs: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
-    """Mean ± std per variant: sizes/parity/agreement over runs (training seeds), timings
-    over every timing round of every run."""
-    out = []
-    for i, first in enumerate(runs[0]):
-        rows = [run[i] for run in runs]
-        agg: dict[str, Any] = {
-            "variant": first["variant"],
-            "accepted_all": all(r["accepted"] for r in rows),
-        }
-        for key in ("size_bytes", "parity_max_abs_vs_torch", "parity_scaled_vs_torch",
-                    "top1_agreement_vs_fp32"):  # fmt: skip
-            agg[key] = _summary([float(r[key]) for r in rows])
-        timings = [t for r in rows for t in r["timing"]]
-        for size in BATCHES:
-            for key in TIMING_KEYS:
-                agg[f"batch{size}_{key}"] = _summary([t[f"batch{size}"][key] for t in timings])
-        agg["session_load_ms"] = _summary([t["session_load_ms"] for t in timings])
-        out.append(agg)
-    return out
-
-
-def _plot(result: dict[str, Any], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    paths = (("speedup", "session.run"), ("speedup_bound", "IOBinding runner"))
-    for ax, size in zip(axes, BATCHES, strict=True):
-        labels = []
-        bars: dict[str, tuple[list[float], list[float]]] = {k: ([], []) for k, _ in paths}
-        for model, rows in result["models"].items():
-            for row in rows["variants"]:
-                rejected = "" if row["accepted_all"] else "\n(rejected)"
-                labels.append(f"{model}\n{row['variant']}{rejected}")
-                for key, _ in paths:
-                    bars[key][0].append(row[f"batch{size}_{key}"]["mean"])
-                    bars[key][1].append(row[f"batch{size}_{key}"]["std"])
-        xs = np.arange(len(labels))
-        for i, (key, label) in enumerate(paths):
-            means, stds = bars[key]
-            drawn = ax.bar(xs + (i - 0.5) * 0.4, means, 0.4, yerr=stds, capsize=3, label=label)
-            ax.bar_label(drawn, fmt="%.1f", fontsize=6, label_type="center")
-        ax.axhline(1.0, color="grey", linewidth=0.8)
-        if size == 1:
-            ax.axhline(6.0, color="red", linewidth=0.8, linestyle="--", label="target 6×")
-        ax.set_xticks(xs, labels, fontsize=7)
-        ax.set_title(f"batch {size}")
-        ax.set_ylabel("× (higher is faster)")
-        ax.legend(fontsize=7)
-    fig.suptitle("onnxruntime speed-up over torch eager (1 thread, interleaved; mean ± std)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-
-
-def merge_runs(results: list[dict[str, Any]]) -> dict[str, Any]:
-    """Whole bench runs at different times (different contention) as one result: every
-    model's variants re-aggregated over all runs' measurements, plus the per-run device fp32
-    speed-ups and their spread (min, max over runs)."""
-    merged = dict(results[0], date=[r["date"] for r in results])
-    merged["wall_seconds"] = [r["wall_seconds"] for r in results]
-    merged["models"] = {}
-    for model, first in results[0]["models"].items():
-        having = [r["models"][model] for r in results if model in r["models"]]
-        per_run = [run for m in having for run in m["per_run"]]
-        runs = f"{len(having)} bench run(s) x ({first['runs']})"
-        merged["models"][model] = {"runs": runs, "variants": _aggregate(per_run)}
-    keys = [f"batch{size}_{key}" for size in BATCHES for key in ("speedup", "speedup_bound")]
-    per_bench = [r["models"]["device"]["variants"][0] for r in results]
-    merged["device_fp32_per_bench_run"] = [{k: v[k]["mean"] for k in keys} for v in per_bench]
-    merged["device_fp32_spread_over_bench_runs"] = {
-        k: {"min": min(v[k]["mean"] for v in per_bench),
-            "max": max(v[k]["mean"] for v in per_bench)} for k in keys
-    }  # fmt: skip
-    return merged
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path, required=True)
@@ -243,10 +156,10 @@ def main() -> None:
         merged = merge_runs([json.loads(p.read_text(encoding="utf-8")) for p in args.merge])
         args.json.write_text(json.dumps(merged, indent=2) + "\n", encoding="utf-8")
         if args.plot:
-            _plot(merged, args.plot)
+            plot(merged, args.plot)
         return
     if args.replot:
-        _plot(json.loads(args.json.read_text(encoding="utf-8")), args.plot)
+        plot(json.loads(args.json.read_text(encoding="utf-8")), args.plot)
         return
     torch.set_num_threads(1)
     from export.device import device_spec
@@ -265,14 +178,14 @@ def main() -> None:
         device_runs.append(measure(device_spec(weights), ("dynamic", "static"), *DEVICE_TIMING))
     models: dict[str, Any] = {
         "device": {"runs": "training seeds " + ",".join(map(str, seeds)),
-                   "variants": _aggregate(device_runs), "per_run": device_runs},
+                   "variants": aggregate(device_runs), "per_run": device_runs},
     }  # fmt: skip
     if not (args.quick or args.device_only):
         from export.polarity import polarity_spec
 
         run = measure(polarity_spec(), ("dynamic", "static"), *POLARITY_TIMING, timing_rounds=3)
         models["polarity"] = {"runs": "one model (zero-shot MiniLM), 3 timing rounds",
-                              "variants": _aggregate([run]), "per_run": [run]}  # fmt: skip
+                              "variants": aggregate([run]), "per_run": [run]}  # fmt: skip
     result = {
         "bench": "onnx",
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -289,7 +202,7 @@ def main() -> None:
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     if args.plot:
-        _plot(result, args.plot)
+        plot(result, args.plot)
     fp32 = models["device"]["variants"][0]
     for size in BATCHES:
         run, bound = fp32[f"batch{size}_speedup"], fp32[f"batch{size}_speedup_bound"]
