@@ -10,9 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from node.cli.node import status_text
 from node.config.settings import STORE_FILE
 from node.runtime.lock import holder
 from node.store.database import Store
+from node.wire.status.history import HistoryStatus
+from node.wire.status.node import NodeStatus
 from tests.node.cli.test_cli import assert_one_line_error, run_cli
 
 
@@ -79,3 +82,11 @@ def test_status_says_stopped_at_once_after_a_kill(tmp_path: Path) -> None:
     status = json.loads(run_cli("status", "--json", "--data-dir", str(d)).stdout)
     assert status["running"] is False
     assert_one_line_error(run_cli("publish", "x", "--data-dir", str(d)), "no node is running")
+
+
+def test_status_text_shows_the_history_writer_only_once_the_store_refused_it() -> None:
+    quiet = NodeStatus(running=True, history=HistoryStatus(enabled=True, written=60))
+    assert "history" not in status_text(quiet)
+    full = HistoryStatus(enabled=True, written=60, buffered=600, dropped=42, failed_writes=150)
+    line = status_text(NodeStatus(running=True, history=full)).splitlines()[-1]
+    assert line == "history   600 samples waiting, 42 dropped (150 writes refused: store full)"
