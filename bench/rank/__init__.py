@@ -10,6 +10,8 @@ Commands (``python -m bench.rank.<name>``):
   the ids above the click included: ``results/grank_bytes_v3.json``).
 - ``click_bytes.py`` — Click body bytes with the results above each click, against
   without (``results/grank_click_bytes.json``).
+- ``exposure.py`` — the attacker's item's top-1/top-3 share with and without the attack,
+  same seeds, paired (``results/grank_exposure.json``).
 - ``latency.py`` — ``rank()`` latency with a 100k-row store (``results/grank_latency.json``).
 - ``serve.py`` — ``byteswarm search`` on a real SQLite store (``results/grank_serve.json``).
 - ``tune.py`` — one knob of the default preset swept on tuning seeds
@@ -21,6 +23,9 @@ Commands (``python -m bench.rank.<name>``):
 
 Pieces:
 
+- ``grids.py`` — the rankers a bench may run (``METHODS``) and the grids that pair
+  scenarios with the methods each compares.
+- ``scenario.py`` — a simulation's setup (``Scenario``) and the world it builds.
 - ``sim.py`` — the network simulation: peers query, click and pull (or push) gossip.
 - ``world.py`` — our seeded worlds (the paper's, the realistic one) and their click models.
 - ``second_world.py`` — a world built apart from ours (latent-attribute catalogue, five

@@ -18,7 +18,7 @@ import json
 import msgspec
 import numpy as np
 
-from bench.rank.grank import METHODS, position_scenario, second_world_grid
+from bench.rank.grids import METHODS, position_scenario, second_world_grid
 from bench.rank.sim import Simulation
 from node import wire
 from node.rank.records import compact_click

@@ -29,7 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from bench.rank.grank import main_grid, run_one
+from bench.rank.grank import run_one
+from bench.rank.grids import main_grid
 from bench.rank.report import summarise
 from bench.rank.wire import DAEMON_PAGE_ROWS, ENCODINGS
 from node.runtime.catchup_server import SYNC_SCAN_ROWS

@@ -31,7 +31,9 @@ from typing import Any
 import numpy as np
 
 from bench.rank.world import World, realistic_world
+from models.rank.config import PRESETS
 from node import wire
+from node.config.services import RankSettings
 from node.config.settings import STORE_FILE
 from node.rank.index import open_tail
 from node.rank.records import compact_click, import_items
@@ -58,9 +60,11 @@ class ClickWriter:
         for _ in range(count):
             query = self.world.sample_query(self.rng)
             matches = self.world.matches[query] or [self.world.items[0].id]
-            item = matches[int(self.rng.integers(len(matches)))]
+            # the page down to the click: the click at rank 1-5, other matches above it
+            page = self.rng.permutation(matches)[: int(self.rng.integers(1, 6))].tolist()
+            item = page[-1]
             who = int(self.rng.integers(1, len(self.seeds))) if author is None else author
-            body = wire.encode(compact_click(query, [item], item))
+            body = wire.encode(compact_click(query, page, item))
             self.ts_ms += 1_000
             record = wire.sign_record(
                 self.seeds[who], wire.CLICKS_TOPIC, self.next_seq[who], self.ts_ms, body
@@ -75,7 +79,7 @@ class ClickWriter:
 
 
 def measure(
-    seed: int, n_rows: int, n_authors: int, n_queries: int, cli_runs: int
+    seed: int, n_rows: int, n_authors: int, n_queries: int, cli_runs: int, preset: str
 ) -> dict[str, Any]:
     world = realistic_world(seed, n_items=5_000, n_tags=200)
     with tempfile.TemporaryDirectory() as tmp:
@@ -96,7 +100,7 @@ def measure(
             print()
             build_s = time.perf_counter() - started
             started = time.perf_counter()
-            tail = open_tail(store, me)
+            tail = open_tail(store, me, PRESETS[preset])
             open_s = time.perf_counter() - started
             queries = [world.sample_query(writer.rng) for _ in range(n_queries)]
             wall, cpu = [], []
@@ -127,6 +131,7 @@ def measure(
             cli_results = len(json.loads(answer.stdout))
     return {
         "seed": seed,
+        "preset": preset,
         "rows": n_rows,
         "authors": n_authors,
         "store_build_s": build_s,
@@ -160,7 +165,9 @@ def write_plot(runs: list[dict[str, Any]], path: str) -> None:
     ax.set_xscale("log")
     ax.set_xlabel("refresh + search, ms (wall)")
     ax.set_ylabel("share of queries")
-    ax.set_title(f"rank serving path, {runs[0]['rows']:,} click rows in the store")
+    ax.set_title(
+        f"rank serving path ({runs[0]['preset']}), {runs[0]['rows']:,} click rows in the store"
+    )
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=90)
@@ -180,6 +187,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--queries", type=int, default=2_000)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--cli-runs", type=int, default=3)
+    parser.add_argument(
+        "--preset",
+        choices=sorted(PRESETS),
+        default=RankSettings.preset,
+        help="the ranking preset of the serving path (default: the node's); the offline CLI "
+        "always runs the node's default",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.rows, args.queries, args.seeds, args.cli_runs = 5_000, 200, [0], 1
@@ -187,7 +201,8 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("--rows and --queries must be >= 1 and --authors >= 2")
     load = os.getloadavg()
     runs = [
-        measure(seed, args.rows, args.authors, args.queries, args.cli_runs) for seed in args.seeds
+        measure(seed, args.rows, args.authors, args.queries, args.cli_runs, args.preset)
+        for seed in args.seeds
     ]
     keys = ("open_tail_s", "serve_p50_ms", "serve_p99_ms", "serve_cpu_p99_ms")
     summary = {

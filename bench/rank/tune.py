@@ -31,8 +31,9 @@ from typing import Any
 
 import numpy as np
 
-from bench.rank.grank import main_grid
-from bench.rank.sim import Scenario, Simulation
+from bench.rank.grids import main_grid
+from bench.rank.scenario import Scenario
+from bench.rank.sim import Simulation
 from models.rank.config import BYTESWARM_V2
 
 SCENARIOS = ("position", "small_mimicry")

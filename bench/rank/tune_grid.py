@@ -23,8 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from bench.rank.grank import METHODS, full_grid, main_grid
-from bench.rank.sim import Scenario, Simulation
+from bench.rank.grids import METHODS, full_grid, main_grid
+from bench.rank.scenario import Scenario
+from bench.rank.sim import Simulation
 from bench.rank.tune import check_tuning, run_grid
 
 Setting = tuple[tuple[str, Any], ...]

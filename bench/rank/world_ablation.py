@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.rank.grank import METHODS, second_world_grid
+from bench.rank.grids import METHODS, second_world_grid
 from bench.rank.sim import Simulation
 
 VARIANTS: dict[str, tuple[tuple[str, float | None], ...]] = {

@@ -20,10 +20,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
+
 from models.rank.counters import ClickCounters
 from models.rank.rows import ClickRow
 
 _SAME_TIME_S = 1e-6
+_TINY = 1e-6
 MAX_RELATED = 16
 """Related queries a ranking reads at most (each is one scoring pass): the subsets first,
 then the supersets, each in name order. The second world's queries have at most 8."""
@@ -48,6 +51,7 @@ def posterior(
     top: float,
     related: tuple[Mapping[str, float], Mapping[str, float], float] | None = None,
     relative: bool = False,
+    sample: tuple[np.random.Generator, float] | None = None,
 ) -> dict[str, float]:
     """``(C + a p0) / (C + S + a)`` for every metadata match (``meta``: item -> BM25 > 0).
 
@@ -57,6 +61,11 @@ def posterior(
     the prior becomes ``p0 * (C' + b top) / (top (C' + S' + b))``, the related queries'
     own posterior relative to ``top``, so an item liked under "rock" starts higher under
     "rock live" (and the other way round) while its metadata match still scales it.
+
+    ``sample`` = (rng, k) draws each score from Beta(k (C + a p0), k (S + a (1 - p0)))
+    instead (Thompson sampling, for the pages users are shown: an item with little
+    evidence is sometimes drawn high, one passed over by many rarely); the mean of the
+    draw is the score above, ``k`` (the concentration) narrows it.
     """
     largest = max(meta.values(), default=0.0)
     if largest <= 0.0:
@@ -76,7 +85,14 @@ def posterior(
             if denominator > 0.0:
                 prior *= (rc + b * top) / (top * denominator)
         c = clicks.get(item, 0.0)
-        total = c + skips.get(item, 0.0) + strength
+        s = skips.get(item, 0.0)
+        if sample is not None:
+            rng, k = sample
+            alpha = k * (c + strength * prior)
+            beta = k * (s + strength * (1.0 - prior))
+            scores[item] = float(rng.beta(max(alpha, _TINY), max(beta, _TINY)))
+            continue
+        total = c + s + strength
         scores[item] = (c + strength * prior) / total if total > 0.0 else prior
     return scores
 

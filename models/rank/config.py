@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 AuthorCap = Literal["none", "log", "distinct", "share", "top", "recent"]
-ExploreScope = Literal["any", "shown", "tail"]
+ExploreScope = Literal["any", "shown", "tail", "sample"]
 Estimator = Literal["votes", "beta"]
 
 
@@ -85,7 +85,14 @@ class RankConfig:
     """Which results an exploration swap exchanges: a shown slot with any ranked result (can
     bring an unshown one into view), two shown slots (reorders the page, never changes what is
     on it), or ``tail``: the last shown slot, the one users examine least, with a random
-    unshown result (every swap explores; the top of the page is never disturbed)."""
+    unshown result (every swap explores; the top of the page is never disturbed); or
+    ``sample`` (``beta`` estimator only; otherwise as ``any``): no swaps, the page is the
+    matches sorted by one draw from each item's posterior (Thompson sampling,
+    ``models.rank.attractiveness.posterior``), so exploration goes to items whose evidence
+    is thin rather than to random ones."""
+    explore_concentration: float = 1.0
+    """``sample``: the posterior's pseudo-counts are multiplied by this before the draw
+    (larger: the shown page stays closer to the served one)."""
     estimator: Estimator = "votes"
     """How click evidence orders the metadata matches. ``votes``: by the summed click score
     (every clicked match above every unclicked one), then BM25 (the paper, with our caps).
@@ -131,7 +138,8 @@ BM25_ONLY = RankConfig(use_clicks=False)
 """Baseline: metadata text match only."""
 BYTESWARM = RankConfig()
 """Session 2's defaults (preset ``byteswarm``): dedupe, one vote per (author, query, item),
-decay, similarity floor. ``BYTESWARM_V2`` builds on it and is the daemon's default."""
+decay, similarity floor. ``BYTESWARM_V2`` builds on it, ``BYTESWARM_V3`` (the daemon's
+default) on that."""
 BYTESWARM_IPS = replace(BYTESWARM, author_cap="share", inverse_position=True, explore_p=1.0)
 """Best served nDCG with position-biased clicks (bench/results/grank.json): inverse-position
 weighted clicks, one vote per author and query split by them, an exploration swap on every
@@ -145,7 +153,7 @@ BYTESWARM_V2 = replace(
     explore_p=1.0,
     explore_swaps=2,
 )
-"""The daemon's default since session 4 (``[rank] preset``; bench/results/grank_v2*.json): one
+"""The daemon's default in sessions 4-11 (``[rank] preset``; bench/results/grank_v2*.json): one
 vote per (author, query, item) that decays from the author's latest click on it, a short
 half-life, and an exploration swap on every page a user is shown (``byteswarm search
 --explore``). The ablation of ``BYTESWARM_IPS`` (bench/results/grank_v2_ablation.json):
@@ -197,7 +205,12 @@ vote. Tuned with an absolute prior (``byteswarm_v3_absolute`` in the bench: seed
 floods (the paper's inflation and sybil75 attacks: 0.81 and 0.87 against v2's 0.98 and
 0.99), because a flood collapses the row-counted half-life and every honest vote decays
 below the one-vote prior; the scale-free prior keeps v2's level there
-(bench/results/grank_v3_attacks.json). Opt-in, not the default (docs/results.md says why)."""
+(bench/results/grank_v3_attacks.json).
+
+The daemon's default since session 12 (``DEFAULT_PRESET``, ``RankSettings.preset``): on seeds
+0-4 it holds the paper's attacks at 0 % attacker top-1, and the top-3 exposure it showed
+there is the same without the attack (``bench.rank.exposure``,
+bench/results/grank_exposure.json); docs/results.md has the decision."""
 
 PRESETS: dict[str, RankConfig] = {
     "byteswarm": BYTESWARM,

@@ -214,10 +214,15 @@ class RankIndex:
         return self._skips.counters.scores(normalise_query(query), self._weight_vector(), when)
 
     def match_order(
-        self, normal: str, meta: Mapping[str, float], clicks: dict[str, float]
+        self,
+        normal: str,
+        meta: Mapping[str, float],
+        clicks: dict[str, float],
+        sample_rng: np.random.Generator | None = None,
     ) -> dict[str, float]:
         """What text matches are sorted by (then BM25): the click score, or with the ``beta``
-        estimator (``byteswarm_v3``) the posterior of ``models.rank.attractiveness``."""
+        estimator (``byteswarm_v3``) the posterior of ``models.rank.attractiveness`` (one
+        draw from it with ``sample_rng``)."""
         if self._skips is None:
             return clicks
         config = self.config
@@ -232,6 +237,7 @@ class RankIndex:
             config.prior_top,
             related,
             config.prior_relative,
+            None if sample_rng is None else (sample_rng, config.explore_concentration),
         )
 
     def _related_votes(self, query: str) -> tuple[dict[str, float], dict[str, float]]:
@@ -276,7 +282,10 @@ class RankIndex:
             return [], False
         meta = self._bm25.search(normal)
         clicks = self.click_scores(normal)
-        order = self.match_order(normal, meta, clicks)
+        config = self.config
+        thompson = config.explore_scope == "sample" and self._skips is not None
+        sampled = thompson and explore_rng is not None and explore_rng.random() < config.explore_p
+        order = self.match_order(normal, meta, clicks, explore_rng if sampled else None)
         matched = sorted(meta, key=lambda item: (-order.get(item, 0.0), -meta[item], item))
         click_only = [item for item in clicks if item not in meta and item in self._bm25]
         click_only.sort(key=lambda item: (-clicks[item], item))
@@ -286,10 +295,11 @@ class RankIndex:
             ranked = self.popular(k if k is not None else len(self._bm25))
         if (
             explore_rng is not None
+            and not thompson
             and len(ranked) > 1
-            and explore_rng.random() < self.config.explore_p
+            and explore_rng.random() < config.explore_p
         ):
             shown = len(ranked) if k is None else min(k, len(ranked))
-            config = self.config
-            explore(ranked, shown, explore_rng, config.explore_swaps, config.explore_scope)
+            scope = "any" if config.explore_scope == "sample" else config.explore_scope
+            explore(ranked, shown, explore_rng, config.explore_swaps, scope)
         return (ranked if k is None else ranked[:k]), fallback

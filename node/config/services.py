@@ -45,11 +45,11 @@ class AdaptConfig:
 class RankSettings:
     """G-Rank (the ``rank`` service)."""
 
-    preset: Literal["byteswarm", "byteswarm_v2", "byteswarm_v3"] = "byteswarm_v2"
-    """Which ranking config: ``byteswarm_v2`` (recent-click votes, a half-life counted in
-    click rows, exploration on users' pages: README, rank), ``byteswarm_v3`` (opt-in: v2
-    with matches ordered by click-or-skip attractiveness on a BM25 prior; better on the
-    second world, checked less: docs/results.md), or ``byteswarm``, the
+    preset: Literal["byteswarm", "byteswarm_v2", "byteswarm_v3"] = "byteswarm_v3"
+    """Which ranking config: ``byteswarm_v3`` (the default since session 12: v2's votes and
+    exploration, with the matches ordered by click-or-skip attractiveness on a BM25 prior;
+    docs/results.md), ``byteswarm_v2`` (the default of sessions 4-11: recent-click votes, a
+    half-life counted in click rows, exploration on users' pages), or ``byteswarm``, the
     defences of session 2 (one vote per author, a fixed 20,000 s half-life)."""
 
 

@@ -16,15 +16,17 @@ def test_grank_quick_bench_runs_and_reports_baselines(quick_report: QuickReport)
     report = quick_report("bench.rank.grank")
     assert report["seeds"] and len(report["seeds"]) >= 2
     ran = {method for scenario in report["summary"]["final"].values() for method in scenario}
-    assert {"bm25", "grank_paper_f0", "byteswarm", "byteswarm_v2"} <= ran
-    position = report["summary"]["final"]["position"]["byteswarm_v2"]
-    assert position["rebuilds"]["mean"] > 0  # the row-counted half-life followed the rate
+    assert {"bm25", "grank_paper_f0", "byteswarm", "byteswarm_v2", "byteswarm_v3"} <= ran
+    for preset in ("byteswarm_v2", "byteswarm_v3"):
+        position = report["summary"]["final"]["position"][preset]
+        assert position["rebuilds"]["mean"] > 0  # the row-counted half-life followed the rate
     # both worlds, with paired differences against G-Rank as in the paper
     second = report["summary"]["final"]["second_pbm1_uniform"]
-    assert {"bm25", "grank_paper_f0", "byteswarm", "byteswarm_v2"} <= set(second)
-    assert "ndcg_catalogue" in second["byteswarm_v2"]  # peers knew part of the catalogue
-    paired = report["summary"]["paired"]["second_pbm1_uniform"]["byteswarm_v2"]
-    assert len(paired["ndcg_minus_grank_paper_f0"]["per_seed"]) == len(report["seeds"])
+    assert {"bm25", "grank_paper_f0", "byteswarm", "byteswarm_v2", "byteswarm_v3"} <= set(second)
+    assert "ndcg_catalogue" in second["byteswarm_v3"]  # peers knew part of the catalogue
+    for preset in ("byteswarm_v2", "byteswarm_v3"):
+        paired = report["summary"]["paired"]["second_pbm1_uniform"][preset]
+        assert len(paired["ndcg_minus_grank_paper_f0"]["per_seed"]) == len(report["seeds"])
 
 
 def test_grank_serve_bench_times_the_store_backed_search_path(quick_report: QuickReport) -> None:

@@ -8,8 +8,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from bench.rank.scenario import Scenario
 from bench.rank.second_world import MIN_PAIR_ITEMS, second_world
-from bench.rank.sim import Scenario, Simulation
+from bench.rank.sim import Simulation
 from bench.rank.world import realistic_world
 from models.rank.config import BYTESWARM_V2, PAPER_F0
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from models.rank.attractiveness import posterior, skipped
@@ -166,3 +168,44 @@ def test_a_relative_prior_is_scale_free() -> None:
     # an absolute prior is not: decayed votes fall back to the metadata order
     absolute = posterior(meta, {"b": 3e-9}, {"a": 2e-9}, strength=1.0, top=0.5)
     assert max(absolute, key=absolute.__getitem__) == "a"
+
+
+def test_a_sampled_posterior_draws_around_its_mean() -> None:
+    meta = {"a": 2.0, "b": 1.0, "c": 0.5}
+    clicks = {"b": 3.0}
+    skips = {"a": 2.0, "b": 1.0}
+    mean = posterior(meta, clicks, skips, strength=2.0, top=0.5)
+    rng = np.random.default_rng(0)
+    for k in (1.0, 16.0):
+        draws = [posterior(meta, clicks, skips, 2.0, 0.5, sample=(rng, k)) for _ in range(4000)]
+        for item in meta:
+            values = np.array([d[item] for d in draws])
+            # Beta(k (C + a p0), k (S + a (1 - p0))): its mean is the posterior's
+            alpha = k * (clicks.get(item, 0.0) + 2.0 * 0.5 * meta[item] / 2.0)
+            beta = k * (skips.get(item, 0.0) + 2.0 * (1 - 0.5 * meta[item] / 2.0))
+            sd = np.sqrt(alpha * beta / ((alpha + beta) ** 2 * (alpha + beta + 1)))
+            assert values.mean() == pytest.approx(mean[item], abs=4 * sd / np.sqrt(4000))
+            assert values.std() == pytest.approx(sd, rel=0.1)
+
+
+def test_thompson_pages_explore_thin_evidence_and_keep_evaluation_exact() -> None:
+    items = _items(6)
+    config = replace(BETA, explore_scope="sample", explore_p=1.0, prior_strength=1.0)
+    index = RankIndex("me", config, items)
+    # i0 clicked and i1..i2 passed over by many authors (who share our query, so they are
+    # trusted); i3..i5 never shown
+    index.own_click("rock", ["i1", "i2", "i0"], "i0", 1.0)
+    rows = [ClickRow(f"peer{n}", 0, "rock", ("i1", "i2", "i0"), "i0", 1.0) for n in range(20)]
+    index.add_rows(rows)
+    served = index.rank("rock")
+    assert served[0] == "i0" and served[-2:] == ["i1", "i2"]
+    assert index.rank("rock") == served  # no rng: the served ranking, every time
+    rng = np.random.default_rng(1)
+    pages = [index.rank("rock", k=3, explore_rng=rng) for _ in range(400)]
+    first = Counter(page[0] for page in pages)
+    shown = Counter(item for page in pages for item in page)
+    assert first["i0"] > 300  # strong evidence stays on top
+    assert all(shown[f"i{n}"] > 20 for n in (3, 4, 5))  # unshown items get looked at
+    assert shown["i1"] + shown["i2"] < min(shown[f"i{n}"] for n in (3, 4, 5))
+    again = np.random.default_rng(1)
+    assert [index.rank("rock", k=3, explore_rng=again) for _ in range(400)] == pages
