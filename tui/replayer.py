@@ -132,7 +132,7 @@ class Replayer(Static):
         """The next speed up (``step`` 1) or down (-1); a playback goes on from where it is."""
         speed = replay.next_speed(self.speed, step)
         if speed == self.speed:
-            self.app.notify(f"the replay plays at {speed}x at most and 1x at least")
+            self.app.notify("replay speeds: " + ", ".join(f"{s}x" for s in SPEEDS))
             return
         self.speed = speed
         if self.playback is not None:
@@ -159,8 +159,8 @@ class Replayer(Static):
         if history is None or reached >= history.newest_s:
             self.go_live()
             self.app.notify("the replay reached the newest second kept: live")
-        elif reached > self.replay_s:
-            self.show_second(reached)
+        elif reached > self.replay_s:  # (not before the oldest second the history still holds)
+            self.show_second(max(reached, history.oldest_s))
 
     def redraw_banner(self) -> None:
         self.set_class(self.replay_s is not None, "shown")

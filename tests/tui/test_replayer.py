@@ -20,7 +20,7 @@ from node.store.rows import EventRow
 from node.wire.control import Command
 from tests.tui.conftest import FakeDaemon, status_document
 from tests.tui.frozen import NOW_MS, FrozenSource
-from tests.tui.pilot import drive, static_text, wait_for
+from tests.tui.pilot import drive, static_text, static_text_on, wait_for
 from tui import replay, replayer
 from tui.app import NodeApp
 from tui.control import ControlSender
@@ -131,7 +131,7 @@ def test_reaching_the_newest_second_goes_back_to_live() -> None:
         await replaying(app, pilot, clock, NEWEST_S - 600)
         await pilot.press("plus", "plus", "plus", "plus")  # 600x, and once more: the top
         assert "600x" in banner(app)
-        assert any("at most" in n.message for n in app._notifications)
+        assert any("speeds: 1x, 10x, 60x, 600x" in n.message for n in app._notifications)
         await pilot.press("P")
         clock.now += 2  # 20 minutes of history: past the newest second
         await wait_for(pilot, lambda: pane.replay_s is None)
@@ -268,3 +268,22 @@ def test_a_command_already_on_its_way_is_refused_if_a_replay_began(
         assert commands(daemon) == [] and said == [REFUSAL]
 
     drive(NodeApp(reader, send=ControlSender(data_dir, timeout=5.0)), scenario)
+
+
+def test_help_and_palette_offer_play() -> None:
+    app, clock = playing_app()
+
+    async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
+        names = lambda: {a.name for a in app.node_actions()}  # noqa: E731
+        assert not names() & {"Play the replay", "Pause the replay"}  # live: nothing to play
+        await pilot.press("question_mark")
+        keys = static_text_on(app.screen, "#help-keys")
+        for line in ("P  ", "Play/pause", "+  ", "Play faster", "-  ", "Play slower"):
+            assert line in keys, line
+        await pilot.press("escape", *TEN_MIN_BACK)
+        await replaying(app, pilot, clock, NEWEST_S - 600)
+        play = {a.name: a for a in app.node_actions()}["Play the replay"]
+        play.run()
+        assert app.pane.replayer.playback is not None and "Pause the replay" in names()
+
+    drive(app, scenario)
