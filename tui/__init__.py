@@ -11,7 +11,10 @@ onnxruntime, libp2p or trio.
 - ``source.py`` — ``StoreReader``: one read-only look at the store, as a ``Snapshot``.
 - ``history.py`` — the retained history as drawn: the recent and whole windows, downsampled,
   and the series the sparklines and curves plot.
-- ``replay.py`` — a past second as a ``Snapshot``, the replay banner, reading a time.
+- ``replay.py`` — a past second as a ``Snapshot``, the replay banner, reading a time, the
+  playback's position at a speed.
+- ``replayer.py`` — ``Replayer``: a pane's replay (stepping, playing on a timer, reading a
+  past second in a worker, its banner) and ``refused``: no action on the node during one.
 - ``chart.py`` — a compact block-character chart (a rich renderable) for the curves.
 - ``control.py`` — sending typed commands (search, click) to the daemon from a worker.
 - ``jobs.py`` — child processes the app starts: an export, ``byteswarm stop``, a detached

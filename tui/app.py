@@ -4,7 +4,8 @@ starts it.
 One node: its screens fill the app (``tui.pane.NodePane``). Several: a tab per node and a
 Swarm tab with all of them side by side; the screen keys (o, p, e, ...) act on the node
 tab showing, ``1``-``9`` pick a node, ``w`` the swarm. ``[``/``]`` (``{``/``}``: bigger
-steps, ``g``: a time) replay the node showing from its history, ``L`` goes back to live.
+steps, ``g``: a time) replay the node showing from its history, ``P`` plays the replay
+(``+``/``-``: faster, slower), ``L`` goes back to live (``tui/replayer.py``).
 The footer shows the keys of what has the focus, ``?`` all of them, Ctrl+P finds any
 action by name; ``q`` quits.
 """
@@ -55,6 +56,9 @@ class NodeApp(App[None]):
         Binding("left_curly_bracket", f"replay({-BIG_STEP_S})", "Back 5 min", show=False),
         Binding("right_curly_bracket", f"replay({BIG_STEP_S})", "Fwd 5 min", show=False),
         Binding("g", "replay_jump", "Replay a time", show=False),
+        Binding("P", "replay_play", "Play/pause"),
+        Binding("plus", "replay_speed(1)", "Play faster", show=False),
+        Binding("minus", "replay_speed(-1)", "Play slower", show=False),
         Binding("L", "live", "Live"),
         Binding("n", "publish", "Note"),
         Binding("R", "start_node", "Start node"),
@@ -132,7 +136,7 @@ class NodeApp(App[None]):
         if self.read_only and writes:
             return False  # neither shown in the footer nor run
         forward = action == "replay" and isinstance(parameters[0], int) and parameters[0] > 0
-        if action == "live" or forward:  # shown only while replaying
+        if action in ("live", "replay_play", "replay_speed") or forward:  # only in a replay
             return bool(self.panes) and self.pane.replay_s is not None
         if action in ("start_node", "stop_node") and self.panes:
             return (action == "stop_node") == self.pane.running
@@ -157,13 +161,19 @@ class NodeApp(App[None]):
         self.query_one("#swarm-table").focus()
 
     def action_replay(self, seconds: int) -> None:
-        self.pane.replay_step(seconds)
+        self.pane.replayer.step(seconds)
 
     def action_replay_jump(self) -> None:
-        self.pane.jump()
+        self.pane.replayer.jump()
+
+    def action_replay_play(self) -> None:
+        self.pane.replayer.toggle_play()
+
+    def action_replay_speed(self, step: int) -> None:
+        self.pane.replayer.change_speed(step)
 
     def action_live(self) -> None:
-        self.pane.go_live()
+        self.pane.replayer.go_live()
 
     def action_publish(self) -> None:
         self.pane.publish()
@@ -247,9 +257,12 @@ class NodeApp(App[None]):
                         "Start the node", "byteswarm run in the background (R)", pane.start_node
                     )
                 )
-        actions.append(NodeAction("Replay a time", "-10m, 14:02:10, ... (g)", pane.jump))
-        if pane.replay_s is not None:
-            actions.append(NodeAction("Back to live", "leave the replay (L)", pane.go_live))
+        replayer = pane.replayer
+        actions.append(NodeAction("Replay a time", "-10m, 14:02:10, ... (g)", replayer.jump))
+        if replayer.replay_s is not None:
+            play = "Pause the replay" if replayer.playback else "Play the replay"
+            actions.append(NodeAction(play, "forward in time, +/- speed (P)", replayer.toggle_play))
+            actions.append(NodeAction("Back to live", "leave the replay (L)", replayer.go_live))
         actions += [
             NodeAction("Toggle light/dark theme", "ctrl+t", self.action_toggle_light),
             NodeAction("Show the keys", "?", self.action_help),

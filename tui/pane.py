@@ -3,9 +3,10 @@ jobs sent to it. The app holds one pane per data dir (``tui.app``).
 
 Every 0.5 s a worker thread reads the store (a ``Source``) and hands the snapshot back
 to the UI thread, which redraws the screens; the UI thread never waits on SQLite, on the
-daemon or on a child process. In a replay (``replay_s`` set: ``[``/``]``, ``{``/``}``, ``g``)
-the screens show a past second, read by another worker (``tui/replay.py``), and the live
-snapshots keep coming (for the banner and ``L``) without being drawn.
+daemon or on a child process. In a replay (``replay_s`` set: ``[``/``]``, ``{``/``}``, ``g``,
+``P`` plays it) the screens show a past second, read by the pane's ``Replayer``
+(``tui/replayer.py``), the live snapshots keep coming (for the banner and ``L``) without
+being drawn, and every action is refused until the operator goes live.
 """
 
 from __future__ import annotations
@@ -18,13 +19,13 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Static, TabbedContent, TabPane
-from textual.worker import get_current_worker
 
 from node.store.rows import StoreError
 from node.wire.control import Command, Publish
 from node.wire.status.codec import StatusError
-from tui import jobs, replay
+from tui import jobs
 from tui.control import CommandFailed, Sender
+from tui.replayer import Replayer, refused
 from tui.source import Snapshot, Source
 from tui.views.adaptation import AdaptView
 from tui.views.dialogs import AskDialog, ConfirmDialog
@@ -61,9 +62,6 @@ class NodePane(Vertical):
     NodePane > TabbedContent { height: 1fr; }
     NodePane #no-daemon { height: auto; padding: 0 1; background: $warning 20%; display: none; }
     NodePane #no-daemon.shown { display: block; }
-    NodePane #replay-banner { height: auto; padding: 0 1; display: none; }
-    NodePane #replay-banner { background: $accent 30%; text-style: bold; }
-    NodePane #replay-banner.shown { display: block; }
     """
 
     def __init__(self, source: Source, send: Sender, *, read_only: bool, **kw: Any) -> None:
@@ -72,13 +70,12 @@ class NodePane(Vertical):
         self.snapshot: Snapshot | None = None
         """What the screens show: the newest live snapshot, or a replayed second's."""
         self.live: Snapshot | None = None
-        self.replay_s: int | None = None
-        """The past second shown (None: live)."""
+        self.replayer = Replayer(source, lambda: self.live, self.draw, id="replay-banner")
         self.started: int | None = None
         """The pid of a daemon this pane started (until the node reports running)."""
 
     def compose(self) -> ComposeResult:
-        yield Static(id="replay-banner")
+        yield self.replayer
         yield Static(id="no-daemon")
         with TabbedContent(initial="overview"):
             for tab, (key, title, _) in SCREENS.items():
@@ -105,6 +102,11 @@ class NodePane(Vertical):
     def on_mount(self) -> None:
         self.poll()
         self.set_interval(POLL_S, self.poll)
+
+    @property
+    def replay_s(self) -> int | None:
+        """The past second shown (None: live)."""
+        return self.replayer.replay_s
 
     @property
     def running(self) -> bool:
@@ -139,7 +141,7 @@ class NodePane(Vertical):
         if self.replay_s is None:
             self.draw(snapshot)
         else:
-            self._replay_banner()
+            self.replayer.redraw_banner()
 
     def draw(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
@@ -149,73 +151,12 @@ class NodePane(Vertical):
         self.query_one(TrainingView).show(snapshot)
         self.query_one(AdaptView).show(snapshot)
 
-    def replay_step(self, seconds: int) -> None:
-        """Move the replay ``seconds`` (back if negative; from live, from the newest second
-        kept)."""
-        history = self.live.history if self.live else None
-        start = history.newest_s if history and self.replay_s is None else self.replay_s
-        self.replay_to((start or 0) + seconds)
-
-    def replay_to(self, ts_s: int) -> None:
-        """Show ``ts_s`` (the nearest second the history holds)."""
-        history = self.live.history if self.live else None
-        clamped, why = replay.clamp(history, ts_s)
-        if why:
-            self.app.notify(why, severity="warning" if clamped is None else "information")
-        if clamped is None:
-            return
-        self.replay_s = clamped
-        self._replay_banner()
-        self.app.refresh_bindings()
-        self.load_past(clamped)
-
-    def go_live(self) -> None:
-        self.replay_s = None
-        self._replay_banner()
-        self.app.refresh_bindings()
-        if self.live is not None:
-            self.draw(self.live)
-
-    def jump(self) -> None:
-        """Ask for a time (``-10m``, ``14:02:10``, a date and time) and replay it."""
-        now_s = (self.live.now_ms if self.live else 0) // 1000
-
-        def go(when: str | None) -> None:
-            if not when:
-                return
-            try:
-                self.replay_to(replay.parse_when(when, now_s))
-            except ValueError as exc:
-                self.app.notify(str(exc), severity="error")
-
-        ask = AskDialog("Replay from a time", "-10m, 14:02:10 or 2027-01-15 14:02", 32)
-        self.app.push_screen(ask, go)
-
-    def _replay_banner(self) -> None:
-        banner = self.query_one("#replay-banner", Static)
-        banner.set_class(self.replay_s is not None, "shown")
-        if self.replay_s is not None and self.live is not None:
-            banner.update(replay.banner(self.replay_s, self.live.now_ms))
-
-    @work(thread=True, exclusive=True, group="replay")
-    def load_past(self, ts_s: int) -> None:
-        try:
-            history, events = self.source.past(ts_s)
-        except (StoreError, sqlite3.Error) as exc:
-            if self.app.is_running:
-                self.app.call_from_thread(self.notify, f"store: {exc}", severity="error")
-            return
-        if self.app.is_running and not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._show_past, ts_s, history, events)
-
-    def _show_past(self, ts_s: int, history: Any, events: Any) -> None:
-        if self.replay_s != ts_s or self.live is None:
-            return  # the operator moved on (or went live) while it was read
-        self.draw(replay.past(self.live, history, events, ts_s))
-
     @work(thread=True, group="commands")
     def send_command(self, command: Command, done: str) -> None:
-        """Send ``command`` to the daemon; notify ``done`` (and its result) or the error."""
+        """Send ``command`` to the daemon; notify ``done`` (and its result) or the error.
+        Refused while a replay is shown (the keys that get here check first)."""
+        if self.app.call_from_thread(refused, self):
+            return
         try:
             result = self.send(command)
         except CommandFailed as exc:
@@ -227,6 +168,9 @@ class NodePane(Vertical):
         self.app.call_from_thread(self.app.notify, f"{done} ({detail})" if detail else done)
 
     def publish(self) -> None:
+        if refused(self):
+            return
+
         def publish(text: str | None) -> None:
             if text:
                 self.send_command(Publish(text=text), "published the note")
@@ -236,6 +180,8 @@ class NodePane(Vertical):
 
     def stop_node(self) -> None:
         """Ask, then stop the daemon as ``byteswarm stop`` does (SIGTERM, wait)."""
+        if refused(self):
+            return
         where = self.source.data_dir
 
         def stop(yes: bool | None) -> None:
@@ -268,7 +214,7 @@ class NodePane(Vertical):
 
     def start_node(self) -> None:
         """Start ``byteswarm run`` on this data dir, detached (it outlives the app)."""
-        if self.running or self.started is not None:
+        if self.running or self.started is not None or refused(self):
             return
         command = jobs.daemon_command(self.source.data_dir)
         try:

@@ -1,8 +1,9 @@
 """Replay: a node's screens as they were at a past second, from the history it retained.
 
-The pane (``tui/pane.py``) holds the second shown and asks its source, from a worker,
-for the history up to then and the events logged by then (``Source.past``); ``past``
-makes the snapshot the screens draw. The status document, the peers and the services'
+The pane's ``Replayer`` (``tui/replayer.py``) holds the second shown and asks its source,
+from a worker, for the history up to then and the events logged by then (``Source.past``);
+``past`` makes the snapshot the screens draw, ``Playback`` says which second a playing
+replay has reached. The status document, the peers and the services'
 sections are only kept as they are now: a past snapshot keeps the peers first seen by
 then and the runs the history knew then (at their past round), and the screens take the
 rest from the history's point at that second, or show ``-`` where nothing was kept.
@@ -13,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import time
+from dataclasses import dataclass
 
 import msgspec
 
@@ -25,6 +27,8 @@ STEP_S = 10
 """``[`` and ``]`` move by this."""
 BIG_STEP_S = 300
 """``{`` and ``}`` move by this."""
+SPEEDS = (1, 10, 60, 600)
+"""How fast ``P`` plays a replay (seconds of history a second); ``+`` and ``-`` pick one."""
 _RELATIVE = re.compile(r"^-(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 _FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M")
 
@@ -71,14 +75,37 @@ def clamp(history: History | None, ts_s: int) -> tuple[int | None, str]:
     return clamped, f"the history holds {kept}: showing the nearest second"
 
 
-def banner(ts_s: int, now_ms: int) -> str:
-    """``REPLAY 14:02:10 (-00:12:30)`` and the keys that move."""
+def banner(ts_s: int, now_ms: int, speed: int = SPEEDS[0], playing: bool = False) -> str:
+    """``REPLAY 14:02:10 (-00:12:30) PAUSED 1x`` or ``PLAYING 10x``, and the keys (fits 78
+    columns, an 80-column terminal's banner)."""
     behind = max(0, now_ms // 1000 - ts_s)
     offset = f"-{behind // 3600:02d}:{behind % 3600 // 60:02d}:{behind % 60:02d}"
-    return (
-        f"REPLAY {text.clock(ts_s * 1000)} ({offset}) live paused;"
-        f" [ ] {STEP_S} s, {{ }} {BIG_STEP_S // 60} min, g a time, L live"
-    )
+    state = f"PLAYING {speed}x; P pause" if playing else f"PAUSED {speed}x; P play"
+    return f"REPLAY {text.clock(ts_s * 1000)} ({offset}) {state}, +/- speed, [ ] step, L live"
+
+
+@dataclass(frozen=True)
+class Playback:
+    """A replay playing forward: from second ``from_s`` at clock reading ``at`` (seconds,
+    monotonic), ``speed`` seconds of history a second."""
+
+    from_s: float
+    at: float
+    speed: int
+
+    def position(self, now: float) -> float:
+        """The second (with its fraction) the replay has reached at clock reading ``now``."""
+        return self.from_s + self.speed * max(0.0, now - self.at)
+
+    def at_speed(self, speed: int, now: float) -> Playback:
+        """Go on from where it is at ``now``, at ``speed``."""
+        return Playback(self.position(now), now, speed)
+
+
+def next_speed(speed: int, step: int) -> int:
+    """The speed ``step`` places up (``+``) or down (``-``) ``SPEEDS``, held at either end."""
+    i = SPEEDS.index(speed) if speed in SPEEDS else 0
+    return SPEEDS[max(0, min(len(SPEEDS) - 1, i + step))]
 
 
 def parse_when(when: str, now_s: int) -> int:

@@ -13,7 +13,12 @@ terminal, nothing is written to one):
   writes a new second, so every redraw re-reads both history windows (the daemon writes
   one every 5 s: this is the worst case); ``history_load_s`` is one ``tui.history.load``
   (the recent and the whole window) on its own, ``replay_s`` the time from ``{`` (five
-  minutes back) to that second drawn.
+  minutes back) to that second drawn;
+- play: from 6 h back (the oldest second on a smaller history), ``P`` at 600x for
+  ``--play-s`` seconds: ``play_frames_per_s`` replayed seconds drawn a second (a frame is
+  read and drawn before the next is asked for, so about 1 / ``replay_s``) and
+  ``play_history_s_per_s`` history seconds played a second (600 if frames are skipped,
+  not queued; less only where it reached the newest second and went live).
 
 Goals (issue 19): first paint <= 1.5 s, redraw <= 1 s, RSS <= 150 MB.
 """
@@ -45,7 +50,7 @@ def proc_mb(field: str) -> float:
     return float("nan")
 
 
-def child(data_dir: Path, changes: int) -> dict[str, Any]:
+def child(data_dir: Path, changes: int, play_s: float = 5.0) -> dict[str, Any]:
     t0 = time.perf_counter()
     from textual.widgets import DataTable
 
@@ -96,6 +101,7 @@ def child(data_dir: Path, changes: int) -> dict[str, Any]:
                 await pilot.pause()
                 replays.append(time.perf_counter() - start)
             out["replay_s"] = statistics.mean(replays)
+            out.update(await play(pilot, app, play_s))
             with Store.open(data_dir / STORE_FILE, readonly=True) as store:
                 start = time.perf_counter()
                 history.load(store)
@@ -106,6 +112,25 @@ def child(data_dir: Path, changes: int) -> dict[str, Any]:
     asyncio.run(main())
     reader.close()
     return out
+
+
+async def play(pilot: Any, app: Any, play_s: float) -> dict[str, float]:
+    """Play the replay at 600x from 6 h back for ``play_s`` (see the module docstring)."""
+    pane = app.panes[0]
+    pane.replayer.show_second(HISTORY_END_S - 6 * 3600)
+    while pane.snapshot is None or pane.snapshot.replay_s != pane.replay_s:
+        await asyncio.sleep(0.005)
+    await pilot.press("plus", "plus", "plus", "P")  # 1x -> 10x -> 60x -> 600x
+    first = last = pane.replay_s
+    frames, start = 0, time.perf_counter()
+    while time.perf_counter() - start < play_s and pane.replay_s is not None:
+        shown = pane.snapshot.replay_s if pane.snapshot else None
+        if shown is not None and shown != last:
+            frames, last = frames + 1, shown
+        await asyncio.sleep(0.005)
+    took = time.perf_counter() - start
+    await pilot.press("L")
+    return {"play_frames_per_s": frames / took, "play_history_s_per_s": (last - first) / took}
 
 
 def plot(runs: list[dict[str, Any]], path: Path) -> None:
@@ -138,11 +163,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--changes", type=int, default=10, help="store changes per run")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--play-s", type=float, default=5.0, help="seconds of play per run")
     parser.add_argument("--json", type=Path, default=RESULTS / "tui_paint.json")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(args.child, args.changes)))
+        print(json.dumps(child(args.child, args.changes, args.play_s)))
         return
     with tempfile.TemporaryDirectory(prefix="bench-tui-") as tmp:
         data_dir = Path(tmp) / "node"
@@ -153,7 +179,7 @@ def main() -> None:
         runs = []
         for i in range(args.runs):
             command = [sys.executable, "-m", "bench.tui.paint", "--child", str(data_dir)]
-            command += ["--changes", str(args.changes)]
+            command += ["--changes", str(args.changes), "--play-s", str(args.play_s)]
             done = subprocess.run(command, capture_output=True, text=True, check=True)
             runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
             print(f"run {i + 1}: {json.dumps(runs[-1])}", file=sys.stderr)

@@ -102,6 +102,20 @@ def test_replay(snap_compare: Any, screen: str, size: tuple[int, int], theme: st
 
 @pytest.mark.parametrize("theme", THEMES)
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_replay_playing(snap_compare: Any, size: tuple[int, int], theme: str) -> None:
+    """The Training screen 16 minutes back, playing at 10x on a clock that stands still."""
+    app = NodeApp(FrozenSource(), send=search_answer, read_only=True)
+    app.theme = theme
+
+    async def before(pilot: Pilot[Any]) -> None:
+        app.pane.replayer.clock = lambda: 0.0
+        await settle(pilot, ("f", *BACK_16_MIN, "plus", "P"))
+
+    assert snap_compare(app, terminal_size=size, run_before=before)
+
+
+@pytest.mark.parametrize("theme", THEMES)
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_swarm(snap_compare: Any, size: tuple[int, int], theme: str) -> None:
     app = two_nodes()
     app.theme = theme

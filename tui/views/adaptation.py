@@ -4,7 +4,8 @@ under them, accuracy, uncertainty, uploads, upload bytes and the prompt version 
 retained history (``tui/history.py``, drawn by ``tui/chart.py``). In a replay the lines
 are what the history kept at that second.
 
-``a`` starts adapting (no sample or time limit), ``x`` stops after a confirmation.
+``a`` starts adapting (no sample or time limit), ``x`` stops after a confirmation; both are
+refused in a replay (``tui.replayer.refused``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from tui import text
 from tui.chart import Chart
 from tui.control import send_from
 from tui.history import History
+from tui.replayer import refused
 from tui.source import Snapshot
 from tui.views.dialogs import ConfirmDialog
 
@@ -162,9 +164,14 @@ class AdaptView(VerticalScroll, can_focus=True):
             self.query_one(f"#adapt-chart-{i}", Static).update(chart)
 
     def action_start(self) -> None:
+        if refused(self):
+            return
         send_from(self, AdaptStart(), "adapting")
 
     def action_stop(self) -> None:
+        if refused(self):
+            return
+
         def stop(yes: bool | None) -> None:
             if yes:
                 send_from(self, AdaptStop(), "stopped adapting")

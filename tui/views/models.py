@@ -1,6 +1,6 @@
 """The Models screen: every exported model of this node (``tui.artifacts``) with its size,
 contract version and recorded parity; ``E`` exports one (``byteswarm export`` in a child
-process, its output shown as it runs, the UI never waiting on it).
+process, its output shown as it runs, the UI never waiting on it; refused in a replay).
 
 The folders are re-read every few seconds and when an export ends, from a worker.
 """
@@ -21,6 +21,7 @@ from textual.widgets import DataTable, ProgressBar, Static
 from tui import text
 from tui.artifacts import Artifact, find_artifacts
 from tui.jobs import EXPORT_MODELS, export_command, run_lines
+from tui.replayer import refused
 from tui.views.dialogs import AskDialog
 
 COLUMNS = ("file", "model", "variant", "size", "contract", "parity")
@@ -96,6 +97,8 @@ class ModelsView(Vertical, can_focus=False):
             table.move_cursor(row=min(cursor, table.row_count - 1))
 
     def action_export(self) -> None:
+        if refused(self):
+            return
         if self.exporting is not None:
             self.app.notify(f"already exporting {self.exporting}", severity="warning")
             return

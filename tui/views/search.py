@@ -7,7 +7,8 @@ decoded with its struct (``node.wire.control.SearchAnswer``): NaN, an unknown fi
 oversize list is an error line, never a half-drawn table. The table shows each result's
 click score split into this node's own clicks and its peers' (each peer's clicks times its
 similarity weight) and the BM25 match; the pane under it explains the highlighted row
-(which peers, exploration), the one beside it the trusted peers and why.
+(which peers, exploration), the one beside it the trusted peers and why. In a replay neither
+is sent (``tui.replayer.refused``): the answer would be today's ranking, the click today's.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from node.wire.control import (
 )
 from tui import text
 from tui.control import CommandFailed, Sender
+from tui.replayer import REFUSAL, refused
 
 COLUMNS = ("#", "id", "title", "artist", "own", "peers", "bm25")
 
@@ -141,6 +143,9 @@ class SearchView(Vertical):
         query = event.value.strip()
         if not query:
             return
+        if refused(self):
+            self._status(REFUSAL)
+            return
         self._status(f"ranking {query!r}…")
         self.run_search(query)
 
@@ -189,6 +194,9 @@ class SearchView(Vertical):
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.data_table.id != "results" or event.row_key.value is None:
+            return
+        if refused(self):
+            self._status(REFUSAL)
             return
         item = str(event.row_key.value)
         self._status(f"recording a click on {item}…")

@@ -10,6 +10,7 @@ history does not keep is ``-``.
 (``byteswarm train verify``: the stored log replayed, every announced hash checked) and
 ``E`` exports its trained θ (``byteswarm train export``, into ``exports/theta/RUN.safetensors``),
 each in a child process (torch, if needed, loads there), progress on a line under the table.
+In a replay each of them is refused (``tui.replayer.refused``): they would act on the run now.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from tui.chart import Chart
 from tui.control import send_from
 from tui.history import History, bytes_per_round, run_ids
 from tui.jobs import theta_command, theta_path, verify_command
+from tui.replayer import refused
 from tui.source import Snapshot
 from tui.views.dialogs import AskDialog, ConfirmDialog
 from tui.views.job_line import JobLine
@@ -223,6 +225,9 @@ class TrainingView(Vertical):
         return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
 
     def action_start_run(self) -> None:
+        if refused(self):
+            return
+
         def start(run_id: str | None) -> None:
             if run_id:
                 send_from(self, TrainStart(run_id=run_id), f"run {run_id} announced")
@@ -231,6 +236,8 @@ class TrainingView(Vertical):
         self.app.push_screen(ask, start)
 
     def action_stop_run(self) -> None:
+        if refused(self):
+            return
         run_id = self.selected_run()
         if run_id is None:
             self.app.notify("no run selected", severity="warning")
@@ -243,6 +250,8 @@ class TrainingView(Vertical):
         self.app.push_screen(ConfirmDialog(f"Stop contributing to run {run_id}?"), stop)
 
     def action_verify_run(self) -> None:
+        if refused(self):
+            return
         run_id = self.selected_run()
         if run_id is None:
             self.app.notify("no run selected", severity="warning")
@@ -255,6 +264,8 @@ class TrainingView(Vertical):
         self.query_one(JobLine).start(f"verifying {run_id}", command, said)
 
     def action_export_theta(self) -> None:
+        if refused(self):
+            return
         run_id = self.selected_run()
         if run_id is None:
             self.app.notify("no run selected", severity="warning")

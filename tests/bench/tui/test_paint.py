@@ -35,10 +35,11 @@ def test_fill_writes_hours_of_history_one_row_a_second(tmp_path: Path) -> None:
         assert sample.runs["bench-1"].round > 0 and len(sample.topics) == 4
 
 
-def test_a_child_run_measures_paint_redraw_replay_and_rss(tmp_path: Path) -> None:
+def test_a_child_run_measures_paint_redraw_replay_play_and_rss(tmp_path: Path) -> None:
     fill(tmp_path, records=200, peers=3, events=10, seed=0, history_hours=0.2)
-    out = child(tmp_path, changes=2)
+    out = child(tmp_path, changes=2, play_s=1.0)
     assert 0 < out["first_paint_s"] < 30
     assert 0 < out["redraw_s"] <= out["redraw_max_s"] < 10
     assert 0 < out["replay_s"] < 10 and 0 < out["history_load_s"] < 10
+    assert out["play_frames_per_s"] > 0 and 0 < out["play_history_s_per_s"] <= 700
     assert 20 < out["rss_mb"] <= out["rss_peak_mb"]
