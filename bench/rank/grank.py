@@ -109,6 +109,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--methods", nargs="*", help="method names to run (default: per scenario)")
     parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument(
+        "--queries", type=int, help="queries a run, for every scenario (default: each one's)"
+    )
+    parser.add_argument(
         "--merge", nargs="*", help="combine the runs of these result files into --json, no runs"
     )
     parser.add_argument("--note", action="append", help="with --merge: a note kept in the JSON")
@@ -131,6 +134,10 @@ def main(argv: list[str] | None = None) -> None:
         grid = [(s, m) for s, m in grid if s.name in args.only]
     if args.methods:
         grid = [(s, [m for m in methods if m in args.methods]) for s, methods in grid]
+    if args.queries is not None:
+        if args.queries < 100:
+            parser.error("--queries must be at least 100 (one evaluation)")
+        grid = [(dataclasses.replace(s, n_queries=args.queries), m) for s, m in grid]
     seeds = list(range(args.first_seed, args.first_seed + (args.seeds or (2 if args.quick else 5))))
     # seed-major, so a run cut short still holds whole seeds for every method
     tasks = [(s, m, seed) for seed in seeds for s, methods in grid for m in methods]

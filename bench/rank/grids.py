@@ -35,6 +35,7 @@ METHODS: dict[str, RankConfig] = {
     "byteswarm_v2_session7": BYTESWARM_V2_SESSION7,
     "byteswarm_v3": BYTESWARM_V3,
     "byteswarm_v3_absolute": replace(BYTESWARM_V3, prior_relative=False),
+    "byteswarm_v3_long": replace(BYTESWARM_V3, half_life_rows=7_400.0, half_life_s=4_000.0),
 }
 PAPERS_AND_OURS = ["grank_paper_f0", "grank_paper_f1", "byteswarm"]
 HALF_LIFE_KINDS = ["byteswarm", "byteswarm_v2"]
@@ -48,9 +49,12 @@ WORLDS_METHODS = [
     "byteswarm_v2_session7",
     "byteswarm_v3",
     "byteswarm_v3_absolute",
+    "byteswarm_v3_long",
 ]
-"""Baselines (metadata only, G-Rank as in the paper), the presets a node may ship, and v2 as
-session 7 shipped it, on both worlds (on ours, session 7's v2 is ``grank_v3.json``'s)."""
+"""Baselines (metadata only, G-Rank as in the paper), the presets a node may ship, v2 as
+session 7 shipped it (on ours, session 7's v2 is ``grank_v3.json``'s), and v3 with a 7,400-row
+half-life (``byteswarm_v3_long``: session 12's lead for the second world's uniform
+scenarios, not a preset), on both worlds."""
 
 
 def paper_reproduction(n_nodes: int = 100, n_queries: int = 10_000) -> Scenario:
