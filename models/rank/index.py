@@ -267,8 +267,8 @@ class RankIndex:
     ) -> list[str]:
         """Ranked item ids: metadata matches (by clicks, then BM25), then click-only items.
 
-        A query with neither falls back to popular items. Passing ``explore_rng`` enables one
-        swap with probability ``explore_p`` (a shown slot with any slot); evaluation passes None.
+        A query with neither falls back to popular items. Passing ``explore_rng`` explores
+        with probability ``explore_p`` as ``explore_scope`` says; evaluation passes None.
         """
         return self.rank_or_popular(query, k, explore_rng)[0]
 
