@@ -50,6 +50,16 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 
+config_option = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="TOML config file (every key optional; unknown keys are an error).",
+)
+"""``--config PATH``: the node's TOML config (``byteswarm run`` and the commands that must
+act as the daemon would, e.g. offline ``search`` with its ``[rank] preset``). No default
+location: without it every key has its default."""
+
 
 class FiniteRange(click.FloatRange):
     """``click.FloatRange`` that also refuses NaN and infinity (NaN compares false with

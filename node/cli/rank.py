@@ -16,6 +16,7 @@ from node.cli.common import (
     UserError,
     cli_config,
     command_option,
+    config_option,
     data_dir_option,
     emit,
     json_option,
@@ -29,6 +30,7 @@ from node.wire.control import Click, Search
 
 @click.command()
 @data_dir_option
+@config_option
 @json_option
 @click.argument("query")
 @command_option(
@@ -59,12 +61,20 @@ from node.wire.control import Click, Search
     "peers this node trusts most (--json: each result's 'score').",
 )
 def search(
-    data_dir: Path | None, as_json: bool, query: str, k: int, explore: bool, explain: bool
+    data_dir: Path | None,
+    config_path: Path | None,
+    as_json: bool,
+    query: str,
+    k: int,
+    explore: bool,
+    explain: bool,
 ) -> None:
     """Rank the local catalogue for QUERY with G-Rank (works with no network).
 
     When no item matches QUERY it says so and lists popular items under their own label,
-    never as results (--json then prints an empty list: it lists matches only).
+    never as results (--json then prints an empty list: it lists matches only). With no
+    daemon running it ranks with the [rank] preset of --config (give it the file the
+    daemon runs with); with one running, the daemon ranks with its own.
     """
     from models.rank.config import PRESETS
     from node.rank.index import open_tail
@@ -75,14 +85,16 @@ def search(
         check_query(query)
     except RankError as exc:
         raise UserError(str(exc)) from exc
-    if node_running(data_dir):
-        answer = send_command(data_dir, Search(query=query, k=k, explore=explore, explain=explain))
+    config = cli_config(data_dir, config_path)  # its data_dir: --data-dir, else the file's
+    if node_running(config.data_dir):
+        command = Search(query=query, k=k, explore=explore, explain=explain)
+        answer = send_command(config.data_dir, command)
     else:
         from node.net.identity import load_or_create_identity
 
-        identity = load_or_create_identity(cli_config(data_dir).data_dir)
-        with open_store(data_dir, writable=True) as store:
-            preset = PRESETS[cli_config(data_dir).rank.preset]
+        identity = load_or_create_identity(config.data_dir)
+        with open_store(config.data_dir, writable=True) as store:
+            preset = PRESETS[config.rank.preset]
             tail = open_tail(store, peer_id_str(identity.public_key), preset)
             answer = tail.answer(query, k, explore, explain)
     results, popular = answer["results"], answer.get("popular", [])

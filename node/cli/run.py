@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from node.cli.common import UserError, cli_config, data_dir_option
+from node.cli.common import UserError, cli_config, config_option, data_dir_option
 from node.config.settings import NodeConfig
 from node.runtime.lock import DataDirLock, LockHeld
 
@@ -24,12 +24,7 @@ if TYPE_CHECKING:
 
 @click.command()
 @data_dir_option
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="TOML config file (every key optional; unknown keys are an error).",
-)
+@config_option
 @click.option(
     "--listen",
     multiple=True,
