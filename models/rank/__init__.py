@@ -9,6 +9,7 @@
 - ``attractiveness.py`` — skips above a click, one skip vote per author beside its click vote,
   and the Beta posterior on a BM25 prior (the ``beta`` estimator).
 - ``index.py``      — ``RankIndex``: ingests rows, keeps similarity fresh, answers ``rank()``.
+- ``popularity.py`` — clicks across every query: the fallback when a query matches nothing.
 - ``explore.py``    — exploration: swaps on the shown page (``explore_p``, ``_swaps``, ``_scope``).
 - ``explain.py``    — where a ranking came from: own/peers' clicks, BM25, the most trusted peers.
 - ``click_rate.py`` — the click rate a node has seen; a half-life in rows turned into seconds.

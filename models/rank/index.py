@@ -12,10 +12,9 @@ from models.rank.config import RankConfig
 from models.rank.counters import ClickCounters
 from models.rank.explain import ScoreParts, TrustedAuthor, explain_scores, trusted_authors
 from models.rank.explore import explore
+from models.rank.popularity import Popularity
 from models.rank.profiles import PeerProfiles
 from models.rank.rows import ClickRow, CounterRow, Item, normalise_query, tokens
-
-_POPULAR = ""  # pseudo-query under which every click also counts towards popularity
 
 
 class RankIndex:
@@ -31,13 +30,12 @@ class RankIndex:
         self._bm25 = Bm25Index(config.bm25_k1, config.bm25_b)
         self._bm25.add_items(items)
         self._clicks = ClickCounters(config.half_life_s, config.author_cap, config.vote_budget)
-        self._popular = ClickCounters(config.popular_half_life_s, config.author_cap)
+        self._popular = Popularity(config.popular_half_life_s, config.author_cap)
         self._skips = (
             SkipVotes(config.half_life_s, config.skip_position_power)
             if config.estimator == "beta"
             else None
         )
-        self._popular_pending: list[tuple[str, int, float, float]] = []
         self._seen_keys: set[tuple[str, int]] = set()
         self._seen_counters: dict[tuple[str, str, str], int] = {}
         self._profiles = PeerProfiles(self_id, config.top_k_terms)
@@ -112,8 +110,7 @@ class RankIndex:
         if author_id is None:
             author_id = profiles.id_of(author)
         self._clicks.add_stored(query, item, author_id, weight * self._clicks.unit(ts))
-        # folded into the popularity counters only when a query needs that fallback
-        self._popular_pending.append((item, author_id, ts, weight))
+        self._popular.add(item, author_id, ts, weight)
         query_terms = self._query_terms.get(query)
         if query_terms is None:
             query_terms = self._query_terms[query] = tokens(query)
@@ -255,12 +252,7 @@ class RankIndex:
         """Catalogue items by (recent, weighted) click popularity across all queries."""
         if not self.config.use_clicks:
             return []
-        for item, author_id, ts, weight in self._popular_pending:
-            self._popular.add(_POPULAR, item, author_id, ts, weight)
-        self._popular_pending.clear()
-        scores = self._popular.scores(_POPULAR, self._weight_vector(), self.now)
-        known = [item for item in scores if item in self._bm25]
-        return sorted(known, key=lambda item: (-scores[item], item))[:k]
+        return self._popular.top(k, self._weight_vector(), self.now, self._bm25)
 
     def rank(
         self, query: str, k: int | None = 10, explore_rng: np.random.Generator | None = None
