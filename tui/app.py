@@ -12,7 +12,7 @@ action by name; ``q`` quits.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar
 
@@ -22,6 +22,7 @@ from textual.dom import DOMNode
 from textual.system_commands import SystemCommandsProvider
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 
+from tui.actions import pane_actions
 from tui.control import ControlSender, Sender
 from tui.palette import NodeAction, NodeCommands
 from tui.pane import SCREENS, NodePane
@@ -213,79 +214,13 @@ class NodeApp(App[None]):
         return [b for b in cls.BINDINGS if isinstance(b, Binding)]
 
     def node_actions(self) -> list[NodeAction]:
-        """What the palette offers: the screens, then every action that works now."""
-        pane = self.pane
-        actions = [
-            NodeAction(f"Show {title}", f"the {title} screen (key {key})", self._tab(tab))
-            for tab, (key, title, _) in SCREENS.items()
-            if not (tab == "search" and self.read_only)
-        ]
-        if not self.read_only:
-            actions += [
-                NodeAction("Publish a note", "a signed note on byteswarm/notes (n)", pane.publish),
-                NodeAction(
-                    "Start a training run",
-                    "asks for its id (t on Training)",
-                    self._view(TrainingView, "action_start_run"),
-                ),
-                NodeAction(
-                    "Stop the selected training run",
-                    "asks first (x on Training)",
-                    self._view(TrainingView, "action_stop_run"),
-                ),
-                NodeAction(
-                    "Start adapting",
-                    "adapt with no limit (a on Adapt)",
-                    self._view(AdaptView, "action_start"),
-                ),
-                NodeAction(
-                    "Stop adapting", "asks first (x on Adapt)", self._view(AdaptView, "action_stop")
-                ),
-                NodeAction(
-                    "Export a model",
-                    "byteswarm export, with progress (E on Models)",
-                    self._view(ModelsView, "action_export"),
-                ),
-            ]
-            if pane.running:
-                actions.append(
-                    NodeAction("Stop the node", "SIGTERM, asks first (K)", pane.stop_node)
-                )
-            else:
-                actions.append(
-                    NodeAction(
-                        "Start the node", "byteswarm run in the background (R)", pane.start_node
-                    )
-                )
-        replayer = pane.replayer
-        actions.append(NodeAction("Replay a time", "-10m, 14:02:10, ... (g)", replayer.jump))
-        if replayer.replay_s is not None:
-            play = "Pause the replay" if replayer.playback else "Play the replay"
-            actions.append(NodeAction(play, "forward in time, +/- speed (P)", replayer.toggle_play))
-            actions.append(NodeAction("Back to live", "leave the replay (L)", replayer.go_live))
-        actions += [
+        """What the palette offers: the node's actions (``tui/actions.py``), the app's."""
+        return [
+            *pane_actions(self.pane, self.action_show_tab, read_only=self.read_only),
             NodeAction("Toggle light/dark theme", "ctrl+t", self.action_toggle_light),
             NodeAction("Show the keys", "?", self.action_help),
             NodeAction("Quit", "q", self.exit),
         ]
-        return actions
-
-    def _tab(self, tab: str) -> Callable[[], None]:
-        return lambda: self.action_show_tab(tab)
-
-    def _view(self, view: type, method: str) -> Callable[[], None]:
-        def run() -> None:
-            self.action_show_tab(next(t for t, v in VIEW_TABS.items() if v is view))
-            getattr(self.pane.query_one(view), method)()
-
-        return run
-
-
-VIEW_TABS: dict[str, type] = {
-    "training": TrainingView,
-    "adaptation": AdaptView,
-    "models": ModelsView,
-}
 
 
 def run_app(data_dirs: list[tuple[Path, Path]], *, read_only: bool = False) -> None:

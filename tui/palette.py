@@ -1,8 +1,9 @@
 """The command palette (Ctrl+P): every node action by name, fuzzy-matched.
 
-The app lists its actions (``NodeApp.node_actions``: screens, commands to the node,
-exports, starting and stopping the daemon, theme, keys, quit); actions that write are
-absent when the app is read-only, so the palette offers exactly what the keys do.
+The app lists its actions (``NodeApp.node_actions``: the node's from ``tui/actions.py``,
+screens, commands to the node, exports, starting and stopping the daemon, the replay's;
+then theme, keys, quit); actions that write are absent when the app is read-only, so the
+palette offers exactly what the keys do.
 """
 
 from __future__ import annotations
