@@ -185,12 +185,20 @@ def reader(data_dir: Path) -> Iterator[StoreReader]:
 
 class FakeDaemon:
     """Holds the data dir's lock (so the node counts as running) and answers every control
-    row with ``answer(row)``, remembering the rows it saw."""
+    row with ``answer(row)``, remembering the rows it saw. With ``status`` (a ``node``
+    status document) it rewrites it every half second as a daemon does, so the node stays
+    running past the reader's 5 s staleness however slow the test runs."""
 
-    def __init__(self, data_dir: Path, answer: Callable[[ControlRow], dict[str, Any]]) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        answer: Callable[[ControlRow], dict[str, Any]],
+        status: dict[str, Any] | None = None,
+    ) -> None:
         self.lock = DataDirLock(data_dir)
         self.path = data_dir / STORE_FILE
         self.answer = answer
+        self.status = status
         self.rows: list[ControlRow] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True)
@@ -206,8 +214,12 @@ class FakeDaemon:
         self.lock.release()
 
     def _serve(self) -> None:
+        written = 0.0
         with Store.open(self.path) as store:
             while not self._stop.is_set():
+                if self.status is not None and time.monotonic() - written > 0.5:
+                    store.write_status("node", msgspec.json.encode(self.status))
+                    written = time.monotonic()
                 for row in store.claim_control():
                     self.rows.append(row)
                     store.finish_control(row.id, True, self.answer(row))

@@ -199,7 +199,7 @@ def daemon(data_dir: Path, history_end: int) -> Iterator[FakeDaemon]:
     document = status_document(data_dir) | {"pid": os.getpid()}
     with Store.open(data_dir / STORE_FILE) as store:
         store.write_status("node", msgspec.json.encode(document))
-    with FakeDaemon(data_dir, lambda row: {"ok": True}) as running:
+    with FakeDaemon(data_dir, lambda row: {"ok": True}, document) as running:
         yield running
 
 
