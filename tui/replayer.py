@@ -8,6 +8,8 @@ only once the last second asked for is drawn (a step takes ~0.4 s on a 100k-reco
 bench/tui/paint.py): a slow draw skips seconds, it never queues them. A playback that
 reaches the newest second the history holds ends the replay: the screens go back to live
 (a replay at "now" would only keep refusing actions). ``L`` goes back to live at any time.
+A screen pushed over the pane's (help, the palette, a dialog) holds a playing replay on the
+second shown (the banner says PAUSED); closing it plays on from there.
 
 While a replay is shown nothing acts on the node: every key or palette entry that sends a
 command or starts a job asks ``refused`` first, which tells the operator to go live.
@@ -22,6 +24,7 @@ from typing import Any
 
 from textual import work
 from textual.dom import DOMNode
+from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Static
 from textual.worker import get_current_worker
@@ -66,7 +69,27 @@ class Replayer(Static):
         self.reading: int | None = None
         """The second a worker is reading (None: the last one asked for is drawn)."""
         self.clock: Callable[[], float] = time.monotonic
+        self.held = False
+        """A playing replay held while another screen covers the pane's (``playback``
+        stays set: closing the screen plays on)."""
         self._timer: Timer | None = None
+
+    def on_mount(self) -> None:
+        self.app.screen_change_signal.subscribe(self, self._screen_changed, immediate=True)
+
+    def _screen_changed(self, screen: Screen[Any]) -> None:
+        """Hold the playback while ``screen`` is not the pane's; play on from the second
+        shown when it is again."""
+        covered = screen is not self.screen
+        if covered and self.playback is not None and not self.held:
+            self.held = True
+            self._stop_timer()
+        elif not covered and self.held:
+            self.held = False
+            if self.playback is not None and self.replay_s is not None:
+                self.playback = Playback(float(self.replay_s), self.clock(), self.speed)
+                self._timer = self.set_interval(TICK_S, self.tick)
+        self.redraw_banner()
 
     def step(self, seconds: int) -> None:
         """Pause, and move ``seconds`` (back if negative; from live, from the newest second
@@ -141,16 +164,20 @@ class Replayer(Static):
 
     def pause(self) -> None:
         self.playback = None
+        self.held = False
+        self._stop_timer()
+        self.redraw_banner()
+
+    def _stop_timer(self) -> None:
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
-        self.redraw_banner()
 
     def tick(self) -> None:
         """Show the second the playback has reached, unless the last one is still being
         drawn; at the newest second kept, go live."""
         live = self.live()
-        if self.playback is None or self.replay_s is None or live is None:
+        if self.playback is None or self.held or self.replay_s is None or live is None:
             return
         if self.reading is not None:
             return  # the last second is not drawn yet: skip this frame
@@ -166,7 +193,7 @@ class Replayer(Static):
         self.set_class(self.replay_s is not None, "shown")
         live = self.live()
         if self.replay_s is not None and live is not None:
-            playing = self.playback is not None
+            playing = self.playback is not None and not self.held
             self.update(replay.banner(self.replay_s, live.now_ms, self.speed, playing))
 
     @work(thread=True, exclusive=True, group="replay")

@@ -122,6 +122,44 @@ def test_a_step_key_or_g_pauses_the_playback() -> None:
     drive(app, scenario)
 
 
+def test_a_screen_over_the_pane_holds_the_playback_and_closing_it_plays_on() -> None:
+    app, clock = playing_app()
+    start = NEWEST_S - 600
+
+    async def scenario(app: NodeApp, pilot: Pilot[None]) -> None:
+        pane = app.pane
+        main = app.screen
+        await pilot.press(*TEN_MIN_BACK)
+        await replaying(app, pilot, clock, start)
+        await pilot.press("P")
+        shown = start
+        for opener in ("question_mark", "ctrl+p"):  # the keys, the palette
+            clock.now += 20
+            shown += 20
+            await replaying(app, pilot, clock, shown)
+            await pilot.press(opener)
+            assert app.screen is not main
+            clock.now += 100
+            await pilot.pause(0.3)
+            assert pane.replay_s == shown  # held: the clock moves, the replay not
+            assert "PAUSED 1x" in static_text_on(main, "#replay-banner")
+            await pilot.press("escape")
+            assert app.screen is main and "PLAYING 1x" in banner(app)
+            clock.now += 10  # on from the second shown, not from where the clock got to
+            shown += 10
+            await replaying(app, pilot, clock, shown)
+        # pausing from the palette pauses: closing it does not play on
+        await pilot.press("ctrl+p", *"pause the replay")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen is main and pane.replayer.playback is None)
+        clock.now += 100
+        await pilot.pause(0.3)
+        assert pane.replay_s == shown and "PAUSED 1x" in banner(app)
+
+    drive(app, scenario)
+
+
 def test_reaching_the_newest_second_goes_back_to_live() -> None:
     app, clock = playing_app()
 
