@@ -8,6 +8,9 @@ Commands (``python -m bench.rank.<name>``):
 - ``gossip_bytes.py`` — the gossip bytes of the position scenario in the daemon's own
   encoding, at full scale (``results/grank_bytes.json``; ``byteswarm_v3``'s click records,
   the ids above the click included: ``results/grank_bytes_v3.json``).
+- ``ceiling.py`` — one central learner that knows the click model and sees every click,
+  on the same traffic: what the second world's 10,000 queries can teach
+  (``results/grank_ceiling.json``).
 - ``click_bytes.py`` — Click body bytes with the results above each click, against
   without (``results/grank_click_bytes.json``).
 - ``exposure.py`` — the attacker's item's top-1/top-3 share with and without the attack,

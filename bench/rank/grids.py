@@ -40,7 +40,14 @@ METHODS: dict[str, RankConfig] = {
 PAPERS_AND_OURS = ["grank_paper_f0", "grank_paper_f1", "byteswarm"]
 HALF_LIFE_KINDS = ["byteswarm", "byteswarm_v2"]
 """A half-life fixed in seconds and one counted in rows: the attacks on the click rate."""
-ATTACKED = ["grank_paper_f1", "byteswarm", "byteswarm_ips", "byteswarm_v2", "byteswarm_v3"]
+ATTACKED = [
+    "grank_paper_f1",
+    "byteswarm",
+    "byteswarm_ips",
+    "byteswarm_v2",
+    "byteswarm_v3",
+    "byteswarm_v3_long",
+]
 WORLDS_METHODS = [
     "bm25",
     "grank_paper_f0",
