@@ -43,9 +43,9 @@ from typing import Any
 
 import numpy as np
 
+from bench.rank.examination import examined
 from bench.rank.grids import METHODS
 from bench.rank.metrics import ndcg_at
-from bench.rank.one_click import DBN_PERSISTENCE
 from bench.rank.sim import Simulation
 from bench.rank.tune_grid import scenarios
 from models.rank.bm25 import Bm25Index
@@ -59,7 +59,9 @@ PAGE = 10
 class CentralLearner:
     """Beta posteriors per (query, item) from clicks and model-expected examinations."""
 
-    def __init__(self, sim: Simulation, strength: float, related: float | None) -> None:
+    def __init__(
+        self, sim: Simulation, strength: float, related: float | None, concentration: float = 1.0
+    ) -> None:
         world = sim.world
         bm25 = Bm25Index(1.2, 0.75)
         bm25.add_items(world.items)
@@ -73,6 +75,7 @@ class CentralLearner:
             self.clicks[query] = dict.fromkeys(scores, 0.0)
             self.passed[query] = dict.fromkeys(scores, 0.0)
         self.strength = strength
+        self.concentration = concentration
         self.related_b = related
         terms = {q: frozenset(q.split()) for q in world.queries}
         self.related = {
@@ -116,7 +119,8 @@ class CentralLearner:
         items = self.candidates(query, known)
         alpha = np.array([clicks[k] + a * prior[k] for k in items])
         beta = np.array([passed[k] + a * (1.0 - prior[k]) for k in items])
-        draws = rng.beta(np.maximum(alpha, 1e-6), np.maximum(beta, 1e-6))
+        k = self.concentration
+        draws = rng.beta(np.maximum(k * alpha, 1e-6), np.maximum(k * beta, 1e-6))
         order = np.argsort(-draws, kind="stable")[:PAGE]
         return [items[int(n)] for n in order]
 
@@ -133,30 +137,6 @@ class CentralLearner:
             self.clicks[query][clicked[0]] += 1.0
 
 
-def examined(model: str, means: list[float], clicked: bool) -> list[float]:
-    """Expected times each result above the click (every result, without one) was looked at
-    and passed over, under ``model`` with attractiveness ``means``: the weights that make
-    clicks / (clicks + passed) an unbiased attractiveness ratio."""
-    if model == "pbm1":
-        return [(1.0 / r) * (1.0 - m) / (1.0 - m / r) for r, m in enumerate(means, start=1)]
-    if clicked:
-        return [1.0] * len(means)
-    return dbn_no_click(means)
-
-
-def dbn_no_click(means: list[float]) -> list[float]:
-    """P(rank r was read | no click on the page) under ``dbn1`` with attractiveness ``means``."""
-    gamma = DBN_PERSISTENCE
-    tail = [1.0] * (len(means) + 1)  # P(no click from r on | read r)
-    for r in range(len(means) - 1, -1, -1):
-        tail[r] = (1.0 - means[r]) * ((1.0 - gamma) + gamma * tail[r + 1])
-    reach, seen = 1.0, []
-    for r, m in enumerate(means):
-        seen.append(reach * tail[r] / tail[0] if tail[0] > 0.0 else 0.0)
-        reach *= (1.0 - m) * gamma
-    return seen
-
-
 def run(
     scenario_name: str,
     seed: int,
@@ -164,6 +144,7 @@ def run(
     strength: float,
     related: float | None,
     queries: int | None,
+    concentration: float = 1.0,
 ) -> dict[str, Any]:
     started = time.process_time()
     scenario = scenarios()[scenario_name]
@@ -172,7 +153,7 @@ def run(
     # the simulation is built (not run) for its world, catalogues, schedule and click draws
     sim = Simulation(scenario, METHODS["byteswarm_v3"], seed)
     world = sim.world
-    learner = CentralLearner(sim, strength, related)
+    learner = CentralLearner(sim, strength, related, concentration)
     explore_rng = sim.rng_explore
     swaps = METHODS["byteswarm_v3"].explore_swaps
     xs, curve, shown_ndcg, shown_curve = [], [], [], []
@@ -199,6 +180,7 @@ def run(
         "policy": policy,
         "strength": strength,
         "related": related,
+        "concentration": concentration,
         "x": xs,
         "ndcg": curve,
         "ndcg_final": curve[-1],
@@ -223,7 +205,7 @@ def evaluate(sim: Simulation, learner: CentralLearner) -> float:
     return float(np.mean(values))
 
 
-def _job(args: tuple[str, int, str, float, float | None, int | None]) -> dict[str, Any]:
+def _job(args: tuple[str, int, str, float, float | None, int | None, float]) -> dict[str, Any]:
     return run(*args)
 
 
@@ -240,6 +222,9 @@ def main() -> None:
     parser.add_argument(
         "--related", type=float, help="move the prior by related queries (byteswarm_v3's b)"
     )
+    parser.add_argument(
+        "--concentration", type=float, default=1.0, help="Thompson draws' pseudo-count factor"
+    )
     parser.add_argument("--queries", type=int)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--json", required=True)
@@ -248,10 +233,12 @@ def main() -> None:
     for name in args.scenarios:
         if name not in known:
             parser.error(f"unknown scenario {name!r}")
-    if args.strength <= 0 or not np.isfinite(args.strength):
-        parser.error("--strength must be a positive number")
+    for flag in ("strength", "concentration"):
+        value = getattr(args, flag)
+        if not (np.isfinite(value) and value > 0):
+            parser.error(f"--{flag} must be a positive number")
     jobs = [
-        (name, seed, policy, args.strength, args.related, args.queries)
+        (name, seed, policy, args.strength, args.related, args.queries, args.concentration)
         for name in args.scenarios
         for policy in args.policies
         for seed in args.seeds
@@ -290,6 +277,7 @@ def main() -> None:
         "seeds": args.seeds,
         "strength": args.strength,
         "related": args.related,
+        "concentration": args.concentration,
         "wall_s": time.time() - started,
         "summary": summary,
         "runs": runs,

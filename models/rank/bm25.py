@@ -65,7 +65,7 @@ class Bm25Index:
         scores: dict[str, float] = {}
         if n_items:
             average_length = self._total_length / n_items
-            for word in set(tokens(query)):
+            for word in sorted(set(tokens(query))):  # one order whatever the hash seed
                 posting = self._postings.get(word)
                 if not posting:
                     continue

@@ -138,8 +138,8 @@ BM25_ONLY = RankConfig(use_clicks=False)
 """Baseline: metadata text match only."""
 BYTESWARM = RankConfig()
 """Session 2's defaults (preset ``byteswarm``): dedupe, one vote per (author, query, item),
-decay, similarity floor. ``BYTESWARM_V2`` builds on it, ``BYTESWARM_V3`` (the daemon's
-default) on that."""
+decay, similarity floor. ``BYTESWARM_V2`` builds on it, ``BYTESWARM_V3`` on that and
+``BYTESWARM_V4`` (the daemon's default) on that."""
 BYTESWARM_IPS = replace(BYTESWARM, author_cap="share", inverse_position=True, explore_p=1.0)
 """Best served nDCG with position-biased clicks (bench/results/grank.json): inverse-position
 weighted clicks, one vote per author and query split by them, an exploration swap on every
@@ -207,14 +207,34 @@ floods (the paper's inflation and sybil75 attacks: 0.81 and 0.87 against v2's 0.
 below the one-vote prior; the scale-free prior keeps v2's level there
 (bench/results/grank_v3_attacks.json).
 
-The daemon's default since session 12 (``DEFAULT_PRESET``, ``RankSettings.preset``): on seeds
+The daemon's default in session 12 (``BYTESWARM_V4`` since session 13): on seeds
 0-4 it holds the paper's attacks at 0 % attacker top-1, and the top-3 exposure it showed
 there is the same without the attack (``bench.rank.exposure``,
 bench/results/grank_exposure.json); docs/results.md has the decision."""
+
+BYTESWARM_V4 = replace(
+    BYTESWARM_V3,
+    explore_scope="sample",
+    explore_concentration=2.0,
+    prior_strength=2.0,
+    half_life_rows=7_400.0,
+    half_life_s=4_000.0,
+)
+"""Issue 22, session 13: ``byteswarm_v3``'s evidence, with the pages users are shown drawn
+from the posterior (Thompson sampling, pseudo-counts doubled) instead of two random swaps,
+a prior worth two mean votes, and a 7,400-row half-life. A central learner that knows the
+click model (``bench.rank.ceiling``) showed that *how pages explore* is what separates the
+peers from 0.90, not how clicks are read. Tuned on seeds 101-103 (pbm1 and dbn1 uniform,
+our position scenario; bench/results/grank_tune_v3_prior_sample.json,
+grank_tune_v3_sample_half_life.json, grank_tune_v3_sample_concentration.json): better than
+v3 on both the served ranking and the shown pages in all three. The daemon's default since
+session 13 (``DEFAULT_PRESET``, ``RankSettings.preset``); results on seeds 0-4 (both worlds,
+the paper's attacks) in docs/results.md."""
 
 PRESETS: dict[str, RankConfig] = {
     "byteswarm": BYTESWARM,
     "byteswarm_v2": BYTESWARM_V2,
     "byteswarm_v3": BYTESWARM_V3,
+    "byteswarm_v4": BYTESWARM_V4,
 }
 """The configs a node's ``[rank] preset`` may name."""

@@ -35,7 +35,8 @@ from node.wire.status.services import RankStatus
 
 BOOTSTRAP_ROWS = 1024
 """Rows a new node asks one peer for (half a ``byteswarm_v2`` half-life, a little over half
-of ``byteswarm_v3``'s; ~120 kB)."""
+of ``byteswarm_v3``'s, a seventh of ``byteswarm_v4``'s; ~120 kB: the rest arrives by pull
+gossip)."""
 
 
 REFRESH_EVERY = 2.0

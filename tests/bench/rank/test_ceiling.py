@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bench.rank.ceiling import dbn_no_click, examined, run
+from bench.rank.ceiling import run
+from bench.rank.examination import dbn_no_click, examined
 from bench.rank.one_click import DBN_PERSISTENCE, ONE_CLICK_MODELS, attractiveness
 from bench.rank.world import World
 from models.rank.rows import Item

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import os
+import subprocess
+import sys
 from collections import Counter
 from dataclasses import replace
 
@@ -209,3 +212,33 @@ def test_thompson_pages_explore_thin_evidence_and_keep_evaluation_exact() -> Non
     assert shown["i1"] + shown["i2"] < min(shown[f"i{n}"] for n in (3, 4, 5))
     again = np.random.default_rng(1)
     assert [index.rank("rock", k=3, explore_rng=again) for _ in range(400)] == pages
+
+
+_PAGES_SCRIPT = """
+import numpy as np
+from dataclasses import replace
+from models.rank.config import BYTESWARM_V4
+from models.rank.index import RankIndex
+from models.rank.rows import Item
+items = [Item(f"i{n}", "t", "a", ("rock", "live") if n % 3 else ("rock",)) for n in range(30)]
+items += [Item(f"j{n}", "t", "a", ("live", "jazz")) for n in range(30)]
+index = RankIndex("me", BYTESWARM_V4, items)
+index.own_click("rock live", ["i1", "i2", "j0"], "j0", 1.0)
+rng = np.random.default_rng(3)
+print([index.rank("rock live", k=10, explore_rng=rng) for _ in range(5)])
+"""
+
+
+def test_thompson_pages_do_not_depend_on_the_hash_seed() -> None:
+    """A sampled page draws one number per match in the matches' order; that order must not
+    come from iterating a set of query terms (Python's string hash changes per process), or
+    the same seed shows other pages in another process and the bench is not reproducible."""
+    pages = set()
+    for hash_seed in ("0", "1", "2", "3", "4", "5"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        done = subprocess.run(
+            [sys.executable, "-c", _PAGES_SCRIPT], env=env, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr
+        pages.add(done.stdout)
+    assert len(pages) == 1
