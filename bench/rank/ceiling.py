@@ -1,7 +1,8 @@
 """How well one central learner that knows the click model does on the same traffic.
 
-    python -m bench.rank.ceiling --scenarios second_pbm1_uniform second_dbn1_uniform \
-        --seeds 0 1 2 3 4 --json bench/results/grank_ceiling.json
+    python -m bench.rank.ceiling --scenarios second_pbm1_uniform second_pbm1_zipf \
+        second_dbn1_uniform second_dbn1_zipf --seeds 0 1 2 3 4 --strength 8 \
+        --workers 2 --json bench/results/grank_ceiling.json
 
 Issue 22 asks for 0.90 served nDCG@10 after 10,000 queries on the second world, and the
 decentralised rankers plateau below it on the uniform scenarios. This bench asks whether
@@ -20,13 +21,16 @@ without a click spreads its examinations by the model, with the current means ``
 The prior is the BM25 order the nodes use (``prior_top`` x bm25 / best, worth
 ``--strength`` examinations). Policies for the pages users see:
 
-- ``thompson``: the known matches sorted by one draw from each posterior;
+- ``thompson``: the known matches sorted by one draw from each posterior (its
+  pseudo-counts times ``--concentration``: below 1 explores more);
 - ``greedy``: sorted by posterior mean (no exploration);
 - ``swaps``: the greedy page with ``byteswarm_v3``'s two exploration swaps.
 
 Served nDCG is measured as ``bench.rank.metrics`` does: the evaluated peers' top 10 by
 posterior mean among the items they know, against the best ranking of those items, weighted
-by query popularity. It is no bound (a smarter policy could learn faster); it is the
+by query popularity; and the shown pages' nDCG against the whole catalogue, as the
+simulation's ``ndcg_shown``. ``--related b`` moves the prior by related queries as
+``byteswarm_v3`` does. It is no bound (a smarter policy could learn faster); it is the
 number to hold the decentralised rankers against. Initial random clicks are left out.
 """
 
