@@ -114,7 +114,7 @@ def _search_text(query: str, results: list[dict[str, Any]], popular: list[dict[s
         for r in results
     ]
     if any(r.get("explored") for r in results):
-        lines.append("  * swapped in to explore: not where the ranking puts it")
+        lines.append("  * moved to explore: not where the ranking puts it")
     if results:
         return "\n".join(lines)
     text = f"no items match {' '.join(query.split())!r}"

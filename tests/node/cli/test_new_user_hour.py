@@ -163,9 +163,14 @@ def test_a_new_users_hour(tmp_path: Path, hour: Hour) -> None:
         none = ok("search", "zzzz", "--data-dir", a)
         assert none.startswith("no items match 'zzzz'")
         assert not re.search(r"^\s*\d+\.", none, flags=re.MULTILINE), none  # no ranked rows
-        explored = ok("search", "blue", "--explore", "--data-dir", a)
+        # the default preset draws the explored page from the posterior: with three matches
+        # it is sometimes the served one, so look at a few pages
+        for _ in range(10):
+            explored = ok("search", "blue", "--explore", "--data-dir", a)
+            if re.search(r"^\s*\d+\.\*", explored, flags=re.MULTILINE):
+                break
         assert re.search(r"^\s*\d+\.\*", explored, flags=re.MULTILINE), explored
-        assert "swapped in to explore" in explored
+        assert "moved to explore: not where the ranking puts it" in explored
         renamed = tmp_path / "renamed.jsonl"
         renamed.write_text(catalogue.read_text().replace("Blue Train", "Blue Train (Remaster)"))
         ok("items", "import", renamed, "--data-dir", a)

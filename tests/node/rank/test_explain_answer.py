@@ -71,7 +71,7 @@ def test_the_breakdown_composes_the_score_and_changes_no_ranking(store: Any) -> 
 def test_explored_rows_say_where_the_served_ranking_puts_them(store: Any) -> None:
     store, me, _ = store
     tail = open_tail(store, me)
-    for _ in range(20):  # byteswarm_v2 explores every page: some row moved
+    for _ in range(20):  # the default preset samples every explored page: some row moves
         answer = decode_search_answer({"query": "blue", **tail.answer("blue", 2, True, True)})
         moved = [r for r in answer.results if r.explored]
         for r in answer.results:
