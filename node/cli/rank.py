@@ -45,10 +45,10 @@ from node.wire.control import Click, Search
     "--explore/--no-explore",
     default=False,
     show_default=True,
-    help="Show the page a user would see: with the preset's explore_p (1.0 in byteswarm_v2 "
-    "and v3, 0.5 in byteswarm) one result is swapped with a lower one, so G-Rank learns about "
-    "items "
-    "it does not rank high yet; the swapped results are marked *. Apps call this for every "
+    help="Show the page a user would see, so G-Rank learns about items it does not rank "
+    "high yet: with byteswarm_v4 (the default) results sorted by one draw from each one's "
+    "posterior; with v2 and v3 two results swapped with lower ones; with byteswarm one swap "
+    "half the time. Results not at their served place are marked *. Apps call this for every "
     "page they show.",
 )
 @command_option(

@@ -85,9 +85,9 @@ class IndexTail:
 
     def search(self, query: str, k: int, explore: bool = False) -> list[dict[str, Any]]:
         """The ranking for ``query`` (matches only: empty when nothing matches); ``explore``
-        shows a user's page with G-Rank's exploration swap (probability ``explore_p``), so
-        lower-ranked items get seen and clicked; evaluation and scripts leave it off and get
-        the served ranking."""
+        shows a user's page with the preset's exploration (``explore_scope``: swaps, or a
+        page drawn from the posterior), so lower-ranked items get seen and clicked;
+        evaluation and scripts leave it off and get the served ranking."""
         results: list[dict[str, Any]] = self.answer(query, k, explore)["results"]
         return results
 
