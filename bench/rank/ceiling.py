@@ -241,6 +241,12 @@ def main() -> None:
         value = getattr(args, flag)
         if not (np.isfinite(value) and value > 0):
             parser.error(f"--{flag} must be a positive number")
+    if args.related is not None and not (np.isfinite(args.related) and args.related > 0):
+        parser.error("--related must be a positive number")
+    if args.queries is not None and args.queries < 100:
+        parser.error("--queries must be at least 100 (one evaluation)")
+    if any(seed < 0 for seed in args.seeds):
+        parser.error("--seeds must be 0 or more")
     jobs = [
         (name, seed, policy, args.strength, args.related, args.queries, args.concentration)
         for name in args.scenarios
