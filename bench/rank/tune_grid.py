@@ -19,6 +19,8 @@ import argparse
 import dataclasses
 import itertools
 import time
+import types
+import typing
 from typing import Any
 
 import numpy as np
@@ -27,29 +29,60 @@ from bench.rank.grids import METHODS, full_grid, main_grid
 from bench.rank.scenario import Scenario
 from bench.rank.sim import Simulation
 from bench.rank.tune import check_tuning, run_grid
+from models.rank.config import RankConfig
 
 Setting = tuple[tuple[str, Any], ...]
 
 
-def _value(text: str) -> Any:
-    if text.lower() == "none":
-        return None
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    return text
+def field_value(name: str, text: str) -> Any:
+    """``text`` as a value of ``RankConfig.name`` ("none", true/false, numbers, words);
+    ValueError when the field's type does not take it (a misspelt word never runs as one)."""
+    lowered = text.lower()
+    value: Any = text
+    if lowered == "none":
+        value = None
+    elif lowered in ("true", "false"):
+        value = lowered == "true"
+    else:
+        for kind in (int, float):
+            try:
+                value = kind(text)
+                break
+            except ValueError:
+                pass
+    if not fits(value, FIELD_TYPES[name]):
+        raise ValueError(f"{name} cannot be {text!r}")
+    return value
 
 
-def _pairs(texts: list[str]) -> list[tuple[str, list[Any]]]:
-    fields = {f.name for f in dataclasses.fields(METHODS["byteswarm_v2"])}
+def fits(value: Any, hint: Any) -> bool:
+    """Whether ``value`` is of the (simple) type ``hint``: bool, int, float, str, None,
+    Literal[...] and unions of them."""
+    origin = typing.get_origin(hint)
+    if origin is typing.Literal:
+        return value in typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(fits(value, arg) for arg in typing.get_args(hint))
+    if hint is type(None):
+        return value is None
+    if hint is bool or isinstance(value, bool):
+        return hint is bool and isinstance(value, bool)
+    if hint is float:
+        return isinstance(value, int | float)
+    return isinstance(value, hint)
+
+
+FIELD_TYPES = typing.get_type_hints(RankConfig)
+
+
+def parse_pairs(texts: list[str]) -> list[tuple[str, list[Any]]]:
+    """``field=v1,v2,...`` texts as (field, values); ValueError naming the first bad one."""
     pairs = []
     for text in texts:
         name, _, values = text.partition("=")
-        if name not in fields or not values:
-            raise SystemExit(f"not a RankConfig field=value[,value...]: {text!r}")
-        pairs.append((name, [_value(v) for v in values.split(",")]))
+        if name not in FIELD_TYPES or not values:
+            raise ValueError(f"not a RankConfig field=value[,value...]: {text!r}")
+        pairs.append((name, [field_value(name, v) for v in values.split(",")]))
     return pairs
 
 
@@ -119,8 +152,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--json", required=True)
     args = parser.parse_args(argv)
     check_tuning(parser, args.seeds, args.scenarios, scenarios())
-    fixed = [(name, values[0]) for name, values in _pairs(args.set)]
-    grid = _pairs(args.grid)
+    try:
+        fixed = [(name, values[0]) for name, values in parse_pairs(args.set)]
+        grid = parse_pairs(args.grid)
+    except ValueError as error:
+        parser.error(str(error))
     settings: list[Setting] = [
         (*fixed, *zip([name for name, _ in grid], combo, strict=True))
         for combo in itertools.product(*[values for _, values in grid])
