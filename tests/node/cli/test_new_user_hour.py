@@ -30,7 +30,7 @@ from pathlib import Path
 import pytest
 
 from node.cli.swarm import Swarm, finetune_run, note_count, run_settled
-from tests.node.rank.test_rank_service import write_catalogue
+from tests.node.rank.catalogue import write_catalogue
 
 pytestmark = [pytest.mark.integration, pytest.mark.network]
 
