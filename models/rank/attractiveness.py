@@ -52,6 +52,7 @@ def posterior(
     related: tuple[Mapping[str, float], Mapping[str, float], float] | None = None,
     relative: bool = False,
     sample: tuple[np.random.Generator, float] | None = None,
+    cap: float | None = None,
 ) -> dict[str, float]:
     """``(C + a p0) / (C + S + a)`` for every metadata match (``meta``: item -> BM25 > 0).
 
@@ -66,6 +67,9 @@ def posterior(
     instead (Thompson sampling, for the pages users are shown: an item with little
     evidence is sometimes drawn high, one passed over by many rarely); the mean of the
     draw is the score above, ``k`` (the concentration) narrows it.
+
+    ``relative``: ``a`` is ``strength`` times the mean votes (C + S) of the items that have
+    any (``RankConfig.prior_relative``), at most ``cap`` votes (``RankConfig.prior_cap``).
     """
     largest = max(meta.values(), default=0.0)
     if largest <= 0.0:
@@ -75,6 +79,8 @@ def posterior(
         voted = [m for m in mass if m > 0.0]
         if voted:
             strength *= sum(voted) / len(voted)
+        if cap is not None:
+            strength = min(strength, cap)
     scores: dict[str, float] = {}
     for item, bm25 in meta.items():
         prior = top * bm25 / largest

@@ -106,6 +106,12 @@ class RankConfig:
     """``beta``: the prior is worth ``prior_strength`` times the mean votes (C + S) of the
     query's items that have any, instead of that many votes: scale-free, so a decay shared
     by every vote (a collapsed half-life) leaves the order as it was."""
+    prior_cap: float | None = None
+    """``beta`` with ``prior_relative``: the prior is worth at most this many votes. Where the
+    query's items hold more than ``prior_cap / prior_strength`` votes on average the prior
+    stops growing and the evidence takes over, as with an absolute prior; where a shared
+    decay shrank every vote (a flood collapsing the half-life) it shrinks with them, as the
+    scale-free prior does. None: no cap."""
     prior_top: float = 0.5
     """``beta``: the prior attractiveness of the best metadata match (others in proportion
     to their BM25 score)."""

@@ -235,6 +235,7 @@ class RankIndex:
             related,
             config.prior_relative,
             None if sample_rng is None else (sample_rng, config.explore_concentration),
+            config.prior_cap,
         )
 
     def _related_votes(self, query: str) -> tuple[dict[str, float], dict[str, float]]:

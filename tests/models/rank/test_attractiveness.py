@@ -173,6 +173,28 @@ def test_a_relative_prior_is_scale_free() -> None:
     assert max(absolute, key=absolute.__getitem__) == "a"
 
 
+def test_a_capped_relative_prior_stops_growing_but_still_shrinks_with_the_votes() -> None:
+    meta = {"a": 2.0, "b": 1.0, "c": 1.5}
+    clicks = {"b": 30.0, "c": 10.0}
+    skips = {"a": 20.0, "c": 10.0}
+    # mean votes 70 / 3: the relative prior would be worth 2 * 70 / 3 votes; capped at 2
+    capped = posterior(meta, clicks, skips, strength=2.0, top=0.5, relative=True, cap=2.0)
+    assert capped["b"] == pytest.approx((30 + 2 * 0.25) / (30 + 2))
+    free = posterior(meta, clicks, skips, strength=2.0, top=0.5, relative=True)
+    assert free["b"] == pytest.approx((30 + 140 / 3 * 0.25) / (30 + 140 / 3))
+    # every vote decayed a millionfold: below the cap the prior is scale-free again
+    tiny = posterior(
+        meta,
+        {k: v * 1e-6 for k, v in clicks.items()},
+        {k: v * 1e-6 for k, v in skips.items()},
+        strength=2.0,
+        top=0.5,
+        relative=True,
+        cap=2.0,
+    )
+    assert tiny == pytest.approx(free)
+
+
 def test_a_sampled_posterior_draws_around_its_mean() -> None:
     meta = {"a": 2.0, "b": 1.0, "c": 0.5}
     clicks = {"b": 3.0}
