@@ -17,6 +17,7 @@ from models.rank.config import (
     BYTESWARM_V2,
     BYTESWARM_V3,
     BYTESWARM_V4,
+    BYTESWARM_V5,
     GLOBAL_COUNTS,
     PAPER_F0,
     PAPER_F1,
@@ -38,6 +39,7 @@ METHODS: dict[str, RankConfig] = {
     "byteswarm_v3_absolute": replace(BYTESWARM_V3, prior_relative=False),
     "byteswarm_v3_long": replace(BYTESWARM_V3, half_life_rows=7_400.0, half_life_s=4_000.0),
     "byteswarm_v4": BYTESWARM_V4,
+    "byteswarm_v5": BYTESWARM_V5,
 }
 PAPERS_AND_OURS = ["grank_paper_f0", "grank_paper_f1", "byteswarm"]
 HALF_LIFE_KINDS = ["byteswarm", "byteswarm_v2"]
@@ -50,6 +52,7 @@ ATTACKED = [
     "byteswarm_v3",
     "byteswarm_v3_long",
     "byteswarm_v4",
+    "byteswarm_v5",
 ]
 WORLDS_METHODS = [
     "bm25",
@@ -61,6 +64,7 @@ WORLDS_METHODS = [
     "byteswarm_v3_absolute",
     "byteswarm_v3_long",
     "byteswarm_v4",
+    "byteswarm_v5",
 ]
 """Baselines (metadata only, G-Rank as in the paper), the presets a node may ship, v2 as
 session 7 shipped it (on ours, session 7's v2 is ``grank_v3.json``'s), and v3 with a 7,400-row

@@ -145,7 +145,7 @@ BM25_ONLY = RankConfig(use_clicks=False)
 BYTESWARM = RankConfig()
 """Session 2's defaults (preset ``byteswarm``): dedupe, one vote per (author, query, item),
 decay, similarity floor. ``BYTESWARM_V2`` builds on it, ``BYTESWARM_V3`` on that and
-``BYTESWARM_V4`` (the daemon's default) on that."""
+``BYTESWARM_V4`` on that, and ``BYTESWARM_V5`` (the daemon's default) on that."""
 BYTESWARM_IPS = replace(BYTESWARM, author_cap="share", inverse_position=True, explore_p=1.0)
 """Best served nDCG with position-biased clicks (bench/results/grank.json): inverse-position
 weighted clicks, one vote per author and query split by them, an exploration swap on every
@@ -233,14 +233,25 @@ click model (``bench.rank.ceiling``) showed that *how pages explore* is what sep
 peers from 0.90, not how clicks are read. Tuned on seeds 101-103 (pbm1 and dbn1 uniform,
 our position scenario; bench/results/grank_tune_v3_prior_sample.json,
 grank_tune_v3_sample_half_life.json, grank_tune_v3_sample_concentration.json): better than
-v3 on both the served ranking and the shown pages in all three. The daemon's default since
-session 13 (``DEFAULT_PRESET``, ``RankSettings.preset``); results on seeds 0-4 (both worlds,
+v3 on both the served ranking and the shown pages in all three. The daemon's default in
+session 13; results on seeds 0-4 (both worlds,
 the paper's attacks) in docs/results.md."""
+
+BYTESWARM_V5 = replace(BYTESWARM_V4, prior_cap=2.0)
+"""Issue 22, session 14: ``byteswarm_v4`` with its relative prior capped at two votes
+(``prior_cap``): where a query's items hold more than one vote on average the evidence takes
+over, as with an absolute prior, while a flood that shrinks every vote still leaves the order
+as it was. Tuned on seeds 101-103 (pbm1 and dbn1 uniform, our position scenario;
+bench/results/grank_tune_v4_prior_cap.json and
+grank_tune_v4_prior_cap_dbn1_position.json). The daemon's default since session 14
+(``DEFAULT_PRESET``, ``RankSettings.preset``); results on seeds 0-4 (both worlds, the paper's
+attacks) in docs/results.md."""
 
 PRESETS: dict[str, RankConfig] = {
     "byteswarm": BYTESWARM,
     "byteswarm_v2": BYTESWARM_V2,
     "byteswarm_v3": BYTESWARM_V3,
     "byteswarm_v4": BYTESWARM_V4,
+    "byteswarm_v5": BYTESWARM_V5,
 }
 """The configs a node's ``[rank] preset`` may name."""

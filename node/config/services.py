@@ -45,10 +45,13 @@ class AdaptConfig:
 class RankSettings:
     """G-Rank (the ``rank`` service)."""
 
-    preset: Literal["byteswarm", "byteswarm_v2", "byteswarm_v3", "byteswarm_v4"] = "byteswarm_v4"
-    """Which ranking config: ``byteswarm_v4`` (the default since session 13: v3's evidence,
-    with the pages users are shown drawn from the posterior and a 7,400-row half-life;
-    docs/results.md), ``byteswarm_v3`` (the default of session 12: v2's votes and
+    preset: Literal["byteswarm", "byteswarm_v2", "byteswarm_v3", "byteswarm_v4", "byteswarm_v5"] = (
+        "byteswarm_v5"
+    )
+    """Which ranking config: ``byteswarm_v5`` (the default since session 14: v4 with its
+    metadata prior capped at two votes; docs/results.md), ``byteswarm_v4`` (the default of
+    session 13: v3's evidence, with the pages users are shown drawn from the posterior and a
+    7,400-row half-life), ``byteswarm_v3`` (the default of session 12: v2's votes and
     exploration, with the matches ordered by click-or-skip attractiveness on a BM25 prior),
     ``byteswarm_v2`` (the default of sessions 4-11: recent-click votes, a
     half-life counted in click rows, exploration on users' pages), or ``byteswarm``, the

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from models.rank.click_rate import ClickRate, drifted
-from models.rank.config import BYTESWARM_V4, RankConfig
+from models.rank.config import BYTESWARM_V5, RankConfig
 from models.rank.index import RankIndex
 from models.rank.rows import Item
 from node import wire
@@ -30,7 +30,7 @@ _PAGE = 2048
 """Click records read from the store per query while catching up."""
 
 
-DEFAULT_PRESET = BYTESWARM_V4
+DEFAULT_PRESET = BYTESWARM_V5
 """What a node ranks with when its config names no preset (``RankSettings.preset``)."""
 
 

@@ -48,8 +48,8 @@ def test_offline_search_ranks_with_the_preset_of_its_config(tmp_path: Path) -> N
     default = ids(invoke(*args))
     with_v2 = ids(invoke(*args, "--config", str(v2)))
     first, second, third, fourth = page  # the page the click was on
-    # byteswarm_v4 (the default; v3 alike): the clicked result, then the one never shown, the two
-    # passed over last; byteswarm_v2: the click, then the BM25 order
+    # byteswarm_v5 (the default; v3 and v4 alike): the clicked result, then the one never
+    # shown, the two passed over last; byteswarm_v2: the click, then the BM25 order
     assert default == [third, fourth, second, first]
     assert with_v2 == [third, first, second, fourth]
 

@@ -92,7 +92,7 @@ def test_finetune_table_takes_an_optional_path_and_a_backend(tmp_path: Path) -> 
 
 
 def test_rank_table_names_a_preset(tmp_path: Path) -> None:
-    assert load_config(None).rank.preset == "byteswarm_v4"
+    assert load_config(None).rank.preset == "byteswarm_v5"
     assert PRESETS[load_config(None).rank.preset] is DEFAULT_PRESET
     path = write(tmp_path, '[rank]\npreset = "byteswarm"\n')
     assert load_config(path).rank.preset == "byteswarm"
