@@ -34,6 +34,8 @@ Pieces:
 - ``second_world.py`` — a world built apart from ours (latent-attribute catalogue, five
   grades, one- and two-term queries, partial catalogues, initial clicks, its own clock).
 - ``one_click.py`` — users who click at most once a query: position-based and DBN.
+- ``central.py`` — ``ceiling.py``'s central learner, and the variants that read the
+  traffic by the peers' rules (``--rules``).
 - ``examination.py`` — how often those users looked at a result and passed it over, given
   the page and the click (the central learner's unbiased weights).
 - ``peer.py`` — one simulated peer: its click log, known peers and ``RankIndex``.

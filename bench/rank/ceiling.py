@@ -30,8 +30,11 @@ Served nDCG is measured as ``bench.rank.metrics`` does: the evaluated peers' top
 posterior mean among the items they know, against the best ranking of those items, weighted
 by query popularity; and the shown pages' nDCG against the whole catalogue, as the
 simulation's ``ndcg_shown``. ``--related b`` moves the prior by related queries as
-``byteswarm_v3`` does. It is no bound (a smarter policy could learn faster); it is the
-number to hold the decentralised rankers against. Initial random clicks are left out.
+``byteswarm_v3`` does. ``--rules`` reads the traffic by the peers' rules instead, one rule
+at a time (``central.py``: pages without a click left out, skips ``1/r``, one vote per user,
+query and item), to see what each costs. It is no bound (a smarter policy could learn
+faster); it is the number to hold the decentralised rankers against. Initial random clicks
+are left out.
 """
 
 from __future__ import annotations
@@ -47,98 +50,15 @@ from typing import Any
 
 import numpy as np
 
-from bench.rank.examination import examined
+from bench.rank.central import RULES, CentralLearner, learner_for
 from bench.rank.grids import METHODS
 from bench.rank.metrics import ndcg_at
 from bench.rank.sim import Simulation
 from bench.rank.tune_grid import scenarios
-from models.rank.bm25 import Bm25Index
 from models.rank.explore import explore
 
 POLICIES = ("thompson", "greedy", "swaps")
-PRIOR_TOP = 0.5
 PAGE = 10
-
-
-class CentralLearner:
-    """Beta posteriors per (query, item) from clicks and model-expected examinations."""
-
-    def __init__(
-        self, sim: Simulation, strength: float, related: float | None, concentration: float = 1.0
-    ) -> None:
-        world = sim.world
-        bm25 = Bm25Index(1.2, 0.75)
-        bm25.add_items(world.items)
-        self.clicks: dict[str, dict[str, float]] = {}
-        self.passed: dict[str, dict[str, float]] = {}
-        self.prior: dict[str, dict[str, float]] = {}
-        for query in world.queries:
-            scores = bm25.search(query)
-            best = max(scores.values(), default=1.0)
-            self.prior[query] = {k: PRIOR_TOP * v / best for k, v in scores.items()}
-            self.clicks[query] = dict.fromkeys(scores, 0.0)
-            self.passed[query] = dict.fromkeys(scores, 0.0)
-        self.strength = strength
-        self.concentration = concentration
-        self.related_b = related
-        terms = {q: frozenset(q.split()) for q in world.queries}
-        self.related = {
-            q: [o for o in world.queries if terms[o] < terms[q] or terms[o] > terms[q]]
-            for q in world.queries
-        }
-
-    def priors(self, query: str) -> dict[str, float]:
-        """The BM25 prior, moved (with ``related``) as ``byteswarm_v3`` moves it: times the
-        related queries' summed posterior ``(C' + b top) / (top (C' + S' + b))``."""
-        base = self.prior[query]
-        b = self.related_b
-        if b is None:
-            return base
-        moved = {}
-        for item, p in base.items():
-            rc = sum(self.clicks[o].get(item, 0.0) for o in self.related[query])
-            rs = sum(self.passed[o].get(item, 0.0) for o in self.related[query])
-            moved[item] = p * (rc + b * PRIOR_TOP) / (PRIOR_TOP * (rc + rs + b))
-        return moved
-
-    def means(self, query: str, items: list[str]) -> dict[str, float]:
-        a = self.strength
-        clicks, passed, prior = self.clicks[query], self.passed[query], self.priors(query)
-        return {k: (clicks[k] + a * prior[k]) / (clicks[k] + passed[k] + a) for k in items}
-
-    def candidates(self, query: str, known: frozenset[str] | None) -> list[str]:
-        return [k for k in self.prior[query] if known is None or k in known]
-
-    def ranking(self, query: str, known: frozenset[str] | None) -> list[str]:
-        """The known matches by posterior mean, then BM25."""
-        items = self.candidates(query, known)
-        means = self.means(query, items)
-        return sorted(items, key=lambda k: (-means[k], -self.prior[query][k], k))
-
-    def sampled(
-        self, query: str, known: frozenset[str] | None, rng: np.random.Generator
-    ) -> list[str]:
-        a = self.strength
-        clicks, passed, prior = self.clicks[query], self.passed[query], self.priors(query)
-        items = self.candidates(query, known)
-        alpha = np.array([clicks[k] + a * prior[k] for k in items])
-        beta = np.array([passed[k] + a * (1.0 - prior[k]) for k in items])
-        k = self.concentration
-        draws = rng.beta(np.maximum(k * alpha, 1e-6), np.maximum(k * beta, 1e-6))
-        order = np.argsort(-draws, kind="stable")[:PAGE]
-        return [items[int(n)] for n in order]
-
-    def update(self, query: str, shown: list[str], clicked: list[str], model: str) -> None:
-        """Count the click and the expected passed-over examinations of ``shown``."""
-        position = shown.index(clicked[0]) + 1 if clicked else len(shown) + 1
-        above = shown[: position - 1]
-        found = self.means(query, above)
-        seen = examined(model, [found[k] for k in above], bool(clicked))
-        passed = self.passed[query]
-        for item, weight in zip(above, seen, strict=True):
-            passed[item] += weight
-        if clicked:
-            self.clicks[query][clicked[0]] += 1.0
 
 
 def run(
@@ -149,6 +69,7 @@ def run(
     related: float | None,
     queries: int | None,
     concentration: float = 1.0,
+    rules: str = "exact",
 ) -> dict[str, Any]:
     started = time.process_time()
     scenario = scenarios()[scenario_name]
@@ -157,12 +78,13 @@ def run(
     # the simulation is built (not run) for its world, catalogues, schedule and click draws
     sim = Simulation(scenario, METHODS["byteswarm_v3"], seed)
     world = sim.world
-    learner = CentralLearner(sim, strength, related, concentration)
+    learner = learner_for(sim, strength, related, concentration, rules)
     explore_rng = sim.rng_explore
     swaps = METHODS["byteswarm_v3"].explore_swaps
     xs, curve, shown_ndcg, shown_curve = [], [], [], []
     for step in range(scenario.n_queries):
-        node = sim.nodes[sim.issuers[int(sim.schedule_issuers[step])]]
+        issuer = sim.issuers[int(sim.schedule_issuers[step])]
+        node = sim.nodes[issuer]
         query = world.queries[int(sim.schedule_queries[step])]
         if policy == "thompson":
             shown = learner.sampled(query, node.catalogue_ids, explore_rng)
@@ -173,7 +95,7 @@ def run(
             shown = ranked[:PAGE]
         shown_ndcg.append(ndcg_at(shown, world.grades[query]))
         clicked = sim.click_model(world, query, shown, sim.rng_click)
-        learner.update(query, shown, clicked, scenario.clicks)
+        learner.update(query, shown, clicked, scenario.clicks, issuer)
         if (step + 1) % scenario.eval_every == 0:
             xs.append(step + 1)
             curve.append(evaluate(sim, learner))
@@ -185,6 +107,7 @@ def run(
         "strength": strength,
         "related": related,
         "concentration": concentration,
+        "rules": rules,
         "x": xs,
         "ndcg": curve,
         "ndcg_final": curve[-1],
@@ -209,7 +132,9 @@ def evaluate(sim: Simulation, learner: CentralLearner) -> float:
     return float(np.mean(values))
 
 
-def _job(args: tuple[str, int, str, float, float | None, int | None, float]) -> dict[str, Any]:
+def _job(
+    args: tuple[str, int, str, float, float | None, int | None, float, str],
+) -> dict[str, Any]:
     return run(*args)
 
 
@@ -228,6 +153,9 @@ def main() -> None:
     )
     parser.add_argument(
         "--concentration", type=float, default=1.0, help="Thompson draws' pseudo-count factor"
+    )
+    parser.add_argument(
+        "--rules", choices=RULES, default="exact", help="how clicks are read (central.py)"
     )
     parser.add_argument("--queries", type=int)
     parser.add_argument("--workers", type=int, default=2)
@@ -248,7 +176,16 @@ def main() -> None:
     if any(seed < 0 for seed in args.seeds):
         parser.error("--seeds must be 0 or more")
     jobs = [
-        (name, seed, policy, args.strength, args.related, args.queries, args.concentration)
+        (
+            name,
+            seed,
+            policy,
+            args.strength,
+            args.related,
+            args.queries,
+            args.concentration,
+            args.rules,
+        )
         for name in args.scenarios
         for policy in args.policies
         for seed in args.seeds
@@ -288,6 +225,7 @@ def main() -> None:
         "strength": args.strength,
         "related": args.related,
         "concentration": args.concentration,
+        "rules": args.rules,
         "wall_s": time.time() - started,
         "summary": summary,
         "runs": runs,
