@@ -150,20 +150,18 @@ def test_related_queries_are_subsets_then_supersets_and_bounded() -> None:
     assert len(votes.related("pop")) == MAX_RELATED
 
 
+def decayed(factor: float, *votes: dict[str, float]) -> list[dict[str, float]]:
+    """Each vote map with every vote times ``factor`` (a decay shared by every vote)."""
+    return [{k: v * factor for k, v in each.items()} for each in votes]
+
+
 def test_a_relative_prior_is_scale_free() -> None:
     meta = {"a": 2.0, "b": 1.0, "c": 1.5}
     clicks = {"b": 3.0, "c": 1.0}
     skips = {"a": 2.0, "c": 1.0}
     full = posterior(meta, clicks, skips, strength=1.0, top=0.5, relative=True)
     # every vote decayed by the same factor: the same scores
-    tiny = posterior(
-        meta,
-        {k: v * 1e-9 for k, v in clicks.items()},
-        {k: v * 1e-9 for k, v in skips.items()},
-        strength=1.0,
-        top=0.5,
-        relative=True,
-    )
+    tiny = posterior(meta, *decayed(1e-9, clicks, skips), strength=1.0, top=0.5, relative=True)
     assert tiny == pytest.approx(full)
     # the mean votes of the voted items is (3 + 2 + 2) / 3: the prior is worth that
     a = 7 / 3
@@ -184,13 +182,7 @@ def test_a_capped_relative_prior_stops_growing_but_still_shrinks_with_the_votes(
     assert free["b"] == pytest.approx((30 + 140 / 3 * 0.25) / (30 + 140 / 3))
     # every vote decayed a millionfold: below the cap the prior is scale-free again
     tiny = posterior(
-        meta,
-        {k: v * 1e-6 for k, v in clicks.items()},
-        {k: v * 1e-6 for k, v in skips.items()},
-        strength=2.0,
-        top=0.5,
-        relative=True,
-        cap=2.0,
+        meta, *decayed(1e-6, clicks, skips), strength=2.0, top=0.5, relative=True, cap=2.0
     )
     assert tiny == pytest.approx(free)
 
