@@ -13,6 +13,9 @@ from node.wire import Note, RecordBatch, SignedRecord, SyncRequest, SyncResponse
 
 SEED_A = bytes(range(32))
 SEED_B = bytes(range(32, 64))
+# RFC 8032 section 7.1, TEST 1: pins the seed -> public key derivation independently.
+RFC8032_SEED = bytes.fromhex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")
+RFC8032_PUBLIC = bytes.fromhex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a")
 
 DECODERS: dict[type[msgspec.Struct], Callable[[bytes], object]] = {
     SignedRecord: wire.decode_record,

@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from node import wire
 from node.wire import WireError
-
-SEED_A = bytes(range(32))
-# RFC 8032 section 7.1, TEST 1
-RFC8032_PUBLIC = bytes.fromhex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a")
-
-
-def _public(seed: bytes) -> bytes:
-    return Ed25519PrivateKey.from_private_bytes(seed).public_key().public_bytes_raw()
+from tests.node.wire.samples import RFC8032_PUBLIC, SEED_A, public_key
 
 
 @pytest.mark.parametrize("bad", [bytearray(32), b"\x01" * 31, b"\x01" * 33, "12D3KooW", None])
@@ -34,7 +26,7 @@ def test_a_cached_answer_is_the_one_computed_for_that_key() -> None:
 
 
 def test_peer_id_layout_and_inverse() -> None:
-    author = _public(SEED_A)
+    author = public_key(SEED_A)
     peer_id = wire.peer_id_from_author(author)
     assert peer_id == b"\x00\x24\x08\x01\x12\x20" + author
     assert wire.author_from_peer_id(peer_id) == author
@@ -63,7 +55,7 @@ def test_peer_id_matches_libp2p(seed: bytes) -> None:
     from libp2p.crypto.ed25519 import Ed25519PublicKey as Libp2pKey
     from libp2p.peer.id import ID
 
-    author = _public(seed)
+    author = public_key(seed)
     theirs = ID.from_pubkey(Libp2pKey.from_bytes(author))
     assert wire.peer_id_str(author) == theirs.to_base58()
     assert wire.peer_id_from_author(author) == theirs.to_bytes()

@@ -10,11 +10,15 @@ import pytest
 
 from node import wire
 from node.wire import MAX_BODY_BYTES, Note, WireError
-from tests.node.wire.samples import SEED_A, SEED_B, note_record, public_key
+from tests.node.wire.samples import (
+    RFC8032_PUBLIC,
+    RFC8032_SEED,
+    SEED_A,
+    SEED_B,
+    note_record,
+    public_key,
+)
 
-# RFC 8032 section 7.1, TEST 1: pins the seed -> public key derivation independently.
-RFC8032_SEED = bytes.fromhex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")
-RFC8032_PUBLIC = bytes.fromhex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a")
 GOLDEN_RECORD = bytes.fromhex(
     "9701af62797465737761726d2f6e6f746573c420d75a980182b10ab7d54bfed3c964073a0ee172f3"
     "daa62325af021a68f707511a07cf0000018bcfe56800c4119301a568656c6c6fcb3fe00000000000"
