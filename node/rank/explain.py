@@ -75,7 +75,8 @@ def explained_text(answer: dict[str, Any]) -> str:
     lines = ["where the scores come from (clicks = own + peers; text matches first):"]
     for r in typed.results:
         if r.score is not None:
-            lines.append(f"{r.rank:3}. {r.id}  {score_line(r.score)}")
+            explored = f" · explored: served at #{r.score.served_rank}" if r.explored else ""
+            lines.append(f"{r.rank:3}. {r.id}  {score_line(r.score)}{explored}")
     lines.append("trusted peers (weight; similarity from shared items and query terms):")
     lines.extend(f"   - {trusted_line(t)}" for t in typed.trusted)
     if not typed.trusted:
@@ -84,9 +85,13 @@ def explained_text(answer: dict[str, Any]) -> str:
 
 
 def score_line(score: ScoreBreakdown) -> str:
-    """One result's breakdown in a line: ``clicks 1.52 = own 1.00 + peers 0.52 · bm25 2.10``."""
+    """One result's breakdown in a line: ``clicks 1.52 = own 1.00 + peers 0.52 · bm25 2.10``,
+    then, with a click-or-skip preset (``byteswarm_v3`` on), the attractiveness the text
+    matches are sorted by and the skip votes in it."""
     text = f"clicks {score.clicks:.2f} = own {score.own:.2f} + peers {score.peers:.2f}"
     text += f" · bm25 {score.bm25:.2f}" if score.matched else " · no text match"
+    if score.attractiveness is not None:
+        text += f" · attractiveness {score.attractiveness:.2f} (skips {score.skips or 0.0:.2f})"
     if score.top_peers:
         text += " · " + ", ".join(
             f"{short(p.peer)} {p.share:.2f} (w {p.weight:.2f})" for p in score.top_peers

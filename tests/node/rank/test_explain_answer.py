@@ -13,6 +13,7 @@ import trio
 
 from node import wire
 from node.net.identity import Identity
+from node.rank.explain import explained_text
 from node.rank.index import open_tail
 from node.rank.records import import_items, make_click, record_click_offline
 from node.rank.service import RankService
@@ -77,8 +78,30 @@ def test_explored_rows_say_where_the_served_ranking_puts_them(store: Any) -> Non
         for r in answer.results:
             assert r.score is not None and (r.score.served_rank != r.rank) == r.explored
         if moved:
-            return
-    raise AssertionError("no exploration swap in 20 pages")
+            text = explained_text({"query": "blue", **tail.answer("blue", 2, True, True)})
+            break
+    else:
+        raise AssertionError("no exploration swap in 20 pages")
+    # the command line's text shows what the default preset sorts the matches by
+    lines = text.splitlines()[1:3]
+    assert all("attractiveness" in line and "(skips" in line for line in lines)
+
+
+def test_the_text_names_the_served_place_of_every_explored_row(store: Any) -> None:
+    store, me, _ = store
+    tail = open_tail(store, me)
+    for _ in range(40):
+        answer = {"query": "blue", **tail.answer("blue", 2, True, True)}
+        explored = {r["id"] for r in answer["results"] if r["explored"]}
+        if explored:
+            break
+    else:
+        raise AssertionError("no explored row in 40 pages")
+    served = {r["id"]: r["score"]["served_rank"] for r in answer["results"]}
+    for line in explained_text(answer).splitlines()[1:3]:
+        item = line.split()[1]
+        says = f"explored: served at #{served[item]}"
+        assert (says in line) == (item in explored)
 
 
 def test_an_answer_with_nan_unknown_fields_or_too_many_peers_is_refused(store: Any) -> None:
