@@ -50,7 +50,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.rank.central import RULES, CentralLearner, learner_for
+from bench.rank.central import PAGE, RULES, CentralLearner, learner_for
 from bench.rank.grids import METHODS
 from bench.rank.metrics import ndcg_at
 from bench.rank.sim import Simulation
@@ -58,7 +58,6 @@ from bench.rank.tune_grid import scenarios
 from models.rank.explore import explore
 
 POLICIES = ("thompson", "greedy", "swaps")
-PAGE = 10
 
 
 def run(
