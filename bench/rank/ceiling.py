@@ -52,7 +52,7 @@ import numpy as np
 
 from bench.rank.central import PAGE, RULES, CentralLearner, learner_for
 from bench.rank.grids import METHODS
-from bench.rank.metrics import ndcg_at
+from bench.rank.metrics import by_terms, ndcg_at
 from bench.rank.sim import Simulation
 from bench.rank.tune_grid import scenarios
 from models.rank.explore import explore
@@ -81,6 +81,7 @@ def run(
     explore_rng = sim.rng_explore
     swaps = METHODS["byteswarm_v3"].explore_swaps
     xs, curve, shown_ndcg, shown_curve = [], [], [], []
+    terms: dict[str, float] = {}
     for step in range(scenario.n_queries):
         issuer = sim.issuers[int(sim.schedule_issuers[step])]
         node = sim.nodes[issuer]
@@ -97,7 +98,8 @@ def run(
         learner.update(query, shown, clicked, scenario.clicks, issuer)
         if (step + 1) % scenario.eval_every == 0:
             xs.append(step + 1)
-            curve.append(evaluate(sim, learner))
+            served, terms = evaluate(sim, learner)
+            curve.append(served)
             shown_curve.append(float(np.mean(shown_ndcg[-scenario.eval_every :])))
     return {
         "scenario": scenario_name,
@@ -110,25 +112,31 @@ def run(
         "x": xs,
         "ndcg": curve,
         "ndcg_final": curve[-1],
+        "ndcg_terms_final": terms,
         "ndcg_shown": shown_curve,
         "ndcg_shown_final": shown_curve[-1],
         "cpu_s": time.process_time() - started,
     }
 
 
-def evaluate(sim: Simulation, learner: CentralLearner) -> float:
-    """Served nDCG@10 over the evaluated peers, as ``Evaluator.evaluate``'s ``ndcg``."""
+def evaluate(sim: Simulation, learner: CentralLearner) -> tuple[float, dict[str, float]]:
+    """Served nDCG@10 over the evaluated peers, as ``Evaluator.evaluate``'s ``ndcg``, and its
+    ``ndcg_terms_n`` (``metrics.by_terms``), each a mean over the peers."""
     world = sim.world
     values = []
+    groups: dict[str, list[float]] = {}
     for node in sim.eval_nodes:
         grades = sim.evaluator.grades_for(node)
+        rankings = {q: learner.ranking(q, node.catalogue_ids)[:PAGE] for q in world.queries}
         values.append(
             sum(
-                w * ndcg_at(learner.ranking(q, node.catalogue_ids)[:PAGE], grades[q])
+                w * ndcg_at(rankings[q], grades[q])
                 for q, w in zip(world.queries, world.query_p, strict=True)
             )
         )
-    return float(np.mean(values))
+        for key, value in by_terms(world, rankings, grades).items():
+            groups.setdefault(key, []).append(value)
+    return float(np.mean(values)), {key: float(np.mean(v)) for key, v in groups.items()}
 
 
 def _job(
@@ -205,16 +213,22 @@ def main() -> None:
             chosen = [r for r in runs if r["scenario"] == name and r["policy"] == policy]
             finals = [r["ndcg_final"] for r in chosen]
             shown = [r["ndcg_shown_final"] for r in chosen]
+            terms = {
+                key: float(np.mean([r["ndcg_terms_final"][key] for r in chosen]))
+                for key in chosen[0]["ndcg_terms_final"]
+            }
             summary.setdefault(name, {})[policy] = {
                 "mean": float(np.mean(finals)),
                 "std": float(np.std(finals)),
                 "shown_mean": float(np.mean(shown)),
                 "shown_std": float(np.std(shown)),
                 "n": len(finals),
+                **terms,
             }
+            term_text = "".join(f"  {key} {value:.3f}" for key, value in terms.items())
             print(
                 f"{name:24s} {policy:9s} served {np.mean(finals):.3f} ± {np.std(finals):.3f}"
-                f"  shown {np.mean(shown):.3f} ± {np.std(shown):.3f}"
+                f"  shown {np.mean(shown):.3f} ± {np.std(shown):.3f}{term_text}"
             )
     out = {
         "command": "python -m bench.rank.ceiling " + " ".join(sys.argv[1:]),

@@ -6,7 +6,9 @@
   ranking by all honest clicks; averaged over terms with honest clicks, then over nodes.
 - ``ndcg``/``mrr``/``p1`` of the served top 10 (no exploration), over issued queries weighted
   by how often users issue them; ``ndcg_uniform`` weights each issued query the same;
-  ``ndcg_unseen`` covers queries nobody issued. MRR and P@1 count grades from the world's
+  ``ndcg_unseen`` covers queries nobody issued; ``ndcg_terms_n`` is ``ndcg`` over the issued
+  queries of n terms only (``by_terms``: the second world's one-term genre queries have no
+  informative metadata order, its two-term ones do). MRR and P@1 count grades from the world's
   ``relevant_grade`` up as relevant. A peer that knows only part of the catalogue is
   measured against the best ranking of the items it knows (``ndcg``; it can serve nothing
   else) and, as ``ndcg_catalogue``, against the best of the whole catalogue.
@@ -46,6 +48,23 @@ def reciprocal_rank(ranking: Sequence[str], grades: Mapping[str, int], relevant:
         if grades.get(item, 0) >= relevant:
             return 1.0 / r
     return 0.0
+
+
+def by_terms(
+    world: World, rankings: Mapping[str, Sequence[str]], grades: Mapping[str, Mapping[str, int]]
+) -> dict[str, float]:
+    """``ndcg_terms_n``: served nDCG@10 over the issued queries of n terms, weighted by how
+    often users issue them (renormalised within the group)."""
+    groups: dict[int, list[tuple[float, float]]] = {}
+    for query, weight in zip(world.queries, world.query_p, strict=True):
+        value = ndcg_at(rankings[query], grades[query])
+        groups.setdefault(len(query.split()), []).append((float(weight), value))
+    found = {}
+    for n, pairs in sorted(groups.items()):
+        total = sum(w for w, _ in pairs)
+        if total > 0.0:
+            found[f"ndcg_terms_{n}"] = sum(w * v for w, v in pairs) / total
+    return found
 
 
 class Evaluator:
@@ -133,6 +152,7 @@ class Evaluator:
                         for q, w in zip(world.queries, weights, strict=True)
                     )
                 )
+            values.update(by_terms(world, rankings, grades))
             values["ndcg_uniform"] = float(
                 np.mean([ndcg_at(rankings[q], grades[q]) for q in world.queries])
             )

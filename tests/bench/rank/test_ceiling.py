@@ -62,3 +62,5 @@ def test_a_short_run_learns_above_the_metadata_order() -> None:
     assert len(result["ndcg"]) == 15
     assert all(0.0 <= v <= 1.0 for v in result["ndcg"])
     assert result["ndcg"][-1] > result["ndcg"][0] + 0.05
+    assert set(result["ndcg_terms_final"]) == {"ndcg_terms_1", "ndcg_terms_2"}
+    assert all(0.0 < v <= 1.0 for v in result["ndcg_terms_final"].values())
