@@ -106,7 +106,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--only", nargs="*", help="scenario names to run")
     parser.add_argument("--no-latency", action="store_true")
-    parser.add_argument("--methods", nargs="*", help="method names to run (default: per scenario)")
+    parser.add_argument(
+        "--methods",
+        nargs="*",
+        help="rankers to run on every chosen scenario (``grids.METHODS`` names; default: each "
+        "scenario's own list)",
+    )
     parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument(
         "--queries", type=int, help="queries a run, for every scenario (default: each one's)"
@@ -131,9 +136,15 @@ def main(argv: list[str] | None = None) -> None:
         else full_grid()
     )
     if args.only:
+        unknown = sorted(set(args.only) - {s.name for s, _ in grid})
+        if unknown:
+            parser.error(f"--only: no scenario {', '.join(unknown)} in this grid")
         grid = [(s, m) for s, m in grid if s.name in args.only]
     if args.methods:
-        grid = [(s, [m for m in methods if m in args.methods]) for s, methods in grid]
+        unknown = sorted(set(args.methods) - set(METHODS))
+        if unknown:
+            parser.error(f"--methods: unknown {', '.join(unknown)} (known: {', '.join(METHODS)})")
+        grid = [(s, list(args.methods)) for s, _ in grid]
     if args.queries is not None:
         if args.queries < 100:
             parser.error("--queries must be at least 100 (one evaluation)")
