@@ -51,11 +51,24 @@ METHODS: dict[str, RankConfig] = {
         half_life_s=None,
         explore_concentration=0.5,
     ),
+    "byteswarm_gated": replace(
+        BYTESWARM_V5,
+        isolation_f=1.0,
+        prior_relative=False,
+        prior_strength=8.0,
+        prior_cap=None,
+        related_strength=None,
+        half_life_rows=None,
+        half_life_s=None,
+        explore_concentration=0.5,
+    ),
 }
 """``byteswarm_unweighted`` (session 15, not a preset): v5's votes and Thompson pages read
 as ``bench.rank.ceiling``'s central learner reads them (every author weighs 1, no decay, an
 absolute 8-vote prior, no related queries, its concentration 0.5): how much of the second
-world's gap to that learner is the similarity weighting that defends G-Rank against sybils."""
+world's gap to that learner is the similarity weighting that defends G-Rank against sybils.
+``byteswarm_gated``: the same with the similarity as a gate (authors below the trust floor
+weigh 0, the rest S + 1)."""
 PAPERS_AND_OURS = ["grank_paper_f0", "grank_paper_f1", "byteswarm"]
 HALF_LIFE_KINDS = ["byteswarm", "byteswarm_v2"]
 """A half-life fixed in seconds and one counted in rows: the attacks on the click rate."""
