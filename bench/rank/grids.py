@@ -26,6 +26,23 @@ from models.rank.config import (
 
 BYTESWARM_V2_SESSION7 = replace(BYTESWARM_V2, explore_swaps=1)
 """``byteswarm_v2`` as session 7 shipped it (one exploration swap a shown page), for the record."""
+BYTESWARM_UNWEIGHTED = replace(
+    BYTESWARM_V5,
+    use_similarity=False,
+    prior_relative=False,
+    prior_strength=8.0,
+    prior_cap=None,
+    related_strength=None,
+    half_life_rows=None,
+    half_life_s=None,
+    explore_concentration=0.5,
+)
+"""``byteswarm_unweighted`` (session 15, not a preset): v5's votes and Thompson pages read
+as ``bench.rank.ceiling``'s central learner reads them (every author weighs 1, no decay, an
+absolute 8-vote prior, no related queries, its concentration 0.5): how much of the second
+world's gap to that learner is the similarity weighting that defends G-Rank against sybils.
+``byteswarm_gated``: the same with the similarity as a gate (authors below the trust floor
+weigh 0, the rest S + 1)."""
 METHODS: dict[str, RankConfig] = {
     "bm25": BM25_ONLY,
     "global_counts": GLOBAL_COUNTS,
@@ -40,35 +57,9 @@ METHODS: dict[str, RankConfig] = {
     "byteswarm_v3_long": replace(BYTESWARM_V3, half_life_rows=7_400.0, half_life_s=4_000.0),
     "byteswarm_v4": BYTESWARM_V4,
     "byteswarm_v5": BYTESWARM_V5,
-    "byteswarm_unweighted": replace(
-        BYTESWARM_V5,
-        use_similarity=False,
-        prior_relative=False,
-        prior_strength=8.0,
-        prior_cap=None,
-        related_strength=None,
-        half_life_rows=None,
-        half_life_s=None,
-        explore_concentration=0.5,
-    ),
-    "byteswarm_gated": replace(
-        BYTESWARM_V5,
-        isolation_f=1.0,
-        prior_relative=False,
-        prior_strength=8.0,
-        prior_cap=None,
-        related_strength=None,
-        half_life_rows=None,
-        half_life_s=None,
-        explore_concentration=0.5,
-    ),
+    "byteswarm_unweighted": BYTESWARM_UNWEIGHTED,
+    "byteswarm_gated": replace(BYTESWARM_UNWEIGHTED, use_similarity=True, isolation_f=1.0),
 }
-"""``byteswarm_unweighted`` (session 15, not a preset): v5's votes and Thompson pages read
-as ``bench.rank.ceiling``'s central learner reads them (every author weighs 1, no decay, an
-absolute 8-vote prior, no related queries, its concentration 0.5): how much of the second
-world's gap to that learner is the similarity weighting that defends G-Rank against sybils.
-``byteswarm_gated``: the same with the similarity as a gate (authors below the trust floor
-weigh 0, the rest S + 1)."""
 PAPERS_AND_OURS = ["grank_paper_f0", "grank_paper_f1", "byteswarm"]
 HALF_LIFE_KINDS = ["byteswarm", "byteswarm_v2"]
 """A half-life fixed in seconds and one counted in rows: the attacks on the click rate."""
