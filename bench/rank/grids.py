@@ -18,6 +18,7 @@ from models.rank.config import (
     BYTESWARM_V3,
     BYTESWARM_V4,
     BYTESWARM_V5,
+    BYTESWARM_V6,
     GLOBAL_COUNTS,
     PAPER_F0,
     PAPER_F1,
@@ -43,6 +44,14 @@ absolute 8-vote prior, no related queries, its concentration 0.5): how much of t
 world's gap to that learner is the similarity weighting that defends G-Rank against sybils.
 ``byteswarm_gated``: the same with the similarity as a gate (authors below the trust floor
 weigh 0, the rest S + 1)."""
+BYTESWARM_FLOOR_DECAY = replace(
+    BYTESWARM_V6, prior_relative=False, prior_strength=8.0, prior_cap=None
+)
+"""``byteswarm_floor_decay`` (session 16, not a preset): ``byteswarm_v6`` with the central
+learner's absolute 8-vote prior, the step before v6 (a flood of rows collapses its
+half-life and hands the order to that prior: served nDCG 0.81-0.82 under the paper's floods).
+``byteswarm_floor``: the same without decay (``byteswarm_unweighted`` with the similarity
+as a gate at power 0: every author at or above the trust floor weighs 1)."""
 METHODS: dict[str, RankConfig] = {
     "bm25": BM25_ONLY,
     "global_counts": GLOBAL_COUNTS,
@@ -59,6 +68,9 @@ METHODS: dict[str, RankConfig] = {
     "byteswarm_v5": BYTESWARM_V5,
     "byteswarm_unweighted": BYTESWARM_UNWEIGHTED,
     "byteswarm_gated": replace(BYTESWARM_UNWEIGHTED, use_similarity=True, isolation_f=1.0),
+    "byteswarm_v6": BYTESWARM_V6,
+    "byteswarm_floor_decay": BYTESWARM_FLOOR_DECAY,
+    "byteswarm_floor": replace(BYTESWARM_FLOOR_DECAY, half_life_rows=None, half_life_s=None),
 }
 PAPERS_AND_OURS = ["grank_paper_f0", "grank_paper_f1", "byteswarm"]
 HALF_LIFE_KINDS = ["byteswarm", "byteswarm_v2"]
@@ -72,6 +84,7 @@ ATTACKED = [
     "byteswarm_v3_long",
     "byteswarm_v4",
     "byteswarm_v5",
+    "byteswarm_v6",
 ]
 WORLDS_METHODS = [
     "bm25",
@@ -84,6 +97,7 @@ WORLDS_METHODS = [
     "byteswarm_v3_long",
     "byteswarm_v4",
     "byteswarm_v5",
+    "byteswarm_v6",
 ]
 """Baselines (metadata only, G-Rank as in the paper), the presets a node may ship, v2 as
 session 7 shipped it (on ours, session 7's v2 is ``grank_v3.json``'s), and v3 with a 7,400-row

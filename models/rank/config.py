@@ -64,6 +64,11 @@ class RankConfig:
     (the default; session 7 probes in NOTES.md)."""
     trust_floor: float = 0.05
     """Authors whose normalised similarity is below this get weight 0 (F included)."""
+    similarity_power: float = 1.0
+    """Authors at or above ``trust_floor`` weigh ``S ** similarity_power + F``: 1 is the
+    paper's S; below 1 flattens the weights of the trusted (0: every trusted author weighs
+    1 + F; with a floor of 0 that includes authors with S = 0) while authors under the
+    floor still weigh 0."""
     popular_half_life_s: float | None = 86_400.0
     """Decay of the 'recent popular items' fallback for queries with no match at all."""
     inverse_position: bool = False
@@ -145,7 +150,8 @@ BM25_ONLY = RankConfig(use_clicks=False)
 BYTESWARM = RankConfig()
 """Session 2's defaults (preset ``byteswarm``): dedupe, one vote per (author, query, item),
 decay, similarity floor. ``BYTESWARM_V2`` builds on it, ``BYTESWARM_V3`` on that and
-``BYTESWARM_V4`` on that, and ``BYTESWARM_V5`` (the daemon's default) on that."""
+``BYTESWARM_V4`` on that, ``BYTESWARM_V5`` (the daemon's default) on that, and
+``BYTESWARM_V6`` (a preset) on that."""
 BYTESWARM_IPS = replace(BYTESWARM, author_cap="share", inverse_position=True, explore_p=1.0)
 """Best served nDCG with position-biased clicks (bench/results/grank.json): inverse-position
 weighted clicks, one vote per author and query split by them, an exploration swap on every
@@ -247,11 +253,33 @@ grank_tune_v4_prior_cap_dbn1_position.json). The daemon's default since session 
 (``DEFAULT_PRESET``, ``RankSettings.preset``); results on seeds 0-4 (both worlds, the paper's
 attacks) in docs/results.md."""
 
+BYTESWARM_V6 = replace(
+    BYTESWARM_V5,
+    similarity_power=0.0,
+    related_strength=None,
+    prior_strength=2.0,
+    prior_cap=8.0,
+    explore_concentration=0.5,
+    half_life_rows=20_000.0,
+    half_life_s=10_800.0,
+)
+"""Issue 22, session 16 (a preset, not the default): ``byteswarm_v5`` with the similarity
+as a gate. Every author at or above the trust floor weighs 1 (``similarity_power`` 0), those
+below it 0, so sybils, whose similarity stays under the floor, still count nothing. Votes
+counted one each need no related-query prior (it swamped the metadata prior); the prior is
+worth two mean votes, at most eight (capped relative, so a flood that shortens the
+row-counted half-life shrinks it with the votes); the draws are wider (concentration 0.5)
+and the half-life is 20,000 rows. Tuned on seeds 101-103
+(bench/results/grank_tune_v6_*.json). Seeds 0-4: the best served nDCG of any preset on
+both worlds (+0.004 to +0.009 over v5), the paper's attacks held, but the pages users are shown
+score 0.015-0.058 below v5's (docs/results.md)."""
+
 PRESETS: dict[str, RankConfig] = {
     "byteswarm": BYTESWARM,
     "byteswarm_v2": BYTESWARM_V2,
     "byteswarm_v3": BYTESWARM_V3,
     "byteswarm_v4": BYTESWARM_V4,
     "byteswarm_v5": BYTESWARM_V5,
+    "byteswarm_v6": BYTESWARM_V6,
 }
 """The configs a node's ``[rank] preset`` may name."""

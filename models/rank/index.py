@@ -141,7 +141,9 @@ class RankIndex:
             else:
                 similarity = self._profiles.similarity()
                 weights = np.where(
-                    similarity < config.trust_floor, 0.0, similarity + config.isolation_f
+                    similarity < config.trust_floor,
+                    0.0,
+                    similarity**config.similarity_power + config.isolation_f,
                 )
                 weights[0] = 1.0 + config.isolation_f
             self._weights = weights

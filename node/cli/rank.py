@@ -46,10 +46,10 @@ from node.wire.control import Click, Search
     default=False,
     show_default=True,
     help="Show the page a user would see, so G-Rank learns about items it does not rank "
-    "high yet: with byteswarm_v5 (the default) and v4 results sorted by one draw from each one's "
-    "posterior; with v2 and v3 two results swapped with lower ones; with byteswarm one swap "
-    "half the time. Results not at their served place are marked *. Apps call this for every "
-    "page they show.",
+    "high yet: with byteswarm_v5 (the default), v6 and v4 results sorted by one draw from "
+    "each one's posterior; with v2 and v3 two results swapped with lower ones; with byteswarm "
+    "one swap half the time. Results not at their served place are marked *. Apps call this "
+    "for every page they show.",
 )
 @command_option(
     Search,

@@ -32,11 +32,13 @@ class StoreConfig:
     clicks_per_author: int = 20_000
     """Click rows one author may hold (G-Rank's votes come from the network's newest rows:
     20 half-lives are ~9k rows with ``byteswarm_v2``'s 460, ~37k with ``byteswarm_v3``'s
-    1,850, ~148k with ``byteswarm_v4`` and ``byteswarm_v5``'s 7,400, counted over all authors)."""
+    1,850, ~148k with ``byteswarm_v4`` and ``byteswarm_v5``'s 7,400, ~400k with
+    ``byteswarm_v6``'s 20,000, counted over all authors)."""
     clicks_retention_days: float = 90.0
     """Click rows older than this are swept (at a network rate of one click an hour a
     vote this old weighs ~4 % in ``byteswarm_v2``, ~45 % in ``byteswarm_v3``, ~82 % in
-    ``byteswarm_v4`` and ``byteswarm_v5``; a ``byteswarm`` one nothing)."""
+    ``byteswarm_v4`` and ``byteswarm_v5``, ~93 % in ``byteswarm_v6``; a ``byteswarm`` one
+    nothing)."""
     other_per_author: int = 10_000
     """Records per author and topic for the other topics (adapt, ...)."""
     other_retention_days: float = 30.0

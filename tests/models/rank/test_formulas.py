@@ -74,6 +74,21 @@ def test_trust_floor_drops_dissimilar_authors_including_f() -> None:
     assert index.click_scores("a") == pytest.approx({"x": 2.0, "z": 2.0})
 
 
+@pytest.mark.parametrize(("power", "p2"), [(1.0, 0.8), (0.5, math.sqrt(0.8)), (0.0, 1.0)])
+def test_similarity_power_flattens_trusted_weights(power: float, p2: float) -> None:
+    # S: p1 1.0, p2 0.8; the node's own clicks keep 1 + F whatever the power
+    index = world(dataclasses.replace(PAPER_F0, similarity_power=power))
+    assert index.author_weights() == pytest.approx({"me": 1.0, "p1": 1.0, "p2": p2})
+    # x: own 1 + p2's weight; z: own 1
+    assert index.click_scores("a") == pytest.approx({"x": 1.0 + p2, "z": 1.0})
+
+
+def test_similarity_power_zero_still_drops_authors_under_the_floor() -> None:
+    config = dataclasses.replace(PAPER_F0, similarity_power=0.0, trust_floor=0.9)
+    index = world(config)
+    assert index.author_weights() == pytest.approx({"me": 1.0, "p1": 1.0, "p2": 0.0})
+
+
 @pytest.mark.parametrize(
     ("cap", "spam", "one"),
     [

@@ -47,10 +47,14 @@ def test_offline_search_ranks_with_the_preset_of_its_config(tmp_path: Path) -> N
     args = ("search", "rock", "--json", "--data-dir", str(data_dir))
     default = ids(invoke(*args))
     with_v2 = ids(invoke(*args, "--config", str(v2)))
+    v6 = tmp_path / "v6.toml"
+    v6.write_text('[rank]\npreset = "byteswarm_v6"\n')
+    with_v6 = ids(invoke(*args, "--config", str(v6)))
     first, second, third, fourth = page  # the page the click was on
-    # byteswarm_v5 (the default; v3 and v4 alike): the clicked result, then the one never
+    # byteswarm_v5 (the default; v3, v4 and v6 alike): the clicked result, then the one never
     # shown, the two passed over last; byteswarm_v2: the click, then the BM25 order
     assert default == [third, fourth, second, first]
+    assert with_v6 == default
     assert with_v2 == [third, first, second, fourth]
 
 

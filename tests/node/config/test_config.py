@@ -102,6 +102,12 @@ def test_rank_table_names_a_preset(tmp_path: Path) -> None:
         load_config(write(tmp_path, '[rank]\npreset = "fastest"\n'))
 
 
+def test_every_preset_can_be_named_in_the_config(tmp_path: Path) -> None:
+    for name in PRESETS:
+        path = write(tmp_path, f'[rank]\npreset = "{name}"\n')
+        assert PRESETS[load_config(path).rank.preset] is PRESETS[name]
+
+
 @pytest.mark.parametrize(
     ("text", "key"),
     [
