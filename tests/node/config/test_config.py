@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+import typing
 from pathlib import Path
 
 import pytest
 
 from models.rank.config import PRESETS
 from node.config.errors import ConfigError
+from node.config.services import RankSettings
 from node.config.settings import DATA_DIR_ENV, NodeConfig, duration_fields, load_config
 from node.rank.index import DEFAULT_PRESET
 
@@ -103,6 +105,8 @@ def test_rank_table_names_a_preset(tmp_path: Path) -> None:
 
 
 def test_every_preset_can_be_named_in_the_config(tmp_path: Path) -> None:
+    named = typing.get_args(typing.get_type_hints(RankSettings)["preset"])
+    assert set(named) == set(PRESETS)
     for name in PRESETS:
         path = write(tmp_path, f'[rank]\npreset = "{name}"\n')
         assert PRESETS[load_config(path).rank.preset] is PRESETS[name]
