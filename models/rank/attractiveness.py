@@ -112,7 +112,9 @@ class SkipVotes:
     times, so rows gossiped out of order end in the same state.
     """
 
-    def __init__(self, half_life_s: float | None, position_power: float = 0.0) -> None:
+    def __init__(
+        self, half_life_s: float | None, position_power: float = 0.0, supersets_only: bool = False
+    ) -> None:
         self.counters = ClickCounters(half_life_s, "recent")
         """The skip votes scored: each weighted ``rank ** -position_power``."""
         self._times = ClickCounters(half_life_s, "recent")
@@ -121,6 +123,7 @@ class SkipVotes:
         self._queries_by_term: dict[str, set[str]] = {}
         self._terms: dict[str, frozenset[str]] = {}
         self._related: dict[str, list[str]] = {}
+        self._supersets_only = supersets_only
 
     def add_query(self, query: str, terms: list[str]) -> None:
         """Know ``query`` (normalised, with its tokens) for ``related``."""
@@ -160,8 +163,8 @@ class SkipVotes:
             self._times.clear(query, item, author_id)
 
     def related(self, query: str) -> list[str]:
-        """Known queries whose terms are a strict subset or superset of ``query``'s (at most
-        ``MAX_RELATED``)."""
+        """Known queries whose terms are a strict subset or superset of ``query``'s (only
+        supersets if so built; at most ``MAX_RELATED``)."""
         found = self._related.get(query)
         if found is None:
             terms = self._terms.get(query)
@@ -170,7 +173,11 @@ class SkipVotes:
             candidates: set[str] = set()
             for term in terms:
                 candidates |= self._queries_by_term.get(term, set())
-            subsets = sorted(other for other in candidates if self._terms[other] < terms)
+            subsets = sorted(
+                other
+                for other in candidates
+                if self._terms[other] < terms and not self._supersets_only
+            )
             supersets = sorted(other for other in candidates if self._terms[other] > terms)
             found = (subsets + supersets)[:MAX_RELATED]
             self._related[query] = found

@@ -8,6 +8,7 @@ from typing import Literal
 AuthorCap = Literal["none", "log", "distinct", "share", "top", "recent"]
 ExploreScope = Literal["any", "shown", "tail", "sample"]
 Estimator = Literal["votes", "beta"]
+RelatedFrom = Literal["both", "supersets"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +128,9 @@ class RankConfig:
     related_strength: float | None = None
     """``beta``: evidence from related queries (one's terms a strict subset of the other's)
     moves an item's prior, worth this many votes of pseudo-count (larger: less); None: off."""
+    related_from: RelatedFrom = "both"
+    """``beta``: which related queries: ``both`` (subsets and supersets) or ``supersets``
+    only (a one-term query learns from its two-term refinements, never the other way)."""
     bm25_k1: float = 1.2
     bm25_b: float = 0.75
 

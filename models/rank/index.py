@@ -32,7 +32,11 @@ class RankIndex:
         self._clicks = ClickCounters(config.half_life_s, config.author_cap, config.vote_budget)
         self._popular = Popularity(config.popular_half_life_s, config.author_cap)
         self._skips = (
-            SkipVotes(config.half_life_s, config.skip_position_power)
+            SkipVotes(
+                config.half_life_s,
+                config.skip_position_power,
+                config.related_from == "supersets",
+            )
             if config.estimator == "beta"
             else None
         )

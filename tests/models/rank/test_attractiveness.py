@@ -150,6 +150,17 @@ def test_related_queries_are_subsets_then_supersets_and_bounded() -> None:
     assert len(votes.related("pop")) == MAX_RELATED
 
 
+def test_supersets_only_related_queries_skip_the_subsets() -> None:
+    from models.rank.attractiveness import SkipVotes
+
+    votes = SkipVotes(None, supersets_only=True)
+    for query in ["rock", "live", "rock live", "rock live loud"]:
+        votes.add_query(query, query.split())
+    assert votes.related("rock live") == ["rock live loud"]
+    assert votes.related("rock") == ["rock live", "rock live loud"]
+    assert votes.related("rock live loud") == []
+
+
 def decayed(factor: float, *votes: dict[str, float]) -> list[dict[str, float]]:
     """Each vote map with every vote times ``factor`` (a decay shared by every vote)."""
     return [{k: v * factor for k, v in each.items()} for each in votes]
