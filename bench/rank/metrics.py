@@ -93,6 +93,8 @@ class Evaluator:
 
     def count_honest(self, rows: Sequence[ClickRow]) -> None:
         for row in rows:
+            if not row.clicked:
+                continue  # a page passed over
             counts = self.honest_counts.setdefault(row.query, np.zeros(len(self.world.items)))
             counts[self.position[row.clicked]] += 1.0
 

@@ -62,7 +62,7 @@ class SimNode:
             self.vector[row.author] = row.seq
             total += sizes[(row.author, row.seq)]
             self.log_bytes.append(total)
-            if self.track_raw:
+            if self.track_raw and row.clicked:
                 counts = self.raw.setdefault(row.query, {})
                 counts[row.clicked] = counts.get(row.clicked, 0) + 1
         self.log.extend(fresh)

@@ -201,7 +201,8 @@ class Simulation:
         """A node stores the rows it just wrote (own_click already counted them)."""
         for row in rows:
             self.row_sizes[(row.author, row.seq)] = row_bytes(row)
-            self.wire.add(row)
+            if row.clicked:  # the daemon's wire has no page-passed-over row yet
+                self.wire.add(row)
         node.receive(rows, self.row_sizes)
 
     def _step(self, step: int) -> None:
@@ -212,10 +213,10 @@ class Simulation:
         shown = node.index.rank(query, k=10, explore_rng=explore_rng)
         self.rank_seconds.append(time.perf_counter() - started)
         self.shown_ndcg.append(ndcg_at(shown, self.world.grades[query]))
-        rows = [
-            node.index.own_click(query, shown, item, self._time(step))
-            for item in self.click_model(self.world, query, shown, self.rng_click)
-        ]
+        clicked = self.click_model(self.world, query, shown, self.rng_click)
+        if not clicked and shown and node.index.config.passed_pages:
+            clicked = [""]  # the page passed over: a row without a click
+        rows = [node.index.own_click(query, shown, item, self._time(step)) for item in clicked]
         self._own(node, rows)
         if node.honest:
             self.evaluator.count_honest(rows)

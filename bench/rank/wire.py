@@ -130,7 +130,7 @@ class WireAccount:
                 row = log[cursor]
                 cursor += 1
                 scanned += 1
-                if row.seq > vector.get(row.author, -1):
+                if row.seq > vector.get(row.author, -1) and (row.author, row.seq) in self._records:
                     lacking.append(row)
             more = cursor < len(log)
             for name, size in self.response_bytes(lacking, cursor, more).items():

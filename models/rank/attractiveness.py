@@ -124,6 +124,8 @@ class SkipVotes:
         self._terms: dict[str, frozenset[str]] = {}
         self._related: dict[str, list[str]] = {}
         self._supersets_only = supersets_only
+        self.passed = ClickCounters(half_life_s, "recent")
+        """Skip votes from pages passed over without a click (rank-weighted, unsettled)."""
 
     def add_query(self, query: str, terms: list[str]) -> None:
         """Know ``query`` (normalised, with its tokens) for ``related``."""
@@ -136,7 +138,14 @@ class SkipVotes:
 
     def add(self, row: ClickRow, query: str, author_id: int, clicks: ClickCounters) -> None:
         """Count ``row``'s skips (its click is already in ``clicks``) and settle every item
-        it touched to its author's latest action."""
+        it touched to its author's latest action. A row without a click (a page passed
+        over) adds a skip vote on each shown item to ``passed``, unsettled."""
+        if not row.clicked:
+            unit = self.passed.unit(row.ts)
+            for rank, item in enumerate(dict.fromkeys(row.shown), start=1):
+                weight = rank**-self._power if self._power else 1.0
+                self.passed.add_stored(query, item, author_id, weight * unit)
+            return
         self._settle(query, row.clicked, author_id, clicks)
         passed = skipped(row)
         if not passed:

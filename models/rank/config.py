@@ -128,6 +128,11 @@ class RankConfig:
     related_strength: float | None = None
     """``beta``: evidence from related queries (one's terms a strict subset of the other's)
     moves an item's prior, worth this many votes of pseudo-count (larger: less); None: off."""
+    passed_pages: bool = False
+    """``beta``: this node logs a page its user passed over without a click (a row whose
+    ``clicked`` is empty). Such rows from any peer count as skip votes on the shown items
+    (rank r weighs ``r ** -skip_position_power``), kept apart from the skips above a click:
+    one per author, query and item, never settled against that author's clicks."""
     related_from: RelatedFrom = "both"
     """``beta``: which related queries: ``both`` (subsets and supersets) or ``supersets``
     only (a one-term query learns from its two-term refinements, never the other way)."""

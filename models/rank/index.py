@@ -67,7 +67,12 @@ class RankIndex:
             if row.author == self.self_id:
                 self._next_seq = max(self._next_seq, row.seq + 1)
             query = normalise_query(row.query)
-            author_id = self._count(row.author, query, row.clicked, row.ts, 1, self._weight(row))
+            if row.clicked:
+                author_id = self._count(
+                    row.author, query, row.clicked, row.ts, 1, self._weight(row)
+                )
+            else:
+                author_id = self._passed_over(row.author, query, row.ts)
             if self._skips is not None:
                 self._skips.add(row, query, author_id, self._clicks)
             counted += 1
@@ -124,6 +129,18 @@ class RankIndex:
         self._weights = None
         if ts > self.now:
             self.now = ts
+        return author_id
+
+    def _passed_over(self, author: str, query: str, ts: float) -> int:
+        """Know a page's author and query (no click: nothing for clicks, popularity or the
+        author's profile); returns the author's id."""
+        author_id = self._profiles.id_of(author)
+        if query not in self._query_terms:
+            self._query_terms[query] = tokens(query)
+            if self._skips is not None:
+                self._skips.add_query(query, self._query_terms[query])
+        self._weights = None
+        self.now = max(self.now, ts)
         return author_id
 
     # ---- similarity --------------------------------------------------------------------
@@ -214,7 +231,11 @@ class RankIndex:
         if self._skips is None or not self.config.use_clicks:
             return {}
         when = self.now if now is None else now
-        return self._skips.counters.scores(normalise_query(query), self._weight_vector(), when)
+        normal, weights = normalise_query(query), self._weight_vector()
+        scores = self._skips.counters.scores(normal, weights, when)
+        for item, value in self._skips.passed.scores(normal, weights, when).items():
+            scores[item] = scores.get(item, 0.0) + value
+        return scores
 
     def match_order(
         self,

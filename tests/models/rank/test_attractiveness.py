@@ -136,6 +136,32 @@ def test_a_deep_skip_weighs_less_for_position_based_users() -> None:
     }
 
 
+def test_a_page_passed_over_adds_rank_weighted_skips_that_no_click_settles() -> None:
+    index = RankIndex("me", replace(BETA, skip_position_power=1.0), _items(3))
+    shown = ("i0", "i1", "i2")
+    rows = [
+        ClickRow("peer", 0, "rock", shown, "", 2.0),  # the whole page passed over
+        ClickRow("peer", 1, "rock", shown, "i1", 1.0),  # an earlier click on i1
+        ClickRow("peer", 2, "rock", shown, "", 3.0),  # passed over again: one vote each
+    ]
+    states = set()
+    for order in itertools.permutations(rows):
+        index = RankIndex(
+            "me", replace(BETA, skip_position_power=1.0, use_similarity=False), _items(3)
+        )
+        index.add_rows(order)
+        clicks = {k: round(v, 6) for k, v in index.click_scores("rock").items()}
+        skips = {k: round(v, 6) for k, v in index.skip_scores("rock").items()}
+        states.add((tuple(sorted(clicks.items())), tuple(sorted(skips.items()))))
+    # rank r weighs 1/r; the click on i1 stays (a page passed over never settles a click),
+    # and i0 also holds the skip above that click: the two kinds are kept apart
+    assert states == {((("i1", 1.0),), (("i0", 2.0), ("i1", 0.5), ("i2", round(1 / 3, 6))))}
+    alone = RankIndex("me", BETA, _items(3))
+    alone.add_rows([ClickRow("peer", 0, "rock", shown, "", 2.0)])
+    assert alone.click_scores("rock") == {} and alone.popular(3) == []
+    assert alone.similarity() == {"peer": 0.0}  # no clicks: nothing to be similar by
+
+
 def test_related_queries_are_subsets_then_supersets_and_bounded() -> None:
     from models.rank.attractiveness import MAX_RELATED, SkipVotes
 
