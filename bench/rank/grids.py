@@ -19,6 +19,7 @@ from models.rank.config import (
     BYTESWARM_V4,
     BYTESWARM_V5,
     BYTESWARM_V6,
+    BYTESWARM_V7,
     GLOBAL_COUNTS,
     PAPER_F0,
     PAPER_F1,
@@ -69,6 +70,7 @@ METHODS: dict[str, RankConfig] = {
     "byteswarm_unweighted": BYTESWARM_UNWEIGHTED,
     "byteswarm_gated": replace(BYTESWARM_UNWEIGHTED, use_similarity=True, isolation_f=1.0),
     "byteswarm_v6": BYTESWARM_V6,
+    "byteswarm_v7": BYTESWARM_V7,
     "byteswarm_floor_decay": BYTESWARM_FLOOR_DECAY,
     "byteswarm_floor": replace(BYTESWARM_FLOOR_DECAY, half_life_rows=None, half_life_s=None),
 }
@@ -85,6 +87,7 @@ ATTACKED = [
     "byteswarm_v4",
     "byteswarm_v5",
     "byteswarm_v6",
+    "byteswarm_v7",
 ]
 WORLDS_METHODS = [
     "bm25",
@@ -98,6 +101,7 @@ WORLDS_METHODS = [
     "byteswarm_v4",
     "byteswarm_v5",
     "byteswarm_v6",
+    "byteswarm_v7",
 ]
 """Baselines (metadata only, G-Rank as in the paper), the presets a node may ship, v2 as
 session 7 shipped it (on ours, session 7's v2 is ``grank_v3.json``'s), and v3 with a 7,400-row

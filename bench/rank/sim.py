@@ -201,8 +201,7 @@ class Simulation:
         """A node stores the rows it just wrote (own_click already counted them)."""
         for row in rows:
             self.row_sizes[(row.author, row.seq)] = row_bytes(row)
-            if row.clicked:  # the daemon's wire has no page-passed-over row yet
-                self.wire.add(row)
+            self.wire.add(row)
         node.receive(rows, self.row_sizes)
 
     def _step(self, step: int) -> None:

@@ -82,8 +82,12 @@ class WireAccount:
 
     def add(self, row: ClickRow) -> None:
         """Make the row's record in each body format (once per row, as the author does)."""
-        click = compact_click(row.query, row.shown, row.clicked)
-        bodies = (old_click_body(row), wire.encode(click), position_click_body(click))
+        if row.clicked:
+            click = compact_click(row.query, row.shown, row.clicked)
+            bodies = (old_click_body(row), wire.encode(click), position_click_body(click))
+        else:  # a page passed over: one layout (the whole page, no click) in every format
+            passed = wire.encode(wire.Click(wire.WIRE_VERSION, row.query, list(row.shown), ""))
+            bodies = (passed, passed, passed)
         ts_ms = SIM_EPOCH_MS + int(row.ts * STEP_MS)
         key, topic, version = self.key(row.author), wire.CLICKS_TOPIC, wire.WIRE_VERSION
         self._records[(row.author, row.seq)] = tuple(
@@ -130,7 +134,7 @@ class WireAccount:
                 row = log[cursor]
                 cursor += 1
                 scanned += 1
-                if row.seq > vector.get(row.author, -1) and (row.author, row.seq) in self._records:
+                if row.seq > vector.get(row.author, -1):
                     lacking.append(row)
             more = cursor < len(log)
             for name, size in self.response_bytes(lacking, cursor, more).items():

@@ -129,10 +129,12 @@ class RankConfig:
     """``beta``: evidence from related queries (one's terms a strict subset of the other's)
     moves an item's prior, worth this many votes of pseudo-count (larger: less); None: off."""
     passed_pages: bool = False
-    """``beta``: this node logs a page its user passed over without a click (a row whose
-    ``clicked`` is empty). Such rows from any peer count as skip votes on the shown items
-    (rank r weighs ``r ** -skip_position_power``), kept apart from the skips above a click:
-    one per author, query and item, never settled against that author's clicks."""
+    """The simulation's nodes log each page their user passed over without a click (a row
+    whose ``clicked`` is empty; the daemon logs what its front-end reports, ``byteswarm
+    pass``). Every ``beta`` index reads such rows, whatever this says, as skip votes on the
+    shown items (rank r weighs ``r ** -skip_position_power``), kept apart from the skips above
+    a click: one per author, query and item, never settled against that author's clicks (a
+    page passed over is weak evidence against an item the author once chose)."""
     related_from: RelatedFrom = "both"
     """``beta``: which related queries: ``both`` (subsets and supersets) or ``supersets``
     only (a one-term query learns from its two-term refinements, never the other way)."""
@@ -283,6 +285,15 @@ and the half-life is 20,000 rows. Tuned on seeds 101-103
 both worlds (+0.004 to +0.009 over v5), the paper's attacks held, but the pages users are shown
 score 0.015-0.058 below v5's (docs/results.md)."""
 
+BYTESWARM_V7 = replace(BYTESWARM_V6, passed_pages=True, explore_concentration=1.0)
+"""Issue 22, session 17: ``byteswarm_v6`` whose users' pages passed over without a click
+are logged (``passed_pages``; the daemon's front-end reports them: ``byteswarm pass``), and
+drawn at concentration 1. On tuning seeds 101-103 (bench/results/grank_tune_v6_passed_pages*.json)
+the pages passed over lift v6's served nDCG@10 by 0.017 (pbm1 uniform) and 0.010 (dbn1
+uniform), and at concentration 1 both the served ranking and the shown pages beat v5's
+(pbm1 uniform 0.912 / 0.590 against 0.897 / 0.584; dbn1 uniform 0.918 / 0.625 against
+0.915 / 0.608). Results on seeds 0-4 in docs/results.md."""
+
 PRESETS: dict[str, RankConfig] = {
     "byteswarm": BYTESWARM,
     "byteswarm_v2": BYTESWARM_V2,
@@ -290,5 +301,6 @@ PRESETS: dict[str, RankConfig] = {
     "byteswarm_v4": BYTESWARM_V4,
     "byteswarm_v5": BYTESWARM_V5,
     "byteswarm_v6": BYTESWARM_V6,
+    "byteswarm_v7": BYTESWARM_V7,
 }
 """The configs a node's ``[rank] preset`` may name."""

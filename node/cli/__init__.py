@@ -9,7 +9,7 @@
 - ``text.py``     — numbers and times as an operator reads them (the TUI uses them too).
 - ``history.py``  — ``history``: the per-second history, downsampled (``--since``, ``--points``).
 - ``notes.py``    — ``publish``, ``notes``.
-- ``rank.py``     — ``search``, ``click``, ``items import``.
+- ``rank.py``     — ``search``, ``click``, ``pass``, ``items import``.
 - ``train.py``    — ``train start|status|stop|verify|export``.
 - ``encoder.py``  — ``train export-encoder``: the ONNX encoder a device without torch trains with.
 - ``adapt.py``    — ``adapt status|start|stop``.

@@ -23,7 +23,7 @@ from node.cli.demo.command import demo
 from node.cli.history import history
 from node.cli.node import events, id_, peers, status, stop
 from node.cli.notes import notes, publish
-from node.cli.rank import click_, items, search
+from node.cli.rank import click_, items, pass_, search
 from node.cli.run import run
 from node.cli.train import train
 from node.cli.tui import tui
@@ -86,6 +86,7 @@ for command in (
     notes,
     search,
     click_,
+    pass_,
     items,
     train,
     adapt,

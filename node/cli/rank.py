@@ -1,8 +1,9 @@
-"""``byteswarm search``, ``click`` and ``items import``: the rank service's commands.
+"""``byteswarm search``, ``click``, ``pass`` and ``items import``: the rank service's commands.
 
-Each works with the daemon down: search builds the index from the local store, click signs
-and commits the row itself (peers pull it later), import writes the catalogue directly.
-With the daemon up, search and click go through it (warm index, pull after each query).
+Each works with the daemon down: search builds the index from the local store, click and
+pass sign and commit the row themselves (peers pull it later), import writes the catalogue
+directly. With the daemon up, search, click and pass go through it (warm index, pull after
+each query).
 """
 
 from __future__ import annotations
@@ -140,6 +141,31 @@ def click_(
     data_dir: Path | None, as_json: bool, query: str, item: str, shown: tuple[str, ...]
 ) -> None:
     """Record that ITEM was clicked for QUERY (a signed click row)."""
+    result = _record(data_dir, query, item, shown)
+    emit(result, as_json, f"click #{result['seq']}: {result['query']!r} -> {result['item']}")
+
+
+@click.command(name="pass")
+@data_dir_option
+@json_option
+@click.argument("query")
+@click.option(
+    "--shown",
+    multiple=True,
+    required=True,
+    metavar="ITEM",
+    help="An item the page showed (repeat for each, in rank order).",
+)
+def pass_(data_dir: Path | None, as_json: bool, query: str, shown: tuple[str, ...]) -> None:
+    """Record that QUERY's page was passed over: it showed the --shown items and none was
+    clicked (a signed row; rankers that read skips count one on each, rank r weighing 1/r)."""
+    result = _record(data_dir, query, "", shown)
+    emit(result, as_json, f"passed #{result['seq']}: {result['query']!r} ({len(shown)} shown)")
+
+
+def _record(data_dir: Path | None, query: str, item: str, shown: tuple[str, ...]) -> dict[str, Any]:
+    """A click on ``item``, or with no item the page ``shown`` passed over: through the
+    daemon when it runs, else signed and committed here."""
     from node.rank.records import RankError, check_query, make_click, record_click_offline
 
     try:  # bad input creates nothing: no identity, no store
@@ -148,21 +174,21 @@ def click_(
         raise UserError(str(exc)) from exc
     _check_shown(data_dir, item, shown)
     if not (cli_config(data_dir).data_dir / STORE_FILE).exists():
-        raise UserError(f"unknown item {item!r} (import a catalogue with: byteswarm items import)")
+        missing = item or shown[0]
+        hint = "import a catalogue with: byteswarm items import"
+        raise UserError(f"unknown item {missing!r} ({hint})")
     if node_running(data_dir):
-        result = send_command(data_dir, Click(query=query, item=item, shown=list(shown)))
-    else:
-        from node.net.identity import load_or_create_identity
+        return send_command(data_dir, Click(query=query, item=item, shown=list(shown)))
+    from node.net.identity import load_or_create_identity
 
-        identity = load_or_create_identity(cli_config(data_dir).data_dir)
-        with open_store(data_dir, writable=True) as store:
-            try:
-                row = make_click(store, query, item, list(shown))
-            except RankError as exc:
-                raise UserError(str(exc)) from exc
-            seq = record_click_offline(store, identity.seed, identity.public_key, row)
-        result = {"seq": seq, "query": row.query, "item": item}
-    emit(result, as_json, f"click #{result['seq']}: {result['query']!r} -> {result['item']}")
+    identity = load_or_create_identity(cli_config(data_dir).data_dir)
+    with open_store(data_dir, writable=True) as store:
+        try:
+            row = make_click(store, query, item, list(shown))
+        except RankError as exc:
+            raise UserError(str(exc)) from exc
+        seq = record_click_offline(store, identity.seed, identity.public_key, row)
+    return {"seq": seq, "query": row.query, "item": item, "passed": not item}
 
 
 def _check_shown(data_dir: Path | None, item: str, shown: tuple[str, ...]) -> None:
@@ -177,7 +203,7 @@ def _check_shown(data_dir: Path | None, item: str, shown: tuple[str, ...]) -> No
     twice = sorted({i for i in shown if shown.count(i) > 1})
     if twice:
         raise UserError(f"--shown lists {twice[0]!r} more than once")
-    if item not in shown:
+    if item and item not in shown:
         raise UserError(f"--shown must include the clicked item {item!r} (the page it was on)")
     config = cli_config(data_dir)
     known: set[str] = set()

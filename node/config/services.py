@@ -46,13 +46,20 @@ class RankSettings:
     """G-Rank (the ``rank`` service)."""
 
     preset: Literal[
-        "byteswarm", "byteswarm_v2", "byteswarm_v3", "byteswarm_v4", "byteswarm_v5", "byteswarm_v6"
+        "byteswarm",
+        "byteswarm_v2",
+        "byteswarm_v3",
+        "byteswarm_v4",
+        "byteswarm_v5",
+        "byteswarm_v6",
+        "byteswarm_v7",
     ] = "byteswarm_v5"
     """Which ranking config: ``byteswarm_v5`` (the default since session 14: v4 with its
     metadata prior capped at two votes; docs/results.md), ``byteswarm_v6`` (session 16: the
     presets' best served ranking, not the default: every peer at or above the similarity floor
     counts one vote and the pages users are shown explore more, so those pages score lower
-    than v5's), ``byteswarm_v4`` (the default of
+    than v5's), ``byteswarm_v7`` (session 17: v6 reading the pages users passed over without
+    a click, ``byteswarm pass``, with v5's exploration width), ``byteswarm_v4`` (the default of
     session 13: v3's evidence, with the pages users are shown drawn from the posterior and a
     7,400-row half-life), ``byteswarm_v3`` (the default of session 12: v2's votes and
     exploration, with the matches ordered by click-or-skip attractiveness on a BM25 prior),

@@ -134,15 +134,40 @@ def compact_click(query: str, shown: Sequence[str], item: str) -> wire.Click:
 
 
 def make_click(store: Store, query: str, item: str, shown: list[str]) -> wire.Click:
-    """Validate a click against the catalogue; RankError says what is wrong."""
+    """Validate a click against the catalogue; RankError says what is wrong. No ``item``: the
+    page ``shown`` was passed over (``make_passed``)."""
+    if not item:
+        return make_passed(store, query, shown)
     query = check_query(query)
-    known = store.db.execute("SELECT 1 FROM items WHERE id = ?", (item,)).fetchone()
-    if known is None:
-        raise RankError(f"unknown item {item!r} (import a catalogue with: byteswarm items import)")
+    _check_known(store, [item])
     shown = shown or [item]
     if len(shown) > wire.MAX_SHOWN:
         raise RankError(f"at most {wire.MAX_SHOWN} shown items")
     return compact_click(query, shown, item)
+
+
+def make_passed(store: Store, query: str, shown: list[str]) -> wire.Click:
+    """A page passed over: the user saw ``shown`` (rank order) for ``query`` and clicked
+    nothing. RankError says what is wrong."""
+    query = check_query(query)
+    if not shown:
+        raise RankError("a page passed over needs the items it showed")
+    if len(shown) > wire.MAX_SHOWN:
+        raise RankError(f"at most {wire.MAX_SHOWN} shown items")
+    twice = sorted({i for i in shown if shown.count(i) > 1})
+    if twice:
+        raise RankError(f"the page shows {twice[0]!r} more than once")
+    _check_known(store, shown)
+    return wire.Click(wire.WIRE_VERSION, query, list(shown), "", 0)
+
+
+def _check_known(store: Store, items: Sequence[str]) -> None:
+    for item in items:
+        known = store.db.execute("SELECT 1 FROM items WHERE id = ?", (item,)).fetchone()
+        if known is None:
+            raise RankError(
+                f"unknown item {item!r} (import a catalogue with: byteswarm items import)"
+            )
 
 
 def holds_others_clicks(store: Store, author: bytes) -> bool:

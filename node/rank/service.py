@@ -148,6 +148,12 @@ class RankService:
         click = await node.db(make_click, node.store, asked.query, asked.item, asked.shown)
         record = await node.publish_local(wire.CLICKS_TOPIC, wire.encode(click))
         await node.db(tail.refresh, node.store)
-        self.counts.clicks += 1
-        await node.report(self.counts)
-        return {"seq": record.seq, "query": click.query, "item": click.clicked}
+        if not click.passed_over:
+            self.counts.clicks += 1
+            await node.report(self.counts)
+        return {
+            "seq": record.seq,
+            "query": click.query,
+            "item": click.clicked,
+            "passed": click.passed_over,
+        }

@@ -11,6 +11,7 @@ from node.wire.base import (
     Finite,
     ItemId,
     LimitedDecoder,
+    WireError,
     WireMessage,
     register_body,
 )
@@ -60,8 +61,20 @@ class Click(WireMessage, frozen=True):
 
     query: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_QUERY_CHARS)]
     shown: Annotated[list[ItemId], msgspec.Meta(max_length=MAX_SHOWN)]
-    clicked: ItemId
+    clicked: Annotated[str, msgspec.Meta(max_length=MAX_ITEM_ID_CHARS)]
+    """The item clicked; empty for a page passed over (``shown`` is then the whole page, in
+    rank order, and ``position`` 0): the ``beta`` ranker counts a skip on every shown item."""
     position: Annotated[int, msgspec.Meta(ge=0, le=MAX_CLICK_POSITION)] = 0
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not self.clicked and (not self.shown or self.position):
+            raise WireError("a page passed over carries its page and no position")
+
+    @property
+    def passed_over(self) -> bool:
+        """No click: the user left the page ``shown`` without one."""
+        return not self.clicked
 
 
 decode_note = LimitedDecoder(Note, MAX_NOTE_BYTES)

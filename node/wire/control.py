@@ -187,13 +187,15 @@ def decode_search_answer(answer: dict[str, Any]) -> SearchAnswer:
 
 
 class Click(Command, frozen=True):
-    """``byteswarm click``: a signed click row, ``item`` clicked for ``query``."""
+    """``byteswarm click``: a signed click row, ``item`` clicked for ``query``; ``byteswarm
+    pass``: no ``item``, the page ``shown`` passed over without a click."""
 
     command: ClassVar[str] = "click"
     query: str = ""
     item: str = ""
     shown: list[str] = []
-    """The page the click was on, in rank order (empty: just the item)."""
+    """The page the click was on, in rank order (empty: just the item; required when no
+    item was clicked)."""
 
 
 # -- finetune ---------------------------------------------------------------------------

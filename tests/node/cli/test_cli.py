@@ -174,6 +174,13 @@ BAD_INPUT: dict[str, list[str]] = {
     "items": ["nope"],
     "items import": ["{dir}/missing.jsonl", "{file}", "{file} --data-dir {under}"],
     "notes": ["--limit 0", "--data-dir {dir}", "--data-dir {under}"],
+    "pass": [
+        "blue",
+        "'' --shown t1",
+        "blue --shown t1 --shown t1",
+        "blue --shown t1 --data-dir {dir}",
+        "blue --shown t1 --data-dir {under}",
+    ],
     "peers": ["--data-dir {dir}", "--data-dir {under}"],
     "publish": ["''", "x --rate nan", "x --value inf", "x --count 0", "x --data-dir {dir}"],
     "run": [

@@ -53,6 +53,12 @@ clicks = st.builds(
     shown=st.lists(item_ids, max_size=wire.MAX_SHOWN),
     clicked=item_ids,
     position=st.integers(0, wire.MAX_CLICK_POSITION),
+) | st.builds(  # a page passed over: the whole page, no click, no position
+    wire.Click,
+    version=st.just(1),
+    query=st.text(min_size=1, max_size=wire.MAX_QUERY_CHARS),
+    shown=st.lists(item_ids, min_size=1, max_size=wire.MAX_SHOWN),
+    clicked=st.just(""),
 )
 packed_sync_responses = st.lists(
     st.binary(min_size=32, max_size=32), min_size=1, max_size=5

@@ -33,3 +33,14 @@ def test_old_click_bodies_decode_with_position_from_the_page() -> None:
     for position in (-1, wire.MAX_CLICK_POSITION + 1):
         with pytest.raises(WireError):
             wire.decode_click(msgspec.msgpack.encode((1, "jazz", [], "b", position)))
+
+
+def test_a_page_passed_over_carries_its_page_and_no_click() -> None:
+    passed = wire.Click(wire.WIRE_VERSION, "jazz", ["a", "b", "c"], "")
+    assert wire.decode_click(wire.encode(passed)) == passed and passed.passed_over
+    assert not wire.Click(wire.WIRE_VERSION, "jazz", [], "b", 2).passed_over
+    for bad in ((1, "jazz", [], ""), (1, "jazz", ["a"], "", 1)):  # no page; a position
+        with pytest.raises(WireError, match="passed over"):
+            wire.decode_click(msgspec.msgpack.encode(bad))
+        with pytest.raises(WireError):
+            wire.Click(*bad)  # type: ignore[arg-type]
