@@ -128,5 +128,11 @@ def test_a_running_daemon_serves_a_reimported_catalogue(tmp_path: Path) -> None:
         )
         assert "Blue Train (Mono)" in bs("search", "train", "--data-dir", data).stdout
         assert bs("click", "blue", "a3", "--data-dir", data).returncode == 0
+        # a page passed over goes through the daemon too: a signed row without a click
+        passed = bs("pass", "blue", "--shown", "a1", "--shown", "a3", "--json", "--data-dir", data)
+        assert passed.returncode == 0, passed.stderr
+        assert json.loads(passed.stdout) == {"seq": 1, "query": "blue", "item": "", "passed": True}
+        unknown = bs("pass", "blue", "--shown", "nope", "--data-dir", data)
+        assert unknown.returncode == 2 and "unknown item 'nope'" in unknown.stderr
         none = bs("search", "zzzz", "--data-dir", data).stdout.splitlines()
         assert none[0] == "no items match 'zzzz'" and "Blue Lines" in none[2]
