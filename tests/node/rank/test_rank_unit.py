@@ -67,7 +67,7 @@ def run_service(
 def test_a_click_is_signed_as_this_node_committed_and_gossiped(tmp_path: Path) -> None:
     async def test(service: RankService, node: FakeNode) -> None:
         result = await service.on_control("click", {"query": " Blue ", "item": "a2"})
-        assert result == {"seq": 0, "query": "Blue", "item": "a2"}
+        assert result == {"seq": 0, "query": "Blue", "item": "a2", "passed": False}
         answer = await service.on_control("search", {"query": "blue", "k": 3})
         assert answer is not None and answer["results"][0]["id"] == "a2"
 
